@@ -1,0 +1,33 @@
+//! Authentication: password hashing, signed tokens, and the server's signing secret.
+//!
+//! Must not log a password, a token or a secret; comparisons of secrets are constant-time.
+
+pub mod password;
+pub mod tokens;
+
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::config::{Secret, Settings};
+use crate::store::{Store, StoreResult};
+
+/// The settings key under which a generated signing secret is kept.
+const SECRET_SETTING: &str = "token_secret";
+const GENERATED_SECRET_LEN: usize = 64;
+
+/// `PARLEY_SECRET` when set; otherwise the secret generated on the first start and kept in
+/// the database, so that tokens survive restarts and every node of a cluster agrees.
+pub async fn server_secret(settings: &Settings, store: &dyn Store) -> StoreResult<Secret> {
+    if let Some(secret) = &settings.secret {
+        return Ok(secret.clone());
+    }
+    let candidate = random_token(GENERATED_SECRET_LEN);
+    store
+        .setting_or_insert(SECRET_SETTING, &candidate)
+        .await
+        .map(Secret::new)
+}
+
+/// A random alphanumeric string, for generated passwords and secrets.
+pub fn random_token(len: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), len)
+}

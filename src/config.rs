@@ -1,0 +1,348 @@
+//! Typed settings, read from the environment (and a `.env` file, loaded by `main`).
+//!
+//! Every variable of the contract's "Running" section lives here with its default. A bad value
+//! is an error that names the variable; secrets never appear in `Debug` output or errors.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::domain::Email;
+
+/// A value that must never reach a log line: `Debug` and `Display` print a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Which database to use; the URL may carry a password, so it is kept as a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(Secret),
+    Sqlite(Secret),
+}
+
+impl DatabaseUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let scheme = text.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        match scheme.as_str() {
+            "postgres" | "postgresql" => Url::parse(text)
+                .map(|_| Self::Postgres(Secret::new(text)))
+                .map_err(|e| format!("not a valid postgres:// URL ({e})")),
+            "sqlite" => Ok(Self::Sqlite(Secret::new(text))),
+            _ => Err("must start with postgres:// or sqlite://".into()),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The limits of the contract; `0` in the environment means "no limit" for the rates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// `send` frames per second per connection (`PARLEY_SEND_RATE`, default 10).
+    pub send_rate: u32,
+    /// Burst allowance on top of the send rate (`PARLEY_SEND_BURST`, default 20).
+    pub send_burst: u32,
+    /// `typing` frames per second per connection (`PARLEY_TYPING_RATE`, default 5).
+    pub typing_rate: u32,
+    /// New WebSocket connections per minute per IP (`PARLEY_WS_CONNECT_PER_MIN`, default 30).
+    pub ws_connect_per_min: u32,
+    /// Failed logins per minute per IP (`PARLEY_LOGIN_PER_MIN`, default 10).
+    pub login_per_min: u32,
+    /// Largest accepted WebSocket frame (`PARLEY_MAX_FRAME_BYTES`, default 64 KiB).
+    pub max_frame_bytes: usize,
+    /// Longest message body in Unicode code points (`PARLEY_MAX_BODY_CHARS`, default 4000).
+    pub max_body_chars: usize,
+    /// Outgoing bytes queued for one connection before it is closed as a slow consumer
+    /// (`PARLEY_CONN_QUEUE_BYTES`, default 1 MiB).
+    pub conn_queue_bytes: usize,
+    /// Time a new connection has to send `hello` (`PARLEY_HELLO_TIMEOUT_S`, default 10 s).
+    pub hello_timeout: Duration,
+    /// Interval of server pings (`PARLEY_PING_INTERVAL_S`, default 20 s).
+    pub ping_interval: Duration,
+    /// A connection silent for this long is closed (`PARLEY_IDLE_TIMEOUT_S`, default 60 s).
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            send_rate: 10,
+            send_burst: 20,
+            typing_rate: 5,
+            ws_connect_per_min: 30,
+            login_per_min: 10,
+            max_frame_bytes: 64 * 1024,
+            max_body_chars: 4000,
+            conn_queue_bytes: 1024 * 1024,
+            hello_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    /// How long start-up waits for an unreachable database before giving up
+    /// (`PARLEY_DB_WAIT_S`, default 30 s).
+    pub database_wait: Duration,
+    pub bind: SocketAddr,
+    /// The origin the widget and dashboard are served from (`PARLEY_PUBLIC_URL`), without a
+    /// trailing slash; unset means `http://` + the address actually bound.
+    pub public_url: Option<String>,
+    pub secret: Option<Secret>,
+    pub redis_url: Option<Secret>,
+    pub admin_email: Email,
+    pub admin_password: Option<Secret>,
+    pub log_format: LogFormat,
+    pub limits: Limits,
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Origins besides `public_url` allowed to open agent WebSockets (`PARLEY_AGENT_ORIGINS`).
+    pub agent_origins: Vec<String>,
+}
+
+/// A bad configuration value, naming the variable (and never echoing a secret's value).
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, which returns a variable's value if set.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let database_url = env
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| "sqlite://parley.db".into());
+        let database_url = DatabaseUrl::parse(&database_url).map_err(|reason| ConfigError {
+            var: "DATABASE_URL",
+            reason,
+        })?;
+        let bind: SocketAddr = env.parse("PARLEY_BIND", "127.0.0.1:8080".parse().ok())?;
+        let public_url = env
+            .get("PARLEY_PUBLIC_URL")
+            .map(|text| parse_origin(&text))
+            .transpose()
+            .map_err(|reason| ConfigError { var: "PARLEY_PUBLIC_URL", reason })?;
+        let admin_email = env.get("PARLEY_ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into());
+        let admin_email = Email::parse(&admin_email).map_err(|reason| ConfigError {
+            var: "PARLEY_ADMIN_EMAIL",
+            reason,
+        })?;
+        let admin_password = env.get("PARLEY_ADMIN_PASSWORD").map(Secret::new);
+        if admin_password.as_ref().is_some_and(|p| p.expose().chars().count() < 8) {
+            return Err(ConfigError {
+                var: "PARLEY_ADMIN_PASSWORD",
+                reason: "must be at least 8 characters".into(),
+            });
+        }
+        let secret = env.get("PARLEY_SECRET").map(Secret::new);
+        if secret.as_ref().is_some_and(|s| s.expose().len() < 32) {
+            return Err(ConfigError {
+                var: "PARLEY_SECRET",
+                reason: "must be at least 32 characters".into(),
+            });
+        }
+        let redis_url = env.get("REDIS_URL").map(Secret::new);
+        if let Some(url) = &redis_url {
+            let valid = Url::parse(url.expose())
+                .is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss"));
+            if !valid {
+                return Err(ConfigError {
+                    var: "REDIS_URL",
+                    reason: "must be a redis:// or rediss:// URL".into(),
+                });
+            }
+        }
+        let log_format = match env.get("PARLEY_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => {
+                return Err(ConfigError {
+                    var: "PARLEY_LOG_FORMAT",
+                    reason: "must be text or json".into(),
+                })
+            }
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            send_rate: env.parse("PARLEY_SEND_RATE", Some(defaults.send_rate))?,
+            send_burst: env.parse("PARLEY_SEND_BURST", Some(defaults.send_burst))?,
+            typing_rate: env.parse("PARLEY_TYPING_RATE", Some(defaults.typing_rate))?,
+            ws_connect_per_min: env
+                .parse("PARLEY_WS_CONNECT_PER_MIN", Some(defaults.ws_connect_per_min))?,
+            login_per_min: env.parse("PARLEY_LOGIN_PER_MIN", Some(defaults.login_per_min))?,
+            max_frame_bytes: env.parse("PARLEY_MAX_FRAME_BYTES", Some(defaults.max_frame_bytes))?,
+            max_body_chars: env.parse("PARLEY_MAX_BODY_CHARS", Some(defaults.max_body_chars))?,
+            conn_queue_bytes: env
+                .parse("PARLEY_CONN_QUEUE_BYTES", Some(defaults.conn_queue_bytes))?,
+            hello_timeout: env.seconds("PARLEY_HELLO_TIMEOUT_S", defaults.hello_timeout)?,
+            ping_interval: env.seconds("PARLEY_PING_INTERVAL_S", defaults.ping_interval)?,
+            idle_timeout: env.seconds("PARLEY_IDLE_TIMEOUT_S", defaults.idle_timeout)?,
+        };
+        let trusted_proxies = env.list("PARLEY_TRUSTED_PROXIES", |item| {
+            item.parse::<IpAddr>().map_err(|_| format!("{item:?} is not an IP address"))
+        })?;
+        let agent_origins = env.list("PARLEY_AGENT_ORIGINS", parse_origin)?;
+        Ok(Self {
+            database_url,
+            database_wait: env.seconds("PARLEY_DB_WAIT_S", Duration::from_secs(30))?,
+            bind,
+            public_url,
+            secret,
+            redis_url,
+            admin_email,
+            admin_password,
+            log_format,
+            limits,
+            trusted_proxies,
+            agent_origins,
+        })
+    }
+}
+
+/// Normalises `text` to a bare origin (`scheme://host[:port]`), refusing paths and queries.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("{text:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{text:?} must be an http:// or https:// URL"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{text:?} must be an origin, without path or query"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Environment access with errors that name the variable.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        (self.0)(var).filter(|value| !value.trim().is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, var: &'static str, default: Option<T>) -> Result<T, ConfigError> {
+        match self.get(var) {
+            Some(text) => text.trim().parse().map_err(|_| ConfigError {
+                var,
+                reason: format!("{text:?} is not a valid value"),
+            }),
+            None => default.ok_or_else(|| ConfigError {
+                var,
+                reason: "is required".into(),
+            }),
+        }
+    }
+
+    fn seconds(&self, var: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+        let secs: u64 = self.parse(var, Some(default.as_secs()))?;
+        Ok(Duration::from_secs(secs))
+    }
+
+    fn list<T>(
+        &self,
+        var: &'static str,
+        item: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, ConfigError> {
+        self.get(var)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| item(s).map_err(|reason| ConfigError { var, reason }))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DatabaseUrl::Sqlite(Secret::new("sqlite://parley.db")));
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_url, None);
+        assert_eq!(s.admin_email.as_str(), "admin@localhost");
+        assert_eq!(s.limits, Limits::default());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("PARLEY_BIND", "nowhere"),
+            ("PARLEY_PUBLIC_URL", "ftp://x"),
+            ("PARLEY_SEND_RATE", "-1"),
+            ("PARLEY_TRUSTED_PROXIES", "10.0.0.1,nope"),
+            ("REDIS_URL", "http://x"),
+            ("PARLEY_LOG_FORMAT", "xml"),
+            ("PARLEY_SECRET", "short"),
+        ] {
+            let err = settings(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var);
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:hunter2hunter2@db/x"),
+            ("PARLEY_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2"));
+        assert!(!debug.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn public_url_is_normalised_to_an_origin() {
+        let s = settings(&[("PARLEY_PUBLIC_URL", "https://Chat.Example.com/")]).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://chat.example.com"));
+    }
+}

@@ -1,0 +1,22 @@
+//! The vocabulary of the product: ids, timestamps, states and validated values.
+//!
+//! Everything here is plain data with no I/O. A value of these types exists only when it is
+//! valid (parse, don't validate), so the layers above never re-check it.
+
+mod enums;
+mod ids;
+mod model;
+mod text;
+mod time;
+
+pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, ReaderKind};
+pub use ids::{
+    AgentId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId, VisitorId,
+    WebhookId, WorkspaceId,
+};
+pub use model::{
+    Agent, Author, Conversation, Message, NewMessage, NewSite, NewWorkspace, ReadMark, Site,
+    Visitor, VisitorPage, Workspace,
+};
+pub use text::{Body, BodyError, Email, SiteKey};
+pub use time::Timestamp;

@@ -1,0 +1,151 @@
+//! The records of the model, as stored and as sent on the wire.
+//!
+//! Row structs double as wire objects where the two agree; secrets are skipped on
+//! serialisation so that no record can leak them by accident.
+
+use serde::Serialize;
+use sqlx::types::Json;
+
+use super::{
+    AgentId, AgentRole, AuthorKind, Body, ClientMsgId, ConversationId, ConversationStatus, Email,
+    MessageId, MessageKind, ReaderKind, SiteId, SiteKey, Timestamp, VisitorId, WorkspaceId,
+};
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Site {
+    pub id: SiteId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub site_key: SiteKey,
+    pub identity_secret: String,
+    /// The secret before the last rotation; still accepted until the next one.
+    #[serde(skip)]
+    pub previous_identity_secret: Option<String>,
+    pub allowed_origins: Json<Vec<String>>,
+    pub require_identity: bool,
+    pub settings: Json<serde_json::Value>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Agent {
+    pub id: AgentId,
+    pub workspace_id: WorkspaceId,
+    pub email: Email,
+    pub name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: AgentRole,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Visitor {
+    pub id: VisitorId,
+    pub workspace_id: WorkspaceId,
+    pub site_id: SiteId,
+    /// The business's own user id; set only from a verified identity.
+    pub external_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct VisitorPage {
+    pub url: String,
+    pub title: String,
+    pub referrer: Option<String>,
+    pub seen_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub workspace_id: WorkspaceId,
+    pub site_id: SiteId,
+    pub visitor_id: VisitorId,
+    pub status: ConversationStatus,
+    pub assignee_id: Option<AgentId>,
+    /// The `seq` of the newest message; the next one gets `last_seq + 1`.
+    pub last_seq: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_activity_at: Timestamp,
+}
+
+/// Who wrote a message, as the wire shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Author {
+    #[sqlx(rename = "author_kind")]
+    pub kind: AuthorKind,
+    /// The visitor's or agent's id; null for the system.
+    #[sqlx(rename = "author_id")]
+    pub id: Option<uuid::Uuid>,
+    #[sqlx(rename = "author_name")]
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub seq: i64,
+    pub client_msg_id: Option<ClientMsgId>,
+    #[sqlx(flatten)]
+    pub author: Author,
+    pub kind: MessageKind,
+    pub body: Body,
+    pub created_at: Timestamp,
+}
+
+/// A message to append: its `seq` is given by the store, at commit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMessage {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub client_msg_id: Option<ClientMsgId>,
+    pub author: Author,
+    pub kind: MessageKind,
+    pub body: Body,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ReadMark {
+    pub conversation_id: ConversationId,
+    pub reader_kind: ReaderKind,
+    pub reader_id: uuid::Uuid,
+    pub seq: i64,
+}
+
+/// What `workspace create` and the first start make: a workspace, its admin and a site.
+#[derive(Clone, Debug)]
+pub struct NewWorkspace {
+    pub name: String,
+    pub admin_email: Email,
+    pub admin_name: String,
+    pub admin_password_hash: String,
+    pub site: NewSite,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSite {
+    pub name: String,
+    pub site_key: SiteKey,
+    pub identity_secret: String,
+    pub allowed_origins: Vec<String>,
+    pub settings: serde_json::Value,
+}

@@ -1,0 +1,47 @@
+//! Operations endpoints: liveness, readiness and Prometheus metrics.
+
+use std::time::Duration;
+
+use actix_web::{get, web, HttpResponse};
+use serde_json::json;
+
+use super::AppState;
+
+/// A readiness probe that takes longer than this counts as a failure.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(prometheus);
+}
+
+/// The process is up and answering.
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Ready for traffic: the database answers and no shutdown is under way.
+#[get("/readyz")]
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.shutdown.is_triggered() {
+        return HttpResponse::ServiceUnavailable().json(json!({ "status": "shutting_down" }));
+    }
+    let database_up = matches!(
+        tokio::time::timeout(READINESS_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    ::metrics::gauge!("parley_database_up").set(if database_up { 1.0 } else { 0.0 });
+    if database_up {
+        HttpResponse::Ok().json(json!({ "status": "ready", "database": "up" }))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "down" }))
+    }
+}
+
+/// Prometheus text exposition.
+#[get("/metrics")]
+async fn prometheus(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}

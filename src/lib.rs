@@ -1,0 +1,13 @@
+//! Parley: customer-support live chat. The library holds everything; `main` only runs it.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod shutdown;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,145 @@
+//! Building and running the server: `Application::build` binds its own listener (port 0 in
+//! tests) and exposes the port; `run_until_stopped` serves until a signal, then shuts down
+//! gracefully.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::{web, App, HttpServer};
+use futures_util::FutureExt;
+
+use crate::auth::{self, tokens::TokenKeys};
+use crate::bootstrap::{self, BootstrapError, FirstStart};
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::shutdown::{self, Shutdown};
+use crate::store::{self, DynStore, StoreError};
+use crate::telemetry;
+
+/// In-flight requests get this long to finish once shutdown starts.
+const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
+/// Largest JSON body any endpoint accepts.
+const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] StoreError),
+    #[error("first start: {0}")]
+    Bootstrap(#[from] BootstrapError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    public_url: String,
+    server: Server,
+    state: AppState,
+    first_start: Option<FirstStart>,
+}
+
+impl Application {
+    /// Connects to the database (waiting for it a bounded time), migrates, bootstraps an empty
+    /// database, binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let store = store::connect(&settings.database_url, settings.database_wait).await?;
+        Self::build_with_store(settings, store).await
+    }
+
+    pub async fn build_with_store(settings: Settings, store: DynStore) -> Result<Self, StartupError> {
+        let first_start = bootstrap::first_start(
+            &*store,
+            &settings.admin_email,
+            settings.admin_password.as_ref().map(|p| p.expose()),
+        )
+        .await?;
+        let secret = auth::server_secret(&settings, &*store).await?;
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+        let local = listener.local_addr()?;
+        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let state = AppState {
+            tokens: TokenKeys::new(&secret, &public_url),
+            settings: Arc::new(settings),
+            store,
+            metrics: telemetry::metrics_handle(),
+            shutdown: Shutdown::new(),
+        };
+        let server = serve(listener, state.clone())?;
+        Ok(Self { port: local.port(), public_url, server, state, first_start })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The banner for this start (with the first-start details when this start made them).
+    pub fn banner(&self) -> String {
+        bootstrap::banner(&self.public_url, self.first_start.as_ref())
+    }
+
+    /// Serves until SIGTERM/SIGINT or until `state().shutdown` is triggered, then shuts down
+    /// gracefully: readiness turns 503, sessions are told to close (1012), in-flight requests
+    /// finish, and the future resolves.
+    pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
+        let shutdown = self.state.shutdown.clone();
+        let handle = self.server.handle();
+        let mut server = self.server.fuse();
+        tokio::select! {
+            result = &mut server => return result,
+            _ = shutdown::termination_signal() => {}
+            _ = shutdown.wait() => {}
+        }
+        stop(&shutdown, &handle).await;
+        server.await
+    }
+}
+
+async fn stop(shutdown: &Shutdown, handle: &ServerHandle) {
+    let started = Instant::now();
+    shutdown.trigger();
+    handle.stop(true).await;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "server stopped");
+}
+
+fn serve(listener: TcpListener, state: AppState) -> Result<Server, std::io::Error> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::JsonConfig::default().limit(MAX_JSON_BODY_BYTES))
+            .wrap_fn(|req, srv| {
+                let started = Instant::now();
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                srv.call(req).map(move |result| {
+                    if let Ok(response) = &result {
+                        let status = response.status().as_u16().to_string();
+                        metrics::counter!("parley_http_requests_total", "route" => route.clone(), "status" => status)
+                            .increment(1);
+                        metrics::histogram!("parley_http_request_duration_seconds", "route" => route)
+                            .record(started.elapsed().as_secs_f64());
+                    }
+                    result
+                })
+            })
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(http::configure)
+    })
+    .disable_signals()
+    .shutdown_timeout(GRACEFUL_SHUTDOWN.as_secs())
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,190 @@
+//! Storage: one interface, two backends (Postgres and SQLite), both on sqlx.
+//!
+//! Owns every SQL statement and the migrations. It knows nothing of HTTP or WebSocket and
+//! never decides who may see what: callers pass the workspace they act for, and every read of
+//! a workspace's data is scoped by it in SQL.
+
+mod error;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Agent, AgentId, Conversation, ConversationId, Email, Message, NewMessage, NewWorkspace,
+    ReadMark, Site, SiteId, SiteKey, Visitor, VisitorId, VisitorPage, Workspace, WorkspaceId,
+};
+
+pub use error::StoreError;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The shared handle every part of the server holds.
+pub type DynStore = Arc<dyn Store>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// What `create_workspace` made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreatedWorkspace {
+    pub workspace: Workspace,
+    pub admin: Agent,
+    pub site: Site,
+}
+
+/// One message of a batch, once the batch has committed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appended {
+    pub message: Message,
+    /// The `client_msg_id` had been stored before: this is the first message, unchanged,
+    /// and nothing new was written.
+    pub replayed: bool,
+    /// A visitor's message moved its resolved conversation back to open.
+    pub reopened: bool,
+}
+
+/// Why one message of a batch was not stored (the others are unaffected).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AppendError {
+    #[error("conversation not found")]
+    ConversationNotFound,
+    #[error("the visitor already has another open conversation")]
+    AnotherConversationOpen,
+}
+
+/// Which messages a reader may get: visitors never get notes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Agent,
+    Visitor,
+}
+
+impl Audience {
+    fn includes_notes(self) -> bool {
+        matches!(self, Audience::Agent)
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Cheap round trip used by readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Stores `value` under `key` unless a value is there already; returns the stored value,
+    /// so that concurrent first starts agree on one.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    async fn workspace_count(&self) -> StoreResult<i64>;
+
+    /// Creates a workspace with its first admin and first site, atomically.
+    async fn create_workspace(&self, new: &NewWorkspace) -> StoreResult<CreatedWorkspace>;
+
+    async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>>;
+
+    async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>>;
+
+    async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>>;
+
+    async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>>;
+
+    async fn insert_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
+
+    async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>>;
+
+    async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()>;
+
+    async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>>;
+
+    /// The visitor's open conversation on the site, if any.
+    async fn open_conversation(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<Conversation>>;
+
+    /// Inserts `conversation` as the visitor's open one; when another is open already (a race
+    /// between two tabs), returns that one instead. The bool says whether it was created.
+    async fn open_or_create_conversation(
+        &self,
+        conversation: &Conversation,
+    ) -> StoreResult<(Conversation, bool)>;
+
+    async fn conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+    ) -> StoreResult<Option<Conversation>>;
+
+    /// Open conversations of a workspace, most recent activity first.
+    async fn open_conversations(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>>;
+
+    /// Appends a batch of messages in one transaction (group commit). Each message gets the
+    /// next `seq` of its conversation, in batch order; a `client_msg_id` already stored for
+    /// the same author returns the stored message instead. Results are in batch order.
+    async fn append_messages(
+        &self,
+        batch: &[NewMessage],
+    ) -> StoreResult<Vec<Result<Appended, AppendError>>>;
+
+    /// Messages with `seq > after_seq`, ascending, at most `limit`.
+    async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after_seq: i64,
+        limit: i64,
+        audience: Audience,
+    ) -> StoreResult<Vec<Message>>;
+
+    /// The newest messages with `seq < before_seq` (all when `None`), returned ascending.
+    async fn messages_before(
+        &self,
+        conversation: ConversationId,
+        before_seq: Option<i64>,
+        limit: i64,
+        audience: Audience,
+    ) -> StoreResult<Vec<Message>>;
+
+    /// Raises the reader's mark to `mark.seq` (never lowers it); returns the stored mark.
+    async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64>;
+}
+
+/// Opens the database named by `url`, waiting up to `wait` for it to accept connections, and
+/// runs the migrations.
+pub async fn connect(url: &crate::config::DatabaseUrl, wait: Duration) -> StoreResult<DynStore> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let attempt = match url {
+            crate::config::DatabaseUrl::Postgres(url) => {
+                PgStore::connect(url.expose()).await.map(|s| Arc::new(s) as DynStore)
+            }
+            crate::config::DatabaseUrl::Sqlite(url) => {
+                SqliteStore::connect(url.expose()).await.map(|s| Arc::new(s) as DynStore)
+            }
+        };
+        match attempt {
+            Ok(store) => return Ok(store),
+            Err(StoreError::Unavailable(reason)) if tokio::time::Instant::now() + delay < deadline => {
+                tracing::warn!(%reason, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! The Postgres backend: production, and shared by several nodes.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::types::Json;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{
+    AppendError, Appended, Audience, Backend, CreatedWorkspace, Store, StoreError, StoreResult,
+};
+use crate::domain::{
+    Agent, AgentId, AgentRole, Conversation, ConversationId, ConversationStatus, Email, Message,
+    NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor, VisitorId,
+    VisitorPage, Workspace, WorkspaceId,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A statement that runs longer than this is cancelled: a stuck query must not hang a session.
+const STATEMENT_TIMEOUT: &str = "10s";
+/// Waiting longer than this for a pooled connection reports the database as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_CONNECTIONS: u32 = 16;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("bad DATABASE_URL: {e}")))?
+            .options([("statement_timeout", STATEMENT_TIMEOUT)]);
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, client_msg_id, author_kind, author_id, \
+    author_name, kind, body, created_at";
+const CONVERSATION_COLUMNS: &str = "id, workspace_id, site_id, visitor_id, status, assignee_id, \
+    last_seq, created_at, updated_at, last_activity_at";
+const SITE_COLUMNS: &str = "id, workspace_id, name, site_key, identity_secret, \
+    previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at";
+const AGENT_COLUMNS: &str =
+    "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at";
+const VISITOR_COLUMNS: &str =
+    "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at";
+
+/// The idempotency key of a message: one per author.
+type IdempotencyKey = (&'static str, Option<Uuid>, Uuid);
+
+fn idempotency_key(message: &NewMessage) -> Option<IdempotencyKey> {
+    message
+        .client_msg_id
+        .map(|c| (message.author.kind.as_str(), message.author.id, c.0))
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        let stored: String = sqlx::query_scalar("select value from server_settings where key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(stored)
+    }
+
+    async fn workspace_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("select count(*) from workspaces")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn create_workspace(&self, new: &NewWorkspace) -> StoreResult<CreatedWorkspace> {
+        let now = Timestamp::now();
+        let mut tx = self.pool.begin().await?;
+        let workspace: Workspace = sqlx::query_as(
+            "insert into workspaces (id, name, created_at) values ($1, $2, $3) returning id, name, created_at",
+        )
+        .bind(WorkspaceId::new())
+        .bind(&new.name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let admin: Agent = sqlx::query_as(&format!(
+            "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, true, $7, $7) returning {AGENT_COLUMNS}"
+        ))
+        .bind(AgentId::new())
+        .bind(workspace.id)
+        .bind(&new.admin_email)
+        .bind(&new.admin_name)
+        .bind(&new.admin_password_hash)
+        .bind(AgentRole::Admin)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let site: Site = sqlx::query_as(&format!(
+            "insert into sites (id, workspace_id, name, site_key, identity_secret, allowed_origins, settings, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning {SITE_COLUMNS}"
+        ))
+        .bind(SiteId::new())
+        .bind(workspace.id)
+        .bind(&new.site.name)
+        .bind(&new.site.site_key)
+        .bind(&new.site.identity_secret)
+        .bind(Json(&new.site.allowed_origins))
+        .bind(Json(&new.site.settings))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(CreatedWorkspace { workspace, admin, site })
+    }
+
+    async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>> {
+        Ok(sqlx::query_as(&format!("select {SITE_COLUMNS} from sites where site_key = $1"))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>> {
+        Ok(sqlx::query_as(&format!(
+            "select {SITE_COLUMNS} from sites where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
+        Ok(sqlx::query_as(&format!("select {AGENT_COLUMNS} from agents where email = $1"))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>> {
+        Ok(sqlx::query_as(&format!(
+            "select {AGENT_COLUMNS} from agents where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn insert_visitor(&self, v: &Visitor) -> StoreResult<()> {
+        sqlx::query(
+            "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(v.id)
+        .bind(v.workspace_id)
+        .bind(v.site_id)
+        .bind(&v.external_id)
+        .bind(&v.name)
+        .bind(&v.email)
+        .bind(&v.user_agent)
+        .bind(v.created_at)
+        .bind(v.last_seen_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>> {
+        Ok(sqlx::query_as(&format!(
+            "select {VISITOR_COLUMNS} from visitors where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()> {
+        sqlx::query(
+            "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) values ($1, $2, $3, $4, $5)",
+        )
+        .bind(visitor)
+        .bind(&page.url)
+        .bind(&page.title)
+        .bind(&page.referrer)
+        .bind(page.seen_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>> {
+        Ok(sqlx::query_as(
+            "select url, title, referrer, seen_at from visitor_pages where visitor_id = $1 \
+             order by seen_at desc, id desc limit $2",
+        )
+        .bind(visitor)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn open_conversation(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(&format!(
+            "select {CONVERSATION_COLUMNS} from conversations \
+             where site_id = $1 and visitor_id = $2 and status = 'open'"
+        ))
+        .bind(site)
+        .bind(visitor)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn open_or_create_conversation(
+        &self,
+        c: &Conversation,
+    ) -> StoreResult<(Conversation, bool)> {
+        let inserted: Option<Conversation> = sqlx::query_as(&format!(
+            "insert into conversations ({CONVERSATION_COLUMNS}) values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
+             on conflict (visitor_id, site_id) where status = 'open' do nothing returning {CONVERSATION_COLUMNS}"
+        ))
+        .bind(c.id)
+        .bind(c.workspace_id)
+        .bind(c.site_id)
+        .bind(c.visitor_id)
+        .bind(c.assignee_id)
+        .bind(c.created_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        match inserted {
+            Some(created) => Ok((created, true)),
+            None => self
+                .open_conversation(c.site_id, c.visitor_id)
+                .await?
+                .map(|existing| (existing, false))
+                .ok_or_else(|| StoreError::Conflict("conversations_one_open_idx".into())),
+        }
+    }
+
+    async fn conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(&format!(
+            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn open_conversations(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>> {
+        Ok(sqlx::query_as(&format!(
+            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and status = 'open' \
+             order by last_activity_at desc, id desc limit $2"
+        ))
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
+    async fn append_messages(
+        &self,
+        batch: &[NewMessage],
+    ) -> StoreResult<Vec<Result<Appended, AppendError>>> {
+        let mut tx = self.pool.begin().await?;
+
+        // Lock the conversations first, in id order so that concurrent batches (from other
+        // nodes too) cannot deadlock; the lock also serialises idempotency checks per
+        // conversation.
+        let mut conversation_ids: Vec<Uuid> = batch.iter().map(|m| m.conversation_id.0).collect();
+        conversation_ids.sort_unstable();
+        conversation_ids.dedup();
+        let rows = sqlx::query(
+            "select id, last_seq, status, visitor_id, site_id from conversations \
+             where id = any($1) order by id for update",
+        )
+        .bind(&conversation_ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut conversations: HashMap<Uuid, ConversationState> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            conversations.insert(
+                row.try_get("id")?,
+                ConversationState {
+                    last_seq: row.try_get("last_seq")?,
+                    status: row.try_get("status")?,
+                    visitor_id: row.try_get("visitor_id")?,
+                    site_id: row.try_get("site_id")?,
+                    touched: false,
+                    reopened: false,
+                },
+            );
+        }
+
+        // Messages already stored under the batch's idempotency keys.
+        let keyed: Vec<IdempotencyKey> = batch.iter().filter_map(idempotency_key).collect();
+        let mut stored: HashMap<IdempotencyKey, Message> = HashMap::new();
+        if !keyed.is_empty() {
+            let kinds: Vec<&str> = keyed.iter().map(|k| k.0).collect();
+            let authors: Vec<Option<Uuid>> = keyed.iter().map(|k| k.1).collect();
+            let clients: Vec<Uuid> = keyed.iter().map(|k| k.2).collect();
+            let found: Vec<Message> = sqlx::query_as(&format!(
+                "select {MESSAGE_COLUMNS} from messages m \
+                 join unnest($1::text[], $2::uuid[], $3::uuid[]) as k(author_kind, author_id, client_msg_id) \
+                 using (author_kind, author_id, client_msg_id)"
+            ))
+            .bind(&kinds)
+            .bind(&authors)
+            .bind(&clients)
+            .fetch_all(&mut *tx)
+            .await?;
+            for message in found {
+                if let Some(key) = message.client_msg_id.map(|c| {
+                    (message.author.kind.as_str(), message.author.id, c.0)
+                }) {
+                    stored.insert(key, message);
+                }
+            }
+        }
+
+        let mut results = Vec::with_capacity(batch.len());
+        let mut fresh: Vec<Message> = Vec::with_capacity(batch.len());
+        for new in batch {
+            let key = idempotency_key(new);
+            if let Some(existing) = key.and_then(|k| stored.get(&k)) {
+                results.push(Ok(Appended { message: existing.clone(), replayed: true, reopened: false }));
+                continue;
+            }
+            let Some(state) = conversations.get_mut(&new.conversation_id.0) else {
+                results.push(Err(AppendError::ConversationNotFound));
+                continue;
+            };
+            let mut reopened = false;
+            if state.status == ConversationStatus::Resolved
+                && new.author.kind == crate::domain::AuthorKind::Visitor
+            {
+                let other_open: bool = sqlx::query_scalar(
+                    "select exists (select 1 from conversations where visitor_id = $1 and site_id = $2 \
+                     and status = 'open' and id <> $3)",
+                )
+                .bind(state.visitor_id)
+                .bind(state.site_id)
+                .bind(new.conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if other_open {
+                    results.push(Err(AppendError::AnotherConversationOpen));
+                    continue;
+                }
+                state.status = ConversationStatus::Open;
+                state.reopened = true;
+                reopened = true;
+            }
+            state.last_seq += 1;
+            state.touched = true;
+            let message = Message {
+                id: new.id,
+                conversation_id: new.conversation_id,
+                seq: state.last_seq,
+                client_msg_id: new.client_msg_id,
+                author: new.author.clone(),
+                kind: new.kind,
+                body: new.body.clone(),
+                created_at: new.created_at,
+            };
+            if let Some(k) = key {
+                stored.insert(k, message.clone());
+            }
+            fresh.push(message.clone());
+            results.push(Ok(Appended { message, replayed: false, reopened }));
+        }
+
+        if !fresh.is_empty() {
+            sqlx::query(
+                "insert into messages (id, conversation_id, seq, client_msg_id, author_kind, author_id, \
+                 author_name, kind, body, created_at) \
+                 select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::uuid[], $5::text[], \
+                 $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])",
+            )
+            .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.seq).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.client_msg_id.map(|c| c.0)).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.author.kind.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.author.id).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.author.name.clone()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.created_at.as_datetime()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+
+            let now = Timestamp::now();
+            let touched: Vec<(&Uuid, &ConversationState)> =
+                conversations.iter().filter(|(_, s)| s.touched).collect();
+            sqlx::query(
+                "update conversations c set last_seq = v.last_seq, last_activity_at = $3, updated_at = \
+                 case when v.reopened then $3 else c.updated_at end, \
+                 status = case when v.reopened then 'open' else c.status end \
+                 from unnest($1::uuid[], $2::int8[], $4::bool[]) as v(id, last_seq, reopened) where c.id = v.id",
+            )
+            .bind(touched.iter().map(|(id, _)| **id).collect::<Vec<_>>())
+            .bind(touched.iter().map(|(_, s)| s.last_seq).collect::<Vec<_>>())
+            .bind(now)
+            .bind(touched.iter().map(|(_, s)| s.reopened).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after_seq: i64,
+        limit: i64,
+        audience: Audience,
+    ) -> StoreResult<Vec<Message>> {
+        Ok(sqlx::query_as(&format!(
+            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 and seq > $2 \
+             and ($4 or kind <> 'note') order by seq limit $3"
+        ))
+        .bind(conversation)
+        .bind(after_seq)
+        .bind(limit)
+        .bind(audience.includes_notes())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn messages_before(
+        &self,
+        conversation: ConversationId,
+        before_seq: Option<i64>,
+        limit: i64,
+        audience: Audience,
+    ) -> StoreResult<Vec<Message>> {
+        let mut messages: Vec<Message> = sqlx::query_as(&format!(
+            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 \
+             and ($2::int8 is null or seq < $2) and ($4 or kind <> 'note') order by seq desc limit $3"
+        ))
+        .bind(conversation)
+        .bind(before_seq)
+        .bind(limit)
+        .bind(audience.includes_notes())
+        .fetch_all(&self.pool)
+        .await?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "insert into read_marks (conversation_id, reader_kind, reader_id, seq, updated_at) \
+             values ($1, $2, $3, $4, now()) on conflict (conversation_id, reader_kind, reader_id) \
+             do update set seq = greatest(read_marks.seq, excluded.seq), updated_at = now() returning seq",
+        )
+        .bind(mark.conversation_id)
+        .bind(mark.reader_kind)
+        .bind(mark.reader_id)
+        .bind(mark.seq)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+/// A locked conversation's state while a batch is applied to it.
+struct ConversationState {
+    last_seq: i64,
+    status: ConversationStatus,
+    visitor_id: Uuid,
+    site_id: Uuid,
+    touched: bool,
+    reopened: bool,
+}

@@ -1,0 +1,515 @@
+//! The SQLite backend: the embedded, zero-setup default for a single node.
+//!
+//! SQLite allows one writer at a time, so writes go through a one-connection pool (no
+//! `SQLITE_BUSY` surprises, and group commit makes one writer enough) while reads use their
+//! own pool, which WAL mode lets run beside the writer.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::{
+    AppendError, Appended, Audience, Backend, CreatedWorkspace, Store, StoreError, StoreResult,
+};
+use crate::domain::{
+    Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus,
+    Email, Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
+    VisitorId, VisitorPage, Workspace, WorkspaceId,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+const READ_CONNECTIONS: u32 = 4;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    #[tracing::instrument(skip_all, err)]
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("bad DATABASE_URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged message survives power loss too, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        // An in-memory database exists once per connection: share the writer for reads.
+        let reader = if url.contains(":memory:") || url.contains("mode=memory") {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(READ_CONNECTIONS)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options.read_only(true))
+                .await?
+        };
+        Ok(Self { writer, reader })
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, client_msg_id, author_kind, author_id, \
+    author_name, kind, body, created_at";
+const CONVERSATION_COLUMNS: &str = "id, workspace_id, site_id, visitor_id, status, assignee_id, \
+    last_seq, created_at, updated_at, last_activity_at";
+const SITE_COLUMNS: &str = "id, workspace_id, name, site_key, identity_secret, \
+    previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at";
+const AGENT_COLUMNS: &str =
+    "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at";
+const VISITOR_COLUMNS: &str =
+    "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at";
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("select 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing")
+            .bind(key)
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
+        Ok(sqlx::query_scalar("select value from server_settings where key = $1")
+            .bind(key)
+            .fetch_one(&self.writer)
+            .await?)
+    }
+
+    async fn workspace_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("select count(*) from workspaces")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn create_workspace(&self, new: &NewWorkspace) -> StoreResult<CreatedWorkspace> {
+        let now = Timestamp::now();
+        let mut tx = self.writer.begin().await?;
+        let workspace: Workspace = sqlx::query_as(
+            "insert into workspaces (id, name, created_at) values ($1, $2, $3) returning id, name, created_at",
+        )
+        .bind(WorkspaceId::new())
+        .bind(&new.name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let admin: Agent = sqlx::query_as(&format!(
+            "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, 1, $7, $7) returning {AGENT_COLUMNS}"
+        ))
+        .bind(AgentId::new())
+        .bind(workspace.id)
+        .bind(&new.admin_email)
+        .bind(&new.admin_name)
+        .bind(&new.admin_password_hash)
+        .bind(AgentRole::Admin)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let site: Site = sqlx::query_as(&format!(
+            "insert into sites (id, workspace_id, name, site_key, identity_secret, allowed_origins, settings, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning {SITE_COLUMNS}"
+        ))
+        .bind(SiteId::new())
+        .bind(workspace.id)
+        .bind(&new.site.name)
+        .bind(&new.site.site_key)
+        .bind(&new.site.identity_secret)
+        .bind(Json(&new.site.allowed_origins))
+        .bind(Json(&new.site.settings))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(CreatedWorkspace { workspace, admin, site })
+    }
+
+    async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>> {
+        Ok(sqlx::query_as(&format!("select {SITE_COLUMNS} from sites where site_key = $1"))
+            .bind(key)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>> {
+        Ok(sqlx::query_as(&format!(
+            "select {SITE_COLUMNS} from sites where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
+        Ok(sqlx::query_as(&format!("select {AGENT_COLUMNS} from agents where email = $1"))
+            .bind(email)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>> {
+        Ok(sqlx::query_as(&format!(
+            "select {AGENT_COLUMNS} from agents where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn insert_visitor(&self, v: &Visitor) -> StoreResult<()> {
+        sqlx::query(
+            "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(v.id)
+        .bind(v.workspace_id)
+        .bind(v.site_id)
+        .bind(&v.external_id)
+        .bind(&v.name)
+        .bind(&v.email)
+        .bind(&v.user_agent)
+        .bind(v.created_at)
+        .bind(v.last_seen_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>> {
+        Ok(sqlx::query_as(&format!(
+            "select {VISITOR_COLUMNS} from visitors where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()> {
+        sqlx::query(
+            "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) values ($1, $2, $3, $4, $5)",
+        )
+        .bind(visitor)
+        .bind(&page.url)
+        .bind(&page.title)
+        .bind(&page.referrer)
+        .bind(page.seen_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>> {
+        Ok(sqlx::query_as(
+            "select url, title, referrer, seen_at from visitor_pages where visitor_id = $1 \
+             order by seen_at desc, id desc limit $2",
+        )
+        .bind(visitor)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    async fn open_conversation(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(&format!(
+            "select {CONVERSATION_COLUMNS} from conversations \
+             where site_id = $1 and visitor_id = $2 and status = 'open'"
+        ))
+        .bind(site)
+        .bind(visitor)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn open_or_create_conversation(
+        &self,
+        c: &Conversation,
+    ) -> StoreResult<(Conversation, bool)> {
+        let mut tx = self.writer.begin().await?;
+        let inserted: Option<Conversation> = sqlx::query_as(&format!(
+            "insert into conversations ({CONVERSATION_COLUMNS}) values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
+             on conflict (visitor_id, site_id) where status = 'open' do nothing returning {CONVERSATION_COLUMNS}"
+        ))
+        .bind(c.id)
+        .bind(c.workspace_id)
+        .bind(c.site_id)
+        .bind(c.visitor_id)
+        .bind(c.assignee_id)
+        .bind(c.created_at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let result = match inserted {
+            Some(created) => (created, true),
+            None => {
+                let existing: Conversation = sqlx::query_as(&format!(
+                    "select {CONVERSATION_COLUMNS} from conversations \
+                     where site_id = $1 and visitor_id = $2 and status = 'open'"
+                ))
+                .bind(c.site_id)
+                .bind(c.visitor_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                (existing, false)
+            }
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    async fn conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(&format!(
+            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and id = $2"
+        ))
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    async fn open_conversations(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>> {
+        Ok(sqlx::query_as(&format!(
+            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and status = 'open' \
+             order by last_activity_at desc, id desc limit $2"
+        ))
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
+    async fn append_messages(
+        &self,
+        batch: &[NewMessage],
+    ) -> StoreResult<Vec<Result<Appended, AppendError>>> {
+        // The single writer connection makes this transaction the only writer: no locking
+        // needed to hand out seqs.
+        let mut tx = self.writer.begin().await?;
+        let mut conversations: HashMap<ConversationId, Option<ConversationState>> = HashMap::new();
+        let mut results = Vec::with_capacity(batch.len());
+        for new in batch {
+            if let Some(existing) = stored_message(&mut tx, new).await? {
+                results.push(Ok(Appended { message: existing, replayed: true, reopened: false }));
+                continue;
+            }
+            let state = match conversations.get_mut(&new.conversation_id) {
+                Some(state) => state,
+                None => {
+                    let loaded = load_conversation(&mut tx, new.conversation_id).await?;
+                    conversations.entry(new.conversation_id).or_insert(loaded)
+                }
+            };
+            let Some(state) = state.as_mut() else {
+                results.push(Err(AppendError::ConversationNotFound));
+                continue;
+            };
+            let mut reopened = false;
+            if state.status == ConversationStatus::Resolved && new.author.kind == AuthorKind::Visitor {
+                let other_open: bool = sqlx::query_scalar(
+                    "select exists (select 1 from conversations where visitor_id = $1 and site_id = $2 \
+                     and status = 'open' and id <> $3)",
+                )
+                .bind(state.visitor_id)
+                .bind(state.site_id)
+                .bind(new.conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if other_open {
+                    results.push(Err(AppendError::AnotherConversationOpen));
+                    continue;
+                }
+                state.status = ConversationStatus::Open;
+                state.reopened = true;
+                reopened = true;
+            }
+            state.last_seq += 1;
+            state.touched = true;
+            let message: Message = sqlx::query_as(&format!(
+                "insert into messages ({MESSAGE_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 returning {MESSAGE_COLUMNS}"
+            ))
+            .bind(new.id)
+            .bind(new.conversation_id)
+            .bind(state.last_seq)
+            .bind(new.client_msg_id)
+            .bind(new.author.kind)
+            .bind(new.author.id)
+            .bind(&new.author.name)
+            .bind(new.kind)
+            .bind(&new.body)
+            .bind(new.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            results.push(Ok(Appended { message, replayed: false, reopened }));
+        }
+        let now = Timestamp::now();
+        for (id, state) in conversations.iter().filter_map(|(id, s)| Some((id, s.as_ref()?))) {
+            if !state.touched {
+                continue;
+            }
+            sqlx::query(
+                "update conversations set last_seq = $2, last_activity_at = $3, \
+                 updated_at = case when $4 then $3 else updated_at end, \
+                 status = case when $4 then 'open' else status end where id = $1",
+            )
+            .bind(id)
+            .bind(state.last_seq)
+            .bind(now)
+            .bind(state.reopened)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after_seq: i64,
+        limit: i64,
+        audience: Audience,
+    ) -> StoreResult<Vec<Message>> {
+        Ok(sqlx::query_as(&format!(
+            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 and seq > $2 \
+             and ($4 or kind <> 'note') order by seq limit $3"
+        ))
+        .bind(conversation)
+        .bind(after_seq)
+        .bind(limit)
+        .bind(audience.includes_notes())
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    async fn messages_before(
+        &self,
+        conversation: ConversationId,
+        before_seq: Option<i64>,
+        limit: i64,
+        audience: Audience,
+    ) -> StoreResult<Vec<Message>> {
+        let mut messages: Vec<Message> = sqlx::query_as(&format!(
+            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 \
+             and ($2 is null or seq < $2) and ($4 or kind <> 'note') order by seq desc limit $3"
+        ))
+        .bind(conversation)
+        .bind(before_seq)
+        .bind(limit)
+        .bind(audience.includes_notes())
+        .fetch_all(&self.reader)
+        .await?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "insert into read_marks (conversation_id, reader_kind, reader_id, seq, updated_at) \
+             values ($1, $2, $3, $4, $5) on conflict (conversation_id, reader_kind, reader_id) \
+             do update set seq = max(read_marks.seq, excluded.seq), updated_at = excluded.updated_at \
+             returning seq",
+        )
+        .bind(mark.conversation_id)
+        .bind(mark.reader_kind)
+        .bind(mark.reader_id)
+        .bind(mark.seq)
+        .bind(Timestamp::now())
+        .fetch_one(&self.writer)
+        .await?)
+    }
+}
+
+/// A conversation's state while a batch is applied to it.
+struct ConversationState {
+    last_seq: i64,
+    status: ConversationStatus,
+    visitor_id: Uuid,
+    site_id: Uuid,
+    touched: bool,
+    reopened: bool,
+}
+
+async fn load_conversation(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: ConversationId,
+) -> StoreResult<Option<ConversationState>> {
+    let row = sqlx::query("select last_seq, status, visitor_id, site_id from conversations where id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|row| {
+        Ok(ConversationState {
+            last_seq: row.try_get("last_seq")?,
+            status: row.try_get("status")?,
+            visitor_id: row.try_get("visitor_id")?,
+            site_id: row.try_get("site_id")?,
+            touched: false,
+            reopened: false,
+        })
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| e.into())
+}
+
+/// The message already stored under `new`'s idempotency key, if any.
+async fn stored_message(
+    tx: &mut Transaction<'_, Sqlite>,
+    new: &NewMessage,
+) -> StoreResult<Option<Message>> {
+    let Some(client_msg_id) = new.client_msg_id else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_as(&format!(
+        "select {MESSAGE_COLUMNS} from messages where author_kind = $1 and author_id is $2 \
+         and client_msg_id = $3"
+    ))
+    .bind(new.author.kind)
+    .bind(new.author.id)
+    .bind(client_msg_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
