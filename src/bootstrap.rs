@@ -45,12 +45,19 @@ pub async fn create_workspace(
 ) -> Result<CreatedWorkspace, BootstrapError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(BootstrapError::Invalid("workspace name must be 1 to 200 characters".into()));
+        return Err(BootstrapError::Invalid(
+            "workspace name must be 1 to 200 characters".into(),
+        ));
     }
     let password_hash = password::hash(admin_password)
         .await
         .map_err(|e| BootstrapError::Invalid(e.to_string()))?;
-    let admin_name = admin_email.as_str().split('@').next().unwrap_or("admin").to_owned();
+    let admin_name = admin_email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or("admin")
+        .to_owned();
     let new = NewWorkspace {
         name: name.to_owned(),
         admin_email: admin_email.clone(),
@@ -65,7 +72,9 @@ pub async fn create_workspace(
         },
     };
     store.create_workspace(&new).await.map_err(|err| match err {
-        StoreError::Conflict(what) if what.contains("email") => BootstrapError::EmailTaken(admin_email),
+        StoreError::Conflict(what) if what.contains("email") => {
+            BootstrapError::EmailTaken(admin_email)
+        }
         other => other.into(),
     })
 }
@@ -87,10 +96,26 @@ pub async fn first_start(
     if store.workspace_count().await? > 0 {
         return Ok(None);
     }
-    let generated = admin_password.is_none().then(|| random_token(GENERATED_PASSWORD_LEN));
-    let password = admin_password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
-    match create_workspace(store, "My workspace", admin_email.clone(), password, "Demo site").await {
-        Ok(created) => Ok(Some(FirstStart { created, generated_password: generated })),
+    let generated = admin_password
+        .is_none()
+        .then(|| random_token(GENERATED_PASSWORD_LEN));
+    let password = admin_password
+        .map(str::to_owned)
+        .or_else(|| generated.clone())
+        .unwrap_or_default();
+    match create_workspace(
+        store,
+        "My workspace",
+        admin_email.clone(),
+        password,
+        "Demo site",
+    )
+    .await
+    {
+        Ok(created) => Ok(Some(FirstStart {
+            created,
+            generated_password: generated,
+        })),
         // Another node bootstrapped the same database at the same moment.
         Err(BootstrapError::EmailTaken(_)) => Ok(None),
         Err(other) => Err(other),
@@ -99,7 +124,8 @@ pub async fn first_start(
 
 /// The text printed on start: where to go, how to log in, what to paste.
 pub fn banner(public_url: &str, first: Option<&FirstStart>) -> String {
-    let mut text = format!("\nParley is running at {public_url}\n  Dashboard:  {public_url}/dashboard\n");
+    let mut text =
+        format!("\nParley is running at {public_url}\n  Dashboard:  {public_url}/dashboard\n");
     if let Some(first) = first {
         text.push_str(&format!("  Admin:      {}\n", first.created.admin.email));
         match &first.generated_password {

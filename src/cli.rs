@@ -47,9 +47,11 @@ pub async fn run(cli: Cli, settings: Settings) -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
-        Command::Workspace(WorkspaceCommand::Create { name, admin_email, admin_password }) => {
-            create_workspace(settings, &name, &admin_email, admin_password).await
-        }
+        Command::Workspace(WorkspaceCommand::Create {
+            name,
+            admin_email,
+            admin_password,
+        }) => create_workspace(settings, &name, &admin_email, admin_password).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,7 +64,9 @@ pub async fn run(cli: Cli, settings: Settings) -> ExitCode {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
-    let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("{}", app.banner());
     tracing::info!(url = app.public_url(), "listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())

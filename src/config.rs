@@ -41,7 +41,11 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let scheme = text.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = text
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "postgres" | "postgresql" => Url::parse(text)
                 .map(|_| Self::Postgres(Secret::new(text)))
@@ -115,6 +119,8 @@ pub struct Settings {
     /// (`PARLEY_DB_WAIT_S`, default 30 s).
     pub database_wait: Duration,
     pub bind: SocketAddr,
+    /// HTTP worker threads (`PARLEY_WORKERS`, default: one per core).
+    pub workers: usize,
     /// The origin the widget and dashboard are served from (`PARLEY_PUBLIC_URL`), without a
     /// trailing slash; unset means `http://` + the address actually bound.
     pub public_url: Option<String>,
@@ -158,14 +164,22 @@ impl Settings {
             .get("PARLEY_PUBLIC_URL")
             .map(|text| parse_origin(&text))
             .transpose()
-            .map_err(|reason| ConfigError { var: "PARLEY_PUBLIC_URL", reason })?;
-        let admin_email = env.get("PARLEY_ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into());
+            .map_err(|reason| ConfigError {
+                var: "PARLEY_PUBLIC_URL",
+                reason,
+            })?;
+        let admin_email = env
+            .get("PARLEY_ADMIN_EMAIL")
+            .unwrap_or_else(|| "admin@localhost".into());
         let admin_email = Email::parse(&admin_email).map_err(|reason| ConfigError {
             var: "PARLEY_ADMIN_EMAIL",
             reason,
         })?;
         let admin_password = env.get("PARLEY_ADMIN_PASSWORD").map(Secret::new);
-        if admin_password.as_ref().is_some_and(|p| p.expose().chars().count() < 8) {
+        if admin_password
+            .as_ref()
+            .is_some_and(|p| p.expose().chars().count() < 8)
+        {
             return Err(ConfigError {
                 var: "PARLEY_ADMIN_PASSWORD",
                 reason: "must be at least 8 characters".into(),
@@ -180,8 +194,8 @@ impl Settings {
         }
         let redis_url = env.get("REDIS_URL").map(Secret::new);
         if let Some(url) = &redis_url {
-            let valid = Url::parse(url.expose())
-                .is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss"));
+            let valid =
+                Url::parse(url.expose()).is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss"));
             if !valid {
                 return Err(ConfigError {
                     var: "REDIS_URL",
@@ -204,8 +218,10 @@ impl Settings {
             send_rate: env.parse("PARLEY_SEND_RATE", Some(defaults.send_rate))?,
             send_burst: env.parse("PARLEY_SEND_BURST", Some(defaults.send_burst))?,
             typing_rate: env.parse("PARLEY_TYPING_RATE", Some(defaults.typing_rate))?,
-            ws_connect_per_min: env
-                .parse("PARLEY_WS_CONNECT_PER_MIN", Some(defaults.ws_connect_per_min))?,
+            ws_connect_per_min: env.parse(
+                "PARLEY_WS_CONNECT_PER_MIN",
+                Some(defaults.ws_connect_per_min),
+            )?,
             login_per_min: env.parse("PARLEY_LOGIN_PER_MIN", Some(defaults.login_per_min))?,
             max_frame_bytes: env.parse("PARLEY_MAX_FRAME_BYTES", Some(defaults.max_frame_bytes))?,
             max_body_chars: env.parse("PARLEY_MAX_BODY_CHARS", Some(defaults.max_body_chars))?,
@@ -216,13 +232,18 @@ impl Settings {
             idle_timeout: env.seconds("PARLEY_IDLE_TIMEOUT_S", defaults.idle_timeout)?,
         };
         let trusted_proxies = env.list("PARLEY_TRUSTED_PROXIES", |item| {
-            item.parse::<IpAddr>().map_err(|_| format!("{item:?} is not an IP address"))
+            item.parse::<IpAddr>()
+                .map_err(|_| format!("{item:?} is not an IP address"))
         })?;
         let agent_origins = env.list("PARLEY_AGENT_ORIGINS", parse_origin)?;
         Ok(Self {
             database_url,
             database_wait: env.seconds("PARLEY_DB_WAIT_S", Duration::from_secs(30))?,
             bind,
+            workers: env.parse(
+                "PARLEY_WORKERS",
+                Some(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            )?,
             public_url,
             secret,
             redis_url,
@@ -296,15 +317,20 @@ mod tests {
     use super::*;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|name| map.get(name).cloned())
     }
 
     #[test]
     fn defaults_follow_the_contract() {
         let s = settings(&[]).unwrap();
-        assert_eq!(s.database_url, DatabaseUrl::Sqlite(Secret::new("sqlite://parley.db")));
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite(Secret::new("sqlite://parley.db"))
+        );
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.public_url, None);
         assert_eq!(s.admin_email.as_str(), "admin@localhost");

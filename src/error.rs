@@ -91,7 +91,12 @@ impl ResponseError for ApiError {
         if let ApiError::Unavailable = self {
             response.insert_header(("Retry-After", "1"));
         }
-        response.json(ErrorBody { error: ErrorDetail { code: self.code(), message } })
+        response.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+            },
+        })
     }
 }
 

@@ -16,7 +16,9 @@ impl Default for Shutdown {
 
 impl Shutdown {
     pub fn new() -> Self {
-        Self { sender: watch::Sender::new(false) }
+        Self {
+            sender: watch::Sender::new(false),
+        }
     }
 
     /// Starts the shutdown; idempotent.

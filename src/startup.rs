@@ -13,6 +13,7 @@ use futures_util::FutureExt;
 use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::config::Settings;
+use crate::error::ApiError;
 use crate::http::{self, AppState};
 use crate::shutdown::{self, Shutdown};
 use crate::store::{self, DynStore, StoreError};
@@ -30,7 +31,10 @@ pub enum StartupError {
     #[error("first start: {0}")]
     Bootstrap(#[from] BootstrapError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -51,7 +55,10 @@ impl Application {
         Self::build_with_store(settings, store).await
     }
 
-    pub async fn build_with_store(settings: Settings, store: DynStore) -> Result<Self, StartupError> {
+    pub async fn build_with_store(
+        settings: Settings,
+        store: DynStore,
+    ) -> Result<Self, StartupError> {
         let first_start = bootstrap::first_start(
             &*store,
             &settings.admin_email,
@@ -59,10 +66,15 @@ impl Application {
         )
         .await?;
         let secret = auth::server_secret(&settings, &*store).await?;
-        let listener = TcpListener::bind(settings.bind)
-            .map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
         let local = listener.local_addr()?;
-        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
         let state = AppState {
             tokens: TokenKeys::new(&secret, &public_url),
             settings: Arc::new(settings),
@@ -70,8 +82,14 @@ impl Application {
             metrics: telemetry::metrics_handle(),
             shutdown: Shutdown::new(),
         };
-        let server = serve(listener, state.clone())?;
-        Ok(Self { port: local.port(), public_url, server, state, first_start })
+        let server = serve(listener, state.clone(), state.settings.workers.max(1))?;
+        Ok(Self {
+            port: local.port(),
+            public_url,
+            server,
+            state,
+            first_start,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -97,14 +115,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let shutdown = self.state.shutdown.clone();
         let handle = self.server.handle();
-        let mut server = self.server.fuse();
+        // The server future processes its own commands (such as stop): it must keep being
+        // polled while we wait for it to stop, so it runs as a task of its own.
+        let mut server = actix_web::rt::spawn(self.server);
         tokio::select! {
-            result = &mut server => return result,
+            result = &mut server => return result.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             _ = shutdown::termination_signal() => {}
             _ = shutdown.wait() => {}
         }
         stop(&shutdown, &handle).await;
-        server.await
+        server
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 
@@ -112,10 +134,13 @@ async fn stop(shutdown: &Shutdown, handle: &ServerHandle) {
     let started = Instant::now();
     shutdown.trigger();
     handle.stop(true).await;
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "server stopped");
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "server stopped"
+    );
 }
 
-fn serve(listener: TcpListener, state: AppState) -> Result<Server, std::io::Error> {
+fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Server, std::io::Error> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
@@ -136,7 +161,9 @@ fn serve(listener: TcpListener, state: AppState) -> Result<Server, std::io::Erro
             })
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(http::configure)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
     })
+    .workers(workers)
     .disable_signals()
     .shutdown_timeout(GRACEFUL_SHUTDOWN.as_secs())
     .listen(listener)?

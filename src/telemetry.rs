@@ -55,11 +55,17 @@ pub fn metrics_handle() -> PrometheusHandle {
 }
 
 fn describe_metrics() {
-    metrics::describe_counter!("parley_http_requests_total", "HTTP requests answered, by route and status");
+    metrics::describe_counter!(
+        "parley_http_requests_total",
+        "HTTP requests answered, by route and status"
+    );
     metrics::describe_histogram!(
         "parley_http_request_duration_seconds",
         metrics::Unit::Seconds,
         "HTTP request handling time, by route"
     );
-    metrics::describe_gauge!("parley_database_up", "1 when the last readiness check reached the database");
+    metrics::describe_gauge!(
+        "parley_database_up",
+        "1 when the last readiness check reached the database"
+    );
 }

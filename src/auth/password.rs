@@ -2,7 +2,9 @@
 //!
 //! Hashing is deliberately slow, so it runs on the blocking pool, off the async workers.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Shortest password accepted for an agent.
@@ -52,7 +54,11 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 pub async fn verify(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&phc)
-            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -74,6 +80,9 @@ mod tests {
 
     #[tokio::test]
     async fn short_passwords_are_refused() {
-        assert!(matches!(hash("short".into()).await, Err(PasswordError::BadLength)));
+        assert!(matches!(
+            hash("short".into()).await,
+            Err(PasswordError::BadLength)
+        ));
     }
 }

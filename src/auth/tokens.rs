@@ -141,7 +141,10 @@ mod tests {
         let (agent, ws) = (AgentId::new(), WorkspaceId::new());
         let token = keys.issue_agent(agent, ws, AgentRole::Admin).unwrap();
         let claims = keys.verify_agent(&token).unwrap();
-        assert_eq!((claims.sub, claims.workspace_id, claims.role), (agent, ws, AgentRole::Admin));
+        assert_eq!(
+            (claims.sub, claims.workspace_id, claims.role),
+            (agent, ws, AgentRole::Admin)
+        );
     }
 
     #[test]
@@ -156,7 +159,9 @@ mod tests {
 
     #[test]
     fn another_secret_or_issuer_is_refused() {
-        let token = keys().issue_agent(AgentId::new(), WorkspaceId::new(), AgentRole::Agent).unwrap();
+        let token = keys()
+            .issue_agent(AgentId::new(), WorkspaceId::new(), AgentRole::Agent)
+            .unwrap();
         let other_secret = TokenKeys::new(&Secret::new("j".repeat(40)), "http://127.0.0.1:8080");
         let other_issuer = TokenKeys::new(&Secret::new("k".repeat(40)), "https://elsewhere");
         assert!(other_secret.verify_agent(&token).is_err());

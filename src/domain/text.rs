@@ -106,9 +106,8 @@ impl SiteKey {
     /// Accepts anything shaped like a key; whether it exists is the store's question.
     pub fn parse(text: &str) -> Option<Self> {
         let rest = text.strip_prefix(Self::PREFIX)?;
-        let shaped = !rest.is_empty()
-            && rest.len() <= 64
-            && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+        let shaped =
+            !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric());
         shaped.then(|| Self(text.to_owned()))
     }
 
@@ -135,7 +134,10 @@ mod tests {
     #[test]
     fn body_length_counts_code_points_not_bytes() {
         assert!(Body::parse("é".repeat(4), 4).is_ok());
-        assert_eq!(Body::parse("é".repeat(5), 4), Err(BodyError::TooLong { max: 4 }));
+        assert_eq!(
+            Body::parse("é".repeat(5), 4),
+            Err(BodyError::TooLong { max: 4 })
+        );
         assert!(Body::parse("x".repeat(10_000), 0).is_ok());
     }
 
@@ -147,7 +149,10 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(Email::parse("Admin@LocalHost").unwrap().as_str(), "admin@localhost");
+        assert_eq!(
+            Email::parse("Admin@LocalHost").unwrap().as_str(),
+            "admin@localhost"
+        );
         for bad in ["", "a", "@b", "a@", "a b@c", "a@b@c"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

@@ -58,7 +58,9 @@ impl<'q> Encode<'q, Postgres> for Timestamp {
 
 impl<'r> Decode<'r, Postgres> for Timestamp {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Self(<DateTime<Utc> as Decode<'r, Postgres>>::decode(value)?))
+        Ok(Self(<DateTime<Utc> as Decode<'r, Postgres>>::decode(
+            value,
+        )?))
     }
 }
 

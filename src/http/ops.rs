@@ -34,7 +34,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if database_up {
         HttpResponse::Ok().json(json!({ "status": "ready", "database": "up" }))
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "down" }))
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "database": "down" }))
     }
 }
 

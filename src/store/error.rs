@@ -34,7 +34,9 @@ const PG_TRANSIENT_STATES: &[&str] = &[
 
 /// SQLite's busy and locked result codes (primary codes 5 and 6, any extended code).
 fn sqlite_is_busy(code: &str) -> bool {
-    code.parse::<i32>().map(|c| matches!(c & 0xff, 5 | 6)).unwrap_or(false)
+    code.parse::<i32>()
+        .map(|c| matches!(c & 0xff, 5 | 6))
+        .unwrap_or(false)
 }
 
 impl From<sqlx::Error> for StoreError {

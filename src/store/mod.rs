@@ -14,13 +14,50 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Agent, AgentId, Conversation, ConversationId, Email, Message, NewMessage, NewWorkspace,
-    ReadMark, Site, SiteId, SiteKey, Visitor, VisitorId, VisitorPage, Workspace, WorkspaceId,
+    Agent, AgentId, Conversation, ConversationId, ConversationStatus, Email, Message, NewMessage,
+    NewWorkspace, ReadMark, Site, SiteId, SiteKey, Visitor, VisitorId, VisitorPage, Workspace,
+    WorkspaceId,
 };
 
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+// Column lists shared by both backends, as macros so that `concat!` can build static SQL.
+macro_rules! message_columns {
+    () => {
+        "id, conversation_id, seq, client_msg_id, author_kind, author_id, author_name, kind, body, created_at"
+    };
+}
+pub(crate) use message_columns;
+
+macro_rules! conversation_columns {
+    () => {
+        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at"
+    };
+}
+pub(crate) use conversation_columns;
+
+macro_rules! site_columns {
+    () => {
+        "id, workspace_id, name, site_key, identity_secret, previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at"
+    };
+}
+pub(crate) use site_columns;
+
+macro_rules! agent_columns {
+    () => {
+        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at"
+    };
+}
+pub(crate) use agent_columns;
+
+macro_rules! visitor_columns {
+    () => {
+        "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at"
+    };
+}
+pub(crate) use visitor_columns;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -50,6 +87,14 @@ pub struct Appended {
     pub replayed: bool,
     /// A visitor's message moved its resolved conversation back to open.
     pub reopened: bool,
+}
+
+/// A change to a conversation: each `Some` field is set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConversationChange {
+    pub status: Option<ConversationStatus>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<AgentId>>,
 }
 
 /// Why one message of a batch was not stored (the others are unaffected).
@@ -126,6 +171,14 @@ pub trait Store: Send + Sync + 'static {
         id: ConversationId,
     ) -> StoreResult<Option<Conversation>>;
 
+    /// Changes a conversation's status and/or assignee; `None` when it is not the workspace's.
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>>;
+
     /// Open conversations of a workspace, most recent activity first.
     async fn open_conversations(
         &self,
@@ -170,16 +223,18 @@ pub async fn connect(url: &crate::config::DatabaseUrl, wait: Duration) -> StoreR
     let mut delay = Duration::from_millis(100);
     loop {
         let attempt = match url {
-            crate::config::DatabaseUrl::Postgres(url) => {
-                PgStore::connect(url.expose()).await.map(|s| Arc::new(s) as DynStore)
-            }
-            crate::config::DatabaseUrl::Sqlite(url) => {
-                SqliteStore::connect(url.expose()).await.map(|s| Arc::new(s) as DynStore)
-            }
+            crate::config::DatabaseUrl::Postgres(url) => PgStore::connect(url.expose())
+                .await
+                .map(|s| Arc::new(s) as DynStore),
+            crate::config::DatabaseUrl::Sqlite(url) => SqliteStore::connect(url.expose())
+                .await
+                .map(|s| Arc::new(s) as DynStore),
         };
         match attempt {
             Ok(store) => return Ok(store),
-            Err(StoreError::Unavailable(reason)) if tokio::time::Instant::now() + delay < deadline => {
+            Err(StoreError::Unavailable(reason))
+                if tokio::time::Instant::now() + delay < deadline =>
+            {
                 tracing::warn!(%reason, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));

@@ -11,7 +11,9 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{
-    AppendError, Appended, Audience, Backend, CreatedWorkspace, Store, StoreError, StoreResult,
+    agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
+    AppendError, Appended, Audience, Backend, ConversationChange, CreatedWorkspace, Store,
+    StoreError, StoreResult,
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, Conversation, ConversationId, ConversationStatus, Email, Message,
@@ -51,17 +53,6 @@ impl PgStore {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, client_msg_id, author_kind, author_id, \
-    author_name, kind, body, created_at";
-const CONVERSATION_COLUMNS: &str = "id, workspace_id, site_id, visitor_id, status, assignee_id, \
-    last_seq, created_at, updated_at, last_activity_at";
-const SITE_COLUMNS: &str = "id, workspace_id, name, site_key, identity_secret, \
-    previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at";
-const AGENT_COLUMNS: &str =
-    "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at";
-const VISITOR_COLUMNS: &str =
-    "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at";
-
 /// The idempotency key of a message: one per author.
 type IdempotencyKey = (&'static str, Option<Uuid>, Uuid);
 
@@ -84,11 +75,13 @@ impl Store for PgStore {
 
     #[tracing::instrument(skip_all, err)]
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         let stored: String = sqlx::query_scalar("select value from server_settings where key = $1")
             .bind(key)
             .fetch_one(&self.pool)
@@ -114,9 +107,9 @@ impl Store for PgStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let admin: Agent = sqlx::query_as(&format!(
+        let admin: Agent = sqlx::query_as(concat!(
             "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, true, $7, $7) returning {AGENT_COLUMNS}"
+             values ($1, $2, $3, $4, $5, $6, true, $7, $7) returning ", agent_columns!(), ""
         ))
         .bind(AgentId::new())
         .bind(workspace.id)
@@ -127,9 +120,9 @@ impl Store for PgStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let site: Site = sqlx::query_as(&format!(
+        let site: Site = sqlx::query_as(concat!(
             "insert into sites (id, workspace_id, name, site_key, identity_secret, allowed_origins, settings, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning {SITE_COLUMNS}"
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning ", site_columns!(), ""
         ))
         .bind(SiteId::new())
         .bind(workspace.id)
@@ -142,19 +135,29 @@ impl Store for PgStore {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(CreatedWorkspace { workspace, admin, site })
+        Ok(CreatedWorkspace {
+            workspace,
+            admin,
+            site,
+        })
     }
 
     async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(&format!("select {SITE_COLUMNS} from sites where site_key = $1"))
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites where site_key = $1"
+        ))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(&format!(
-            "select {SITE_COLUMNS} from sites where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
@@ -163,15 +166,21 @@ impl Store for PgStore {
     }
 
     async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
-        Ok(sqlx::query_as(&format!("select {AGENT_COLUMNS} from agents where email = $1"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            agent_columns!(),
+            " from agents where email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>> {
-        Ok(sqlx::query_as(&format!(
-            "select {AGENT_COLUMNS} from agents where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            agent_columns!(),
+            " from agents where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
@@ -200,8 +209,10 @@ impl Store for PgStore {
     }
 
     async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>> {
-        Ok(sqlx::query_as(&format!(
-            "select {VISITOR_COLUMNS} from visitors where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            visitor_columns!(),
+            " from visitors where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
@@ -239,8 +250,10 @@ impl Store for PgStore {
         site: SiteId,
         visitor: VisitorId,
     ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(&format!(
-            "select {CONVERSATION_COLUMNS} from conversations \
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations \
              where site_id = $1 and visitor_id = $2 and status = 'open'"
         ))
         .bind(site)
@@ -254,9 +267,13 @@ impl Store for PgStore {
         &self,
         c: &Conversation,
     ) -> StoreResult<(Conversation, bool)> {
-        let inserted: Option<Conversation> = sqlx::query_as(&format!(
-            "insert into conversations ({CONVERSATION_COLUMNS}) values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
-             on conflict (visitor_id, site_id) where status = 'open' do nothing returning {CONVERSATION_COLUMNS}"
+        let inserted: Option<Conversation> = sqlx::query_as(concat!(
+            "insert into conversations (",
+            conversation_columns!(),
+            ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
+             on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
+            conversation_columns!(),
+            ""
         ))
         .bind(c.id)
         .bind(c.workspace_id)
@@ -281,11 +298,38 @@ impl Store for PgStore {
         workspace: WorkspaceId,
         id: ConversationId,
     ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(&format!(
-            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(concat!(
+            "update conversations set \
+             status = coalesce($3, status), \
+             assignee_id = case when $4 then $5 else assignee_id end, \
+             updated_at = $6 \
+             where workspace_id = $1 and id = $2 returning ",
+            conversation_columns!()
+        ))
+        .bind(workspace)
+        .bind(id)
+        .bind(change.status)
+        .bind(change.assignee.is_some())
+        .bind(change.assignee.flatten())
+        .bind(Timestamp::now())
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -295,8 +339,10 @@ impl Store for PgStore {
         workspace: WorkspaceId,
         limit: i64,
     ) -> StoreResult<Vec<Conversation>> {
-        Ok(sqlx::query_as(&format!(
-            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and status = 'open' \
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations where workspace_id = $1 and status = 'open' \
              order by last_activity_at desc, id desc limit $2"
         ))
         .bind(workspace)
@@ -325,7 +371,8 @@ impl Store for PgStore {
         .bind(&conversation_ids)
         .fetch_all(&mut *tx)
         .await?;
-        let mut conversations: HashMap<Uuid, ConversationState> = HashMap::with_capacity(rows.len());
+        let mut conversations: HashMap<Uuid, ConversationState> =
+            HashMap::with_capacity(rows.len());
         for row in rows {
             conversations.insert(
                 row.try_get("id")?,
@@ -347,8 +394,8 @@ impl Store for PgStore {
             let kinds: Vec<&str> = keyed.iter().map(|k| k.0).collect();
             let authors: Vec<Option<Uuid>> = keyed.iter().map(|k| k.1).collect();
             let clients: Vec<Uuid> = keyed.iter().map(|k| k.2).collect();
-            let found: Vec<Message> = sqlx::query_as(&format!(
-                "select {MESSAGE_COLUMNS} from messages m \
+            let found: Vec<Message> = sqlx::query_as(concat!(
+                "select ", message_columns!(), " from messages m \
                  join unnest($1::text[], $2::uuid[], $3::uuid[]) as k(author_kind, author_id, client_msg_id) \
                  using (author_kind, author_id, client_msg_id)"
             ))
@@ -358,9 +405,10 @@ impl Store for PgStore {
             .fetch_all(&mut *tx)
             .await?;
             for message in found {
-                if let Some(key) = message.client_msg_id.map(|c| {
-                    (message.author.kind.as_str(), message.author.id, c.0)
-                }) {
+                if let Some(key) = message
+                    .client_msg_id
+                    .map(|c| (message.author.kind.as_str(), message.author.id, c.0))
+                {
                     stored.insert(key, message);
                 }
             }
@@ -371,7 +419,11 @@ impl Store for PgStore {
         for new in batch {
             let key = idempotency_key(new);
             if let Some(existing) = key.and_then(|k| stored.get(&k)) {
-                results.push(Ok(Appended { message: existing.clone(), replayed: true, reopened: false }));
+                results.push(Ok(Appended {
+                    message: existing.clone(),
+                    replayed: true,
+                    reopened: false,
+                }));
                 continue;
             }
             let Some(state) = conversations.get_mut(&new.conversation_id.0) else {
@@ -415,7 +467,11 @@ impl Store for PgStore {
                 stored.insert(k, message.clone());
             }
             fresh.push(message.clone());
-            results.push(Ok(Appended { message, replayed: false, reopened }));
+            results.push(Ok(Appended {
+                message,
+                replayed: false,
+                reopened,
+            }));
         }
 
         if !fresh.is_empty() {
@@ -465,8 +521,10 @@ impl Store for PgStore {
         limit: i64,
         audience: Audience,
     ) -> StoreResult<Vec<Message>> {
-        Ok(sqlx::query_as(&format!(
-            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 and seq > $2 \
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            message_columns!(),
+            " from messages where conversation_id = $1 and seq > $2 \
              and ($4 or kind <> 'note') order by seq limit $3"
         ))
         .bind(conversation)
@@ -484,8 +542,8 @@ impl Store for PgStore {
         limit: i64,
         audience: Audience,
     ) -> StoreResult<Vec<Message>> {
-        let mut messages: Vec<Message> = sqlx::query_as(&format!(
-            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 \
+        let mut messages: Vec<Message> = sqlx::query_as(concat!(
+            "select ", message_columns!(), " from messages where conversation_id = $1 \
              and ($2::int8 is null or seq < $2) and ($4 or kind <> 'note') order by seq desc limit $3"
         ))
         .bind(conversation)

@@ -17,11 +17,13 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::{
-    AppendError, Appended, Audience, Backend, CreatedWorkspace, Store, StoreError, StoreResult,
+    agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
+    AppendError, Appended, Audience, Backend, ConversationChange, CreatedWorkspace, Store,
+    StoreError, StoreResult,
 };
 use crate::domain::{
-    Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus,
-    Email, Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
+    Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
+    Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
     VisitorId, VisitorPage, Workspace, WorkspaceId,
 };
 
@@ -67,17 +69,6 @@ impl SqliteStore {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, client_msg_id, author_kind, author_id, \
-    author_name, kind, body, created_at";
-const CONVERSATION_COLUMNS: &str = "id, workspace_id, site_id, visitor_id, status, assignee_id, \
-    last_seq, created_at, updated_at, last_activity_at";
-const SITE_COLUMNS: &str = "id, workspace_id, name, site_key, identity_secret, \
-    previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at";
-const AGENT_COLUMNS: &str =
-    "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at";
-const VISITOR_COLUMNS: &str =
-    "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at";
-
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -91,15 +82,19 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all, err)]
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing")
-            .bind(key)
-            .bind(value)
-            .execute(&self.writer)
-            .await?;
-        Ok(sqlx::query_scalar("select value from server_settings where key = $1")
-            .bind(key)
-            .fetch_one(&self.writer)
-            .await?)
+        sqlx::query(
+            "insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.writer)
+        .await?;
+        Ok(
+            sqlx::query_scalar("select value from server_settings where key = $1")
+                .bind(key)
+                .fetch_one(&self.writer)
+                .await?,
+        )
     }
 
     async fn workspace_count(&self) -> StoreResult<i64> {
@@ -120,9 +115,9 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let admin: Agent = sqlx::query_as(&format!(
+        let admin: Agent = sqlx::query_as(concat!(
             "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, 1, $7, $7) returning {AGENT_COLUMNS}"
+             values ($1, $2, $3, $4, $5, $6, 1, $7, $7) returning ", agent_columns!(), ""
         ))
         .bind(AgentId::new())
         .bind(workspace.id)
@@ -133,9 +128,9 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let site: Site = sqlx::query_as(&format!(
+        let site: Site = sqlx::query_as(concat!(
             "insert into sites (id, workspace_id, name, site_key, identity_secret, allowed_origins, settings, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning {SITE_COLUMNS}"
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning ", site_columns!(), ""
         ))
         .bind(SiteId::new())
         .bind(workspace.id)
@@ -148,19 +143,29 @@ impl Store for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(CreatedWorkspace { workspace, admin, site })
+        Ok(CreatedWorkspace {
+            workspace,
+            admin,
+            site,
+        })
     }
 
     async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(&format!("select {SITE_COLUMNS} from sites where site_key = $1"))
-            .bind(key)
-            .fetch_optional(&self.reader)
-            .await?)
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites where site_key = $1"
+        ))
+        .bind(key)
+        .fetch_optional(&self.reader)
+        .await?)
     }
 
     async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(&format!(
-            "select {SITE_COLUMNS} from sites where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
@@ -169,15 +174,21 @@ impl Store for SqliteStore {
     }
 
     async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
-        Ok(sqlx::query_as(&format!("select {AGENT_COLUMNS} from agents where email = $1"))
-            .bind(email)
-            .fetch_optional(&self.reader)
-            .await?)
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            agent_columns!(),
+            " from agents where email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.reader)
+        .await?)
     }
 
     async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>> {
-        Ok(sqlx::query_as(&format!(
-            "select {AGENT_COLUMNS} from agents where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            agent_columns!(),
+            " from agents where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
@@ -206,8 +217,10 @@ impl Store for SqliteStore {
     }
 
     async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>> {
-        Ok(sqlx::query_as(&format!(
-            "select {VISITOR_COLUMNS} from visitors where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            visitor_columns!(),
+            " from visitors where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
@@ -245,8 +258,10 @@ impl Store for SqliteStore {
         site: SiteId,
         visitor: VisitorId,
     ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(&format!(
-            "select {CONVERSATION_COLUMNS} from conversations \
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations \
              where site_id = $1 and visitor_id = $2 and status = 'open'"
         ))
         .bind(site)
@@ -261,9 +276,13 @@ impl Store for SqliteStore {
         c: &Conversation,
     ) -> StoreResult<(Conversation, bool)> {
         let mut tx = self.writer.begin().await?;
-        let inserted: Option<Conversation> = sqlx::query_as(&format!(
-            "insert into conversations ({CONVERSATION_COLUMNS}) values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
-             on conflict (visitor_id, site_id) where status = 'open' do nothing returning {CONVERSATION_COLUMNS}"
+        let inserted: Option<Conversation> = sqlx::query_as(concat!(
+            "insert into conversations (",
+            conversation_columns!(),
+            ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
+             on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
+            conversation_columns!(),
+            ""
         ))
         .bind(c.id)
         .bind(c.workspace_id)
@@ -276,8 +295,10 @@ impl Store for SqliteStore {
         let result = match inserted {
             Some(created) => (created, true),
             None => {
-                let existing: Conversation = sqlx::query_as(&format!(
-                    "select {CONVERSATION_COLUMNS} from conversations \
+                let existing: Conversation = sqlx::query_as(concat!(
+                    "select ",
+                    conversation_columns!(),
+                    " from conversations \
                      where site_id = $1 and visitor_id = $2 and status = 'open'"
                 ))
                 .bind(c.site_id)
@@ -296,12 +317,39 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         id: ConversationId,
     ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(&format!(
-            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and id = $2"
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations where workspace_id = $1 and id = $2"
         ))
         .bind(workspace)
         .bind(id)
         .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(concat!(
+            "update conversations set \
+             status = coalesce($3, status), \
+             assignee_id = case when $4 then $5 else assignee_id end, \
+             updated_at = $6 \
+             where workspace_id = $1 and id = $2 returning ",
+            conversation_columns!()
+        ))
+        .bind(workspace)
+        .bind(id)
+        .bind(change.status)
+        .bind(change.assignee.is_some())
+        .bind(change.assignee.flatten())
+        .bind(Timestamp::now())
+        .fetch_optional(&self.writer)
         .await?)
     }
 
@@ -310,8 +358,10 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         limit: i64,
     ) -> StoreResult<Vec<Conversation>> {
-        Ok(sqlx::query_as(&format!(
-            "select {CONVERSATION_COLUMNS} from conversations where workspace_id = $1 and status = 'open' \
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations where workspace_id = $1 and status = 'open' \
              order by last_activity_at desc, id desc limit $2"
         ))
         .bind(workspace)
@@ -332,7 +382,11 @@ impl Store for SqliteStore {
         let mut results = Vec::with_capacity(batch.len());
         for new in batch {
             if let Some(existing) = stored_message(&mut tx, new).await? {
-                results.push(Ok(Appended { message: existing, replayed: true, reopened: false }));
+                results.push(Ok(Appended {
+                    message: existing,
+                    replayed: true,
+                    reopened: false,
+                }));
                 continue;
             }
             let state = match conversations.get_mut(&new.conversation_id) {
@@ -347,7 +401,9 @@ impl Store for SqliteStore {
                 continue;
             };
             let mut reopened = false;
-            if state.status == ConversationStatus::Resolved && new.author.kind == AuthorKind::Visitor {
+            if state.status == ConversationStatus::Resolved
+                && new.author.kind == AuthorKind::Visitor
+            {
                 let other_open: bool = sqlx::query_scalar(
                     "select exists (select 1 from conversations where visitor_id = $1 and site_id = $2 \
                      and status = 'open' and id <> $3)",
@@ -367,9 +423,13 @@ impl Store for SqliteStore {
             }
             state.last_seq += 1;
             state.touched = true;
-            let message: Message = sqlx::query_as(&format!(
-                "insert into messages ({MESSAGE_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 returning {MESSAGE_COLUMNS}"
+            let message: Message = sqlx::query_as(concat!(
+                "insert into messages (",
+                message_columns!(),
+                ") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 returning ",
+                message_columns!(),
+                ""
             ))
             .bind(new.id)
             .bind(new.conversation_id)
@@ -383,10 +443,17 @@ impl Store for SqliteStore {
             .bind(new.created_at)
             .fetch_one(&mut *tx)
             .await?;
-            results.push(Ok(Appended { message, replayed: false, reopened }));
+            results.push(Ok(Appended {
+                message,
+                replayed: false,
+                reopened,
+            }));
         }
         let now = Timestamp::now();
-        for (id, state) in conversations.iter().filter_map(|(id, s)| Some((id, s.as_ref()?))) {
+        for (id, state) in conversations
+            .iter()
+            .filter_map(|(id, s)| Some((id, s.as_ref()?)))
+        {
             if !state.touched {
                 continue;
             }
@@ -413,8 +480,10 @@ impl Store for SqliteStore {
         limit: i64,
         audience: Audience,
     ) -> StoreResult<Vec<Message>> {
-        Ok(sqlx::query_as(&format!(
-            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 and seq > $2 \
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            message_columns!(),
+            " from messages where conversation_id = $1 and seq > $2 \
              and ($4 or kind <> 'note') order by seq limit $3"
         ))
         .bind(conversation)
@@ -432,8 +501,10 @@ impl Store for SqliteStore {
         limit: i64,
         audience: Audience,
     ) -> StoreResult<Vec<Message>> {
-        let mut messages: Vec<Message> = sqlx::query_as(&format!(
-            "select {MESSAGE_COLUMNS} from messages where conversation_id = $1 \
+        let mut messages: Vec<Message> = sqlx::query_as(concat!(
+            "select ",
+            message_columns!(),
+            " from messages where conversation_id = $1 \
              and ($2 is null or seq < $2) and ($4 or kind <> 'note') order by seq desc limit $3"
         ))
         .bind(conversation)
@@ -477,10 +548,12 @@ async fn load_conversation(
     tx: &mut Transaction<'_, Sqlite>,
     id: ConversationId,
 ) -> StoreResult<Option<ConversationState>> {
-    let row = sqlx::query("select last_seq, status, visitor_id, site_id from conversations where id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row = sqlx::query(
+        "select last_seq, status, visitor_id, site_id from conversations where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
     row.map(|row| {
         Ok(ConversationState {
             last_seq: row.try_get("last_seq")?,
@@ -503,8 +576,10 @@ async fn stored_message(
     let Some(client_msg_id) = new.client_msg_id else {
         return Ok(None);
     };
-    Ok(sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages where author_kind = $1 and author_id is $2 \
+    Ok(sqlx::query_as(concat!(
+        "select ",
+        message_columns!(),
+        " from messages where author_kind = $1 and author_id is $2 \
          and client_msg_id = $3"
     ))
     .bind(new.author.kind)

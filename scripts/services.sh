@@ -1,0 +1,67 @@
+# Shared by scripts/test and scripts/bench: make sure the services the tests use are running,
+# starting or installing them (as root, with apt-get) when they are not.
+# shellcheck shell=bash
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+APT_UPDATED=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    log "need to install $* but not running as root: install it and run again"
+    return 1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    APT_UPDATED=1
+  fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+pg_reachable() {
+  psql "$1" -Atqc 'select 1' >/dev/null 2>&1
+}
+
+# Exports PARLEY_TEST_PG_URL pointing at a Postgres the tests may create databases on.
+ensure_postgres() {
+  local url="${PARLEY_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  command -v psql >/dev/null || apt_install postgresql postgresql-client
+  if ! pg_reachable "$url"; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      apt_install postgresql
+    fi
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    log "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 2>/dev/null || true
+    for _ in $(seq 1 30); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && break
+      sleep 1
+    done
+  fi
+  if ! pg_reachable "$url" && [ "$(id -u)" = 0 ]; then
+    # A fresh install asks for a password over TCP: give the postgres role a known one.
+    su postgres -c "psql -q -c \"alter user postgres password 'postgres'\"" >&2
+    url="postgres://postgres:postgres@127.0.0.1:5432/postgres"
+  fi
+  pg_reachable "$url" || { log "PostgreSQL is not reachable at $url"; return 1; }
+  export PARLEY_TEST_PG_URL="$url"
+}
+
+# Exports PARLEY_TEST_REDIS_URL pointing at a running Redis.
+ensure_redis() {
+  local url="${PARLEY_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+  command -v redis-server >/dev/null || apt_install redis-server
+  if ! redis-cli -u "$url" ping >/dev/null 2>&1; then
+    log "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /tmp --logfile /tmp/parley-redis.log >&2
+    for _ in $(seq 1 30); do
+      redis-cli -u "$url" ping >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+  fi
+  redis-cli -u "$url" ping >/dev/null 2>&1 || { log "Redis is not reachable at $url"; return 1; }
+  export PARLEY_TEST_REDIS_URL="$url"
+}

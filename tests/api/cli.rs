@@ -1,0 +1,295 @@
+//! The `parley` binary as a user runs it: banner, commands, configuration errors, signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Backend, TestDb};
+use crate::on_both_backends;
+
+on_both_backends!(
+    serve_prints_the_banner_answers_and_exits_zero_on_sigterm,
+    a_restart_keeps_the_workspace_and_prints_no_password,
+    workspace_create_prints_one_json_line,
+    migrate_applies_the_migrations_and_exits,
+);
+
+fn parley(db_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .env("PARLEY_BIND", "127.0.0.1:0")
+        .env("PARLEY_WORKERS", "1")
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null());
+    command
+}
+
+/// A running `parley serve` whose stdout lines arrive on a channel.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    stdout_so_far: String,
+}
+
+impl Server {
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            stdout_so_far: String::new(),
+        }
+    }
+
+    /// Reads stdout until a line contains `needle`; returns that line.
+    fn wait_for_line(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.stdout_so_far.push_str(&line);
+                self.stdout_so_far.push('\n');
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!(
+            "no line with {needle:?}; stdout so far:\n{}",
+            self.stdout_so_far
+        );
+    }
+
+    /// The base URL printed in the banner.
+    fn base_url(&mut self) -> String {
+        let line = self.wait_for_line("Parley is running at ");
+        line.split("Parley is running at ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `limit`.
+    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get_status(url: &str) -> u16 {
+    reqwest::get(url).await.unwrap().status().as_u16()
+}
+
+async fn serve_prints_the_banner_answers_and_exits_zero_on_sigterm(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mut server = Server::start(parley(&db.url));
+    let base = server.base_url();
+    server.wait_for_line("/dashboard");
+    server.wait_for_line("admin@localhost");
+    let password_line = server.wait_for_line("Password:");
+    assert!(password_line.contains("generated"), "{password_line}");
+    let script = server.wait_for_line("<script");
+    assert!(
+        script.contains(&format!("src=\"{base}/widget.js\"")),
+        "{script}"
+    );
+    assert!(script.contains("data-site-key=\"pk_"), "{script}");
+
+    assert_eq!(get_status(&format!("{base}/healthz")).await, 200);
+    assert_eq!(get_status(&format!("{base}/readyz")).await, 200);
+
+    let started = Instant::now();
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+async fn a_restart_keeps_the_workspace_and_prints_no_password(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mut first = Server::start(parley(&db.url));
+    let base = first.base_url();
+    let password_line = first.wait_for_line("Password:");
+    let password = password_line.split_whitespace().nth(1).unwrap().to_owned();
+    first.signal("INT");
+    assert!(first.wait_exit(Duration::from_secs(10)).success());
+
+    let mut second = Server::start(parley(&db.url));
+    let base2 = second.base_url();
+    assert_ne!(base, "");
+    second.wait_for_line("/dashboard");
+    assert_eq!(get_status(&format!("{base2}/readyz")).await, 200);
+    second.signal("TERM");
+    assert!(second.wait_exit(Duration::from_secs(10)).success());
+    let mut rest = second.stdout_so_far.clone();
+    while let Ok(line) = second.lines.try_recv() {
+        rest.push_str(&line);
+    }
+    assert!(
+        !rest.contains(&password),
+        "the password is printed only once"
+    );
+    assert!(!rest.contains("Password:"));
+
+    let store = db.store().await;
+    assert_eq!(store.workspace_count().await.unwrap(), 1);
+}
+
+async fn workspace_create_prints_one_json_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let output = parley(&db.url)
+        .args([
+            "workspace",
+            "create",
+            "--name",
+            "Acme",
+            "--admin-email",
+            "Boss@Acme.test",
+            "--admin-password",
+            "s3cret-pass",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    for key in ["workspace_id", "agent_id", "site_id"] {
+        uuid::Uuid::parse_str(line[key].as_str().unwrap()).unwrap();
+    }
+    assert!(line["site_key"].as_str().unwrap().starts_with("pk_"));
+
+    let store = db.store().await;
+    let agent = store
+        .agent_by_email(&parley::domain::Email::parse("boss@acme.test").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(agent.id.to_string(), line["agent_id"].as_str().unwrap());
+    assert!(parley::auth::password::verify("s3cret-pass".into(), agent.password_hash).await);
+
+    // The same email again is refused with a clear message and a failing status.
+    let again = parley(&db.url)
+        .args([
+            "workspace",
+            "create",
+            "--name",
+            "Other",
+            "--admin-email",
+            "boss@acme.test",
+            "--admin-password",
+            "s3cret-pass",
+        ])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+async fn migrate_applies_the_migrations_and_exits(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let output = parley(&db.url).arg("migrate").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let store = db.store().await;
+    assert_eq!(
+        store.workspace_count().await.unwrap(),
+        0,
+        "migrate creates no workspace"
+    );
+}
+
+#[test]
+fn a_bad_setting_is_named_and_exits_non_zero() {
+    for (var, value) in [
+        ("PARLEY_BIND", "not-an-address"),
+        ("DATABASE_URL", "mysql://x"),
+        ("PARLEY_SEND_RATE", "fast"),
+    ] {
+        let output = parley("sqlite://unused.db")
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(var), "{var}: {stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_retried_for_a_bounded_time_then_reported() {
+    let started = Instant::now();
+    let output = parley("postgres://postgres@127.0.0.1:1/parley")
+        .env("PARLEY_DB_WAIT_S", "2")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(started.elapsed() >= Duration::from_secs(1), "it retried");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database"), "{stderr}");
+}
+
+#[test]
+fn the_database_password_never_reaches_the_output() {
+    let output = parley("postgres://postgres:hunter2-secret@127.0.0.1:1/parley")
+        .env("PARLEY_DB_WAIT_S", "1")
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!all.contains("hunter2"), "{all}");
+}

@@ -1,0 +1,176 @@
+//! Test support: throw-away databases and a running server on a random port.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parley::config::{DatabaseUrl, Settings};
+use parley::startup::Application;
+use parley::store::{self, DynStore};
+use sqlx::{Connection, Executor, PgConnection};
+use uuid::Uuid;
+
+/// The Postgres server the tests create their databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("PARLEY_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database used by one test and dropped when the test ends.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Postgres => Self::postgres().await,
+            Backend::Sqlite => Self::sqlite(),
+        }
+    }
+
+    pub async fn postgres() -> Self {
+        let name = format!("parley_test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&pg_admin_url())
+            .await
+            .expect("Postgres must be running");
+        admin
+            .execute(format!("create database {name}").as_str())
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(&pg_admin_url()).unwrap();
+        url.set_path(&name);
+        Self {
+            url: url.to_string(),
+            pg_name: Some(name),
+            _dir: None,
+        }
+    }
+
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("parley.db").display());
+        Self {
+            url,
+            pg_name: None,
+            _dir: Some(dir),
+        }
+    }
+
+    pub async fn store(&self) -> DynStore {
+        let url = DatabaseUrl::parse(&self.url).unwrap();
+        store::connect(&url, std::time::Duration::from_secs(5))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop is synchronous: use a small runtime of its own on another thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut admin) = PgConnection::connect(&pg_admin_url()).await {
+                    let _ = admin
+                        .execute(format!("drop database if exists {name} with (force)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+/// Settings for a test server: random port, one worker, a known admin password.
+pub fn test_settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), db.url.clone()),
+        ("PARLEY_BIND".into(), "127.0.0.1:0".into()),
+        ("PARLEY_WORKERS".into(), "1".into()),
+        ("PARLEY_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
+        ("PARLEY_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert((*k).into(), (*v).into());
+    }
+    Settings::from_lookup(|name| vars.get(name).cloned()).unwrap()
+}
+
+/// A server running in this test's runtime.
+pub struct TestApp {
+    pub address: String,
+    pub db: Arc<TestDb>,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    let db = Arc::new(TestDb::new(backend).await);
+    spawn_app_on(db, extra).await
+}
+
+/// Starts a server on an existing database (e.g. a restart).
+pub async fn spawn_app_on(db: Arc<TestDb>, extra: &[(&str, &str)]) -> TestApp {
+    let settings = test_settings(&db, extra);
+    let app = Application::build(settings).await.expect("server starts");
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        db,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// Generates one test per backend for each listed async fn taking a `Backend`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,8 @@
+//! The one integration-test binary: the real server on a random port, real Postgres, real
+//! SQLite files, real sockets.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod helpers;
+mod ops;
+mod store_conformance;

@@ -1,0 +1,106 @@
+//! Operations endpoints against the running server.
+
+use std::time::Duration;
+
+use sqlx::{Connection, Executor, PgConnection};
+
+use crate::helpers::{pg_admin_url, spawn_app, Backend};
+use crate::on_both_backends;
+
+on_both_backends!(
+    health_and_readiness_answer_ok,
+    metrics_are_prometheus_text,
+    an_unknown_path_is_a_json_404,
+);
+
+async fn health_and_readiness_answer_ok(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["database"], "up");
+}
+
+async fn metrics_are_prometheus_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.get("/healthz").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("# TYPE parley_http_requests_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"parley_http_requests_total{route="/healthz",status="200"}"#),
+        "{text}"
+    );
+}
+
+async fn an_unknown_path_is_a_json_404(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/no/such/thing").await;
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[actix_web::test]
+async fn readiness_is_503_while_postgres_refuses_connections_and_recovers() {
+    let app = spawn_app(Backend::Postgres).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let name = url::Url::parse(&app.db.url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
+    admin
+        .execute(format!("alter database {name} allow_connections false").as_str())
+        .await
+        .unwrap();
+    admin
+        .execute(
+            format!(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = '{name}'"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+
+    let mut saw_unavailable = false;
+    for _ in 0..50 {
+        if app.get("/readyz").await.status() == 503 {
+            saw_unavailable = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(saw_unavailable, "readyz must report the database as down");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "liveness does not depend on the database"
+    );
+
+    admin
+        .execute(format!("alter database {name} allow_connections true").as_str())
+        .await
+        .unwrap();
+    let mut recovered = false;
+    for _ in 0..100 {
+        if app.get("/readyz").await.status() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "readiness comes back by itself");
+}

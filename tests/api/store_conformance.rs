@@ -1,0 +1,747 @@
+//! The storage interface's conformance suite: the same tests, unchanged, on both backends.
+
+use std::collections::HashSet;
+
+use parley::bootstrap;
+use parley::domain::{
+    AgentId, Author, AuthorKind, Body, ClientMsgId, Conversation, ConversationId,
+    ConversationStatus, Email, MessageId, MessageKind, ReadMark, ReaderKind, Timestamp, Visitor,
+    VisitorId, VisitorPage,
+};
+use parley::store::{
+    AppendError, Audience, ConversationChange, CreatedWorkspace, DynStore, StoreError,
+};
+
+use crate::helpers::{Backend, TestDb};
+use crate::on_both_backends;
+
+on_both_backends!(
+    settings_keep_their_first_value,
+    a_workspace_is_created_with_its_admin_and_site,
+    an_admin_email_is_unique_across_workspaces,
+    visitors_and_their_pages_round_trip,
+    a_visitor_has_one_open_conversation_per_site,
+    appended_messages_get_gapless_seqs_in_batch_order,
+    client_msg_id_stores_a_message_once_per_author,
+    an_unknown_conversation_fails_only_its_own_message,
+    a_visitor_message_reopens_a_resolved_conversation,
+    a_visitor_with_another_open_conversation_cannot_reopen,
+    notes_are_never_returned_to_visitors,
+    history_pages_backwards_and_sync_forwards,
+    read_marks_never_go_down,
+    the_inbox_is_scoped_and_sorted_by_activity,
+    concurrent_appends_into_one_conversation_stay_gapless,
+    conversation_updates_are_scoped_to_the_workspace,
+);
+
+async fn workspace(store: &DynStore, email: &str) -> CreatedWorkspace {
+    bootstrap::create_workspace(
+        &**store,
+        "Acme",
+        Email::parse(email).unwrap(),
+        "password123".into(),
+        "Shop",
+    )
+    .await
+    .unwrap()
+}
+
+async fn visitor(store: &DynStore, ws: &CreatedWorkspace) -> Visitor {
+    let now = Timestamp::now();
+    let visitor = Visitor {
+        id: VisitorId::new(),
+        workspace_id: ws.workspace.id,
+        site_id: ws.site.id,
+        external_id: None,
+        name: Some("Ada".into()),
+        email: None,
+        user_agent: Some("test".into()),
+        created_at: now,
+        last_seen_at: now,
+    };
+    store.insert_visitor(&visitor).await.unwrap();
+    visitor
+}
+
+async fn conversation(store: &DynStore, ws: &CreatedWorkspace, v: &Visitor) -> Conversation {
+    let now = Timestamp::now();
+    let draft = Conversation {
+        id: ConversationId::new(),
+        workspace_id: ws.workspace.id,
+        site_id: ws.site.id,
+        visitor_id: v.id,
+        status: ConversationStatus::Open,
+        assignee_id: None,
+        last_seq: 0,
+        created_at: now,
+        updated_at: now,
+        last_activity_at: now,
+    };
+    store.open_or_create_conversation(&draft).await.unwrap().0
+}
+
+fn visitor_author(v: &Visitor) -> Author {
+    Author {
+        kind: AuthorKind::Visitor,
+        id: Some(v.id.0),
+        name: v.name.clone(),
+    }
+}
+
+fn agent_author(ws: &CreatedWorkspace) -> Author {
+    Author {
+        kind: AuthorKind::Agent,
+        id: Some(ws.admin.id.0),
+        name: Some(ws.admin.name.clone()),
+    }
+}
+
+fn new_message(
+    conversation: ConversationId,
+    author: Author,
+    kind: MessageKind,
+    body: &str,
+    client: Option<ClientMsgId>,
+) -> parley::domain::NewMessage {
+    parley::domain::NewMessage {
+        id: MessageId::new(),
+        conversation_id: conversation,
+        client_msg_id: client,
+        author,
+        kind,
+        body: Body::parse(body.into(), 4000).unwrap(),
+        created_at: Timestamp::now(),
+    }
+}
+
+async fn settings_keep_their_first_value(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    assert_eq!(
+        store.setting_or_insert("k", "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.setting_or_insert("k", "second").await.unwrap(),
+        "first"
+    );
+}
+
+async fn a_workspace_is_created_with_its_admin_and_site(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    assert_eq!(store.workspace_count().await.unwrap(), 0);
+    let ws = workspace(&store, "Boss@Acme.test").await;
+    let other = workspace(&store, "boss@other.test").await;
+    assert_eq!(store.workspace_count().await.unwrap(), 2);
+
+    let by_key = store.site_by_key(&ws.site.site_key).await.unwrap().unwrap();
+    assert_eq!(by_key, ws.site);
+    assert_eq!(by_key.allowed_origins.0, Vec::<String>::new());
+    assert_eq!(by_key.settings.0["title"], "Chat with us");
+    let admin = store
+        .agent_by_email(&Email::parse("boss@acme.test").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin, ws.admin);
+    assert_eq!(admin.role, parley::domain::AgentRole::Admin);
+    assert!(admin.active);
+    assert!(admin.password_hash.starts_with("$argon2id$"));
+
+    assert_eq!(
+        store.site(ws.workspace.id, ws.site.id).await.unwrap(),
+        Some(ws.site.clone())
+    );
+    assert_eq!(
+        store.agent(ws.workspace.id, ws.admin.id).await.unwrap(),
+        Some(ws.admin.clone())
+    );
+    // Another workspace's id finds nothing.
+    assert_eq!(
+        store.site(other.workspace.id, ws.site.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.agent(other.workspace.id, ws.admin.id).await.unwrap(),
+        None
+    );
+}
+
+async fn an_admin_email_is_unique_across_workspaces(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    workspace(&store, "boss@acme.test").await;
+    let again = bootstrap::create_workspace(
+        &*store,
+        "Other",
+        Email::parse("BOSS@acme.test").unwrap(),
+        "password123".into(),
+        "Site",
+    )
+    .await;
+    assert!(
+        matches!(again, Err(bootstrap::BootstrapError::EmailTaken(_))),
+        "{again:?}"
+    );
+    assert_eq!(
+        store.workspace_count().await.unwrap(),
+        1,
+        "nothing half-created"
+    );
+}
+
+async fn visitors_and_their_pages_round_trip(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let other = workspace(&store, "b@other.test").await;
+    let v = visitor(&store, &ws).await;
+    assert_eq!(
+        store.visitor(ws.workspace.id, v.id).await.unwrap(),
+        Some(v.clone())
+    );
+    assert_eq!(store.visitor(other.workspace.id, v.id).await.unwrap(), None);
+
+    for (i, url) in ["https://shop.test/", "https://shop.test/cart"]
+        .iter()
+        .enumerate()
+    {
+        let page = VisitorPage {
+            url: (*url).into(),
+            title: format!("Page {i} <b>"),
+            referrer: None,
+            seen_at: Timestamp::from_micros(1_700_000_000_000_000 + i as i64).unwrap(),
+        };
+        store.record_page(v.id, &page).await.unwrap();
+    }
+    let pages = store.pages(v.id, 10).await.unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.url.as_str()).collect::<Vec<_>>(),
+        ["https://shop.test/cart", "https://shop.test/"]
+    );
+    assert_eq!(pages[0].title, "Page 1 <b>");
+}
+
+async fn a_visitor_has_one_open_conversation_per_site(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    assert_eq!(
+        store.open_conversation(ws.site.id, v.id).await.unwrap(),
+        None
+    );
+    let first = conversation(&store, &ws, &v).await;
+    let second = conversation(&store, &ws, &v).await;
+    assert_eq!(
+        first.id, second.id,
+        "the open one is returned, not a second one"
+    );
+    assert_eq!(
+        store
+            .open_conversation(ws.site.id, v.id)
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(first.id)
+    );
+    assert_eq!(first.last_seq, 0);
+}
+
+async fn appended_messages_get_gapless_seqs_in_batch_order(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let (v1, v2) = (visitor(&store, &ws).await, visitor(&store, &ws).await);
+    let (c1, c2) = (
+        conversation(&store, &ws, &v1).await,
+        conversation(&store, &ws, &v2).await,
+    );
+    let batch: Vec<_> = (0..6)
+        .map(|i| {
+            let (c, v) = if i % 2 == 0 { (&c1, &v1) } else { (&c2, &v2) };
+            new_message(
+                c.id,
+                visitor_author(v),
+                MessageKind::Text,
+                &format!("m{i}"),
+                Some(ClientMsgId::new()),
+            )
+        })
+        .collect();
+    let results = store.append_messages(&batch).await.unwrap();
+    let seqs: Vec<(ConversationId, i64)> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap())
+        .map(|a| (a.message.conversation_id, a.message.seq))
+        .collect();
+    assert_eq!(
+        seqs,
+        [
+            (c1.id, 1),
+            (c2.id, 1),
+            (c1.id, 2),
+            (c2.id, 2),
+            (c1.id, 3),
+            (c2.id, 3)
+        ]
+    );
+    let next = store
+        .append_messages(&[new_message(
+            c1.id,
+            agent_author(&ws),
+            MessageKind::Text,
+            "reply",
+            None,
+        )])
+        .await
+        .unwrap();
+    assert_eq!(next[0].as_ref().unwrap().message.seq, 4);
+
+    let stored = store
+        .messages_after(c1.id, 0, 100, Audience::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert_eq!(
+        stored[0],
+        results[0].as_ref().unwrap().message,
+        "what is returned is what is stored"
+    );
+    assert_eq!(stored[3].author.kind, AuthorKind::Agent);
+    let conv = store
+        .conversation(ws.workspace.id, c1.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conv.last_seq, 4);
+    assert!(conv.last_activity_at >= c1.last_activity_at);
+}
+
+async fn client_msg_id_stores_a_message_once_per_author(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let key = ClientMsgId::new();
+    let first = new_message(
+        c.id,
+        visitor_author(&v),
+        MessageKind::Text,
+        "hello",
+        Some(key),
+    );
+    let resend = new_message(
+        c.id,
+        visitor_author(&v),
+        MessageKind::Text,
+        "hello again",
+        Some(key),
+    );
+    // Twice within one batch, then again in a later batch.
+    let results = store
+        .append_messages(&[first.clone(), resend.clone()])
+        .await
+        .unwrap();
+    let (a, b) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap());
+    assert!(!a.replayed && b.replayed);
+    assert_eq!(a.message, b.message);
+    let later = store.append_messages(&[resend]).await.unwrap();
+    let later = later[0].as_ref().unwrap();
+    assert!(later.replayed);
+    assert_eq!(later.message.id, first.id);
+    assert_eq!(later.message.body.as_str(), "hello");
+    // The same key from another author is another message.
+    let agent_same_key = new_message(c.id, agent_author(&ws), MessageKind::Text, "hi", Some(key));
+    let other = store.append_messages(&[agent_same_key]).await.unwrap();
+    let other = other[0].as_ref().unwrap();
+    assert!(!other.replayed);
+    assert_eq!(other.message.seq, 2);
+    assert_eq!(
+        store
+            .messages_after(c.id, 0, 100, Audience::Agent)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn an_unknown_conversation_fails_only_its_own_message(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let results = store
+        .append_messages(&[
+            new_message(
+                ConversationId::new(),
+                visitor_author(&v),
+                MessageKind::Text,
+                "lost",
+                None,
+            ),
+            new_message(c.id, visitor_author(&v), MessageKind::Text, "kept", None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(results[0], Err(AppendError::ConversationNotFound));
+    assert_eq!(results[1].as_ref().unwrap().message.seq, 1);
+}
+
+async fn a_visitor_message_reopens_a_resolved_conversation(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let resolve = ConversationChange {
+        status: Some(ConversationStatus::Resolved),
+        ..Default::default()
+    };
+    store
+        .update_conversation(ws.workspace.id, c.id, &resolve)
+        .await
+        .unwrap()
+        .unwrap();
+    // An agent's follow-up leaves it resolved.
+    let agent = store
+        .append_messages(&[new_message(
+            c.id,
+            agent_author(&ws),
+            MessageKind::Text,
+            "follow-up",
+            None,
+        )])
+        .await
+        .unwrap();
+    assert!(!agent[0].as_ref().unwrap().reopened);
+    assert_eq!(
+        store.open_conversation(ws.site.id, v.id).await.unwrap(),
+        None
+    );
+    // The visitor's answer reopens it.
+    let visitor_msg = store
+        .append_messages(&[new_message(
+            c.id,
+            visitor_author(&v),
+            MessageKind::Text,
+            "still there?",
+            None,
+        )])
+        .await
+        .unwrap();
+    assert!(visitor_msg[0].as_ref().unwrap().reopened);
+    let reopened = store
+        .open_conversation(ws.site.id, v.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (reopened.id, reopened.status, reopened.last_seq),
+        (c.id, ConversationStatus::Open, 2)
+    );
+}
+
+async fn a_visitor_with_another_open_conversation_cannot_reopen(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let old = conversation(&store, &ws, &v).await;
+    let resolve = ConversationChange {
+        status: Some(ConversationStatus::Resolved),
+        ..Default::default()
+    };
+    store
+        .update_conversation(ws.workspace.id, old.id, &resolve)
+        .await
+        .unwrap();
+    let current = conversation(&store, &ws, &v).await;
+    assert_ne!(current.id, old.id);
+    let results = store
+        .append_messages(&[new_message(
+            old.id,
+            visitor_author(&v),
+            MessageKind::Text,
+            "x",
+            None,
+        )])
+        .await
+        .unwrap();
+    assert_eq!(results[0], Err(AppendError::AnotherConversationOpen));
+}
+
+async fn notes_are_never_returned_to_visitors(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    store
+        .append_messages(&[
+            new_message(c.id, visitor_author(&v), MessageKind::Text, "q", None),
+            new_message(
+                c.id,
+                agent_author(&ws),
+                MessageKind::Note,
+                "internal: VIP",
+                None,
+            ),
+            new_message(c.id, agent_author(&ws), MessageKind::Text, "a", None),
+        ])
+        .await
+        .unwrap();
+    let for_visitor = store
+        .messages_after(c.id, 0, 100, Audience::Visitor)
+        .await
+        .unwrap();
+    assert_eq!(
+        for_visitor.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        [1, 3],
+        "a gap where the note is"
+    );
+    let history = store
+        .messages_before(c.id, None, 100, Audience::Visitor)
+        .await
+        .unwrap();
+    assert!(history.iter().all(|m| m.kind != MessageKind::Note));
+    let for_agent = store
+        .messages_after(c.id, 0, 100, Audience::Agent)
+        .await
+        .unwrap();
+    assert_eq!(for_agent[1].kind, MessageKind::Note);
+}
+
+async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let batch: Vec<_> = (1..=10)
+        .map(|i| {
+            new_message(
+                c.id,
+                visitor_author(&v),
+                MessageKind::Text,
+                &format!("{i}"),
+                None,
+            )
+        })
+        .collect();
+    store.append_messages(&batch).await.unwrap();
+    let seqs = |ms: Vec<parley::domain::Message>| ms.into_iter().map(|m| m.seq).collect::<Vec<_>>();
+    assert_eq!(
+        seqs(
+            store
+                .messages_before(c.id, None, 3, Audience::Agent)
+                .await
+                .unwrap()
+        ),
+        [8, 9, 10]
+    );
+    assert_eq!(
+        seqs(
+            store
+                .messages_before(c.id, Some(8), 3, Audience::Agent)
+                .await
+                .unwrap()
+        ),
+        [5, 6, 7]
+    );
+    assert_eq!(
+        seqs(
+            store
+                .messages_before(c.id, Some(2), 3, Audience::Agent)
+                .await
+                .unwrap()
+        ),
+        [1]
+    );
+    assert_eq!(
+        seqs(
+            store
+                .messages_after(c.id, 7, 100, Audience::Agent)
+                .await
+                .unwrap()
+        ),
+        [8, 9, 10]
+    );
+    assert_eq!(
+        seqs(
+            store
+                .messages_after(c.id, 0, 2, Audience::Agent)
+                .await
+                .unwrap()
+        ),
+        [1, 2]
+    );
+    assert!(store
+        .messages_after(c.id, 10, 100, Audience::Agent)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn read_marks_never_go_down(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let mark = |seq| ReadMark {
+        conversation_id: c.id,
+        reader_kind: ReaderKind::Agent,
+        reader_id: ws.admin.id.0,
+        seq,
+    };
+    assert_eq!(store.mark_read(&mark(5)).await.unwrap(), 5);
+    assert_eq!(store.mark_read(&mark(3)).await.unwrap(), 5);
+    assert_eq!(store.mark_read(&mark(9)).await.unwrap(), 9);
+}
+
+async fn the_inbox_is_scoped_and_sorted_by_activity(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let other = workspace(&store, "b@other.test").await;
+    let (v1, v2) = (visitor(&store, &ws).await, visitor(&store, &ws).await);
+    let c1 = conversation(&store, &ws, &v1).await;
+    let c2 = conversation(&store, &ws, &v2).await;
+    let foreign_visitor = visitor(&store, &other).await;
+    conversation(&store, &other, &foreign_visitor).await;
+    // c1 gets the newest message, so it comes first.
+    store
+        .append_messages(&[new_message(
+            c1.id,
+            visitor_author(&v1),
+            MessageKind::Text,
+            "new",
+            None,
+        )])
+        .await
+        .unwrap();
+    let inbox = store
+        .open_conversations(ws.workspace.id, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        inbox.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [c1.id, c2.id]
+    );
+    assert_eq!(
+        store
+            .open_conversations(ws.workspace.id, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.conversation(other.workspace.id, c1.id).await.unwrap(),
+        None
+    );
+}
+
+async fn concurrent_appends_into_one_conversation_stay_gapless(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            let author = if t % 2 == 0 {
+                visitor_author(&v)
+            } else {
+                agent_author(&ws)
+            };
+            tokio::spawn(async move {
+                for i in 0..5 {
+                    let batch: Vec<_> = (0..3)
+                        .map(|j| {
+                            new_message(
+                                c.id,
+                                author.clone(),
+                                MessageKind::Text,
+                                &format!("{t}-{i}-{j}"),
+                                Some(ClientMsgId::new()),
+                            )
+                        })
+                        .collect();
+                    loop {
+                        match store.append_messages(&batch).await {
+                            Ok(results) => {
+                                assert!(results.iter().all(|r| r.is_ok()));
+                                break;
+                            }
+                            // SQLite may report a busy database under contention: retry, as the writer does.
+                            Err(StoreError::Unavailable(_)) => continue,
+                            Err(other) => panic!("{other}"),
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let stored = store
+        .messages_after(c.id, 0, 1000, Audience::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=120).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        stored.iter().map(|m| m.id).collect::<HashSet<_>>().len(),
+        120
+    );
+}
+
+async fn conversation_updates_are_scoped_to_the_workspace(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let other = workspace(&store, "b@other.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let assign = ConversationChange {
+        assignee: Some(Some(ws.admin.id)),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .update_conversation(other.workspace.id, c.id, &assign)
+            .await
+            .unwrap(),
+        None
+    );
+    let updated = store
+        .update_conversation(ws.workspace.id, c.id, &assign)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.assignee_id, Some(ws.admin.id));
+    let unassign = ConversationChange {
+        assignee: Some(None),
+        ..Default::default()
+    };
+    let updated = store
+        .update_conversation(ws.workspace.id, c.id, &unassign)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.assignee_id, None::<AgentId>);
+    assert_eq!(updated.status, ConversationStatus::Open);
+}
