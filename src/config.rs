@@ -133,6 +133,11 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// Origins besides `public_url` allowed to open agent WebSockets (`PARLEY_AGENT_ORIGINS`).
     pub agent_origins: Vec<String>,
+    /// How long the writer waits to fill a batch before committing (`PARLEY_WRITE_DELAY_US`,
+    /// default 200 µs).
+    pub write_delay: Duration,
+    /// Most messages committed in one transaction (`PARLEY_WRITE_BATCH`, default 256).
+    pub write_batch: usize,
 }
 
 /// A bad configuration value, naming the variable (and never echoing a secret's value).
@@ -253,6 +258,8 @@ impl Settings {
             limits,
             trusted_proxies,
             agent_origins,
+            write_delay: Duration::from_micros(env.parse("PARLEY_WRITE_DELAY_US", Some(200))?),
+            write_batch: env.parse("PARLEY_WRITE_BATCH", Some(256))?,
         })
     }
 }

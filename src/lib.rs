@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -11,3 +12,4 @@ pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod ws;

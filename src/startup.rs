@@ -12,15 +12,27 @@ use futures_util::FutureExt;
 
 use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
+use crate::chat::writer::{Writer, WriterConfig};
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::http::rate_limit::IpLimiter;
 use crate::http::{self, AppState};
 use crate::shutdown::{self, Shutdown};
-use crate::store::{self, DynStore, StoreError};
+use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
+use crate::ws::hub::Hub;
+use crate::ws::protocol::Close;
 
 /// In-flight requests get this long to finish once shutdown starts.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
+/// Parallel message writers on Postgres (each commits its own batches).
+const POSTGRES_WRITERS: usize = 4;
+/// Sends queued per writer before new ones are answered `unavailable`.
+const WRITER_QUEUE: usize = 65_536;
+/// On shutdown, how long queued writes get to commit.
+const WRITER_DRAIN: Duration = Duration::from_secs(3);
+/// On shutdown, how long sockets get to flush their close frames.
+const SOCKETS_DRAIN: Duration = Duration::from_secs(1);
 /// Largest JSON body any endpoint accepts.
 const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
 
@@ -75,12 +87,32 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let hub = Arc::new(Hub::new());
+        let writer = Writer::start(
+            store.clone(),
+            hub.clone(),
+            WriterConfig {
+                shards: match store.backend() {
+                    Backend::Postgres => POSTGRES_WRITERS,
+                    Backend::Sqlite => 1,
+                },
+                max_batch: settings.write_batch.max(1),
+                max_delay: settings.write_delay,
+                queue_capacity: WRITER_QUEUE,
+            },
+        );
+        let ws_connect_limit = Arc::new(IpLimiter::per_minute(settings.limits.ws_connect_per_min));
+        spawn_limiter_cleanup(ws_connect_limit.clone());
         let state = AppState {
             tokens: TokenKeys::new(&secret, &public_url),
+            public_url: public_url.as_str().into(),
             settings: Arc::new(settings),
             store,
             metrics: telemetry::metrics_handle(),
             shutdown: Shutdown::new(),
+            hub,
+            writer,
+            ws_connect_limit,
         };
         let server = serve(listener, state.clone(), state.settings.workers.max(1))?;
         Ok(Self {
@@ -123,21 +155,41 @@ impl Application {
             _ = shutdown::termination_signal() => {}
             _ = shutdown.wait() => {}
         }
-        stop(&shutdown, &handle).await;
+        stop(&self.state, &handle).await;
         server
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 
-async fn stop(shutdown: &Shutdown, handle: &ServerHandle) {
+/// Graceful shutdown: readiness turns 503, queued writes are committed and answered, every
+/// WebSocket is closed with 1012 (clients reconnect elsewhere and `sync`), then the HTTP
+/// server stops, giving in-flight requests a few seconds.
+async fn stop(state: &AppState, handle: &ServerHandle) {
     let started = Instant::now();
-    shutdown.trigger();
+    state.shutdown.trigger();
+    state.writer.drain(WRITER_DRAIN).await;
+    state.hub.close_all(Close::Restart);
+    let deadline = Instant::now() + SOCKETS_DRAIN;
+    while state.hub.connection_count() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     handle.stop(true).await;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "server stopped"
     );
+}
+
+/// Forgets idle IPs of a rate limiter every minute, so that its memory stays bounded.
+fn spawn_limiter_cleanup(limiter: Arc<IpLimiter>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.forget_idle();
+        }
+    });
 }
 
 fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Server, std::io::Error> {

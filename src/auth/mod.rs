@@ -2,6 +2,7 @@
 //!
 //! Must not log a password, a token or a secret; comparisons of secrets are constant-time.
 
+pub mod identity;
 pub mod password;
 pub mod tokens;
 

@@ -115,6 +115,9 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewMessage {
     pub id: MessageId,
+    /// The workspace the sender acts in: a conversation of another workspace is not found.
+    /// A visitor author must also be the conversation's visitor.
+    pub workspace_id: WorkspaceId,
     pub conversation_id: ConversationId,
     pub client_msg_id: Option<ClientMsgId>,
     pub author: Author,

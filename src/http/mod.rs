@@ -1,6 +1,8 @@
 //! The HTTP surface: shared application state and the routes of each resource module.
 
+pub mod client_ip;
 pub mod ops;
+pub mod rate_limit;
 
 use std::sync::Arc;
 
@@ -8,21 +10,30 @@ use actix_web::web;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::auth::tokens::TokenKeys;
+use crate::chat::writer::Writer;
 use crate::config::Settings;
 use crate::shutdown::Shutdown;
 use crate::store::DynStore;
+use crate::ws::hub::Hub;
+use rate_limit::IpLimiter;
 
 /// What every handler can reach. Cheap to clone: everything is behind `Arc`s.
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
+    /// The origin this server is reached at (`PARLEY_PUBLIC_URL`, or the bound address).
+    pub public_url: Arc<str>,
     pub store: DynStore,
     pub tokens: TokenKeys,
     pub metrics: PrometheusHandle,
     pub shutdown: Shutdown,
+    pub hub: Arc<Hub>,
+    pub writer: Writer,
+    pub ws_connect_limit: Arc<IpLimiter>,
 }
 
 /// Mounts every route of the server.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
+    crate::ws::upgrade::configure(cfg);
 }

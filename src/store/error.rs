@@ -3,7 +3,7 @@
 
 use sqlx::error::ErrorKind;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness rule refused the write; names the constraint.
     #[error("conflict on {0}")]

@@ -82,11 +82,31 @@ pub struct CreatedWorkspace {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Appended {
     pub message: Message,
-    /// The `client_msg_id` had been stored before: this is the first message, unchanged,
+    pub outcome: AppendOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppendOutcome {
+    /// Written now.
+    Stored {
+        /// The conversation's visitor, who receives the message unless it is a note.
+        visitor_id: VisitorId,
+        /// A visitor's message moved its resolved conversation back to open.
+        reopened: bool,
+    },
+    /// The `client_msg_id` had been stored before: `message` is the first one, unchanged,
     /// and nothing new was written.
-    pub replayed: bool,
-    /// A visitor's message moved its resolved conversation back to open.
-    pub reopened: bool,
+    Replayed,
+}
+
+impl Appended {
+    pub fn replayed(&self) -> bool {
+        matches!(self.outcome, AppendOutcome::Replayed)
+    }
+
+    pub fn reopened(&self) -> bool {
+        matches!(self.outcome, AppendOutcome::Stored { reopened: true, .. })
+    }
 }
 
 /// A change to a conversation: each `Some` field is set.
@@ -139,9 +159,15 @@ pub trait Store: Send + Sync + 'static {
 
     async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>>;
 
+    /// The workspace's sites, oldest first.
+    async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>>;
+
     async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>>;
 
     async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>>;
+
+    /// The workspace's agents, by name.
+    async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>>;
 
     async fn insert_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
 
@@ -150,6 +176,23 @@ pub trait Store: Send + Sync + 'static {
     async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()>;
 
     async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>>;
+
+    /// The visitor with this verified external id on the site.
+    async fn visitor_by_external_id(
+        &self,
+        site: SiteId,
+        external_id: &str,
+    ) -> StoreResult<Option<Visitor>>;
+
+    /// Saves a visitor's profile fields (identity, name, email, user agent, last seen).
+    async fn update_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
+
+    /// The visitor's most recent conversation on the site (open or resolved), if any.
+    async fn latest_conversation(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<Conversation>>;
 
     /// The visitor's open conversation on the site, if any.
     async fn open_conversation(
@@ -212,7 +255,8 @@ pub trait Store: Send + Sync + 'static {
         audience: Audience,
     ) -> StoreResult<Vec<Message>>;
 
-    /// Raises the reader's mark to `mark.seq` (never lowers it); returns the stored mark.
+    /// Raises the reader's mark to `mark.seq` (never lowers it, never past the conversation's
+    /// last message); returns the stored mark.
     async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64>;
 }
 

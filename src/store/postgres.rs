@@ -12,13 +12,13 @@ use uuid::Uuid;
 
 use super::{
     agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
-    AppendError, Appended, Audience, Backend, ConversationChange, CreatedWorkspace, Store,
-    StoreError, StoreResult,
+    AppendError, AppendOutcome, Appended, Audience, Backend, ConversationChange, CreatedWorkspace,
+    Store, StoreError, StoreResult,
 };
 use crate::domain::{
-    Agent, AgentId, AgentRole, Conversation, ConversationId, ConversationStatus, Email, Message,
-    NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor, VisitorId,
-    VisitorPage, Workspace, WorkspaceId,
+    Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
+    Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
+    VisitorId, VisitorPage, Workspace, WorkspaceId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -165,6 +165,17 @@ impl Store for PgStore {
         .await?)
     }
 
+    async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites where workspace_id = $1 order by created_at, id"
+        ))
+        .bind(workspace)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
         Ok(sqlx::query_as(concat!(
             "select ",
@@ -185,6 +196,17 @@ impl Store for PgStore {
         .bind(workspace)
         .bind(id)
         .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            agent_columns!(),
+            " from agents where workspace_id = $1 order by name, id"
+        ))
+        .bind(workspace)
+        .fetch_all(&self.pool)
         .await?)
     }
 
@@ -242,6 +264,57 @@ impl Store for PgStore {
         .bind(visitor)
         .bind(limit)
         .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn visitor_by_external_id(
+        &self,
+        site: SiteId,
+        external_id: &str,
+    ) -> StoreResult<Option<Visitor>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            visitor_columns!(),
+            " from visitors where site_id = $1 and external_id = $2"
+        ))
+        .bind(site)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn update_visitor(&self, v: &Visitor) -> StoreResult<()> {
+        sqlx::query(
+            "update visitors set external_id = $3, name = $4, email = $5, user_agent = $6, \
+             last_seen_at = $7 where workspace_id = $1 and id = $2",
+        )
+        .bind(v.workspace_id)
+        .bind(v.id)
+        .bind(&v.external_id)
+        .bind(&v.name)
+        .bind(&v.email)
+        .bind(&v.user_agent)
+        .bind(v.last_seen_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn latest_conversation(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations where site_id = $1 and visitor_id = $2 \
+             order by (status = 'open') desc, last_activity_at desc, id desc limit 1"
+        ))
+        .bind(site)
+        .bind(visitor)
+        .fetch_optional(&self.pool)
         .await?)
     }
 
@@ -365,7 +438,7 @@ impl Store for PgStore {
         conversation_ids.sort_unstable();
         conversation_ids.dedup();
         let rows = sqlx::query(
-            "select id, last_seq, status, visitor_id, site_id from conversations \
+            "select id, workspace_id, last_seq, status, visitor_id, site_id from conversations \
              where id = any($1) order by id for update",
         )
         .bind(&conversation_ids)
@@ -377,6 +450,7 @@ impl Store for PgStore {
             conversations.insert(
                 row.try_get("id")?,
                 ConversationState {
+                    workspace_id: row.try_get("workspace_id")?,
                     last_seq: row.try_get("last_seq")?,
                     status: row.try_get("status")?,
                     visitor_id: row.try_get("visitor_id")?,
@@ -421,12 +495,14 @@ impl Store for PgStore {
             if let Some(existing) = key.and_then(|k| stored.get(&k)) {
                 results.push(Ok(Appended {
                     message: existing.clone(),
-                    replayed: true,
-                    reopened: false,
+                    outcome: AppendOutcome::Replayed,
                 }));
                 continue;
             }
-            let Some(state) = conversations.get_mut(&new.conversation_id.0) else {
+            let Some(state) = conversations
+                .get_mut(&new.conversation_id.0)
+                .filter(|state| state.admits(new))
+            else {
                 results.push(Err(AppendError::ConversationNotFound));
                 continue;
             };
@@ -469,8 +545,10 @@ impl Store for PgStore {
             fresh.push(message.clone());
             results.push(Ok(Appended {
                 message,
-                replayed: false,
-                reopened,
+                outcome: AppendOutcome::Stored {
+                    visitor_id: VisitorId(state.visitor_id),
+                    reopened,
+                },
             }));
         }
 
@@ -559,7 +637,8 @@ impl Store for PgStore {
     async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "insert into read_marks (conversation_id, reader_kind, reader_id, seq, updated_at) \
-             values ($1, $2, $3, $4, now()) on conflict (conversation_id, reader_kind, reader_id) \
+             values ($1, $2, $3, least($4, (select last_seq from conversations where id = $1)), now()) \
+             on conflict (conversation_id, reader_kind, reader_id) \
              do update set seq = greatest(read_marks.seq, excluded.seq), updated_at = now() returning seq",
         )
         .bind(mark.conversation_id)
@@ -573,10 +652,19 @@ impl Store for PgStore {
 
 /// A locked conversation's state while a batch is applied to it.
 struct ConversationState {
+    workspace_id: Uuid,
     last_seq: i64,
     status: ConversationStatus,
     visitor_id: Uuid,
     site_id: Uuid,
     touched: bool,
     reopened: bool,
+}
+
+impl ConversationState {
+    /// Whether `new`'s sender may write here: same workspace, and a visitor only into its own.
+    fn admits(&self, new: &NewMessage) -> bool {
+        self.workspace_id == new.workspace_id.0
+            && (new.author.kind != AuthorKind::Visitor || new.author.id == Some(self.visitor_id))
+    }
 }

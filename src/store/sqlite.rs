@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::{
     agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
-    AppendError, Appended, Audience, Backend, ConversationChange, CreatedWorkspace, Store,
-    StoreError, StoreResult,
+    AppendError, AppendOutcome, Appended, Audience, Backend, ConversationChange, CreatedWorkspace,
+    Store, StoreError, StoreResult,
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
@@ -173,6 +173,17 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites where workspace_id = $1 order by created_at, id"
+        ))
+        .bind(workspace)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
         Ok(sqlx::query_as(concat!(
             "select ",
@@ -193,6 +204,17 @@ impl Store for SqliteStore {
         .bind(workspace)
         .bind(id)
         .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            agent_columns!(),
+            " from agents where workspace_id = $1 order by name, id"
+        ))
+        .bind(workspace)
+        .fetch_all(&self.reader)
         .await?)
     }
 
@@ -250,6 +272,57 @@ impl Store for SqliteStore {
         .bind(visitor)
         .bind(limit)
         .fetch_all(&self.reader)
+        .await?)
+    }
+
+    async fn visitor_by_external_id(
+        &self,
+        site: SiteId,
+        external_id: &str,
+    ) -> StoreResult<Option<Visitor>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            visitor_columns!(),
+            " from visitors where site_id = $1 and external_id = $2"
+        ))
+        .bind(site)
+        .bind(external_id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn update_visitor(&self, v: &Visitor) -> StoreResult<()> {
+        sqlx::query(
+            "update visitors set external_id = $3, name = $4, email = $5, user_agent = $6, \
+             last_seen_at = $7 where workspace_id = $1 and id = $2",
+        )
+        .bind(v.workspace_id)
+        .bind(v.id)
+        .bind(&v.external_id)
+        .bind(&v.name)
+        .bind(&v.email)
+        .bind(&v.user_agent)
+        .bind(v.last_seen_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn latest_conversation(
+        &self,
+        site: SiteId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<Conversation>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            conversation_columns!(),
+            " from conversations where site_id = $1 and visitor_id = $2 \
+             order by (status = 'open') desc, last_activity_at desc, id desc limit 1"
+        ))
+        .bind(site)
+        .bind(visitor)
+        .fetch_optional(&self.reader)
         .await?)
     }
 
@@ -384,8 +457,7 @@ impl Store for SqliteStore {
             if let Some(existing) = stored_message(&mut tx, new).await? {
                 results.push(Ok(Appended {
                     message: existing,
-                    replayed: true,
-                    reopened: false,
+                    outcome: AppendOutcome::Replayed,
                 }));
                 continue;
             }
@@ -396,7 +468,7 @@ impl Store for SqliteStore {
                     conversations.entry(new.conversation_id).or_insert(loaded)
                 }
             };
-            let Some(state) = state.as_mut() else {
+            let Some(state) = state.as_mut().filter(|state| state.admits(new)) else {
                 results.push(Err(AppendError::ConversationNotFound));
                 continue;
             };
@@ -445,8 +517,10 @@ impl Store for SqliteStore {
             .await?;
             results.push(Ok(Appended {
                 message,
-                replayed: false,
-                reopened,
+                outcome: AppendOutcome::Stored {
+                    visitor_id: VisitorId(state.visitor_id),
+                    reopened,
+                },
             }));
         }
         let now = Timestamp::now();
@@ -520,7 +594,8 @@ impl Store for SqliteStore {
     async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "insert into read_marks (conversation_id, reader_kind, reader_id, seq, updated_at) \
-             values ($1, $2, $3, $4, $5) on conflict (conversation_id, reader_kind, reader_id) \
+             values ($1, $2, $3, min($4, (select last_seq from conversations where id = $1)), $5) \
+             on conflict (conversation_id, reader_kind, reader_id) \
              do update set seq = max(read_marks.seq, excluded.seq), updated_at = excluded.updated_at \
              returning seq",
         )
@@ -536,6 +611,7 @@ impl Store for SqliteStore {
 
 /// A conversation's state while a batch is applied to it.
 struct ConversationState {
+    workspace_id: Uuid,
     last_seq: i64,
     status: ConversationStatus,
     visitor_id: Uuid,
@@ -544,18 +620,27 @@ struct ConversationState {
     reopened: bool,
 }
 
+impl ConversationState {
+    /// Whether `new`'s sender may write here: same workspace, and a visitor only into its own.
+    fn admits(&self, new: &NewMessage) -> bool {
+        self.workspace_id == new.workspace_id.0
+            && (new.author.kind != AuthorKind::Visitor || new.author.id == Some(self.visitor_id))
+    }
+}
+
 async fn load_conversation(
     tx: &mut Transaction<'_, Sqlite>,
     id: ConversationId,
 ) -> StoreResult<Option<ConversationState>> {
     let row = sqlx::query(
-        "select last_seq, status, visitor_id, site_id from conversations where id = $1",
+        "select workspace_id, last_seq, status, visitor_id, site_id from conversations where id = $1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
     row.map(|row| {
         Ok(ConversationState {
+            workspace_id: row.try_get("workspace_id")?,
             last_seq: row.try_get("last_seq")?,
             status: row.try_get("status")?,
             visitor_id: row.try_get("visitor_id")?,

@@ -4,6 +4,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parley::config::{DatabaseUrl, Settings};
+use parley::domain::{Agent, Email, Site};
+use serde_json::{json, Value};
+
+use crate::ws_client::WsClient;
 use parley::startup::Application;
 use parley::store::{self, DynStore};
 use sqlx::{Connection, Executor, PgConnection};
@@ -106,6 +110,10 @@ pub fn test_settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
         ("PARLEY_WORKERS".into(), "1".into()),
         ("PARLEY_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
         ("PARLEY_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        // Tests open many connections from one IP and send fast; limit tests set their own.
+        ("PARLEY_WS_CONNECT_PER_MIN".into(), "0".into()),
+        ("PARLEY_SEND_RATE".into(), "0".into()),
+        ("PARLEY_TYPING_RATE".into(), "0".into()),
     ]);
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());
@@ -113,9 +121,18 @@ pub fn test_settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
     Settings::from_lookup(|name| vars.get(name).cloned()).unwrap()
 }
 
+/// A workspace as tests use it: its first site, its admin and an agent token for the admin.
+pub struct Workspace {
+    pub site: Site,
+    pub admin: Agent,
+    pub token: String,
+}
+
 /// A server running in this test's runtime.
 pub struct TestApp {
     pub address: String,
+    pub port: u16,
+    pub state: parley::http::AppState,
     pub db: Arc<TestDb>,
     pub http: reqwest::Client,
 }
@@ -123,6 +140,98 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    pub fn store(&self) -> &DynStore {
+        &self.state.store
+    }
+
+    /// The first workspace, made on the first start.
+    pub async fn first_workspace(&self) -> Workspace {
+        let admin = self
+            .store()
+            .agent_by_email(&Email::parse(ADMIN_EMAIL).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let sites = self.store().sites(admin.workspace_id).await.unwrap();
+        let token = self
+            .state
+            .tokens
+            .issue_agent(admin.id, admin.workspace_id, admin.role)
+            .unwrap();
+        Workspace {
+            site: sites.into_iter().next().unwrap(),
+            admin,
+            token,
+        }
+    }
+
+    /// Another workspace, with its own admin and site.
+    pub async fn other_workspace(&self, email: &str) -> Workspace {
+        let created = parley::bootstrap::create_workspace(
+            &**self.store(),
+            "Other",
+            Email::parse(email).unwrap(),
+            "password123".into(),
+            "Other site",
+        )
+        .await
+        .unwrap();
+        let token = self
+            .state
+            .tokens
+            .issue_agent(created.admin.id, created.workspace.id, created.admin.role)
+            .unwrap();
+        Workspace {
+            site: created.site,
+            admin: created.admin,
+            token,
+        }
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// A visitor connection on `site`, greeted.
+    pub async fn visitor(&self, site: &Site) -> (WsClient, Value) {
+        self.visitor_with(site, json!({"type": "hello", "token": null}))
+            .await
+    }
+
+    pub async fn visitor_with(&self, site: &Site, hello: Value) -> (WsClient, Value) {
+        let mut client = WsClient::connect(
+            &self.ws_url(&format!("/ws/visitor?site_key={}", site.site_key)),
+            None,
+        )
+        .await
+        .unwrap();
+        let welcome = client.call(hello).await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (client, welcome)
+    }
+
+    /// An agent connection with `token`, greeted.
+    pub async fn agent(&self, token: &str) -> (WsClient, Value) {
+        let mut client = WsClient::connect(&self.ws_url("/ws/agent"), None)
+            .await
+            .unwrap();
+        let welcome = client.call(json!({"type": "hello", "token": token})).await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (client, welcome)
+    }
+
+    /// Runs one SQL statement on the test database (for set-ups the API cannot make yet).
+    pub async fn sql(&self, statement: &str) {
+        use sqlx::Connection as _;
+        if self.db.url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(&self.db.url).await.unwrap();
+            sqlx::Executor::execute(&mut conn, statement).await.unwrap();
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.db.url).await.unwrap();
+            sqlx::Executor::execute(&mut conn, statement).await.unwrap();
+        }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -144,9 +253,12 @@ pub async fn spawn_app_on(db: Arc<TestDb>, extra: &[(&str, &str)]) -> TestApp {
     let settings = test_settings(&db, extra);
     let app = Application::build(settings).await.expect("server starts");
     let port = app.port();
+    let state = app.state().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        port,
+        state,
         db,
         http: reqwest::Client::new(),
     }

@@ -5,4 +5,6 @@
 mod cli;
 mod helpers;
 mod ops;
+mod realtime;
 mod store_conformance;
+mod ws_client;

@@ -6,7 +6,7 @@ use parley::bootstrap;
 use parley::domain::{
     AgentId, Author, AuthorKind, Body, ClientMsgId, Conversation, ConversationId,
     ConversationStatus, Email, MessageId, MessageKind, ReadMark, ReaderKind, Timestamp, Visitor,
-    VisitorId, VisitorPage,
+    VisitorId, VisitorPage, WorkspaceId,
 };
 use parley::store::{
     AppendError, Audience, ConversationChange, CreatedWorkspace, DynStore, StoreError,
@@ -24,6 +24,7 @@ on_both_backends!(
     appended_messages_get_gapless_seqs_in_batch_order,
     client_msg_id_stores_a_message_once_per_author,
     an_unknown_conversation_fails_only_its_own_message,
+    nobody_writes_into_another_workspaces_or_visitors_conversation,
     a_visitor_message_reopens_a_resolved_conversation,
     a_visitor_with_another_open_conversation_cannot_reopen,
     notes_are_never_returned_to_visitors,
@@ -97,6 +98,7 @@ fn agent_author(ws: &CreatedWorkspace) -> Author {
 }
 
 fn new_message(
+    workspace: WorkspaceId,
     conversation: ConversationId,
     author: Author,
     kind: MessageKind,
@@ -105,6 +107,7 @@ fn new_message(
 ) -> parley::domain::NewMessage {
     parley::domain::NewMessage {
         id: MessageId::new(),
+        workspace_id: workspace,
         conversation_id: conversation,
         client_msg_id: client,
         author,
@@ -262,6 +265,7 @@ async fn appended_messages_get_gapless_seqs_in_batch_order(backend: Backend) {
         .map(|i| {
             let (c, v) = if i % 2 == 0 { (&c1, &v1) } else { (&c2, &v2) };
             new_message(
+                ws.workspace.id,
                 c.id,
                 visitor_author(v),
                 MessageKind::Text,
@@ -289,6 +293,7 @@ async fn appended_messages_get_gapless_seqs_in_batch_order(backend: Backend) {
     );
     let next = store
         .append_messages(&[new_message(
+            ws.workspace.id,
             c1.id,
             agent_author(&ws),
             MessageKind::Text,
@@ -330,6 +335,7 @@ async fn client_msg_id_stores_a_message_once_per_author(backend: Backend) {
     let c = conversation(&store, &ws, &v).await;
     let key = ClientMsgId::new();
     let first = new_message(
+        ws.workspace.id,
         c.id,
         visitor_author(&v),
         MessageKind::Text,
@@ -337,6 +343,7 @@ async fn client_msg_id_stores_a_message_once_per_author(backend: Backend) {
         Some(key),
     );
     let resend = new_message(
+        ws.workspace.id,
         c.id,
         visitor_author(&v),
         MessageKind::Text,
@@ -349,18 +356,25 @@ async fn client_msg_id_stores_a_message_once_per_author(backend: Backend) {
         .await
         .unwrap();
     let (a, b) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap());
-    assert!(!a.replayed && b.replayed);
+    assert!(!a.replayed() && b.replayed());
     assert_eq!(a.message, b.message);
     let later = store.append_messages(&[resend]).await.unwrap();
     let later = later[0].as_ref().unwrap();
-    assert!(later.replayed);
+    assert!(later.replayed());
     assert_eq!(later.message.id, first.id);
     assert_eq!(later.message.body.as_str(), "hello");
     // The same key from another author is another message.
-    let agent_same_key = new_message(c.id, agent_author(&ws), MessageKind::Text, "hi", Some(key));
+    let agent_same_key = new_message(
+        ws.workspace.id,
+        c.id,
+        agent_author(&ws),
+        MessageKind::Text,
+        "hi",
+        Some(key),
+    );
     let other = store.append_messages(&[agent_same_key]).await.unwrap();
     let other = other[0].as_ref().unwrap();
-    assert!(!other.replayed);
+    assert!(!other.replayed());
     assert_eq!(other.message.seq, 2);
     assert_eq!(
         store
@@ -381,13 +395,21 @@ async fn an_unknown_conversation_fails_only_its_own_message(backend: Backend) {
     let results = store
         .append_messages(&[
             new_message(
+                ws.workspace.id,
                 ConversationId::new(),
                 visitor_author(&v),
                 MessageKind::Text,
                 "lost",
                 None,
             ),
-            new_message(c.id, visitor_author(&v), MessageKind::Text, "kept", None),
+            new_message(
+                ws.workspace.id,
+                c.id,
+                visitor_author(&v),
+                MessageKind::Text,
+                "kept",
+                None,
+            ),
         ])
         .await
         .unwrap();
@@ -413,6 +435,7 @@ async fn a_visitor_message_reopens_a_resolved_conversation(backend: Backend) {
     // An agent's follow-up leaves it resolved.
     let agent = store
         .append_messages(&[new_message(
+            ws.workspace.id,
             c.id,
             agent_author(&ws),
             MessageKind::Text,
@@ -421,7 +444,7 @@ async fn a_visitor_message_reopens_a_resolved_conversation(backend: Backend) {
         )])
         .await
         .unwrap();
-    assert!(!agent[0].as_ref().unwrap().reopened);
+    assert!(!agent[0].as_ref().unwrap().reopened());
     assert_eq!(
         store.open_conversation(ws.site.id, v.id).await.unwrap(),
         None
@@ -429,6 +452,7 @@ async fn a_visitor_message_reopens_a_resolved_conversation(backend: Backend) {
     // The visitor's answer reopens it.
     let visitor_msg = store
         .append_messages(&[new_message(
+            ws.workspace.id,
             c.id,
             visitor_author(&v),
             MessageKind::Text,
@@ -437,7 +461,7 @@ async fn a_visitor_message_reopens_a_resolved_conversation(backend: Backend) {
         )])
         .await
         .unwrap();
-    assert!(visitor_msg[0].as_ref().unwrap().reopened);
+    assert!(visitor_msg[0].as_ref().unwrap().reopened());
     let reopened = store
         .open_conversation(ws.site.id, v.id)
         .await
@@ -467,6 +491,7 @@ async fn a_visitor_with_another_open_conversation_cannot_reopen(backend: Backend
     assert_ne!(current.id, old.id);
     let results = store
         .append_messages(&[new_message(
+            ws.workspace.id,
             old.id,
             visitor_author(&v),
             MessageKind::Text,
@@ -486,15 +511,30 @@ async fn notes_are_never_returned_to_visitors(backend: Backend) {
     let c = conversation(&store, &ws, &v).await;
     store
         .append_messages(&[
-            new_message(c.id, visitor_author(&v), MessageKind::Text, "q", None),
             new_message(
+                ws.workspace.id,
+                c.id,
+                visitor_author(&v),
+                MessageKind::Text,
+                "q",
+                None,
+            ),
+            new_message(
+                ws.workspace.id,
                 c.id,
                 agent_author(&ws),
                 MessageKind::Note,
                 "internal: VIP",
                 None,
             ),
-            new_message(c.id, agent_author(&ws), MessageKind::Text, "a", None),
+            new_message(
+                ws.workspace.id,
+                c.id,
+                agent_author(&ws),
+                MessageKind::Text,
+                "a",
+                None,
+            ),
         ])
         .await
         .unwrap();
@@ -528,6 +568,7 @@ async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
     let batch: Vec<_> = (1..=10)
         .map(|i| {
             new_message(
+                ws.workspace.id,
                 c.id,
                 visitor_author(&v),
                 MessageKind::Text,
@@ -596,6 +637,19 @@ async fn read_marks_never_go_down(backend: Backend) {
     let ws = workspace(&store, "a@acme.test").await;
     let v = visitor(&store, &ws).await;
     let c = conversation(&store, &ws, &v).await;
+    let batch: Vec<_> = (1..=10)
+        .map(|i| {
+            new_message(
+                ws.workspace.id,
+                c.id,
+                visitor_author(&v),
+                MessageKind::Text,
+                &format!("{i}"),
+                None,
+            )
+        })
+        .collect();
+    store.append_messages(&batch).await.unwrap();
     let mark = |seq| ReadMark {
         conversation_id: c.id,
         reader_kind: ReaderKind::Agent,
@@ -605,6 +659,11 @@ async fn read_marks_never_go_down(backend: Backend) {
     assert_eq!(store.mark_read(&mark(5)).await.unwrap(), 5);
     assert_eq!(store.mark_read(&mark(3)).await.unwrap(), 5);
     assert_eq!(store.mark_read(&mark(9)).await.unwrap(), 9);
+    assert_eq!(
+        store.mark_read(&mark(50)).await.unwrap(),
+        10,
+        "never past the last message"
+    );
 }
 
 async fn the_inbox_is_scoped_and_sorted_by_activity(backend: Backend) {
@@ -620,6 +679,7 @@ async fn the_inbox_is_scoped_and_sorted_by_activity(backend: Backend) {
     // c1 gets the newest message, so it comes first.
     store
         .append_messages(&[new_message(
+            ws.workspace.id,
             c1.id,
             visitor_author(&v1),
             MessageKind::Text,
@@ -669,6 +729,7 @@ async fn concurrent_appends_into_one_conversation_stay_gapless(backend: Backend)
                     let batch: Vec<_> = (0..3)
                         .map(|j| {
                             new_message(
+                                ws.workspace.id,
                                 c.id,
                                 author.clone(),
                                 MessageKind::Text,
@@ -744,4 +805,46 @@ async fn conversation_updates_are_scoped_to_the_workspace(backend: Backend) {
         .unwrap();
     assert_eq!(updated.assignee_id, None::<AgentId>);
     assert_eq!(updated.status, ConversationStatus::Open);
+}
+
+async fn nobody_writes_into_another_workspaces_or_visitors_conversation(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let other = workspace(&store, "b@other.test").await;
+    let (v, intruder) = (visitor(&store, &ws).await, visitor(&store, &ws).await);
+    let c = conversation(&store, &ws, &v).await;
+    let results = store
+        .append_messages(&[
+            new_message(
+                other.workspace.id,
+                c.id,
+                agent_author(&other),
+                MessageKind::Text,
+                "x",
+                None,
+            ),
+            new_message(
+                ws.workspace.id,
+                c.id,
+                visitor_author(&intruder),
+                MessageKind::Text,
+                "y",
+                None,
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        results,
+        [
+            Err(AppendError::ConversationNotFound),
+            Err(AppendError::ConversationNotFound)
+        ]
+    );
+    assert!(store
+        .messages_after(c.id, 0, 10, Audience::Agent)
+        .await
+        .unwrap()
+        .is_empty());
 }

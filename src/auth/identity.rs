@@ -1,0 +1,146 @@
+//! Identity verification for visitors: the business's own server vouches for a user, either
+//! with a JWT signed HS256 with the site's identity secret, or with the HMAC form used by other
+//! products' snippets (`hash` = hex HMAC-SHA256(secret, id)). Both secrets of a rotation are
+//! accepted. Comparisons are constant-time.
+
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::domain::Site;
+use crate::ws::protocol::IdentityClaim;
+
+/// Longest accepted external user id.
+pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
+const MAX_NAME_CHARS: usize = 200;
+const MAX_EMAIL_CHARS: usize = 254;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentityCheck {
+    /// No identity was offered.
+    None,
+    /// Name and email without a signature: the visitor's own words.
+    Unverified {
+        name: Option<String>,
+        email: Option<String>,
+    },
+    /// Signed by the business: the same person on every device.
+    Verified {
+        external_id: String,
+        name: Option<String>,
+        email: Option<String>,
+    },
+    /// A signature was offered and is wrong, expired or malformed.
+    Rejected,
+}
+
+impl IdentityCheck {
+    pub fn status(&self) -> Option<&'static str> {
+        match self {
+            IdentityCheck::None => None,
+            IdentityCheck::Unverified { .. } => Some("unverified"),
+            IdentityCheck::Verified { .. } => Some("verified"),
+            IdentityCheck::Rejected => Some("rejected"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct IdentityClaims {
+    sub: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+fn secrets(site: &Site) -> impl Iterator<Item = &str> {
+    std::iter::once(site.identity_secret.as_str()).chain(site.previous_identity_secret.as_deref())
+}
+
+fn clip(text: Option<String>, max: usize) -> Option<String> {
+    text.map(|t| t.trim().chars().take(max).collect::<String>())
+        .filter(|t| !t.is_empty())
+}
+
+pub fn check(claim: Option<&IdentityClaim>, site: &Site) -> IdentityCheck {
+    match claim {
+        None => IdentityCheck::None,
+        Some(IdentityClaim::Jwt { jwt }) => check_jwt(jwt, site),
+        Some(IdentityClaim::Hmac {
+            id,
+            name,
+            email,
+            hash,
+        }) => match (id, hash) {
+            (Some(id), Some(hash)) => check_hmac(id, hash, site, name.clone(), email.clone()),
+            (_, Some(_)) => IdentityCheck::Rejected,
+            (_, None) if name.is_none() && email.is_none() => IdentityCheck::None,
+            (_, None) => IdentityCheck::Unverified {
+                name: clip(name.clone(), MAX_NAME_CHARS),
+                email: clip(email.clone(), MAX_EMAIL_CHARS),
+            },
+        },
+    }
+}
+
+fn check_jwt(token: &str, site: &Site) -> IdentityCheck {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    validation.validate_aud = false;
+    validation.leeway = 5;
+    for secret in secrets(site) {
+        if let Ok(data) = decode::<IdentityClaims>(
+            token,
+            &DecodingKey::from_secret(secret.as_bytes()),
+            &validation,
+        ) {
+            let claims = data.claims;
+            return verified(claims.sub, claims.name, claims.email);
+        }
+    }
+    IdentityCheck::Rejected
+}
+
+fn check_hmac(
+    id: &str,
+    hash: &str,
+    site: &Site,
+    name: Option<String>,
+    email: Option<String>,
+) -> IdentityCheck {
+    let Ok(expected) = hex::decode(hash.trim()) else {
+        return IdentityCheck::Rejected;
+    };
+    for secret in secrets(site) {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            continue;
+        };
+        mac.update(id.as_bytes());
+        // verify_slice compares in constant time.
+        if mac.verify_slice(&expected).is_ok() {
+            return verified(id.to_owned(), name, email);
+        }
+    }
+    IdentityCheck::Rejected
+}
+
+fn verified(external_id: String, name: Option<String>, email: Option<String>) -> IdentityCheck {
+    if external_id.is_empty() || external_id.chars().count() > MAX_EXTERNAL_ID_CHARS {
+        return IdentityCheck::Rejected;
+    }
+    IdentityCheck::Verified {
+        external_id,
+        name: clip(name, MAX_NAME_CHARS),
+        email: clip(email, MAX_EMAIL_CHARS),
+    }
+}
+
+/// hex(HMAC-SHA256(secret, id)): what a business's server computes for the HMAC form.
+pub fn hmac_hex(secret: &str, id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}

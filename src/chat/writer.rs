@@ -1,0 +1,287 @@
+//! Group commit: sends are queued, gathered into batches and written one transaction per
+//! batch, while each sender still gets its own reply only after its batch has committed.
+//!
+//! Sharded by conversation: one conversation's messages always go through the same shard, in
+//! the order they were submitted, so per-conversation order holds within and across batches.
+//! After a commit the shard delivers replies and broadcasts in `seq` order, before it takes
+//! the next batch.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::events;
+use crate::domain::{ConversationId, NewMessage};
+use crate::store::{AppendError, Appended, DynStore, StoreError};
+use crate::ws::hub::{ConnId, Hub};
+use crate::ws::outbound::Outbound;
+use crate::ws::protocol::{error_frame, sent_frame, ErrorCode};
+
+/// A batch commit that takes longer than this is reported as `unavailable`; the client's
+/// retry with the same `client_msg_id` is then answered from what was stored.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Debug)]
+pub struct WriterConfig {
+    /// Parallel writers; 1 for SQLite, which has a single writer anyway.
+    pub shards: usize,
+    /// Most messages in one transaction.
+    pub max_batch: usize,
+    /// How long a writer waits for more sends before committing a small batch.
+    pub max_delay: Duration,
+    /// Sends queued per shard before new ones are refused as `unavailable`.
+    pub queue_capacity: usize,
+}
+
+/// Where the outcome of a send goes.
+pub enum Reply {
+    /// A WebSocket connection: `sent` or `error` is pushed into its queue, in commit order.
+    Socket {
+        conn: ConnId,
+        outbound: Arc<Outbound>,
+        reference: Option<String>,
+    },
+    /// An HTTP request waiting for the result.
+    Caller(oneshot::Sender<Result<Appended, SendError>>),
+}
+
+impl Reply {
+    fn conn(&self) -> Option<ConnId> {
+        match self {
+            Reply::Socket { conn, .. } => Some(*conn),
+            Reply::Caller(_) => None,
+        }
+    }
+}
+
+pub struct SendRequest {
+    pub message: NewMessage,
+    pub reply: Reply,
+}
+
+/// Why a send was not stored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("conversation not found")]
+    NotFound,
+    #[error("the visitor already has another open conversation")]
+    Conflict,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("storage unavailable, retry later with the same client_msg_id")]
+    Unavailable,
+}
+
+impl SendError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SendError::NotFound => ErrorCode::NotFound,
+            SendError::Conflict => ErrorCode::Conflict,
+            SendError::Invalid(_) => ErrorCode::BadRequest,
+            SendError::Unavailable => ErrorCode::Unavailable,
+        }
+    }
+}
+
+impl From<AppendError> for SendError {
+    fn from(err: AppendError) -> Self {
+        match err {
+            AppendError::ConversationNotFound => SendError::NotFound,
+            AppendError::AnotherConversationOpen => SendError::Conflict,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Writer {
+    shards: Arc<[mpsc::Sender<SendRequest>]>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl Writer {
+    /// Starts the shard tasks on the current runtime.
+    pub fn start(store: DynStore, hub: Arc<Hub>, config: WriterConfig) -> Self {
+        let pending = Arc::new(AtomicUsize::new(0));
+        let shards: Vec<_> = (0..config.shards.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+                let shard = Shard {
+                    store: store.clone(),
+                    hub: hub.clone(),
+                    config: config.clone(),
+                    pending: pending.clone(),
+                };
+                actix_web::rt::spawn(shard.run(rx));
+                tx
+            })
+            .collect();
+        Self {
+            shards: shards.into(),
+            pending,
+        }
+    }
+
+    fn shard_for(&self, conversation: ConversationId) -> &mpsc::Sender<SendRequest> {
+        // UUIDv7's low bits are random: a fair spread.
+        &self.shards[(conversation.0.as_u128() % self.shards.len() as u128) as usize]
+    }
+
+    /// Queues a send without waiting. Refused (`Unavailable`) when the queue is full or the
+    /// writer has stopped; the request is handed back.
+    pub fn submit(&self, request: SendRequest) -> Result<(), (SendRequest, SendError)> {
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        match self
+            .shard_for(request.message.conversation_id)
+            .try_send(request)
+        {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                self.pending.fetch_sub(1, Ordering::AcqRel);
+                Err((err.into_inner(), SendError::Unavailable))
+            }
+        }
+    }
+
+    /// Sends submitted and not yet answered.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// Waits until every submitted send has been answered, at most `limit`.
+    pub async fn drain(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.pending() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+struct Shard {
+    store: DynStore,
+    hub: Arc<Hub>,
+    config: WriterConfig,
+    pending: Arc<AtomicUsize>,
+}
+
+impl Shard {
+    async fn run(self, mut rx: mpsc::Receiver<SendRequest>) {
+        let mut batch = Vec::with_capacity(self.config.max_batch);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            self.gather(&mut rx, &mut batch).await;
+            self.commit(std::mem::take(&mut batch)).await;
+        }
+    }
+
+    /// Takes what is queued already, then waits up to `max_delay` for more, up to a full batch.
+    async fn gather(&self, rx: &mut mpsc::Receiver<SendRequest>, batch: &mut Vec<SendRequest>) {
+        let deadline = tokio::time::Instant::now() + self.config.max_delay;
+        while batch.len() < self.config.max_batch {
+            match rx.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) if self.config.max_delay.is_zero() => break,
+                Err(_) => match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(request)) => batch.push(request),
+                    _ => break,
+                },
+            }
+        }
+    }
+
+    async fn commit(&self, batch: Vec<SendRequest>) {
+        let messages: Vec<NewMessage> = batch.iter().map(|r| r.message.clone()).collect();
+        let started = Instant::now();
+        let outcome = append(&self.store, &messages).await;
+        metrics::histogram!("parley_write_batch_size").record(batch.len() as f64);
+        metrics::histogram!("parley_write_commit_seconds").record(started.elapsed().as_secs_f64());
+        match outcome {
+            Ok(results) => {
+                for (request, result) in batch.into_iter().zip(results) {
+                    self.answer(request, result.map_err(SendError::from)).await;
+                }
+            }
+            // A transient failure fails the whole batch: every sender retries with its key.
+            Err(StoreError::Unavailable(reason)) => {
+                tracing::warn!(%reason, batch = messages.len(), "message batch not stored");
+                for request in batch {
+                    self.answer(request, Err(SendError::Unavailable)).await;
+                }
+            }
+            // Anything else may be one bad message: store the others one by one.
+            Err(err) if batch.len() > 1 => {
+                tracing::warn!(error = %err, "batch refused; retrying its messages one by one");
+                for request in batch {
+                    let result = match append(&self.store, std::slice::from_ref(&request.message))
+                        .await
+                    {
+                        Ok(mut results) => results
+                            .pop()
+                            .map_or(Err(SendError::Unavailable), |r| r.map_err(SendError::from)),
+                        Err(err) => Err(classify(err)),
+                    };
+                    self.answer(request, result).await;
+                }
+            }
+            Err(err) => {
+                for request in batch {
+                    self.answer(request, Err(classify(err.clone()))).await;
+                }
+            }
+        }
+    }
+
+    /// Replies to the sender, then tells everyone else who may see the message.
+    async fn answer(&self, request: SendRequest, result: Result<Appended, SendError>) {
+        let except = request.reply.conn();
+        match request.reply {
+            Reply::Socket {
+                outbound,
+                reference,
+                ..
+            } => {
+                let frame = match &result {
+                    Ok(appended) => sent_frame(reference.as_deref(), &appended.message),
+                    Err(err) => error_frame(reference.as_deref(), err.code(), &err.to_string()),
+                };
+                outbound.push(frame);
+            }
+            Reply::Caller(reply) => {
+                let _ = reply.send(result.clone());
+            }
+        }
+        if let Ok(appended) = &result {
+            events::message_stored(
+                &self.store,
+                &self.hub,
+                request.message.workspace_id,
+                appended,
+                except,
+            )
+            .await;
+        }
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+async fn append(
+    store: &DynStore,
+    messages: &[NewMessage],
+) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+    match tokio::time::timeout(COMMIT_TIMEOUT, store.append_messages(messages)).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Unavailable("commit timed out".into())),
+    }
+}
+
+fn classify(err: StoreError) -> SendError {
+    match err {
+        StoreError::Invalid(reason) => SendError::Invalid(reason),
+        StoreError::Conflict(_) | StoreError::Unavailable(_) => SendError::Unavailable,
+        StoreError::Internal(detail) => {
+            tracing::error!(%detail, "message not stored");
+            SendError::Unavailable
+        }
+    }
+}

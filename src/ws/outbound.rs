@@ -1,0 +1,177 @@
+//! A connection's outgoing queue: bounded by bytes, drained by one task into the socket.
+//!
+//! Producers (the hub, the writer, the session itself) push without waiting. When a client
+//! stops reading, its queue fills up to the byte budget, and the connection is closed with
+//! 1013 instead of buffering without bound.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+use actix_ws::{CloseCode, CloseReason, Session};
+use bytestring::ByteString;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use super::protocol::Close;
+
+/// What the pump writes to the socket.
+enum Item {
+    Text(ByteString),
+    Ping,
+    Pong(Bytes),
+}
+
+impl Item {
+    fn cost(&self) -> usize {
+        match self {
+            Item::Text(text) => text.len(),
+            Item::Ping => 0,
+            Item::Pong(payload) => payload.len(),
+        }
+    }
+}
+
+struct State {
+    queue: VecDeque<Item>,
+    bytes: usize,
+    close: Option<Close>,
+    /// While held, frames queue up but are not written (see `hold`).
+    held: bool,
+}
+
+pub struct Outbound {
+    state: Mutex<State>,
+    ready: Notify,
+    budget: usize,
+}
+
+impl Outbound {
+    /// `budget` is the most bytes queued before the connection counts as a slow consumer
+    /// (0: no bound).
+    pub fn new(budget: usize) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                bytes: 0,
+                close: None,
+                held: false,
+            }),
+            ready: Notify::new(),
+            budget,
+        })
+    }
+
+    /// Queues a text frame. Returns false when the connection is closing (or is now closed
+    /// for being too slow).
+    pub fn push(&self, frame: ByteString) -> bool {
+        self.enqueue(Item::Text(frame))
+    }
+
+    pub fn ping(&self) -> bool {
+        self.enqueue(Item::Ping)
+    }
+
+    pub fn pong(&self, payload: Bytes) -> bool {
+        self.enqueue(Item::Pong(payload))
+    }
+
+    fn enqueue(&self, item: Item) -> bool {
+        let mut state = self.state.lock();
+        if state.close.is_some() {
+            return false;
+        }
+        let cost = item.cost();
+        if self.budget > 0 && state.bytes + cost > self.budget {
+            // Drop what the client will never read: memory stays bounded.
+            state.queue.clear();
+            state.close = Some(Close::SlowConsumer);
+            drop(state);
+            metrics::counter!("parley_ws_slow_consumers_total").increment(1);
+            self.ready.notify_one();
+            return false;
+        }
+        state.bytes += cost;
+        state.queue.push_back(item);
+        drop(state);
+        self.ready.notify_one();
+        true
+    }
+
+    /// Holds back writing while a handshake is answered: events routed to the connection in
+    /// the meantime queue up behind the `welcome` (see `release_after`).
+    pub fn hold(&self) {
+        self.state.lock().held = true;
+    }
+
+    /// Puts `first` ahead of everything queued and resumes writing.
+    pub fn release_after(&self, first: ByteString) {
+        let mut state = self.state.lock();
+        state.bytes += first.len();
+        state.queue.push_front(Item::Text(first));
+        state.held = false;
+        drop(state);
+        self.ready.notify_one();
+    }
+
+    /// Resumes writing without a first frame.
+    pub fn release(&self) {
+        self.state.lock().held = false;
+        self.ready.notify_one();
+    }
+
+    /// Asks the pump to send what is queued, then close with `reason`. The first reason wins.
+    pub fn close(&self, reason: Close) {
+        let mut state = self.state.lock();
+        if state.close.is_none() {
+            state.close = Some(reason);
+        }
+        drop(state);
+        self.ready.notify_one();
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.state.lock().close.is_some()
+    }
+
+    /// Writes queued frames to the socket until the connection closes. Returns the close
+    /// reason it sent, if any.
+    pub async fn pump(self: Arc<Self>, mut session: Session) -> Option<Close> {
+        loop {
+            let (batch, close) = {
+                let mut state = self.state.lock();
+                if state.held && state.close.is_none() {
+                    (VecDeque::new(), None)
+                } else {
+                    (std::mem::take(&mut state.queue), state.close)
+                }
+            };
+            for item in batch {
+                let cost = item.cost();
+                let sent = match item {
+                    Item::Text(text) => session.text(text).await,
+                    Item::Ping => session.ping(b"").await,
+                    Item::Pong(payload) => session.pong(&payload).await,
+                };
+                if sent.is_err() {
+                    // The socket is gone; nothing more can be written.
+                    self.close(Close::GoingAway);
+                    return None;
+                }
+                // Counted until written, so a stalled socket holds at most the budget.
+                let mut state = self.state.lock();
+                state.bytes = state.bytes.saturating_sub(cost);
+            }
+            if let Some(reason) = close {
+                let _ = session
+                    .close(Some(CloseReason {
+                        code: CloseCode::Other(reason.code()),
+                        description: Some(reason.reason().into()),
+                    }))
+                    .await;
+                return Some(reason);
+            }
+            self.ready.notified().await;
+        }
+    }
+}

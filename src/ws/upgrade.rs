@@ -1,0 +1,125 @@
+//! The WebSocket endpoints: checks made before the upgrade (per-IP rate, site, Origin), then
+//! a session actor takes the connection.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::agent::AgentSide;
+use super::session::{Role, Session};
+use super::visitor::VisitorSide;
+use crate::config::parse_origin;
+use crate::domain::SiteKey;
+use crate::error::ApiError;
+use crate::http::client_ip::client_ip;
+use crate::http::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(visitor_socket).service(agent_socket);
+}
+
+#[derive(Deserialize)]
+struct VisitorQuery {
+    site_key: Option<String>,
+}
+
+/// The request's `Origin`, normalised; `None` when absent (not a browser).
+fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get(header::ORIGIN) {
+        None => Ok(None),
+        Some(value) => {
+            let text = value
+                .to_str()
+                .map_err(|_| ApiError::Forbidden("origin not allowed".into()))?;
+            parse_origin(text)
+                .map(Some)
+                .map_err(|_| ApiError::Forbidden("origin not allowed".into()))
+        }
+    }
+}
+
+fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    state
+        .ws_connect_limit
+        .check(ip)
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+}
+
+fn upgrade<R: Role>(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    role: R,
+) -> Result<HttpResponse, ApiError> {
+    let (response, socket, stream) = actix_ws::handle(req, body)
+        .map_err(|_| ApiError::BadRequest("expected a WebSocket upgrade".into()))?;
+    let limits = &state.settings.limits;
+    // 0 means no limit; the continuation bound also stops endless empty continuations.
+    let max = if limits.max_frame_bytes == 0 {
+        usize::MAX / 2
+    } else {
+        limits.max_frame_bytes
+    };
+    let stream = stream
+        .max_frame_size(max)
+        .aggregate_continuations()
+        .max_continuation_size(max);
+    Session::start(state.clone(), role, socket, stream);
+    Ok(response)
+}
+
+#[get("/ws/visitor")]
+async fn visitor_socket(
+    req: HttpRequest,
+    body: web::Payload,
+    query: web::Query<VisitorQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check_rate(&req, &state)?;
+    let key = query
+        .site_key
+        .as_deref()
+        .and_then(SiteKey::parse)
+        .ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .site_by_key(&key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if let Some(origin) = origin(&req)? {
+        let allowed = &site.allowed_origins.0;
+        if !allowed.is_empty()
+            && !allowed
+                .iter()
+                .any(|a| parse_origin(a).is_ok_and(|a| a == origin))
+        {
+            return Err(ApiError::Forbidden(
+                "origin not allowed for this site".into(),
+            ));
+        }
+    }
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    upgrade(&req, body, &state, VisitorSide::new(site, user_agent))
+}
+
+#[get("/ws/agent")]
+async fn agent_socket(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check_rate(&req, &state)?;
+    if let Some(origin) = origin(&req)? {
+        let allowed =
+            origin.as_str() == &*state.public_url || state.settings.agent_origins.contains(&origin);
+        if !allowed {
+            return Err(ApiError::Forbidden("origin not allowed".into()));
+        }
+    }
+    upgrade(&req, body, &state, AgentSide::default())
+}
