@@ -54,6 +54,26 @@ impl Reply {
             Reply::Caller(_) => None,
         }
     }
+
+    /// Delivers the outcome: `sent` or `error` into the socket's queue, or to the caller.
+    fn send(self, result: Result<Appended, SendError>) {
+        match self {
+            Reply::Socket {
+                outbound,
+                reference,
+                ..
+            } => {
+                let frame = match &result {
+                    Ok(appended) => sent_frame(reference.as_deref(), &appended.message),
+                    Err(err) => error_frame(reference.as_deref(), err.code(), &err.to_string()),
+                };
+                outbound.push(frame);
+            }
+            Reply::Caller(reply) => {
+                let _ = reply.send(result);
+            }
+        }
+    }
 }
 
 pub struct SendRequest {
@@ -128,19 +148,14 @@ impl Writer {
         &self.shards[(conversation.0.as_u128() % self.shards.len() as u128) as usize]
     }
 
-    /// Queues a send without waiting. Refused (`Unavailable`) when the queue is full or the
-    /// writer has stopped; the request is handed back.
-    pub fn submit(&self, request: SendRequest) -> Result<(), (SendRequest, SendError)> {
+    /// Queues a send without waiting. When the queue is full or the writer has stopped, the
+    /// sender is answered `unavailable` at once (and retries with the same `client_msg_id`).
+    pub fn submit(&self, request: SendRequest) {
         self.pending.fetch_add(1, Ordering::AcqRel);
-        match self
-            .shard_for(request.message.conversation_id)
-            .try_send(request)
-        {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                self.pending.fetch_sub(1, Ordering::AcqRel);
-                Err((err.into_inner(), SendError::Unavailable))
-            }
+        let shard = self.shard_for(request.message.conversation_id);
+        if let Err(err) = shard.try_send(request) {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            err.into_inner().reply.send(Err(SendError::Unavailable));
         }
     }
 
@@ -235,31 +250,11 @@ impl Shard {
     /// Replies to the sender, then tells everyone else who may see the message.
     async fn answer(&self, request: SendRequest, result: Result<Appended, SendError>) {
         let except = request.reply.conn();
-        match request.reply {
-            Reply::Socket {
-                outbound,
-                reference,
-                ..
-            } => {
-                let frame = match &result {
-                    Ok(appended) => sent_frame(reference.as_deref(), &appended.message),
-                    Err(err) => error_frame(reference.as_deref(), err.code(), &err.to_string()),
-                };
-                outbound.push(frame);
-            }
-            Reply::Caller(reply) => {
-                let _ = reply.send(result.clone());
-            }
-        }
-        if let Ok(appended) = &result {
-            events::message_stored(
-                &self.store,
-                &self.hub,
-                request.message.workspace_id,
-                appended,
-                except,
-            )
-            .await;
+        let workspace = request.message.workspace_id;
+        let stored = result.as_ref().ok().cloned();
+        request.reply.send(result);
+        if let Some(appended) = stored {
+            events::message_stored(&self.store, &self.hub, workspace, &appended, except).await;
         }
         self.pending.fetch_sub(1, Ordering::AcqRel);
     }

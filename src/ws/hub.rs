@@ -6,7 +6,7 @@
 //! deliveries take a read lock.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -115,10 +115,13 @@ struct AgentsOnline {
     online: usize,
 }
 
+/// One shard of the open connections.
+type Lobby = parking_lot::Mutex<HashMap<ConnId, Arc<Outbound>>>;
+
 pub struct Hub {
     shards: Box<[RwLock<HashMap<WorkspaceId, Room>>]>,
     /// Every open connection, greeted or not, by id: what a shutdown must close.
-    connections: Box<[parking_lot::Mutex<HashMap<ConnId, Arc<Outbound>>>]>,
+    connections: Box<[Lobby]>,
     hasher: std::collections::hash_map::RandomState,
 }
 
@@ -140,12 +143,10 @@ impl Hub {
     }
 
     fn shard(&self, workspace: WorkspaceId) -> &RwLock<HashMap<WorkspaceId, Room>> {
-        let mut hasher = self.hasher.build_hasher();
-        workspace.hash(&mut hasher);
-        &self.shards[hasher.finish() as usize % SHARDS]
+        &self.shards[self.hasher.hash_one(workspace) as usize % SHARDS]
     }
 
-    fn lobby(&self, conn: ConnId) -> &parking_lot::Mutex<HashMap<ConnId, Arc<Outbound>>> {
+    fn lobby(&self, conn: ConnId) -> &Lobby {
         &self.connections[conn.0 as usize % SHARDS]
     }
 

@@ -293,23 +293,22 @@ fn describe(err: &serde_json::Error, text: &str) -> String {
     if err.is_syntax() || err.is_eof() {
         return "frame is not valid JSON".into();
     }
-    #[derive(Deserialize)]
-    struct OnlyType {
-        #[serde(rename = "type")]
-        kind: Option<serde_json::Value>,
-    }
-    match serde_json::from_str::<OnlyType>(text) {
+    // Only on the error path: look at the frame as a generic object to say what is wrong.
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
         Err(_) => "frame must be a JSON object".into(),
-        Ok(OnlyType { kind: None }) => "frame has no type".into(),
-        Ok(_) => {
-            // serde's message names the field or the unknown variant; drop its position suffix.
-            let message = err.to_string();
-            message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned()
-        }
+        Ok(object) => match object.get("type") {
+            None => "frame has no type".into(),
+            Some(serde_json::Value::String(_)) => {
+                // serde names the field or the unknown variant; drop its position suffix.
+                let message = err.to_string();
+                message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned()
+            }
+            Some(_) => "type must be a string".into(),
+        },
     }
 }
 

@@ -123,12 +123,7 @@ impl<R: Role> Session<R> {
             outbound: self.conn.outbound.clone(),
             reference,
         };
-        if let Err((request, err)) = self.state.writer.submit(SendRequest { message, reply }) {
-            if let Reply::Socket { reference, .. } = request.reply {
-                self.conn
-                    .error(reference.as_deref(), err.code(), &err.to_string());
-            }
-        }
+        self.state.writer.submit(SendRequest { message, reply });
     }
 
     fn on_text(&mut self, text: &str, ctx: &mut Ctx<R>) {

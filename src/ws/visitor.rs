@@ -607,10 +607,7 @@ fn send_message(
     let message = NewMessage {
         id: MessageId::new(),
         workspace_id: greeted.visitor.workspace_id,
-        conversation_id: send
-            .conversation_id
-            .or(greeted.current)
-            .unwrap_or_else(ConversationId::new),
+        conversation_id: send.conversation_id.or(greeted.current).unwrap_or_default(),
         client_msg_id: Some(client_msg_id),
         author: author_of(&greeted.visitor),
         kind: MessageKind::Text,

@@ -15,7 +15,7 @@ on_both_backends!(
     migrate_applies_the_migrations_and_exits,
 );
 
-fn parley(db_url: &str) -> Command {
+pub fn parley(db_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
     command
         .env_clear()
@@ -30,14 +30,14 @@ fn parley(db_url: &str) -> Command {
 }
 
 /// A running `parley serve` whose stdout lines arrive on a channel.
-struct Server {
+pub struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
     stdout_so_far: String,
 }
 
 impl Server {
-    fn start(mut command: Command) -> Self {
+    pub fn start(mut command: Command) -> Self {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -60,7 +60,7 @@ impl Server {
     }
 
     /// Reads stdout until a line contains `needle`; returns that line.
-    fn wait_for_line(&mut self, needle: &str) -> String {
+    pub fn wait_for_line(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
@@ -77,8 +77,26 @@ impl Server {
         );
     }
 
+    /// The site key in the banner's script tag (first start only).
+    pub fn site_key(&mut self) -> String {
+        let line = self.wait_for_line("data-site-key=");
+        line.split("data-site-key=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// SIGKILL: no graceful anything.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// The base URL printed in the banner.
-    fn base_url(&mut self) -> String {
+    pub fn base_url(&mut self) -> String {
         let line = self.wait_for_line("Parley is running at ");
         line.split("Parley is running at ")
             .nth(1)
@@ -87,7 +105,7 @@ impl Server {
             .to_owned()
     }
 
-    fn signal(&self, name: &str) {
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
@@ -96,7 +114,7 @@ impl Server {
     }
 
     /// Waits for the process to exit, at most `limit`.
-    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+    pub fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

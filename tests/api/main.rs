@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod guarantees;
 mod helpers;
+mod isolation;
+mod limits;
 mod ops;
 mod realtime;
 mod store_conformance;

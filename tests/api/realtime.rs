@@ -20,6 +20,8 @@ on_both_backends!(
     presence_and_agent_status_reach_agents_and_visitors,
     page_views_reach_agents_as_visitor_frames,
     an_agent_welcome_lists_open_conversations_most_recent_first,
+    a_visitor_message_reopens_a_resolved_conversation_and_agents_are_told,
+    sending_into_an_old_conversation_while_another_is_open_is_a_conflict,
 );
 
 fn id(frame: &Value, pointer: &str) -> String {
@@ -505,4 +507,68 @@ async fn an_unknown_site_key_is_404_and_a_foreign_origin_403() {
             .is_ok()
     );
     assert!(WsClient::connect(&agent_url, None).await.is_ok());
+}
+
+async fn a_visitor_message_reopens_a_resolved_conversation_and_agents_are_told(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let conversation = id(
+        &visitor.send_text(None, "hi").await,
+        "/message/conversation_id",
+    );
+    app.sql(&format!(
+        "update conversations set status = 'resolved' where id = {}",
+        sql_uuid(&app, &conversation)
+    ))
+    .await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let sent = visitor.send_text(None, "one more thing").await;
+    assert_eq!(
+        sent["message"]["conversation_id"],
+        conversation.as_str(),
+        "the same conversation"
+    );
+    let reopened = agent.recv_type("conversation").await;
+    assert_eq!(reopened["conversation"]["id"], conversation.as_str());
+    assert_eq!(reopened["conversation"]["status"], "open");
+    assert_eq!(
+        visitor.recv_type("conversation").await["conversation"]["status"],
+        "open"
+    );
+    assert_eq!(agent.recv_type("message").await["message"]["seq"], 2);
+}
+
+async fn sending_into_an_old_conversation_while_another_is_open_is_a_conflict(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let old = id(
+        &visitor.send_text(None, "old").await,
+        "/message/conversation_id",
+    );
+    // The old conversation is resolved and the visitor has a newer open one.
+    app.sql(&format!(
+        "update conversations set status = 'resolved' where id = {}",
+        sql_uuid(&app, &old)
+    ))
+    .await;
+    app.sql(&format!(
+        "insert into conversations (id, workspace_id, site_id, visitor_id, status, last_seq, created_at, updated_at, last_activity_at) \
+         select {}, workspace_id, site_id, visitor_id, 'open', 0, created_at, updated_at, last_activity_at from conversations where id = {}",
+        sql_uuid(&app, &Uuid::new_v4().to_string()),
+        sql_uuid(&app, &old)
+    ))
+    .await;
+    let refused = visitor.send_text(Some(&old), "into the old one").await;
+    assert_eq!(refused["code"], "conflict", "{refused}");
+}
+
+/// A UUID literal in the test database's own form (Postgres uuid, SQLite 16-byte blob).
+fn sql_uuid(app: &crate::helpers::TestApp, id: &str) -> String {
+    if app.db.url.starts_with("postgres") {
+        format!("'{id}'")
+    } else {
+        format!("x'{}'", id.replace('-', ""))
+    }
 }

@@ -95,6 +95,19 @@ impl WsClient {
         }
     }
 
+    /// Waits for a protocol-level ping from the server (text frames are skipped).
+    pub async fn recv_ping(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout_at(deadline, self.socket.next()).await
+        {
+            if matches!(message, Message::Ping(_)) {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Skips frames until one of type `kind` arrives.
     pub async fn recv_type(&mut self, kind: &str) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;

@@ -1,0 +1,262 @@
+//! Defences of the WebSocket endpoints: handshake rules, frame limits, rates, abuse,
+//! heartbeats, slow consumers. Each bad input gets a clear error or close code.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, spawn_app_with, Backend};
+use crate::ws_client::WsClient;
+
+async fn raw_visitor(app: &crate::helpers::TestApp) -> WsClient {
+    let ws = app.first_workspace().await;
+    WsClient::connect(
+        &app.ws_url(&format!("/ws/visitor?site_key={}", ws.site.site_key)),
+        None,
+    )
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn a_first_frame_other_than_hello_is_unauthorized_and_closes_4001() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut client = raw_visitor(&app).await;
+    let reply = client
+        .call(json!({"type": "send", "client_msg_id": Uuid::new_v4(), "body": "x"}))
+        .await;
+    assert_eq!(reply["type"], "error");
+    assert_eq!(reply["code"], "unauthorized");
+    assert_eq!(client.closed_with().await, Some(4001));
+}
+
+#[actix_web::test]
+async fn no_hello_within_the_deadline_closes_4001() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_HELLO_TIMEOUT_S", "1")]).await;
+    let mut client = raw_visitor(&app).await;
+    assert_eq!(client.closed_with().await, Some(4001));
+}
+
+#[actix_web::test]
+async fn an_agent_with_a_bad_token_is_refused_with_4001() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ws = app.first_workspace().await;
+    for token in [
+        json!("garbage"),
+        json!(null),
+        json!(format!("{}x", ws.token)),
+    ] {
+        let mut client = WsClient::connect(&app.ws_url("/ws/agent"), None)
+            .await
+            .unwrap();
+        let reply = client.call(json!({"type": "hello", "token": token})).await;
+        assert_eq!(reply["code"], "unauthorized", "{token}");
+        assert_eq!(client.closed_with().await, Some(4001));
+    }
+    // A visitor token is not an agent token.
+    let (_, welcome) = app.visitor(&ws.site).await;
+    let mut client = WsClient::connect(&app.ws_url("/ws/agent"), None)
+        .await
+        .unwrap();
+    let reply = client
+        .call(json!({"type": "hello", "token": welcome["token"]}))
+        .await;
+    assert_eq!(reply["code"], "unauthorized");
+}
+
+#[actix_web::test]
+async fn a_binary_frame_closes_1003() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    client.send_raw(Message::binary(vec![1, 2, 3])).await;
+    assert_eq!(client.closed_with().await, Some(1003));
+}
+
+#[actix_web::test]
+async fn a_frame_over_the_limit_closes_1009() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_MAX_FRAME_BYTES", "1024")]).await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    let body = "x".repeat(2000);
+    client
+        .send(json!({"type": "send", "client_msg_id": Uuid::new_v4(), "body": body}))
+        .await;
+    assert_eq!(client.closed_with().await, Some(1009));
+}
+
+#[actix_web::test]
+async fn bad_frames_get_errors_and_the_connection_lives_on() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    client.send_raw(Message::text("not json")).await;
+    let error = client.recv().await;
+    assert_eq!(
+        (error["type"].as_str(), error["code"].as_str()),
+        (Some("error"), Some("bad_request"))
+    );
+    let unknown = client.call(json!({"type": "teleport"})).await;
+    assert_eq!(unknown["code"], "bad_request");
+    assert!(unknown["message"].as_str().unwrap().contains("teleport"));
+    let wrong_field = client
+        .call(json!({"type": "send", "client_msg_id": "not-a-uuid", "body": "x"}))
+        .await;
+    assert_eq!(wrong_field["code"], "bad_request");
+    let no_key = client.call(json!({"type": "send", "body": "x"})).await;
+    assert_eq!(no_key["code"], "bad_request");
+    let blank = client.send_text(None, " \n\t ").await;
+    assert_eq!(blank["code"], "bad_request");
+    let long = client.send_text(None, &"é".repeat(4001)).await;
+    assert_eq!(long["code"], "too_large");
+    let exact = client.send_text(None, &"é".repeat(4000)).await;
+    assert_eq!(exact["type"], "sent", "4000 code points are fine");
+    let long_ref = format!(r#"{{"type":"ping","ref":"{}"}}"#, "r".repeat(65));
+    client.send_raw(Message::text(long_ref)).await;
+    assert_eq!(client.recv().await["code"], "bad_request");
+    // Still usable.
+    assert_eq!(client.call(json!({"type": "ping"})).await["type"], "pong");
+}
+
+#[actix_web::test]
+async fn more_than_twenty_errors_in_ten_seconds_close_1008() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    for _ in 0..21 {
+        client.send_raw(Message::text("{")).await;
+    }
+    assert_eq!(client.closed_with().await, Some(1008));
+}
+
+#[actix_web::test]
+async fn sending_faster_than_the_rate_is_refused_per_message() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("PARLEY_SEND_RATE", "1"), ("PARLEY_SEND_BURST", "3")],
+    )
+    .await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        let reply = client.send_text(None, &format!("m{i}")).await;
+        codes.push(reply["code"].as_str().unwrap_or("sent").to_owned());
+    }
+    assert_eq!(
+        codes,
+        ["sent", "sent", "sent", "rate_limited", "rate_limited"]
+    );
+}
+
+#[actix_web::test]
+async fn typing_faster_than_the_rate_is_refused() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_TYPING_RATE", "2")]).await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    let conversation = client.send_text(None, "hi").await["message"]["conversation_id"].clone();
+    let mut limited = 0;
+    for _ in 0..6 {
+        let reply = client
+            .call(json!({"type": "typing", "conversation_id": conversation, "state": "on"}))
+            .await;
+        if reply["code"] == "rate_limited" {
+            limited += 1;
+        }
+    }
+    assert!(limited >= 3, "{limited}");
+}
+
+#[actix_web::test]
+async fn new_connections_over_the_per_ip_rate_get_429_with_retry_after() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_WS_CONNECT_PER_MIN", "3")]).await;
+    let ws = app.first_workspace().await;
+    let url = app.ws_url(&format!("/ws/visitor?site_key={}", ws.site.site_key));
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(WsClient::connect(&url, None).await.unwrap());
+    }
+    let refused = WsClient::connect(&url, None).await.err().unwrap();
+    assert_eq!(refused.status, 429);
+    let retry_after: u64 = refused.retry_after.unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after));
+    // Agents count against the same limit.
+    assert_eq!(
+        WsClient::connect(&app.ws_url("/ws/agent"), None)
+            .await
+            .err()
+            .unwrap()
+            .status,
+        429
+    );
+}
+
+#[actix_web::test]
+async fn the_server_pings_at_its_interval() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_PING_INTERVAL_S", "1")]).await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    assert!(client.recv_ping().await);
+}
+
+#[actix_web::test]
+async fn a_silent_connection_is_pinged_then_closed() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("PARLEY_PING_INTERVAL_S", "1"),
+            ("PARLEY_IDLE_TIMEOUT_S", "2"),
+        ],
+    )
+    .await;
+    let ws = app.first_workspace().await;
+    let (mut client, _) = app.visitor(&ws.site).await;
+    // Not reading means not answering pings: after the idle timeout the server gives up.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(client.closed_with().await, Some(1001));
+
+    // A client that talks stays connected past the timeout.
+    let (mut talker, _) = app.visitor(&ws.site).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(talker.call(json!({"type": "ping"})).await["type"], "pong");
+    }
+}
+
+#[actix_web::test]
+async fn an_agent_that_stops_reading_is_closed_1013_and_others_are_unaffected() {
+    let app = spawn_app_with(Backend::Postgres, &[("PARLEY_CONN_QUEUE_BYTES", "524288")]).await;
+    let ws = app.first_workspace().await;
+    let (mut stalled, _) = app.agent(&ws.token).await;
+    let (mut reader, _) = app.agent(&ws.token).await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let conversation = visitor.send_text(None, "start").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = "x".repeat(3900);
+    // Far more than the socket buffers and the 512 KiB queue can hold: ~20 MB, in pipelined
+    // chunks (the visitor reads its own acknowledgements, the reader keeps reading).
+    let mut last_seq = 0;
+    for _ in 0..100 {
+        for _ in 0..50 {
+            visitor
+                .send(json!({"type": "send", "conversation_id": conversation, "client_msg_id": Uuid::new_v4(), "body": body}))
+                .await;
+        }
+        for _ in 0..50 {
+            last_seq = visitor.recv_type("sent").await["message"]["seq"]
+                .as_i64()
+                .unwrap();
+        }
+        while let Some(Ok(_)) = reader.try_recv(Duration::from_millis(0)).await {}
+    }
+    assert_eq!(stalled.closed_with().await, Some(1013));
+    // The reading agent got everything, in order.
+    let synced = reader
+        .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": last_seq - 1}))
+        .await;
+    assert_eq!(synced["messages"][0]["seq"], last_seq);
+}
