@@ -361,6 +361,16 @@ impl Role for AgentSide {
                 ErrorCode::Forbidden,
                 "page is for visitors",
             ),
+            ClientFrame::Profile(profile) => session.conn.error(
+                profile.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "profile is for visitors",
+            ),
+            ClientFrame::End(end) => session.conn.error(
+                end.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "agents resolve conversations with the HTTP API",
+            ),
             ClientFrame::Hello(_) | ClientFrame::Ping(_) => {}
         }
     }

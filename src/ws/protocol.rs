@@ -105,6 +105,10 @@ pub enum ClientFrame {
     Read(Read),
     Status(Status),
     Page(PageFrame),
+    /// Parley addition: a visitor leaves its own name or email (e.g. the offline form).
+    Profile(Profile),
+    /// Parley addition: a visitor ends (resolves) its conversation.
+    End(End),
 }
 
 impl ClientFrame {
@@ -119,6 +123,8 @@ impl ClientFrame {
             ClientFrame::Read(f) => f.reference.as_deref(),
             ClientFrame::Status(f) => f.reference.as_deref(),
             ClientFrame::Page(f) => f.reference.as_deref(),
+            ClientFrame::Profile(f) => f.reference.as_deref(),
+            ClientFrame::End(f) => f.reference.as_deref(),
         }
     }
 }
@@ -250,6 +256,21 @@ pub struct PageFrame {
     pub title: String,
     #[serde(default)]
     pub referrer: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Profile {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct End {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
 }
 
 /// Why a text frame could not be understood; the `ref` is recovered when possible so that the

@@ -15,11 +15,12 @@ use super::session::{Ctx, Role, Session, UNAVAILABLE};
 use crate::auth::identity::{self, IdentityCheck};
 use crate::chat::events::{self, VisitorConversationView};
 use crate::domain::{
-    Author, AuthorKind, Conversation, ConversationId, ConversationStatus, MessageId, MessageKind,
-    NewMessage, ReadMark, ReaderKind, Site, Timestamp, Visitor, VisitorId, VisitorPage,
+    Author, AuthorKind, Conversation, ConversationId, ConversationStatus, Email, MessageId,
+    MessageKind, NewMessage, ReadMark, ReaderKind, Site, Timestamp, Visitor, VisitorId,
+    VisitorPage,
 };
 use crate::http::AppState;
-use crate::store::{Audience, StoreError};
+use crate::store::{Audience, ConversationChange, StoreError};
 
 pub struct VisitorSide {
     site: Site,
@@ -33,6 +34,8 @@ struct Greeted {
     current: Option<ConversationId>,
     /// Conversations checked to be this visitor's.
     own: HashSet<ConversationId>,
+    /// The page the visitor is on, as last reported.
+    page: Option<PageInfo>,
     _registration: Registration,
 }
 
@@ -282,13 +285,12 @@ impl Role for VisitorSide {
                 state
                     .hub
                     .register_visitor(site.workspace_id, visitor.id, conn, outbound);
-            if let Some(page) = &hello.page {
-                record_page(
-                    &state,
-                    &visitor,
-                    &clip_page(&page.url, &page.title, page.referrer.as_deref()),
-                )
-                .await?;
+            let page = hello
+                .page
+                .as_ref()
+                .map(|p| clip_page(&p.url, &p.title, p.referrer.as_deref()));
+            if let Some(page) = &page {
+                record_page(&state, &visitor, page).await?;
             }
             let conversation = state.store.latest_conversation(site.id, visitor.id).await?;
             let assignee = match &conversation {
@@ -327,6 +329,7 @@ impl Role for VisitorSide {
                 visitor,
                 current: conversation.map(|c| c.id),
                 own,
+                page,
                 _registration: registration,
             };
             Ok((greeted, welcome))
@@ -512,11 +515,12 @@ impl Role for VisitorSide {
                 );
             }
             ClientFrame::Page(page) => {
-                let Some(greeted) = &session.role.greeted else {
+                let Some(greeted) = session.role.greeted.as_mut() else {
                     return;
                 };
-                let visitor = greeted.visitor.clone();
                 let info = clip_page(&page.url, &page.title, page.referrer.as_deref());
+                greeted.page = Some(info.clone());
+                let visitor = greeted.visitor.clone();
                 let state = session.state.clone();
                 let reference = page.reference;
                 let work = async move { record_page(&state, &visitor, &info).await };
@@ -529,9 +533,105 @@ impl Role for VisitorSide {
                 ErrorCode::Forbidden,
                 "status is for agents",
             ),
+            ClientFrame::Profile(profile) => update_profile(session, profile, ctx),
+            ClientFrame::End(end) => {
+                with_own_conversation(
+                    session,
+                    ctx,
+                    end.reference,
+                    end.conversation_id,
+                    move |session, reference, id, ctx| {
+                        let Some(greeted) = &session.role.greeted else {
+                            return;
+                        };
+                        let (state, workspace) =
+                            (session.state.clone(), greeted.visitor.workspace_id);
+                        let resolve = ConversationChange {
+                            status: Some(ConversationStatus::Resolved),
+                            ..Default::default()
+                        };
+                        let work = async move {
+                            let changed = state
+                                .store
+                                .update_conversation(workspace, id, &resolve)
+                                .await?;
+                            if let Some(conversation) = &changed {
+                                events::conversation_changed(
+                                    &state.store,
+                                    &state.hub,
+                                    conversation,
+                                )
+                                .await;
+                            }
+                            Ok(())
+                        };
+                        session.request(ctx, reference, work, |session, reference, (), _| {
+                            session.conn.ok(reference.as_deref())
+                        });
+                    },
+                );
+            }
             ClientFrame::Hello(_) | ClientFrame::Ping(_) => {}
         }
     }
+}
+
+/// Longest name a visitor may give itself.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The visitor's own name or email (unverified). A verified identity's are the site's to set.
+fn update_profile(
+    session: &mut Session<VisitorSide>,
+    profile: protocol::Profile,
+    ctx: &mut Ctx<VisitorSide>,
+) {
+    let reference = profile.reference;
+    let email = match profile
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(text) => match Email::parse(text) {
+            Ok(email) => Some(email.as_str().to_owned()),
+            Err(err) => {
+                return session
+                    .conn
+                    .error(reference.as_deref(), ErrorCode::BadRequest, &err)
+            }
+        },
+        None => None,
+    };
+    let name = profile
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| clip(n, MAX_NAME_CHARS));
+    let Some(greeted) = session.role.greeted.as_mut() else {
+        return;
+    };
+    if greeted.visitor.external_id.is_none() {
+        greeted.visitor.name = name.or(greeted.visitor.name.take());
+        greeted.visitor.email = email.or(greeted.visitor.email.take());
+    }
+    let (state, visitor, page) = (
+        session.state.clone(),
+        greeted.visitor.clone(),
+        greeted.page.clone(),
+    );
+    let work = async move {
+        state.store.update_visitor(&visitor).await?;
+        let frame = encode(&VisitorEvent {
+            kind: "visitor",
+            visitor: VisitorView::new(&visitor, page.as_ref(), true),
+        });
+        state.hub.to_agents(visitor.workspace_id, &frame, None);
+        Ok(())
+    };
+    session.request(ctx, reference, work, |session, reference, (), _| {
+        session.conn.ok(reference.as_deref())
+    });
 }
 
 /// Runs `then` once `id` is known to be one of this visitor's conversations; anything else is

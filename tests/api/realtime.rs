@@ -22,6 +22,7 @@ on_both_backends!(
     an_agent_welcome_lists_open_conversations_most_recent_first,
     a_visitor_message_reopens_a_resolved_conversation_and_agents_are_told,
     sending_into_an_old_conversation_while_another_is_open_is_a_conflict,
+    a_visitor_leaves_an_email_and_ends_the_chat,
 );
 
 fn id(frame: &Value, pointer: &str) -> String {
@@ -571,4 +572,65 @@ fn sql_uuid(app: &crate::helpers::TestApp, id: &str) -> String {
     } else {
         format!("x'{}'", id.replace('-', ""))
     }
+}
+
+async fn a_visitor_leaves_an_email_and_ends_the_chat(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let hello =
+        json!({"type": "hello", "page": {"url": "https://shop.test/help", "title": "Help"}});
+    let (mut visitor, welcome) = app.visitor_with(&ws.site, hello).await;
+    let conversation = id(
+        &visitor.send_text(None, "anyone there?").await,
+        "/message/conversation_id",
+    );
+    agent.recv_type("visitor").await;
+
+    let bad = visitor
+        .call(json!({"type": "profile", "email": "not an email"}))
+        .await;
+    assert_eq!(bad["code"], "bad_request");
+    let ok = visitor
+        .call(json!({"type": "profile", "email": "Ada@Example.com", "name": "Ada"}))
+        .await;
+    assert_eq!(ok["type"], "ok");
+    let profile = agent.recv_type("visitor").await;
+    assert_eq!(profile["visitor"]["email"], "ada@example.com");
+    assert_eq!(profile["visitor"]["name"], "Ada");
+    assert_eq!(profile["visitor"]["identity"]["status"], "unverified");
+    assert_eq!(
+        profile["visitor"]["page"]["url"], "https://shop.test/help",
+        "the current page is kept"
+    );
+    let visitor_id = welcome["visitor_id"].as_str().unwrap().parse().unwrap();
+    let stored = app
+        .store()
+        .visitor(ws.site.workspace_id, visitor_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.email.as_deref(), Some("ada@example.com"));
+
+    visitor
+        .send(json!({"type": "end", "ref": "end", "conversation_id": conversation}))
+        .await;
+    assert_eq!(
+        visitor.recv_type("conversation").await["conversation"]["status"],
+        "resolved"
+    );
+    assert_eq!(visitor.recv_type("ok").await["ref"], "end");
+    let ended = agent.recv_type("conversation").await;
+    assert_eq!(ended["conversation"]["status"], "resolved");
+    let foreign = visitor
+        .call(json!({"type": "end", "conversation_id": Uuid::new_v4()}))
+        .await;
+    assert_eq!(foreign["code"], "not_found");
+    // Writing again reopens it.
+    let again = visitor.send_text(None, "one more question").await;
+    assert_eq!(again["message"]["conversation_id"], conversation.as_str());
+    assert_eq!(
+        agent.recv_type("conversation").await["conversation"]["status"],
+        "open"
+    );
 }
