@@ -425,6 +425,47 @@ async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: 
 }
 
 #[actix_web::test]
+async fn two_servers_on_one_postgres_keep_seqs_gapless_and_keys_unique() {
+    // Nodes of one deployment share the public URL, which tokens name as their issuer.
+    let shared = [("PARLEY_PUBLIC_URL", "http://chat.parley.test")];
+    let first = crate::helpers::spawn_app_with(Backend::Postgres, &shared).await;
+    let second = crate::helpers::spawn_app_on(first.db.clone(), &shared).await;
+    let ws = first.first_workspace().await;
+    let (mut visitor, welcome) = first.visitor(&ws.site).await;
+    let conversation = visitor.send_text(None, "open").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (mut tab_on_second, _) = second
+        .visitor_with(
+            &ws.site,
+            json!({"type": "hello", "token": welcome["token"]}),
+        )
+        .await;
+    let (agent_1, _) = first.agent(&ws.token).await;
+    let (agent_2, _) = second.agent(&ws.token).await;
+    let tasks = vec![
+        actix_web::rt::spawn(burst(agent_1, vec![conversation.clone()], 40)),
+        actix_web::rt::spawn(burst(agent_2, vec![conversation.clone()], 40)),
+    ];
+    // The same key sent through both servers at once is stored once.
+    let key = Uuid::new_v4();
+    let frame = json!({"type": "send", "conversation_id": conversation, "client_msg_id": key, "body": "both"});
+    visitor.send(frame.clone()).await;
+    tab_on_second.send(frame).await;
+    let a = visitor.recv_type("sent").await;
+    let b = tab_on_second.recv_type("sent").await;
+    assert_eq!(a["message"]["id"], b["message"]["id"]);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let stored = visitor
+        .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": 0}))
+        .await;
+    assert_eq!(seqs(&stored), (1..=82).collect::<Vec<_>>());
+}
+
+#[actix_web::test]
 async fn while_postgres_refuses_connections_sends_are_unavailable_then_service_resumes() {
     let app = spawn_app(Backend::Postgres).await;
     let ws = app.first_workspace().await;
