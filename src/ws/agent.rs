@@ -184,80 +184,33 @@ impl Role for AgentSide {
         match frame {
             ClientFrame::Send(send) => send_message(session, send),
             ClientFrame::Sync(sync) => {
-                let after = sync.after_seq.max(0);
+                let after = sync.after_seq;
                 with_conversation(
                     session,
                     ctx,
                     sync.reference,
                     sync.conversation_id,
                     move |session, reference, conversation, ctx| {
-                        let store = session.state.store.clone();
-                        let work = async move {
-                            store
-                                .messages_after(
-                                    conversation.id,
-                                    after,
-                                    protocol::SYNC_PAGE + 1,
-                                    Audience::Agent,
-                                )
-                                .await
-                        };
-                        session.request(
-                            ctx,
-                            reference,
-                            work,
-                            move |session, reference, mut messages, _| {
-                                let more = messages.len() as i64 > protocol::SYNC_PAGE;
-                                messages.truncate(protocol::SYNC_PAGE as usize);
-                                session.conn.push(protocol::synced_frame(
-                                    reference.as_deref(),
-                                    &messages,
-                                    more,
-                                ));
-                            },
-                        );
+                        session.sync(ctx, reference, conversation.id, after, Audience::Agent)
                     },
                 );
             }
             ClientFrame::History(history) => {
-                let limit = history
-                    .limit
-                    .unwrap_or(protocol::HISTORY_DEFAULT)
-                    .clamp(1, protocol::HISTORY_MAX);
-                let before = history.before_seq;
+                let (before, limit) = (history.before_seq, history.limit);
                 with_conversation(
                     session,
                     ctx,
                     history.reference,
                     history.conversation_id,
                     move |session, reference, conversation, ctx| {
-                        let store = session.state.store.clone();
-                        let work = async move {
-                            store
-                                .messages_before(
-                                    conversation.id,
-                                    before,
-                                    limit + 1,
-                                    Audience::Agent,
-                                )
-                                .await
-                        };
-                        session.request(
+                        session.history(
                             ctx,
                             reference,
-                            work,
-                            move |session, reference, mut messages, _| {
-                                let more = messages.len() as i64 > limit;
-                                if more {
-                                    messages.remove(0);
-                                }
-                                session.conn.push(protocol::history_frame(
-                                    reference.as_deref(),
-                                    &messages,
-                                    more,
-                                ));
-                            },
-                        );
+                            conversation.id,
+                            before,
+                            limit,
+                            Audience::Agent,
+                        )
                     },
                 );
             }

@@ -13,9 +13,9 @@ use super::connection::{classify, Connection, Incoming};
 use super::hub::Registration;
 use super::protocol::{self, ClientFrame, Close, ErrorCode, Hello};
 use crate::chat::writer::{Reply, SendRequest};
-use crate::domain::{Body, BodyError, NewMessage};
+use crate::domain::{Body, BodyError, ConversationId, NewMessage};
 use crate::http::AppState;
-use crate::store::StoreResult;
+use crate::store::{Audience, StoreResult};
 
 /// The message of every `unavailable` error.
 pub const UNAVAILABLE: &str = "storage unavailable, retry later";
@@ -97,6 +97,75 @@ impl<R: Role> Session<R> {
                 }
             }
         }));
+    }
+
+    /// Answers `sync`: the messages after `after_seq` the audience may see, a page at a time.
+    pub fn sync(
+        &mut self,
+        ctx: &mut Ctx<R>,
+        reference: Option<String>,
+        conversation: ConversationId,
+        after_seq: i64,
+        audience: Audience,
+    ) {
+        let store = self.state.store.clone();
+        let page = protocol::SYNC_PAGE;
+        let work = async move {
+            store
+                .messages_after(conversation, after_seq.max(0), page + 1, audience)
+                .await
+        };
+        self.request(
+            ctx,
+            reference,
+            work,
+            move |session, reference, mut messages, _| {
+                let more = messages.len() as i64 > page;
+                messages.truncate(page as usize);
+                session.conn.push(protocol::synced_frame(
+                    reference.as_deref(),
+                    &messages,
+                    more,
+                ));
+            },
+        );
+    }
+
+    /// Answers `history`: the newest messages before `before_seq` (all when absent).
+    pub fn history(
+        &mut self,
+        ctx: &mut Ctx<R>,
+        reference: Option<String>,
+        conversation: ConversationId,
+        before_seq: Option<i64>,
+        limit: Option<i64>,
+        audience: Audience,
+    ) {
+        let limit = limit
+            .unwrap_or(protocol::HISTORY_DEFAULT)
+            .clamp(1, protocol::HISTORY_MAX);
+        let store = self.state.store.clone();
+        let work = async move {
+            store
+                .messages_before(conversation, before_seq, limit + 1, audience)
+                .await
+        };
+        self.request(
+            ctx,
+            reference,
+            work,
+            move |session, reference, mut messages, _| {
+                let more = messages.len() as i64 > limit;
+                if more {
+                    messages.remove(0);
+                }
+                session.conn.push(protocol::history_frame(
+                    reference.as_deref(),
+                    &messages,
+                    more,
+                ));
+            },
+        );
     }
 
     /// Checks a message body: blank is `bad_request`, over the limit `too_large`.

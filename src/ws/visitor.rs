@@ -356,75 +356,26 @@ impl Role for VisitorSide {
         match frame {
             ClientFrame::Send(send) => send_message(session, send, ctx),
             ClientFrame::Sync(sync) => {
-                let after = sync.after_seq.max(0);
+                let after = sync.after_seq;
                 with_own_conversation(
                     session,
                     ctx,
                     sync.reference,
                     sync.conversation_id,
                     move |session, reference, id, ctx| {
-                        let store = session.state.store.clone();
-                        let work = async move {
-                            store
-                                .messages_after(
-                                    id,
-                                    after,
-                                    protocol::SYNC_PAGE + 1,
-                                    Audience::Visitor,
-                                )
-                                .await
-                        };
-                        session.request(
-                            ctx,
-                            reference,
-                            work,
-                            move |session, reference, mut messages, _| {
-                                let more = messages.len() as i64 > protocol::SYNC_PAGE;
-                                messages.truncate(protocol::SYNC_PAGE as usize);
-                                session.conn.push(protocol::synced_frame(
-                                    reference.as_deref(),
-                                    &messages,
-                                    more,
-                                ));
-                            },
-                        );
+                        session.sync(ctx, reference, id, after, Audience::Visitor)
                     },
                 );
             }
             ClientFrame::History(history) => {
-                let limit = history
-                    .limit
-                    .unwrap_or(protocol::HISTORY_DEFAULT)
-                    .clamp(1, protocol::HISTORY_MAX);
-                let before = history.before_seq;
+                let (before, limit) = (history.before_seq, history.limit);
                 with_own_conversation(
                     session,
                     ctx,
                     history.reference,
                     history.conversation_id,
                     move |session, reference, id, ctx| {
-                        let store = session.state.store.clone();
-                        let work = async move {
-                            store
-                                .messages_before(id, before, limit + 1, Audience::Visitor)
-                                .await
-                        };
-                        session.request(
-                            ctx,
-                            reference,
-                            work,
-                            move |session, reference, mut messages, _| {
-                                let more = messages.len() as i64 > limit;
-                                if more {
-                                    messages.remove(0);
-                                }
-                                session.conn.push(protocol::history_frame(
-                                    reference.as_deref(),
-                                    &messages,
-                                    more,
-                                ));
-                            },
-                        );
+                        session.history(ctx, reference, id, before, limit, Audience::Visitor)
                     },
                 );
             }

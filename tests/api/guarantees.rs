@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
 use crate::cli::{parley, Server};
-use crate::helpers::{pg_admin_url, spawn_app, Backend, TestDb};
+use crate::helpers::{spawn_app, Backend, TestDb};
 use crate::on_both_backends;
 use crate::ws_client::WsClient;
 
@@ -475,25 +474,7 @@ async fn while_postgres_refuses_connections_sends_are_unavailable_then_service_r
         .unwrap()
         .to_owned();
 
-    let name = url::Url::parse(&app.db.url)
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
-    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
-    admin
-        .execute(format!("alter database {name} allow_connections false").as_str())
-        .await
-        .unwrap();
-    admin
-        .execute(
-            format!(
-                "select pg_terminate_backend(pid) from pg_stat_activity where datname = '{name}'"
-            )
-            .as_str(),
-        )
-        .await
-        .unwrap();
+    app.postgres_reachable(false).await;
     let key = Uuid::new_v4();
     let frame = json!({"type": "send", "conversation_id": conversation, "client_msg_id": key, "body": "during"});
     let reply = visitor.call(frame.clone()).await;
@@ -504,10 +485,7 @@ async fn while_postgres_refuses_connections_sends_are_unavailable_then_service_r
         "the connection lives on"
     );
 
-    admin
-        .execute(format!("alter database {name} allow_connections true").as_str())
-        .await
-        .unwrap();
+    app.postgres_reachable(true).await;
     let mut stored = None;
     for _ in 0..100 {
         let reply = visitor.call(frame.clone()).await;

@@ -222,6 +222,30 @@ impl TestApp {
         (client, welcome)
     }
 
+    /// Postgres only: refuses new connections to the test database and ends the open ones, as
+    /// if the database went away (`false`), or lets connections in again (`true`).
+    pub async fn postgres_reachable(&self, reachable: bool) {
+        use sqlx::Connection as _;
+        let name = url::Url::parse(&self.db.url)
+            .unwrap()
+            .path()
+            .trim_start_matches('/')
+            .to_owned();
+        let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+        let alter = format!("alter database {name} allow_connections {reachable}");
+        sqlx::Executor::execute(&mut admin, alter.as_str())
+            .await
+            .unwrap();
+        if !reachable {
+            let kill = format!(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = '{name}'"
+            );
+            sqlx::Executor::execute(&mut admin, kill.as_str())
+                .await
+                .unwrap();
+        }
+    }
+
     /// Runs one SQL statement on the test database (for set-ups the API cannot make yet).
     pub async fn sql(&self, statement: &str) {
         use sqlx::Connection as _;

@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use sqlx::{Connection, Executor, PgConnection};
-
-use crate::helpers::{pg_admin_url, spawn_app, Backend};
+use crate::helpers::{spawn_app, Backend};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -55,25 +53,7 @@ async fn an_unknown_path_is_a_json_404(backend: Backend) {
 async fn readiness_is_503_while_postgres_refuses_connections_and_recovers() {
     let app = spawn_app(Backend::Postgres).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
-    let name = url::Url::parse(&app.db.url)
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
-    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
-    admin
-        .execute(format!("alter database {name} allow_connections false").as_str())
-        .await
-        .unwrap();
-    admin
-        .execute(
-            format!(
-                "select pg_terminate_backend(pid) from pg_stat_activity where datname = '{name}'"
-            )
-            .as_str(),
-        )
-        .await
-        .unwrap();
+    app.postgres_reachable(false).await;
 
     let mut saw_unavailable = false;
     for _ in 0..50 {
@@ -90,10 +70,7 @@ async fn readiness_is_503_while_postgres_refuses_connections_and_recovers() {
         "liveness does not depend on the database"
     );
 
-    admin
-        .execute(format!("alter database {name} allow_connections true").as_str())
-        .await
-        .unwrap();
+    app.postgres_reachable(true).await;
     let mut recovered = false;
     for _ in 0..100 {
         if app.get("/readyz").await.status() == 200 {

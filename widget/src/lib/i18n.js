@@ -1,0 +1,99 @@
+// @ts-check
+/**
+ * The panel's words. English is built in; French, Spanish and German are fetched from
+ * `/widget/i18n/<lang>.json` only when the site's `locale` setting (or, with `auto`, the
+ * browser's languages) asks for them. A missing key falls back to English.
+ */
+
+/** @type {Readonly<Record<string, string>>} */
+export const EN = Object.freeze({
+  title: 'Chat with us',
+  greeting: 'Hi! How can we help?',
+  online: "We're online",
+  offline: "We'll reply by email",
+  close: 'Close chat',
+  send: 'Send',
+  composer: 'Write a message',
+  placeholder: 'Write a message…',
+  messages: 'Messages',
+  sending: 'Sending…',
+  sent: 'Sent',
+  read: 'Read',
+  failed: 'Not sent',
+  you: 'You',
+  support: 'Support',
+  typing: '{name} is typing…',
+  typing_anonymous: 'Someone is typing…',
+  preview_notice: 'Our team can see what you type before you send it.',
+  email_intro: "We're away right now. Leave your email and we'll reply there.",
+  email_label: 'Email',
+  name_label: 'Name (optional)',
+  email_submit: 'Notify me',
+  email_thanks: "Thanks! We'll reply to {email}.",
+  email_invalid: 'Please enter a valid email address.',
+  end: 'End chat',
+  end_confirm: 'End this conversation?',
+  end_yes: 'End',
+  end_no: 'Cancel',
+  ended: 'This conversation has ended. Write again if you need anything.',
+  reconnecting: 'Connection lost. Reconnecting…',
+  unavailable: 'Chat is unavailable right now.',
+  earlier: 'Show earlier messages',
+  sound_on: 'Turn sound notifications on',
+  sound_off: 'Turn sound notifications off',
+  too_long: 'This message is too long ({max} characters at most).',
+  retry: 'Retry',
+  new_message: 'New message from {name}: {text}',
+});
+
+/** Languages with a file under `i18n/` (English is built in). */
+export const LANGUAGES = Object.freeze(['en', 'fr', 'es', 'de']);
+
+/**
+ * The language to use: the site's `locale` setting unless it is `auto` (or unsupported),
+ * then the first supported browser language, then English.
+ * @param {unknown} setting
+ * @param {readonly string[]} browserLanguages
+ */
+export function pickLanguage(setting, browserLanguages) {
+  const wanted = typeof setting === 'string' && setting !== 'auto' ? [setting, ...browserLanguages] : browserLanguages;
+  for (const tag of wanted) {
+    const lang = String(tag).toLowerCase().split(/[-_]/)[0];
+    if (LANGUAGES.includes(lang)) return lang;
+  }
+  return 'en';
+}
+
+/**
+ * English merged with the language's file; English alone when the file cannot be had.
+ * @param {string} lang
+ * @param {(url: string) => Promise<{ok: boolean, json: () => Promise<unknown>}>} fetchJson
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function loadStrings(lang, fetchJson) {
+  if (lang === 'en' || !LANGUAGES.includes(lang)) return { ...EN };
+  try {
+    const response = await fetchJson(`/widget/i18n/${lang}.json`);
+    if (!response.ok) return { ...EN };
+    const table = await response.json();
+    /** @type {Record<string, string>} */
+    const merged = { ...EN };
+    if (table && typeof table === 'object') {
+      for (const [key, value] of Object.entries(table)) {
+        if (key in EN && typeof value === 'string') merged[key] = value;
+      }
+    }
+    return merged;
+  } catch {
+    return { ...EN };
+  }
+}
+
+/**
+ * Fills `{name}` placeholders.
+ * @param {string} template
+ * @param {Record<string, string | number>} [values]
+ */
+export function format(template, values = {}) {
+  return template.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
+}

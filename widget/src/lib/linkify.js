@@ -1,0 +1,97 @@
+// @ts-check
+/**
+ * Message text is shown as text, never as HTML. Web addresses in it become links, safely: a
+ * candidate becomes an `<a>` only if `new URL` parses it with the `http:` or `https:` scheme,
+ * and the link opens in a new tab without access to this window.
+ */
+
+/** Candidates: http(s) URLs up to white space or a character that cannot end a bare URL. */
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+/** Punctuation that usually closes the sentence rather than the URL. */
+const TRAILING = '.,;:!?\'"*';
+
+/** @typedef {{text: string, href?: string}} Segment */
+
+/**
+ * The URL to link to, or null when `candidate` is not an absolute http(s) URL.
+ * @param {string} candidate
+ */
+export function safeHref(candidate) {
+  let url;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return null;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+}
+
+/**
+ * Splits text into plain and link segments; joined, the segments' text is the input.
+ * @param {string} text
+ * @returns {Segment[]}
+ */
+export function splitLinks(text) {
+  /** @type {Segment[]} */
+  const out = [];
+  let plainFrom = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    const start = match.index ?? 0;
+    const candidate = trimTrailing(match[0]);
+    const href = safeHref(candidate);
+    if (!href) continue;
+    if (start > plainFrom) out.push({ text: text.slice(plainFrom, start) });
+    out.push({ text: candidate, href });
+    plainFrom = start + candidate.length;
+  }
+  if (plainFrom < text.length) out.push({ text: text.slice(plainFrom) });
+  return out;
+}
+
+/** Closing brackets and the opening bracket they pair with. */
+const PAIRS = /** @type {Record<string, string>} */ ({ ')': '(', ']': '[', '}': '{' });
+
+/**
+ * Drops punctuation that ends the sentence, not the URL; keeps a closing bracket that pairs
+ * with one inside the URL (https://en.wikipedia.org/wiki/Mercury_(planet)).
+ * @param {string} url
+ */
+function trimTrailing(url) {
+  let s = url;
+  while (s.length) {
+    const last = s[s.length - 1];
+    const open = PAIRS[last];
+    const unpaired = open !== undefined && count(s, open) < count(s, last);
+    if (!TRAILING.includes(last) && !unpaired) break;
+    s = s.slice(0, -1);
+  }
+  return s;
+}
+
+/** @param {string} s @param {string} ch */
+function count(s, ch) {
+  let n = 0;
+  for (const c of s) if (c === ch) n++;
+  return n;
+}
+
+/**
+ * Appends `text` to `parent` as text nodes and safe links.
+ * @param {Document} doc
+ * @param {Element} parent
+ * @param {string} text
+ */
+export function appendText(doc, parent, text) {
+  for (const segment of splitLinks(text)) {
+    if (!segment.href) {
+      parent.appendChild(doc.createTextNode(segment.text));
+      continue;
+    }
+    const a = doc.createElement('a');
+    a.href = segment.href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.textContent = segment.text;
+    parent.appendChild(a);
+  }
+}
