@@ -1,0 +1,774 @@
+// @ts-check
+/**
+ * One tab's chat session: the socket to `/ws/visitor`, its lifecycle (hello, welcome, catch-up,
+ * heartbeat, reconnect with backoff), the outbox, and the messages held. It knows nothing of
+ * the DOM or of postMessage: the panel gives it a WebSocket constructor, a clock and hooks,
+ * and tests give it fakes.
+ *
+ * Nothing typed is lost: a message enters the persisted outbox with its `client_msg_id` at
+ * once, is sent whenever a connection is welcomed, and leaves the outbox only when its `sent`
+ * arrives (or when a `sync` shows the server already has it). A resend reuses the same id.
+ */
+import * as P from './protocol.js';
+import { Backoff } from './backoff.js';
+import { Outbox } from './outbox.js';
+import { Timeline } from './timeline.js';
+import { TypingSender } from './typing.js';
+import { PanelKeys } from './messages.js';
+
+/**
+ * @typedef {import('./protocol.js').Message} Message
+ * @typedef {import('./protocol.js').ConversationView} ConversationView
+ * @typedef {import('./protocol.js').Identity} Identity
+ * @typedef {import('./protocol.js').Page} Page
+ * @typedef {import('./outbox.js').OutboxItem} OutboxItem
+ * @typedef {import('./typing.js').Clock} Clock
+ *
+ * @typedef {{readyState?: number, send(data: string): void, close(code?: number): void,
+ *   onopen: any, onmessage: any, onclose: any, onerror: any}} SocketLike
+ *
+ * @typedef {object} ChatEnv
+ * @property {string} url the visitor WebSocket URL
+ * @property {new (url: string) => SocketLike} WebSocket
+ * @property {Clock} clock
+ * @property {() => number} [random] for backoff jitter
+ * @property {() => string} uuid a new client_msg_id
+ * @property {() => Date} [date]
+ *
+ * @typedef {object} ChatHooks
+ * @property {(key: string, value: string | null) => void} persist keep a value in host storage
+ * @property {import('./outbox.js').OutboxPersist} outbox keep the outbox in host storage
+ * @property {() => void} changed state changed: render
+ * @property {(message: Message) => void} [live] a message arrived after the first load
+ * @property {(count: number) => void} [unread] unread replies changed
+ * @property {(settings: Record<string, unknown>) => void} [settings] site settings arrived
+ *
+ * @typedef {object} Restored what the host page kept from an earlier page
+ * @property {string | null} [token]
+ * @property {string | null} [conversation]
+ * @property {number} [seen]
+ * @property {unknown} [outbox]
+ * @property {boolean} [email]
+ *
+ * @typedef {{item: OutboxItem, code: string}} Failure
+ * @typedef {{key: string, message?: Message, item?: OutboxItem, mine: boolean,
+ *   state: 'sending' | 'sent' | 'read' | 'failed' | null}} Entry
+ */
+
+/** A request's reply never came because its connection went away. */
+export const DISCONNECTED = 'disconnected';
+/** Send errors worth retrying later with the same `client_msg_id`. */
+const RETRIABLE = new Set([P.ErrorCode.UNAVAILABLE, P.ErrorCode.RATE_LIMITED, P.ErrorCode.CONFLICT]);
+
+export class Chat {
+  /**
+   * @param {ChatEnv} env
+   * @param {ChatHooks} hooks
+   * @param {Restored} [restored]
+   */
+  constructor(env, hooks, restored = {}) {
+    this.env = env;
+    this.hooks = hooks;
+    this.clock = env.clock;
+    this.backoff = new Backoff({ random: env.random });
+    this.sendBackoff = new Backoff({ random: env.random });
+    this.timeline = new Timeline();
+    this.outbox = new Outbox(hooks.outbox, restored.outbox);
+    this.typingSender = new TypingSender({
+      clock: env.clock,
+      send: (state, preview) => this.#sendTyping(state, preview),
+    });
+
+    /** @type {'idle' | 'connecting' | 'online' | 'reconnecting' | 'stopped'} */
+    this.status = 'idle';
+    /** @type {'forbidden' | 'unauthorized' | null} why the session stopped */
+    this.stopReason = null;
+    /** @type {string | null} */
+    this.token = restored.token ?? null;
+    /** @type {Identity | null} */
+    this.identity = null;
+    /** @type {Page | null} */
+    this.page = null;
+    /** @type {string | null} */
+    this.visitorId = null;
+    /** @type {ConversationView | null} */
+    this.conversation = null;
+    /** the conversation `seen` belongs to */
+    this.seenConversation = restored.conversation ?? null;
+    /** highest seq the visitor has had in front of them */
+    this.seen = Number.isInteger(restored.seen) ? /** @type {number} */ (restored.seen) : 0;
+    this.readSent = 0;
+    this.unreadCount = 0;
+    this.visible = false;
+    this.agentsOnline = 0;
+    /** @type {Record<string, unknown>} */
+    this.settings = {};
+    /** @type {string | null} name of the agent typing ('' when unnamed), null when nobody */
+    this.agentTyping = null;
+    /** older messages exist before the first one held */
+    this.more = false;
+    this.emailGiven = restored.email === true;
+    /** @type {Map<string, Failure>} messages the server refused for good */
+    this.failed = new Map();
+
+    /** @type {SocketLike | null} */
+    this.ws = null;
+    /** connection generation: callbacks of an older socket are ignored */
+    this.gen = 0;
+    this.welcomed = false;
+    this.nextRef = 1;
+    /** @type {Map<string, {resolve: (f: any) => void, reject: (e: any) => void}>} */
+    this.pending = new Map();
+    /** @type {Map<string, number>} client_msg_id → generation it was sent on */
+    this.inflight = new Map();
+    /** @type {Set<string>} client_msg_ids waiting for a retry timer */
+    this.retrying = new Set();
+    /** @type {Set<string>} conversations whose newest page was loaded */
+    this.loaded = new Set();
+    this.triedFresh = false;
+    this.awaitingFrame = false;
+    this.timers = { retry: null, deadline: null, ping: null, typing: null };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // What the panel calls
+
+  /** Opens the first connection. @param {{identity?: Identity | null, page?: Page | null}} [start] */
+  start(start = {}) {
+    this.identity = start.identity ?? null;
+    this.page = start.page ?? null;
+    this.#connect();
+  }
+
+  /**
+   * Queues a message typed by the visitor and sends it when possible.
+   * @param {string} body
+   * @returns {'queued' | 'empty' | 'too_long'}
+   */
+  send(body) {
+    const text = body.trim();
+    if (!text) return 'empty';
+    if (P.codePoints(text) > P.Limits.MAX_BODY_CHARS) return 'too_long';
+    this.outbox.add(text, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
+    this.typingSender.stop();
+    this.hooks.changed();
+    this.#flushOutbox();
+    return 'queued';
+  }
+
+  /** The composer now holds `text`. @param {string} text */
+  typing(text) {
+    if (this.conversation && this.welcomed) this.typingSender.input(text);
+  }
+
+  /** The panel is (or is no longer) in front of the visitor. @param {boolean} visible */
+  setVisible(visible) {
+    this.visible = visible;
+    if (!visible) this.typingSender.stop();
+    this.#markSeen();
+  }
+
+  /** The host page navigated. @param {Page} page */
+  setPage(page) {
+    this.page = page;
+    if (this.welcomed) this.#write(P.pageFrame(page));
+  }
+
+  /** `Parley('identify', …)`: reconnect as that person. @param {Identity | null} identity */
+  identify(identity) {
+    this.identity = identity;
+    this.stopReason = null;
+    this.#reconnectNow();
+  }
+
+  /** `Parley('reset')`: forget the visitor (the loader already cleared storage). */
+  reset() {
+    this.token = null;
+    this.identity = null;
+    this.visitorId = null;
+    this.conversation = null;
+    this.seenConversation = null;
+    this.seen = 0;
+    this.readSent = 0;
+    this.more = false;
+    this.emailGiven = false;
+    this.agentTyping = null;
+    this.timeline.clear();
+    this.outbox.clear();
+    this.failed.clear();
+    this.loaded.clear();
+    this.stopReason = null;
+    this.#reportUnread();
+    this.#reconnectNow();
+  }
+
+  /** The network came back or the tab became visible: check or restore the connection now. */
+  nudge() {
+    if (this.status === 'stopped') return;
+    if (this.welcomed) this.#ping();
+    else if (!this.ws) {
+      this.backoff.reset();
+      this.#connect();
+    }
+  }
+
+  /** Loads the page of messages before the oldest one held. */
+  async loadEarlier() {
+    const c = this.conversation;
+    if (!c || !this.welcomed || !this.more) return;
+    const before = this.timeline.minSeq(c.id) || null;
+    const page = await this.#request((ref) => P.historyFrame(ref, c.id, before, P.Limits.HISTORY_DEFAULT));
+    this.#addAll(page.messages, false);
+    this.more = !!page.more;
+    this.hooks.changed();
+  }
+
+  /**
+   * No agent is online: the visitor leaves an email to be answered there.
+   * @param {string} email @param {string} [name]
+   */
+  async leaveEmail(email, name) {
+    if (!this.welcomed) throw chatError(DISCONNECTED, 'not connected');
+    await this.#request((ref) => P.profileFrame(ref, email, name));
+    this.emailGiven = true;
+    this.hooks.persist(PanelKeys.EMAIL, '1');
+    this.hooks.changed();
+  }
+
+  /** The visitor ends the conversation; a later message reopens it. */
+  async end() {
+    const c = this.conversation;
+    if (!c || !this.welcomed) throw chatError(DISCONNECTED, 'not connected');
+    await this.#request((ref) => P.endFrame(ref, c.id));
+    if (this.conversation && this.conversation.id === c.id) this.conversation = { ...this.conversation, status: 'resolved' };
+    this.agentTyping = null;
+    this.hooks.changed();
+  }
+
+  /** Closes the socket for good (the panel is going away). */
+  stop() {
+    this.#disconnect();
+    this.#stop(null);
+  }
+
+  /**
+   * What to show, in order: held messages by seq, then messages still in the outbox, then
+   * messages refused for good.
+   * @returns {Entry[]}
+   */
+  entries() {
+    const cid = this.conversation ? this.conversation.id : null;
+    /** @type {Entry[]} */
+    const out = [];
+    for (const message of this.timeline.messages(cid)) {
+      const mine = message.author.kind === 'visitor';
+      out.push({
+        key: entryKey(message.client_msg_id, `${message.conversation_id}:${message.seq}`),
+        message,
+        mine,
+        state: mine ? this.timeline.deliveryState(message) : null,
+      });
+    }
+    for (const item of this.outbox.items()) {
+      if (this.timeline.hasClientMsgId(item.client_msg_id)) continue;
+      out.push({ key: entryKey(item.client_msg_id, ''), item, mine: true, state: 'sending' });
+    }
+    for (const { item } of this.failed.values()) {
+      out.push({ key: entryKey(item.client_msg_id, ''), item, mine: true, state: 'failed' });
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Connection lifecycle
+
+  #connect() {
+    if (this.ws || this.status === 'stopped') return;
+    this.clock.clearTimeout(this.timers.retry);
+    this.timers.retry = null;
+    const gen = ++this.gen;
+    if (this.status !== 'reconnecting') this.status = 'connecting';
+    /** @type {SocketLike} */
+    let ws;
+    try {
+      ws = new this.env.WebSocket(this.env.url);
+    } catch {
+      this.#lost(0);
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => gen === this.gen && this.#hello(gen);
+    ws.onmessage = (/** @type {{data: unknown}} */ event) => gen === this.gen && this.#onText(event.data);
+    ws.onclose = (/** @type {{code: number}} */ event) => gen === this.gen && this.#lost(event.code);
+    ws.onerror = () => {};
+    // No welcome in time (a stalled handshake, a black-holed network): give up on this socket.
+    this.#setDeadline(P.Timing.CONNECT_TIMEOUT_MS, () => !this.welcomed);
+  }
+
+  /** @param {number} gen */
+  #hello(gen) {
+    this.#request((ref) => P.helloFrame(ref, this.token, this.page, this.identity)).then(
+      (welcome) => gen === this.gen && this.#onWelcome(welcome, gen),
+      (err) => {
+        // `forbidden` and `unauthorized` are followed by the server's close (4003, 4001);
+        // `unavailable` (storage down) is not: try again later.
+        if (gen === this.gen && err.code === P.ErrorCode.UNAVAILABLE) this.#lost(0);
+      },
+    );
+  }
+
+  /** @param {any} welcome @param {number} gen */
+  #onWelcome(welcome, gen) {
+    this.#clearDeadline();
+    this.welcomed = true;
+    this.status = 'online';
+    this.stopReason = null;
+    this.backoff.reset();
+    this.triedFresh = false;
+    if (this.visitorId && welcome.visitor_id !== this.visitorId) this.#forgetConversationState();
+    this.visitorId = welcome.visitor_id ?? null;
+    if (typeof welcome.token === 'string') {
+      this.token = welcome.token;
+      this.hooks.persist(PanelKeys.TOKEN, welcome.token);
+    }
+    this.agentsOnline = Number(welcome.agents_online) || 0;
+    this.#applySettings(welcome.settings);
+    this.#setConversation(welcome.conversation ?? null);
+    this.#schedulePing();
+    this.hooks.changed();
+    this.#flushOutbox();
+    this.#catchUp(gen).catch((err) => {
+      if (gen === this.gen && err.code !== DISCONNECTED) this.#lost(0);
+    });
+  }
+
+  /**
+   * Brings the current conversation up to date: on the first connection of this tab the
+   * newest page of history, then `sync` after the last seq held, page after page while `more`.
+   * @param {number} gen
+   */
+  async #catchUp(gen) {
+    const c = this.conversation;
+    if (!c) return;
+    if (!this.loaded.has(c.id)) {
+      this.loaded.add(c.id);
+      if (c.last_seq > 0) {
+        const page = await this.#request((ref) => P.historyFrame(ref, c.id, null, P.Limits.HISTORY_DEFAULT));
+        if (gen !== this.gen) return;
+        this.#addAll(page.messages, false);
+        this.more = !!page.more;
+      }
+    }
+    let after = this.timeline.maxSeq(c.id);
+    for (;;) {
+      const page = await this.#request((ref) => P.syncFrame(ref, c.id, after));
+      if (gen !== this.gen) return;
+      const messages = Array.isArray(page.messages) ? page.messages : [];
+      this.#addAll(messages, true);
+      const last = messages.length ? messages[messages.length - 1].seq : after;
+      if (!page.more || !(last > after)) break;
+      after = last;
+    }
+    this.hooks.changed();
+  }
+
+  /**
+   * The socket is gone (closed by the server, failed, or dropped by us as dead): decide from
+   * the close code whether and how to come back.
+   * @param {number} code 0 when we dropped it ourselves
+   */
+  #lost(code) {
+    this.#disconnect();
+    if (this.status === 'stopped') return;
+    const action = P.closeAction(code);
+    if (action === 'stop') {
+      this.#stop('forbidden');
+      return;
+    }
+    if (action === 'fresh') {
+      if (this.triedFresh) {
+        this.#stop('unauthorized');
+        return;
+      }
+      // The token was refused: forget it and come back once as a new visitor.
+      this.triedFresh = true;
+      this.token = null;
+      this.hooks.persist(PanelKeys.TOKEN, null);
+    }
+    this.status = 'reconnecting';
+    this.hooks.changed();
+    this.clock.clearTimeout(this.timers.retry);
+    this.timers.retry = this.clock.setTimeout(() => {
+      this.timers.retry = null;
+      this.#connect();
+    }, this.backoff.next());
+  }
+
+  /** Lets go of the current socket without deciding what comes next. */
+  #disconnect() {
+    const ws = this.ws;
+    this.ws = null;
+    this.gen += 1;
+    this.welcomed = false;
+    this.awaitingFrame = false;
+    this.#clearDeadline();
+    this.clock.clearTimeout(this.timers.ping);
+    this.timers.ping = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try {
+        ws.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.inflight.clear();
+    this.typingSender.forget();
+    this.#setAgentTyping(null);
+    for (const p of pending) p.reject(chatError(DISCONNECTED, 'connection lost'));
+  }
+
+  #reconnectNow() {
+    this.#disconnect();
+    this.clock.clearTimeout(this.timers.retry);
+    this.timers.retry = null;
+    if (this.status === 'stopped') this.status = 'idle';
+    this.backoff.reset();
+    this.triedFresh = false;
+    this.#connect();
+    this.hooks.changed();
+  }
+
+  /** @param {'forbidden' | 'unauthorized' | null} reason */
+  #stop(reason) {
+    this.clock.clearTimeout(this.timers.retry);
+    this.timers.retry = null;
+    this.status = 'stopped';
+    this.stopReason = reason;
+    this.hooks.changed();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Heartbeat: browsers do not expose protocol pings, so a half-open socket (a laptop that
+  // slept, a mobile network that switched) is found by a `ping` that gets no frame back.
+
+  #schedulePing() {
+    this.clock.clearTimeout(this.timers.ping);
+    this.timers.ping = this.clock.setTimeout(() => this.#ping(), P.Timing.PING_INTERVAL_MS);
+  }
+
+  #ping() {
+    if (!this.welcomed) return;
+    this.awaitingFrame = true;
+    this.#write(P.pingFrame());
+    this.#setDeadline(P.Timing.PONG_TIMEOUT_MS, () => this.awaitingFrame);
+    this.#schedulePing();
+  }
+
+  /** After `ms`, drops the socket if `stillBad()` says so. @param {number} ms @param {() => boolean} stillBad */
+  #setDeadline(ms, stillBad) {
+    this.#clearDeadline();
+    const gen = this.gen;
+    this.timers.deadline = this.clock.setTimeout(() => {
+      this.timers.deadline = null;
+      if (gen === this.gen && stillBad()) this.#lost(0);
+    }, ms);
+  }
+
+  #clearDeadline() {
+    this.clock.clearTimeout(this.timers.deadline);
+    this.timers.deadline = null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Frames
+
+  /** @param {Record<string, unknown>} frame */
+  #write(frame) {
+    if (!this.ws) return false;
+    try {
+      this.ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Sends a frame with a fresh `ref`; resolves with the reply carrying that ref, rejects with
+   * its `error` (or `disconnected` when the socket goes first).
+   * @param {(ref: string) => Record<string, unknown>} build
+   * @returns {Promise<any>}
+   */
+  #request(build) {
+    const ref = String(this.nextRef++);
+    return new Promise((resolve, reject) => {
+      if (!this.ws) {
+        reject(chatError(DISCONNECTED, 'not connected'));
+        return;
+      }
+      this.pending.set(ref, { resolve, reject });
+      if (!this.#write(build(ref))) {
+        this.pending.delete(ref);
+        reject(chatError(DISCONNECTED, 'not connected'));
+      }
+    });
+  }
+
+  /** @param {unknown} data */
+  #onText(data) {
+    this.awaitingFrame = false;
+    let frame;
+    try {
+      frame = JSON.parse(String(data));
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame.type !== 'string') return;
+    const waiting = typeof frame.ref === 'string' ? this.pending.get(frame.ref) : undefined;
+    if (waiting) {
+      this.pending.delete(frame.ref);
+      if (frame.type === P.Server.ERROR) waiting.reject(chatError(frame.code, frame.message));
+      else waiting.resolve(frame);
+      return;
+    }
+    this.#onEvent(frame);
+  }
+
+  /** Frames that answer no request of ours. @param {any} frame */
+  #onEvent(frame) {
+    switch (frame.type) {
+      case P.Server.MESSAGE:
+        this.#addAll([frame.message], true);
+        break;
+      case P.Server.TYPING:
+        if (frame.author?.kind !== 'visitor' && frame.conversation_id === this.conversation?.id) {
+          this.#setAgentTyping(frame.state === 'on' ? String(frame.author?.name ?? '') : null);
+          this.hooks.changed();
+        }
+        break;
+      case P.Server.READ:
+        if (frame.reader?.kind !== 'visitor' && this.timeline.markAgentRead(frame.conversation_id, frame.seq)) {
+          this.hooks.changed();
+        }
+        break;
+      case P.Server.AGENTS:
+        this.agentsOnline = Number(frame.online) || 0;
+        this.hooks.changed();
+        break;
+      case P.Server.CONVERSATION:
+        this.#onConversation(frame.conversation);
+        break;
+      case P.Server.ERROR:
+        console.warn('[parley]', frame.code, frame.message);
+        break;
+      default:
+        // pong, ok: the heartbeat already counted them
+        break;
+    }
+  }
+
+  /** @param {any} view */
+  #onConversation(view) {
+    if (!view || typeof view.id !== 'string') return;
+    const switched = !this.conversation || this.conversation.id !== view.id;
+    this.#setConversation(view);
+    if (switched && this.welcomed) {
+      const gen = this.gen;
+      this.#catchUp(gen).catch(() => {});
+    }
+    this.hooks.changed();
+  }
+
+  /** @param {any} view */
+  #setConversation(view) {
+    if (!view || typeof view.id !== 'string') {
+      this.conversation = null;
+      return;
+    }
+    this.conversation = {
+      id: view.id,
+      status: view.status === 'resolved' ? 'resolved' : 'open',
+      assignee: view.assignee && typeof view.assignee.name === 'string' ? { name: view.assignee.name } : null,
+      last_seq: Number(view.last_seq) || 0,
+    };
+    if (this.seenConversation !== view.id) {
+      // `seen` counted another conversation's seqs: start over for this one.
+      this.seenConversation = view.id;
+      this.seen = 0;
+      this.readSent = 0;
+      this.hooks.persist(PanelKeys.CONVERSATION, view.id);
+      this.hooks.persist(PanelKeys.SEEN, '0');
+    }
+    this.#markSeen();
+  }
+
+  /** Another visitor now (identify, reset): what this tab held belongs to someone else. */
+  #forgetConversationState() {
+    this.timeline.clear();
+    this.loaded.clear();
+    this.conversation = null;
+    this.more = false;
+  }
+
+  /** @param {Record<string, unknown>} settings */
+  #applySettings(settings) {
+    if (!settings || typeof settings !== 'object') return;
+    this.settings = settings;
+    this.typingSender.preview = settings.draft_preview === true;
+    this.hooks.settings?.(settings);
+  }
+
+  /** @param {string | null} name */
+  #setAgentTyping(name) {
+    this.agentTyping = name;
+    this.clock.clearTimeout(this.timers.typing);
+    this.timers.typing = null;
+    if (name === null) return;
+    // A lost `off` must not leave "typing…" on screen for ever.
+    this.timers.typing = this.clock.setTimeout(() => {
+      this.agentTyping = null;
+      this.hooks.changed();
+    }, P.Timing.AGENT_TYPING_TTL_MS);
+  }
+
+  /** @param {'on' | 'off'} state @param {string | null} preview */
+  #sendTyping(state, preview) {
+    if (this.conversation) this.#write(P.typingFrame(this.conversation.id, state, preview));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Messages
+
+  /**
+   * Keeps new messages (duplicates by (conversation_id, seq) are dropped), settles the outbox
+   * entries they confirm, and updates unread counts.
+   * @param {unknown} messages @param {boolean} live
+   */
+  #addAll(messages, live) {
+    if (!Array.isArray(messages)) return;
+    let added = false;
+    for (const message of messages) {
+      if (!this.timeline.add(message)) continue;
+      added = true;
+      if (message.client_msg_id) {
+        this.outbox.remove(message.client_msg_id);
+        this.failed.delete(message.client_msg_id);
+      }
+      if (message.author.kind === 'agent') this.#setAgentTyping(null);
+      if (this.conversation && message.conversation_id === this.conversation.id) {
+        this.conversation.last_seq = Math.max(this.conversation.last_seq, message.seq);
+      }
+      if (live) this.hooks.live?.(message);
+    }
+    if (!added) return;
+    this.#markSeen();
+    this.hooks.changed();
+  }
+
+  #flushOutbox() {
+    if (!this.welcomed) return;
+    for (const item of this.outbox.items()) {
+      if (this.inflight.has(item.client_msg_id) || this.retrying.has(item.client_msg_id)) continue;
+      this.#sendItem(item);
+    }
+  }
+
+  /** @param {OutboxItem} item */
+  #sendItem(item) {
+    const id = item.client_msg_id;
+    const gen = this.gen;
+    this.inflight.set(id, gen);
+    const conversationId = this.conversation ? this.conversation.id : null;
+    const settle = () => {
+      if (this.inflight.get(id) === gen) this.inflight.delete(id);
+    };
+    this.#request((ref) => P.sendFrame(ref, conversationId, id, item.body)).then(
+      (sent) => {
+        settle();
+        this.#onSent(sent.message);
+      },
+      (err) => {
+        settle();
+        this.#onSendFailed(item, err);
+      },
+    );
+  }
+
+  /** @param {Message} message */
+  #onSent(message) {
+    if (!message || typeof message.conversation_id !== 'string') return;
+    this.sendBackoff.reset();
+    if (!this.conversation || this.conversation.id !== message.conversation_id) {
+      // The first message opened the conversation (or the server started a new one).
+      this.loaded.add(message.conversation_id);
+      this.#setConversation({ id: message.conversation_id, status: 'open', assignee: null, last_seq: message.seq });
+    } else if (this.conversation.status === 'resolved') {
+      this.conversation = { ...this.conversation, status: 'open' };
+    }
+    if (message.client_msg_id) this.outbox.remove(message.client_msg_id);
+    this.#addAll([message], true);
+    this.hooks.changed();
+  }
+
+  /** @param {OutboxItem} item @param {{code?: string}} err */
+  #onSendFailed(item, err) {
+    const id = item.client_msg_id;
+    if (err.code === DISCONNECTED) return; // resent when the next connection is welcomed
+    if (err.code === P.ErrorCode.NOT_FOUND) {
+      // The conversation we named is gone: let the server pick or open one.
+      this.conversation = null;
+      this.#flushOutbox();
+      return;
+    }
+    if (err.code && RETRIABLE.has(err.code)) {
+      this.retrying.add(id);
+      this.clock.setTimeout(() => {
+        this.retrying.delete(id);
+        this.#flushOutbox();
+      }, Math.max(1000, this.sendBackoff.next()));
+      return;
+    }
+    // bad_request, too_large, forbidden: resending the same message cannot succeed.
+    this.outbox.remove(id);
+    this.failed.set(id, { item, code: err.code ?? 'error' });
+    this.hooks.changed();
+  }
+
+  /** Visible panel: everything held is seen, and agents are told how far the visitor read. */
+  #markSeen() {
+    const c = this.conversation;
+    if (this.visible && c) {
+      const max = this.timeline.maxSeq(c.id);
+      if (max > this.seen) {
+        this.seen = max;
+        this.hooks.persist(PanelKeys.SEEN, String(max));
+      }
+      if (this.welcomed && max > this.readSent) {
+        this.readSent = max;
+        this.#write(P.readFrame(c.id, max));
+      }
+    }
+    this.#reportUnread();
+  }
+
+  #reportUnread() {
+    const c = this.conversation;
+    const count = c ? this.timeline.unread(c.id, this.seen) : 0;
+    if (count === this.unreadCount) return;
+    this.unreadCount = count;
+    this.hooks.unread?.(count);
+  }
+}
+
+/** @param {string | null} clientMsgId @param {string} fallback */
+function entryKey(clientMsgId, fallback) {
+  return clientMsgId ? `c:${clientMsgId}` : `m:${fallback}`;
+}
+
+/** @param {string} code @param {string} message */
+function chatError(code, message) {
+  return Object.assign(new Error(message || code), { code });
+}

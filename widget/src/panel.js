@@ -1,0 +1,204 @@
+// @ts-check
+/**
+ * The chat panel, running in an iframe served from the Parley origin. It owns the WebSocket;
+ * the loader in the host page owns storage and the launcher. This module only wires the
+ * pieces together: the postMessage bridge, the chat session, the view, the language.
+ */
+import { Bridge, parentOriginConfirmed, readFrameParams } from './lib/bridge.js';
+import { Chat } from './lib/chat.js';
+import { EN, format, loadStrings, pickLanguage } from './lib/i18n.js';
+import { PanelKeys, ToLoader, ToPanel } from './lib/messages.js';
+import { visitorSocketUrl } from './lib/protocol.js';
+import { createView } from './lib/view.js';
+
+/** Settings the launcher in the host page uses. */
+const LAUNCHER_SETTINGS = ['color', 'position', 'locale'];
+
+const params = readFrameParams(location);
+if (
+  params &&
+  window.parent !== window &&
+  parentOriginConfirmed(params.parentOrigin, location.ancestorOrigins, document.referrer)
+) {
+  boot(params.siteKey, params.parentOrigin);
+}
+
+/**
+ * @param {string} siteKey
+ * @param {string} parentOrigin
+ */
+function boot(siteKey, parentOrigin) {
+  /** @type {Chat | null} */
+  let chat = null;
+  /** @type {ReturnType<typeof createView> | null} */
+  let view = null;
+  let open = false;
+  let language = '';
+  let settingsFromWelcome = false;
+
+  const bridge = new Bridge(window, parentOrigin, onLoaderMessage);
+  bridge.post(ToLoader.READY);
+
+  /** @param {string} type @param {any} data */
+  function onLoaderMessage(type, data) {
+    if (type === ToPanel.INIT) {
+      if (!chat) start(data);
+      return;
+    }
+    if (!chat || !view) return;
+    switch (type) {
+      case ToPanel.OPEN:
+        open = true;
+        updateVisibility();
+        view.shown();
+        if (data.focus) view.focusComposer();
+        break;
+      case ToPanel.CLOSE:
+        open = false;
+        updateVisibility();
+        break;
+      case ToPanel.PAGE:
+        if (data.page && typeof data.page.url === 'string') chat.setPage(data.page);
+        break;
+      case ToPanel.IDENTIFY:
+        chat.identify(data.identity ?? null);
+        break;
+      case ToPanel.RESET:
+        chat.reset();
+        break;
+    }
+  }
+
+  /** @param {any} init */
+  function start(init) {
+    const restored = init.state ?? {};
+    const v = createView(document, {
+      send: (body) => (chat ? chat.send(body) : 'empty'),
+      typing: (text) => chat?.typing(text),
+      close: () => bridge.post(ToLoader.CLOSE),
+      leaveEmail: (email, name) => (chat ? chat.leaveEmail(email, name) : Promise.reject()),
+      end: () => (chat ? chat.end() : Promise.reject()),
+      loadEarlier: () => (chat ? chat.loadEarlier() : Promise.resolve()),
+      sound: (on) => bridge.post(ToLoader.SET, { key: PanelKeys.SOUND, value: on ? '1' : null }),
+    });
+    view = v;
+    document.body.appendChild(v.element);
+    v.setSound(restored.sound === true);
+
+    const c = new Chat(
+      {
+        url: visitorSocketUrl(location.origin, siteKey),
+        WebSocket,
+        clock: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id), now: () => Date.now() },
+        uuid,
+      },
+      {
+        persist: (key, value) => bridge.post(ToLoader.SET, { key, value }),
+        outbox: {
+          put: (item) => bridge.post(ToLoader.OUTBOX, { op: 'put', item }),
+          remove: (id) => bridge.post(ToLoader.OUTBOX, { op: 'remove', id }),
+        },
+        changed: scheduleRender,
+        live: (message) => {
+          bridge.post(ToLoader.MESSAGE, { message });
+          if (message.author.kind === 'agent') {
+            v.announce(format(strings().new_message, { name: message.author.name || strings().support, text: message.body.slice(0, 300) }));
+          }
+        },
+        unread: (count) => bridge.post(ToLoader.UNREAD, { count }),
+        settings: (settings) => {
+          settingsFromWelcome = true;
+          useSettings(settings);
+        },
+      },
+      restored,
+    );
+    chat = c;
+    open = init.open === true;
+    updateVisibility();
+    if (open && init.focus) v.focusComposer();
+    fetchConfig();
+    useLanguage(undefined);
+    c.start({ identity: init.identity ?? null, page: init.page ?? null });
+    scheduleRender();
+
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && open) {
+        event.preventDefault();
+        bridge.post(ToLoader.CLOSE);
+      }
+    });
+    document.addEventListener('visibilitychange', () => {
+      updateVisibility();
+      if (document.visibilityState === 'visible') c.nudge();
+    });
+    window.addEventListener('online', () => c.nudge());
+  }
+
+  /** @type {Record<string, string>} */
+  let currentStrings = { ...EN };
+  function strings() {
+    return currentStrings;
+  }
+
+  /** The public settings, so the panel looks right before the socket is welcomed. */
+  async function fetchConfig() {
+    try {
+      const response = await fetch(`/api/v1/widget/config?site_key=${encodeURIComponent(siteKey)}`, { credentials: 'omit' });
+      if (response.status === 404) {
+        chat?.stop();
+        return;
+      }
+      if (!response.ok || settingsFromWelcome) return;
+      const config = await response.json();
+      if (!settingsFromWelcome && config && typeof config === 'object') useSettings(config);
+    } catch {
+      /* the socket's welcome brings the settings too */
+    }
+  }
+
+  /** @param {Record<string, unknown>} settings */
+  function useSettings(settings) {
+    view?.setSettings(settings);
+    /** @type {Record<string, unknown>} */
+    const forLauncher = {};
+    for (const key of LAUNCHER_SETTINGS) if (key in settings) forLauncher[key] = settings[key];
+    bridge.post(ToLoader.SETTINGS, { settings: forLauncher });
+    useLanguage(settings.locale);
+  }
+
+  /** @param {unknown} localeSetting */
+  async function useLanguage(localeSetting) {
+    const wanted = pickLanguage(localeSetting, navigator.languages ?? [navigator.language]);
+    if (wanted === language) return;
+    language = wanted;
+    const table = await loadStrings(wanted, (url) => fetch(url));
+    if (language !== wanted) return;
+    currentStrings = table;
+    view?.setStrings(table, wanted);
+  }
+
+  function updateVisibility() {
+    chat?.setVisible(open && document.visibilityState === 'visible');
+  }
+
+  let renderQueued = false;
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    queueMicrotask(() => {
+      renderQueued = false;
+      if (chat && view) view.render(chat);
+    });
+  }
+}
+
+/** A v4 UUID: `crypto.randomUUID` where available (secure contexts), else built from random bytes. */
+function uuid() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
