@@ -1,9 +1,7 @@
 //! Creating workspaces: the first start on an empty database, and `parley workspace create`.
 
-use serde_json::json;
-
 use crate::auth::{password, random_token};
-use crate::domain::{Email, NewSite, NewWorkspace, SiteKey};
+use crate::domain::{Email, NewSite, NewWorkspace, SiteKey, WidgetSettings};
 use crate::store::{CreatedWorkspace, Store, StoreError};
 
 /// Length of a generated admin password.
@@ -23,16 +21,7 @@ pub enum BootstrapError {
 
 /// The widget settings a new site starts with.
 pub fn default_site_settings() -> serde_json::Value {
-    json!({
-        "title": "Chat with us",
-        "greeting": "Hi! How can we help?",
-        "color": "#4f46e5",
-        "position": "right",
-        "locale": "auto",
-        "dark_mode": "auto",
-        "offline_message": "We're away right now. Leave your email and we'll reply there.",
-        "draft_preview": false
-    })
+    WidgetSettings::default().to_json()
 }
 
 /// Creates a workspace with its admin and a first site.

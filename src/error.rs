@@ -15,6 +15,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("authentication required")]
     Unauthorized,
+    /// Authentication failed, with a message saying so (e.g. a wrong password).
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("not found")]
@@ -37,7 +40,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unprocessable(_) => "unprocessable",
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unauthorized | ApiError::Unauthenticated(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -65,7 +68,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -112,4 +115,36 @@ impl From<StoreError> for ApiError {
             StoreError::Internal(detail) => ApiError::Internal(detail),
         }
     }
+}
+
+/// Turns actix's extractor failures into the contract's error bodies: malformed JSON is 400,
+/// JSON of the wrong shape 422 (serde's message names the field), too large 413.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let api = match &err {
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Unprocessable(strip_position(e.to_string())),
+        JsonPayloadError::Deserialize(_) | JsonPayloadError::Serialize(_) => {
+            ApiError::BadRequest("body is not valid JSON".into())
+        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::TooLarge("body is too large".into())
+        }
+        JsonPayloadError::ContentType => ApiError::BadRequest("Content-Type must be application/json".into()),
+        _ => ApiError::BadRequest("body could not be read".into()),
+    };
+    api.into()
+}
+
+/// Bad query strings are 400, naming the parameter.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("query: {}", strip_position(err.to_string()))).into()
+}
+
+/// A path id that is not even a UUID names nothing: 404, like an unknown one.
+pub fn path_error(_: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::NotFound.into()
+}
+
+fn strip_position(message: String) -> String {
+    message.split(" at line ").next().unwrap_or(&message).to_owned()
 }

@@ -14,8 +14,10 @@ use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::chat::writer::{Writer, WriterConfig};
 use crate::config::Settings;
-use crate::error::ApiError;
-use crate::http::rate_limit::IpLimiter;
+use crate::error::{self, ApiError};
+use utoipa_actix_web::AppExt;
+use crate::auth::password;
+use crate::http::rate_limit::{IpLimiter, LoginGuard};
 use crate::http::{self, AppState};
 use crate::shutdown::{self, Shutdown};
 use crate::store::{self, Backend, DynStore, StoreError};
@@ -102,7 +104,14 @@ impl Application {
             },
         );
         let ws_connect_limit = Arc::new(IpLimiter::per_minute(settings.limits.ws_connect_per_min));
-        spawn_limiter_cleanup(ws_connect_limit.clone());
+        let login_guard = Arc::new(LoginGuard::new(settings.limits.login_per_min));
+        spawn_limiter_cleanup(ws_connect_limit.clone(), login_guard.clone());
+        let dummy_hash = password::hash(auth::random_token(32))
+            .await
+            .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
+        let openapi = http::api::openapi()
+            .to_json()
+            .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
         let state = AppState {
             tokens: TokenKeys::new(&secret, &public_url),
             public_url: public_url.as_str().into(),
@@ -113,6 +122,9 @@ impl Application {
             hub,
             writer,
             ws_connect_limit,
+            login_guard,
+            dummy_hash: dummy_hash.into(),
+            openapi: openapi.into(),
         };
         let server = serve(listener, state.clone(), state.settings.workers.max(1))?;
         Ok(Self {
@@ -181,13 +193,14 @@ async fn stop(state: &AppState, handle: &ServerHandle) {
     );
 }
 
-/// Forgets idle IPs of a rate limiter every minute, so that its memory stays bounded.
-fn spawn_limiter_cleanup(limiter: Arc<IpLimiter>) {
+/// Forgets idle keys of the rate limiters every minute, so that their memory stays bounded.
+fn spawn_limiter_cleanup(connects: Arc<IpLimiter>, logins: Arc<LoginGuard>) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            limiter.forget_idle();
+            connects.forget_idle();
+            logins.forget_idle();
         }
     });
 }
@@ -195,8 +208,13 @@ fn spawn_limiter_cleanup(limiter: Arc<IpLimiter>) {
 fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Server, std::io::Error> {
     let server = HttpServer::new(move || {
         App::new()
+            .into_utoipa_app()
+            .service(http::api::api_scope())
+            .into_app()
             .app_data(web::Data::new(state.clone()))
-            .app_data(web::JsonConfig::default().limit(MAX_JSON_BODY_BYTES))
+            .app_data(web::JsonConfig::default().limit(MAX_JSON_BODY_BYTES).error_handler(error::json_error))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
             .wrap_fn(|req, srv| {
                 let started = Instant::now();
                 let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());

@@ -6,6 +6,7 @@
 mod enums;
 mod ids;
 mod model;
+mod settings;
 mod text;
 mod time;
 
@@ -15,8 +16,9 @@ pub use ids::{
     WebhookId, WorkspaceId,
 };
 pub use model::{
-    Agent, Author, Conversation, Message, NewMessage, NewSite, NewWorkspace, ReadMark, Site,
-    Visitor, VisitorPage, Workspace,
+    Agent, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace, ReadMark,
+    Site, Visitor, VisitorPage, Webhook, WebhookDelivery, Workspace,
 };
+pub use settings::WidgetSettings;
 pub use text::{Body, BodyError, Email, SiteKey};
 pub use time::Timestamp;

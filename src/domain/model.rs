@@ -7,18 +7,19 @@ use serde::Serialize;
 use sqlx::types::Json;
 
 use super::{
-    AgentId, AgentRole, AuthorKind, Body, ClientMsgId, ConversationId, ConversationStatus, Email,
-    MessageId, MessageKind, ReaderKind, SiteId, SiteKey, Timestamp, VisitorId, WorkspaceId,
+    AgentId, AgentRole, AuthorKind, Body, CannedId, ClientMsgId, ConversationId,
+    ConversationStatus, DeliveryId, Email, MessageId, MessageKind, ReaderKind, SiteId, SiteKey,
+    Timestamp, VisitorId, WebhookId, WorkspaceId,
 };
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Workspace {
     pub id: WorkspaceId,
     pub name: String,
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Site {
     pub id: SiteId,
     pub workspace_id: WorkspaceId,
@@ -28,14 +29,16 @@ pub struct Site {
     /// The secret before the last rotation; still accepted until the next one.
     #[serde(skip)]
     pub previous_identity_secret: Option<String>,
+    #[schema(value_type = Vec<String>)]
     pub allowed_origins: Json<Vec<String>>,
     pub require_identity: bool,
+    #[schema(value_type = Object)]
     pub settings: Json<serde_json::Value>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Agent {
     pub id: AgentId,
     pub workspace_id: WorkspaceId,
@@ -49,7 +52,7 @@ pub struct Agent {
     pub updated_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Visitor {
     pub id: VisitorId,
     pub workspace_id: WorkspaceId,
@@ -63,7 +66,7 @@ pub struct Visitor {
     pub last_seen_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct VisitorPage {
     pub url: String,
     pub title: String,
@@ -71,7 +74,7 @@ pub struct VisitorPage {
     pub seen_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Conversation {
     pub id: ConversationId,
     pub workspace_id: WorkspaceId,
@@ -87,7 +90,7 @@ pub struct Conversation {
 }
 
 /// Who wrote a message, as the wire shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Author {
     #[sqlx(rename = "author_kind")]
     pub kind: AuthorKind,
@@ -98,7 +101,7 @@ pub struct Author {
     pub name: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Message {
     pub id: MessageId,
     pub conversation_id: ConversationId,
@@ -126,7 +129,7 @@ pub struct NewMessage {
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ReadMark {
     pub conversation_id: ConversationId,
     pub reader_kind: ReaderKind,
@@ -151,4 +154,48 @@ pub struct NewSite {
     pub identity_secret: String,
     pub allowed_origins: Vec<String>,
     pub settings: serde_json::Value,
+}
+
+/// A canned response, inserted by typing `/` and its shortcut in the composer.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Canned {
+    pub id: CannedId,
+    #[serde(skip)]
+    pub workspace_id: WorkspaceId,
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An outgoing webhook subscription.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Webhook {
+    pub id: WebhookId,
+    #[serde(skip)]
+    pub workspace_id: WorkspaceId,
+    pub url: String,
+    /// Signs every delivery (`Parley-Signature`).
+    pub secret: String,
+    #[schema(value_type = Vec<String>)]
+    pub events: Json<Vec<String>>,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+/// One queued or attempted delivery of a webhook event.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct WebhookDelivery {
+    pub id: DeliveryId,
+    pub webhook_id: WebhookId,
+    pub event_id: uuid::Uuid,
+    pub event: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: Timestamp,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
 }

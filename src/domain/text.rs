@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 
 /// A message body: not blank, at most the configured number of Unicode code points, kept
 /// exactly as sent (no trimming, no HTML handling: clients render it as text).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(transparent)]
 #[sqlx(transparent)]
+#[schema(value_type = String)]
 pub struct Body(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,8 +46,9 @@ impl Body {
 
 /// An email address, lower-cased. Deliberately permissive: one `@`, something on each side,
 /// no white space, at most 254 bytes. `admin@localhost` is valid.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, format = Email)]
 #[sqlx(transparent)]
 pub struct Email(String);
 
@@ -89,9 +91,10 @@ impl fmt::Display for Email {
 }
 
 /// The public key of a site, `pk_` followed by 24 random alphanumerics. Safe to paste in HTML.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(transparent)]
 #[sqlx(transparent)]
+#[schema(value_type = String, example = "pk_3kT9aQ2LmN8xYz1Bc4Dd5Ee6")]
 pub struct SiteKey(String);
 
 impl SiteKey {

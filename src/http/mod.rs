@@ -1,6 +1,8 @@
 //! The HTTP surface: shared application state and the routes of each resource module.
 
+pub mod api;
 pub mod client_ip;
+pub mod extract;
 pub mod ops;
 pub mod rate_limit;
 
@@ -15,7 +17,7 @@ use crate::config::Settings;
 use crate::shutdown::Shutdown;
 use crate::store::DynStore;
 use crate::ws::hub::Hub;
-use rate_limit::IpLimiter;
+use rate_limit::{IpLimiter, LoginGuard};
 
 /// What every handler can reach. Cheap to clone: everything is behind `Arc`s.
 #[derive(Clone)]
@@ -30,6 +32,12 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub writer: Writer,
     pub ws_connect_limit: Arc<IpLimiter>,
+    pub login_guard: Arc<LoginGuard>,
+    /// A valid password hash that matches nothing: checked when an email is unknown, so that
+    /// a failed login takes as long whether or not the account exists.
+    pub dummy_hash: Arc<str>,
+    /// The OpenAPI document, serialised once.
+    pub openapi: Arc<str>,
 }
 
 /// Mounts every route of the server.

@@ -1,39 +1,119 @@
-//! Per-IP rate limits (new WebSocket connections, failed logins), on governor's keyed GCRA.
+//! Keyed rate limits on governor's GCRA: new WebSocket connections per IP, and failed logins
+//! per IP and per account.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use parking_lot::Mutex;
 
-/// A per-minute limit per IP; `None` inside when configured as 0 (no limit).
-pub struct IpLimiter {
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+/// A rate per key; `None` inside when configured as 0 (no limit).
+pub struct KeyedLimiter<K: Hash + Eq + Clone> {
+    limiter: Option<DefaultKeyedRateLimiter<K>>,
 }
 
-impl IpLimiter {
+impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
+    /// `count` per minute, all of it usable at once; 0 is no limit.
     pub fn per_minute(count: u32) -> Self {
-        let limiter =
-            NonZeroU32::new(count).map(|n| RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)));
+        let limiter = NonZeroU32::new(count).map(|n| RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)));
         Self { limiter }
     }
 
-    /// Takes one unit for `ip`; when over the limit, returns the seconds to wait.
-    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        let Some(limiter) = &self.limiter else {
-            return Ok(());
-        };
-        limiter.check_key(&ip).map_err(|not_until| {
+    /// `count` within `window`, recovering evenly.
+    pub fn per_window(count: u32, window: Duration) -> Self {
+        let limiter = NonZeroU32::new(count).and_then(|n| {
+            Quota::with_period(window / n.get()).map(|q| RateLimiter::keyed(q.allow_burst(n)))
+        });
+        Self { limiter }
+    }
+
+    /// Takes one unit for `key`; when over the limit, returns the seconds to wait.
+    pub fn check(&self, key: &K) -> Result<(), u64> {
+        let Some(limiter) = &self.limiter else { return Ok(()) };
+        limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
     }
 
-    /// Forgets IPs whose limit has fully recovered, so memory stays bounded.
+    /// Forgets keys whose limit has fully recovered, so memory stays bounded.
     pub fn forget_idle(&self) {
         if let Some(limiter) = &self.limiter {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+    }
+}
+
+pub type IpLimiter = KeyedLimiter<IpAddr>;
+
+/// Failed logins allowed per account before it is locked for a while.
+const ACCOUNT_FAILURES: u32 = 10;
+/// ... within this window.
+const ACCOUNT_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Blocked {
+    Ip(IpAddr),
+    Account(String),
+}
+
+/// Counts failed logins (only failures) per IP and per account; once either is exhausted,
+/// further attempts are refused until it recovers, without checking the password.
+pub struct LoginGuard {
+    per_ip: KeyedLimiter<IpAddr>,
+    per_account: KeyedLimiter<String>,
+    blocked: Mutex<HashMap<Blocked, Instant>>,
+}
+
+impl LoginGuard {
+    pub fn new(failures_per_minute_per_ip: u32) -> Self {
+        Self {
+            per_ip: KeyedLimiter::per_minute(failures_per_minute_per_ip),
+            per_account: KeyedLimiter::per_window(ACCOUNT_FAILURES, ACCOUNT_WINDOW),
+            blocked: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seconds until `ip` or `account` may try again, if either is blocked now.
+    pub fn blocked(&self, ip: IpAddr, account: &str) -> Option<u64> {
+        let now = Instant::now();
+        let blocked = self.blocked.lock();
+        [Blocked::Ip(ip), Blocked::Account(account.to_owned())]
+            .iter()
+            .filter_map(|key| blocked.get(key))
+            .filter(|until| **until > now)
+            .map(|until| until.duration_since(now).as_secs().max(1))
+            .max()
+    }
+
+    /// Records a failure; returns the wait when this one exhausted a limit.
+    pub fn failed(&self, ip: IpAddr, account: &str) -> Option<u64> {
+        let over = [
+            (Blocked::Ip(ip), self.per_ip.check(&ip).err()),
+            (Blocked::Account(account.to_owned()), self.per_account.check(&account.to_owned()).err()),
+        ];
+        let now = Instant::now();
+        let mut blocked = self.blocked.lock();
+        blocked.retain(|_, until| *until > now);
+        let mut longest = None;
+        for (key, wait) in over {
+            if let Some(wait) = wait {
+                blocked.insert(key, now + Duration::from_secs(wait));
+                longest = longest.max(Some(wait));
+            }
+        }
+        longest
+    }
+
+    pub fn forget_idle(&self) {
+        self.per_ip.forget_idle();
+        self.per_account.forget_idle();
+        let now = Instant::now();
+        self.blocked.lock().retain(|_, until| *until > now);
     }
 }

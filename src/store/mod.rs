@@ -4,6 +4,7 @@
 //! never decides who may see what: callers pass the workspace they act for, and every read of
 //! a workspace's data is scoped by it in SQL.
 
+pub mod catalog;
 mod error;
 mod postgres;
 mod sqlite;
@@ -58,6 +59,8 @@ macro_rules! visitor_columns {
     };
 }
 pub(crate) use visitor_columns;
+
+pub use catalog::Catalog;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -140,7 +143,7 @@ impl Audience {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: catalog::Catalog + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Cheap round trip used by readiness checks.

@@ -51,7 +51,22 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
 }
+
+super::catalog::impl_catalog!(
+    PgStore,
+    search = "exists (select 1 from messages m where m.conversation_id = c.id \
+              and to_tsvector('simple', m.body) @@ plainto_tsquery('simple', $6))",
+    search_term = str::to_owned
+);
 
 /// The idempotency key of a message: one per author.
 type IdempotencyKey = (&'static str, Option<Uuid>, Uuid);

@@ -67,6 +67,35 @@ impl SqliteStore {
         };
         Ok(Self { writer, reader })
     }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+}
+
+super::catalog::impl_catalog!(
+    SqliteStore,
+    search = "exists (select 1 from messages_fts f join messages m on m.rowid = f.rowid \
+              where messages_fts match $6 and m.conversation_id = c.id)",
+    search_term = fts_query
+);
+
+/// Turns free text into an FTS5 query that matches every word, with no operator syntax: each
+/// word becomes a quoted string (quotes inside doubled).
+fn fts_query(text: &str) -> String {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect();
+    if words.is_empty() {
+        "\"\"".to_owned()
+    } else {
+        words.join(" ")
+    }
 }
 
 #[async_trait]

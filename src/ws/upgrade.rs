@@ -42,7 +42,7 @@ fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let ip = client_ip(req, &state.settings.trusted_proxies);
     state
         .ws_connect_limit
-        .check(ip)
+        .check(&ip)
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
 }
 

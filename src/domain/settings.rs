@@ -1,0 +1,103 @@
+//! A site's widget settings: appearance and behaviour, validated field by field.
+
+use serde::{Deserialize, Serialize};
+
+/// What the widget shows and does on a site. Unknown fields are refused, so a typo in an
+/// integrator's script is an error rather than a setting silently ignored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WidgetSettings {
+    /// Panel title, e.g. "Chat with us".
+    pub title: String,
+    /// First line the visitor reads.
+    pub greeting: String,
+    /// Accent colour, `#rrggbb`.
+    pub color: String,
+    /// Launcher corner: `left` or `right`.
+    pub position: String,
+    /// `auto` (from the browser) or a language code such as `en`, `fr`, `es`, `de`.
+    pub locale: String,
+    /// `auto`, `light` or `dark`.
+    pub dark_mode: String,
+    /// Shown when no agent is online.
+    pub offline_message: String,
+    /// Lets agents see what the visitor is typing (the visitor is told).
+    pub draft_preview: bool,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            title: "Chat with us".into(),
+            greeting: "Hi! How can we help?".into(),
+            color: "#4f46e5".into(),
+            position: "right".into(),
+            locale: "auto".into(),
+            dark_mode: "auto".into(),
+            offline_message: "We're away right now. Leave your email and we'll reply there.".into(),
+            draft_preview: false,
+        }
+    }
+}
+
+impl WidgetSettings {
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        let bounded = |name: &str, value: &str, max: usize| {
+            if value.chars().count() > max {
+                Err(format!("settings.{name} must be at most {max} characters"))
+            } else {
+                Ok(())
+            }
+        };
+        bounded("title", &self.title, 80)?;
+        bounded("greeting", &self.greeting, 500)?;
+        bounded("offline_message", &self.offline_message, 500)?;
+        let hex = self.color.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if hex.is_none() {
+            return Err("settings.color must be a #rrggbb colour".into());
+        }
+        if !matches!(self.position.as_str(), "left" | "right") {
+            return Err("settings.position must be left or right".into());
+        }
+        if !matches!(self.dark_mode.as_str(), "auto" | "light" | "dark") {
+            return Err("settings.dark_mode must be auto, light or dark".into());
+        }
+        let locale_ok = self.locale == "auto"
+            || (2..=5).contains(&self.locale.len())
+                && self.locale.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
+        if !locale_ok {
+            return Err("settings.locale must be auto or a language code".into());
+        }
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(WidgetSettings::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let bad = WidgetSettings { color: "red".into(), ..Default::default() };
+        assert!(bad.validate().unwrap_err().contains("color"));
+        let bad = WidgetSettings { position: "top".into(), ..Default::default() };
+        assert!(bad.validate().unwrap_err().contains("position"));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<WidgetSettings>(r#"{"colour":"#000000"}"#).is_err());
+        let partial: WidgetSettings = serde_json::from_str(r#"{"title":"Help"}"#).unwrap();
+        assert_eq!(partial.color, "#4f46e5");
+    }
+}

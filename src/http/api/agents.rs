@@ -1,0 +1,144 @@
+//! The team (admins): invite agents with an initial password, change roles, deactivate (their
+//! tokens and sockets stop working at once), remove.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{ErrorBody, Page};
+use crate::auth::password;
+use crate::domain::{Agent, AgentId, AgentRole, Email, WorkspaceId};
+use crate::error::ApiError;
+use crate::http::extract::CurrentAgent;
+use crate::http::AppState;
+use crate::store::catalog::{AgentChange, NewAgent};
+use crate::store::StoreError;
+use crate::ws::protocol::Close;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(update).service(remove);
+}
+
+/// A display name: 1 to 200 characters.
+pub fn agent_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::Unprocessable("name must be 1 to 200 characters".into()));
+    }
+    Ok(name.to_owned())
+}
+
+/// The team.
+#[utoipa::path(tag = "agents", responses((status = 200, body = Page<Agent>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/agents")]
+async fn list(me: CurrentAgent, state: web::Data<AppState>) -> Result<web::Json<Page<Agent>>, ApiError> {
+    let admin = me.require_admin()?;
+    Ok(web::Json(Page { items: state.store.agents(admin.workspace_id).await?, next_cursor: None }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgent {
+    pub email: String,
+    pub name: String,
+    /// The initial password, to be changed by the agent with `PATCH /me`.
+    pub password: String,
+    #[serde(default = "default_role")]
+    pub role: AgentRole,
+}
+
+fn default_role() -> AgentRole {
+    AgentRole::Agent
+}
+
+/// Invites an agent by email with an initial password.
+#[utoipa::path(
+    tag = "agents",
+    request_body = CreateAgent,
+    responses((status = 201, body = Agent), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/agents")]
+async fn create(me: CurrentAgent, state: web::Data<AppState>, body: web::Json<CreateAgent>) -> Result<HttpResponse, ApiError> {
+    let admin = me.require_admin()?;
+    let CreateAgent { email, name, password: initial, role } = body.into_inner();
+    let email = Email::parse(&email).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))?;
+    let name = agent_name(&name)?;
+    let password_hash = password::hash(initial).await.map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
+    let agent = state
+        .store
+        .create_agent(admin.workspace_id, &NewAgent { email, name, password_hash, role })
+        .await
+        .map_err(|err| match err {
+            StoreError::Conflict(_) => ApiError::Conflict("an agent with this email already exists".into()),
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Created().json(agent))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgent {
+    pub name: Option<String>,
+    pub role: Option<AgentRole>,
+    /// `false` deactivates: the agent's tokens and open sockets stop working at once.
+    pub active: Option<bool>,
+    /// Sets a new password (for an agent who lost theirs).
+    pub password: Option<String>,
+}
+
+/// Refuses a change that would leave the workspace without an active admin.
+async fn keep_an_admin(state: &AppState, workspace: WorkspaceId, target: &Agent, demoted: bool) -> Result<(), ApiError> {
+    if demoted && target.role == AgentRole::Admin && target.active && state.store.active_admins(workspace).await? <= 1 {
+        return Err(ApiError::Conflict("the workspace must keep an active admin".into()));
+    }
+    Ok(())
+}
+
+/// Changes an agent's name, role, password or active state.
+#[utoipa::path(
+    tag = "agents",
+    params(("id" = Uuid, Path)),
+    request_body = UpdateAgent,
+    responses((status = 200, body = Agent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[patch("/agents/{id}")]
+async fn update(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateAgent>,
+) -> Result<web::Json<Agent>, ApiError> {
+    let admin = me.require_admin()?;
+    let workspace = admin.workspace_id;
+    let target = state.store.agent(workspace, AgentId(id.into_inner())).await?.ok_or(ApiError::NotFound)?;
+    let UpdateAgent { name, role, active, password: new_password } = body.into_inner();
+    let demoted = role == Some(AgentRole::Agent) || active == Some(false);
+    keep_an_admin(&state, workspace, &target, demoted).await?;
+    let password_hash = match new_password {
+        Some(p) => Some(password::hash(p).await.map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?),
+        None => None,
+    };
+    let change = AgentChange { name: name.as_deref().map(agent_name).transpose()?, role, active, password_hash };
+    let agent = state.store.update_agent(workspace, target.id, &change).await?.ok_or(ApiError::NotFound)?;
+    if !agent.active {
+        state.hub.close_agent(workspace, agent.id, Close::Unauthorized);
+    }
+    Ok(web::Json(agent))
+}
+
+/// Removes an agent; their messages stay, under their name.
+#[utoipa::path(tag = "agents", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[delete("/agents/{id}")]
+async fn remove(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let admin = me.require_admin()?;
+    let workspace = admin.workspace_id;
+    let target = state.store.agent(workspace, AgentId(id.into_inner())).await?.ok_or(ApiError::NotFound)?;
+    keep_an_admin(&state, workspace, &target, true).await?;
+    state.store.delete_agent(workspace, target.id).await?;
+    state.hub.close_agent(workspace, target.id, Close::Unauthorized);
+    Ok(HttpResponse::NoContent().finish())
+}

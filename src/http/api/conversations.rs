@@ -1,0 +1,293 @@
+//! The inbox and conversations: listing with filters and search, details, assignment and
+//! status, history, and sending over HTTP with the same idempotency as the WebSocket.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{nullable, ErrorBody, MessagePage, Page};
+use crate::chat::events;
+use crate::chat::writer::{Reply, SendError, SendRequest};
+use crate::domain::{
+    AgentId, Author, AuthorKind, Body, BodyError, ClientMsgId, ConversationId, ConversationStatus,
+    Message, MessageId, MessageKind, NewMessage, Timestamp,
+};
+use crate::error::ApiError;
+use crate::http::extract::CurrentAgent;
+use crate::http::AppState;
+use crate::store::catalog::{AssigneeFilter, Cursor, InboxQuery, InboxRow};
+use crate::store::{AppendOutcome, Audience, ConversationChange};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(get_one)
+        .service(update)
+        .service(messages)
+        .service(send);
+}
+
+/// Conversations per inbox page.
+const INBOX_PAGE: i64 = 50;
+/// Longest last-message preview in the inbox.
+const PREVIEW_CHARS: usize = 200;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InboxParams {
+    /// `open` or `resolved`; both when absent.
+    pub status: Option<ConversationStatus>,
+    /// `me`, `none`, or an agent id.
+    pub assignee: Option<String>,
+    /// Words to find in message text.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// A conversation as the inbox lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxView {
+    #[serde(flatten)]
+    pub row: InboxRow,
+    pub visitor_verified: bool,
+    pub visitor_online: bool,
+}
+
+fn view(state: &AppState, mut row: InboxRow) -> InboxView {
+    if let Some(body) = &row.last_body {
+        if body.chars().count() > PREVIEW_CHARS {
+            row.last_body = Some(body.chars().take(PREVIEW_CHARS).collect());
+        }
+    }
+    let c = &row.conversation;
+    InboxView {
+        visitor_verified: row.visitor_external_id.is_some(),
+        visitor_online: state.hub.visitor_online(c.workspace_id, c.visitor_id),
+        row,
+    }
+}
+
+fn parse_assignee(text: Option<&str>, me: AgentId) -> Result<AssigneeFilter, ApiError> {
+    match text {
+        None | Some("") | Some("any") => Ok(AssigneeFilter::Any),
+        Some("me") => Ok(AssigneeFilter::Agent(me)),
+        Some("none") => Ok(AssigneeFilter::Unassigned),
+        Some(id) => Uuid::parse_str(id)
+            .map(|id| AssigneeFilter::Agent(AgentId(id)))
+            .map_err(|_| ApiError::BadRequest("assignee must be me, none or an agent id".into())),
+    }
+}
+
+/// The inbox: newest activity first, filtered, searchable, paged by cursor.
+#[utoipa::path(
+    tag = "conversations",
+    params(InboxParams),
+    responses((status = 200, body = Page<InboxView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/conversations")]
+async fn list(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    params: web::Query<InboxParams>,
+) -> Result<web::Json<Page<InboxView>>, ApiError> {
+    let params = params.into_inner();
+    let after = match params.cursor.as_deref() {
+        Some(text) => Some(Cursor::decode(text).ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?),
+        None => None,
+    };
+    let query = InboxQuery {
+        workspace: me.0.workspace_id,
+        viewer: me.0.id,
+        status: params.status,
+        assignee: parse_assignee(params.assignee.as_deref(), me.0.id)?,
+        search: params.q.map(|q| q.trim().chars().take(200).collect::<String>()).filter(|q| !q.is_empty()),
+        after,
+        limit: INBOX_PAGE + 1,
+    };
+    let mut rows = state.store.inbox(&query).await?;
+    let next_cursor = if rows.len() as i64 > INBOX_PAGE {
+        rows.truncate(INBOX_PAGE as usize);
+        rows.last().map(|r| Cursor { at: r.conversation.last_activity_at, id: r.conversation.id.0 }.encode())
+    } else {
+        None
+    };
+    let items = rows.into_iter().map(|row| view(&state, row)).collect();
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+async fn load(state: &AppState, me: &CurrentAgent, id: Uuid) -> Result<InboxView, ApiError> {
+    let row = state.store.inbox_row(me.0.workspace_id, me.0.id, ConversationId(id)).await?;
+    row.map(|row| view(state, row)).ok_or(ApiError::NotFound)
+}
+
+/// One conversation.
+#[utoipa::path(
+    tag = "conversations",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = InboxView), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/conversations/{id}")]
+async fn get_one(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<InboxView>, ApiError> {
+    Ok(web::Json(load(&state, &me, id.into_inner()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateConversation {
+    pub status: Option<ConversationStatus>,
+    /// An agent of the workspace, or null to unassign.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<AgentId>>,
+}
+
+/// Assigns, resolves or reopens. Every connected agent and the visitor are told.
+#[utoipa::path(
+    tag = "conversations",
+    params(("id" = Uuid, Path)),
+    request_body = UpdateConversation,
+    responses((status = 200, body = InboxView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[patch("/conversations/{id}")]
+async fn update(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateConversation>,
+) -> Result<web::Json<InboxView>, ApiError> {
+    let UpdateConversation { status, assignee_id } = body.into_inner();
+    let workspace = me.0.workspace_id;
+    if let Some(Some(assignee)) = assignee_id {
+        match state.store.agent(workspace, assignee).await? {
+            Some(agent) if agent.active => {}
+            _ => return Err(ApiError::Unprocessable("assignee_id is not an active agent of this workspace".into())),
+        }
+    }
+    let change = ConversationChange { status, assignee: assignee_id };
+    let conversation = state
+        .store
+        .update_conversation(workspace, ConversationId(id.into_inner()), &change)
+        .await
+        .map_err(|err| match err {
+            crate::store::StoreError::Conflict(_) => {
+                ApiError::Conflict("the visitor already has another open conversation".into())
+            }
+            other => other.into(),
+        })?
+        .ok_or(ApiError::NotFound)?;
+    events::conversation_changed(&state.store, &state.hub, &conversation).await;
+    Ok(web::Json(load(&state, &me, conversation.id.0).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// Messages before this seq (the newest when absent).
+    pub before_seq: Option<i64>,
+    /// Messages after this seq, ascending (catch-up); wins over `before_seq`.
+    pub after_seq: Option<i64>,
+    /// At most 100; 50 by default.
+    pub limit: Option<i64>,
+}
+
+/// History, ascending by seq; `more` says whether older (or, with `after_seq`, newer) exist.
+#[utoipa::path(
+    tag = "conversations",
+    params(("id" = Uuid, Path), HistoryParams),
+    responses((status = 200, body = MessagePage<Message>), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/conversations/{id}/messages")]
+async fn messages(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<HistoryParams>,
+) -> Result<web::Json<MessagePage<Message>>, ApiError> {
+    let id = ConversationId(id.into_inner());
+    state.store.conversation(me.0.workspace_id, id).await?.ok_or(ApiError::NotFound)?;
+    let limit = params.limit.unwrap_or(50).clamp(1, 100);
+    let mut items = match params.after_seq {
+        Some(after) => state.store.messages_after(id, after.max(0), limit + 1, Audience::Agent).await?,
+        None => state.store.messages_before(id, params.before_seq, limit + 1, Audience::Agent).await?,
+    };
+    let more = items.len() as i64 > limit;
+    if more {
+        if params.after_seq.is_some() {
+            items.truncate(limit as usize);
+        } else {
+            items.remove(0);
+        }
+    }
+    Ok(web::Json(MessagePage { items, more }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// The idempotency key: a resend with the same key returns the first message.
+    pub client_msg_id: ClientMsgId,
+    /// `text` (default) or `note` (never shown to the visitor).
+    pub kind: Option<MessageKind>,
+    pub body: String,
+}
+
+/// Sends a message: 201 with the stored message, or 200 with the original on a replay.
+#[utoipa::path(
+    tag = "conversations",
+    params(("id" = Uuid, Path)),
+    request_body = SendMessage,
+    responses(
+        (status = 201, body = Message), (status = 200, body = Message, description = "replay of an earlier send"),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/conversations/{id}/messages")]
+async fn send(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<SendMessage>,
+) -> Result<HttpResponse, ApiError> {
+    let SendMessage { client_msg_id, kind, body } = body.into_inner();
+    let kind = kind.unwrap_or(MessageKind::Text);
+    if kind == MessageKind::Event {
+        return Err(ApiError::Unprocessable("kind must be text or note".into()));
+    }
+    let body = Body::parse(body, state.settings.limits.max_body_chars).map_err(|err| match err {
+        BodyError::Empty => ApiError::Unprocessable(format!("body: {err}")),
+        BodyError::TooLong { .. } => ApiError::TooLarge(format!("body: {err}")),
+    })?;
+    let agent = me.0;
+    let message = NewMessage {
+        id: MessageId::new(),
+        workspace_id: agent.workspace_id,
+        conversation_id: ConversationId(id.into_inner()),
+        client_msg_id: Some(client_msg_id),
+        author: Author { kind: AuthorKind::Agent, id: Some(agent.id.0), name: Some(agent.name.clone()) },
+        kind,
+        body,
+        created_at: Timestamp::now(),
+    };
+    let (tx, rx) = oneshot::channel();
+    state.writer.submit(SendRequest { message, reply: Reply::Caller(tx) });
+    let appended = rx.await.map_err(|_| ApiError::Unavailable)?.map_err(|err| match err {
+        SendError::NotFound => ApiError::NotFound,
+        SendError::Conflict => ApiError::Conflict(err.to_string()),
+        SendError::Invalid(reason) => ApiError::Unprocessable(reason),
+        SendError::Unavailable => ApiError::Unavailable,
+    })?;
+    let mut response = match appended.outcome {
+        AppendOutcome::Stored { .. } => HttpResponse::Created(),
+        AppendOutcome::Replayed => HttpResponse::Ok(),
+    };
+    Ok(response.json(appended.message))
+}

@@ -1,0 +1,66 @@
+//! The signed-in agent's own profile: `GET /me`, `PATCH /me` (name, password).
+
+use actix_web::{get, patch, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::ErrorBody;
+use crate::auth::password;
+use crate::domain::Agent;
+use crate::error::ApiError;
+use crate::http::extract::CurrentAgent;
+use crate::http::AppState;
+use crate::store::catalog::AgentChange;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_me).service(update_me);
+}
+
+/// The signed-in agent.
+#[utoipa::path(tag = "me", responses((status = 200, body = Agent), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/me")]
+async fn get_me(me: CurrentAgent) -> web::Json<Agent> {
+    web::Json(me.0)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    pub name: Option<String>,
+    /// Required to set `new_password`.
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// Changes the agent's own name or password.
+#[utoipa::path(
+    tag = "me",
+    request_body = UpdateMe,
+    responses((status = 200, body = Agent), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[patch("/me")]
+async fn update_me(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    body: web::Json<UpdateMe>,
+) -> Result<web::Json<Agent>, ApiError> {
+    let UpdateMe { name, current_password, new_password } = body.into_inner();
+    let me = me.0;
+    let name = name.map(|n| super::agents::agent_name(&n)).transpose()?;
+    let password_hash = match new_password {
+        None => None,
+        Some(new_password) => {
+            let current = current_password
+                .ok_or_else(|| ApiError::Unprocessable("current_password is required to change the password".into()))?;
+            if !password::verify(current, me.password_hash.clone()).await {
+                return Err(ApiError::Forbidden("current_password is wrong".into()));
+            }
+            Some(password::hash(new_password).await.map_err(|e| ApiError::Unprocessable(format!("new_password: {e}")))?)
+        }
+    };
+    let change = AgentChange { name, password_hash, ..Default::default() };
+    let updated = state.store.update_agent(me.workspace_id, me.id, &change).await?.ok_or(ApiError::NotFound)?;
+    Ok(web::Json(updated))
+}

@@ -1,0 +1,101 @@
+//! The agents' HTTP API under `/api/v1`: one module per resource, each mounting its own
+//! handlers. Handlers carry `#[utoipa::path]`, and the OpenAPI document is collected from the
+//! very routes that are mounted, so it cannot drift from them.
+
+pub mod agents;
+pub mod auth;
+pub mod canned;
+pub mod conversations;
+pub mod me;
+pub mod sites;
+pub mod visitors;
+pub mod webhooks;
+pub mod widget;
+
+use actix_web::{get, web, HttpResponse};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+
+use super::AppState;
+
+/// The prefix of every API route.
+pub const PREFIX: &str = "/api/v1";
+
+/// A page of a list: `next_cursor` is passed back as `?cursor=` for the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of messages, by seq.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+/// Every error: `{"error":{"code":"…","message":"…"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// One of the contract's codes, e.g. `not_found`.
+    pub code: String,
+    pub message: String,
+}
+
+/// For `PATCH` fields that may be set to null: absent is `None`, null is `Some(None)`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Mounts the documented API routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    me::configure(cfg);
+    conversations::configure(cfg);
+    visitors::configure(cfg);
+    sites::configure(cfg);
+    agents::configure(cfg);
+    canned::configure(cfg);
+    webhooks::configure(cfg);
+}
+
+/// The API scope, ready to mount on an `App` (the public widget routes carry their own CORS).
+pub fn api_scope() -> utoipa_actix_web::scope::Scope<impl actix_web::dev::ServiceFactory<
+    actix_web::dev::ServiceRequest,
+    Config = (),
+    Response = actix_web::dev::ServiceResponse,
+    Error = actix_web::Error,
+    InitError = (),
+>> {
+    scope::scope(PREFIX).configure(configure).service(widget::scope()).service(openapi_json)
+}
+
+/// Builds the OpenAPI document from the mounted routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = actix_web::App::new().into_utoipa_app().service(api_scope()).split_for_parts();
+    api.info.title = "Parley API".into();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    api.info.description = Some("The agents' HTTP API of Parley, a customer-support live chat.".into());
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+    );
+    api
+}
+
+/// The OpenAPI 3 document of this API.
+#[utoipa::path(tag = "meta", responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
+#[get("/openapi.json")]
+async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(state.openapi.to_string())
+}

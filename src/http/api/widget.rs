@@ -1,0 +1,55 @@
+//! Public widget endpoints: no authentication, answered to any origin (CORS), nothing secret.
+
+use actix_cors::Cors;
+use actix_web::{get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ErrorBody;
+use crate::domain::{SiteKey, WidgetSettings};
+use crate::error::ApiError;
+use crate::http::AppState;
+
+/// Browsers may cache the CORS preflight this long.
+const CORS_MAX_AGE_SECS: usize = 3600;
+
+/// The public scope, with its own CORS policy: any origin may read, nobody sends credentials.
+pub fn scope() -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let cors = Cors::default().allow_any_origin().allowed_methods(["GET"]).max_age(CORS_MAX_AGE_SECS);
+    utoipa_actix_web::scope("/widget").wrap(cors).service(config)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConfigParams {
+    pub site_key: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WidgetConfig {
+    #[serde(flatten)]
+    pub settings: WidgetSettings,
+    pub agents_online: usize,
+}
+
+/// A site's public widget settings and how many agents are online.
+#[utoipa::path(
+    tag = "widget",
+    params(ConfigParams),
+    responses((status = 200, body = WidgetConfig), (status = 404, body = ErrorBody))
+)]
+#[get("/config")]
+async fn config(state: web::Data<AppState>, params: web::Query<ConfigParams>) -> Result<web::Json<WidgetConfig>, ApiError> {
+    let key = SiteKey::parse(&params.site_key).ok_or(ApiError::NotFound)?;
+    let site = state.store.site_by_key(&key).await?.ok_or(ApiError::NotFound)?;
+    let settings: WidgetSettings = serde_json::from_value(site.settings.0).unwrap_or_default();
+    Ok(web::Json(WidgetConfig { settings, agents_online: state.hub.agents_online(site.workspace_id) }))
+}
