@@ -1,0 +1,398 @@
+// The chat session against a fake WebSocket whose server side the test plays, with a clock
+// the test advances: handshake, outbox and resend, catch-up, dedupe, close codes, heartbeat.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Chat } from '../src/lib/chat.js';
+import { Timing } from '../src/lib/protocol.js';
+import { FakeClock, settle } from './helpers/clock.js';
+import { fakeSockets, message } from './helpers/socket.js';
+
+/** A chat wired to fakes; `kept` plays the host page's storage as the loader keeps it. */
+function setup({ restored = {}, kept = new Map() } = {}) {
+  const clock = new FakeClock();
+  const net = fakeSockets();
+  let n = 0;
+  const log = { unread: [], live: [], settings: [] };
+  const outboxKey = 'outbox';
+  const readOutbox = () => JSON.parse(kept.get(outboxKey) ?? '[]');
+  const chat = new Chat(
+    {
+      url: 'wss://chat.example.com/ws/visitor?site_key=pk_test',
+      WebSocket: net.WebSocket,
+      clock: clock.api,
+      random: () => 0.5,
+      uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+      date: () => new Date(clock.now()),
+    },
+    {
+      persist: (key, value) => (value === null ? kept.delete(key) : kept.set(key, value)),
+      outbox: {
+        put: (item) => kept.set(outboxKey, JSON.stringify([...readOutbox(), item])),
+        remove: (id) => kept.set(outboxKey, JSON.stringify(readOutbox().filter((i) => i.client_msg_id !== id))),
+      },
+      changed: () => {},
+      live: (m) => log.live.push(m),
+      unread: (count) => log.unread.push(count),
+      settings: (s) => log.settings.push(s),
+    },
+    restored,
+  );
+  return { chat, clock, net, kept, log, readOutbox };
+}
+
+/** Starts the chat and completes the handshake on the first socket. */
+async function connected(options, welcome = {}) {
+  const env = setup(options);
+  env.chat.start({ page: { url: 'https://shop.example/', title: 'Shop', referrer: '' } });
+  env.net.current.open();
+  env.net.current.welcome(welcome);
+  await settle();
+  return env;
+}
+
+const conversation = (fields = {}) => ({ id: 'c-1', status: 'open', assignee: null, last_seq: 0, ...fields });
+
+test('the first frame is hello with the stored token, the page and the identity', () => {
+  const { chat, net } = setup({ restored: { token: 'stored-token' } });
+  chat.start({ page: { url: 'https://shop.example/cart', title: 'Cart', referrer: '' }, identity: { jwt: 'j' } });
+  assert.equal(net.current.url, 'wss://chat.example.com/ws/visitor?site_key=pk_test');
+  net.current.open();
+  assert.equal(net.current.sent.length, 1);
+  const [hello] = net.current.sent;
+  assert.deepEqual(hello, {
+    type: 'hello',
+    ref: hello.ref,
+    token: 'stored-token',
+    page: { url: 'https://shop.example/cart', title: 'Cart' },
+    identity: { jwt: 'j' },
+  });
+});
+
+test('welcome: the token is kept, settings and agents are taken', async () => {
+  const { chat, kept, log } = await connected({}, { token: 'fresh', agents_online: 0, settings: { draft_preview: true } });
+  assert.equal(kept.get('token'), 'fresh');
+  assert.equal(chat.status, 'online');
+  assert.equal(chat.agentsOnline, 0);
+  assert.deepEqual(log.settings, [{ draft_preview: true }]);
+});
+
+test('a typed message is in the persisted outbox at once and leaves it on sent', async () => {
+  const { chat, net, readOutbox } = await connected();
+  assert.equal(chat.send('  Hello there  '), 'queued');
+  const [item] = readOutbox();
+  assert.equal(item.body, 'Hello there');
+  assert.match(item.client_msg_id, /^[0-9a-f-]{36}$/);
+  assert.equal(chat.entries()[0].state, 'sending');
+
+  const send = net.current.last('send');
+  assert.deepEqual(send, { type: 'send', ref: send.ref, client_msg_id: item.client_msg_id, kind: 'text', body: 'Hello there' });
+  assert.equal('conversation_id' in send, false, 'the first send opens the conversation');
+
+  net.current.receive({
+    type: 'sent',
+    ref: send.ref,
+    message: message({ seq: 1, client_msg_id: item.client_msg_id, author: { kind: 'visitor', id: 'v-1', name: null }, body: 'Hello there' }),
+  });
+  await settle();
+  assert.deepEqual(readOutbox(), []);
+  assert.equal(chat.conversation?.id, 'c-1', 'the conversation id comes from sent.message');
+  const entries = chat.entries();
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].state, 'sent');
+  assert.equal(entries[0].message?.seq, 1);
+});
+
+test('empty and overlong messages are refused before the outbox', async () => {
+  const { chat, readOutbox } = await connected();
+  assert.equal(chat.send('   \n '), 'empty');
+  assert.equal(chat.send('😀'.repeat(4001)), 'too_long');
+  assert.equal(chat.send('😀'.repeat(4000)), 'queued', 'the limit counts code points, not UTF-16 units');
+  assert.equal(readOutbox().length, 1);
+});
+
+test('a message whose sent was lost is resent with the same id after reconnecting', async () => {
+  const { chat, net, clock } = await connected({}, { conversation: conversation({ last_seq: 3 }) });
+  chat.send('Are you there?');
+  const first = net.current.last('send');
+  net.current.drop(1006);
+  assert.equal(chat.status, 'reconnecting');
+
+  clock.advance(1000);
+  assert.equal(net.sockets.length, 2);
+  net.current.open();
+  assert.equal(net.current.frames('send').length, 0, 'nothing is sent before welcome');
+  net.current.welcome({ conversation: conversation({ last_seq: 3 }) });
+  await settle();
+  const again = net.current.last('send');
+  assert.equal(again.client_msg_id, first.client_msg_id);
+  assert.equal(again.body, 'Are you there?');
+  assert.equal(again.conversation_id, 'c-1');
+});
+
+test('messages typed while offline survive a reload and are sent with their ids', async () => {
+  const kept = new Map();
+  const before = setup({ kept });
+  before.chat.start();
+  before.chat.send('typed in a tunnel');
+  const [item] = before.readOutbox();
+  before.chat.stop();
+
+  // the page reloads: the loader hands the kept outbox to a new panel
+  const after = setup({ kept, restored: { outbox: JSON.parse(kept.get('outbox')) } });
+  assert.equal(after.chat.entries()[0].state, 'sending', 'shown as sending at once');
+  after.chat.start();
+  after.net.current.open();
+  after.net.current.welcome();
+  await settle();
+  assert.equal(after.net.current.last('send').client_msg_id, item.client_msg_id);
+});
+
+test('a sync that shows the server has a pending message settles it', async () => {
+  const { chat, net, clock, readOutbox } = await connected({}, { conversation: conversation() });
+  chat.send('one');
+  const id = net.current.last('send').client_msg_id;
+  net.current.drop(1012);
+  clock.advance(1000);
+  net.current.open();
+  net.current.welcome({ conversation: conversation({ last_seq: 1 }) });
+  await settle();
+  const mine = message({ seq: 1, client_msg_id: id, author: { kind: 'visitor', id: 'v-1', name: null }, body: 'one' });
+  const sync = net.current.last('sync');
+  assert.equal(sync.after_seq, 0);
+  net.current.receive({ type: 'synced', ref: sync.ref, messages: [mine], more: false });
+  await settle();
+  assert.deepEqual(readOutbox(), []);
+  assert.equal(chat.entries().length, 1);
+});
+
+test('after a reconnect, sync asks from the last seq held and repeats while more', async () => {
+  const { chat, net, clock } = await connected({}, { conversation: conversation({ last_seq: 2 }) });
+  const history = net.current.last('history');
+  assert.deepEqual(history, { type: 'history', ref: history.ref, conversation_id: 'c-1', before_seq: null, limit: 50 });
+  net.current.receive({ type: 'history', ref: history.ref, messages: [message({ seq: 1 }), message({ seq: 2 })], more: false });
+  await settle();
+  net.current.receive({ type: 'synced', ref: net.current.last('sync').ref, messages: [], more: false });
+  await settle();
+
+  net.current.drop(1006);
+  clock.advance(Timing.BACKOFF_CAP_MS);
+  net.current.open();
+  net.current.welcome({ conversation: conversation({ last_seq: 5 }) });
+  await settle();
+  const first = net.current.last('sync');
+  assert.deepEqual(first, { type: 'sync', ref: first.ref, conversation_id: 'c-1', after_seq: 2 });
+  net.current.receive({ type: 'synced', ref: first.ref, messages: [message({ seq: 3 }), message({ seq: 4 })], more: true });
+  await settle();
+  const second = net.current.last('sync');
+  assert.equal(second.after_seq, 4);
+  net.current.receive({ type: 'synced', ref: second.ref, messages: [message({ seq: 5 })], more: false });
+  await settle();
+  assert.equal(net.current.frames('sync').length, 2);
+  assert.deepEqual(chat.entries().map((e) => e.message?.seq), [1, 2, 3, 4, 5]);
+});
+
+test('duplicates are dropped and messages are shown in seq order', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation({ last_seq: 0 }) });
+  net.current.receive({ type: 'message', message: message({ seq: 3, body: 'c' }) });
+  net.current.receive({ type: 'message', message: message({ seq: 1, body: 'a' }) });
+  net.current.receive({ type: 'message', message: message({ seq: 3, body: 'c' }) });
+  const sync = net.current.last('sync');
+  net.current.receive({ type: 'synced', ref: sync.ref, messages: [message({ seq: 1, body: 'a' }), message({ seq: 2, body: 'b' }), message({ seq: 3, body: 'c' })], more: false });
+  await settle();
+  assert.deepEqual(chat.entries().map((e) => e.message?.body), ['a', 'b', 'c']);
+});
+
+test('4003 is not retried', async () => {
+  const { chat, net, clock } = await connected();
+  net.current.drop(4003);
+  clock.advance(10 * Timing.BACKOFF_CAP_MS);
+  assert.equal(net.sockets.length, 1);
+  assert.equal(chat.status, 'stopped');
+  assert.equal(chat.stopReason, 'forbidden');
+});
+
+test('4001 drops the token and retries once as a new visitor', async () => {
+  const { chat, net, clock, kept } = setup({ restored: { token: 'stale' } });
+  chat.start();
+  net.current.open();
+  net.current.drop(4001);
+  assert.equal(kept.has('token'), false);
+  clock.advance(1000);
+  assert.equal(net.sockets.length, 2);
+  net.current.open();
+  assert.equal(net.current.last('hello').token, null);
+  net.current.drop(4001);
+  clock.advance(10 * Timing.BACKOFF_CAP_MS);
+  assert.equal(net.sockets.length, 2, 'only once');
+  assert.equal(chat.status, 'stopped');
+});
+
+test('1012 and other closes reconnect with growing, capped delays', async () => {
+  const { net, clock } = await connected();
+  const delays = [];
+  for (let i = 0; i < 8; i++) {
+    const count = net.sockets.length;
+    net.current.drop(i === 0 ? 1012 : 1006);
+    const started = clock.now();
+    while (net.sockets.length === count) clock.advance(10);
+    delays.push(clock.now() - started);
+    net.current.open();
+  }
+  // random() is 0.5: half of min(cap, 500 * 2^attempt)
+  assert.deepEqual(delays, [250, 500, 1000, 2000, 4000, 8000, 15000, 15000]);
+});
+
+test('a welcome resets the backoff', async () => {
+  const { net, clock } = await connected();
+  net.current.drop(1006);
+  clock.advance(250);
+  net.current.drop(1006);
+  clock.advance(500);
+  net.current.open();
+  net.current.welcome();
+  await settle();
+  const count = net.sockets.length;
+  net.current.drop(1006);
+  clock.advance(250);
+  assert.equal(net.sockets.length, count + 1);
+});
+
+test('the heartbeat drops a socket that stays silent after a ping', async () => {
+  const { chat, net, clock } = await connected();
+  clock.advance(Timing.PING_INTERVAL_MS);
+  assert.equal(net.current.frames('ping').length, 1);
+  net.current.receive({ type: 'pong' });
+  clock.advance(Timing.PONG_TIMEOUT_MS);
+  assert.equal(net.sockets.length, 1, 'a pong keeps it');
+
+  clock.advance(Timing.PING_INTERVAL_MS - Timing.PONG_TIMEOUT_MS);
+  assert.equal(net.current.frames('ping').length, 2);
+  clock.advance(Timing.PONG_TIMEOUT_MS);
+  assert.equal(net.sockets[0].closedByClient, true);
+  assert.equal(chat.status, 'reconnecting');
+  clock.advance(1000);
+  assert.equal(net.sockets.length, 2);
+});
+
+test('a socket that never gets its welcome is abandoned', () => {
+  const { chat, net, clock } = setup();
+  chat.start();
+  net.current.open();
+  clock.advance(Timing.CONNECT_TIMEOUT_MS - 1);
+  assert.equal(net.sockets[0].closedByClient, false);
+  clock.advance(1);
+  assert.equal(net.sockets[0].closedByClient, true);
+  clock.advance(1000);
+  assert.equal(net.sockets.length, 2);
+});
+
+test('unavailable is retried with the same client_msg_id; bad_request is not', async () => {
+  const { chat, net, clock, readOutbox } = await connected();
+  chat.send('first');
+  const first = net.current.last('send');
+  net.current.receive({ type: 'error', ref: first.ref, code: 'unavailable', message: 'storage down' });
+  await settle();
+  assert.equal(net.current.frames('send').length, 1);
+  clock.advance(Timing.BACKOFF_CAP_MS);
+  const retry = net.current.last('send');
+  assert.notEqual(retry.ref, first.ref);
+  assert.equal(retry.client_msg_id, first.client_msg_id);
+
+  chat.send('second');
+  const second = net.current.last('send');
+  net.current.receive({ type: 'error', ref: second.ref, code: 'bad_request', message: 'no' });
+  await settle();
+  clock.advance(Timing.BACKOFF_CAP_MS);
+  assert.equal(net.current.frames('send').filter((f) => f.client_msg_id === second.client_msg_id).length, 1);
+  assert.deepEqual(readOutbox().map((i) => i.body), ['first']);
+  assert.equal(chat.entries().find((e) => e.item?.body === 'second')?.state, 'failed');
+});
+
+test("own messages turn read when an agent's read reaches their seq", async () => {
+  const { chat, net } = await connected({}, { conversation: conversation() });
+  const mine = (seq) => message({ seq, client_msg_id: `id-${seq}`, author: { kind: 'visitor', id: 'v-1', name: null } });
+  net.current.receive({ type: 'message', message: mine(1) });
+  net.current.receive({ type: 'message', message: mine(2) });
+  net.current.receive({ type: 'read', conversation_id: 'c-1', reader: { kind: 'agent', id: 'a-1', name: 'Alice' }, seq: 1 });
+  assert.deepEqual(chat.entries().map((e) => e.state), ['read', 'sent']);
+  net.current.receive({ type: 'read', conversation_id: 'c-1', reader: { kind: 'agent', id: 'a-1', name: 'Alice' }, seq: 0 });
+  assert.deepEqual(chat.entries().map((e) => e.state), ['read', 'sent'], 'a read mark never goes down');
+});
+
+test('replies are unread until the panel is visible, then read is sent', async () => {
+  const { chat, net, log, kept } = await connected({}, { conversation: conversation() });
+  net.current.receive({ type: 'message', message: message({ seq: 1 }) });
+  net.current.receive({ type: 'message', message: message({ seq: 2, kind: 'event', author: { kind: 'system', id: null, name: null } }) });
+  net.current.receive({ type: 'message', message: message({ seq: 3 }) });
+  assert.deepEqual(log.unread, [1, 2]);
+  assert.equal(net.current.frames('read').length, 0);
+  chat.setVisible(true);
+  assert.deepEqual(log.unread, [1, 2, 0]);
+  assert.deepEqual(net.current.last('read'), { type: 'read', conversation_id: 'c-1', seq: 3 });
+  assert.equal(kept.get('seen'), '3');
+});
+
+test('agent typing is shown, and forgotten when it is not renewed', async () => {
+  const { chat, net, clock } = await connected({}, { conversation: conversation() });
+  net.current.receive({ type: 'typing', conversation_id: 'c-1', author: { kind: 'agent', id: 'a', name: 'Alice' }, state: 'on' });
+  assert.equal(chat.agentTyping, 'Alice');
+  clock.advance(Timing.AGENT_TYPING_TTL_MS);
+  assert.equal(chat.agentTyping, null);
+});
+
+test('agents frames switch between online and offline', async () => {
+  const { chat, net } = await connected({}, { agents_online: 2 });
+  net.current.receive({ type: 'agents', online: 0 });
+  assert.equal(chat.agentsOnline, 0);
+});
+
+test('typing frames carry a preview only when the site enables draft preview', async () => {
+  const plainSite = await connected({}, { conversation: conversation(), settings: { draft_preview: false } });
+  plainSite.chat.typing('hello');
+  assert.deepEqual(plainSite.net.current.last('typing'), { type: 'typing', conversation_id: 'c-1', state: 'on' });
+
+  const previewSite = await connected({}, { conversation: conversation(), settings: { draft_preview: true } });
+  previewSite.chat.typing('hello');
+  assert.deepEqual(previewSite.net.current.last('typing'), { type: 'typing', conversation_id: 'c-1', state: 'on', preview: 'hello' });
+});
+
+test('leaving an email sends profile; ending sends end with the conversation', async () => {
+  const { chat, net, kept } = await connected({}, { conversation: conversation(), agents_online: 0 });
+  const leaving = chat.leaveEmail('ada@example.com', 'Ada');
+  const profile = net.current.last('profile');
+  assert.deepEqual(profile, { type: 'profile', ref: profile.ref, email: 'ada@example.com', name: 'Ada' });
+  net.current.receive({ type: 'ok', ref: profile.ref });
+  await leaving;
+  assert.equal(chat.emailGiven, true);
+  assert.equal(kept.get('email'), '1');
+
+  const ending = chat.end();
+  const end = net.current.last('end');
+  assert.deepEqual(end, { type: 'end', ref: end.ref, conversation_id: 'c-1' });
+  net.current.receive({ type: 'ok', ref: end.ref });
+  await ending;
+  assert.equal(chat.conversation?.status, 'resolved');
+});
+
+test('page changes are sent once connected', async () => {
+  const { chat, net } = await connected();
+  chat.setPage({ url: 'https://shop.example/shoes', title: 'Shoes' });
+  assert.deepEqual(net.current.last('page'), { type: 'page', url: 'https://shop.example/shoes', title: 'Shoes' });
+});
+
+test('identify reconnects with the identity; reset reconnects as a new visitor', async () => {
+  const { chat, net } = await connected({ restored: { token: 'old' } }, { conversation: conversation() });
+  chat.identify({ id: 'u-1', hash: 'h' });
+  assert.equal(net.sockets.length, 2);
+  net.current.open();
+  assert.deepEqual(net.current.last('hello').identity, { id: 'u-1', hash: 'h' });
+  assert.equal(net.current.last('hello').token, 'token-1');
+
+  chat.reset();
+  assert.equal(net.sockets.length, 3);
+  net.current.open();
+  const hello = net.current.last('hello');
+  assert.equal(hello.token, null);
+  assert.equal('identity' in hello, false);
+  assert.equal(chat.conversation, null);
+});

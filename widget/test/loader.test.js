@@ -1,0 +1,305 @@
+// The loader runs as the browser runs it: the real widget/src/loader.js evaluated with node:vm
+// in a fake page (test/helpers/dom.js). The panel's side of postMessage is played by the test
+// with the constants of src/lib/messages.js, so the two sides cannot drift apart silently.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPage, FakeStorage, PARLEY_ORIGIN, channelBus } from './helpers/dom.js';
+import { settle } from './helpers/clock.js';
+import { ToLoader, ToPanel, PanelKeys } from '../src/lib/messages.js';
+
+/** Objects made inside the vm have another realm's prototypes: compare plain copies. */
+const plain = (value) => JSON.parse(JSON.stringify(value));
+
+/** Loads the page, opens the chat and plays the panel saying it is ready. */
+function openedPage(options) {
+  const page = createPage(options).load();
+  page.parley('open');
+  page.fromPanel({ type: ToLoader.READY });
+  return page;
+}
+
+test('calls queued before the loader ran are replayed in order', () => {
+  const seen = [];
+  const page = createPage({
+    queue: [
+      ['on', 'open', () => seen.push('open')],
+      ['on', 'close', () => seen.push('close')],
+      ['open'],
+      ['close'],
+      ['open'],
+    ],
+  }).load();
+  assert.deepEqual(seen, ['open', 'close', 'open']);
+  assert.equal(page.find('parley-launcher').getAttribute('aria-expanded'), 'true');
+});
+
+test('calls made after the loader ran work, and on handlers fire', () => {
+  const page = createPage().load();
+  const events = [];
+  page.parley('on', 'open', () => events.push('open'));
+  page.parley('on', 'close', () => events.push('close'));
+  page.parley('on', 'unread', (n) => events.push(`unread:${n}`));
+  page.parley('on', 'message', (m) => events.push(`message:${m.body}`));
+  page.parley('toggle');
+  page.fromPanel({ type: ToLoader.READY });
+  page.fromPanel({ type: ToLoader.MESSAGE, message: { body: 'Hi there' } });
+  page.parley('close');
+  page.fromPanel({ type: ToLoader.UNREAD, count: 2 });
+  assert.deepEqual(events, ['open', 'message:Hi there', 'close', 'unread:2']);
+});
+
+test('a handler that throws does not stop the others', () => {
+  const page = createPage().load();
+  const events = [];
+  page.parley('on', 'open', () => {
+    throw new Error('host bug');
+  });
+  page.parley('on', 'open', () => events.push('second'));
+  page.parley('open');
+  assert.deepEqual(events, ['second']);
+});
+
+test('the loader defines no global but Parley', () => {
+  const page = createPage();
+  const before = new Set(Object.keys(page.win));
+  page.load();
+  const added = Object.keys(page.win).filter((k) => !before.has(k));
+  assert.deepEqual(added, ['Parley']);
+  assert.equal(typeof page.win.Parley, 'function');
+});
+
+test('nothing is stored and no panel is loaded until the visitor opens the chat', async () => {
+  const page = createPage().load();
+  page.win.history.pushState({}, '', '/shoes');
+  page.parley('close');
+  page.parley('reset');
+  page.parley('on', 'unread', () => {});
+  page.clock.advance(5000);
+  await settle();
+  assert.equal(page.storage.writes, 0);
+  assert.equal(page.frame, null);
+  assert.ok(page.find('parley-launcher'), 'the launcher is drawn');
+
+  page.find('parley-launcher').click();
+  assert.ok(page.frame, 'the panel iframe exists after the first open');
+  assert.equal(page.kept()['parley:open'], '1');
+});
+
+test('a stored token alone does not load the panel; a stored conversation does', () => {
+  const tokenOnly = createPage({ storage: new FakeStorage({ 'parley:token': 't' }) }).load();
+  assert.equal(tokenOnly.frame, null);
+
+  const withConversation = createPage({
+    storage: new FakeStorage({ 'parley:token': 't', 'parley:conversation': 'c-1' }),
+  }).load();
+  assert.ok(withConversation.frame, 'the panel connects to show replies as unread');
+});
+
+test('identify loads the panel and hands the identity to it', () => {
+  const page = createPage({ queue: [['identify', { jwt: 'eyJ.signed.jwt', extra: 'dropped' }]] }).load();
+  assert.ok(page.frame);
+  page.fromPanel({ type: ToLoader.READY });
+  const [init] = page.postedOfType(ToPanel.INIT);
+  assert.deepEqual(plain(init.identity), { jwt: 'eyJ.signed.jwt' });
+
+  page.parley('identify', { id: 'u-42', name: 'Ada', email: 'ada@example.com', hash: 'abc' });
+  const [again] = page.postedOfType(ToPanel.IDENTIFY);
+  assert.deepEqual(plain(again.identity), { id: 'u-42', name: 'Ada', email: 'ada@example.com', hash: 'abc' });
+});
+
+test('the iframe comes from the Parley origin and is told the host origin', () => {
+  const page = openedPage();
+  const src = new URL(page.frame.src);
+  assert.equal(src.origin, PARLEY_ORIGIN);
+  assert.equal(src.pathname, '/widget/panel.html');
+  assert.equal(src.searchParams.get('site_key'), 'pk_test');
+  assert.equal(new URLSearchParams(src.hash.slice(1)).get('origin'), 'https://shop.example');
+  for (const { target } of page.posted()) assert.equal(target, PARLEY_ORIGIN, 'postMessage pinned to the Parley origin');
+});
+
+test('messages from another origin or another window are ignored', () => {
+  const page = openedPage();
+  page.fromPanel({ type: ToLoader.SET, key: PanelKeys.TOKEN, value: 'evil' }, { origin: 'https://evil.example' });
+  page.fromPanel({ type: ToLoader.SET, key: PanelKeys.TOKEN, value: 'evil' }, { source: {} });
+  page.fromPanel({ type: ToLoader.UNREAD, count: 5 }, { origin: 'https://evil.example' });
+  assert.equal(page.kept()['parley:token'], undefined);
+  assert.equal(page.find('parley-badge').hasAttribute('hidden'), true);
+
+  page.fromPanel({ type: ToLoader.SET, key: PanelKeys.TOKEN, value: 'good' });
+  assert.equal(page.kept()['parley:token'], 'good');
+});
+
+test('the panel can write only its own keys', () => {
+  const page = openedPage();
+  page.fromPanel({ type: ToLoader.SET, key: 'open', value: '0' });
+  page.fromPanel({ type: ToLoader.SET, key: '../cart', value: 'x' });
+  assert.equal(page.kept()['parley:open'], '1');
+  assert.equal(page.storage.getItem('parley:../cart'), null);
+});
+
+test('outbox changes are kept in host storage and handed back to the panel after a reload', () => {
+  const storage = new FakeStorage();
+  const first = openedPage({ storage });
+  const item = (id, body) => ({ client_msg_id: id, body, created_at: '2024-05-01T10:00:00.000Z' });
+  first.fromPanel({ type: ToLoader.OUTBOX, op: 'put', item: item('id-1', 'one') });
+  first.fromPanel({ type: ToLoader.OUTBOX, op: 'put', item: item('id-2', 'two') });
+  first.fromPanel({ type: ToLoader.OUTBOX, op: 'put', item: item('id-3', 'three') });
+  first.fromPanel({ type: ToLoader.OUTBOX, op: 'remove', id: 'id-2' });
+  first.fromPanel({ type: ToLoader.SET, key: PanelKeys.TOKEN, value: 'tok' });
+  first.fromPanel({ type: ToLoader.SET, key: PanelKeys.SEEN, value: '7' });
+
+  const reloaded = createPage({ storage }).load();
+  assert.ok(reloaded.frame, 'unsent messages make the panel load at once');
+  reloaded.fromPanel({ type: ToLoader.READY });
+  const [init] = reloaded.postedOfType(ToPanel.INIT);
+  assert.deepEqual(plain(init.state.outbox), [item('id-1', 'one'), item('id-3', 'three')]);
+  assert.equal(init.state.token, 'tok');
+  assert.equal(init.state.seen, 7);
+
+  reloaded.fromPanel({ type: ToLoader.OUTBOX, op: 'remove', id: 'id-1' });
+  reloaded.fromPanel({ type: ToLoader.OUTBOX, op: 'remove', id: 'id-3' });
+  assert.equal(reloaded.kept()['parley:outbox'], undefined, 'an empty outbox leaves no key');
+});
+
+test('init carries the page, and SPA navigation is forwarded once the panel exists', () => {
+  const page = createPage().load();
+  const original = page.win.history.pushState;
+  page.win.history.pushState({}, '', '/before-open');
+  assert.equal(page.win.history.pushState, original, 'history is left alone until the panel exists');
+
+  page.parley('open');
+  page.fromPanel({ type: ToLoader.READY });
+  const [init] = page.postedOfType(ToPanel.INIT);
+  assert.deepEqual(plain(init.page), { url: 'https://shop.example/before-open', title: 'Shop', referrer: 'https://search.example/' });
+
+  page.win.history.pushState({}, '', '/shoes');
+  page.doc.title = 'Shoes';
+  page.clock.advance(300);
+  page.win.history.replaceState({}, '', '/shoes');
+  page.clock.advance(300);
+  page.location.href = 'https://shop.example/shoes#red';
+  page.win.dispatch('hashchange');
+  page.clock.advance(300);
+  const pages = page.postedOfType(ToPanel.PAGE).map((m) => plain(m.page));
+  assert.deepEqual(pages, [
+    { url: 'https://shop.example/shoes', title: 'Shoes' },
+    { url: 'https://shop.example/shoes#red', title: 'Shoes' },
+  ]);
+});
+
+test('unread replies show a badge and blink the title while the panel is closed', () => {
+  const page = openedPage();
+  page.parley('close');
+  page.fromPanel({ type: ToLoader.UNREAD, count: 2 });
+  const badge = page.find('parley-badge');
+  assert.equal(badge.textContent, '2');
+  assert.equal(badge.hasAttribute('hidden'), false);
+  assert.match(page.find('parley-launcher').getAttribute('aria-label'), /\(2\)/);
+
+  page.clock.advance(1000);
+  assert.equal(page.doc.title, '(2) New message');
+  page.clock.advance(1000);
+  assert.equal(page.doc.title, 'Shop');
+  page.clock.advance(1000);
+
+  page.fromPanel({ type: ToLoader.UNREAD, count: 0 });
+  assert.equal(page.doc.title, 'Shop', 'the title is given back');
+  assert.equal(badge.hasAttribute('hidden'), true);
+  page.clock.advance(5000);
+  assert.equal(page.doc.title, 'Shop', 'the blinking stopped');
+});
+
+test('the panel asking to close closes, and focus goes back to the launcher', () => {
+  const page = createPage().load();
+  const launcher = page.find('parley-launcher');
+  launcher.focus();
+  launcher.click();
+  page.fromPanel({ type: ToLoader.READY });
+  page.frame.focus();
+  page.fromPanel({ type: ToLoader.CLOSE });
+  assert.equal(launcher.getAttribute('aria-expanded'), 'false');
+  assert.equal(page.kept()['parley:open'], '0');
+  assert.equal(page.doc.activeElement, page.find('parley-widget'), 'focus is inside the widget (on the launcher)');
+  assert.equal(page.postedOfType(ToPanel.CLOSE).length, 1);
+});
+
+test('opening from page code on load does not take focus', () => {
+  const page = createPage({ queue: [['open']] }).load();
+  assert.equal(page.doc.activeElement, page.doc.body);
+  page.fromPanel({ type: ToLoader.READY });
+  const [init] = page.postedOfType(ToPanel.INIT);
+  assert.equal(init.open, true);
+  assert.equal(init.focus, false);
+});
+
+test('reset clears parley: keys only, and tells the panel and the other tabs', () => {
+  const BroadcastChannel = channelBus();
+  const storage = new FakeStorage({ 'cart': '3 items' });
+  const tab1 = openedPage({ storage, BroadcastChannel });
+  const tab2 = openedPage({ storage, BroadcastChannel });
+  tab1.fromPanel({ type: ToLoader.SET, key: PanelKeys.TOKEN, value: 'tok' });
+  tab1.fromPanel({ type: ToLoader.SET, key: PanelKeys.CONVERSATION, value: 'c-1' });
+  tab1.fromPanel({ type: ToLoader.UNREAD, count: 1 });
+
+  tab1.parley('reset');
+  assert.deepEqual(tab1.kept(), {});
+  assert.equal(storage.getItem('cart'), '3 items');
+  assert.equal(tab1.postedOfType(ToPanel.RESET).length, 1);
+  assert.equal(tab1.find('parley-badge').hasAttribute('hidden'), true);
+  assert.equal(tab2.postedOfType(ToPanel.RESET).length, 1, 'the other tab forgets the visitor too');
+});
+
+test('site settings colour and place the launcher', async () => {
+  const page = createPage({ config: { color: '#facc15', position: 'left', locale: 'fr' } }).load();
+  await settle();
+  await settle();
+  const root = page.find('parley-launcher').parentNode;
+  assert.equal(root.style.props['--a'], '#facc15');
+  assert.equal(root.style.props['--f'], '#111827', 'dark text on a light colour');
+  assert.ok(root.classList.contains('left'));
+  assert.ok(!root.classList.contains('wait'), 'the launcher is revealed');
+  assert.equal(page.find('parley-launcher').getAttribute('aria-label'), 'Ouvrir le chat');
+  assert.equal(page.fetchCalls[0].url, `${PARLEY_ORIGIN}/api/v1/widget/config?site_key=pk_test`);
+
+  // settings relayed by the panel are checked as well
+  page.parley('open');
+  page.fromPanel({ type: ToLoader.READY });
+  page.fromPanel({ type: ToLoader.SETTINGS, settings: { color: 'red;background:url(x)' } });
+  assert.equal(root.style.props['--a'], '#facc15', 'a colour that is not #hex is refused');
+});
+
+test('the launcher is revealed even when the config cannot be fetched', async () => {
+  const page = createPage({ config: null }).load();
+  await settle();
+  await settle();
+  assert.ok(!page.find('parley-launcher').parentNode.classList.contains('wait'));
+});
+
+test('styles use a constructable stylesheet, or a <style> carrying data-nonce', () => {
+  const page = createPage().load();
+  const shadow = page.find('parley-widget').shadowRoot;
+  assert.equal(shadow.adoptedStyleSheets.length, 1);
+  assert.match(shadow.adoptedStyleSheets[0].text, /\.l\{/);
+
+  const old = createPage({ constructable: false, scriptAttrs: { 'data-nonce': 'n0nce' } }).load();
+  const style = old.find('parley-widget').shadowRoot.childNodes.find((n) => n.tagName === 'STYLE');
+  assert.ok(style, 'a <style> element in the shadow root');
+  assert.equal(style.getAttribute('nonce'), 'n0nce');
+});
+
+test('the launcher lives in a shadow root and the page keeps its own DOM', () => {
+  const page = createPage().load();
+  const host = page.find('parley-widget');
+  assert.equal(host.parentNode, page.doc.body);
+  assert.equal(page.doc.body.childNodes.length, 1, 'one element added to the page');
+  assert.ok(host.shadowRoot, 'everything else is in the shadow root');
+  assert.equal(page.find('parley-launcher').shadowHost(), host);
+});
+
+test('a second copy of the script does nothing', () => {
+  const page = createPage().load();
+  const api = page.win.Parley;
+  page.load();
+  assert.equal(page.win.Parley, api);
+  assert.equal(page.doc.body.childNodes.length, 1);
+});
