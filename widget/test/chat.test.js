@@ -396,3 +396,32 @@ test('identify reconnects with the identity; reset reconnects as a new visitor',
   assert.equal('identity' in hello, false);
   assert.equal(chat.conversation, null);
 });
+
+test('a long conversation loads its newest page, then earlier pages on demand', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation({ last_seq: 120 }) });
+  const page = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => message({ seq: from + i }));
+  const newest = net.current.last('history');
+  net.current.receive({ type: 'history', ref: newest.ref, messages: page(71, 120), more: true });
+  await settle();
+  net.current.receive({ type: 'synced', ref: net.current.last('sync').ref, messages: [], more: false });
+  await settle();
+  assert.equal(chat.more, true);
+
+  const loading = chat.loadEarlier();
+  const earlier = net.current.last('history');
+  assert.deepEqual(earlier, { type: 'history', ref: earlier.ref, conversation_id: 'c-1', before_seq: 71, limit: 50 });
+  net.current.receive({ type: 'history', ref: earlier.ref, messages: page(21, 70), more: true });
+  await loading;
+  const seqs = chat.entries().map((e) => e.message?.seq);
+  assert.equal(seqs.length, 100);
+  assert.equal(seqs[0], 21);
+  assert.equal(seqs[99], 120);
+});
+
+test("agents' read mark in the welcome, when the server sends one, marks own messages read", async () => {
+  const { chat, net } = await connected({}, { conversation: conversation({ last_seq: 1, agent_read_seq: 1 }) });
+  const mine = message({ seq: 1, client_msg_id: 'id-1', author: { kind: 'visitor', id: 'v-1', name: null } });
+  net.current.receive({ type: 'history', ref: net.current.last('history').ref, messages: [mine], more: false });
+  await settle();
+  assert.equal(chat.entries()[0].state, 'read');
+});

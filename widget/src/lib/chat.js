@@ -594,6 +594,8 @@ export class Chat {
       assignee: view.assignee && typeof view.assignee.name === 'string' ? { name: view.assignee.name } : null,
       last_seq: Number(view.last_seq) || 0,
     };
+    // Optional: how far agents read, so `read` ticks survive a reload (if the server sends it).
+    if (Number.isInteger(view.agent_read_seq)) this.timeline.markAgentRead(view.id, view.agent_read_seq);
     if (this.seenConversation !== view.id) {
       // `seen` counted another conversation's seqs: start over for this one.
       this.seenConversation = view.id;
