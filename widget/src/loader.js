@@ -10,9 +10,11 @@
  * already has a conversation. The two talk by postMessage, pinned to exact origins both ways;
  * the message names are those of widget/src/lib/messages.js.
  */
+// @ts-check
 (() => {
   'use strict';
 
+  /** @type {any} the page's window: only `Parley` is added to it */
   const w = window;
   const d = document;
   const stub = w.Parley;
@@ -67,7 +69,7 @@
     '@media (prefers-reduced-motion:reduce){.l,.f{transition:none}}',
   ].join('');
 
-  const script = d.currentScript || d.querySelector('script[data-site-key]');
+  const script = /** @type {HTMLScriptElement | null} */ (d.currentScript || d.querySelector('script[data-site-key]'));
   const siteKey = script && script.getAttribute('data-site-key');
   if (!siteKey) {
     warn('the script tag needs data-site-key');
@@ -574,6 +576,7 @@
   }
 
   function language(setting) {
+    /** @type {{languages?: readonly string[], language?: string}} */
     const nav = w.navigator || {};
     const tags = [].concat(setting && setting !== 'auto' ? [setting] : [], nav.languages || [], nav.language || []);
     for (const tag of tags) {

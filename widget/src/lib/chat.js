@@ -58,6 +58,7 @@ import { PanelKeys } from './messages.js';
 /** A request's reply never came because its connection went away. */
 export const DISCONNECTED = 'disconnected';
 /** Send errors worth retrying later with the same `client_msg_id`. */
+/** @type {Set<string>} */
 const RETRIABLE = new Set([P.ErrorCode.UNAVAILABLE, P.ErrorCode.RATE_LIMITED, P.ErrorCode.CONFLICT]);
 
 export class Chat {

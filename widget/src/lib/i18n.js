@@ -20,7 +20,6 @@ export const EN = Object.freeze({
   sent: 'Sent',
   read: 'Read',
   failed: 'Not sent',
-  you: 'You',
   support: 'Support',
   typing: '{name} is typing…',
   typing_anonymous: 'Someone is typing…',
@@ -42,7 +41,6 @@ export const EN = Object.freeze({
   sound_on: 'Turn sound notifications on',
   sound_off: 'Turn sound notifications off',
   too_long: 'This message is too long ({max} characters at most).',
-  retry: 'Retry',
   new_message: 'New message from {name}: {text}',
 });
 

@@ -105,7 +105,12 @@ export function createView(doc, actions) {
   let settings = {};
   /** @type {Array<[Element, string, string]>} element, attribute (or 'text'), string key */
   const bindings = [];
-  /** @param {Element} node @param {string} attr @param {string} key */
+  /**
+   * Remembers that `node`'s `attr` shows string `key`, for when the language changes.
+   * @template {Element} T
+   * @param {T} node @param {string} attr @param {string} key
+   * @returns {T}
+   */
   const bind = (node, attr, key) => {
     bindings.push([node, attr, key]);
     return node;
