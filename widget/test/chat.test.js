@@ -425,3 +425,19 @@ test("agents' read mark in the welcome, when the server sends one, marks own mes
   await settle();
   assert.equal(chat.entries()[0].state, 'read');
 });
+
+test('a long outbox goes out in typing order, at most 10 sends awaiting sent at once', async () => {
+  const { chat, net, readOutbox } = await connected({}, { conversation: conversation() });
+  for (let i = 1; i <= 25; i++) chat.send(`m${i}`);
+  assert.deepEqual(net.current.frames('send').map((f) => f.body), Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
+  let seq = 0;
+  while (readOutbox().length) {
+    const waiting = net.current.frames('send').filter((f) => readOutbox().some((i) => i.client_msg_id === f.client_msg_id));
+    assert.ok(waiting.length <= 10);
+    const next = waiting[0];
+    net.current.receive({ type: 'sent', ref: next.ref, message: message({ seq: ++seq, client_msg_id: next.client_msg_id, body: next.body, author: { kind: 'visitor', id: 'v-1', name: null } }) });
+    await settle();
+  }
+  assert.deepEqual(net.current.frames('send').map((f) => f.body), Array.from({ length: 25 }, (_, i) => `m${i + 1}`));
+  assert.deepEqual(chat.entries().map((e) => e.message?.body), Array.from({ length: 25 }, (_, i) => `m${i + 1}`));
+});

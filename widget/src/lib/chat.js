@@ -58,6 +58,12 @@ import { PanelKeys } from './messages.js';
 /** A request's reply never came because its connection went away. */
 export const DISCONNECTED = 'disconnected';
 /** Send errors worth retrying later with the same `client_msg_id`. */
+/**
+ * At most this many sends wait for their `sent` at once: a long outbox flushed after a
+ * reconnect stays under the server's burst (20) instead of earning `rate_limited` errors,
+ * and order is kept because the window moves in typing order.
+ */
+export const MAX_IN_FLIGHT = 10;
 /** @type {Set<string>} */
 const RETRIABLE = new Set([P.ErrorCode.UNAVAILABLE, P.ErrorCode.RATE_LIMITED, P.ErrorCode.CONFLICT]);
 
@@ -674,6 +680,7 @@ export class Chat {
   #flushOutbox() {
     if (!this.welcomed) return;
     for (const item of this.outbox.items()) {
+      if (this.inflight.size >= MAX_IN_FLIGHT) return;
       if (this.inflight.has(item.client_msg_id) || this.retrying.has(item.client_msg_id)) continue;
       this.#sendItem(item);
     }
@@ -692,10 +699,12 @@ export class Chat {
       (sent) => {
         settle();
         this.#onSent(sent.message);
+        this.#flushOutbox();
       },
       (err) => {
         settle();
         this.#onSendFailed(item, err);
+        if (err.code !== DISCONNECTED) this.#flushOutbox();
       },
     );
   }
