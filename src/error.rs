@@ -119,24 +119,34 @@ impl From<StoreError> for ApiError {
 
 /// Turns actix's extractor failures into the contract's error bodies: malformed JSON is 400,
 /// JSON of the wrong shape 422 (serde's message names the field), too large 413.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     let api = match &err {
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Unprocessable(strip_position(e.to_string())),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::Unprocessable(strip_position(e.to_string()))
+        }
         JsonPayloadError::Deserialize(_) | JsonPayloadError::Serialize(_) => {
             ApiError::BadRequest("body is not valid JSON".into())
         }
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             ApiError::TooLarge("body is too large".into())
         }
-        JsonPayloadError::ContentType => ApiError::BadRequest("Content-Type must be application/json".into()),
+        JsonPayloadError::ContentType => {
+            ApiError::BadRequest("Content-Type must be application/json".into())
+        }
         _ => ApiError::BadRequest("body could not be read".into()),
     };
     api.into()
 }
 
 /// Bad query strings are 400, naming the parameter.
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     ApiError::BadRequest(format!("query: {}", strip_position(err.to_string()))).into()
 }
 
@@ -146,5 +156,9 @@ pub fn path_error(_: actix_web::error::PathError, _: &actix_web::HttpRequest) ->
 }
 
 fn strip_position(message: String) -> String {
-    message.split(" at line ").next().unwrap_or(&message).to_owned()
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned()
 }

@@ -10,13 +10,12 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{web, App, HttpServer};
 use futures_util::FutureExt;
 
+use crate::auth::password;
 use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::chat::writer::{Writer, WriterConfig};
 use crate::config::Settings;
 use crate::error::{self, ApiError};
-use utoipa_actix_web::AppExt;
-use crate::auth::password;
 use crate::http::rate_limit::{IpLimiter, LoginGuard};
 use crate::http::{self, AppState};
 use crate::shutdown::{self, Shutdown};
@@ -24,6 +23,7 @@ use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
 use crate::ws::hub::Hub;
 use crate::ws::protocol::Close;
+use utoipa_actix_web::AppExt;
 
 /// In-flight requests get this long to finish once shutdown starts.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);

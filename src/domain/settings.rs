@@ -53,7 +53,10 @@ impl WidgetSettings {
         bounded("title", &self.title, 80)?;
         bounded("greeting", &self.greeting, 500)?;
         bounded("offline_message", &self.offline_message, 500)?;
-        let hex = self.color.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let hex = self
+            .color
+            .strip_prefix('#')
+            .filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()));
         if hex.is_none() {
             return Err("settings.color must be a #rrggbb colour".into());
         }
@@ -65,7 +68,10 @@ impl WidgetSettings {
         }
         let locale_ok = self.locale == "auto"
             || (2..=5).contains(&self.locale.len())
-                && self.locale.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
+                && self
+                    .locale
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'-');
         if !locale_ok {
             return Err("settings.locale must be auto or a language code".into());
         }
@@ -88,15 +94,21 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let bad = WidgetSettings { color: "red".into(), ..Default::default() };
+        let bad = WidgetSettings {
+            color: "red".into(),
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("color"));
-        let bad = WidgetSettings { position: "top".into(), ..Default::default() };
+        let bad = WidgetSettings {
+            position: "top".into(),
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("position"));
     }
 
     #[test]
     fn unknown_fields_are_refused() {
-        assert!(serde_json::from_str::<WidgetSettings>(r#"{"colour":"#000000"}"#).is_err());
+        assert!(serde_json::from_str::<WidgetSettings>(r##"{"colour":"#000000"}"##).is_err());
         let partial: WidgetSettings = serde_json::from_str(r#"{"title":"Help"}"#).unwrap();
         assert_eq!(partial.color, "#4f46e5");
     }

@@ -46,7 +46,9 @@ impl Body {
 
 /// An email address, lower-cased. Deliberately permissive: one `@`, something on each side,
 /// no white space, at most 254 bytes. `admin@localhost` is valid.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, format = Email)]
 #[sqlx(transparent)]
@@ -91,7 +93,9 @@ impl fmt::Display for Email {
 }
 
 /// The public key of a site, `pk_` followed by 24 random alphanumerics. Safe to paste in HTML.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
 #[serde(transparent)]
 #[sqlx(transparent)]
 #[schema(value_type = String, example = "pk_3kT9aQ2LmN8xYz1Bc4Dd5Ee6")]

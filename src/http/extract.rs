@@ -14,20 +14,33 @@ use crate::error::ApiError;
 /// An active agent, authenticated.
 pub struct CurrentAgent(pub Agent);
 
-impl CurrentAgent {
-    /// Admin-only endpoints: another role is 403.
-    pub fn require_admin(&self) -> Result<&Agent, ApiError> {
-        match self.0.role {
-            AgentRole::Admin => Ok(&self.0),
-            AgentRole::Agent => Err(ApiError::Forbidden("admins only".into())),
-        }
+/// An active admin, authenticated; another role is 403, before the request body is read.
+pub struct CurrentAdmin(pub Agent);
+
+impl std::ops::Deref for CurrentAgent {
+    type Target = Agent;
+    fn deref(&self) -> &Agent {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for CurrentAdmin {
+    type Target = Agent;
+    fn deref(&self) -> &Agent {
+        &self.0
     }
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 impl FromRequest for CurrentAgent {
@@ -46,6 +59,41 @@ impl FromRequest for CurrentAgent {
                 Some(agent) if agent.active => Ok(CurrentAgent(agent)),
                 _ => Err(ApiError::Unauthorized),
             }
+        })
+    }
+}
+
+impl FromRequest for CurrentAdmin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let agent = CurrentAgent::from_request(req, payload);
+        Box::pin(async move {
+            let CurrentAgent(agent) = agent.await?;
+            match agent.role {
+                AgentRole::Admin => Ok(CurrentAdmin(agent)),
+                AgentRole::Agent => Err(ApiError::Forbidden("admins only".into())),
+            }
+        })
+    }
+}
+
+/// An admin and a JSON body, checked in that order: a plain agent gets 403 whatever it sent.
+pub struct AdminJson<T>(pub Agent, pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for AdminJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let CurrentAdmin(admin) =
+                CurrentAdmin::from_request(&req, &mut actix_web::dev::Payload::None).await?;
+            let body = web::Json::<T>::from_request(&req, &mut payload).await?;
+            Ok(AdminJson(admin, body.into_inner()))
         })
     }
 }

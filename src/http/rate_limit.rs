@@ -8,36 +8,59 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 use parking_lot::Mutex;
+
+/// governor's keyed limiter, reporting the capacity left after each decision.
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
 /// A rate per key; `None` inside when configured as 0 (no limit).
 pub struct KeyedLimiter<K: Hash + Eq + Clone> {
-    limiter: Option<DefaultKeyedRateLimiter<K>>,
+    limiter: Option<Keyed<K>>,
 }
 
 impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// `count` per minute, all of it usable at once; 0 is no limit.
     pub fn per_minute(count: u32) -> Self {
-        let limiter = NonZeroU32::new(count).map(|n| RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)));
+        let limiter = NonZeroU32::new(count).map(|n| {
+            RateLimiter::keyed(Quota::per_minute(n).allow_burst(n))
+                .with_middleware::<StateInformationMiddleware>()
+        });
         Self { limiter }
     }
 
     /// `count` within `window`, recovering evenly.
     pub fn per_window(count: u32, window: Duration) -> Self {
         let limiter = NonZeroU32::new(count).and_then(|n| {
-            Quota::with_period(window / n.get()).map(|q| RateLimiter::keyed(q.allow_burst(n)))
+            Quota::with_period(window / n.get()).map(|q| {
+                RateLimiter::keyed(q.allow_burst(n)).with_middleware::<StateInformationMiddleware>()
+            })
         });
         Self { limiter }
     }
 
     /// Takes one unit for `key`; when over the limit, returns the seconds to wait.
     pub fn check(&self, key: &K) -> Result<(), u64> {
-        let Some(limiter) = &self.limiter else { return Ok(()) };
-        limiter.check_key(key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.check_key(key).map(|_| ()).map_err(|not_until| {
+            whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
         })
+    }
+
+    /// Takes one unit for `key`; returns how long until the next unit when none is left now.
+    pub fn exhaust(&self, key: &K) -> Option<Duration> {
+        let limiter = self.limiter.as_ref()?;
+        match limiter.check_key(key) {
+            Ok(state) if state.remaining_burst_capacity() == 0 => {
+                Some(state.quota().replenish_interval())
+            }
+            Ok(_) => None,
+            Err(not_until) => Some(not_until.wait_time_from(DefaultClock::default().now())),
+        }
     }
 
     /// Forgets keys whose limit has fully recovered, so memory stays bounded.
@@ -50,6 +73,10 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
 }
 
 pub type IpLimiter = KeyedLimiter<IpAddr>;
+
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
 
 /// Failed logins allowed per account before it is locked for a while.
 const ACCOUNT_FAILURES: u32 = 10;
@@ -91,23 +118,27 @@ impl LoginGuard {
             .max()
     }
 
-    /// Records a failure; returns the wait when this one exhausted a limit.
+    /// Records a failure. Once a limit is used up, the next attempts are refused until it
+    /// recovers; returns the wait when this failure went past a limit already used up.
     pub fn failed(&self, ip: IpAddr, account: &str) -> Option<u64> {
-        let over = [
-            (Blocked::Ip(ip), self.per_ip.check(&ip).err()),
-            (Blocked::Account(account.to_owned()), self.per_account.check(&account.to_owned()).err()),
+        let account = account.to_owned();
+        let was_blocked = self.blocked(ip, &account);
+        let used_up = [
+            (Blocked::Ip(ip), self.per_ip.exhaust(&ip)),
+            (
+                Blocked::Account(account.clone()),
+                self.per_account.exhaust(&account),
+            ),
         ];
         let now = Instant::now();
         let mut blocked = self.blocked.lock();
         blocked.retain(|_, until| *until > now);
-        let mut longest = None;
-        for (key, wait) in over {
+        for (key, wait) in used_up {
             if let Some(wait) = wait {
-                blocked.insert(key, now + Duration::from_secs(wait));
-                longest = longest.max(Some(wait));
+                blocked.insert(key, now + wait);
             }
         }
-        longest
+        was_blocked
     }
 
     pub fn forget_idle(&self) {

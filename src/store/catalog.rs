@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::StoreResult;
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Canned, CannedId, Conversation, ConversationId,
-    ConversationStatus, Email, MessageKind, NewSite, Site, SiteId, Timestamp,
-    VisitorId, Webhook, WebhookDelivery, WebhookId, WorkspaceId,
+    ConversationStatus, Email, MessageKind, NewSite, Site, SiteId, Timestamp, VisitorId, Webhook,
+    WebhookDelivery, WebhookId, WorkspaceId,
 };
 
 /// Whose conversations the inbox lists.
@@ -37,7 +37,10 @@ impl Cursor {
 
     pub fn decode(text: &str) -> Option<Self> {
         let (micros, id) = text.split_once('_')?;
-        Some(Self { at: Timestamp::from_micros(micros.parse().ok()?)?, id: uuid::Uuid::parse_str(id).ok()? })
+        Some(Self {
+            at: Timestamp::from_micros(micros.parse().ok()?)?,
+            id: uuid::Uuid::parse_str(id).ok()?,
+        })
     }
 }
 
@@ -170,7 +173,11 @@ pub trait Catalog: Send + Sync {
     async fn delete_canned(&self, workspace: WorkspaceId, id: CannedId) -> StoreResult<bool>;
 
     async fn webhooks(&self, workspace: WorkspaceId) -> StoreResult<Vec<Webhook>>;
-    async fn create_webhook(&self, workspace: WorkspaceId, new: &NewWebhook) -> StoreResult<Webhook>;
+    async fn create_webhook(
+        &self,
+        workspace: WorkspaceId,
+        new: &NewWebhook,
+    ) -> StoreResult<Webhook>;
     async fn delete_webhook(&self, workspace: WorkspaceId, id: WebhookId) -> StoreResult<bool>;
     /// The webhook's deliveries, newest first; `None` when the webhook is not the workspace's.
     async fn webhook_deliveries(
@@ -203,10 +210,13 @@ macro_rules! inbox_select {
     };
 }
 
-pub(crate) const DELIVERY_COLUMNS: &str = "id, webhook_id, event_id, event, status, attempts, next_attempt_at, \
+pub(crate) const DELIVERY_COLUMNS: &str =
+    "id, webhook_id, event_id, event, status, attempts, next_attempt_at, \
     last_status_code, last_error, created_at, delivered_at";
-pub(crate) const CANNED_COLUMNS: &str = "id, workspace_id, shortcut, title, body, created_at, updated_at";
-pub(crate) const WEBHOOK_COLUMNS: &str = "id, workspace_id, url, secret, events, active, created_at";
+pub(crate) const CANNED_COLUMNS: &str =
+    "id, workspace_id, shortcut, title, body, created_at, updated_at";
+pub(crate) const WEBHOOK_COLUMNS: &str =
+    "id, workspace_id, url, secret, events, active, created_at";
 
 /// Implements `Catalog` for a backend. `$search` is the SQL condition that `$6` (the search
 /// text, as `search_term` prepares it) matches conversation `c`.

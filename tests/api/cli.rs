@@ -89,10 +89,8 @@ impl Server {
             .to_owned()
     }
 
-    /// SIGKILL: no graceful anything.
-    pub fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The base URL printed in the banner.

@@ -297,6 +297,8 @@ async fn a_graceful_shutdown_closes_sockets_with_1012(backend: Backend) {
 }
 
 async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: Backend) {
+    /// Sends per client, 5 ms apart: the kill comes in the middle of them.
+    const ROUNDS: usize = 100;
     let db = TestDb::new(backend).await;
     // The same address across the restart: tokens name the public URL as their issuer.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -333,28 +335,29 @@ async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: 
     }
     let mut sent_keys: Vec<Vec<(Uuid, String)>> = vec![Vec::new(); clients.len()];
     let mut acked: Vec<HashMap<Uuid, Value>> = vec![HashMap::new(); clients.len()];
-    for round in 0..20 {
+    // The server is SIGKILLed from another thread while the clients are still sending.
+    let pid = server.pid();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+    });
+    'sending: for round in 0..ROUNDS {
         for (i, (client, _, first)) in clients.iter_mut().enumerate() {
             let key = Uuid::new_v4();
             let body = format!("{i}-{round}");
-            client
-                .send(json!({"type": "send", "conversation_id": first["conversation_id"], "client_msg_id": key, "body": body}))
-                .await;
+            let frame = json!({"type": "send", "conversation_id": first["conversation_id"], "client_msg_id": key, "body": body});
+            if !client.try_send(frame).await {
+                break 'sending;
+            }
             sent_keys[i].push((key, body));
         }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    // Killed once the first acknowledgements arrive, while many sends are still in flight.
-    let (first_client, _, _) = &mut clients[0];
-    while acked[0].len() < 3 {
-        let frame = first_client.recv_type("sent").await;
-        let key: Uuid = frame["message"]["client_msg_id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        acked[0].insert(key, frame["message"].clone());
-    }
-    server.kill();
+    killer.join().unwrap();
+    server.wait_exit(Duration::from_secs(5));
     // Collect what was acknowledged before the kill.
     for (i, (client, _, _)) in clients.iter_mut().enumerate() {
         while let Some(Ok(frame)) = client.try_recv(Duration::from_millis(500)).await {
@@ -374,7 +377,7 @@ async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: 
         "something was acknowledged before the kill"
     );
     assert!(
-        acknowledged < 4 * 20,
+        acknowledged < sent_keys.iter().map(Vec::len).sum::<usize>(),
         "some sends were in flight at the kill"
     );
 
@@ -400,7 +403,10 @@ async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: 
             .as_array()
             .unwrap_or_else(|| panic!("{synced}"));
         // Exactly once each, gapless, in the order this client sent them.
-        assert_eq!(seqs(&synced), (1..=21).collect::<Vec<_>>());
+        assert_eq!(
+            seqs(&synced),
+            (1..=sent_keys[i].len() as i64 + 1).collect::<Vec<_>>()
+        );
         let bodies: Vec<&str> = messages
             .iter()
             .skip(1)

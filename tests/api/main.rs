@@ -5,6 +5,8 @@
 mod cli;
 mod guarantees;
 mod helpers;
+mod http_api;
+mod http_isolation;
 mod isolation;
 mod limits;
 mod ops;

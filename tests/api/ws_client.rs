@@ -62,6 +62,14 @@ impl WsClient {
             .unwrap();
     }
 
+    /// Sends unless the connection is gone; false when it is.
+    pub async fn try_send(&mut self, frame: Value) -> bool {
+        self.socket
+            .send(Message::text(frame.to_string()))
+            .await
+            .is_ok()
+    }
+
     pub async fn send_raw(&mut self, message: Message) {
         self.socket.send(message).await.unwrap();
     }

@@ -11,21 +11,26 @@ use super::{ErrorBody, Page};
 use crate::auth::password;
 use crate::domain::{Agent, AgentId, AgentRole, Email, WorkspaceId};
 use crate::error::ApiError;
-use crate::http::extract::CurrentAgent;
+use crate::http::extract::{AdminJson, CurrentAdmin};
 use crate::http::AppState;
 use crate::store::catalog::{AgentChange, NewAgent};
 use crate::store::StoreError;
 use crate::ws::protocol::Close;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(update).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(update)
+        .service(remove);
 }
 
 /// A display name: 1 to 200 characters.
 pub fn agent_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::Unprocessable("name must be 1 to 200 characters".into()));
+        return Err(ApiError::Unprocessable(
+            "name must be 1 to 200 characters".into(),
+        ));
     }
     Ok(name.to_owned())
 }
@@ -33,9 +38,14 @@ pub fn agent_name(name: &str) -> Result<String, ApiError> {
 /// The team.
 #[utoipa::path(tag = "agents", responses((status = 200, body = Page<Agent>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/agents")]
-async fn list(me: CurrentAgent, state: web::Data<AppState>) -> Result<web::Json<Page<Agent>>, ApiError> {
-    let admin = me.require_admin()?;
-    Ok(web::Json(Page { items: state.store.agents(admin.workspace_id).await?, next_cursor: None }))
+async fn list(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<Agent>>, ApiError> {
+    Ok(web::Json(Page {
+        items: state.store.agents(admin.workspace_id).await?,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,18 +71,37 @@ fn default_role() -> AgentRole {
     security(("bearer" = []))
 )]
 #[post("/agents")]
-async fn create(me: CurrentAgent, state: web::Data<AppState>, body: web::Json<CreateAgent>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    let CreateAgent { email, name, password: initial, role } = body.into_inner();
+async fn create(
+    AdminJson(admin, body): AdminJson<CreateAgent>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let CreateAgent {
+        email,
+        name,
+        password: initial,
+        role,
+    } = body;
     let email = Email::parse(&email).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))?;
     let name = agent_name(&name)?;
-    let password_hash = password::hash(initial).await.map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
+    let password_hash = password::hash(initial)
+        .await
+        .map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
     let agent = state
         .store
-        .create_agent(admin.workspace_id, &NewAgent { email, name, password_hash, role })
+        .create_agent(
+            admin.workspace_id,
+            &NewAgent {
+                email,
+                name,
+                password_hash,
+                role,
+            },
+        )
         .await
         .map_err(|err| match err {
-            StoreError::Conflict(_) => ApiError::Conflict("an agent with this email already exists".into()),
+            StoreError::Conflict(_) => {
+                ApiError::Conflict("an agent with this email already exists".into())
+            }
             other => other.into(),
         })?;
     Ok(HttpResponse::Created().json(agent))
@@ -90,9 +119,20 @@ pub struct UpdateAgent {
 }
 
 /// Refuses a change that would leave the workspace without an active admin.
-async fn keep_an_admin(state: &AppState, workspace: WorkspaceId, target: &Agent, demoted: bool) -> Result<(), ApiError> {
-    if demoted && target.role == AgentRole::Admin && target.active && state.store.active_admins(workspace).await? <= 1 {
-        return Err(ApiError::Conflict("the workspace must keep an active admin".into()));
+async fn keep_an_admin(
+    state: &AppState,
+    workspace: WorkspaceId,
+    target: &Agent,
+    demoted: bool,
+) -> Result<(), ApiError> {
+    if demoted
+        && target.role == AgentRole::Admin
+        && target.active
+        && state.store.active_admins(workspace).await? <= 1
+    {
+        return Err(ApiError::Conflict(
+            "the workspace must keep an active admin".into(),
+        ));
     }
     Ok(())
 }
@@ -107,25 +147,47 @@ async fn keep_an_admin(state: &AppState, workspace: WorkspaceId, target: &Agent,
 )]
 #[patch("/agents/{id}")]
 async fn update(
-    me: CurrentAgent,
+    AdminJson(admin, body): AdminJson<UpdateAgent>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateAgent>,
 ) -> Result<web::Json<Agent>, ApiError> {
-    let admin = me.require_admin()?;
     let workspace = admin.workspace_id;
-    let target = state.store.agent(workspace, AgentId(id.into_inner())).await?.ok_or(ApiError::NotFound)?;
-    let UpdateAgent { name, role, active, password: new_password } = body.into_inner();
+    let target = state
+        .store
+        .agent(workspace, AgentId(id.into_inner()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let UpdateAgent {
+        name,
+        role,
+        active,
+        password: new_password,
+    } = body;
     let demoted = role == Some(AgentRole::Agent) || active == Some(false);
     keep_an_admin(&state, workspace, &target, demoted).await?;
     let password_hash = match new_password {
-        Some(p) => Some(password::hash(p).await.map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?),
+        Some(p) => Some(
+            password::hash(p)
+                .await
+                .map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?,
+        ),
         None => None,
     };
-    let change = AgentChange { name: name.as_deref().map(agent_name).transpose()?, role, active, password_hash };
-    let agent = state.store.update_agent(workspace, target.id, &change).await?.ok_or(ApiError::NotFound)?;
+    let change = AgentChange {
+        name: name.as_deref().map(agent_name).transpose()?,
+        role,
+        active,
+        password_hash,
+    };
+    let agent = state
+        .store
+        .update_agent(workspace, target.id, &change)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     if !agent.active {
-        state.hub.close_agent(workspace, agent.id, Close::Unauthorized);
+        state
+            .hub
+            .close_agent(workspace, agent.id, Close::Unauthorized);
     }
     Ok(web::Json(agent))
 }
@@ -133,12 +195,21 @@ async fn update(
 /// Removes an agent; their messages stay, under their name.
 #[utoipa::path(tag = "agents", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/agents/{id}")]
-async fn remove(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
+async fn remove(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let workspace = admin.workspace_id;
-    let target = state.store.agent(workspace, AgentId(id.into_inner())).await?.ok_or(ApiError::NotFound)?;
+    let target = state
+        .store
+        .agent(workspace, AgentId(id.into_inner()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
     keep_an_admin(&state, workspace, &target, true).await?;
     state.store.delete_agent(workspace, target.id).await?;
-    state.hub.close_agent(workspace, target.id, Close::Unauthorized);
+    state
+        .hub
+        .close_agent(workspace, target.id, Close::Unauthorized);
     Ok(HttpResponse::NoContent().finish())
 }

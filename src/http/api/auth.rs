@@ -49,7 +49,10 @@ async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
-    let LoginRequest { email, password: given } = body.into_inner();
+    let LoginRequest {
+        email,
+        password: given,
+    } = body.into_inner();
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let account = email.trim().to_lowercase();
     if let Some(retry_after_secs) = state.login_guard.blocked(ip, &account) {
@@ -60,7 +63,9 @@ async fn login(
         Err(_) => None,
     };
     // An unknown email still costs one hash check, so timing does not tell which emails exist.
-    let hash = agent.as_ref().map_or_else(|| state.dummy_hash.to_string(), |a| a.password_hash.clone());
+    let hash = agent
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.to_string(), |a| a.password_hash.clone());
     let verified = password::verify(given, hash).await;
     match agent {
         Some(agent) if verified && agent.active => {

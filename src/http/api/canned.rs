@@ -9,42 +9,55 @@ use uuid::Uuid;
 use super::{ErrorBody, Page};
 use crate::domain::{Canned, CannedId};
 use crate::error::ApiError;
-use crate::http::extract::CurrentAgent;
+use crate::http::extract::{AdminJson, CurrentAdmin, CurrentAgent};
 use crate::http::AppState;
 use crate::store::catalog::{CannedChange, NewCanned};
 use crate::store::StoreError;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(update).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(update)
+        .service(remove);
 }
 
 fn shortcut(text: &str) -> Result<String, ApiError> {
     let valid = (1..=32).contains(&text.len())
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if valid {
         Ok(text.to_owned())
     } else {
-        Err(ApiError::Unprocessable("shortcut must be 1 to 32 of a-z, 0-9, _ and -".into()))
+        Err(ApiError::Unprocessable(
+            "shortcut must be 1 to 32 of a-z, 0-9, _ and -".into(),
+        ))
     }
 }
 
 fn title(text: &str) -> Result<String, ApiError> {
     if text.chars().count() > 200 {
-        return Err(ApiError::Unprocessable("title must be at most 200 characters".into()));
+        return Err(ApiError::Unprocessable(
+            "title must be at most 200 characters".into(),
+        ));
     }
     Ok(text.trim().to_owned())
 }
 
 fn body(text: &str) -> Result<String, ApiError> {
     if text.trim().is_empty() || text.chars().count() > 20_000 {
-        return Err(ApiError::Unprocessable("body must be 1 to 20000 characters".into()));
+        return Err(ApiError::Unprocessable(
+            "body must be 1 to 20000 characters".into(),
+        ));
     }
     Ok(text.to_owned())
 }
 
 fn conflict(err: StoreError) -> ApiError {
     match err {
-        StoreError::Conflict(_) => ApiError::Conflict("a canned response with this shortcut exists".into()),
+        StoreError::Conflict(_) => {
+            ApiError::Conflict("a canned response with this shortcut exists".into())
+        }
         other => other.into(),
     }
 }
@@ -52,8 +65,14 @@ fn conflict(err: StoreError) -> ApiError {
 /// The workspace's canned responses, by shortcut.
 #[utoipa::path(tag = "canned", responses((status = 200, body = Page<Canned>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/canned")]
-async fn list(me: CurrentAgent, state: web::Data<AppState>) -> Result<web::Json<Page<Canned>>, ApiError> {
-    Ok(web::Json(Page { items: state.store.canned(me.0.workspace_id).await?, next_cursor: None }))
+async fn list(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<Canned>>, ApiError> {
+    Ok(web::Json(Page {
+        items: state.store.canned(me.workspace_id).await?,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,10 +92,20 @@ pub struct CreateCanned {
     security(("bearer" = []))
 )]
 #[post("/canned")]
-async fn create(me: CurrentAgent, state: web::Data<AppState>, new: web::Json<CreateCanned>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    let new = NewCanned { shortcut: shortcut(&new.shortcut)?, title: title(&new.title)?, body: body(&new.body)? };
-    let canned = state.store.create_canned(admin.workspace_id, &new).await.map_err(conflict)?;
+async fn create(
+    AdminJson(admin, new): AdminJson<CreateCanned>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let new = NewCanned {
+        shortcut: shortcut(&new.shortcut)?,
+        title: title(&new.title)?,
+        body: body(&new.body)?,
+    };
+    let canned = state
+        .store
+        .create_canned(admin.workspace_id, &new)
+        .await
+        .map_err(conflict)?;
     Ok(HttpResponse::Created().json(canned))
 }
 
@@ -98,12 +127,10 @@ pub struct UpdateCanned {
 )]
 #[patch("/canned/{id}")]
 async fn update(
-    me: CurrentAgent,
+    AdminJson(admin, change): AdminJson<UpdateCanned>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    change: web::Json<UpdateCanned>,
 ) -> Result<web::Json<Canned>, ApiError> {
-    let admin = me.require_admin()?;
     let change = CannedChange {
         shortcut: change.shortcut.as_deref().map(shortcut).transpose()?,
         title: change.title.as_deref().map(title).transpose()?,
@@ -121,9 +148,16 @@ async fn update(
 /// Removes a canned response (admins).
 #[utoipa::path(tag = "canned", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/canned/{id}")]
-async fn remove(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    if state.store.delete_canned(admin.workspace_id, CannedId(id.into_inner())).await? {
+async fn remove(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if state
+        .store
+        .delete_canned(admin.workspace_id, CannedId(id.into_inner()))
+        .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound)

@@ -95,8 +95,11 @@ async fn list(
     params: web::Query<InboxParams>,
 ) -> Result<web::Json<Page<InboxView>>, ApiError> {
     let params = params.into_inner();
-    let after = match params.cursor.as_deref() {
-        Some(text) => Some(Cursor::decode(text).ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?),
+    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(text) => Some(
+            Cursor::decode(text)
+                .ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?,
+        ),
         None => None,
     };
     let query = InboxQuery {
@@ -104,14 +107,23 @@ async fn list(
         viewer: me.0.id,
         status: params.status,
         assignee: parse_assignee(params.assignee.as_deref(), me.0.id)?,
-        search: params.q.map(|q| q.trim().chars().take(200).collect::<String>()).filter(|q| !q.is_empty()),
+        search: params
+            .q
+            .map(|q| q.trim().chars().take(200).collect::<String>())
+            .filter(|q| !q.is_empty()),
         after,
         limit: INBOX_PAGE + 1,
     };
     let mut rows = state.store.inbox(&query).await?;
     let next_cursor = if rows.len() as i64 > INBOX_PAGE {
         rows.truncate(INBOX_PAGE as usize);
-        rows.last().map(|r| Cursor { at: r.conversation.last_activity_at, id: r.conversation.id.0 }.encode())
+        rows.last().map(|r| {
+            Cursor {
+                at: r.conversation.last_activity_at,
+                id: r.conversation.id.0,
+            }
+            .encode()
+        })
     } else {
         None
     };
@@ -120,7 +132,10 @@ async fn list(
 }
 
 async fn load(state: &AppState, me: &CurrentAgent, id: Uuid) -> Result<InboxView, ApiError> {
-    let row = state.store.inbox_row(me.0.workspace_id, me.0.id, ConversationId(id)).await?;
+    let row = state
+        .store
+        .inbox_row(me.0.workspace_id, me.0.id, ConversationId(id))
+        .await?;
     row.map(|row| view(state, row)).ok_or(ApiError::NotFound)
 }
 
@@ -132,7 +147,11 @@ async fn load(state: &AppState, me: &CurrentAgent, id: Uuid) -> Result<InboxView
     security(("bearer" = []))
 )]
 #[get("/conversations/{id}")]
-async fn get_one(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<InboxView>, ApiError> {
+async fn get_one(
+    me: CurrentAgent,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InboxView>, ApiError> {
     Ok(web::Json(load(&state, &me, id.into_inner()).await?))
 }
 
@@ -161,15 +180,25 @@ async fn update(
     id: web::Path<Uuid>,
     body: web::Json<UpdateConversation>,
 ) -> Result<web::Json<InboxView>, ApiError> {
-    let UpdateConversation { status, assignee_id } = body.into_inner();
+    let UpdateConversation {
+        status,
+        assignee_id,
+    } = body.into_inner();
     let workspace = me.0.workspace_id;
     if let Some(Some(assignee)) = assignee_id {
         match state.store.agent(workspace, assignee).await? {
             Some(agent) if agent.active => {}
-            _ => return Err(ApiError::Unprocessable("assignee_id is not an active agent of this workspace".into())),
+            _ => {
+                return Err(ApiError::Unprocessable(
+                    "assignee_id is not an active agent of this workspace".into(),
+                ))
+            }
         }
     }
-    let change = ConversationChange { status, assignee: assignee_id };
+    let change = ConversationChange {
+        status,
+        assignee: assignee_id,
+    };
     let conversation = state
         .store
         .update_conversation(workspace, ConversationId(id.into_inner()), &change)
@@ -212,11 +241,25 @@ async fn messages(
     params: web::Query<HistoryParams>,
 ) -> Result<web::Json<MessagePage<Message>>, ApiError> {
     let id = ConversationId(id.into_inner());
-    state.store.conversation(me.0.workspace_id, id).await?.ok_or(ApiError::NotFound)?;
+    state
+        .store
+        .conversation(me.0.workspace_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let limit = params.limit.unwrap_or(50).clamp(1, 100);
     let mut items = match params.after_seq {
-        Some(after) => state.store.messages_after(id, after.max(0), limit + 1, Audience::Agent).await?,
-        None => state.store.messages_before(id, params.before_seq, limit + 1, Audience::Agent).await?,
+        Some(after) => {
+            state
+                .store
+                .messages_after(id, after.max(0), limit + 1, Audience::Agent)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .messages_before(id, params.before_seq, limit + 1, Audience::Agent)
+                .await?
+        }
     };
     let more = items.len() as i64 > limit;
     if more {
@@ -257,34 +300,49 @@ async fn send(
     id: web::Path<Uuid>,
     body: web::Json<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
-    let SendMessage { client_msg_id, kind, body } = body.into_inner();
+    let SendMessage {
+        client_msg_id,
+        kind,
+        body,
+    } = body.into_inner();
     let kind = kind.unwrap_or(MessageKind::Text);
     if kind == MessageKind::Event {
         return Err(ApiError::Unprocessable("kind must be text or note".into()));
     }
-    let body = Body::parse(body, state.settings.limits.max_body_chars).map_err(|err| match err {
-        BodyError::Empty => ApiError::Unprocessable(format!("body: {err}")),
-        BodyError::TooLong { .. } => ApiError::TooLarge(format!("body: {err}")),
-    })?;
+    let body =
+        Body::parse(body, state.settings.limits.max_body_chars).map_err(|err| match err {
+            BodyError::Empty => ApiError::Unprocessable(format!("body: {err}")),
+            BodyError::TooLong { .. } => ApiError::TooLarge(format!("body: {err}")),
+        })?;
     let agent = me.0;
     let message = NewMessage {
         id: MessageId::new(),
         workspace_id: agent.workspace_id,
         conversation_id: ConversationId(id.into_inner()),
         client_msg_id: Some(client_msg_id),
-        author: Author { kind: AuthorKind::Agent, id: Some(agent.id.0), name: Some(agent.name.clone()) },
+        author: Author {
+            kind: AuthorKind::Agent,
+            id: Some(agent.id.0),
+            name: Some(agent.name.clone()),
+        },
         kind,
         body,
         created_at: Timestamp::now(),
     };
     let (tx, rx) = oneshot::channel();
-    state.writer.submit(SendRequest { message, reply: Reply::Caller(tx) });
-    let appended = rx.await.map_err(|_| ApiError::Unavailable)?.map_err(|err| match err {
-        SendError::NotFound => ApiError::NotFound,
-        SendError::Conflict => ApiError::Conflict(err.to_string()),
-        SendError::Invalid(reason) => ApiError::Unprocessable(reason),
-        SendError::Unavailable => ApiError::Unavailable,
-    })?;
+    state.writer.submit(SendRequest {
+        message,
+        reply: Reply::Caller(tx),
+    });
+    let appended = rx
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+        .map_err(|err| match err {
+            SendError::NotFound => ApiError::NotFound,
+            SendError::Conflict => ApiError::Conflict(err.to_string()),
+            SendError::Invalid(reason) => ApiError::Unprocessable(reason),
+            SendError::Unavailable => ApiError::Unavailable,
+        })?;
     let mut response = match appended.outcome {
         AppendOutcome::Stored { .. } => HttpResponse::Created(),
         AppendOutcome::Replayed => HttpResponse::Ok(),

@@ -46,21 +46,40 @@ async fn update_me(
     state: web::Data<AppState>,
     body: web::Json<UpdateMe>,
 ) -> Result<web::Json<Agent>, ApiError> {
-    let UpdateMe { name, current_password, new_password } = body.into_inner();
+    let UpdateMe {
+        name,
+        current_password,
+        new_password,
+    } = body.into_inner();
     let me = me.0;
     let name = name.map(|n| super::agents::agent_name(&n)).transpose()?;
     let password_hash = match new_password {
         None => None,
         Some(new_password) => {
-            let current = current_password
-                .ok_or_else(|| ApiError::Unprocessable("current_password is required to change the password".into()))?;
+            let current = current_password.ok_or_else(|| {
+                ApiError::Unprocessable(
+                    "current_password is required to change the password".into(),
+                )
+            })?;
             if !password::verify(current, me.password_hash.clone()).await {
                 return Err(ApiError::Forbidden("current_password is wrong".into()));
             }
-            Some(password::hash(new_password).await.map_err(|e| ApiError::Unprocessable(format!("new_password: {e}")))?)
+            Some(
+                password::hash(new_password)
+                    .await
+                    .map_err(|e| ApiError::Unprocessable(format!("new_password: {e}")))?,
+            )
         }
     };
-    let change = AgentChange { name, password_hash, ..Default::default() };
-    let updated = state.store.update_agent(me.workspace_id, me.id, &change).await?.ok_or(ApiError::NotFound)?;
+    let change = AgentChange {
+        name,
+        password_hash,
+        ..Default::default()
+    };
+    let updated = state
+        .store
+        .update_agent(me.workspace_id, me.id, &change)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(web::Json(updated))
 }

@@ -52,7 +52,9 @@ pub struct ErrorDetail {
 }
 
 /// For `PATCH` fields that may be set to null: absent is `None`, null is `Some(None)`.
-pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -69,26 +71,40 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The API scope, ready to mount on an `App` (the public widget routes carry their own CORS).
-pub fn api_scope() -> utoipa_actix_web::scope::Scope<impl actix_web::dev::ServiceFactory<
-    actix_web::dev::ServiceRequest,
-    Config = (),
-    Response = actix_web::dev::ServiceResponse,
-    Error = actix_web::Error,
-    InitError = (),
->> {
-    scope::scope(PREFIX).configure(configure).service(widget::scope()).service(openapi_json)
+pub fn api_scope() -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    scope::scope(PREFIX)
+        .configure(configure)
+        .service(widget::scope())
+        .service(openapi_json)
 }
 
 /// Builds the OpenAPI document from the mounted routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut api) = actix_web::App::new().into_utoipa_app().service(api_scope()).split_for_parts();
+    let (_, mut api) = actix_web::App::new()
+        .into_utoipa_app()
+        .service(api_scope())
+        .split_for_parts();
     api.info.title = "Parley API".into();
     api.info.version = env!("CARGO_PKG_VERSION").into();
-    api.info.description = Some("The agents' HTTP API of Parley, a customer-support live chat.".into());
+    api.info.description =
+        Some("The agents' HTTP API of Parley, a customer-support live chat.".into());
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
     );
     api
 }
@@ -97,5 +113,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[utoipa::path(tag = "meta", responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 #[get("/openapi.json")]
 async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(state.openapi.to_string())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.openapi.to_string())
 }

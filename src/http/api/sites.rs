@@ -12,12 +12,17 @@ use crate::auth::random_token;
 use crate::config::parse_origin;
 use crate::domain::{NewSite, Site, SiteId, SiteKey, WidgetSettings};
 use crate::error::ApiError;
-use crate::http::extract::CurrentAgent;
+use crate::http::extract::{AdminJson, CurrentAdmin};
 use crate::http::AppState;
 use crate::store::catalog::SiteChange;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update).service(remove).service(rotate_secret);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove)
+        .service(rotate_secret);
 }
 
 /// Length of a generated identity secret.
@@ -28,18 +33,24 @@ const MAX_ORIGINS: usize = 100;
 fn site_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::Unprocessable("name must be 1 to 200 characters".into()));
+        return Err(ApiError::Unprocessable(
+            "name must be 1 to 200 characters".into(),
+        ));
     }
     Ok(name.to_owned())
 }
 
 fn origins(given: Vec<String>) -> Result<Vec<String>, ApiError> {
     if given.len() > MAX_ORIGINS {
-        return Err(ApiError::Unprocessable(format!("allowed_origins: at most {MAX_ORIGINS}")));
+        return Err(ApiError::Unprocessable(format!(
+            "allowed_origins: at most {MAX_ORIGINS}"
+        )));
     }
     let mut parsed: Vec<String> = given
         .iter()
-        .map(|o| parse_origin(o).map_err(|e| ApiError::Unprocessable(format!("allowed_origins: {e}"))))
+        .map(|o| {
+            parse_origin(o).map_err(|e| ApiError::Unprocessable(format!("allowed_origins: {e}")))
+        })
         .collect::<Result<_, _>>()?;
     parsed.sort();
     parsed.dedup();
@@ -47,7 +58,10 @@ fn origins(given: Vec<String>) -> Result<Vec<String>, ApiError> {
 }
 
 /// Overlays `patch` on `base` and checks the result as widget settings.
-fn settings(base: serde_json::Value, patch: serde_json::Map<String, serde_json::Value>) -> Result<serde_json::Value, ApiError> {
+fn settings(
+    base: serde_json::Value,
+    patch: serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Value, ApiError> {
     let mut merged = match base {
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
@@ -62,10 +76,15 @@ fn settings(base: serde_json::Value, patch: serde_json::Map<String, serde_json::
 /// The workspace's sites.
 #[utoipa::path(tag = "sites", responses((status = 200, body = Page<Site>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/sites")]
-async fn list(me: CurrentAgent, state: web::Data<AppState>) -> Result<web::Json<Page<Site>>, ApiError> {
-    let admin = me.require_admin()?;
+async fn list(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<Site>>, ApiError> {
     let items = state.store.sites(admin.workspace_id).await?;
-    Ok(web::Json(Page { items, next_cursor: None }))
+    Ok(web::Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -91,9 +110,16 @@ pub struct CreateSite {
     security(("bearer" = []))
 )]
 #[post("/sites")]
-async fn create(me: CurrentAgent, state: web::Data<AppState>, body: web::Json<CreateSite>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    let CreateSite { name, allowed_origins, require_identity, settings: patch } = body.into_inner();
+async fn create(
+    AdminJson(admin, body): AdminJson<CreateSite>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let CreateSite {
+        name,
+        allowed_origins,
+        require_identity,
+        settings: patch,
+    } = body;
     let new = NewSite {
         name: site_name(&name)?,
         site_key: SiteKey::generate(),
@@ -103,8 +129,15 @@ async fn create(me: CurrentAgent, state: web::Data<AppState>, body: web::Json<Cr
     };
     let mut site = state.store.create_site(admin.workspace_id, &new).await?;
     if require_identity {
-        let change = SiteChange { require_identity: Some(true), ..Default::default() };
-        site = state.store.update_site(admin.workspace_id, site.id, &change).await?.ok_or(ApiError::NotFound)?;
+        let change = SiteChange {
+            require_identity: Some(true),
+            ..Default::default()
+        };
+        site = state
+            .store
+            .update_site(admin.workspace_id, site.id, &change)
+            .await?
+            .ok_or(ApiError::NotFound)?;
     }
     Ok(HttpResponse::Created().json(site))
 }
@@ -112,9 +145,16 @@ async fn create(me: CurrentAgent, state: web::Data<AppState>, body: web::Json<Cr
 /// One site.
 #[utoipa::path(tag = "sites", params(("id" = Uuid, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/sites/{id}")]
-async fn get_one(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<Site>, ApiError> {
-    let admin = me.require_admin()?;
-    let site = state.store.site(admin.workspace_id, SiteId(id.into_inner())).await?.ok_or(ApiError::NotFound)?;
+async fn get_one(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Site>, ApiError> {
+    let site = state
+        .store
+        .site(admin.workspace_id, SiteId(id.into_inner()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(web::Json(site))
 }
 
@@ -139,31 +179,51 @@ pub struct UpdateSite {
 )]
 #[patch("/sites/{id}")]
 async fn update(
-    me: CurrentAgent,
+    AdminJson(admin, body): AdminJson<UpdateSite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateSite>,
 ) -> Result<web::Json<Site>, ApiError> {
-    let admin = me.require_admin()?;
     let id = SiteId(id.into_inner());
-    let current = state.store.site(admin.workspace_id, id).await?.ok_or(ApiError::NotFound)?;
-    let UpdateSite { name, allowed_origins, require_identity, settings: patch } = body.into_inner();
+    let current = state
+        .store
+        .site(admin.workspace_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let UpdateSite {
+        name,
+        allowed_origins,
+        require_identity,
+        settings: patch,
+    } = body;
     let change = SiteChange {
         name: name.as_deref().map(site_name).transpose()?,
         allowed_origins: allowed_origins.map(origins).transpose()?,
         require_identity,
-        settings: patch.map(|p| settings(current.settings.0.clone(), p)).transpose()?,
+        settings: patch
+            .map(|p| settings(current.settings.0.clone(), p))
+            .transpose()?,
     };
-    let site = state.store.update_site(admin.workspace_id, id, &change).await?.ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .update_site(admin.workspace_id, id, &change)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(web::Json(site))
 }
 
 /// Removes a site with its visitors and conversations.
 #[utoipa::path(tag = "sites", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/sites/{id}")]
-async fn remove(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    if state.store.delete_site(admin.workspace_id, SiteId(id.into_inner())).await? {
+async fn remove(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if state
+        .store
+        .delete_site(admin.workspace_id, SiteId(id.into_inner()))
+        .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound)
@@ -173,11 +233,18 @@ async fn remove(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid
 /// A new identity secret; the previous one stays valid until the next rotation.
 #[utoipa::path(tag = "sites", params(("id" = Uuid, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/sites/{id}/rotate-secret")]
-async fn rotate_secret(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<Site>, ApiError> {
-    let admin = me.require_admin()?;
+async fn rotate_secret(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Site>, ApiError> {
     let site = state
         .store
-        .rotate_site_secret(admin.workspace_id, SiteId(id.into_inner()), &random_token(SECRET_LEN))
+        .rotate_site_secret(
+            admin.workspace_id,
+            SiteId(id.into_inner()),
+            &random_token(SECRET_LEN),
+        )
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(web::Json(site))

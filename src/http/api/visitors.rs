@@ -52,9 +52,16 @@ async fn get_visitor(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<VisitorProfile>, ApiError> {
     let workspace = me.0.workspace_id;
-    let visitor = state.store.visitor(workspace, VisitorId(id.into_inner())).await?.ok_or(ApiError::NotFound)?;
+    let visitor = state
+        .store
+        .visitor(workspace, VisitorId(id.into_inner()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let pages = state.store.pages(visitor.id, PAGES).await?;
-    let conversations = state.store.visitor_conversations(workspace, visitor.id).await?;
+    let conversations = state
+        .store
+        .visitor_conversations(workspace, visitor.id)
+        .await?;
     let identity = match (&visitor.external_id, &visitor.name, &visitor.email) {
         (Some(_), _, _) => Some("verified".to_owned()),
         (None, None, None) => None,

@@ -10,24 +10,36 @@ use super::{ErrorBody, Page};
 use crate::auth::random_token;
 use crate::domain::{Webhook, WebhookDelivery, WebhookId};
 use crate::error::ApiError;
-use crate::http::extract::CurrentAgent;
+use crate::http::extract::{AdminJson, CurrentAdmin};
 use crate::http::AppState;
 use crate::store::catalog::{Cursor, NewWebhook};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(remove).service(deliveries);
+    cfg.service(list)
+        .service(create)
+        .service(remove)
+        .service(deliveries);
 }
 
 /// The events a webhook may subscribe to.
-pub const EVENTS: [&str; 3] = ["conversation.created", "conversation.updated", "message.created"];
+pub const EVENTS: [&str; 3] = [
+    "conversation.created",
+    "conversation.updated",
+    "message.created",
+];
 const DELIVERIES_PAGE: i64 = 50;
 
 /// The workspace's webhooks.
 #[utoipa::path(tag = "webhooks", responses((status = 200, body = Page<Webhook>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/webhooks")]
-async fn list(me: CurrentAgent, state: web::Data<AppState>) -> Result<web::Json<Page<Webhook>>, ApiError> {
-    let admin = me.require_admin()?;
-    Ok(web::Json(Page { items: state.store.webhooks(admin.workspace_id).await?, next_cursor: None }))
+async fn list(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<Webhook>>, ApiError> {
+    Ok(web::Json(Page {
+        items: state.store.webhooks(admin.workspace_id).await?,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,31 +59,53 @@ pub struct CreateWebhook {
     security(("bearer" = []))
 )]
 #[post("/webhooks")]
-async fn create(me: CurrentAgent, state: web::Data<AppState>, body: web::Json<CreateWebhook>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    let CreateWebhook { url, mut events } = body.into_inner();
+async fn create(
+    AdminJson(admin, body): AdminJson<CreateWebhook>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let CreateWebhook { url, mut events } = body;
     let parsed = url::Url::parse(&url).map_err(|e| ApiError::Unprocessable(format!("url: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || url.len() > 2048 {
-        return Err(ApiError::Unprocessable("url must be an http:// or https:// URL".into()));
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || url.len() > 2048
+    {
+        return Err(ApiError::Unprocessable(
+            "url must be an http:// or https:// URL".into(),
+        ));
     }
     if events.is_empty() {
-        return Err(ApiError::Unprocessable("events must name at least one event".into()));
+        return Err(ApiError::Unprocessable(
+            "events must name at least one event".into(),
+        ));
     }
     if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
-        return Err(ApiError::Unprocessable(format!("events: unknown event {unknown:?}")));
+        return Err(ApiError::Unprocessable(format!(
+            "events: unknown event {unknown:?}"
+        )));
     }
     events.sort();
     events.dedup();
-    let new = NewWebhook { url: parsed.to_string(), secret: format!("whsec_{}", random_token(32)), events };
+    let new = NewWebhook {
+        url: parsed.to_string(),
+        secret: format!("whsec_{}", random_token(32)),
+        events,
+    };
     Ok(HttpResponse::Created().json(state.store.create_webhook(admin.workspace_id, &new).await?))
 }
 
 /// Unsubscribes (pending deliveries are dropped).
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/webhooks/{id}")]
-async fn remove(me: CurrentAgent, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let admin = me.require_admin()?;
-    if state.store.delete_webhook(admin.workspace_id, WebhookId(id.into_inner())).await? {
+async fn remove(
+    admin: CurrentAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if state
+        .store
+        .delete_webhook(admin.workspace_id, WebhookId(id.into_inner()))
+        .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound)
@@ -94,24 +128,37 @@ pub struct DeliveryParams {
 )]
 #[get("/webhooks/{id}/deliveries")]
 async fn deliveries(
-    me: CurrentAgent,
+    admin: CurrentAdmin,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     params: web::Query<DeliveryParams>,
 ) -> Result<web::Json<Page<WebhookDelivery>>, ApiError> {
-    let admin = me.require_admin()?;
-    let after = match params.cursor.as_deref() {
-        Some(text) => Some(Cursor::decode(text).ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?),
+    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(text) => Some(
+            Cursor::decode(text)
+                .ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?,
+        ),
         None => None,
     };
     let mut items = state
         .store
-        .webhook_deliveries(admin.workspace_id, WebhookId(id.into_inner()), after, DELIVERIES_PAGE + 1)
+        .webhook_deliveries(
+            admin.workspace_id,
+            WebhookId(id.into_inner()),
+            after,
+            DELIVERIES_PAGE + 1,
+        )
         .await?
         .ok_or(ApiError::NotFound)?;
     let next_cursor = if items.len() as i64 > DELIVERIES_PAGE {
         items.truncate(DELIVERIES_PAGE as usize);
-        items.last().map(|d| Cursor { at: d.created_at, id: d.id.0 }.encode())
+        items.last().map(|d| {
+            Cursor {
+                at: d.created_at,
+                id: d.id.0,
+            }
+            .encode()
+        })
     } else {
         None
     };

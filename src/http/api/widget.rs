@@ -23,8 +23,13 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    let cors = Cors::default().allow_any_origin().allowed_methods(["GET"]).max_age(CORS_MAX_AGE_SECS);
-    utoipa_actix_web::scope("/widget").wrap(cors).service(config)
+    let cors = Cors::default()
+        .allow_any_origin()
+        .allowed_methods(["GET"])
+        .max_age(CORS_MAX_AGE_SECS);
+    utoipa_actix_web::scope("/widget")
+        .wrap(cors)
+        .service(config)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -47,9 +52,19 @@ pub struct WidgetConfig {
     responses((status = 200, body = WidgetConfig), (status = 404, body = ErrorBody))
 )]
 #[get("/config")]
-async fn config(state: web::Data<AppState>, params: web::Query<ConfigParams>) -> Result<web::Json<WidgetConfig>, ApiError> {
+async fn config(
+    state: web::Data<AppState>,
+    params: web::Query<ConfigParams>,
+) -> Result<web::Json<WidgetConfig>, ApiError> {
     let key = SiteKey::parse(&params.site_key).ok_or(ApiError::NotFound)?;
-    let site = state.store.site_by_key(&key).await?.ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .site_by_key(&key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let settings: WidgetSettings = serde_json::from_value(site.settings.0).unwrap_or_default();
-    Ok(web::Json(WidgetConfig { settings, agents_online: state.hub.agents_online(site.workspace_id) }))
+    Ok(web::Json(WidgetConfig {
+        settings,
+        agents_online: state.hub.agents_online(site.workspace_id),
+    }))
 }

@@ -1,0 +1,292 @@
+//! The API as a whole, walked from its own OpenAPI document: every route is documented,
+//! every agent route wants a token, every admin route an admin, and nothing of one workspace
+//! reaches another's token.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(another_workspaces_token_gets_nothing_from_any_route);
+
+/// Every route the server mounts under /api/v1, as `METHOD path`.
+const ROUTES: &[&str] = &[
+    "POST /auth/login",
+    "GET /me",
+    "PATCH /me",
+    "GET /conversations",
+    "GET /conversations/{id}",
+    "PATCH /conversations/{id}",
+    "GET /conversations/{id}/messages",
+    "POST /conversations/{id}/messages",
+    "GET /visitors/{id}",
+    "GET /sites",
+    "POST /sites",
+    "GET /sites/{id}",
+    "PATCH /sites/{id}",
+    "DELETE /sites/{id}",
+    "POST /sites/{id}/rotate-secret",
+    "GET /agents",
+    "POST /agents",
+    "PATCH /agents/{id}",
+    "DELETE /agents/{id}",
+    "GET /canned",
+    "POST /canned",
+    "PATCH /canned/{id}",
+    "DELETE /canned/{id}",
+    "GET /webhooks",
+    "POST /webhooks",
+    "DELETE /webhooks/{id}",
+    "GET /webhooks/{id}/deliveries",
+    "GET /widget/config",
+    "GET /openapi.json",
+];
+
+/// Routes anyone may call.
+const PUBLIC: &[&str] = &[
+    "POST /auth/login",
+    "GET /widget/config",
+    "GET /openapi.json",
+];
+
+/// Routes for admins only.
+fn admin_only(route: &str) -> bool {
+    ["/sites", "/agents", "/webhooks"]
+        .iter()
+        .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
+        || (route.starts_with("POST /canned")
+            || route.starts_with("PATCH /canned")
+            || route.starts_with("DELETE /canned"))
+}
+
+async fn documented_routes(app: &TestApp) -> BTreeSet<String> {
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "patch", "delete", "put"].contains(&method.as_str()) {
+                routes.insert(format!(
+                    "{} {}",
+                    method.to_uppercase(),
+                    path.trim_start_matches("/api/v1")
+                ));
+            }
+        }
+    }
+    routes
+}
+
+#[actix_web::test]
+async fn the_openapi_document_lists_every_route_and_only_those() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let documented = documented_routes(&app).await;
+    let expected: BTreeSet<String> = ROUTES.iter().map(|r| r.to_string()).collect();
+    assert_eq!(documented, expected);
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["Message"].is_object());
+    // Each documented route is really mounted: none answers the router's 404.
+    let ws = app.first_workspace().await;
+    for route in ROUTES {
+        let (method, path) = route.split_once(' ').unwrap();
+        let path = path.replace("{id}", &Uuid::new_v4().to_string());
+        let response = app
+            .http
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(&format!("/api/v1{path}")),
+            )
+            .bearer_auth(&ws.token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let unmatched =
+            status == 404 && body["error"]["message"] == "not found" && !path.contains('-');
+        assert!(!unmatched, "{route} is documented but not mounted");
+    }
+}
+
+#[actix_web::test]
+async fn every_agent_route_wants_a_token_and_admin_routes_an_admin() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ws = app.first_workspace().await;
+    app.api(
+        "POST",
+        "/agents",
+        Some(&ws.token),
+        Some(json!({"email": "ag@acme.test", "name": "Ag", "password": "initial-pass"})),
+    )
+    .await;
+    let agent = app.login("ag@acme.test", "initial-pass").await;
+    for route in documented_routes(&app).await {
+        if PUBLIC.contains(&route.as_str()) {
+            continue;
+        }
+        let (method, path) = route.split_once(' ').unwrap();
+        let path = path.replace("{id}", &Uuid::new_v4().to_string());
+        let (status, body) = app.api(method, &path, None, Some(json!({}))).await;
+        assert_eq!(status, 401, "{route} without a token: {body}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        let (status, _) = app
+            .api(method, &path, Some("not.a.token"), Some(json!({})))
+            .await;
+        assert_eq!(status, 401, "{route} with garbage");
+        if admin_only(&route) {
+            let (status, body) = app.api(method, &path, Some(&agent), Some(json!({}))).await;
+            assert_eq!(status, 403, "{route} as a plain agent: {body}");
+        }
+    }
+}
+
+/// A request body each route accepts, so that only ownership decides the answer.
+fn body_for(route: &str) -> Option<Value> {
+    Some(match route {
+        "PATCH /me" => json!({"name": "B admin"}),
+        "PATCH /conversations/{id}" => json!({"status": "resolved"}),
+        "POST /conversations/{id}/messages" => {
+            json!({"client_msg_id": Uuid::new_v4(), "body": "intrusion"})
+        }
+        "POST /sites" => json!({"name": "B site"}),
+        "PATCH /sites/{id}" => json!({"name": "hijacked"}),
+        "POST /agents" => {
+            json!({"email": format!("b-{}@other.test", Uuid::new_v4().simple()), "name": "B2", "password": "initial-pass"})
+        }
+        "PATCH /agents/{id}" => json!({"name": "hijacked", "active": false}),
+        "POST /canned" => {
+            json!({"shortcut": format!("b{}", &Uuid::new_v4().simple().to_string()[..8]), "body": "b"})
+        }
+        "PATCH /canned/{id}" => json!({"body": "hijacked"}),
+        "POST /webhooks" => json!({"url": "https://b.example/hook", "events": ["message.created"]}),
+        "POST /auth/login" => json!({"email": "nobody@x.test", "password": "whatever1"}),
+        _ => return None,
+    })
+}
+
+async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.first_workspace().await;
+    let b = app.other_workspace("boss@other.test").await;
+    // Workspace A has one of everything, and a marker in its messages.
+    const MARKER: &str = "A-PRIVATE-MARKER";
+    let (mut visitor, welcome) = app.visitor(&a.site).await;
+    let conversation = visitor.send_text(None, MARKER).await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let visitor_id = welcome["visitor_id"].as_str().unwrap().to_owned();
+    let (_, canned) = app
+        .api(
+            "POST",
+            "/canned",
+            Some(&a.token),
+            Some(json!({"shortcut": "a-only", "body": MARKER})),
+        )
+        .await;
+    let (_, hook) = app
+        .api(
+            "POST",
+            "/webhooks",
+            Some(&a.token),
+            Some(json!({"url": "https://a.example/h", "events": ["message.created"]})),
+        )
+        .await;
+    let ids = |route: &str| -> String {
+        let path = route.split(' ').nth(1).unwrap();
+        match path.split('/').nth(1).unwrap() {
+            "conversations" => conversation.clone(),
+            "visitors" => visitor_id.clone(),
+            "sites" => a.site.id.to_string(),
+            "agents" => a.admin.id.to_string(),
+            "canned" => canned["id"].as_str().unwrap().to_owned(),
+            "webhooks" => hook["id"].as_str().unwrap().to_owned(),
+            other => panic!("no id for {other}"),
+        }
+    };
+    let secrets = [
+        MARKER.to_owned(),
+        conversation.clone(),
+        visitor_id.clone(),
+        a.site.id.to_string(),
+        a.site.site_key.to_string(),
+        a.site.identity_secret.clone(),
+        a.admin.id.to_string(),
+        canned["id"].as_str().unwrap().to_owned(),
+        hook["id"].as_str().unwrap().to_owned(),
+        hook["secret"].as_str().unwrap().to_owned(),
+    ];
+    for route in documented_routes(&app).await {
+        if route == "GET /widget/config" || route == "GET /openapi.json" {
+            continue;
+        }
+        let (method, template) = route.split_once(' ').unwrap();
+        let path = if template.contains("{id}") {
+            template.replace("{id}", &ids(&route))
+        } else {
+            template.to_owned()
+        };
+        let (status, body) = app
+            .api(method, &path, Some(&b.token), body_for(&route))
+            .await;
+        let text = body.to_string();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{route} with B's token leaked {secret}: {text}"
+            );
+        }
+        if template.contains("{id}") {
+            assert_eq!(
+                status, 404,
+                "{route} with B's token on A's resource: {text}"
+            );
+            assert_eq!(
+                body["error"]["message"], "not found",
+                "indistinguishable from a missing one"
+            );
+        }
+    }
+    // And A's data is as it was.
+    let (status, site) = app
+        .api(
+            "GET",
+            &format!("/sites/{}", a.site.id),
+            Some(&a.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, site["name"].as_str()),
+        (200, Some(a.site.name.as_str()))
+    );
+    let (_, me) = app.api("GET", "/me", Some(&a.token), None).await;
+    assert_eq!(me["active"], true);
+    let (_, messages) = app
+        .api(
+            "GET",
+            &format!("/conversations/{conversation}/messages"),
+            Some(&a.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        messages["items"].as_array().unwrap().len(),
+        1,
+        "nothing was sent into it"
+    );
+    let (_, conversation) = app
+        .api(
+            "GET",
+            &format!("/conversations/{conversation}"),
+            Some(&a.token),
+            None,
+        )
+        .await;
+    assert_eq!(conversation["status"], "open");
+}
