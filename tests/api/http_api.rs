@@ -108,6 +108,41 @@ async fn failed_logins_are_limited_per_ip_and_per_account() {
     assert_eq!(body["error"]["code"], "rate_limited");
 }
 
+#[actix_web::test]
+async fn an_account_is_locked_after_ten_failures_from_any_ips() {
+    // Behind a trusted proxy each attempt comes from another client IP.
+    let extra = [
+        ("PARLEY_LOGIN_PER_MIN", "100"),
+        ("PARLEY_TRUSTED_PROXIES", "127.0.0.1"),
+    ];
+    let app = spawn_app_with(Backend::Sqlite, &extra).await;
+    let attempt = |i: u32, password: &'static str| {
+        app.http
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": password}))
+            .send()
+    };
+    for i in 0..10 {
+        assert_eq!(attempt(i, "wrong-wrong").await.unwrap().status(), 401);
+    }
+    assert_eq!(
+        attempt(50, ADMIN_PASSWORD).await.unwrap().status(),
+        429,
+        "the account is locked, from anywhere"
+    );
+    // Another account is not.
+    let (status, _) = app
+        .api(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"email": "other@x.test", "password": "wrong-wrong"})),
+        )
+        .await;
+    assert_eq!(status, 401);
+}
+
 async fn me_shows_and_changes_the_agents_own_profile(backend: Backend) {
     let app = spawn_app(backend).await;
     let ws = app.first_workspace().await;

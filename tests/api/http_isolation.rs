@@ -10,7 +10,10 @@ use uuid::Uuid;
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 
-on_both_backends!(another_workspaces_token_gets_nothing_from_any_route);
+on_both_backends!(
+    another_workspaces_token_gets_nothing_from_any_route,
+    every_agent_route_wants_a_token_and_admin_routes_an_admin,
+);
 
 /// Every route the server mounts under /api/v1, as `METHOD path`.
 const ROUTES: &[&str] = &[
@@ -113,9 +116,8 @@ async fn the_openapi_document_lists_every_route_and_only_those() {
     }
 }
 
-#[actix_web::test]
-async fn every_agent_route_wants_a_token_and_admin_routes_an_admin() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn every_agent_route_wants_a_token_and_admin_routes_an_admin(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ws = app.first_workspace().await;
     app.api(
         "POST",
