@@ -44,4 +44,5 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
     crate::ws::upgrade::configure(cfg);
+    crate::assets::configure(cfg);
 }

@@ -162,6 +162,9 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
 
     async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>>;
 
+    /// The oldest site of the oldest workspace (the demo page's default).
+    async fn first_site(&self) -> StoreResult<Option<Site>>;
+
     /// The workspace's sites, oldest first.
     async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>>;
 

@@ -202,6 +202,16 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn first_site(&self) -> StoreResult<Option<Site>> {
+        Ok(sqlx::query_as(concat!(
+            "select ",
+            site_columns!(),
+            " from sites order by created_at, id limit 1"
+        ))
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
     async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>> {
         Ok(sqlx::query_as(concat!(
             "select ",

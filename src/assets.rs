@@ -1,0 +1,235 @@
+//! The widget (and the demo page) served from the binary: no Node.js at run time.
+//!
+//! Files are embedded with rust-embed, prepared once (content type, ETag, gzip) and served
+//! with the caching each deserves: the loader briefly cached, the panel's versioned code
+//! cached for good, everything else revalidated by ETag.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::OnceLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use rust_embed::RustEmbed;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::parse_origin;
+use crate::domain::SiteKey;
+use crate::error::ApiError;
+use crate::http::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "widget/src/"]
+struct WidgetFiles;
+
+#[derive(RustEmbed)]
+#[folder = "dashboard/"]
+struct DashboardFiles;
+
+/// How long browsers may reuse `/widget.js` before revalidating: short, so fixes reach every
+/// site within minutes.
+const LOADER_MAX_AGE_SECS: u32 = 300;
+/// Versioned files (`?v=<hash>`) never change under their URL.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The panel document's policy; `frame-ancestors` is added per site.
+const PANEL_CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+    style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'";
+
+/// The dashboard document's policy: its own origin only, never framed.
+const DASHBOARD_CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+    style-src 'self'; script-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+/// One file, ready to send.
+struct Prepared {
+    body: Vec<u8>,
+    gzip: Vec<u8>,
+    etag: String,
+    content_type: &'static str,
+}
+
+impl Prepared {
+    fn new(body: Vec<u8>, content_type: &'static str) -> Self {
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..20]);
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        let gzip = match encoder.write_all(&body).and_then(|_| encoder.finish()) {
+            Ok(gzip) if gzip.len() < body.len() => gzip,
+            _ => Vec::new(),
+        };
+        Self { body, gzip, etag, content_type }
+    }
+
+    /// The response: 304 when the client has this version, gzip when it accepts it.
+    fn respond(&self, req: &HttpRequest, cache_control: &str) -> HttpResponse {
+        let fresh = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == self.etag));
+        let mut response = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+        response
+            .insert_header((header::ETAG, self.etag.as_str()))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+        if fresh {
+            return response.finish();
+        }
+        response.content_type(self.content_type);
+        let gzip_ok = req
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        if gzip_ok && !self.gzip.is_empty() {
+            response.insert_header((header::CONTENT_ENCODING, "gzip")).body(self.gzip.clone())
+        } else {
+            response.body(self.body.clone())
+        }
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("html") => "text/html; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("mp3") => "audio/mpeg",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The dashboard's files, prepared once.
+fn dashboard_files() -> &'static HashMap<String, Prepared> {
+    static FILES: OnceLock<HashMap<String, Prepared>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        DashboardFiles::iter()
+            .filter_map(|path| {
+                let file = DashboardFiles::get(&path)?;
+                Some((path.to_string(), Prepared::new(file.data.into_owned(), content_type(&path))))
+            })
+            .collect()
+    })
+}
+
+/// Every embedded widget file, prepared once; `panel.html` with its code version filled in.
+fn files() -> &'static HashMap<String, Prepared> {
+    static FILES: OnceLock<HashMap<String, Prepared>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let raw = |path: &str| WidgetFiles::get(path).map(|f| f.data.into_owned()).unwrap_or_default();
+        let mut version = Sha256::new();
+        version.update(raw("panel.js"));
+        version.update(raw("panel.css"));
+        let version = hex::encode(version.finalize())[..12].to_owned();
+        WidgetFiles::iter()
+            .map(|path| {
+                let mut body = raw(&path);
+                if path == "panel.html" {
+                    body = String::from_utf8_lossy(&body).replace("__PANEL_VERSION__", &version).into_bytes();
+                }
+                let prepared = Prepared::new(body, content_type(&path));
+                (path.into_owned(), prepared)
+            })
+            .collect()
+    })
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(loader).service(widget_file).service(demo).service(dashboard).service(dashboard_file);
+}
+
+fn with_policy(mut response: HttpResponse, csp: &'static str) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// The agents' dashboard (a single page; its views are addressed by the URL fragment).
+#[get("/dashboard")]
+async fn dashboard(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let page = dashboard_files().get("index.html").ok_or(ApiError::NotFound)?;
+    Ok(with_policy(page.respond(&req, "no-cache"), DASHBOARD_CSP))
+}
+
+/// The dashboard's scripts, styles and sounds.
+#[get("/dashboard/{path:.+}")]
+async fn dashboard_file(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let file = dashboard_files().get(path.as_str()).ok_or(ApiError::NotFound)?;
+    Ok(with_policy(file.respond(&req, "no-cache"), DASHBOARD_CSP))
+}
+
+/// The embed script.
+#[get("/widget.js")]
+async fn loader(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let file = files().get("loader.js").ok_or(ApiError::NotFound)?;
+    let mut response = file.respond(&req, &format!("public, max-age={LOADER_MAX_AGE_SECS}"));
+    // Sites may load it with crossorigin (for error reporting, SRI).
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    v: Option<String>,
+    site_key: Option<String>,
+}
+
+/// The panel document, its code, styles, translations and the demo's assets.
+#[get("/widget/{path:.+}")]
+async fn widget_file(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<FileQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let path = path.into_inner();
+    let file = files().get(path.as_str()).filter(|_| path != "loader.js" && path != "demo.html");
+    let file = file.ok_or(ApiError::NotFound)?;
+    if path == "panel.html" {
+        let mut response = file.respond(&req, "no-cache");
+        let ancestors = frame_ancestors(&state, query.site_key.as_deref()).await?;
+        let csp = format!("{PANEL_CSP}; frame-ancestors {ancestors}");
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+        return Ok(response);
+    }
+    let cache = if query.v.is_some() { IMMUTABLE } else { "no-cache" };
+    Ok(file.respond(&req, cache))
+}
+
+/// Who may frame the panel: the site's allowed origins, or anyone when it allows any.
+async fn frame_ancestors(state: &AppState, site_key: Option<&str>) -> Result<String, ApiError> {
+    let key = site_key.and_then(SiteKey::parse).ok_or(ApiError::NotFound)?;
+    let site = state.store.site_by_key(&key).await?.ok_or(ApiError::NotFound)?;
+    let origins: Vec<String> = site.allowed_origins.0.iter().filter_map(|o| parse_origin(o).ok()).collect();
+    Ok(if origins.is_empty() { "*".to_owned() } else { origins.join(" ") })
+}
+
+#[derive(Deserialize)]
+struct DemoQuery {
+    site_key: Option<String>,
+}
+
+/// A sample shop page with the widget, for trying Parley out: the first site by default.
+#[get("/demo")]
+async fn demo(req: HttpRequest, query: web::Query<DemoQuery>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let site = match query.site_key.as_deref().and_then(SiteKey::parse) {
+        Some(key) => state.store.site_by_key(&key).await?,
+        None => state.store.first_site().await?,
+    };
+    let site = site.ok_or(ApiError::NotFound)?;
+    let template = files().get("demo.html").ok_or(ApiError::NotFound)?;
+    let html = String::from_utf8_lossy(&template.body)
+        .replace("__PUBLIC_URL__", &state.public_url)
+        .replace("__SITE_KEY__", site.site_key.as_str());
+    Ok(Prepared::new(html.into_bytes(), "text/html; charset=utf-8").respond(&req, "no-cache"))
+}
