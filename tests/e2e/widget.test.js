@@ -1,0 +1,534 @@
+// @ts-check
+/**
+ * The visitor widget in a real browser, against the real server: a shop on another origin
+ * embeds it with the contract's snippet, a visitor chats, an agent (a Node WebSocket) answers.
+ * Each test starts its own server, host server and browser, so each stands alone.
+ *
+ *   PARLEY_BIN=target/debug/parley node --test tests/e2e/
+ */
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { test } from 'node:test';
+import {
+  api,
+  artifactPath,
+  connectAgent,
+  launchBrowser,
+  login,
+  postgresAvailable,
+  sleep,
+  startHostServer,
+  startServer,
+  waitFor,
+  watchPageErrors,
+} from './harness.js';
+
+/** Servers for tests whose visitor reconnects often: no per-IP connection or send limits. */
+const NO_LIMITS = { PARLEY_WS_CONNECT_PER_MIN: '0', PARLEY_SEND_RATE: '0' };
+const TEST_TIMEOUT = 90_000;
+/** What each XSS payload would do if it ran. */
+const PWNED = '__pwned';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the widget
+
+/** A host page. @param {{head?: string, body?: string}} parts */
+function hostHtml({ head = '', body = '' }) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>${head}</head>` +
+    `<body><h1>Our shop</h1><p>Products.</p>${body}</body></html>`;
+}
+
+/** The panel iframe, inside the launcher's shadow root. @param {import('playwright-core').Page} page */
+const panelOf = (page) => page.frameLocator('[data-testid="parley-frame"]');
+
+/** The panel's Frame, for `evaluate`. @param {import('playwright-core').Page} page */
+async function panelFrame(page) {
+  const handle = await page.locator('[data-testid="parley-frame"]').elementHandle();
+  const frame = await handle?.contentFrame();
+  assert.ok(frame, 'the panel iframe has a document');
+  return frame;
+}
+
+/** Clicks the launcher and waits for the composer. @param {import('playwright-core').Page} page */
+async function openChat(page) {
+  await page.getByTestId('parley-launcher').click();
+  const panel = panelOf(page);
+  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+  return panel;
+}
+
+/** Types `text` in the composer and presses Enter. @param {import('playwright-core').FrameLocator} panel @param {string} text */
+async function say(panel, text) {
+  const composer = panel.getByTestId('parley-composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+}
+
+/**
+ * The messages the panel shows, in DOM order.
+ * @param {import('playwright-core').FrameLocator} panel
+ * @returns {Promise<{seq: number | null, author: string, state: string | null, body: string}[]>}
+ */
+function shown(panel) {
+  return panel.getByTestId('parley-message').evaluateAll((nodes) =>
+    nodes.map((n) => ({
+      seq: n.getAttribute('data-seq') === null ? null : Number(n.getAttribute('data-seq')),
+      author: n.getAttribute('data-author') ?? '',
+      state: n.getAttribute('data-state'),
+      body: n.querySelector('.bubble')?.textContent ?? '',
+    })),
+  );
+}
+
+/** The host page's `parley:` storage. @param {import('playwright-core').Page} page */
+function parleyKeys(page) {
+  return page.evaluate(() => {
+    /** @type {Record<string, string | null>} */
+    const out = {};
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key && key.startsWith('parley:')) out[key] = localStorage.getItem(key);
+    }
+    return out;
+  });
+}
+
+/** An agent's text reply. @param {import('./harness.js').AgentSocket} agent @param {string} conversationId @param {string} body */
+function reply(agent, conversationId, body) {
+  return agent.request({ type: 'send', conversation_id: conversationId, client_msg_id: randomUUID(), kind: 'text', body });
+}
+
+/** The live `message` frame an agent gets for `body`. @param {import('./harness.js').AgentSocket} agent @param {string} body */
+function agentSees(agent, body, timeout = 15_000) {
+  return agent.next((f) => f.type === 'message' && f.message.body === body, { timeout });
+}
+
+/** A server, a host server, an agent connected to it and a fresh browser page. @param {import('node:test').TestContext} t */
+async function setup(t, { env = {}, contextOptions = {}, postgres = false } = {}) {
+  const server = await startServer(t, { env, postgres });
+  const host = await startHostServer(t);
+  const { token, agent: me } = await login(server);
+  const agent = await connectAgent(t, server, token);
+  const browser = await launchBrowser(t);
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  return { server, host, token, me, agent, browser, context, page };
+}
+
+/**
+ * A response body's size on the wire, as the server sends it to a browser that accepts gzip.
+ * @param {string} url
+ * @returns {Promise<{bytes: number, encoding: string}>}
+ */
+function transferred(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'Accept-Encoding': 'gzip, deflate, br' } }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk) => {
+          bytes += chunk.length;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
+          else resolve({ bytes, encoding: String(res.headers['content-encoding'] ?? 'identity') });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('a visitor on another origin chats with an agent through the embedded widget', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, agent, page } = await setup(t);
+  const url = host.page('/', hostHtml({ body: server.snippet() }));
+  assert.notEqual(new URL(url).origin, server.origin, 'the shop is another origin than Parley');
+
+  await page.goto(url);
+  const panel = await openChat(page);
+  await say(panel, 'Hello, do you ship to Lyon?');
+
+  const { message } = await agentSees(agent, 'Hello, do you ship to Lyon?');
+  assert.equal(message.author.kind, 'visitor');
+  assert.equal(message.seq, 1);
+  const mine = panel.getByTestId('parley-message').filter({ hasText: 'Hello, do you ship to Lyon?' });
+  await waitFor(async () => (await mine.getAttribute('data-state')) === 'sent', { message: 'the visitor message to show sent' });
+
+  await reply(agent, message.conversation_id, 'We do, in 2 days.');
+  const answer = panel.getByTestId('parley-message').filter({ hasText: 'We do, in 2 days.' });
+  await answer.waitFor({ state: 'visible' });
+  assert.equal(await answer.getAttribute('data-author'), 'agent');
+  assert.equal(await answer.getAttribute('data-seq'), '2');
+
+  // The agent's read mark reaches the visitor's own message.
+  await agent.request({ type: 'read', conversation_id: message.conversation_id, seq: 2 });
+  await waitFor(async () => (await mine.getAttribute('data-state')) === 'read', { message: 'the visitor message to show read' });
+});
+
+test('markup in messages, agent names and site settings is shown as text and never runs', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, page } = await setup(t);
+  const payload = (n) => `<img src=x onerror=window.${PWNED}=${n}>`;
+  const agentName = `${payload(1)}<b>Eve</b>`;
+  const title = `${payload(2)} Help`;
+  const greeting = `<script>window.${PWNED}=3</script>Hi!`;
+  assert.equal((await api(server, token, 'PATCH', '/me', { name: agentName })).status, 200);
+  const site = (await api(server, token, 'GET', '/sites')).body.items[0];
+  const patched = await api(server, token, 'PATCH', `/sites/${site.id}`, { settings: { title, greeting } });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  // The agent connects after the rename, so its frames carry the new name.
+  const agent = await connectAgent(t, server, token);
+
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  const fromVisitor = [
+    payload(4),
+    `<script>window.${PWNED}=5</script>`,
+    `javascript:window.${PWNED}=6`,
+    `see https://example.com/"><img src=x onerror=window.${PWNED}=7>`,
+  ];
+  for (const body of fromVisitor) await say(panel, body);
+  const { message } = await agentSees(agent, fromVisitor[fromVisitor.length - 1]);
+  await agent.request({ type: 'typing', conversation_id: message.conversation_id, state: 'on' });
+  const typing = panel.getByTestId('parley-typing');
+  await typing.waitFor({ state: 'visible' });
+  assert.equal(await typing.textContent(), `${agentName} is typing…`);
+  const fromAgent = `${payload(8)}<a href="javascript:window.${PWNED}=9">click</a>`;
+  await reply(agent, message.conversation_id, fromAgent);
+  const answer = panel.getByTestId('parley-message').filter({ hasText: 'click</a>' });
+  await answer.waitFor({ state: 'visible' });
+
+  // Every payload is there, letter for letter, as text.
+  const bodies = (await shown(panel)).map((m) => m.body);
+  assert.deepEqual(bodies, [...fromVisitor, fromAgent]);
+  assert.equal(await answer.locator('.author').textContent(), agentName);
+  await waitFor(async () => (await panel.getByTestId('parley-title').textContent()) === title, { message: 'the site title' });
+  assert.equal(await panel.getByTestId('parley-greeting').textContent(), greeting);
+
+  // Nothing ran, and no element was made from the markup.
+  const frame = await panelFrame(page);
+  const inPanel = await frame.evaluate((flag) => ({
+    pwned: /** @type {any} */ (window)[flag] ?? null,
+    img: document.querySelectorAll('img').length,
+    script: document.querySelectorAll('body script').length,
+    bold: document.querySelectorAll('b').length,
+    links: [...document.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+  }), PWNED);
+  assert.deepEqual(inPanel, { pwned: null, img: 0, script: 0, bold: 0, links: ['https://example.com/'] });
+  assert.equal(await page.evaluate((flag) => /** @type {any} */ (window)[flag] ?? null, PWNED), null);
+});
+
+for (const backend of ['sqlite', 'postgres']) {
+  test(`messages typed while the server is killed and restarted arrive exactly once, in order (${backend})`, { timeout: 120_000 }, async (t) => {
+    if (backend === 'postgres' && !(await postgresAvailable())) {
+      t.skip('no Postgres at PARLEY_TEST_PG_URL');
+      return;
+    }
+    await crashWhileTyping(t, backend === 'postgres');
+  });
+}
+
+/** @param {import('node:test').TestContext} t @param {boolean} postgres */
+async function crashWhileTyping(t, postgres) {
+  const { server, host, agent, token, page } = await setup(t, { env: NO_LIMITS, postgres });
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  const bodies = Array.from({ length: 15 }, (_, i) => `message ${String(i + 1).padStart(2, '0')}`);
+
+  for (const body of bodies.slice(0, 4)) await say(panel, body);
+  const { message: first } = await agentSees(agent, bodies[0]);
+  // A crash in the middle of a burst: some sends are committed and unacknowledged, some not sent.
+  for (const body of bodies.slice(4, 7)) await say(panel, body);
+  await server.kill();
+  await panel.getByTestId('parley-connection').waitFor({ state: 'visible' });
+  for (const body of bodies.slice(7, 11)) await say(panel, body);
+  const outbox = JSON.parse((await parleyKeys(page))['parley:outbox'] ?? '[]');
+  assert.ok(outbox.length >= 4, `unsent messages are kept in the host page (${outbox.length})`);
+  await server.start();
+  for (const body of bodies.slice(11)) await say(panel, body);
+
+  // The panel: every message once, sent, in seq order.
+  const settled = await waitFor(async () => {
+    const list = await shown(panel);
+    return list.length === bodies.length && list.every((m) => m.state === 'sent' || m.state === 'read') ? list : null;
+  }, { timeout: 60_000, message: 'every message to show sent' });
+  assert.deepEqual(settled.map((m) => m.body), bodies);
+  assert.deepEqual(settled.map((m) => m.seq), bodies.map((_, i) => i + 1));
+  await panel.getByTestId('parley-connection').waitFor({ state: 'hidden' });
+
+  // The server: the same, stored once each.
+  const again = await connectAgent(t, server, token);
+  const synced = await again.request({ type: 'sync', conversation_id: first.conversation_id, after_seq: 0 });
+  assert.deepEqual(synced.messages.map((/** @type {any} */ m) => m.body), bodies);
+  assert.deepEqual(synced.messages.map((/** @type {any} */ m) => m.seq), bodies.map((_, i) => i + 1));
+  assert.equal(new Set(synced.messages.map((/** @type {any} */ m) => m.client_msg_id)).size, bodies.length);
+  assert.equal((await parleyKeys(page))['parley:outbox'], undefined, 'the outbox is empty');
+}
+
+test('a reload keeps the visitor and the conversation', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, agent, page } = await setup(t, { env: NO_LIMITS });
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  await say(panel, 'Where is my order?');
+  const { message } = await agentSees(agent, 'Where is my order?');
+  await reply(agent, message.conversation_id, 'On its way.');
+  await panel.getByTestId('parley-message').filter({ hasText: 'On its way.' }).waitFor();
+  const before = await parleyKeys(page);
+  assert.equal(before['parley:conversation'], message.conversation_id);
+  assert.ok(before['parley:token']);
+
+  await page.reload();
+  // The chat was left open on a desktop: it opens again, with the conversation.
+  const list = await waitFor(async () => {
+    const items = await shown(panelOf(page));
+    return items.length === 2 ? items : null;
+  }, { message: 'the earlier messages after the reload' });
+  assert.deepEqual(list.map((m) => [m.seq, m.author, m.body]), [[1, 'visitor', 'Where is my order?'], [2, 'agent', 'On its way.']]);
+  assert.equal((await parleyKeys(page))['parley:conversation'], message.conversation_id);
+
+  await say(panelOf(page), 'Thanks!');
+  const { message: after } = await agentSees(agent, 'Thanks!');
+  assert.equal(after.conversation_id, message.conversation_id);
+  assert.equal(after.author.id, message.author.id, 'the same visitor');
+  assert.equal(after.seq, 3);
+});
+
+test('a host page with a strict Content-Security-Policy needs only the Parley origin', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, agent, page } = await setup(t);
+  const parley = server.origin;
+  const csp = `default-src 'none'; script-src ${parley}; frame-src ${parley}; connect-src ${parley}; style-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'`;
+  const errors = await watchPageErrors(page);
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() }), { 'Content-Security-Policy': csp }));
+
+  const launcher = page.getByTestId('parley-launcher');
+  await launcher.waitFor({ state: 'visible' });
+  // Styled (its stylesheet was not refused): a round fixed button.
+  const style = await launcher.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return { position: s.position, width: s.width, height: s.height, radius: s.borderRadius };
+  });
+  assert.deepEqual(style, { position: 'fixed', width: '60px', height: '60px', radius: '50%' });
+
+  const panel = await openChat(page);
+  await say(panel, 'Strict page here');
+  const { message } = await agentSees(agent, 'Strict page here');
+  await reply(agent, message.conversation_id, 'Loud and clear');
+  await panel.getByTestId('parley-message').filter({ hasText: 'Loud and clear' }).waitFor();
+
+  await sleep(300);
+  assert.deepEqual(errors.violations, [], 'no CSP violation in the page or the panel');
+  assert.deepEqual(errors.consoleErrors, [], 'no console error');
+  assert.deepEqual(errors.pageErrors, [], 'no uncaught exception');
+});
+
+test('hostile global styles of the host page do not change the widget', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, agent, browser } = await setup(t);
+  const hostile = `<style>
+    * { all: unset; font-size: 40px !important; line-height: 3 !important; display: block !important;
+        box-sizing: content-box !important; color: red !important; }
+    iframe { display: none !important; }
+    button { visibility: hidden !important; width: 0 !important; }
+    svg, span, div, path { display: none !important; }
+    [data-testid], [class] { display: none !important; opacity: 0 !important; }
+    parley-widget { display: none !important; position: absolute !important; left: -9999px !important;
+                    opacity: 0 !important; visibility: hidden !important; transform: scale(0) !important; }
+    body > * { z-index: -1 !important; pointer-events: none !important; }
+  </style>`;
+  const pages = {
+    clean: host.page('/clean', hostHtml({ body: server.snippet() })),
+    hostile: host.page('/hostile', hostHtml({ head: hostile, body: server.snippet() })),
+  };
+
+  /** @param {string} url @param {string} text */
+  async function measure(url, text) {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(url);
+    const launcher = page.getByTestId('parley-launcher');
+    await launcher.waitFor({ state: 'visible' });
+    const closed = await launcher.boundingBox();
+    const h1 = await page.locator('h1').evaluate((el) => getComputedStyle(el).fontSize);
+    const panel = await openChat(page); // a real click: fails if the launcher is hidden or covered
+    await sleep(400); // the opening transition
+    const frame = await page.getByTestId('parley-frame').boundingBox();
+    const open = await launcher.boundingBox();
+    const composer = await panel.getByTestId('parley-composer').boundingBox();
+    await say(panel, text);
+    await agentSees(agent, text);
+    const font = await panel.getByTestId('parley-composer').evaluate((el) => getComputedStyle(el).fontSize);
+    await page.context().close();
+    return { h1, widget: { closed, open, frame, composer, font } };
+  }
+
+  const clean = await measure(pages.clean, 'from a clean page');
+  const hostileResult = await measure(pages.hostile, 'from a hostile page');
+  assert.equal(hostileResult.h1, '40px', 'the hostile styles apply to the page');
+  assert.notEqual(clean.h1, '40px');
+  const { closed, frame } = clean.widget;
+  assert.ok(closed && closed.width === 60 && closed.height === 60, `launcher ${JSON.stringify(closed)}`);
+  assert.ok(frame && frame.width > 300, `panel ${JSON.stringify(frame)}`);
+  assert.deepEqual(hostileResult.widget, clean.widget);
+});
+
+test('before the first open nothing is stored and no socket is opened', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, context, page } = await setup(t);
+  /** @type {string[]} */
+  const sockets = [];
+  /** @type {string[]} */
+  const panelRequests = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/widget/')) panelRequests.push(request.url());
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.webSocketCreated', (event) => sockets.push(`cdp ${event.url}`));
+
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  await page.getByTestId('parley-launcher').waitFor({ state: 'visible' });
+  await sleep(2000); // past the launcher's 1.5 s reveal, and whatever a timer might do
+  const storage = () => page.evaluate(() => ({
+    local: Object.keys(localStorage),
+    session: Object.keys(sessionStorage),
+    cookie: document.cookie,
+  }));
+  assert.deepEqual(sockets, []);
+  assert.deepEqual(panelRequests, [], 'the panel is not loaded');
+  assert.equal(await page.locator('[data-testid="parley-frame"]').count(), 0);
+  assert.deepEqual(await storage(), { local: [], session: [], cookie: '' });
+  assert.deepEqual(await context.cookies(), []);
+
+  await openChat(page);
+  await waitFor(() => sockets.some((url) => url.includes('/ws/visitor?site_key=')), { message: 'the visitor socket' });
+  const keys = await waitFor(async () => {
+    const k = await parleyKeys(page);
+    return k['parley:token'] ? k : null;
+  }, { message: 'the token in the host page storage' });
+  assert.equal(keys['parley:open'], '1');
+  assert.ok(Object.keys(await parleyKeys(page)).every((k) => k.startsWith('parley:')));
+  assert.deepEqual((await storage()).session, [], 'sessionStorage stays unused');
+});
+
+test('calls queued before the script loads are replayed; identify verifies the visitor, reset forgets it', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, agent, page } = await setup(t, { env: NO_LIMITS });
+  const site = (await api(server, token, 'GET', '/sites')).body.items[0];
+  assert.ok(site.identity_secret, 'the admin sees the identity secret');
+  const hash = createHmac('sha256', site.identity_secret).update('u-42').digest('hex');
+  const identity = { id: 'u-42', name: 'Ada Lovelace', email: 'ada@example.com', hash };
+  const stub = `<script>
+    window.Parley = window.Parley || function(){(Parley.q = Parley.q || []).push(arguments)};
+    window.seen = { messages: [], opened: 0 };
+    Parley('on', 'message', (m) => seen.messages.push(m.author.kind + ': ' + m.body));
+    Parley('on', 'open', () => { seen.opened += 1; });
+    Parley('identify', ${JSON.stringify(identity)});
+    Parley('open');
+    window.queuedBeforeLoad = Parley.q.length;
+  </script>`;
+  await page.goto(host.page('/', hostHtml({ head: stub, body: server.snippet() })));
+
+  // Replayed in order once the script loaded: the panel is open, the handlers are on.
+  await waitFor(() => page.evaluate(() => /** @type {any} */ (window).Parley.loaded === true), { message: 'the loader' });
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).queuedBeforeLoad), 4);
+  const panel = panelOf(page);
+  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).seen.opened), 1);
+  assert.equal(await page.getByTestId('parley-launcher').getAttribute('aria-expanded'), 'true');
+
+  await say(panel, 'Hello, I am Ada');
+  const { message } = await agentSees(agent, 'Hello, I am Ada');
+  const ada = await api(server, token, 'GET', `/conversations/${message.conversation_id}`);
+  assert.equal(ada.body.visitor_verified, true, JSON.stringify(ada.body));
+  assert.equal(ada.body.visitor_name, 'Ada Lovelace');
+  await reply(agent, message.conversation_id, 'Hello Ada');
+  await waitFor(async () => {
+    const messages = await page.evaluate(() => /** @type {any} */ (window).seen.messages);
+    return messages.includes('visitor: Hello, I am Ada') && messages.includes('agent: Hello Ada');
+  }, { message: "the queued on('message') handler to see both messages" });
+  const adaToken = (await parleyKeys(page))['parley:token'];
+
+  // Logout: every parley: key goes at once, the panel empties and comes back as someone new.
+  const left = await page.evaluate(() => {
+    localStorage.setItem('shop:cart', '2 items');
+    /** @type {any} */ (window).Parley('reset');
+    return Object.keys(localStorage);
+  });
+  assert.deepEqual(left, ['shop:cart'], 'reset removes the parley: keys, and only those');
+  await waitFor(async () => (await shown(panel)).length === 0, { message: 'the panel to forget the messages' });
+  const fresh = await waitFor(async () => {
+    const token = (await parleyKeys(page))['parley:token'];
+    return token && token !== adaToken ? token : null;
+  }, { message: 'a new visitor token' });
+  assert.ok(fresh);
+  await say(panel, 'Who am I now?');
+  const { message: anon } = await agentSees(agent, 'Who am I now?');
+  assert.notEqual(anon.author.id, message.author.id, 'a new visitor');
+  assert.notEqual(anon.conversation_id, message.conversation_id);
+  const after = await api(server, token, 'GET', `/conversations/${anon.conversation_id}`);
+  assert.equal(after.body.visitor_verified, false);
+  assert.deepEqual((await shown(panel)).map((m) => m.body), ['Who am I now?'], "Ada's messages are not shown");
+});
+
+test('as served, the loader stays under 10 KB and the opened chat under 40 KB (gzip)', { timeout: TEST_TIMEOUT }, async (t) => {
+  // German, so that a translation is part of what the chat loads (the worst case).
+  const { server, host, page } = await setup(t, { contextOptions: { locale: 'de-DE' } });
+  /** @type {Set<string>} */
+  const files = new Set();
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.origin === server.origin && (url.pathname === '/widget.js' || url.pathname.startsWith('/widget/'))) files.add(url.href);
+  });
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  await waitFor(async () => (await parleyKeys(page))['parley:token'], { message: 'the welcome' });
+  await waitFor(async () => (await panel.getByTestId('parley-composer').getAttribute('placeholder')) !== 'Write a message…', { message: 'the German strings' });
+  await sleep(300);
+
+  const paths = [...files].map((href) => new URL(href).pathname).sort();
+  for (const expected of ['/widget.js', '/widget/panel.html', '/widget/panel.js', '/widget/panel.css', '/widget/lib/chat.js', '/widget/lib/view.js', '/widget/i18n/de.json']) {
+    assert.ok(paths.includes(expected), `${expected} was loaded (${paths.join(', ')})`);
+  }
+  let total = 0;
+  /** @type {string[]} */
+  const table = [];
+  for (const href of files) {
+    const { bytes, encoding } = await transferred(href);
+    assert.equal(encoding, 'gzip', `${href} is served compressed`);
+    total += bytes;
+    table.push(`${new URL(href).pathname}: ${bytes}`);
+  }
+  const loader = await transferred(`${server.url}/widget.js`);
+  t.diagnostic(`loader ${loader.bytes} B; opened chat ${total} B in ${files.size} files: ${table.join(', ')}`);
+  assert.ok(loader.bytes <= 10 * 1024, `loader ${loader.bytes} B > 10 KB`);
+  assert.ok(total <= 40 * 1024, `opened chat ${total} B > 40 KB`);
+});
+
+for (const device of [
+  { name: 'desktop', options: { viewport: { width: 1280, height: 800 } } },
+  { name: 'phone', options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } },
+]) {
+  test(`screenshots of the demo page, closed and open, on a ${device.name}`, { timeout: TEST_TIMEOUT }, async (t) => {
+    const { server, page } = await setup(t, { contextOptions: device.options });
+    await page.goto(`${server.url}/demo`);
+    const launcher = page.getByTestId('parley-launcher');
+    await launcher.waitFor({ state: 'visible' });
+    await sleep(300);
+    await page.screenshot({ path: artifactPath(`widget-demo-${device.name}-closed.png`) });
+
+    if (device.name === 'phone') await launcher.tap();
+    else await launcher.click();
+    const panel = panelOf(page);
+    await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+    await waitFor(async () => (await parleyKeys(page))['parley:token'], { message: 'the welcome' });
+    await sleep(500);
+    await page.screenshot({ path: artifactPath(`widget-demo-${device.name}-open.png`) });
+
+    const frame = await page.getByTestId('parley-frame').boundingBox();
+    const viewport = device.options.viewport;
+    if (device.name === 'phone') {
+      assert.deepEqual(frame, { x: 0, y: 0, width: viewport.width, height: viewport.height }, 'full screen on a phone');
+      await panel.getByTestId('parley-close').tap();
+      await launcher.waitFor({ state: 'visible' });
+    } else {
+      assert.ok(frame && frame.width === 380 && frame.x + frame.width === viewport.width - 20, `panel ${JSON.stringify(frame)}`);
+    }
+  });
+}
