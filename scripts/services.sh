@@ -65,3 +65,42 @@ ensure_redis() {
   redis-cli -u "$url" ping >/dev/null 2>&1 || { log "Redis is not reachable at $url"; return 1; }
   export PARLEY_TEST_REDIS_URL="$url"
 }
+
+# Makes sure `node` (20 or later is what the JavaScript tests are written for) and `npm` exist.
+ensure_node() {
+  if ! command -v node >/dev/null; then
+    apt_install nodejs npm
+  elif ! command -v npm >/dev/null; then
+    apt_install npm
+  fi
+  command -v node >/dev/null && command -v npm >/dev/null || { log "node and npm are required"; return 1; }
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || log "warning: node $(node --version) found; the JavaScript tests expect 20 or later"
+}
+
+# Exports PARLEY_CHROMIUM: the browser the end-to-end tests drive (Debian's package, never a
+# browser downloaded by a test tool).
+ensure_chromium() {
+  local bin="${PARLEY_CHROMIUM:-/usr/bin/chromium}"
+  [ -x "$bin" ] || command -v chromium >/dev/null || apt_install chromium
+  [ -x "$bin" ] || bin=$(command -v chromium) || { log "chromium is required for the end-to-end tests"; return 1; }
+  export PARLEY_CHROMIUM="$bin"
+}
+
+# Runs `npm ci` in each folder given that has a package-lock.json, when its node_modules is
+# missing or was installed from another lock file (a hash of the lock is kept beside it).
+# Browser downloads are never wanted: the tests use Debian's Chromium.
+ensure_npm_deps() {
+  local dir stamp want
+  for dir in "$@"; do
+    [ -f "$dir/package-lock.json" ] || continue
+    stamp="$dir/node_modules/.parley-lock.sha256"
+    want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+      log "npm ci in $dir"
+      (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
+      echo "$want" >"$stamp"
+    fi
+  done
+}
