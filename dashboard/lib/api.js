@@ -1,0 +1,150 @@
+// @ts-check
+/**
+ * The contract's HTTP API (`/api/v1`), as a third-party client would use it: JSON in and out,
+ * `Authorization: Bearer <token>`. A 401 on an authenticated call tells the app the session is
+ * over (`onUnauthorized`); every failure is thrown as an `ApiError` carrying the contract's code.
+ */
+
+export const API_PREFIX = '/api/v1';
+
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message @param {number | null} [retryAfter] */
+  constructor(status, code, message, retryAfter = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * @typedef {{items: any[], next_cursor: string | null}} Page
+ * @typedef {{items: import('./protocol.js').Message[], more: boolean}} MessagePage
+ * @typedef {{
+ *   getToken: () => string | null,
+ *   onUnauthorized: () => void,
+ *   fetch?: typeof fetch,
+ * }} ApiOptions
+ */
+
+/**
+ * Query string of the defined, non-empty values.
+ * @param {Record<string, string | number | null | undefined>} params
+ */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** @param {ApiOptions} options */
+export function createApi(options) {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+
+  /**
+   * @param {string} method
+   * @param {string} path under /api/v1
+   * @param {unknown} [body]
+   * @param {{auth?: boolean}} [opts]
+   */
+  async function request(method, path, body, opts = {}) {
+    const auth = opts.auth ?? true;
+    /** @type {Record<string, string>} */
+    const headers = { Accept: 'application/json' };
+    const token = options.getToken();
+    if (auth && token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      response = await doFetch(API_PREFIX + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
+    }
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (response.ok) return data;
+    const code = data?.error?.code ?? 'error';
+    const message = data?.error?.message ?? `Request failed (${response.status})`;
+    const retry = Number(response.headers.get('Retry-After'));
+    if (response.status === 401 && auth) options.onUnauthorized();
+    throw new ApiError(response.status, code, message, Number.isFinite(retry) && retry > 0 ? retry : null);
+  }
+
+  const get = (/** @type {string} */ path) => request('GET', path);
+  const post = (/** @type {string} */ path, /** @type {unknown} */ body) => request('POST', path, body ?? {});
+  const patch = (/** @type {string} */ path, /** @type {unknown} */ body) => request('PATCH', path, body);
+  const del = (/** @type {string} */ path) => request('DELETE', path);
+  const id = (/** @type {string} */ value) => encodeURIComponent(value);
+
+  return {
+    /** @param {string} email @param {string} password */
+    login: (email, password) => request('POST', '/auth/login', { email, password }, { auth: false }),
+    me: () => get('/me'),
+    /** @param {{name?: string, current_password?: string, new_password?: string}} change */
+    updateMe: (change) => patch('/me', change),
+
+    /** @param {{status?: string, assignee?: string, q?: string, cursor?: string | null}} params @returns {Promise<Page>} */
+    conversations: (params) => get(`/conversations${query(params)}`),
+    /** @param {string} cid */
+    conversation: (cid) => get(`/conversations/${id(cid)}`),
+    /** @param {string} cid @param {{status?: string, assignee_id?: string | null}} change */
+    updateConversation: (cid, change) => patch(`/conversations/${id(cid)}`, change),
+    /** @param {string} cid @param {{before_seq?: number | null, after_seq?: number | null, limit?: number}} params @returns {Promise<MessagePage>} */
+    messages: (cid, params) => get(`/conversations/${id(cid)}/messages${query(params)}`),
+    /** @param {string} cid @param {{client_msg_id: string, kind: string, body: string}} message */
+    sendMessage: (cid, message) => post(`/conversations/${id(cid)}/messages`, message),
+    /** @param {string} vid */
+    visitor: (vid) => get(`/visitors/${id(vid)}`),
+
+    /** @returns {Promise<Page>} */
+    sites: () => get('/sites'),
+    /** @param {object} site */
+    createSite: (site) => post('/sites', site),
+    /** @param {string} sid */
+    site: (sid) => get(`/sites/${id(sid)}`),
+    /** @param {string} sid @param {object} change */
+    updateSite: (sid, change) => patch(`/sites/${id(sid)}`, change),
+    /** @param {string} sid */
+    deleteSite: (sid) => del(`/sites/${id(sid)}`),
+    /** @param {string} sid */
+    rotateSecret: (sid) => post(`/sites/${id(sid)}/rotate-secret`),
+
+    /** @returns {Promise<Page>} */
+    agents: () => get('/agents'),
+    /** @param {{email: string, name: string, password: string, role: string}} agent */
+    createAgent: (agent) => post('/agents', agent),
+    /** @param {string} aid @param {{name?: string, role?: string, active?: boolean, password?: string}} change */
+    updateAgent: (aid, change) => patch(`/agents/${id(aid)}`, change),
+    /** @param {string} aid */
+    deleteAgent: (aid) => del(`/agents/${id(aid)}`),
+
+    /** @returns {Promise<Page>} */
+    canned: () => get('/canned'),
+    /** @param {{shortcut: string, title: string, body: string}} item */
+    createCanned: (item) => post('/canned', item),
+    /** @param {string} cid @param {{shortcut?: string, title?: string, body?: string}} change */
+    updateCanned: (cid, change) => patch(`/canned/${id(cid)}`, change),
+    /** @param {string} cid */
+    deleteCanned: (cid) => del(`/canned/${id(cid)}`),
+
+    /** @returns {Promise<Page>} */
+    webhooks: () => get('/webhooks'),
+    /** @param {{url: string, events: string[]}} hook */
+    createWebhook: (hook) => post('/webhooks', hook),
+    /** @param {string} wid */
+    deleteWebhook: (wid) => del(`/webhooks/${id(wid)}`),
+    /** @param {string} wid @param {string | null} [cursor] @returns {Promise<Page>} */
+    deliveries: (wid, cursor) => get(`/webhooks/${id(wid)}/deliveries${query({ cursor })}`),
+  };
+}
+
+/** @typedef {ReturnType<typeof createApi>} Api */

@@ -1,0 +1,430 @@
+// @ts-check
+/**
+ * The agent's live session: ties the socket, the HTTP API, the workspace model and the outbox
+ * together. It answers frames (welcome, message, conversation, typing, read, presence,
+ * visitor), catches up after every reconnect (`sync` from the last seq held, for every
+ * timeline held), sends replies through the outbox (same `client_msg_id` until acknowledged),
+ * marks conversations read, and carries out the agent's actions. No DOM.
+ *
+ * Events (besides the workspace's own): `connection` (state), `welcome` ({reconnect}),
+ * `outbox` (conversationId), `alert` ({kind: 'conversation' | 'message', conversation, message?}),
+ * `unauthorized`, `error` (message for the agent).
+ */
+import { Emitter } from './emitter.js';
+import { AgentConnection, FrameError } from './connection.js';
+import { Workspace } from './workspace.js';
+import { outboxConversations, outboxItems, putItem, removeItem, updateItem } from './outbox.js';
+import {
+  AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, agentSocketUrl, codePoints,
+  historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame,
+} from './protocol.js';
+
+/** @typedef {import('./protocol.js').Message} Message */
+/** @typedef {import('./protocol.js').Frame} Frame */
+/** @typedef {import('./outbox.js').OutboxItem} OutboxItem */
+/** @typedef {import('./api.js').Api} Api */
+
+/** Newest page size when a conversation is opened, and per scroll-back. */
+const PAGE = Limits.HISTORY_DEFAULT;
+/** A retryable send failure is retried after this long while connected. */
+const RETRY_SEND_MS = 2_000;
+
+export class Desk extends Emitter {
+  /**
+   * @param {{api: Api, getToken: () => string | null, origin?: string, WebSocketImpl?: typeof WebSocket}} options
+   */
+  constructor(options) {
+    super();
+    this.api = options.api;
+    this.workspace = new Workspace();
+    this.connection = new AgentConnection({
+      url: agentSocketUrl(options.origin ?? globalThis.location.origin),
+      getToken: options.getToken,
+      WebSocketImpl: options.WebSocketImpl,
+    });
+    /** Sends awaiting their `sent`, by client_msg_id. @type {Set<string>} */
+    this.inflight = new Set();
+    /** Read marks sent, by conversation. @type {Map<string, number>} */
+    this.readSent = new Map();
+    /** Conversations being caught up, so that a second catch-up waits for the first. @type {Map<string, Promise<void>>} */
+    this.syncing = new Map();
+    /** The status this agent chose (re-sent after each reconnect). @type {'online' | 'away'} */
+    this.status = 'online';
+    /** @type {any} */ this.retrySendTimer = null;
+    /** @type {Set<string>} conversations whose details are being fetched */
+    this.fetching = new Set();
+
+    this.connection.on('state', (state) => this.emit('connection', state));
+    this.connection.on('welcome', (frame, info) => this.welcomed(frame, info));
+    this.connection.on('frame', (frame) => this.handle(frame));
+    this.connection.on('unauthorized', () => this.emit('unauthorized'));
+  }
+
+  start() {
+    this.connection.start();
+  }
+
+  stop() {
+    clearTimeout(this.retrySendTimer);
+    this.connection.stop();
+    this.inflight.clear();
+    this.readSent.clear();
+    this.syncing.clear();
+    this.workspace.clear();
+  }
+
+  get me() {
+    return this.workspace.me;
+  }
+
+  // ---- welcome and catch-up ---------------------------------------------------------------
+
+  /** @param {Frame} frame @param {{reconnect: boolean}} info */
+  async welcomed(frame, info) {
+    const ws = this.workspace;
+    ws.setMe(frame.agent);
+    ws.setPresence(frame.agents ?? []);
+    const openIds = new Set();
+    for (const raw of frame.conversations ?? []) {
+      openIds.add(raw.id);
+      ws.upsertConversation(raw);
+    }
+    if (this.status !== 'online') this.connection.request(statusFrame('', this.status)).catch(() => {});
+    this.emit('welcome', info);
+    if (info.reconnect && !frame.more) this.refreshMissing(openIds);
+    // Catch up every conversation held, then send what waits in the outboxes.
+    const held = [...ws.timelines.values()].filter((t) => t.loaded).map((t) => t.conversationId);
+    await Promise.all(held.map((id) => this.catchUp(id)));
+    this.flushAll();
+  }
+
+  /**
+   * Conversations held as open that the welcome no longer lists were resolved (or changed)
+   * while the socket was down: fetch them again.
+   * @param {Set<string>} openIds
+   */
+  refreshMissing(openIds) {
+    for (const c of this.workspace.conversations.values()) {
+      if (c.status === 'open' && !openIds.has(c.id)) this.refreshConversation(c.id);
+    }
+  }
+
+  /** @param {string} id */
+  async refreshConversation(id) {
+    if (this.fetching.has(id)) return;
+    this.fetching.add(id);
+    try {
+      const raw = await this.api.conversation(id);
+      this.workspace.upsertConversation(raw);
+    } catch {
+      /* the next inbox fetch will tell */
+    } finally {
+      this.fetching.delete(id);
+    }
+  }
+
+  /**
+   * Every message after the last seq held, page after page (`sync`).
+   * @param {string} id
+   */
+  catchUp(id) {
+    const running = this.syncing.get(id);
+    if (running) return running;
+    const work = (async () => {
+      try {
+        let more = true;
+        while (more && this.connection.isOpen) {
+          const after = this.workspace.timeline(id).newest;
+          const reply = await this.connection.request(syncFrame('', id, after));
+          this.received(id, reply.messages ?? [], { live: true });
+          more = Boolean(reply.more) && (reply.messages ?? []).length > 0;
+        }
+      } catch (err) {
+        if (!(err instanceof FrameError) || err.code !== ErrorCode.DISCONNECTED) console.warn('parley: sync failed', err);
+      } finally {
+        this.syncing.delete(id);
+      }
+    })();
+    this.syncing.set(id, work);
+    return work;
+  }
+
+  // ---- frames -----------------------------------------------------------------------------
+
+  /** @param {Frame} frame */
+  handle(frame) {
+    const ws = this.workspace;
+    switch (frame.type) {
+      case Server.MESSAGE:
+        return this.liveMessage(frame.message);
+      case Server.CONVERSATION: {
+        const known = ws.conversations.has(frame.conversation.id);
+        const c = ws.upsertConversation(frame.conversation);
+        if (!known) {
+          this.refreshConversation(c.id);
+          if (c.status === 'open') this.emit('alert', { kind: 'conversation', conversation: c });
+        }
+        return;
+      }
+      case Server.TYPING:
+        return ws.setTyping(frame.conversation_id, frame.author, frame.state, frame.preview);
+      case Server.READ:
+        if (frame.reader?.kind === AuthorKind.VISITOR) ws.visitorRead(frame.conversation_id, frame.seq);
+        return;
+      case Server.PRESENCE:
+        if (frame.visitor_id) ws.visitorPresence(frame.visitor_id, Boolean(frame.online));
+        else if (frame.agent_id) ws.agentPresence(frame.agent_id, frame.status);
+        return;
+      case Server.VISITOR:
+        return ws.visitorChanged(frame.visitor);
+      case Server.ERROR:
+        console.warn('parley: server error', frame.code, frame.message);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** @param {Message} message */
+  liveMessage(message) {
+    const id = message.conversation_id;
+    const ws = this.workspace;
+    const timeline = ws.timeline(id);
+    const gap = timeline.loaded && message.seq > timeline.newest + 1;
+    const added = this.received(id, [message], { live: true });
+    if (gap) this.catchUp(id);
+    const c = ws.conversations.get(id);
+    if (!c) this.refreshConversation(id);
+    if (added.length && c && message.author.kind === AuthorKind.VISITOR) {
+      this.emit('alert', { kind: 'message', conversation: c, message });
+    }
+  }
+
+  /**
+   * Messages from any source: kept once each; an outbox item the server turns out to hold
+   * already (same client_msg_id, written by this agent) leaves the outbox.
+   * @param {string} id @param {Message[]} messages @param {{live?: boolean}} options
+   */
+  received(id, messages, options) {
+    for (const m of messages) {
+      if (m.client_msg_id && this.workspace.isMine(m) && removeItem(id, m.client_msg_id)) {
+        this.inflight.delete(m.client_msg_id);
+        this.emit('outbox', id);
+      }
+    }
+    return this.workspace.addMessages(id, messages, options);
+  }
+
+  // ---- history ----------------------------------------------------------------------------
+
+  /**
+   * The newest page of a conversation, once; then whatever came since (a `sync`).
+   * @param {string} id
+   */
+  async open(id) {
+    const timeline = this.workspace.timeline(id);
+    if (!this.workspace.conversations.has(id)) await this.refreshConversation(id);
+    if (timeline.loaded) {
+      if (this.connection.isOpen) await this.catchUp(id);
+      return;
+    }
+    const page = await this.fetchPage(id, null);
+    timeline.loaded = true;
+    timeline.hasOlder = page.more;
+    this.received(id, page.messages, {});
+    if (this.connection.isOpen) await this.catchUp(id);
+  }
+
+  /** Older messages, before the oldest held. @param {string} id */
+  async loadOlder(id) {
+    const timeline = this.workspace.timeline(id);
+    if (!timeline.hasOlder) return [];
+    const page = await this.fetchPage(id, timeline.oldest);
+    timeline.hasOlder = page.more;
+    return this.received(id, page.messages, {});
+  }
+
+  /**
+   * A history page over the socket when it is open, else over HTTP.
+   * @param {string} id @param {number | null} beforeSeq
+   * @returns {Promise<{messages: Message[], more: boolean}>}
+   */
+  async fetchPage(id, beforeSeq) {
+    if (this.connection.isOpen) {
+      try {
+        const reply = await this.connection.request(historyFrame('', id, beforeSeq, PAGE));
+        return { messages: reply.messages ?? [], more: Boolean(reply.more) };
+      } catch (err) {
+        if (!(err instanceof FrameError) || err.code !== ErrorCode.DISCONNECTED) throw err;
+      }
+    }
+    const page = await this.api.messages(id, { before_seq: beforeSeq, limit: PAGE });
+    return { messages: page.items, more: page.more };
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  /**
+   * Puts a reply (or note) in the conversation's outbox and sends it when connected.
+   * @param {string} conversationId @param {'text' | 'note'} kind @param {string} body
+   * @returns {OutboxItem | string} the item, or why it cannot be sent
+   */
+  send(conversationId, kind, body) {
+    if (!body.trim()) return 'Write something first.';
+    if (codePoints(body) > Limits.MAX_BODY_CHARS) return `Too long: at most ${Limits.MAX_BODY_CHARS} characters.`;
+    if (!this.me) return 'Not signed in.';
+    /** @type {OutboxItem} */
+    const item = {
+      client_msg_id: crypto.randomUUID(),
+      conversation_id: conversationId,
+      agent_id: this.me.id,
+      kind,
+      body,
+      created_at: new Date().toISOString(),
+      state: 'pending',
+    };
+    putItem(item);
+    this.emit('outbox', conversationId);
+    if (kind === Kind.TEXT) this.typing(conversationId, 'off');
+    this.flush(conversationId);
+    return item;
+  }
+
+  /** @param {string} conversationId @returns {OutboxItem[]} this agent's items */
+  outbox(conversationId) {
+    return outboxItems(conversationId).filter((i) => i.agent_id === this.me?.id);
+  }
+
+  /** Sends every waiting item of every conversation (after a welcome). */
+  flushAll() {
+    for (const id of outboxConversations()) this.flush(id);
+  }
+
+  /**
+   * Sends this conversation's pending items not already on their way, oldest first, keeping
+   * at most `SEND_WINDOW` sends awaiting their answer.
+   * @param {string} conversationId
+   */
+  flush(conversationId) {
+    if (!this.connection.isOpen) return;
+    for (const item of this.outbox(conversationId)) {
+      if (this.inflight.size >= Limits.SEND_WINDOW) break;
+      if (item.state !== 'pending' || this.inflight.has(item.client_msg_id)) continue;
+      this.transmit(item);
+    }
+  }
+
+  /** @param {OutboxItem} item */
+  async transmit(item) {
+    const id = item.conversation_id;
+    this.inflight.add(item.client_msg_id);
+    try {
+      const reply = await this.connection.request(sendFrame('', id, item.client_msg_id, item.kind, item.body));
+      this.inflight.delete(item.client_msg_id);
+      removeItem(id, item.client_msg_id);
+      this.emit('outbox', id);
+      this.received(id, [reply.message], {});
+      this.markRead(id);
+    } catch (err) {
+      this.inflight.delete(item.client_msg_id);
+      const code = err instanceof FrameError ? err.code : ErrorCode.UNAVAILABLE;
+      if (RETRYABLE.has(code)) {
+        if (code !== ErrorCode.DISCONNECTED) this.scheduleRetry();
+      } else {
+        updateItem(id, item.client_msg_id, { state: 'failed', error: describeSendError(code, err) });
+        this.emit('outbox', id);
+      }
+    }
+    this.flush(id);
+  }
+
+  scheduleRetry() {
+    clearTimeout(this.retrySendTimer);
+    this.retrySendTimer = setTimeout(() => this.flushAll(), RETRY_SEND_MS);
+  }
+
+  /** A failed item is tried again (same client_msg_id). @param {string} conversationId @param {string} clientMsgId */
+  retry(conversationId, clientMsgId) {
+    updateItem(conversationId, clientMsgId, { state: 'pending', error: undefined });
+    this.emit('outbox', conversationId);
+    this.flush(conversationId);
+  }
+
+  /** @param {string} conversationId @param {string} clientMsgId */
+  discard(conversationId, clientMsgId) {
+    removeItem(conversationId, clientMsgId);
+    this.emit('outbox', conversationId);
+  }
+
+  // ---- reading, typing, status ------------------------------------------------------------
+
+  /**
+   * The agent has the conversation in front of them: its unread count goes to zero and the
+   * read mark (the last seq held) is sent once per new seq.
+   * @param {string} conversationId
+   */
+  markRead(conversationId) {
+    const seq = this.workspace.timeline(conversationId).newest;
+    const c = this.workspace.conversations.get(conversationId);
+    if (c && (c.unreadBase + c.liveUnread.size > 0 || seq > c.unreadBaseSeq)) {
+      this.workspace.markRead(conversationId, seq);
+    }
+    if (seq <= (this.readSent.get(conversationId) ?? 0)) return;
+    if (!this.connection.isOpen) return;
+    this.readSent.set(conversationId, seq);
+    this.connection.request(readFrame('', conversationId, seq)).catch(() => {
+      this.readSent.delete(conversationId);
+    });
+  }
+
+  /** @param {string} conversationId @param {'on' | 'off'} state */
+  typing(conversationId, state) {
+    this.connection.fire(typingFrame(conversationId, state));
+  }
+
+  /** @param {'online' | 'away'} status */
+  async setStatus(status) {
+    this.status = status;
+    if (this.me) this.workspace.agentPresence(this.me.id, status);
+    if (this.connection.isOpen) await this.connection.request(statusFrame('', status));
+  }
+
+  // ---- conversation actions (HTTP) --------------------------------------------------------
+
+  /** @param {string} id @param {{status?: string, assignee_id?: string | null}} change */
+  async update(id, change) {
+    const raw = await this.api.updateConversation(id, change);
+    this.workspace.upsertConversation(raw);
+    return raw;
+  }
+
+  /** @param {string} id */
+  resolve(id) {
+    return this.update(id, { status: 'resolved' });
+  }
+
+  /** @param {string} id */
+  reopen(id) {
+    return this.update(id, { status: 'open' });
+  }
+
+  /** @param {string} id @param {string | null} agentId */
+  assign(id, agentId) {
+    return this.update(id, { assignee_id: agentId });
+  }
+}
+
+/** @param {string} code @param {unknown} err */
+function describeSendError(code, err) {
+  switch (code) {
+    case ErrorCode.TOO_LARGE:
+      return 'Too long to send.';
+    case ErrorCode.NOT_FOUND:
+      return 'This conversation no longer exists.';
+    case ErrorCode.FORBIDDEN:
+      return 'Not allowed.';
+    default:
+      return err instanceof Error ? err.message : 'Not sent.';
+  }
+}
+

@@ -1,0 +1,146 @@
+// @ts-check
+/**
+ * Building the DOM without HTML strings: every element comes from `createElement`, every
+ * piece of text from `textContent` or a text node. There is no way here to turn data into markup.
+ */
+
+/**
+ * @typedef {Node | string | number | null | undefined | false} Child
+ * @typedef {{
+ *   class?: string, text?: string, testid?: string,
+ *   dataset?: Record<string, string>, attrs?: Record<string, string>,
+ *   on?: Record<string, (event: any) => void>,
+ *   [prop: string]: any,
+ * }} Props
+ */
+
+/**
+ * `h('button', {class: 'primary', testid: 'send', on: {click}}, 'Send')`.
+ * Other props are set as properties (`type`, `value`, `disabled`, `id`, `htmlFor`, `hidden`…).
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Props} [props]
+ * @param {...(Child | Child[])} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = String(value);
+    else if (key === 'testid') el.dataset.testid = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'attrs') for (const [name, v] of Object.entries(value)) setAttr(el, name, v);
+    else if (key === 'on') for (const [name, fn] of Object.entries(value)) el.addEventListener(name, fn);
+    else if (key === 'innerHTML' || key === 'outerHTML') throw new Error('no HTML from strings');
+    else /** @type {any} */ (el)[key] = value;
+  }
+  append(el, children);
+  return el;
+}
+
+/** @param {Element} el @param {string} name @param {string} value */
+function setAttr(el, name, value) {
+  const lower = name.toLowerCase();
+  if (lower === 'style' || lower.startsWith('on')) throw new Error(`refusing attribute ${name}`);
+  el.setAttribute(name, value);
+}
+
+/** @param {Element} el @param {(Child | Child[])[]} children */
+export function append(el, children) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+  return el;
+}
+
+/** Replaces an element's children. @param {Element} el @param {...(Child | Child[])} children */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+/** Whether keyboard input goes to a text field (shortcuts stay off). @param {EventTarget | null} target */
+export function isTyping(target) {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName;
+  if (tag === 'TEXTAREA' || tag === 'SELECT') return true;
+  if (tag !== 'INPUT') return false;
+  const type = /** @type {HTMLInputElement} */ (target).type;
+  return !['checkbox', 'radio', 'button', 'submit', 'reset', 'color', 'range'].includes(type);
+}
+
+/**
+ * A text with its URLs (http and https only) as links that open in a new tab.
+ * @param {string} text
+ * @returns {Node[]}
+ */
+export function linkify(text) {
+  const nodes = [];
+  const pattern = /https?:\/\/[^\s<>"']+/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    let url = match[0].replace(/[.,;:!?)\]]+$/, '');
+    const start = match.index ?? 0;
+    const safe = safeUrl(url);
+    if (!safe) continue;
+    if (start > last) nodes.push(document.createTextNode(text.slice(last, start)));
+    nodes.push(h('a', { href: safe, target: '_blank', rel: 'noopener noreferrer', text: url }));
+    last = start + url.length;
+  }
+  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
+/** The URL if it parses as http(s), else null. @param {string} url */
+export function safeUrl(url) {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A modal confirmation (a `<dialog>`): resolves true when confirmed.
+ * @param {string} question @param {string} [confirmLabel]
+ * @returns {Promise<boolean>}
+ */
+export function confirmDialog(question, confirmLabel = 'Confirm') {
+  return new Promise((resolve) => {
+    const ok = h('button', { type: 'button', class: 'button danger', testid: 'confirm-ok', text: confirmLabel });
+    const cancel = h('button', { type: 'button', class: 'button', testid: 'confirm-cancel', text: 'Cancel' });
+    const dialog = h('dialog', { class: 'confirm', testid: 'confirm-dialog', attrs: { 'aria-label': 'Confirm' } },
+      h('p', { text: question }),
+      h('div', { class: 'row end' }, cancel, ok));
+    /** @param {boolean} answer */
+    const done = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    ok.addEventListener('click', () => done(true));
+    cancel.addEventListener('click', () => done(false));
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      done(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+/** Copies text to the clipboard; false when the browser refuses. @param {string} text */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

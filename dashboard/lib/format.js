@@ -1,0 +1,65 @@
+// @ts-check
+/** Small formatting helpers: times, user agents. */
+
+/** @param {string | null | undefined} iso */
+export function shortTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const now = new Date();
+  const sameDay = date.toDateString() === now.toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+}
+
+/** @param {string | null | undefined} iso */
+export function fullTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleString();
+}
+
+/**
+ * Browser, operating system and device class from a user agent, simply: the first match wins.
+ * @param {string | null | undefined} ua
+ * @returns {{browser: string, os: string, device: string}}
+ */
+export function parseUserAgent(ua) {
+  const text = ua ?? '';
+  if (!text) return { browser: 'Unknown', os: 'Unknown', device: 'Unknown' };
+  /** @type {[RegExp, string][]} */
+  const browsers = [
+    [/Edg(?:e|A|iOS)?\/([\d]+)/, 'Edge'],
+    [/OPR\/([\d]+)/, 'Opera'],
+    [/SamsungBrowser\/([\d]+)/, 'Samsung Internet'],
+    [/Firefox\/([\d]+)/, 'Firefox'],
+    [/FxiOS\/([\d]+)/, 'Firefox'],
+    [/CriOS\/([\d]+)/, 'Chrome'],
+    [/(?:Chrome|Chromium)\/([\d]+)/, 'Chrome'],
+    [/Version\/([\d]+).*Safari\//, 'Safari'],
+  ];
+  let browser = 'Other';
+  for (const [pattern, name] of browsers) {
+    const m = text.match(pattern);
+    if (m) {
+      browser = `${name} ${m[1]}`;
+      break;
+    }
+  }
+  if (/HeadlessChrome/.test(text)) browser = browser.replace('Chrome', 'Headless Chrome');
+  /** @type {[RegExp, string][]} */
+  const systems = [
+    [/iPhone|iPad|iPod/, 'iOS'],
+    [/Android/, 'Android'],
+    [/Windows/, 'Windows'],
+    [/Mac OS X|Macintosh/, 'macOS'],
+    [/CrOS/, 'ChromeOS'],
+    [/Linux/, 'Linux'],
+  ];
+  const os = systems.find(([p]) => p.test(text))?.[1] ?? 'Other';
+  const device = /iPad|Tablet/.test(text) || (/Android/.test(text) && !/Mobile/.test(text))
+    ? 'Tablet'
+    : /Mobi|iPhone|iPod/.test(text) ? 'Phone' : 'Desktop';
+  return { browser, os, device };
+}

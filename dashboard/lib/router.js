@@ -1,0 +1,53 @@
+// @ts-check
+/**
+ * Hash routes: `#/login`, `#/inbox/<tab>`, `#/c/<conversation id>`, `#/admin/<section>[/<id>]`.
+ * Views are addressed by the fragment so that `/dashboard` stays one document.
+ */
+
+/** The inbox tabs, in display order: route name → filter and label. */
+export const TABS = Object.freeze([
+  { id: 'mine', label: 'Mine', status: 'open', assignee: 'me' },
+  { id: 'unassigned', label: 'Unassigned', status: 'open', assignee: 'none' },
+  { id: 'open', label: 'All open', status: 'open', assignee: undefined },
+  { id: 'resolved', label: 'Resolved', status: 'resolved', assignee: undefined },
+]);
+
+export const ADMIN_SECTIONS = Object.freeze([
+  { id: 'sites', label: 'Sites' },
+  { id: 'agents', label: 'Agents' },
+  { id: 'canned', label: 'Canned responses' },
+  { id: 'webhooks', label: 'Webhooks' },
+]);
+
+export const DEFAULT_TAB = 'open';
+
+/**
+ * @typedef {{name: 'login'} | {name: 'inbox', tab: string} | {name: 'conversation', id: string}
+ *   | {name: 'admin', section: string, id: string | null}} Route
+ */
+
+/** @param {string} hash @returns {Route} */
+export function parseRoute(hash) {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [head, a, b] = parts;
+  if (head === 'login') return { name: 'login' };
+  if (head === 'c' && a) return { name: 'conversation', id: a };
+  if (head === 'admin') {
+    const section = ADMIN_SECTIONS.some((s) => s.id === a) ? a : 'sites';
+    return { name: 'admin', section, id: b ?? null };
+  }
+  if (head === 'inbox' && TABS.some((t) => t.id === a)) return { name: 'inbox', tab: a };
+  return { name: 'inbox', tab: '' };
+}
+
+/** @param {string} tab */
+export const inboxHref = (tab) => `#/inbox/${tab}`;
+/** @param {string} id */
+export const conversationHref = (id) => `#/c/${encodeURIComponent(id)}`;
+/** @param {string} section @param {string | null} [id] */
+export const adminHref = (section, id) => `#/admin/${section}${id ? `/${encodeURIComponent(id)}` : ''}`;
+
+/** @param {string} href */
+export function go(href) {
+  if (location.hash !== href) location.hash = href;
+}

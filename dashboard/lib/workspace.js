@@ -1,0 +1,358 @@
+// @ts-check
+/**
+ * What the dashboard knows of the workspace, merged from the HTTP API (inbox pages, details),
+ * the welcome and live frames: conversations with their unread counts, timelines, visitors
+ * seen live, the team's presence, who is typing. No I/O and no DOM: it changes on calls and
+ * emits what changed:
+ * - `conversation` (conversation, {created}) for each upsert,
+ * - `messages` (conversationId, newMessages) when a timeline grows,
+ * - `typing` (conversationId), `visitor` (visitorId), `agents` (), `read` (conversationId),
+ * - `unread` (total) when the total of unread messages changes.
+ */
+import { Emitter } from './emitter.js';
+import { Timeline } from './timeline.js';
+import { AgentStatus, AuthorKind, Timing } from './protocol.js';
+
+/** @typedef {import('./protocol.js').Message} Message */
+
+/**
+ * A conversation as the dashboard holds it: the contract's conversation plus the inbox's
+ * additions, and the pieces the unread count is made of.
+ * @typedef {{
+ *   id: string, site_id: string, visitor_id: string, status: 'open' | 'resolved',
+ *   assignee_id: string | null, assignee_name: string | null, last_seq: number,
+ *   created_at: string, updated_at: string, last_activity_at: string,
+ *   visitor_name: string | null, visitor_email: string | null, visitor_verified: boolean,
+ *   visitor_online: boolean, last_body: string | null, last_author_kind: string | null,
+ *   last_kind: string | null,
+ *   unreadBase: number, unreadBaseSeq: number, liveUnread: Set<number>,
+ * }} Conversation
+ */
+
+/**
+ * @typedef {{id: string, name: string | null, email?: string | null, role?: string,
+ *   active?: boolean, status: 'online' | 'away' | 'offline'}} TeamMember
+ * @typedef {{author: import('./protocol.js').Author, preview: string | null, until: number}} Typist
+ */
+
+/** @param {string | null | undefined} a @param {string | null | undefined} b */
+function later(a, b) {
+  if (!a) return b ?? '';
+  if (!b) return a;
+  return a >= b ? a : b;
+}
+
+/** @param {Conversation} c */
+export function unreadOf(c) {
+  return c.unreadBase + c.liveUnread.size;
+}
+
+/** @param {Conversation} c */
+export function visitorLabel(c) {
+  return c.visitor_name || c.visitor_email || `Visitor ${c.visitor_id.slice(-4)}`;
+}
+
+export class Workspace extends Emitter {
+  constructor() {
+    super();
+    /** @type {{id: string, name: string, email: string, role: string} | null} */
+    this.me = null;
+    /** @type {Map<string, Conversation>} */
+    this.conversations = new Map();
+    /** @type {Map<string, Timeline>} */
+    this.timelines = new Map();
+    /** Live visitor facts from `visitor` and `presence` frames. @type {Map<string, any>} */
+    this.visitors = new Map();
+    /** @type {Map<string, TeamMember>} */
+    this.team = new Map();
+    /** @type {Map<string, Map<string, Typist>>} */
+    this.typing = new Map();
+    this.lastUnreadTotal = -1;
+  }
+
+  /** @param {{id: string, name: string, email: string, role: string}} me */
+  setMe(me) {
+    this.me = me;
+    this.learnAgent(me.id, me.name);
+  }
+
+  get isAdmin() {
+    return this.me?.role === 'admin';
+  }
+
+  // ---- conversations ----------------------------------------------------------------------
+
+  /**
+   * Merges a conversation from any source: an inbox item (`assignee_name`, `unread`, visitor
+   * fields), a `conversation` frame (`assignee {id,name}`) or the welcome (`visitor_online`).
+   * Status and assignee are taken only from a version at least as new as the one held.
+   * @param {any} raw
+   * @returns {Conversation}
+   */
+  upsertConversation(raw) {
+    const held = this.conversations.get(raw.id);
+    const assigneeName = raw.assignee_name ?? raw.assignee?.name ?? null;
+    if (raw.assignee_id && assigneeName) this.learnAgent(raw.assignee_id, assigneeName);
+    /** @type {Conversation} */
+    const c = held ?? {
+      id: raw.id, site_id: raw.site_id, visitor_id: raw.visitor_id, status: raw.status,
+      assignee_id: raw.assignee_id ?? null, assignee_name: assigneeName, last_seq: raw.last_seq ?? 0,
+      created_at: raw.created_at, updated_at: raw.updated_at, last_activity_at: raw.last_activity_at,
+      visitor_name: null, visitor_email: null, visitor_verified: false, visitor_online: false,
+      last_body: null, last_author_kind: null, last_kind: null,
+      unreadBase: 0, unreadBaseSeq: raw.last_seq ?? 0, liveUnread: new Set(),
+    };
+    if (held && (raw.updated_at ?? '') >= (held.updated_at ?? '')) {
+      c.status = raw.status;
+      c.assignee_id = raw.assignee_id ?? null;
+      c.assignee_name = c.assignee_id ? assigneeName ?? this.agentName(c.assignee_id) : null;
+      c.updated_at = raw.updated_at;
+    }
+    c.last_activity_at = later(c.last_activity_at, raw.last_activity_at);
+    const fresh = (raw.last_seq ?? 0) >= c.last_seq;
+    c.last_seq = Math.max(c.last_seq, raw.last_seq ?? 0);
+    if ('visitor_name' in raw) {
+      c.visitor_name = raw.visitor_name;
+      c.visitor_email = raw.visitor_email;
+      c.visitor_verified = Boolean(raw.visitor_verified);
+    }
+    this.applyLiveVisitor(c);
+    if ('visitor_online' in raw && !this.visitors.get(c.visitor_id)?.onlineKnown) {
+      c.visitor_online = Boolean(raw.visitor_online);
+    }
+    if ('last_body' in raw && fresh) {
+      c.last_body = raw.last_body;
+      c.last_author_kind = raw.last_author_kind;
+      c.last_kind = raw.last_kind;
+    }
+    if (typeof raw.unread === 'number' && fresh) {
+      c.unreadBase = raw.unread;
+      c.unreadBaseSeq = raw.last_seq ?? c.unreadBaseSeq;
+      for (const seq of c.liveUnread) if (seq <= c.unreadBaseSeq) c.liveUnread.delete(seq);
+    }
+    this.conversations.set(c.id, c);
+    this.emit('conversation', c, { created: !held });
+    this.emitUnread();
+    return c;
+  }
+
+  /** @param {Conversation} c */
+  applyLiveVisitor(c) {
+    const live = this.visitors.get(c.visitor_id);
+    if (!live) return;
+    if (live.name !== undefined && live.name !== null) c.visitor_name = live.name;
+    if (live.email !== undefined && live.email !== null) c.visitor_email = live.email;
+    if (live.identity?.status === 'verified') c.visitor_verified = true;
+    if (live.onlineKnown) c.visitor_online = live.online;
+  }
+
+  /** @param {string} id */
+  timeline(id) {
+    let t = this.timelines.get(id);
+    if (!t) this.timelines.set(id, (t = new Timeline(id)));
+    return t;
+  }
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  /**
+   * Keeps messages (deduplicated by seq) and updates the conversation's last activity, preview
+   * and unread count. `live`: they arrived as `message` frames (or sync after a gap), so those
+   * not written by this agent count as unread until read.
+   * @param {string} conversationId
+   * @param {Message[]} messages
+   * @param {{live?: boolean}} [options]
+   * @returns {Message[]} the new ones
+   */
+  addMessages(conversationId, messages, options = {}) {
+    const added = this.timeline(conversationId).addAll(messages);
+    if (!added.length) return added;
+    const c = this.conversations.get(conversationId);
+    for (const m of added) {
+      if (m.author.kind === AuthorKind.AGENT && m.author.id && m.author.name) this.learnAgent(m.author.id, m.author.name);
+      this.clearTyping(conversationId, m.author);
+      if (!c) continue;
+      if (m.seq >= c.last_seq) {
+        c.last_seq = m.seq;
+        c.last_activity_at = later(c.last_activity_at, m.created_at);
+        c.last_body = m.body.slice(0, 200);
+        c.last_author_kind = m.author.kind;
+        c.last_kind = m.kind;
+      }
+      if (options.live && m.seq > c.unreadBaseSeq && !this.isMine(m)) c.liveUnread.add(m.seq);
+    }
+    this.emit('messages', conversationId, added);
+    if (c) this.emit('conversation', c, { created: false });
+    this.emitUnread();
+    return added;
+  }
+
+  /** @param {Message} m */
+  isMine(m) {
+    return m.author.kind === AuthorKind.AGENT && m.author.id === this.me?.id;
+  }
+
+  /**
+   * This agent has read up to `seq`: the conversation has nothing unread below it.
+   * @param {string} conversationId @param {number} seq
+   */
+  markRead(conversationId, seq) {
+    const c = this.conversations.get(conversationId);
+    if (!c) return;
+    c.unreadBase = 0;
+    c.unreadBaseSeq = Math.max(c.unreadBaseSeq, seq);
+    for (const s of c.liveUnread) if (s <= seq) c.liveUnread.delete(s);
+    this.emit('conversation', c, { created: false });
+    this.emitUnread();
+  }
+
+  /** @param {string} conversationId @param {number} seq */
+  visitorRead(conversationId, seq) {
+    this.timeline(conversationId).markVisitorRead(seq);
+    this.emit('read', conversationId);
+  }
+
+  /** Unread messages over the open conversations. */
+  unreadTotal() {
+    let total = 0;
+    for (const c of this.conversations.values()) if (c.status === 'open') total += unreadOf(c);
+    return total;
+  }
+
+  emitUnread() {
+    const total = this.unreadTotal();
+    if (total === this.lastUnreadTotal) return;
+    this.lastUnreadTotal = total;
+    this.emit('unread', total);
+  }
+
+  // ---- typing -----------------------------------------------------------------------------
+
+  /** @param {import('./protocol.js').Author} author */
+  static authorKey(author) {
+    return `${author.kind}:${author.id ?? ''}`;
+  }
+
+  /**
+   * @param {string} conversationId @param {import('./protocol.js').Author} author
+   * @param {'on' | 'off'} state @param {string | null | undefined} preview
+   */
+  setTyping(conversationId, author, state, preview) {
+    let typists = this.typing.get(conversationId);
+    if (!typists) this.typing.set(conversationId, (typists = new Map()));
+    const key = Workspace.authorKey(author);
+    if (state === 'on') typists.set(key, { author, preview: preview ?? null, until: Date.now() + Timing.TYPING_TTL_MS });
+    else typists.delete(key);
+    this.emit('typing', conversationId);
+  }
+
+  /** @param {string} conversationId @param {import('./protocol.js').Author} author */
+  clearTyping(conversationId, author) {
+    if (this.typing.get(conversationId)?.delete(Workspace.authorKey(author))) this.emit('typing', conversationId);
+  }
+
+  /** Who is typing now (expired entries dropped). @param {string} conversationId @returns {Typist[]} */
+  typists(conversationId) {
+    const typists = this.typing.get(conversationId);
+    if (!typists) return [];
+    const now = Date.now();
+    for (const [key, t] of typists) if (t.until <= now) typists.delete(key);
+    return [...typists.values()];
+  }
+
+  // ---- visitors ---------------------------------------------------------------------------
+
+  /**
+   * A `visitor` frame: current page, profile, identity, browser.
+   * @param {any} visitor
+   */
+  visitorChanged(visitor) {
+    const held = this.visitors.get(visitor.id) ?? { pagesSeen: [] };
+    const next = { ...held, ...visitor, onlineKnown: true };
+    const page = visitor.page;
+    if (page?.url && held.pagesSeen[0]?.url !== page.url) {
+      next.pagesSeen = [{ url: page.url, title: page.title ?? '', seen_at: new Date().toISOString() }, ...held.pagesSeen];
+    }
+    this.visitors.set(visitor.id, next);
+    for (const c of this.conversationsOf(visitor.id)) {
+      this.applyLiveVisitor(c);
+      this.emit('conversation', c, { created: false });
+    }
+    this.emit('visitor', visitor.id);
+  }
+
+  /** @param {string} visitorId @param {boolean} online */
+  visitorPresence(visitorId, online) {
+    const held = this.visitors.get(visitorId) ?? { id: visitorId, pagesSeen: [] };
+    this.visitors.set(visitorId, { ...held, online, onlineKnown: true });
+    for (const c of this.conversationsOf(visitorId)) {
+      c.visitor_online = online;
+      this.emit('conversation', c, { created: false });
+    }
+    this.emit('visitor', visitorId);
+  }
+
+  /** @param {string} visitorId @returns {Conversation[]} */
+  conversationsOf(visitorId) {
+    return [...this.conversations.values()].filter((c) => c.visitor_id === visitorId);
+  }
+
+  // ---- team -------------------------------------------------------------------------------
+
+  /** @param {string} id @param {string | null} name */
+  learnAgent(id, name) {
+    const held = this.team.get(id);
+    if (held && (held.name === name || !name)) return;
+    this.team.set(id, { ...(held ?? { id, status: AgentStatus.OFFLINE }), id, name: name ?? held?.name ?? null });
+    this.emit('agents');
+  }
+
+  /** @param {string} id */
+  agentName(id) {
+    return this.team.get(id)?.name ?? null;
+  }
+
+  /**
+   * The team from `GET /agents` (admins).
+   * @param {any[]} agents
+   */
+  setTeam(agents) {
+    for (const a of agents) {
+      const held = this.team.get(a.id);
+      this.team.set(a.id, { ...held, id: a.id, name: a.name, email: a.email, role: a.role, active: a.active, status: held?.status ?? AgentStatus.OFFLINE });
+    }
+    this.emit('agents');
+  }
+
+  /**
+   * The welcome's statuses: everyone not listed is offline.
+   * @param {{id: string, status: 'online' | 'away' | 'offline'}[]} statuses
+   */
+  setPresence(statuses) {
+    for (const member of this.team.values()) member.status = AgentStatus.OFFLINE;
+    for (const { id, status } of statuses) {
+      const held = this.team.get(id);
+      this.team.set(id, { ...(held ?? { id, name: null }), status });
+    }
+    this.emit('agents');
+  }
+
+  /** @param {string} id @param {'online' | 'away' | 'offline'} status */
+  agentPresence(id, status) {
+    const held = this.team.get(id);
+    this.team.set(id, { ...(held ?? { id, name: null }), status });
+    this.emit('agents');
+  }
+
+  /** Forgets everything (logout). */
+  clear() {
+    this.me = null;
+    this.conversations.clear();
+    this.timelines.clear();
+    this.visitors.clear();
+    this.team.clear();
+    this.typing.clear();
+    this.lastUnreadTotal = -1;
+    this.emitUnread();
+  }
+}

@@ -1,0 +1,82 @@
+// @ts-check
+/** The team (admins): invite with an initial password, change roles, deactivate, remove. */
+import { confirmDialog, h, replace } from '../../lib/dom.js';
+import { adminPage, attempt, errorLine, field, statusLine, tableHead } from './common.js';
+
+/** @param {import('../shell.js').AppContext} ctx */
+export function agentsPage(ctx) {
+  const email = h('input', { type: 'email', required: true, autocomplete: 'off', testid: 'agent-email' });
+  const name = h('input', { type: 'text', required: true, maxLength: 200, autocomplete: 'off', testid: 'agent-name' });
+  const password = h('input', { type: 'password', required: true, autocomplete: 'new-password', testid: 'agent-password' });
+  const role = h('select', { testid: 'agent-role' }, h('option', { value: 'agent', text: 'Agent' }), h('option', { value: 'admin', text: 'Admin' }));
+  const invite = h('button', { type: 'submit', class: 'button primary', testid: 'agent-invite', text: 'Add agent' });
+  const formError = errorLine('agent-form-error');
+  const formStatus = statusLine('agent-form-status');
+  const listError = errorLine('agents-error');
+  const body = h('tbody');
+
+  async function refresh() {
+    await attempt(listError, async () => {
+      const { items } = await ctx.api.agents();
+      ctx.desk.workspace.setTeam(items);
+      replace(body, items.map((/** @type {any} */ a) => agentRow(a)));
+    });
+  }
+
+  /** @param {any} a */
+  function agentRow(a) {
+    const self = a.id === ctx.desk.workspace.me?.id;
+    const roleSelect = h('select', { testid: 'agent-role-select', disabled: !a.active, attrs: { 'aria-label': `Role of ${a.name}` } },
+      h('option', { value: 'agent', text: 'Agent' }), h('option', { value: 'admin', text: 'Admin' }));
+    roleSelect.value = a.role;
+    roleSelect.addEventListener('change', async () => {
+      const ok = await attempt(listError, () => ctx.api.updateAgent(a.id, { role: roleSelect.value }), undefined);
+      if (!ok) roleSelect.value = a.role;
+      refresh();
+    });
+    const toggle = h('button', {
+      type: 'button', class: 'button small', testid: 'agent-toggle-active', disabled: self,
+      text: a.active ? 'Deactivate' : 'Reactivate',
+    });
+    toggle.addEventListener('click', async () => {
+      if (a.active && !(await confirmDialog(`Deactivate ${a.name}? They are signed out at once and cannot sign in.`, 'Deactivate'))) return;
+      await attempt(listError, () => ctx.api.updateAgent(a.id, { active: !a.active }), toggle);
+      refresh();
+    });
+    const remove = h('button', { type: 'button', class: 'button small danger', testid: 'agent-remove', disabled: self, text: 'Remove' });
+    remove.addEventListener('click', async () => {
+      if (!(await confirmDialog(`Remove ${a.name} from the workspace? This cannot be undone.`, 'Remove'))) return;
+      await attempt(listError, () => ctx.api.deleteAgent(a.id), remove);
+      refresh();
+    });
+    return h('tr', { testid: 'agent-row', dataset: { agentId: a.id, active: String(a.active), role: a.role }, class: a.active ? '' : 'inactive' },
+      h('td', { testid: 'agent-row-name', text: self ? `${a.name} (you)` : a.name }),
+      h('td', { text: a.email }),
+      h('td', {}, roleSelect),
+      h('td', { testid: 'agent-row-status', text: a.active ? 'Active' : 'Deactivated' }),
+      h('td', { class: 'actions' }, toggle, ' ', remove));
+  }
+
+  /** @param {SubmitEvent} e */
+  async function submit(e) {
+    e.preventDefault();
+    formStatus.textContent = '';
+    const ok = await attempt(formError, () => ctx.api.createAgent({
+      email: email.value.trim(), name: name.value.trim(), password: password.value, role: role.value,
+    }), invite);
+    if (ok) {
+      formStatus.textContent = `${name.value.trim()} can now sign in with ${email.value.trim()} and the password you chose.`;
+      form.reset();
+      refresh();
+    }
+  }
+
+  const form = h('form', { class: 'admin-form inline-form', testid: 'agent-form', on: { submit } },
+    h('fieldset', {}, h('legend', { text: 'Add an agent' }),
+      h('div', { class: 'grid-fields' },
+        field('Email', email), field('Name', name), field('Initial password', password, 'Share it privately; they can change it.'), field('Role', role)),
+      formError, formStatus, h('div', { class: 'row' }, invite)));
+  const table = h('table', { class: 'table', testid: 'agents-list' }, tableHead(['Name', 'Email', 'Role', 'Status', '']), body);
+  refresh();
+  return { el: adminPage('Agents', form, listError, table) };
+}

@@ -1,0 +1,292 @@
+// @ts-check
+/**
+ * The inbox: tabs (Mine, Unassigned, All open, Resolved), search over message text, the list
+ * sorted by last activity with unread badges and the visitor-online dot, and "load more".
+ * What a tab shows is every conversation held that matches its filter — fetched pages, the
+ * welcome, and live `conversation`/`message` frames alike — so a new conversation appears
+ * without a refetch. With a search, only the conversations the search returned are shown.
+ */
+import { h, replace } from '../lib/dom.js';
+import { shortTime } from '../lib/format.js';
+import { TABS, conversationHref, inboxHref } from '../lib/router.js';
+import { unreadOf, visitorLabel } from '../lib/workspace.js';
+
+/** @typedef {import('../lib/workspace.js').Conversation} Conversation */
+/** @typedef {{ids: Set<string>, cursor: string | null, loading: boolean, loaded: boolean, error: string}} Listing */
+
+const SEARCH_DELAY_MS = 300;
+
+/**
+ * @param {Conversation} c @param {string} tab @param {string | undefined} me
+ */
+export function inTab(c, tab, me) {
+  switch (tab) {
+    case 'mine':
+      return c.status === 'open' && c.assignee_id === me;
+    case 'unassigned':
+      return c.status === 'open' && !c.assignee_id;
+    case 'open':
+      return c.status === 'open';
+    case 'resolved':
+      return c.status === 'resolved';
+    default:
+      return false;
+  }
+}
+
+/** @param {Conversation} a @param {Conversation} b */
+function byActivity(a, b) {
+  if (a.last_activity_at === b.last_activity_at) return a.id < b.id ? 1 : -1;
+  return a.last_activity_at < b.last_activity_at ? 1 : -1;
+}
+
+export class InboxView {
+  /**
+   * @param {import('./shell.js').AppContext} ctx
+   * @param {{onOpen: (id: string) => void}} options
+   */
+  constructor(ctx, options) {
+    this.ctx = ctx;
+    this.ws = ctx.desk.workspace;
+    this.options = options;
+    this.tab = '';
+    this.q = '';
+    /** @type {string | null} */
+    this.selected = null;
+    /** @type {Map<string, Listing>} */
+    this.listings = new Map();
+    /** @type {Map<string, HTMLElement>} */
+    this.rows = new Map();
+    /** @type {string[]} */
+    this.order = [];
+    this.pending = false;
+    /** @type {any} */ this.searchTimer = null;
+    this.build();
+    this.offs = [
+      this.ws.on('conversation', () => this.schedule()),
+      this.ws.on('agents', () => this.schedule()),
+      ctx.desk.on('welcome', (/** @type {{reconnect: boolean}} */ info) => {
+        if (info.reconnect) this.refetch();
+        else this.schedule();
+      }),
+    ];
+  }
+
+  build() {
+    this.tabLinks = TABS.map((t) => h('a', {
+      href: inboxHref(t.id), class: 'tab', testid: `inbox-tab-${t.id}`, dataset: { tab: t.id },
+      attrs: { role: 'tab', 'aria-selected': 'false' }, text: t.label,
+    }));
+    this.search = h('input', {
+      type: 'search', id: 'inbox-search', testid: 'inbox-search', placeholder: 'Search messages  ( / )',
+      autocomplete: 'off', on: { input: () => this.searchSoon(), keydown: (/** @type {KeyboardEvent} */ e) => this.searchKey(e) },
+    });
+    this.list = h('ul', { class: 'inbox-list', testid: 'inbox-list', attrs: { 'aria-label': 'Conversations' } });
+    this.more = h('button', { type: 'button', class: 'button wide', testid: 'inbox-load-more', text: 'Load more', hidden: true, on: { click: () => this.fetch(true) } });
+    this.status = h('p', { class: 'inbox-status muted', testid: 'inbox-status', attrs: { role: 'status' } });
+    this.el = h('div', { class: 'inbox' },
+      h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Inbox views' } }, this.tabLinks),
+      h('form', { class: 'search', attrs: { role: 'search' }, on: { submit: (/** @type {Event} */ e) => { e.preventDefault(); this.runSearch(); } } },
+        h('label', { htmlFor: 'inbox-search', class: 'sr-only', text: 'Search messages' }), this.search),
+      this.list, this.status, this.more);
+  }
+
+  destroy() {
+    for (const off of this.offs) off();
+    clearTimeout(this.searchTimer);
+  }
+
+  key() {
+    return `${this.tab}|${this.q}`;
+  }
+
+  /** @param {string} tab */
+  setTab(tab) {
+    if (tab === this.tab) return;
+    this.tab = tab;
+    for (const link of this.tabLinks) {
+      const current = link.dataset.tab === tab;
+      link.setAttribute('aria-selected', String(current));
+      link.classList.toggle('current', current);
+    }
+    this.listings.delete(this.key());
+    this.fetch(false);
+    this.render();
+  }
+
+  /** @param {string | null} id */
+  setSelected(id) {
+    this.selected = id;
+    this.render();
+  }
+
+  focusSearch() {
+    this.search.focus();
+    this.search.select();
+  }
+
+  searchSoon() {
+    clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => this.runSearch(), SEARCH_DELAY_MS);
+  }
+
+  /** @param {KeyboardEvent} e */
+  searchKey(e) {
+    if (e.key === 'Escape') {
+      this.search.value = '';
+      this.runSearch();
+      this.search.blur();
+    }
+  }
+
+  runSearch() {
+    clearTimeout(this.searchTimer);
+    const q = this.search.value.trim();
+    if (q === this.q) return;
+    this.q = q;
+    this.listings.delete(this.key());
+    this.fetch(false);
+    this.render();
+  }
+
+  /** The tab's first page again (after a reconnect). */
+  refetch() {
+    this.listings.delete(this.key());
+    this.fetch(false);
+  }
+
+  /** @param {boolean} more next page, else the first */
+  async fetch(more) {
+    const key = this.key();
+    const tab = TABS.find((t) => t.id === this.tab);
+    if (!tab) return;
+    /** @type {Listing} */
+    const listing = this.listings.get(key) ?? { ids: new Set(), cursor: null, loading: false, loaded: false, error: '' };
+    this.listings.set(key, listing);
+    if (listing.loading || (more && !listing.cursor)) return;
+    listing.loading = true;
+    listing.error = '';
+    this.render();
+    try {
+      const page = await this.ctx.api.conversations({
+        status: tab.status, assignee: tab.assignee, q: this.q || undefined, cursor: more ? listing.cursor : undefined,
+      });
+      for (const raw of page.items) {
+        listing.ids.add(raw.id);
+        this.ws.upsertConversation(raw);
+      }
+      listing.cursor = page.next_cursor;
+      listing.loaded = true;
+    } catch (err) {
+      listing.error = /** @type {Error} */ (err).message;
+    } finally {
+      listing.loading = false;
+      this.render();
+    }
+  }
+
+  /** The conversations this view shows, in order. @returns {Conversation[]} */
+  visible() {
+    const me = this.ws.me?.id;
+    const listing = this.listings.get(this.key());
+    let all = [...this.ws.conversations.values()];
+    if (this.q) all = listing ? all.filter((c) => listing.ids.has(c.id)) : [];
+    return all.filter((c) => inTab(c, this.tab, me)).sort(byActivity);
+  }
+
+  /**
+   * The conversation `delta` places from `id` in the list (j/k); the first when none is open.
+   * @param {string | null} id @param {number} delta
+   */
+  step(id, delta) {
+    const ids = this.order;
+    if (!ids.length) return null;
+    const at = id ? ids.indexOf(id) : -1;
+    if (at < 0) return ids[0];
+    return ids[Math.max(0, Math.min(ids.length - 1, at + delta))] ?? null;
+  }
+
+  /** The conversation to show after `id` leaves the list (resolved). @param {string} id */
+  neighbour(id) {
+    const at = this.order.indexOf(id);
+    if (at < 0) return null;
+    return this.order[at + 1] ?? this.order[at - 1] ?? null;
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.render();
+    });
+  }
+
+  render() {
+    const shown = this.visible();
+    this.order = shown.map((c) => c.id);
+    const keep = new Set(this.order);
+    for (const [id, row] of this.rows) {
+      if (!keep.has(id)) {
+        row.remove();
+        this.rows.delete(id);
+      }
+    }
+    shown.forEach((c, index) => {
+      let row = this.rows.get(c.id);
+      if (!row) {
+        row = h('li', { class: 'inbox-row' });
+        this.rows.set(c.id, row);
+      }
+      this.fill(row, c);
+      if (this.list.children[index] !== row) this.list.insertBefore(row, this.list.children[index] ?? null);
+    });
+    const listing = this.listings.get(this.key());
+    this.more.hidden = !listing?.cursor;
+    this.more.disabled = Boolean(listing?.loading);
+    this.status.textContent = listing?.error
+      ? `Could not load: ${listing.error}`
+      : listing?.loading && !shown.length
+        ? 'Loading…'
+        : !shown.length
+          ? this.q ? 'No conversation matches.' : 'Nothing here. New conversations appear as they start.'
+          : '';
+  }
+
+  /** @param {HTMLElement} row @param {Conversation} c */
+  fill(row, c) {
+    const unread = unreadOf(c);
+    const me = this.ws.me?.id;
+    const who = visitorLabel(c);
+    const preview = c.last_body
+      ? `${c.last_kind === 'note' ? 'Note: ' : c.last_author_kind === 'agent' ? 'Agent: ' : ''}${c.last_body}`
+      : 'No messages yet';
+    const assignee = c.assignee_id ? (c.assignee_id === me ? 'You' : c.assignee_name ?? this.ws.agentName(c.assignee_id) ?? 'Agent') : 'Unassigned';
+    const selected = c.id === this.selected;
+    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, c.status, c.last_activity_at]);
+    if (row.dataset.signature === signature) return;
+    row.dataset.signature = signature;
+    const link = h('a', {
+      href: conversationHref(c.id),
+      class: `inbox-item${unread ? ' unread' : ''}${selected ? ' selected' : ''}`,
+      testid: 'inbox-item',
+      dataset: { conversationId: c.id, status: c.status, unread: String(unread) },
+      attrs: selected ? { 'aria-current': 'true' } : {},
+    },
+    h('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' } }, who.slice(0, 1).toUpperCase(),
+      h('span', { class: `presence-dot${c.visitor_online ? ' online' : ''}`, testid: 'visitor-online-dot', dataset: { online: String(c.visitor_online) } })),
+    h('span', { class: 'item-main' },
+      h('span', { class: 'item-top' },
+        h('span', { class: 'item-name', testid: 'inbox-item-name', text: who }),
+        c.visitor_verified ? h('span', { class: 'verified', text: '✓', attrs: { title: 'Verified identity' } }) : null,
+        h('time', { class: 'item-time', dateTime: c.last_activity_at, text: shortTime(c.last_activity_at) })),
+      h('span', { class: 'item-bottom' },
+        h('span', { class: 'item-preview', testid: 'inbox-item-preview', text: preview }),
+        unread ? h('span', { class: 'badge', testid: 'unread-badge', text: String(unread), attrs: { 'aria-label': `${unread} unread` } }) : null),
+      h('span', { class: 'item-meta muted' },
+        h('span', { testid: 'inbox-item-assignee', text: assignee }),
+        c.visitor_online ? h('span', { class: 'sr-only', text: ', visitor online' }) : null,
+        c.status === 'resolved' ? h('span', { text: ' · Resolved' }) : null)));
+    replace(row, link);
+  }
+}

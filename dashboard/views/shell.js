@@ -1,0 +1,343 @@
+// @ts-check
+/**
+ * The signed-in page: top bar (navigation, team presence, own status, notifications, sound,
+ * help, sign out), the connection banner, and the routed content — the inbox with a
+ * conversation and its visitor (three panes on wide screens), or an admin page. Also the
+ * inbox's keyboard shortcuts and their help overlay.
+ */
+import { h, isTyping, replace } from '../lib/dom.js';
+import { Keys, load, save } from '../lib/storage.js';
+import {
+  ADMIN_SECTIONS, DEFAULT_TAB, TABS, adminHref, conversationHref, go, inboxHref, parseRoute,
+} from '../lib/router.js';
+import { visitorLabel } from '../lib/workspace.js';
+import { InboxView } from './inbox.js';
+import { ConversationView } from './conversation.js';
+import { VisitorPanel } from './visitor.js';
+import { helpDialog } from './help.js';
+import { sitesPage } from './admin/sites.js';
+import { agentsPage } from './admin/agents.js';
+import { cannedPage } from './admin/canned.js';
+import { webhooksPage } from './admin/webhooks.js';
+
+/**
+ * What every view gets.
+ * @typedef {{
+ *   api: import('../lib/api.js').Api,
+ *   desk: import('../lib/desk.js').Desk,
+ *   alerts: import('../lib/alerts.js').Alerts,
+ *   canned: {list: () => Promise<any[]>, invalidate: () => void},
+ *   announce: (text: string) => void,
+ *   logout: () => void,
+ * }} AppContext
+ */
+
+/** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
+const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage };
+
+export class Shell {
+  /** @param {HTMLElement} root @param {AppContext} ctx */
+  constructor(root, ctx) {
+    this.root = root;
+    this.ctx = ctx;
+    this.desk = ctx.desk;
+    this.ws = ctx.desk.workspace;
+    /** @type {(() => void)[]} */
+    this.cleanups = [];
+    this.tab = load(Keys.INBOX_TAB, DEFAULT_TAB);
+    if (!TABS.some((t) => t.id === this.tab)) this.tab = DEFAULT_TAB;
+    /** @type {ConversationView | null} */
+    this.conversation = null;
+    /** @type {VisitorPanel | null} */
+    this.visitor = null;
+    /** @type {{el: HTMLElement, destroy?: () => void} | null} */
+    this.adminPage = null;
+    this.adminKey = '';
+
+    this.inbox = new InboxView(ctx, { onOpen: (id) => go(conversationHref(id)) });
+    this.build();
+    this.listen();
+    this.route();
+  }
+
+  build() {
+    const ws = this.ws;
+    this.team = h('ul', { class: 'team', testid: 'team-presence', attrs: { 'aria-label': 'Team' } });
+    this.status = h('select', { id: 'status-switch', testid: 'status-switch', on: { change: () => this.changeStatus() } },
+      h('option', { value: 'online', text: 'Online' }),
+      h('option', { value: 'away', text: 'Away' }));
+    this.status.value = this.desk.status;
+    this.notifyButton = h('button', { type: 'button', class: 'button small', testid: 'notifications-button', on: { click: () => this.askNotifications() } });
+    this.muteButton = h('button', { type: 'button', class: 'button small', testid: 'mute-switch', attrs: { role: 'switch' }, on: { click: () => this.toggleMute() } });
+    this.adminLink = h('a', { href: adminHref('sites'), class: 'nav-link', testid: 'nav-admin', text: 'Settings', hidden: true });
+    this.inboxLink = h('a', { href: inboxHref(this.tab), class: 'nav-link', testid: 'nav-inbox', text: 'Inbox' });
+    this.meName = h('span', { class: 'me-name', testid: 'me-name' });
+    const top = h('header', { class: 'topbar' },
+      h('a', { class: 'brand', href: inboxHref(this.tab), text: 'Parley' }),
+      h('nav', { class: 'main-nav', attrs: { 'aria-label': 'Main' } }, this.inboxLink, this.adminLink),
+      this.team,
+      h('div', { class: 'topbar-tools' },
+        h('label', { class: 'status-label', htmlFor: 'status-switch' }, h('span', { class: 'status-dot', testid: 'own-status-dot' }), h('span', { class: 'sr-only', text: 'Your status' })),
+        this.status,
+        this.notifyButton,
+        this.muteButton,
+        h('button', { type: 'button', class: 'button small', testid: 'help-button', text: '?', attrs: { 'aria-label': 'Keyboard shortcuts' }, on: { click: () => this.showHelp() } }),
+        this.meName,
+        h('button', { type: 'button', class: 'button small', testid: 'logout-button', text: 'Sign out', on: { click: () => this.ctx.logout() } })));
+
+    this.bannerText = h('span', { testid: 'connection-banner-text' });
+    this.bannerRetry = h('button', { type: 'button', class: 'button small', text: 'Retry now', testid: 'connection-retry', on: { click: () => this.desk.connection.retryNow() } });
+    this.banner = h('div', { class: 'banner', testid: 'connection-banner', hidden: true, attrs: { role: 'status' } }, this.bannerText, this.bannerRetry);
+
+    this.inboxPane = h('section', { class: 'pane inbox-pane', attrs: { 'aria-label': 'Inbox' } }, this.inbox.el);
+    this.conversationPane = h('section', { class: 'pane conversation-pane', attrs: { 'aria-label': 'Conversation' } });
+    this.visitorPane = h('aside', { class: 'pane visitor-pane', attrs: { 'aria-label': 'Visitor' } });
+    this.workspaceMain = h('main', { class: 'workspace' }, this.inboxPane, this.conversationPane, this.visitorPane);
+    this.adminNav = h('nav', { class: 'admin-nav', attrs: { 'aria-label': 'Settings' } },
+      ADMIN_SECTIONS.map((s) => h('a', { href: adminHref(s.id), class: 'admin-nav-link', testid: `admin-nav-${s.id}`, dataset: { section: s.id }, text: s.label })));
+    this.adminContent = h('section', { class: 'admin-content' });
+    this.adminMain = h('main', { class: 'admin', hidden: true }, this.adminNav, this.adminContent);
+    this.live = h('div', { class: 'sr-only', testid: 'live-region', attrs: { 'aria-live': 'polite', 'aria-atomic': 'false' } });
+
+    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.live));
+    this.renderMe();
+    this.renderTeam();
+    this.renderAlerts();
+    this.renderConnection(this.desk.connection.state);
+    void ws;
+  }
+
+  listen() {
+    const ws = this.ws;
+    const on = (/** @type {() => void} */ off) => this.cleanups.push(off);
+    const onHash = () => this.route();
+    globalThis.addEventListener('hashchange', onHash);
+    on(() => globalThis.removeEventListener('hashchange', onHash));
+    const onKey = (/** @type {KeyboardEvent} */ e) => this.shortcut(e);
+    document.addEventListener('keydown', onKey);
+    on(() => document.removeEventListener('keydown', onKey));
+    on(this.desk.on('connection', (state) => this.renderConnection(state)));
+    on(this.desk.connection.on('retry', () => this.renderConnection(this.desk.connection.state)));
+    on(this.desk.on('welcome', () => {
+      this.renderMe();
+      this.route();
+    }));
+    on(ws.on('agents', () => this.renderTeam()));
+    on(ws.on('unread', (total) => this.ctx.alerts.setTitle(total)));
+    on(this.desk.on('alert', (alert) => this.alert(alert)));
+    this.countdown = setInterval(() => {
+      if (this.desk.connection.state === 'reconnecting') this.renderConnection('reconnecting');
+    }, 1000);
+    on(() => clearInterval(this.countdown));
+  }
+
+  destroy() {
+    for (const off of this.cleanups) off();
+    this.conversation?.destroy();
+    this.visitor?.destroy();
+    this.adminPage?.destroy?.();
+    this.inbox.destroy();
+    this.root.replaceChildren();
+  }
+
+  // ---- routing ----------------------------------------------------------------------------
+
+  route() {
+    const route = parseRoute(location.hash);
+    const isAdmin = this.ws.isAdmin;
+    if (route.name === 'admin') {
+      if (!this.ws.me) return; // wait for the welcome to know the role
+      if (!isAdmin) return go(inboxHref(this.tab));
+      return this.showAdmin(route.section, route.id);
+    }
+    this.hideAdmin();
+    if (route.name === 'conversation') return this.showConversation(route.id);
+    if (route.name === 'inbox' && route.tab) {
+      this.tab = route.tab;
+      save(Keys.INBOX_TAB, this.tab);
+    } else if (route.name !== 'inbox' || !route.tab) {
+      return go(inboxHref(this.tab));
+    }
+    this.inboxLink.href = inboxHref(this.tab);
+    this.inbox.setTab(this.tab);
+    this.closeConversation();
+  }
+
+  /** @param {string} id */
+  showConversation(id) {
+    this.inbox.setTab(this.tab);
+    this.inbox.setSelected(id);
+    this.workspaceMain.classList.add('has-conversation');
+    if (this.conversation?.id === id) return;
+    this.closeConversation();
+    this.workspaceMain.classList.add('has-conversation');
+    this.inbox.setSelected(id);
+    this.conversation = new ConversationView(this.ctx, id, {
+      backHref: inboxHref(this.tab),
+      toggleVisitor: () => this.workspaceMain.classList.toggle('visitor-open'),
+      nextAfterResolve: () => this.inbox.neighbour(id),
+    });
+    this.conversationPane.replaceChildren(this.conversation.el);
+    this.visitor = new VisitorPanel(this.ctx, id, { close: () => this.workspaceMain.classList.remove('visitor-open') });
+    this.visitorPane.replaceChildren(this.visitor.el);
+    this.conversation.focusComposer();
+  }
+
+  closeConversation() {
+    this.conversation?.destroy();
+    this.visitor?.destroy();
+    this.conversation = null;
+    this.visitor = null;
+    this.inbox.setSelected(null);
+    this.workspaceMain.classList.remove('has-conversation', 'visitor-open');
+    this.conversationPane.replaceChildren(h('div', { class: 'empty-state', testid: 'no-conversation' },
+      h('p', { text: 'Pick a conversation from the inbox.' }),
+      h('p', { class: 'muted', text: 'Press ? for keyboard shortcuts.' })));
+    this.visitorPane.replaceChildren();
+  }
+
+  /** @param {string} section @param {string | null} id */
+  showAdmin(section, id) {
+    this.closeConversation();
+    this.workspaceMain.hidden = true;
+    this.adminMain.hidden = false;
+    for (const link of this.adminNav.querySelectorAll('a')) {
+      const current = link.dataset.section === section;
+      link.classList.toggle('current', current);
+      if (current) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    const key = `${section}/${id ?? ''}`;
+    if (this.adminKey === key) return;
+    this.adminPage?.destroy?.();
+    this.adminKey = key;
+    this.adminPage = ADMIN_PAGES[section](this.ctx, id);
+    this.adminContent.replaceChildren(this.adminPage.el);
+  }
+
+  hideAdmin() {
+    this.adminMain.hidden = true;
+    this.workspaceMain.hidden = false;
+    this.adminPage?.destroy?.();
+    this.adminPage = null;
+    this.adminKey = '';
+  }
+
+  // ---- top bar ----------------------------------------------------------------------------
+
+  renderMe() {
+    const me = this.ws.me;
+    this.meName.textContent = me ? me.name : '';
+    this.adminLink.hidden = !this.ws.isAdmin;
+    this.renderTeam();
+  }
+
+  renderTeam() {
+    const ws = this.ws;
+    const me = ws.me;
+    const members = [...ws.team.values()].filter((m) => m.status !== 'offline' && m.id !== me?.id);
+    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
+    replace(this.team, members.map((m) => h('li', {
+      class: `team-member ${m.status}`, testid: 'team-member', dataset: { agentId: m.id, status: m.status },
+      attrs: { title: `${m.name ?? 'Agent'} — ${m.status}` },
+    }, h('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }), h('span', { text: m.name ?? `Agent ${m.id.slice(-4)}` }),
+    h('span', { class: 'sr-only', text: ` (${m.status})` }))));
+    const own = me ? ws.team.get(me.id)?.status ?? 'online' : 'online';
+    this.root.querySelector('[data-testid="own-status-dot"]')?.setAttribute('data-status', own);
+  }
+
+  async changeStatus() {
+    const status = this.status.value === 'away' ? 'away' : 'online';
+    save(Keys.STATUS, status);
+    try {
+      await this.desk.setStatus(status);
+    } catch {
+      /* re-sent after the next welcome */
+    }
+    this.renderTeam();
+  }
+
+  async askNotifications() {
+    await this.ctx.alerts.askPermission();
+    this.renderAlerts();
+  }
+
+  toggleMute() {
+    this.ctx.alerts.setMuted(!this.ctx.alerts.muted);
+    this.renderAlerts();
+  }
+
+  renderAlerts() {
+    const alerts = this.ctx.alerts;
+    const permission = alerts.permission;
+    this.notifyButton.hidden = permission === 'unsupported';
+    this.notifyButton.textContent = permission === 'granted' ? 'Notifications on' : permission === 'denied' ? 'Notifications blocked' : 'Enable notifications';
+    this.notifyButton.disabled = permission !== 'default';
+    this.muteButton.textContent = alerts.muted ? 'Sound off' : 'Sound on';
+    this.muteButton.setAttribute('aria-checked', String(!alerts.muted));
+  }
+
+  /** @param {string} state */
+  renderConnection(state) {
+    const connection = this.desk.connection;
+    this.banner.dataset.state = state;
+    const show = state === 'reconnecting' || state === 'connecting';
+    this.banner.hidden = !show;
+    this.bannerRetry.hidden = state !== 'reconnecting';
+    if (state === 'connecting') this.bannerText.textContent = 'Connecting…';
+    if (state === 'reconnecting') {
+      const seconds = Math.max(0, Math.ceil((connection.retryAt - Date.now()) / 1000));
+      this.bannerText.textContent = connection.socket
+        ? 'Connection lost. Reconnecting…'
+        : `Connection lost. Reconnecting${seconds ? ` in ${seconds} s` : '…'} — replies you send will wait and go out once connected.`;
+    }
+  }
+
+  // ---- alerts -----------------------------------------------------------------------------
+
+  /** @param {{kind: string, conversation: any, message?: any}} alert */
+  alert(alert) {
+    const c = alert.conversation;
+    const viewing = this.conversation?.id === c.id && document.visibilityState === 'visible';
+    if (alert.kind === 'message' && viewing) return;
+    const who = visitorLabel(c);
+    const title = alert.kind === 'conversation' ? 'New conversation' : `New message from ${who}`;
+    const body = alert.message ? alert.message.body : who;
+    this.ctx.alerts.notify(title, body, c.id, () => go(conversationHref(c.id)));
+    this.ctx.alerts.beep();
+    if (alert.kind === 'conversation') this.ctx.announce(`New conversation from ${who}`);
+  }
+
+  // ---- keyboard ---------------------------------------------------------------------------
+
+  /** @param {KeyboardEvent} e */
+  shortcut(e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    if (document.querySelector('dialog[open]')) return;
+    if (!this.adminMain.hidden) return;
+    switch (e.key) {
+      case 'j':
+      case 'k': {
+        const id = this.inbox.step(this.conversation?.id ?? null, e.key === 'j' ? 1 : -1);
+        if (id) go(conversationHref(id));
+        break;
+      }
+      case 'e':
+        if (this.conversation) this.conversation.resolve();
+        break;
+      case '/':
+        this.inbox.focusSearch();
+        break;
+      case '?':
+        this.showHelp();
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+
+  showHelp() {
+    helpDialog();
+  }
+}
