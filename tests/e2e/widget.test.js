@@ -293,6 +293,39 @@ test('a reload keeps the visitor and the conversation', { timeout: TEST_TIMEOUT 
   assert.equal(after.seq, 3);
 });
 
+test('a page loaded while the server is down starts the chat, and sends what was typed, once it is back', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, page } = await setup(t, { env: NO_LIMITS });
+  /** @type {string[]} */
+  const panelLoads = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/widget/panel.html') panelLoads.push(request.url());
+  });
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  await say(panel, 'before the outage');
+  await waitFor(async () => (await shown(panel))[0]?.state === 'sent', { message: 'the first message sent' });
+  await server.kill();
+  await say(panel, 'typed during the outage');
+  await waitFor(async () => (await parleyKeys(page))['parley:outbox'], { message: 'the unsent message in the outbox' });
+
+  // The visitor goes to another page of the shop while Parley is still down: the panel's own
+  // page cannot load.
+  await page.reload();
+  await waitFor(() => panelLoads.length >= 2, { message: 'the panel page to be requested after the reload' });
+  await sleep(1500);
+  await server.start();
+
+  const list = await waitFor(async () => {
+    const items = await shown(panelOf(page)).catch(() => []);
+    return items.length === 2 && items.every((m) => m.state === 'sent') ? items : null;
+  }, { timeout: 45_000, message: () => `the panel to start and send (panel loads: ${panelLoads.length})` });
+  assert.deepEqual(list.map((m) => [m.seq, m.body]), [[1, 'before the outage'], [2, 'typed during the outage']]);
+  const agent = await connectAgent(t, server, token);
+  const conversationId = (await parleyKeys(page))['parley:conversation'];
+  const synced = await agent.request({ type: 'sync', conversation_id: conversationId, after_seq: 0 });
+  assert.deepEqual(synced.messages.map((/** @type {any} */ m) => m.body), ['before the outage', 'typed during the outage']);
+});
+
 test('a host page with a strict Content-Security-Policy needs only the Parley origin', { timeout: TEST_TIMEOUT }, async (t) => {
   const { server, host, agent, page } = await setup(t);
   const parley = server.origin;

@@ -48,6 +48,9 @@
   };
   const SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox';
   const HEX = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
+  /** Delays before reloading a panel whose page failed to load: 1 s, doubling up to 30 s. */
+  const RETRY_MIN_MS = 1000;
+  const RETRY_MAX_MS = 30000;
   const ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2zm3 5v2h10V9zm0 4v2h7v-2z';
   const ICON_CLOSE = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z';
   const CSS = [
@@ -101,6 +104,9 @@
     lastUrl: '',
     pageTimer: 0,
     viewport: false,
+    retries: 0,
+    retry: 0,
+    unknownSite: false,
   };
   let host;
   let root;
@@ -270,18 +276,37 @@
   function ensureFrame() {
     if (state.frame) return;
     state.keep = true;
+    state.frame = makeFrame();
+    root.appendChild(state.frame);
+    if (w.BroadcastChannel) channel();
+    hookNavigation();
+  }
+
+  function makeFrame() {
     const frame = d.createElement('iframe');
     frame.className = 'f';
     frame.id = 'parley-frame';
     frame.title = words()[3];
     frame.setAttribute('data-testid', 'parley-frame');
     frame.setAttribute('sandbox', SANDBOX);
+    frame.addEventListener('load', () => panelLoaded(frame));
     frame.src =
       origin + '/widget/panel.html?site_key=' + encodeURIComponent(siteKey) + '#origin=' + encodeURIComponent(location.origin);
-    state.frame = frame;
-    root.appendChild(frame);
-    if (w.BroadcastChannel) channel();
-    hookNavigation();
+    return frame;
+  }
+
+  /** A load without `ready` is an error page (Parley was down): a fresh iframe replaces it, later. */
+  function panelLoaded(frame) {
+    if (state.ready || frame !== state.frame || state.unknownSite) return;
+    clearTimeout(state.retry);
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * Math.pow(2, state.retries++));
+    state.retry = setTimeout(() => {
+      if (state.ready || frame !== state.frame) return;
+      const fresh = makeFrame();
+      state.frame = fresh;
+      root.removeChild(frame);
+      root.appendChild(fresh);
+    }, delay);
   }
 
   function onMessage(event) {
@@ -292,6 +317,8 @@
     switch (m.type) {
       case MSG.READY:
         state.ready = true;
+        state.retries = 0;
+        clearTimeout(state.retry);
         if (state.open && state.focusWanted && (d.activeElement === host || d.activeElement === d.body)) frame.focus();
         send(MSG.INIT, {
           open: state.open,
@@ -610,7 +637,11 @@
     if (typeof w.fetch !== 'function') return reveal();
     const timer = setTimeout(reveal, 1500);
     w.fetch(origin + '/api/v1/widget/config?site_key=' + encodeURIComponent(siteKey), { credentials: 'omit' })
-      .then((response) => (response.ok ? response.json() : null))
+      .then((response) => {
+        // Unknown site: its panel cannot load either, so it is not retried.
+        if (response.status === 404) state.unknownSite = true;
+        return response.ok ? response.json() : null;
+      })
       .then(applySettings)
       .catch(() => {})
       .then(() => {

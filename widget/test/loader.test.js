@@ -129,6 +129,54 @@ test('messages from another origin or another window are ignored', () => {
   assert.equal(page.kept()['parley:token'], 'good');
 });
 
+test('a panel whose page failed to load is replaced, at growing intervals, until it says ready', () => {
+  const page = createPage().load();
+  page.parley('open');
+  const first = page.frame;
+  const iframes = () => page.doc.documentElement.findAll((e) => e.tagName === 'IFRAME');
+  first.dispatch('load'); // an error page: the server was down, no `ready` came
+  page.clock.advance(999);
+  assert.equal(page.frame, first);
+  page.clock.advance(1);
+  const second = page.frame;
+  assert.notEqual(second, first);
+  assert.equal(second.src, first.src);
+  assert.deepEqual(iframes(), [second]);
+
+  second.dispatch('load');
+  page.clock.advance(1999);
+  assert.equal(page.frame, second, 'the second wait is longer');
+  page.clock.advance(1);
+  const third = page.frame;
+  assert.notEqual(third, second);
+
+  page.fromPanel({ type: ToLoader.READY });
+  assert.equal(page.postedOfType(ToPanel.INIT).length, 1, 'the panel that started gets init');
+  third.dispatch('load');
+  page.clock.advance(120_000);
+  assert.equal(page.frame, third, 'a panel that started is kept');
+});
+
+test('a panel whose ready comes just after its load event is kept', () => {
+  const page = createPage().load();
+  page.parley('open');
+  const frame = page.frame;
+  frame.dispatch('load');
+  page.fromPanel({ type: ToLoader.READY });
+  page.clock.advance(120_000);
+  assert.equal(page.frame, frame);
+});
+
+test('an unknown site key is not retried', async () => {
+  const page = createPage({ configStatus: 404 }).load();
+  await settle();
+  page.parley('open');
+  const frame = page.frame;
+  frame.dispatch('load');
+  page.clock.advance(120_000);
+  assert.equal(page.frame, frame);
+});
+
 test('the panel can write only its own keys', () => {
   const page = openedPage();
   page.fromPanel({ type: ToLoader.SET, key: 'open', value: '0' });

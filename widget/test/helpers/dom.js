@@ -287,6 +287,7 @@ export function channelBus() {
  * @param {Record<string, string>} [options.scriptAttrs]
  * @param {any[][]} [options.queue] calls made through the snippet's stub before the loader runs
  * @param {object | null} [options.config] GET /api/v1/widget/config answer (null: network error)
+ * @param {number} [options.configStatus] an error status for that request instead
  * @param {boolean} [options.constructable] whether CSSStyleSheet can be constructed
  * @param {any} [options.BroadcastChannel]
  */
@@ -332,6 +333,7 @@ export function createPage(options = {}) {
     fetch: (url, init) => {
       fetchCalls.push({ url, init });
       if (options.config === null) return Promise.reject(new TypeError('network'));
+      if (options.configStatus) return Promise.resolve({ ok: false, status: options.configStatus, json: () => Promise.reject(new Error('no body')) });
       const body = options.config ?? { title: 'Chat', color: '#4f46e5', position: 'right', locale: 'auto' };
       return Promise.resolve({ ok: true, json: () => Promise.resolve(body) });
     },
