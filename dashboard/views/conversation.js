@@ -66,7 +66,7 @@ export class ConversationView {
     this.reopenButton = h('button', { type: 'button', class: 'button small', testid: 'reopen-button', text: 'Reopen', on: { click: () => this.act(() => this.desk.reopen(this.id)) } });
     this.actionError = h('p', { class: 'form-error', testid: 'conversation-error', attrs: { role: 'alert' } });
     const header = h('header', { class: 'conversation-header' },
-      h('a', { href: this.options.backHref, class: 'back-link', testid: 'conversation-back', attrs: { 'aria-label': 'Back to the inbox' }, text: '←' }),
+      this.backLink = h('a', { href: this.options.backHref, class: 'back-link', testid: 'conversation-back', attrs: { 'aria-label': 'Back to the inbox' }, text: '←' }),
       h('div', { class: 'conversation-who' }, this.onlineDot, this.title, this.statusPill),
       h('div', { class: 'conversation-actions' },
         h('label', { htmlFor: `assign-${this.id}`, class: 'sr-only', text: 'Assignee' }),
@@ -83,6 +83,11 @@ export class ConversationView {
     this.typing = h('div', { class: 'typing', testid: 'typing-indicator', attrs: { 'aria-live': 'polite' } });
     this.el = h('div', { class: 'conversation', testid: 'conversation', dataset: { conversationId: this.id } },
       header, this.scroller, this.typing, this.composer.el);
+  }
+
+  /** @param {string} href */
+  setBackHref(href) {
+    this.backLink.href = href;
   }
 
   focusComposer() {

@@ -43,7 +43,7 @@ function byActivity(a, b) {
 export class InboxView {
   /**
    * @param {import('./shell.js').AppContext} ctx
-   * @param {{onOpen: (id: string) => void}} options
+   * @param {{onTab: (tab: string) => boolean}} options called on a tab click; true: handled without navigating
    */
   constructor(ctx, options) {
     this.ctx = ctx;
@@ -76,6 +76,9 @@ export class InboxView {
     this.tabLinks = TABS.map((t) => h('a', {
       href: inboxHref(t.id), class: 'tab', testid: `inbox-tab-${t.id}`, dataset: { tab: t.id },
       attrs: { role: 'tab', 'aria-selected': 'false' }, text: t.label,
+      on: { click: (/** @type {MouseEvent} */ e) => {
+        if (!e.ctrlKey && !e.metaKey && !e.shiftKey && this.options.onTab(t.id)) e.preventDefault();
+      } },
     }));
     this.search = h('input', {
       type: 'search', id: 'inbox-search', testid: 'inbox-search', placeholder: 'Search messages  ( / )',

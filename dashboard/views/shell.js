@@ -54,7 +54,7 @@ export class Shell {
     this.adminPage = null;
     this.adminKey = '';
 
-    this.inbox = new InboxView(ctx, { onOpen: (id) => go(conversationHref(id)) });
+    this.inbox = new InboxView(ctx, { onTab: (tab) => this.switchTab(tab) });
     this.build();
     this.listen();
     this.route();
@@ -161,6 +161,21 @@ export class Shell {
     this.inboxLink.href = inboxHref(this.tab);
     this.inbox.setTab(this.tab);
     this.closeConversation();
+  }
+
+  /**
+   * A tab clicked while a conversation is open filters the list and keeps the conversation.
+   * @param {string} tab
+   * @returns {boolean} whether it was handled here (else the link navigates)
+   */
+  switchTab(tab) {
+    if (!this.conversation) return false;
+    this.tab = tab;
+    save(Keys.INBOX_TAB, tab);
+    this.inboxLink.href = inboxHref(tab);
+    this.inbox.setTab(tab);
+    this.conversation.setBackHref(inboxHref(tab));
+    return true;
   }
 
   /** @param {string} id */

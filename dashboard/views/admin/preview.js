@@ -18,7 +18,7 @@ export function widgetPreview(settings) {
     h('div', { class: 'wp-body' }, greeting, offline),
     notice,
     h('div', { class: 'wp-composer' }, h('span', { class: 'muted', text: 'Write a message…' }), h('span', { class: 'wp-send', text: '➤' })));
-  const launcher = h('span', { class: 'wp-launcher', attrs: { 'aria-hidden': 'true' }, text: '💬' });
+  const launcher = h('span', { class: 'wp-launcher', attrs: { 'aria-hidden': 'true' } });
   const stage = h('div', { class: 'wp-stage', testid: 'widget-preview', attrs: { role: 'img', 'aria-label': 'Widget preview' } }, panel, launcher);
   const el = h('div', { class: 'widget-preview' }, stage,
     h('div', { class: 'field check' }, online, h('label', { htmlFor: 'wp-online', text: 'Preview with agents online' })));

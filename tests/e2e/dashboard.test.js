@@ -1,0 +1,499 @@
+// @ts-check
+/**
+ * The agents' dashboard in a real browser, against the real server. A visitor chats from the
+ * demo page (or, where the test needs exact control, over a plain WebSocket), an agent works
+ * in the dashboard; admins manage sites and the team. Each test starts its own server and
+ * browser, so each stands alone.
+ *
+ *   PARLEY_BIN=target/debug/parley node --test tests/e2e/dashboard.test.js
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import {
+  ADMIN,
+  AgentSocket,
+  api,
+  artifactPath,
+  connectAgent,
+  launchBrowser,
+  login,
+  startHostServer,
+  startServer,
+  waitFor,
+  watchPageErrors,
+} from './harness.js';
+
+const TEST_TIMEOUT = 60_000;
+/** Reconnecting visitors and agents, and fast senders: no per-IP or per-connection limits. */
+const NO_LIMITS = { PARLEY_WS_CONNECT_PER_MIN: '0', PARLEY_SEND_RATE: '0', PARLEY_LOGIN_PER_MIN: '0' };
+const LAPTOP = { width: 1400, height: 860 };
+
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('./harness.js').ParleyServer} ParleyServer */
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/**
+ * Opens the dashboard in a fresh context and signs in through the form; resolves once the
+ * agent socket is welcomed (the top bar shows the agent's name).
+ * @param {import('playwright-core').Browser} browser @param {ParleyServer} server
+ * @param {{email: string, password: string}} [who] @param {string} [hash]
+ */
+async function openDashboard(browser, server, who = ADMIN, hash = '#/inbox/open') {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  const errors = await watchPageErrors(page);
+  await page.goto(`${server.url}/dashboard${hash}`);
+  await signIn(page, who);
+  return { page, errors };
+}
+
+/** @param {Page} page @param {{email: string, password: string}} who */
+async function signIn(page, who) {
+  await page.getByTestId('login-email').fill(who.email);
+  await page.getByTestId('login-password').fill(who.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent);
+}
+
+/** @param {Page} page @param {string} id */
+const inboxItem = (page, id) => page.locator(`[data-testid="inbox-item"][data-conversation-id="${id}"]`);
+
+/** The messages the dashboard shows. @param {Page} page */
+function messages(page) {
+  return page.getByTestId('message').evaluateAll((nodes) => nodes.map((n) => ({
+    seq: Number(n.getAttribute('data-seq')),
+    kind: n.getAttribute('data-kind'),
+    author: n.getAttribute('data-author'),
+    body: n.querySelector('[data-testid="message-body"]')?.textContent ?? '',
+  })));
+}
+
+/**
+ * A visitor over a plain WebSocket (no browser): exact control of what it sends.
+ * @param {import('./harness.js').Cleanup} t @param {ParleyServer} server
+ * @param {{page?: {url: string, title: string}, token?: string}} [options] `token`: the same visitor again
+ */
+async function connectVisitor(t, server, options = {}) {
+  const visitor = new AgentSocket(`${server.url.replace(/^http/, 'ws')}/ws/visitor?site_key=${server.siteKey}`);
+  t.after(() => visitor.close());
+  await visitor.opened;
+  visitor.welcome = await visitor.request({ type: 'hello', token: options.token ?? null, page: options.page });
+  return visitor;
+}
+
+/** @param {AgentSocket} visitor @param {string} body @returns {Promise<any>} the stored message */
+async function visitorSays(visitor, body) {
+  const reply = await visitor.request({ type: 'send', client_msg_id: randomUUID(), body });
+  return reply.message;
+}
+
+/** The demo site's id. @param {ParleyServer} server @param {string} token */
+async function demoSite(server, token) {
+  const { body } = await api(server, token, 'GET', '/sites');
+  return body.items.find((/** @type {any} */ s) => s.site_key === server.siteKey);
+}
+
+/** @param {{violations: string[], pageErrors: string[]}} errors */
+function assertClean(errors) {
+  assert.deepEqual(errors.violations, [], 'no CSP violation in the dashboard');
+  assert.deepEqual(errors.pageErrors, [], 'no uncaught exception in the dashboard');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('an agent answers a demo-page visitor live: read, canned reply, note, assignment, resolution', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  await api(server, admin.token, 'POST', '/canned', { shortcut: 'shipping', title: 'Shipping times', body: 'Orders ship within two working days.' });
+  const bob = (await api(server, admin.token, 'POST', '/agents', { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' })).body;
+  const site = await demoSite(server, admin.token);
+  await api(server, admin.token, 'PATCH', `/sites/${site.id}`, { settings: { draft_preview: true } });
+
+  const browser = await launchBrowser(t);
+  const { page: agent, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/unassigned');
+  const visitorPage = await (await browser.newContext()).newPage();
+  await visitorPage.goto(`${server.url}/demo`);
+  await visitorPage.getByTestId('parley-launcher').click();
+  const panel = visitorPage.frameLocator('[data-testid="parley-frame"]');
+  await panel.getByTestId('parley-composer').fill('Hello, where is my order?');
+  await panel.getByTestId('parley-composer').press('Enter');
+
+  // The conversation appears live, unread, with the visitor online; the tab title counts it.
+  const item = agent.getByTestId('inbox-item').first();
+  await item.waitFor();
+  const id = await item.getAttribute('data-conversation-id');
+  assert.ok(id);
+  await inboxItem(agent, id).getByTestId('unread-badge').filter({ hasText: '1' }).waitFor();
+  assert.equal(await inboxItem(agent, id).getByTestId('visitor-online-dot').getAttribute('data-online'), 'true');
+  assert.match(await inboxItem(agent, id).getByTestId('inbox-item-preview').textContent() ?? '', /where is my order/);
+  await waitFor(async () => (await agent.title()) === '(1) Parley', { message: 'the unread count in the tab title' });
+  await agent.screenshot({ path: artifactPath('dashboard-inbox.png') });
+
+  // Reading it clears the badge and tells the visitor (their message turns "read").
+  await inboxItem(agent, id).click();
+  await agent.locator('[data-testid="message"][data-seq="1"]').waitFor();
+  await inboxItem(agent, id).getByTestId('unread-badge').waitFor({ state: 'detached' });
+  await waitFor(async () => (await agent.title()) === 'Parley', { message: 'the title without unread' });
+  await panel.locator('[data-testid="parley-message"][data-author="visitor"][data-state="read"]').waitFor();
+  assert.equal(await agent.getByTestId('visitor-page').locator('a').textContent(), 'Parley Coffee Co. — Shop');
+  assert.match(await agent.getByTestId('visitor-browser').textContent() ?? '', /Chrome/);
+
+  // The visitor types: the dashboard shows it, with the draft (the site shares drafts).
+  await panel.getByTestId('parley-composer').fill('Order 1234');
+  await agent.getByTestId('typing-preview').filter({ hasText: 'Order 1234' }).waitFor();
+
+  // A canned response: "/" and the shortcut, arrow keys and Enter, then Enter sends.
+  const composer = agent.getByTestId('composer');
+  await composer.fill('');
+  await composer.pressSequentially('/ship');
+  await agent.getByTestId('canned-popup').waitFor({ state: 'visible' });
+  await agent.locator('[data-testid="canned-option"][data-shortcut="shipping"]').waitFor();
+  await composer.press('Enter');
+  assert.equal(await composer.inputValue(), 'Orders ship within two working days.');
+  assert.ok(await agent.getByTestId('canned-popup').isHidden());
+  await composer.press('Enter');
+  await panel.locator('[data-testid="parley-message"][data-author="agent"]').filter({ hasText: 'Orders ship within two working days.' }).waitFor();
+
+  // A note: set apart in the dashboard, never shown to the visitor.
+  await agent.getByTestId('note-toggle').click();
+  assert.equal(await agent.getByTestId('note-toggle').getAttribute('aria-checked'), 'true');
+  await composer.fill('Customer seems worried, check the warehouse');
+  await agent.getByTestId('send-button').click();
+  const note = agent.locator('[data-testid="message"][data-kind="note"]');
+  await note.waitFor();
+  assert.equal(await note.getByTestId('note-label').textContent(), 'Internal note');
+  const noteBackground = await note.evaluate((n) => getComputedStyle(n).backgroundColor);
+  const replyBackground = await agent.locator('[data-testid="message"][data-kind="text"][data-author="agent"]').first().evaluate((n) => getComputedStyle(n).backgroundColor);
+  assert.notEqual(noteBackground, replyBackground, 'notes look different from replies');
+  await agent.getByTestId('note-toggle').click();
+  await composer.fill('Found it: it left yesterday.');
+  await composer.press('Enter');
+  await panel.locator('[data-testid="parley-message"][data-author="agent"]').filter({ hasText: 'it left yesterday' }).waitFor();
+  const visitorText = await panel.getByTestId('parley-messages').textContent();
+  assert.doesNotMatch(visitorText ?? '', /warehouse/, 'the visitor never sees the note');
+  // Shift+Enter is a new line, not a send.
+  await composer.fill('line one');
+  await composer.press('Shift+Enter');
+  await composer.pressSequentially('line two');
+  assert.equal(await composer.inputValue(), 'line one\nline two');
+  await composer.fill('');
+
+  // The visitor read the replies: the last one shows the receipt.
+  await agent.locator('[data-testid="message"][data-author="agent"][data-kind="text"]').last().getByTestId('read-receipt').waitFor({ state: 'visible' });
+
+  // Assign to me, then to Bob; resolve; reopen.
+  await agent.getByTestId('assign-me').click();
+  await agent.getByTestId('assign-me').waitFor({ state: 'hidden' });
+  assert.equal(await agent.getByTestId('assign-select').inputValue(), admin.agent.id);
+  await agent.getByTestId('inbox-tab-mine').click();
+  await inboxItem(agent, id).waitFor();
+  await agent.getByTestId('assign-select').selectOption(bob.id);
+  await inboxItem(agent, id).waitFor({ state: 'detached' });
+  const assigned = await api(server, admin.token, 'GET', `/conversations/${id}`);
+  assert.equal(assigned.body.assignee_id, bob.id);
+  await agent.getByTestId('resolve-button').click();
+  await agent.getByTestId('reopen-button').waitFor({ state: 'visible' });
+  assert.equal(await agent.getByTestId('conversation-status').textContent(), 'Resolved');
+  await agent.getByTestId('inbox-tab-resolved').click();
+  await inboxItem(agent, id).waitFor();
+  await agent.screenshot({ path: artifactPath('dashboard-conversation.png') });
+  assert.equal((await api(server, admin.token, 'GET', `/conversations/${id}`)).body.status, 'resolved');
+  await agent.getByTestId('reopen-button').click();
+  await agent.getByTestId('resolve-button').waitFor({ state: 'visible' });
+  await inboxItem(agent, id).waitFor({ state: 'detached' });
+
+  // Stored once each, in order: the visitor's message, the canned reply, the note, the reply.
+  const stored = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
+  assert.deepEqual(stored.map((/** @type {any} */ m) => m.kind), ['text', 'text', 'note', 'text']);
+  assert.deepEqual((await messages(agent)).map((m) => m.seq), [1, 2, 3, 4]);
+  assertClean(errors);
+});
+
+test('an admin creates a site and an agent, and that agent signs in to an agent-only dashboard', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/admin/sites');
+
+  // A site, with the live preview following the form.
+  await page.getByTestId('site-row').first().waitFor();
+  await page.getByTestId('site-new').click();
+  await page.getByTestId('site-name').fill('Docs');
+  await page.getByTestId('site-origins').fill('https://Docs.Example.com/\nhttps://help.example.com');
+  await page.getByTestId('site-title').fill('Need a hand?');
+  await page.getByTestId('site-color').fill('#e11d48');
+  await page.getByTestId('site-position').selectOption('left');
+  await page.getByTestId('site-dark-mode').selectOption('dark');
+  assert.equal(await page.getByTestId('preview-title').textContent(), 'Need a hand?');
+  assert.equal(await page.getByTestId('widget-preview').getAttribute('data-position'), 'left');
+  assert.equal(await page.getByTestId('widget-preview').getAttribute('data-color'), '#e11d48');
+  await page.getByTestId('site-save').click();
+  const snippet = page.getByTestId('site-snippet');
+  await snippet.waitFor();
+  const tag = await snippet.inputValue();
+  assert.match(tag, new RegExp(`^<script async src="${server.url}/widget.js" data-site-key="pk_[A-Za-z0-9]+"></script>$`));
+  const admin = await login(server);
+  const sites = (await api(server, admin.token, 'GET', '/sites')).body.items;
+  const docs = sites.find((/** @type {any} */ s) => s.name === 'Docs');
+  assert.deepEqual(docs.allowed_origins, ['https://docs.example.com', 'https://help.example.com']);
+  assert.equal(docs.settings.color, '#e11d48');
+  assert.equal(docs.settings.position, 'left');
+  assert.ok(tag.includes(docs.site_key));
+  const secret = await page.getByTestId('site-secret').textContent();
+  await page.getByTestId('rotate-secret').click();
+  await page.getByTestId('confirm-ok').click();
+  await waitFor(async () => (await page.getByTestId('site-secret').textContent()) !== secret, { message: 'a new identity secret' });
+
+  // Canned responses and webhooks.
+  await page.getByTestId('admin-nav-canned').click();
+  await page.getByTestId('canned-shortcut').fill('thanks');
+  await page.getByTestId('canned-title').fill('Thanks');
+  await page.getByTestId('canned-body').fill('Thanks for your patience!');
+  await page.getByTestId('canned-save').click();
+  await page.locator('[data-testid="canned-row"][data-shortcut="thanks"]').waitFor();
+  await page.getByTestId('admin-nav-webhooks').click();
+  await page.getByTestId('webhook-url').fill('http://127.0.0.1:9/hook');
+  await page.getByTestId('webhook-create').click();
+  await page.getByTestId('webhook-row').waitFor();
+  await page.getByTestId('webhook-deliveries').click();
+  await page.getByTestId('deliveries-list').waitFor();
+
+  // An agent, who then signs in and sees no admin pages.
+  await page.getByTestId('admin-nav-agents').click();
+  await page.getByTestId('agent-email').fill('carol@example.com');
+  await page.getByTestId('agent-name').fill('Carol');
+  await page.getByTestId('agent-password').fill('carol password 1');
+  await page.getByTestId('agent-invite').click();
+  await page.getByTestId('agent-row').filter({ hasText: 'carol@example.com' }).waitFor();
+  assertClean(errors);
+
+  await page.getByTestId('logout-button').click();
+  await signIn(page, { email: 'carol@example.com', password: 'carol password 1' });
+  assert.equal(await page.getByTestId('me-name').textContent(), 'Carol');
+  assert.ok(await page.getByTestId('nav-admin').isHidden(), 'agents have no Settings link');
+  await page.getByTestId('inbox-list').waitFor();
+  await page.goto(`${server.url}/dashboard#/admin/agents`);
+  await waitFor(() => page.url().includes('#/inbox/'), { message: 'an agent sent back to the inbox' });
+  assert.equal(await page.getByTestId('agents-list').count(), 0);
+  assertClean(errors);
+});
+
+test('visitor names, page titles and messages with markup show as text', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const payloads = {
+    name: '<img src=x onerror="window.__pwned=1">Mallory',
+    title: '<script>window.__pwned=2</script>Checkout',
+    body: '"><svg onload="window.__pwned=3"></svg><b>bold?</b> https://example.com/?q=<i>',
+  };
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server);
+
+  // One visitor in the browser (the widget's email form), one over a socket (a profile frame).
+  const host = await startHostServer(t);
+  host.page('/', `<!doctype html><html><head><meta charset="utf-8"><title>${payloads.title.replace(/</g, '&lt;')}</title></head><body>${server.snippet()}</body></html>`);
+  const visitor = await connectVisitor(t, server, { page: { url: 'https://shop.example/<script>', title: payloads.title } });
+  await visitor.request({ type: 'profile', name: payloads.name, email: 'mallory@example.com' });
+  const message = await visitorSays(visitor, payloads.body);
+  const id = message.conversation_id;
+
+  const browserVisitor = await (await browser.newContext()).newPage();
+  await browserVisitor.goto(host.url('/'));
+  await browserVisitor.getByTestId('parley-launcher').click();
+  const panel = browserVisitor.frameLocator('[data-testid="parley-frame"]');
+  await panel.getByTestId('parley-composer').fill(payloads.body);
+  await panel.getByTestId('parley-composer').press('Enter');
+
+  await inboxItem(page, id).getByTestId('inbox-item-name').filter({ hasText: payloads.name }).waitFor();
+  await inboxItem(page, id).click();
+  await page.locator('[data-testid="message"][data-seq="1"]').waitFor();
+  assert.equal((await messages(page))[0].body, payloads.body);
+  assert.equal(await page.getByTestId('conversation-title').textContent(), payloads.name);
+  assert.equal(await page.getByTestId('visitor-name').textContent(), payloads.name);
+  assert.equal(await page.getByTestId('visitor-page').locator('a').textContent(), payloads.title);
+
+  // The browser visitor's page title (from the host page) also shows as text.
+  await waitFor(async () => (await page.getByTestId('inbox-item').count()) === 2, { message: 'the second conversation' });
+  const second = await page.getByTestId('inbox-item').evaluateAll((nodes, first) => nodes.map((n) => n.getAttribute('data-conversation-id')).find((c) => c !== first), id);
+  await inboxItem(page, String(second)).click();
+  await page.locator('[data-testid="message"][data-seq="1"]').waitFor();
+  await waitFor(async () => (await page.getByTestId('visitor-page').textContent())?.includes(payloads.title), { message: 'the host page title as text' });
+  assert.equal((await messages(page))[0].body, payloads.body);
+
+  const injected = await page.evaluate(() => ({
+    pwned: /** @type {any} */ (window).__pwned ?? null,
+    images: document.querySelectorAll('#app img').length,
+    svgs: document.querySelectorAll('#app svg').length,
+    bolds: document.querySelectorAll('.message-body b').length,
+    inlineScripts: document.querySelectorAll('script:not([src])').length,
+  }));
+  assert.deepEqual(injected, { pwned: null, images: 0, svgs: 0, bolds: 0, inlineScripts: 0 });
+  // The URL became a link, and only that.
+  assert.equal(await page.locator('.message-body a').first().getAttribute('href'), 'https://example.com/?q=');
+  assertClean(errors);
+});
+
+test('offline replies wait in the outbox and go out once; an expired session keeps drafts and the outbox', { timeout: TEST_TIMEOUT }, async (t) => {
+  const firstSecret = 'first-secret-first-secret-first-secret-00';
+  const server = await startServer(t, { env: { ...NO_LIMITS, PARLEY_SECRET: firstSecret } });
+  const visitor = await connectVisitor(t, server);
+  const { conversation_id: id } = await visitorSays(visitor, 'Is anyone there?');
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, `#/c/${id}`);
+  await page.locator('[data-testid="message"][data-seq="1"]').waitFor();
+
+  // The server goes away: the banner shows, a reply waits in the outbox, and a reload keeps it.
+  await server.stop();
+  await page.getByTestId('connection-banner').waitFor({ state: 'visible' });
+  const composer = page.getByTestId('composer');
+  await composer.fill('Yes, sorry for the wait!');
+  await composer.press('Enter');
+  const pending = page.getByTestId('message-pending');
+  await pending.waitFor();
+  const clientMsgId = await pending.getAttribute('data-client-msg-id');
+  const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('parley-dashboard:outbox:')));
+  assert.deepEqual(stored, [`parley-dashboard:outbox:${id}`]);
+
+  // Back: the dashboard reconnects (skipping the backoff wait), syncs and sends it once.
+  await server.start();
+  await waitFor(async () => {
+    if (await page.getByTestId('connection-retry').isVisible()) await page.getByTestId('connection-retry').click().catch(() => {});
+    return page.getByTestId('connection-banner').isHidden();
+  }, { timeout: 20_000, message: 'the dashboard to reconnect' });
+  await pending.waitFor({ state: 'detached' });
+  await page.locator('[data-testid="message"][data-seq="2"]').waitFor();
+  const admin = await login(server);
+  let history = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
+  assert.equal(history.filter((/** @type {any} */ m) => m.client_msg_id === clientMsgId).length, 1);
+
+  // The visitor (cut off by the restart) comes back and answers; it arrives live, once.
+  const back = await connectVisitor(t, server, { token: visitor.welcome.token });
+  await visitorSays(back, 'Great, thanks');
+  await page.locator('[data-testid="message"][data-seq="3"]').waitFor();
+  assert.deepEqual((await messages(page)).map((m) => m.seq), [1, 2, 3]);
+
+  // Offline again; a reply waits, and a draft is being written. Then the session expires
+  // (the server comes back with another signing secret): the login form returns.
+  await server.stop();
+  await page.getByTestId('connection-banner').waitFor({ state: 'visible' });
+  await composer.fill('This one waited through a new login.');
+  await composer.press('Enter');
+  await page.getByTestId('message-pending').waitFor();
+  await composer.fill('A draft in progress');
+  server.extraEnv.PARLEY_SECRET = 'second-secret-second-secret-second-secret';
+  await server.start();
+  await waitFor(async () => {
+    if (await page.getByTestId('connection-retry').isVisible()) await page.getByTestId('connection-retry').click().catch(() => {});
+    return page.getByTestId('login-form').isVisible();
+  }, { timeout: 20_000, message: 'the login form after the session ended' });
+  assert.match(await page.getByTestId('login-notice').textContent() ?? '', /session has ended/);
+  assert.equal(await page.getByTestId('login-email').inputValue(), ADMIN.email);
+
+  // Signing in again brings back the draft, and the waiting reply goes out, once.
+  await page.getByTestId('login-password').fill(ADMIN.password);
+  await page.getByTestId('login-submit').click();
+  await page.locator('[data-testid="message"][data-seq="3"]').waitFor();
+  assert.equal(await page.getByTestId('composer').inputValue(), 'A draft in progress');
+  await page.getByTestId('message-pending').waitFor({ state: 'detached' });
+  await page.locator('[data-testid="message"][data-seq="4"]').waitFor();
+  const again = await login(server);
+  history = (await api(server, again.token, 'GET', `/conversations/${id}/messages`)).body.items;
+  assert.deepEqual(history.map((/** @type {any} */ m) => m.body), [
+    'Is anyone there?', 'Yes, sorry for the wait!', 'Great, thanks', 'This one waited through a new login.',
+  ]);
+  assertClean(errors);
+});
+
+test('keyboard shortcuts, search, paging, presence and the narrow layouts', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const dan = (await api(server, admin.token, 'POST', '/agents', { email: 'dan@example.com', name: 'Dan', password: 'dan password 1' })).body;
+
+  // 52 conversations (one over the inbox page of 50); the oldest has 60 messages.
+  const visitors = [];
+  for (let i = 0; i < 52; i++) visitors.push(await connectVisitor(t, server));
+  const long = visitors[0];
+  let longId = '';
+  for (let i = 1; i <= 60; i++) longId = (await visitorSays(long, `history line ${i}`)).conversation_id;
+  const ids = [longId];
+  for (let i = 1; i < visitors.length; i++) {
+    ids.push((await visitorSays(visitors[i], i === 7 ? 'my parcel is a pineapple' : `question ${i}`)).conversation_id);
+  }
+  for (const v of visitors.slice(1)) v.close();
+
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/open');
+
+  // "Load more" brings the 51st and 52nd.
+  await page.getByTestId('inbox-load-more').waitFor({ state: 'visible' });
+  await page.getByTestId('inbox-load-more').click();
+  await waitFor(async () => (await page.getByTestId('inbox-item').count()) === 52, { message: '52 conversations' });
+  await page.getByTestId('inbox-load-more').waitFor({ state: 'hidden' });
+  assert.equal(await inboxItem(page, longId).getByTestId('visitor-online-dot').getAttribute('data-online'), 'true');
+  assert.equal(await inboxItem(page, ids[1]).getByTestId('visitor-online-dot').getAttribute('data-online'), 'false');
+
+  // j / k walk the list (newest first), / focuses the search, ? shows the help.
+  const order = await page.getByTestId('inbox-item').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-conversation-id')));
+  assert.equal(order[0], ids[ids.length - 1]);
+  await page.locator('body').click({ position: { x: 700, y: 400 } });
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+  await page.keyboard.press('j');
+  await waitFor(() => page.url().endsWith(`#/c/${order[0]}`), { message: 'j opens the first' });
+  await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+  await page.keyboard.press('j');
+  await waitFor(() => page.url().endsWith(`#/c/${order[1]}`), { message: 'j opens the next' });
+  await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+  await page.keyboard.press('k');
+  await waitFor(() => page.url().endsWith(`#/c/${order[0]}`), { message: 'k goes back' });
+  // Not while typing: j in the composer is a letter.
+  await page.getByTestId('composer').pressSequentially('j');
+  assert.ok(page.url().endsWith(`#/c/${order[0]}`));
+  await page.getByTestId('composer').fill('');
+  await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+  await page.keyboard.press('e');
+  await page.getByTestId('reopen-button').waitFor({ state: 'visible' });
+  await page.keyboard.press('?');
+  await page.getByTestId('shortcuts-help').waitFor({ state: 'visible' });
+  await page.keyboard.press('Escape');
+  await page.getByTestId('shortcuts-help').waitFor({ state: 'detached' });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'inbox-search');
+  await page.keyboard.type('pineapple');
+  await waitFor(async () => (await page.getByTestId('inbox-item').count()) === 1, { message: 'one search result' });
+  assert.equal(await page.getByTestId('inbox-item').getAttribute('data-conversation-id'), ids[7]);
+  await page.keyboard.press('Escape');
+  await waitFor(async () => (await page.getByTestId('inbox-item').count()) >= 50, { message: 'the list back' });
+
+  // Scroll-back: the newest 50 first, older ones when scrolled to the top.
+  await inboxItem(page, longId).click();
+  await page.locator('[data-testid="message"][data-seq="60"]').waitFor();
+  assert.equal(await page.getByTestId('message').count(), 50);
+  await page.getByTestId('message-list').evaluate((el) => { el.scrollTop = 0; });
+  await page.locator('[data-testid="message"][data-seq="1"]').waitFor();
+  assert.deepEqual((await messages(page)).map((m) => m.seq), Array.from({ length: 60 }, (_, i) => i + 1));
+
+  // Presence: another agent comes online; this agent goes away; the visitor leaves.
+  const danSocket = await connectAgent(t, server, (await login(server, { email: 'dan@example.com', password: 'dan password 1' })).token);
+  await page.locator(`[data-testid="team-member"][data-agent-id="${dan.id}"]`).waitFor();
+  await page.getByTestId('status-switch').selectOption('away');
+  await danSocket.next((f) => f.type === 'presence' && f.agent_id === admin.agent.id && f.status === 'away');
+  long.close();
+  await waitFor(async () => (await page.getByTestId('conversation-online').getAttribute('data-online')) === 'false', { message: 'the visitor offline' });
+  assert.equal(await page.getByTestId('visitor-status').getAttribute('data-online'), 'false');
+
+  // Tablet: two panes and the visitor as a drawer; phone: one pane with a way back.
+  await page.setViewportSize({ width: 900, height: 1100 });
+  assert.ok(await page.getByTestId('visitor-panel').isHidden());
+  await page.getByTestId('visitor-toggle').click();
+  await page.getByTestId('visitor-panel').waitFor({ state: 'visible' });
+  await page.screenshot({ path: artifactPath('dashboard-tablet.png') });
+  await page.getByTestId('visitor-close').click();
+  await page.setViewportSize({ width: 420, height: 860 });
+  assert.ok(await page.getByTestId('inbox-list').isHidden());
+  await page.getByTestId('conversation-back').click();
+  await page.getByTestId('inbox-list').waitFor({ state: 'visible' });
+  assert.ok(await page.getByTestId('composer').count() === 0);
+  assertClean(errors);
+});
