@@ -408,30 +408,32 @@ test('before the first open nothing is stored and no socket is opened', { timeou
   const sockets = [];
   /** @type {string[]} */
   const panelRequests = [];
-  page.on('websocket', (ws) => sockets.push(ws.url()));
+  page.on('websocket', (ws) => sockets.push(`page ${ws.url()}`)); // the page and all its frames
   page.on('request', (request) => {
     if (new URL(request.url()).pathname.startsWith('/widget/')) panelRequests.push(request.url());
   });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
-  cdp.on('Network.webSocketCreated', (event) => sockets.push(`cdp ${event.url}`));
+  cdp.on('Network.webSocketCreated', (event) => sockets.push(`cdp ${event.url}`)); // the host document
 
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
   await page.getByTestId('parley-launcher').waitFor({ state: 'visible' });
   await sleep(2000); // past the launcher's 1.5 s reveal, and whatever a timer might do
-  const storage = () => page.evaluate(() => ({
+  const storage = () => page.evaluate(async () => ({
     local: Object.keys(localStorage),
     session: Object.keys(sessionStorage),
     cookie: document.cookie,
+    indexedDB: (await indexedDB.databases()).map((db) => db.name),
   }));
   assert.deepEqual(sockets, []);
   assert.deepEqual(panelRequests, [], 'the panel is not loaded');
   assert.equal(await page.locator('[data-testid="parley-frame"]').count(), 0);
-  assert.deepEqual(await storage(), { local: [], session: [], cookie: '' });
+  assert.deepEqual(await storage(), { local: [], session: [], cookie: '', indexedDB: [] });
   assert.deepEqual(await context.cookies(), []);
 
   await openChat(page);
-  await waitFor(() => sockets.some((url) => url.includes('/ws/visitor?site_key=')), { message: 'the visitor socket' });
+  // Seen by the same watcher that saw nothing before: the panel's socket, in its iframe.
+  await waitFor(() => sockets.some((url) => url.startsWith(`page ${server.url.replace('http', 'ws')}/ws/visitor?site_key=`)), { message: 'the visitor socket' });
   const keys = await waitFor(async () => {
     const k = await parleyKeys(page);
     return k['parley:token'] ? k : null;
@@ -524,7 +526,8 @@ test('as served, the loader stays under 10 KB and the opened chat under 40 KB (g
   const table = [];
   for (const href of files) {
     const { bytes, encoding } = await transferred(href);
-    assert.equal(encoding, 'gzip', `${href} is served compressed`);
+    // Compressed, unless gzip would not make it smaller (a tiny file).
+    if (encoding !== 'gzip') assert.ok(bytes < 512, `${href} is served compressed (${encoding}, ${bytes} B)`);
     total += bytes;
     table.push(`${new URL(href).pathname}: ${bytes}`);
   }
