@@ -54,7 +54,7 @@ function announce(text) {
 
 function startSession() {
   desk = new Desk({ api, getToken: () => token });
-  desk.status = load(Keys.STATUS, 'online') === 'away' ? 'away' : 'online';
+  desk.status = String(load(Keys.STATUS, 'online')) === 'away' ? 'away' : 'online';
   desk.on('unauthorized', () => endSession(true));
   desk.on('welcome', () => loadTeam());
   shell = new Shell(root, { api, desk, alerts, canned, announce, logout: () => endSession(false) });

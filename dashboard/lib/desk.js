@@ -84,6 +84,7 @@ export class Desk extends Emitter {
     const ws = this.workspace;
     ws.setMe(frame.agent);
     ws.setPresence(frame.agents ?? []);
+    if (this.status !== 'online') ws.agentPresence(frame.agent.id, this.status);
     const openIds = new Set();
     for (const raw of frame.conversations ?? []) {
       openIds.add(raw.id);

@@ -5,7 +5,7 @@
  */
 
 /**
- * @typedef {Node | string | number | null | undefined | false} Child
+ * @typedef {Node | string | number | null | undefined | false | any[]} Child
  * @typedef {{
  *   class?: string, text?: string, testid?: string,
  *   dataset?: Record<string, string>, attrs?: Record<string, string>,
@@ -20,7 +20,7 @@
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
  * @param {Props} [props]
- * @param {...(Child | Child[])} children
+ * @param {...Child} children
  * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props = {}, ...children) {
@@ -47,16 +47,16 @@ function setAttr(el, name, value) {
   el.setAttribute(name, value);
 }
 
-/** @param {Element} el @param {(Child | Child[])[]} children */
+/** @param {Element} el @param {Child[]} children (arrays are flattened) */
 export function append(el, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
   }
   return el;
 }
 
-/** Replaces an element's children. @param {Element} el @param {...(Child | Child[])} children */
+/** Replaces an element's children. @param {Element} el @param {...Child} children */
 export function replace(el, ...children) {
   el.replaceChildren();
   return append(el, children);

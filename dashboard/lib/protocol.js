@@ -51,8 +51,8 @@ export const ErrorCode = Object.freeze({
 });
 
 /** Errors after which the same frame (same `client_msg_id`) is simply tried again later. */
-export const RETRYABLE = Object.freeze(
-  new Set([ErrorCode.UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.CONFLICT, ErrorCode.DISCONNECTED]),
+export const RETRYABLE = /** @type {ReadonlySet<string>} */ (
+  new Set([ErrorCode.UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.CONFLICT, ErrorCode.DISCONNECTED])
 );
 
 /** `Close` in protocol.rs. */

@@ -68,6 +68,7 @@ export class InboxView {
       ctx.desk.on('welcome', (/** @type {{reconnect: boolean}} */ info) => {
         if (info.reconnect) this.refetch();
         else this.schedule();
+        if (this.tab !== 'open' || this.q) this.prefetchOpen();
       }),
     ];
   }
@@ -158,6 +159,19 @@ export class InboxView {
     this.fetch(false);
   }
 
+  /**
+   * The newest open conversations with their unread counts, whatever the tab shows, so that
+   * the title's count and the other tabs are right from the start (and after a reconnect).
+   */
+  async prefetchOpen() {
+    try {
+      const page = await this.ctx.api.conversations({ status: 'open' });
+      for (const raw of page.items) this.ws.upsertConversation(raw);
+    } catch {
+      /* the tabs fetch their own */
+    }
+  }
+
   /** @param {boolean} more next page, else the first */
   async fetch(more) {
     const key = this.key();
@@ -207,13 +221,6 @@ export class InboxView {
     const at = id ? ids.indexOf(id) : -1;
     if (at < 0) return ids[0];
     return ids[Math.max(0, Math.min(ids.length - 1, at + delta))] ?? null;
-  }
-
-  /** The conversation to show after `id` leaves the list (resolved). @param {string} id */
-  neighbour(id) {
-    const at = this.order.indexOf(id);
-    if (at < 0) return null;
-    return this.order[at + 1] ?? this.order[at - 1] ?? null;
   }
 
   schedule() {

@@ -32,6 +32,9 @@ import { webhooksPage } from './admin/webhooks.js';
  * }} AppContext
  */
 
+/** A new conversation and its first message come together: one beep for both. */
+const BEEP_GAP_MS = 1500;
+
 /** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
 const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage };
 
@@ -190,7 +193,6 @@ export class Shell {
     this.conversation = new ConversationView(this.ctx, id, {
       backHref: inboxHref(this.tab),
       toggleVisitor: () => this.workspaceMain.classList.toggle('visitor-open'),
-      nextAfterResolve: () => this.inbox.neighbour(id),
     });
     this.conversationPane.replaceChildren(this.conversation.el);
     this.visitor = new VisitorPanel(this.ctx, id, { close: () => this.workspaceMain.classList.remove('visitor-open') });
@@ -319,7 +321,11 @@ export class Shell {
     const title = alert.kind === 'conversation' ? 'New conversation' : `New message from ${who}`;
     const body = alert.message ? alert.message.body : who;
     this.ctx.alerts.notify(title, body, c.id, () => go(conversationHref(c.id)));
-    this.ctx.alerts.beep();
+    const now = Date.now();
+    if (now - (this.lastBeep ?? 0) > BEEP_GAP_MS) {
+      this.lastBeep = now;
+      this.ctx.alerts.beep();
+    }
     if (alert.kind === 'conversation') this.ctx.announce(`New conversation from ${who}`);
   }
 
