@@ -39,7 +39,8 @@ const PANEL_CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-sr
     style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'";
 
 /// The dashboard document's policy: its own origin only, never framed.
-const DASHBOARD_CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+const DASHBOARD_CSP: &str =
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
     style-src 'self'; script-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
 
@@ -59,7 +60,12 @@ impl Prepared {
             Ok(gzip) if gzip.len() < body.len() => gzip,
             _ => Vec::new(),
         };
-        Self { body, gzip, etag, content_type }
+        Self {
+            body,
+            gzip,
+            etag,
+            content_type,
+        }
     }
 
     /// The response: 304 when the client has this version, gzip when it accepts it.
@@ -69,7 +75,11 @@ impl Prepared {
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|tags| tags.split(',').any(|t| t.trim() == self.etag));
-        let mut response = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+        let mut response = if fresh {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
         response
             .insert_header((header::ETAG, self.etag.as_str()))
             .insert_header((header::CACHE_CONTROL, cache_control))
@@ -85,7 +95,9 @@ impl Prepared {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
         if gzip_ok && !self.gzip.is_empty() {
-            response.insert_header((header::CONTENT_ENCODING, "gzip")).body(self.gzip.clone())
+            response
+                .insert_header((header::CONTENT_ENCODING, "gzip"))
+                .body(self.gzip.clone())
         } else {
             response.body(self.body.clone())
         }
@@ -112,7 +124,10 @@ fn dashboard_files() -> &'static HashMap<String, Prepared> {
         DashboardFiles::iter()
             .filter_map(|path| {
                 let file = DashboardFiles::get(&path)?;
-                Some((path.to_string(), Prepared::new(file.data.into_owned(), content_type(&path))))
+                Some((
+                    path.to_string(),
+                    Prepared::new(file.data.into_owned(), content_type(&path)),
+                ))
             })
             .collect()
     })
@@ -122,7 +137,11 @@ fn dashboard_files() -> &'static HashMap<String, Prepared> {
 fn files() -> &'static HashMap<String, Prepared> {
     static FILES: OnceLock<HashMap<String, Prepared>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let raw = |path: &str| WidgetFiles::get(path).map(|f| f.data.into_owned()).unwrap_or_default();
+        let raw = |path: &str| {
+            WidgetFiles::get(path)
+                .map(|f| f.data.into_owned())
+                .unwrap_or_default()
+        };
         let mut version = Sha256::new();
         version.update(raw("panel.js"));
         version.update(raw("panel.css"));
@@ -131,7 +150,9 @@ fn files() -> &'static HashMap<String, Prepared> {
             .map(|path| {
                 let mut body = raw(&path);
                 if path == "panel.html" {
-                    body = String::from_utf8_lossy(&body).replace("__PANEL_VERSION__", &version).into_bytes();
+                    body = String::from_utf8_lossy(&body)
+                        .replace("__PANEL_VERSION__", &version)
+                        .into_bytes();
                 }
                 let prepared = Prepared::new(body, content_type(&path));
                 (path.into_owned(), prepared)
@@ -141,28 +162,45 @@ fn files() -> &'static HashMap<String, Prepared> {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(loader).service(widget_file).service(demo).service(dashboard).service(dashboard_file);
+    cfg.service(loader)
+        .service(widget_file)
+        .service(demo)
+        .service(dashboard)
+        .service(dashboard_file);
 }
 
 fn with_policy(mut response: HttpResponse, csp: &'static str) -> HttpResponse {
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 
 /// The agents' dashboard (a single page; its views are addressed by the URL fragment).
 #[get("/dashboard")]
 async fn dashboard(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let page = dashboard_files().get("index.html").ok_or(ApiError::NotFound)?;
+    let page = dashboard_files()
+        .get("index.html")
+        .ok_or(ApiError::NotFound)?;
     Ok(with_policy(page.respond(&req, "no-cache"), DASHBOARD_CSP))
 }
 
 /// The dashboard's scripts, styles and sounds.
 #[get("/dashboard/{path:.+}")]
-async fn dashboard_file(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let file = dashboard_files().get(path.as_str()).ok_or(ApiError::NotFound)?;
+async fn dashboard_file(
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let file = dashboard_files()
+        .get(path.as_str())
+        .ok_or(ApiError::NotFound)?;
     Ok(with_policy(file.respond(&req, "no-cache"), DASHBOARD_CSP))
 }
 
@@ -172,7 +210,10 @@ async fn loader(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let file = files().get("loader.js").ok_or(ApiError::NotFound)?;
     let mut response = file.respond(&req, &format!("public, max-age={LOADER_MAX_AGE_SECS}"));
     // Sites may load it with crossorigin (for error reporting, SRI).
-    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     Ok(response)
 }
 
@@ -191,27 +232,50 @@ async fn widget_file(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let path = path.into_inner();
-    let file = files().get(path.as_str()).filter(|_| path != "loader.js" && path != "demo.html");
+    let file = files()
+        .get(path.as_str())
+        .filter(|_| path != "loader.js" && path != "demo.html");
     let file = file.ok_or(ApiError::NotFound)?;
     if path == "panel.html" {
         let mut response = file.respond(&req, "no-cache");
         let ancestors = frame_ancestors(&state, query.site_key.as_deref()).await?;
         let csp = format!("{PANEL_CSP}; frame-ancestors {ancestors}");
         if let Ok(value) = HeaderValue::from_str(&csp) {
-            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
         }
         return Ok(response);
     }
-    let cache = if query.v.is_some() { IMMUTABLE } else { "no-cache" };
+    let cache = if query.v.is_some() {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    };
     Ok(file.respond(&req, cache))
 }
 
 /// Who may frame the panel: the site's allowed origins, or anyone when it allows any.
 async fn frame_ancestors(state: &AppState, site_key: Option<&str>) -> Result<String, ApiError> {
-    let key = site_key.and_then(SiteKey::parse).ok_or(ApiError::NotFound)?;
-    let site = state.store.site_by_key(&key).await?.ok_or(ApiError::NotFound)?;
-    let origins: Vec<String> = site.allowed_origins.0.iter().filter_map(|o| parse_origin(o).ok()).collect();
-    Ok(if origins.is_empty() { "*".to_owned() } else { origins.join(" ") })
+    let key = site_key
+        .and_then(SiteKey::parse)
+        .ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .site_by_key(&key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let origins: Vec<String> = site
+        .allowed_origins
+        .0
+        .iter()
+        .filter_map(|o| parse_origin(o).ok())
+        .collect();
+    Ok(if origins.is_empty() {
+        "*".to_owned()
+    } else {
+        origins.join(" ")
+    })
 }
 
 #[derive(Deserialize)]
@@ -221,7 +285,11 @@ struct DemoQuery {
 
 /// A sample shop page with the widget, for trying Parley out: the first site by default.
 #[get("/demo")]
-async fn demo(req: HttpRequest, query: web::Query<DemoQuery>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn demo(
+    req: HttpRequest,
+    query: web::Query<DemoQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let site = match query.site_key.as_deref().and_then(SiteKey::parse) {
         Some(key) => state.store.site_by_key(&key).await?,
         None => state.store.first_site().await?,

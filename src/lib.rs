@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod chat;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod error;

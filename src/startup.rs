@@ -14,6 +14,7 @@ use crate::auth::password;
 use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::chat::writer::{Writer, WriterConfig};
+use crate::cluster::redis::RedisBroker;
 use crate::config::Settings;
 use crate::error::{self, ApiError};
 use crate::http::rate_limit::{IpLimiter, LoginGuard};
@@ -51,6 +52,10 @@ pub enum StartupError {
     },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("REDIS_URL is set but DATABASE_URL is SQLite: SQLite is single-node; use Postgres to run several nodes")]
+    SqliteCluster,
+    #[error("{0}")]
+    Redis(String),
 }
 
 pub struct Application {
@@ -89,7 +94,18 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(Hub::new(store.clone()));
+        let redis = match &settings.redis_url {
+            Some(_) if store.backend() == Backend::Sqlite => {
+                return Err(StartupError::SqliteCluster)
+            }
+            Some(url) => {
+                let broker = RedisBroker::start(url.expose(), &hub).map_err(StartupError::Redis)?;
+                hub.set_broker(broker.clone());
+                Some(broker)
+            }
+            None => None,
+        };
         let writer = Writer::start(
             store.clone(),
             hub.clone(),
@@ -123,6 +139,7 @@ impl Application {
             writer,
             ws_connect_limit,
             login_guard,
+            redis,
             dummy_hash: dummy_hash.into(),
             openapi: openapi.into(),
         };

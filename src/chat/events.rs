@@ -8,17 +8,22 @@ use crate::domain::{
     AgentId, Conversation, ConversationId, ConversationStatus, MessageKind, WorkspaceId,
 };
 use crate::store::{AppendOutcome, Appended, DynStore};
-use crate::ws::hub::{ConnId, Hub};
-use crate::ws::protocol::{encode, message_frame};
+use std::sync::Arc;
 
-/// A committed message: to every agent of the workspace and, unless it is a note, to the
-/// visitor's connections; never back to the connection that sent it. Replays broadcast nothing.
+use crate::ws::hub::{ConnId, Hub};
+use crate::ws::outbound::Outbound;
+use crate::ws::protocol::{encode, message_frame};
+use crate::ws::sequencer::Delivery;
+
+/// A committed message: every agent of the workspace and, unless it is a note, the visitor's
+/// connections get it, on every node, in `seq` order; the sending connection gets its `sent`
+/// in the same order instead. Replays broadcast nothing (the writer answers them directly).
 pub async fn message_stored(
     store: &DynStore,
-    hub: &Hub,
+    hub: &Arc<Hub>,
     workspace: WorkspaceId,
     appended: &Appended,
-    except: Option<ConnId>,
+    sender: Option<(ConnId, Arc<Outbound>, ByteString)>,
 ) {
     let AppendOutcome::Stored {
         visitor_id,
@@ -31,11 +36,16 @@ pub async fn message_stored(
     if reopened {
         conversation_changed_by_id(store, hub, workspace, appended.message.conversation_id).await;
     }
-    let frame = message_frame(&appended.message);
-    hub.to_agents(workspace, &frame, except);
-    if appended.message.kind != MessageKind::Note {
-        hub.to_visitor(workspace, visitor_id, &frame, except);
-    }
+    let message = &appended.message;
+    hub.deliver_message(Delivery {
+        workspace,
+        conversation: message.conversation_id,
+        visitor: visitor_id,
+        seq: message.seq,
+        note: message.kind == MessageKind::Note,
+        frame: message_frame(message),
+        sender,
+    });
 }
 
 /// The assignee as agents and visitors see it.

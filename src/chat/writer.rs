@@ -48,13 +48,6 @@ pub enum Reply {
 }
 
 impl Reply {
-    fn conn(&self) -> Option<ConnId> {
-        match self {
-            Reply::Socket { conn, .. } => Some(*conn),
-            Reply::Caller(_) => None,
-        }
-    }
-
     /// Delivers the outcome: `sent` or `error` into the socket's queue, or to the caller.
     fn send(self, result: Result<Appended, SendError>) {
         match self {
@@ -247,14 +240,31 @@ impl Shard {
         }
     }
 
-    /// Replies to the sender, then tells everyone else who may see the message.
+    /// Replies to the sender and tells everyone else who may see the message. A new message's
+    /// `sent` travels with its broadcast, so that the sender too sees the conversation in
+    /// `seq` order; replays and errors are answered at once.
     async fn answer(&self, request: SendRequest, result: Result<Appended, SendError>) {
-        let except = request.reply.conn();
         let workspace = request.message.workspace_id;
-        let stored = result.as_ref().ok().cloned();
-        request.reply.send(result);
-        if let Some(appended) = stored {
-            events::message_stored(&self.store, &self.hub, workspace, &appended, except).await;
+        match result {
+            Ok(appended) if !appended.replayed() => {
+                let sender = match request.reply {
+                    Reply::Socket {
+                        conn,
+                        outbound,
+                        reference,
+                    } => Some((
+                        conn,
+                        outbound,
+                        sent_frame(reference.as_deref(), &appended.message),
+                    )),
+                    Reply::Caller(reply) => {
+                        let _ = reply.send(Ok(appended.clone()));
+                        None
+                    }
+                };
+                events::message_stored(&self.store, &self.hub, workspace, &appended, sender).await;
+            }
+            other => request.reply.send(other),
         }
         self.pending.fetch_sub(1, Ordering::AcqRel);
     }

@@ -33,6 +33,8 @@ pub struct AppState {
     pub writer: Writer,
     pub ws_connect_limit: Arc<IpLimiter>,
     pub login_guard: Arc<LoginGuard>,
+    /// Set in a cluster: cluster-wide counters and the broker's health.
+    pub redis: Option<Arc<crate::cluster::redis::RedisBroker>>,
     /// A valid password hash that matches nothing: checked when an email is unknown, so that
     /// a failed login takes as long whether or not the account exists.
     pub dummy_hash: Arc<str>,

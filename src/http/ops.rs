@@ -31,11 +31,17 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(Ok(()))
     );
     ::metrics::gauge!("parley_database_up").set(if database_up { 1.0 } else { 0.0 });
+    // Redis down does not make the node unready: it still serves its own connections.
+    let redis = match state.hub.broker_up() {
+        None => "not configured",
+        Some(true) => "up",
+        Some(false) => "down",
+    };
     if database_up {
-        HttpResponse::Ok().json(json!({ "status": "ready", "database": "up" }))
+        HttpResponse::Ok().json(json!({ "status": "ready", "database": "up", "redis": redis }))
     } else {
         HttpResponse::ServiceUnavailable()
-            .json(json!({ "status": "unavailable", "database": "down" }))
+            .json(json!({ "status": "unavailable", "database": "down", "redis": redis }))
     }
 }
 

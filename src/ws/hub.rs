@@ -1,25 +1,34 @@
 //! The hub: which connections this node holds, by workspace and by visitor, and the routing of
-//! events to them. It tracks only local connections and does no I/O: delivering is pushing
-//! shared bytes into each recipient's bounded queue.
+//! events to them. Delivering is pushing shared bytes into each recipient's bounded queue; the
+//! hub does no I/O itself. What other nodes must hear goes to the broker; what they publish
+//! comes back through `receive`. Presence is counted over the cluster: this node's rooms plus
+//! the snapshots other nodes publish.
 //!
 //! Sharded by workspace so that no single lock is on every message's path; within a shard
 //! deliveries take a read lock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
 
 use super::outbound::Outbound;
 use super::protocol::{encode, AgentStatus, Close};
+use super::sequencer::{Delivery, Sequencer};
+use crate::cluster::{Broker, Envelope, Event, LocalBroker, NodeId, Snapshot};
 use crate::domain::{AgentId, VisitorId, WorkspaceId};
+use crate::store::DynStore;
 
 /// Shards of the registry; a power of two comfortably above the core count.
 const SHARDS: usize = 64;
+/// Another node's presence counts this long after its last snapshot: a node that dies stops
+/// counting within this bound.
+pub const REMOTE_PRESENCE_TTL: Duration = Duration::from_secs(10);
 
 /// Identifies one connection of this node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,6 +51,8 @@ struct AgentConn {
 struct Room {
     agents: HashMap<ConnId, AgentConn>,
     visitors: HashMap<VisitorId, Vec<(ConnId, Arc<Outbound>)>>,
+    /// What this room's visitors last heard of online agents (zero or not).
+    announced_online: Option<bool>,
 }
 
 impl Room {
@@ -49,30 +60,18 @@ impl Room {
         self.agents.is_empty() && self.visitors.is_empty()
     }
 
-    /// An agent's status over all its connections: online beats away beats offline.
+    /// An agent's status over all its local connections: online beats away beats offline.
     fn agent_status(&self, agent: AgentId) -> AgentStatus {
-        let mut best = AgentStatus::Offline;
-        for conn in self.agents.values().filter(|c| c.agent_id == agent) {
-            match conn.status {
-                AgentStatus::Online => return AgentStatus::Online,
-                AgentStatus::Away => best = AgentStatus::Away,
-                AgentStatus::Offline => {}
-            }
-        }
-        best
+        best_status(
+            self.agents
+                .values()
+                .filter(|c| c.agent_id == agent)
+                .map(|c| c.status),
+        )
     }
 
-    /// Distinct agents whose status is online.
-    fn agents_online(&self) -> usize {
-        let mut online: Vec<AgentId> = self
-            .agents
-            .values()
-            .filter(|c| c.status == AgentStatus::Online)
-            .map(|c| c.agent_id)
-            .collect();
-        online.sort_unstable();
-        online.dedup();
-        online.len()
+    fn local_agents(&self) -> impl Iterator<Item = (AgentId, AgentStatus)> + '_ {
+        self.agents.values().map(|c| (c.agent_id, c.status))
     }
 
     fn to_agents(&self, frame: &ByteString, except: Option<ConnId>) {
@@ -83,13 +82,31 @@ impl Room {
         }
     }
 
-    fn to_all_visitors(&self, frame: &ByteString) {
-        for conns in self.visitors.values() {
-            for (_, outbound) in conns {
+    fn to_visitor(&self, visitor: VisitorId, frame: &ByteString, except: Option<ConnId>) {
+        for (id, outbound) in self.visitors.get(&visitor).into_iter().flatten() {
+            if Some(*id) != except {
                 outbound.push(frame.clone());
             }
         }
     }
+
+    fn to_all_visitors(&self, frame: &ByteString) {
+        for (_, outbound) in self.visitors.values().flatten() {
+            outbound.push(frame.clone());
+        }
+    }
+}
+
+fn best_status(statuses: impl Iterator<Item = AgentStatus>) -> AgentStatus {
+    let mut best = AgentStatus::Offline;
+    for status in statuses {
+        match status {
+            AgentStatus::Online => return AgentStatus::Online,
+            AgentStatus::Away => best = AgentStatus::Away,
+            AgentStatus::Offline => {}
+        }
+    }
+    best
 }
 
 #[derive(Serialize)]
@@ -115,31 +132,66 @@ struct AgentsOnline {
     online: usize,
 }
 
+/// Another node's presence, as of its last snapshot.
+struct RemoteNode {
+    snapshot: Snapshot,
+    seen: Instant,
+}
+
 /// One shard of the open connections.
-type Lobby = parking_lot::Mutex<HashMap<ConnId, Arc<Outbound>>>;
+type Lobby = Mutex<HashMap<ConnId, Arc<Outbound>>>;
 
 pub struct Hub {
+    node: NodeId,
     shards: Box<[RwLock<HashMap<WorkspaceId, Room>>]>,
     /// Every open connection, greeted or not, by id: what a shutdown must close.
     connections: Box<[Lobby]>,
     hasher: std::collections::hash_map::RandomState,
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Self::new()
-    }
+    broker: OnceLock<Arc<dyn Broker>>,
+    sequencer: Sequencer,
+    remote: RwLock<HashMap<NodeId, RemoteNode>>,
 }
 
 impl Hub {
-    pub fn new() -> Self {
+    pub fn new(store: DynStore) -> Self {
         Self {
+            node: NodeId::new(),
             shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
-            connections: (0..SHARDS)
-                .map(|_| parking_lot::Mutex::new(HashMap::new()))
-                .collect(),
+            connections: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: std::collections::hash_map::RandomState::new(),
+            broker: OnceLock::new(),
+            sequencer: Sequencer::new(store),
+            remote: RwLock::new(HashMap::new()),
         }
+    }
+
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// Sets where events for other nodes go (once, at start-up).
+    pub fn set_broker(&self, broker: Arc<dyn Broker>) {
+        let _ = self.broker.set(broker);
+    }
+
+    pub fn broker_up(&self) -> Option<bool> {
+        self.broker.get().and_then(|b| b.is_up())
+    }
+
+    pub fn sequencer(&self) -> &Sequencer {
+        &self.sequencer
+    }
+
+    fn publish(&self, workspace: WorkspaceId, event: Event) {
+        let broker: &dyn Broker = match self.broker.get() {
+            Some(broker) => broker.as_ref(),
+            None => &LocalBroker,
+        };
+        broker.publish(Envelope {
+            node: self.node,
+            workspace,
+            event,
+        });
     }
 
     fn shard(&self, workspace: WorkspaceId) -> &RwLock<HashMap<WorkspaceId, Room>> {
@@ -160,7 +212,7 @@ impl Hub {
         }
     }
 
-    /// Adds a greeted agent connection until the guard is dropped.
+    /// Adds a greeted agent connection (status online) until the guard is dropped.
     pub fn register_agent(
         self: &Arc<Self>,
         workspace: WorkspaceId,
@@ -168,7 +220,16 @@ impl Hub {
         agent: AgentId,
         outbound: Arc<Outbound>,
     ) -> Registration {
-        self.add_agent(workspace, conn, agent, outbound);
+        self.change_agents(workspace, agent, conn, |room| {
+            room.agents.insert(
+                conn,
+                AgentConn {
+                    agent_id: agent,
+                    status: AgentStatus::Online,
+                    outbound,
+                },
+            );
+        });
         Registration {
             hub: self.clone(),
             kind: Registered::Agent {
@@ -187,7 +248,22 @@ impl Hub {
         conn: ConnId,
         outbound: Arc<Outbound>,
     ) -> Registration {
-        self.add_visitor(workspace, visitor, conn, outbound);
+        let first = {
+            let mut shard = self.shard(workspace).write();
+            let room = shard.entry(workspace).or_default();
+            let conns = room.visitors.entry(visitor).or_default();
+            conns.push((conn, outbound));
+            conns.len() == 1
+        };
+        if first && !self.remote_visitor_online(workspace, visitor) {
+            let frame = encode(&VisitorPresence {
+                kind: "presence",
+                visitor_id: visitor,
+                online: true,
+            });
+            self.to_agents(workspace, &frame, None);
+        }
+        self.announce_agents_online(workspace);
         Registration {
             hub: self.clone(),
             kind: Registered::Visitor {
@@ -198,31 +274,33 @@ impl Hub {
         }
     }
 
-    /// Adds an agent connection (status online). Other agents learn of the agent's presence
-    /// when its status changes; visitors learn when the count of online agents leaves zero.
-    fn add_agent(
-        &self,
-        workspace: WorkspaceId,
-        conn: ConnId,
-        agent: AgentId,
-        outbound: Arc<Outbound>,
-    ) {
-        self.change_agents(workspace, agent, conn, |room| {
-            room.agents.insert(
-                conn,
-                AgentConn {
-                    agent_id: agent,
-                    status: AgentStatus::Online,
-                    outbound,
-                },
-            );
-        });
-    }
-
-    fn remove_agent(&self, workspace: WorkspaceId, conn: ConnId, agent: AgentId) {
-        self.change_agents(workspace, agent, conn, |room| {
-            room.agents.remove(&conn);
-        });
+    fn remove_visitor(&self, workspace: WorkspaceId, visitor: VisitorId, conn: ConnId) {
+        let last = {
+            let mut shard = self.shard(workspace).write();
+            let Some(room) = shard.get_mut(&workspace) else {
+                return;
+            };
+            let Some(conns) = room.visitors.get_mut(&visitor) else {
+                return;
+            };
+            conns.retain(|(id, _)| *id != conn);
+            let last = conns.is_empty();
+            if last {
+                room.visitors.remove(&visitor);
+            }
+            if room.is_empty() {
+                shard.remove(&workspace);
+            }
+            last
+        };
+        if last && !self.remote_visitor_online(workspace, visitor) {
+            let frame = encode(&VisitorPresence {
+                kind: "presence",
+                visitor_id: visitor,
+                online: false,
+            });
+            self.to_agents(workspace, &frame, None);
+        }
     }
 
     pub fn set_agent_status(
@@ -239,8 +317,9 @@ impl Hub {
         });
     }
 
-    /// Applies `change` to the room and announces what it changed: the agent's status to the
-    /// other agents, and the online count to visitors when it crosses zero.
+    /// Applies `change` to the room, then announces what it changed: the agent's status to
+    /// every agent of the workspace (on every node), and the online count to this node's
+    /// visitors when it crosses zero.
     fn change_agents(
         &self,
         workspace: WorkspaceId,
@@ -248,82 +327,62 @@ impl Hub {
         conn: ConnId,
         change: impl FnOnce(&mut Room),
     ) {
-        let mut shard = self.shard(workspace).write();
-        let room = shard.entry(workspace).or_default();
-        let (status_before, online_before) = (room.agent_status(agent), room.agents_online());
-        change(room);
-        let (status_after, online_after) = (room.agent_status(agent), room.agents_online());
-        if status_before != status_after {
+        let before = self.agent_status_everywhere(workspace, agent);
+        {
+            let mut shard = self.shard(workspace).write();
+            let room = shard.entry(workspace).or_default();
+            change(room);
+            if room.is_empty() {
+                shard.remove(&workspace);
+            }
+        }
+        let after = self.agent_status_everywhere(workspace, agent);
+        if before != after {
             let frame = encode(&AgentPresence {
                 kind: "presence",
                 agent_id: agent,
-                status: status_after,
+                status: after,
             });
-            room.to_agents(&frame, Some(conn));
+            self.to_agents(workspace, &frame, Some(conn));
         }
-        if (online_before == 0) != (online_after == 0) {
-            room.to_all_visitors(&encode(&AgentsOnline {
-                kind: "agents",
-                online: online_after,
-            }));
-        }
-        if room.is_empty() {
-            shard.remove(&workspace);
-        }
+        self.announce_agents_online(workspace);
     }
 
-    fn add_visitor(
-        &self,
-        workspace: WorkspaceId,
-        visitor: VisitorId,
-        conn: ConnId,
-        outbound: Arc<Outbound>,
-    ) {
-        let mut shard = self.shard(workspace).write();
-        let room = shard.entry(workspace).or_default();
-        let conns = room.visitors.entry(visitor).or_default();
-        conns.push((conn, outbound));
-        if conns.len() == 1 {
-            let frame = encode(&VisitorPresence {
-                kind: "presence",
-                visitor_id: visitor,
-                online: true,
-            });
-            room.to_agents(&frame, None);
-        }
-    }
-
-    fn remove_visitor(&self, workspace: WorkspaceId, visitor: VisitorId, conn: ConnId) {
+    /// Tells this node's visitors of the workspace when the online-agent count crossed zero
+    /// since they last heard.
+    fn announce_agents_online(&self, workspace: WorkspaceId) {
+        let online = self.agents_online(workspace);
         let mut shard = self.shard(workspace).write();
         let Some(room) = shard.get_mut(&workspace) else {
             return;
         };
-        let Some(conns) = room.visitors.get_mut(&visitor) else {
-            return;
-        };
-        conns.retain(|(id, _)| *id != conn);
-        if conns.is_empty() {
-            room.visitors.remove(&visitor);
-            let frame = encode(&VisitorPresence {
-                kind: "presence",
-                visitor_id: visitor,
-                online: false,
-            });
-            room.to_agents(&frame, None);
+        let now = online > 0;
+        match room.announced_online {
+            Some(before) if before != now => {
+                room.to_all_visitors(&encode(&AgentsOnline {
+                    kind: "agents",
+                    online,
+                }));
+            }
+            _ => {}
         }
-        if room.is_empty() {
-            shard.remove(&workspace);
-        }
+        room.announced_online = Some(now);
     }
 
-    /// Sends `frame` to every agent connection of the workspace but `except`.
+    /// For every agent connection of the workspace but `except`, on every node.
     pub fn to_agents(&self, workspace: WorkspaceId, frame: &ByteString, except: Option<ConnId>) {
         if let Some(room) = self.shard(workspace).read().get(&workspace) {
             room.to_agents(frame, except);
         }
+        self.publish(
+            workspace,
+            Event::Agents {
+                frame: frame.to_string(),
+            },
+        );
     }
 
-    /// Sends `frame` to every connection of the visitor but `except`.
+    /// For every connection of the visitor but `except`, on every node.
     pub fn to_visitor(
         &self,
         workspace: WorkspaceId,
@@ -331,53 +390,245 @@ impl Hub {
         frame: &ByteString,
         except: Option<ConnId>,
     ) {
-        if let Some(conns) = self
-            .shard(workspace)
+        if let Some(room) = self.shard(workspace).read().get(&workspace) {
+            room.to_visitor(visitor, frame, except);
+        }
+        self.publish(
+            workspace,
+            Event::Visitor {
+                visitor,
+                frame: frame.to_string(),
+            },
+        );
+    }
+
+    /// A committed message: to every node, then to this node's connections in `seq` order.
+    pub fn deliver_message(self: &Arc<Self>, delivery: Delivery) {
+        self.publish(
+            delivery.workspace,
+            Event::Message {
+                conversation: delivery.conversation,
+                visitor: delivery.visitor,
+                seq: delivery.seq,
+                note: delivery.note,
+                frame: delivery.frame.to_string(),
+            },
+        );
+        self.sequencer.deliver(self, delivery);
+    }
+
+    /// Hands a message, in its turn, to this node's connections: agents always, the visitor
+    /// unless it is a note, the sender its `sent` instead.
+    pub fn push_message(&self, delivery: &Delivery) {
+        let sender = delivery.sender.as_ref().map(|(conn, _, _)| *conn);
+        if let Some(room) = self
+            .shard(delivery.workspace)
             .read()
-            .get(&workspace)
-            .and_then(|r| r.visitors.get(&visitor))
+            .get(&delivery.workspace)
         {
-            for (id, outbound) in conns {
-                if Some(*id) != except {
-                    outbound.push(frame.clone());
+            room.to_agents(&delivery.frame, sender);
+            if !delivery.note {
+                room.to_visitor(delivery.visitor, &delivery.frame, sender);
+            }
+        }
+        if let Some((_, outbound, sent)) = &delivery.sender {
+            outbound.push(sent.clone());
+        }
+    }
+
+    /// An event another node published.
+    pub fn receive(self: &Arc<Self>, envelope: Envelope) {
+        if envelope.node == self.node {
+            return;
+        }
+        let workspace = envelope.workspace;
+        match envelope.event {
+            Event::Agents { frame } => {
+                if let Some(room) = self.shard(workspace).read().get(&workspace) {
+                    room.to_agents(&ByteString::from(frame), None);
                 }
+            }
+            Event::Visitor { visitor, frame } => {
+                if let Some(room) = self.shard(workspace).read().get(&workspace) {
+                    room.to_visitor(visitor, &ByteString::from(frame), None);
+                }
+            }
+            Event::Message {
+                conversation,
+                visitor,
+                seq,
+                note,
+                frame,
+            } => {
+                let frame = ByteString::from(frame);
+                self.sequencer.deliver(
+                    self,
+                    Delivery {
+                        workspace,
+                        conversation,
+                        visitor,
+                        seq,
+                        note,
+                        frame,
+                        sender: None,
+                    },
+                );
+            }
+            Event::CloseAgent { agent } => {
+                self.close_local_agent(workspace, agent, Close::Unauthorized)
             }
         }
     }
 
-    /// Distinct agents of the workspace online on this node.
-    pub fn agents_online(&self, workspace: WorkspaceId) -> usize {
-        self.shard(workspace)
-            .read()
-            .get(&workspace)
-            .map_or(0, Room::agents_online)
+    /// What this node has connected, for the other nodes' presence counts.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for shard in self.shards.iter() {
+            for (workspace, room) in shard.read().iter() {
+                let mut agents: Vec<AgentId> = room.agents.values().map(|c| c.agent_id).collect();
+                agents.sort_unstable();
+                agents.dedup();
+                snapshot.agents.extend(
+                    agents
+                        .into_iter()
+                        .map(|a| (*workspace, a, room.agent_status(a))),
+                );
+                snapshot
+                    .visitors
+                    .extend(room.visitors.keys().map(|v| (*workspace, *v)));
+            }
+        }
+        snapshot
     }
 
-    /// Whether the visitor has a connection on this node.
-    pub fn visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool {
+    /// Replaces what is known of other nodes (with the age of each one's last heartbeat), forgets
+    /// nodes not heard of within `REMOTE_PRESENCE_TTL`, and tells local connections what
+    /// changed: visitors that went offline everywhere, and online-agent counts crossing zero.
+    pub fn update_remote(&self, snapshots: Vec<(NodeId, Snapshot, Duration)>) {
+        let now = Instant::now();
+        let before = self.remote_visitors();
+        {
+            let mut remote = self.remote.write();
+            for (node, snapshot, age) in snapshots {
+                if node != self.node {
+                    let seen = now.checked_sub(age).unwrap_or(now);
+                    remote.insert(node, RemoteNode { snapshot, seen });
+                }
+            }
+            remote.retain(|_, r| now.duration_since(r.seen) < REMOTE_PRESENCE_TTL);
+        }
+        let after = self.remote_visitors();
+        for (workspace, visitor) in before.difference(&after) {
+            if !self.local_visitor_online(*workspace, *visitor) {
+                let frame = encode(&VisitorPresence {
+                    kind: "presence",
+                    visitor_id: *visitor,
+                    online: false,
+                });
+                if let Some(room) = self.shard(*workspace).read().get(workspace) {
+                    room.to_agents(&frame, None);
+                }
+            }
+        }
+        let workspaces: Vec<WorkspaceId> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.read().keys().copied().collect::<Vec<_>>())
+            .collect();
+        for workspace in workspaces {
+            self.announce_agents_online(workspace);
+        }
+    }
+
+    fn remote_visitors(&self) -> HashSet<(WorkspaceId, VisitorId)> {
+        self.remote
+            .read()
+            .values()
+            .flat_map(|r| r.snapshot.visitors.iter().copied())
+            .collect()
+    }
+
+    fn remote_visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool {
+        self.remote
+            .read()
+            .values()
+            .any(|r| r.snapshot.visitors.contains(&(workspace, visitor)))
+    }
+
+    fn local_visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool {
         self.shard(workspace)
             .read()
             .get(&workspace)
             .is_some_and(|r| r.visitors.contains_key(&visitor))
     }
 
-    /// Statuses of the workspace's agents connected here.
-    pub fn agent_statuses(&self, workspace: WorkspaceId) -> Vec<(AgentId, AgentStatus)> {
-        let shard = self.shard(workspace).read();
-        let Some(room) = shard.get(&workspace) else {
-            return Vec::new();
-        };
-        let mut agents: Vec<AgentId> = room.agents.values().map(|c| c.agent_id).collect();
-        agents.sort_unstable();
-        agents.dedup();
-        agents
-            .into_iter()
-            .map(|a| (a, room.agent_status(a)))
-            .collect()
+    /// Every known status of the workspace's agents, here and on other nodes.
+    fn statuses_everywhere(&self, workspace: WorkspaceId) -> Vec<(AgentId, AgentStatus)> {
+        let mut statuses: Vec<(AgentId, AgentStatus)> = self
+            .shard(workspace)
+            .read()
+            .get(&workspace)
+            .map(|room| room.local_agents().collect())
+            .unwrap_or_default();
+        for node in self.remote.read().values() {
+            statuses.extend(
+                node.snapshot
+                    .agents
+                    .iter()
+                    .filter(|(w, _, _)| *w == workspace)
+                    .map(|(_, a, s)| (*a, *s)),
+            );
+        }
+        statuses
     }
 
-    /// Closes every connection of an agent (deactivated, or signed out everywhere).
+    fn agent_status_everywhere(&self, workspace: WorkspaceId, agent: AgentId) -> AgentStatus {
+        best_status(
+            self.statuses_everywhere(workspace)
+                .into_iter()
+                .filter(|(a, _)| *a == agent)
+                .map(|(_, s)| s),
+        )
+    }
+
+    /// Distinct agents of the workspace online, on any node.
+    pub fn agents_online(&self, workspace: WorkspaceId) -> usize {
+        let online: HashSet<AgentId> = self
+            .statuses_everywhere(workspace)
+            .into_iter()
+            .filter(|(_, s)| *s == AgentStatus::Online)
+            .map(|(a, _)| a)
+            .collect();
+        online.len()
+    }
+
+    /// Whether the visitor has a connection on any node.
+    pub fn visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool {
+        self.local_visitor_online(workspace, visitor)
+            || self.remote_visitor_online(workspace, visitor)
+    }
+
+    /// The status of each connected agent of the workspace, over every node.
+    pub fn agent_statuses(&self, workspace: WorkspaceId) -> Vec<(AgentId, AgentStatus)> {
+        let mut by_agent: HashMap<AgentId, Vec<AgentStatus>> = HashMap::new();
+        for (agent, status) in self.statuses_everywhere(workspace) {
+            by_agent.entry(agent).or_default().push(status);
+        }
+        let mut statuses: Vec<(AgentId, AgentStatus)> = by_agent
+            .into_iter()
+            .map(|(a, s)| (a, best_status(s.into_iter())))
+            .collect();
+        statuses.sort_unstable_by_key(|(a, _)| *a);
+        statuses
+    }
+
+    /// Closes every connection of an agent, on every node (deactivated or removed).
     pub fn close_agent(&self, workspace: WorkspaceId, agent: AgentId, reason: Close) {
+        self.close_local_agent(workspace, agent, reason);
+        self.publish(workspace, Event::CloseAgent { agent });
+    }
+
+    fn close_local_agent(&self, workspace: WorkspaceId, agent: AgentId, reason: Close) {
         if let Some(room) = self.shard(workspace).read().get(&workspace) {
             for conn in room.agents.values().filter(|c| c.agent_id == agent) {
                 conn.outbound.close(reason);
@@ -394,7 +645,7 @@ impl Hub {
         }
     }
 
-    /// Open connections, greeted or not.
+    /// Open connections of this node, greeted or not.
     pub fn connection_count(&self) -> usize {
         self.connections
             .iter()
@@ -437,7 +688,9 @@ impl Drop for Registration {
                 workspace,
                 conn,
                 agent,
-            } => self.hub.remove_agent(workspace, conn, agent),
+            } => self.hub.change_agents(workspace, agent, conn, |room| {
+                room.agents.remove(&conn);
+            }),
             Registered::Visitor {
                 workspace,
                 visitor,

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod hub;
 pub mod outbound;
 pub mod protocol;
+pub mod sequencer;
 pub mod session;
 pub mod upgrade;
 pub mod visitor;

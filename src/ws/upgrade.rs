@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::agent::AgentSide;
 use super::session::{Role, Session};
 use super::visitor::VisitorSide;
+use crate::cluster::redis::RedisBroker;
 use crate::config::parse_origin;
 use crate::domain::SiteKey;
 use crate::error::ApiError;
@@ -38,8 +39,22 @@ fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+/// New connections per IP and minute: counted in Redis over the whole cluster when there is
+/// one (falling back to this node's own count if Redis cannot answer), else on this node.
+async fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let ip = client_ip(req, &state.settings.trusted_proxies);
+    let limit = u64::from(state.settings.limits.ws_connect_per_min);
+    if let (Some(redis), true) = (&state.redis, limit > 0) {
+        if let Some(count) = redis.count(&format!("ws:{ip}"), 60).await {
+            return if count > limit {
+                Err(ApiError::RateLimited {
+                    retry_after_secs: RedisBroker::window_left(60),
+                })
+            } else {
+                Ok(())
+            };
+        }
+    }
     state
         .ws_connect_limit
         .check(&ip)
@@ -76,7 +91,7 @@ async fn visitor_socket(
     query: web::Query<VisitorQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    check_rate(&req, &state)?;
+    check_rate(&req, &state).await?;
     let key = query
         .site_key
         .as_deref()
@@ -113,7 +128,7 @@ async fn agent_socket(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    check_rate(&req, &state)?;
+    check_rate(&req, &state).await?;
     if let Some(origin) = origin(&req)? {
         let allowed =
             origin.as_str() == &*state.public_url || state.settings.agent_origins.contains(&origin);

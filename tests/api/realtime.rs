@@ -524,7 +524,15 @@ async fn a_visitor_message_reopens_a_resolved_conversation_and_agents_are_told(b
     ))
     .await;
     let (mut agent, _) = app.agent(&ws.token).await;
-    let sent = visitor.send_text(None, "one more thing").await;
+    visitor
+        .send(json!({"type": "send", "ref": "again", "client_msg_id": Uuid::new_v4(), "body": "one more thing"}))
+        .await;
+    // The visitor hears of the reopening before its message is acknowledged.
+    assert_eq!(
+        visitor.recv_type("conversation").await["conversation"]["status"],
+        "open"
+    );
+    let sent = visitor.recv_type("sent").await;
     assert_eq!(
         sent["message"]["conversation_id"],
         conversation.as_str(),
@@ -533,10 +541,6 @@ async fn a_visitor_message_reopens_a_resolved_conversation_and_agents_are_told(b
     let reopened = agent.recv_type("conversation").await;
     assert_eq!(reopened["conversation"]["id"], conversation.as_str());
     assert_eq!(reopened["conversation"]["status"], "open");
-    assert_eq!(
-        visitor.recv_type("conversation").await["conversation"]["status"],
-        "open"
-    );
     assert_eq!(agent.recv_type("message").await["message"]["seq"], 2);
 }
 

@@ -118,14 +118,19 @@ impl WsClient {
 
     /// Skips frames until one of type `kind` arrives.
     pub async fn recv_type(&mut self, kind: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.recv_type_within(kind, WAIT).await
+    }
+
+    /// Skips frames until one of type `kind` arrives, waiting at most `wait`.
+    pub async fn recv_type_within(&mut self, kind: &str, wait: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.try_recv(left).await {
                 Some(Ok(frame)) if frame["type"] == kind => return frame,
                 Some(Ok(_)) => continue,
                 Some(Err(close)) => panic!("closed ({close:?}) while waiting for {kind}"),
-                None => panic!("no {kind} frame within {WAIT:?}"),
+                None => panic!("no {kind} frame within {wait:?}"),
             }
         }
     }

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::ErrorBody;
 use crate::auth::password;
+use crate::cluster::redis::RedisBroker;
 use crate::domain::{Agent, Email};
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
@@ -58,6 +59,20 @@ async fn login(
     if let Some(retry_after_secs) = state.login_guard.blocked(ip, &account) {
         return Err(ApiError::RateLimited { retry_after_secs });
     }
+    // In a cluster, failures per IP are counted over every node.
+    let limit = u64::from(state.settings.limits.login_per_min);
+    let ip_key = format!("login:{ip}");
+    if let (Some(redis), true) = (&state.redis, limit > 0) {
+        if redis
+            .peek(&ip_key, 60)
+            .await
+            .is_some_and(|failures| failures >= limit)
+        {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: RedisBroker::window_left(60),
+            });
+        }
+    }
     let agent = match Email::parse(&email) {
         Ok(email) => state.store.agent_by_email(&email).await?,
         Err(_) => None,
@@ -75,9 +90,14 @@ async fn login(
                 .map_err(|_| ApiError::Internal("token signing failed".into()))?;
             Ok(web::Json(LoginResponse { token, agent }))
         }
-        _ => match state.login_guard.failed(ip, &account) {
-            Some(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
-            None => Err(ApiError::Unauthenticated(REFUSED.into())),
-        },
+        _ => {
+            if let Some(redis) = &state.redis {
+                redis.count(&ip_key, 60).await;
+            }
+            match state.login_guard.failed(ip, &account) {
+                Some(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
+                None => Err(ApiError::Unauthenticated(REFUSED.into())),
+            }
+        }
     }
 }

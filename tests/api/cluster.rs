@@ -1,0 +1,425 @@
+//! Several `parley` processes as one cluster: real Postgres, a real Redis of the test's own,
+//! real processes killed for real.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::cli::{parley, Server};
+use crate::helpers::{TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::ws_client::WsClient;
+
+/// A redis-server of this test's own, on a port it picked.
+struct Redis {
+    port: u16,
+    child: Child,
+}
+
+impl Redis {
+    fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (scripts/test installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { port, child }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One node of the cluster on `port`, sharing the database, Redis and public URL.
+fn node(db: &TestDb, redis: &str, port: u16) -> Server {
+    let mut command = parley(&db.url);
+    command
+        .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
+        .env("PARLEY_PUBLIC_URL", "http://chat.cluster.test")
+        .env("REDIS_URL", redis)
+        .env("PARLEY_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("PARLEY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("PARLEY_WS_CONNECT_PER_MIN", "0")
+        .env("PARLEY_SEND_RATE", "0")
+        .env("PARLEY_TYPING_RATE", "0");
+    let mut server = Server::start(command);
+    server.base_url();
+    server
+}
+
+struct Cluster {
+    /// Kept for the cluster's lifetime: dropping it drops the database.
+    _db: TestDb,
+    redis: Redis,
+    ports: Vec<u16>,
+    nodes: Vec<Server>,
+    site_key: String,
+    token: String,
+}
+
+impl Cluster {
+    async fn start(count: usize) -> Self {
+        let db = TestDb::postgres().await;
+        let redis = Redis::start(free_port());
+        let ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
+        let nodes: Vec<Server> = ports.iter().map(|p| node(&db, &redis.url(), *p)).collect();
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("http://127.0.0.1:{}/api/v1/auth/login", ports[0]))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_owned();
+        let sites: Value = http
+            .get(format!("http://127.0.0.1:{}/api/v1/sites", ports[0]))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let site_key = sites["items"][0]["site_key"].as_str().unwrap().to_owned();
+        Self {
+            _db: db,
+            redis,
+            ports,
+            nodes,
+            site_key,
+            token,
+        }
+    }
+
+    async fn visitor(&self, node: usize, token: Option<&str>) -> (WsClient, Value) {
+        let url = format!(
+            "ws://127.0.0.1:{}/ws/visitor?site_key={}",
+            self.ports[node], self.site_key
+        );
+        let mut client = WsClient::connect(&url, None).await.unwrap();
+        let welcome = client.call(json!({"type": "hello", "token": token})).await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (client, welcome)
+    }
+
+    async fn agent(&self, node: usize) -> WsClient {
+        let url = format!("ws://127.0.0.1:{}/ws/agent", self.ports[node]);
+        let mut client = WsClient::connect(&url, None).await.unwrap();
+        let welcome = client
+            .call(json!({"type": "hello", "token": self.token}))
+            .await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        client
+    }
+
+    async fn ready(&self, node: usize) -> Value {
+        reqwest::get(format!("http://127.0.0.1:{}/readyz", self.ports[node]))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Waits until `check` holds, at most `limit`.
+async fn eventually(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn a_visitor_and_an_agent_on_two_nodes_talk_type_and_read() {
+    let cluster = Cluster::start(2).await;
+    let (mut visitor, welcome) = cluster.visitor(0, None).await;
+    assert_eq!(welcome["agents_online"], 0);
+    let mut agent = cluster.agent(1).await;
+    // The agent's presence on node 2 reaches the visitor on node 1.
+    assert_eq!(visitor.recv_type("agents").await["online"], 1);
+
+    let sent = visitor.send_text(None, "hello from node 1").await;
+    let conversation = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(agent.recv_type("message").await["message"], sent["message"]);
+    let reply = agent
+        .send_text(Some(&conversation), "hello from node 2")
+        .await;
+    assert_eq!(
+        visitor.recv_type("message").await["message"],
+        reply["message"]
+    );
+
+    agent
+        .call(json!({"type": "typing", "conversation_id": conversation, "state": "on"}))
+        .await;
+    assert_eq!(visitor.recv_type("typing").await["author"]["kind"], "agent");
+    visitor
+        .call(json!({"type": "typing", "conversation_id": conversation, "state": "on"}))
+        .await;
+    assert_eq!(agent.recv_type("typing").await["author"]["kind"], "visitor");
+    agent
+        .call(json!({"type": "read", "conversation_id": conversation, "seq": 1}))
+        .await;
+    assert_eq!(visitor.recv_type("read").await["seq"], 1);
+    visitor
+        .call(json!({"type": "read", "conversation_id": conversation, "seq": 2}))
+        .await;
+    assert_eq!(agent.recv_type("read").await["seq"], 2);
+
+    // Each node delivers once: no duplicate of the reply reaches the visitor.
+    let extra = visitor
+        .collect_type("message", Duration::from_millis(500))
+        .await;
+    assert!(extra.is_empty(), "{extra:?}");
+    assert_eq!(cluster.ready(0).await["redis"], "up");
+}
+
+#[actix_web::test]
+async fn a_killed_nodes_visitor_moves_to_another_and_its_presence_expires() {
+    let mut cluster = Cluster::start(2).await;
+    let (mut visitor, welcome) = cluster.visitor(0, None).await;
+    let _agent_on_first = cluster.agent(0).await;
+    let (mut observer, observer_welcome) = cluster.visitor(1, None).await;
+    let online = if observer_welcome["agents_online"] == 1 {
+        json!(1)
+    } else {
+        observer.recv_type("agents").await["online"].clone()
+    };
+    assert_eq!(online, 1, "the agent on node 1 counts on node 2");
+    let sent = visitor.send_text(None, "one").await;
+    let conversation = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for i in 2..=5 {
+        assert_eq!(
+            visitor.send_text(Some(&conversation), &i.to_string()).await["type"],
+            "sent"
+        );
+    }
+
+    let killed = std::time::Instant::now();
+    let pid = cluster.nodes[0].pid();
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    cluster.nodes[0].wait_exit(Duration::from_secs(5));
+
+    // The visitor comes back through the other node and finds everything acknowledged.
+    let (mut back, again) = cluster.visitor(1, welcome["token"].as_str()).await;
+    assert_eq!(again["visitor_id"], welcome["visitor_id"]);
+    let synced = back
+        .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": 0}))
+        .await;
+    let bodies: Vec<&str> = synced["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["one", "2", "3", "4", "5"]);
+
+    // The dead node's agent stops counting within the bound.
+    assert_eq!(
+        observer
+            .recv_type_within("agents", Duration::from_secs(20))
+            .await["online"],
+        0
+    );
+    assert!(
+        killed.elapsed() < Duration::from_secs(15),
+        "gone after {:?}",
+        killed.elapsed()
+    );
+}
+
+#[actix_web::test]
+async fn redis_stopping_and_starting_loses_nothing_and_delivery_resumes() {
+    let mut cluster = Cluster::start(2).await;
+    let (mut visitor, _) = cluster.visitor(0, None).await;
+    let mut agent = cluster.agent(1).await;
+    let conversation = visitor.send_text(None, "before").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        agent.recv_type("message").await["message"]["body"],
+        "before"
+    );
+
+    cluster.redis.stop();
+    for i in 0..5 {
+        let sent = visitor
+            .send_text(Some(&conversation), &format!("during {i}"))
+            .await;
+        assert_eq!(
+            sent["type"], "sent",
+            "acknowledged while Redis is down: {sent}"
+        );
+    }
+    let mut down = false;
+    for _ in 0..50 {
+        if cluster.ready(0).await["redis"] == "down" {
+            down = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(down, "readyz reports Redis down");
+    assert_eq!(
+        cluster.ready(1).await["status"],
+        "ready",
+        "and the node still serves"
+    );
+
+    let port = cluster.redis.port;
+    cluster.redis = Redis::start(port);
+    let ready = eventually(Duration::from_secs(15), async || {
+        cluster.ready(0).await["redis"] == "up" && cluster.ready(1).await["redis"] == "up"
+    })
+    .await;
+    assert!(ready, "both nodes reconnect by themselves");
+    // Delivery across nodes resumes; what the agent missed is filled in, in order.
+    let after = visitor.send_text(Some(&conversation), "after").await;
+    let mut seen: Vec<i64> = Vec::new();
+    loop {
+        let frame = agent.recv_type("message").await;
+        seen.push(frame["message"]["seq"].as_i64().unwrap());
+        if frame["message"]["id"] == after["message"]["id"] {
+            break;
+        }
+    }
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    let synced = agent
+        .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": 0}))
+        .await;
+    assert_eq!(
+        synced["messages"].as_array().unwrap().len(),
+        7,
+        "nothing stored was lost"
+    );
+    for node in 0..2 {
+        assert_eq!(cluster.ready(node).await["status"], "ready");
+    }
+}
+
+#[actix_web::test]
+async fn concurrent_sends_through_two_nodes_are_gapless_and_in_order_everywhere() {
+    let cluster = Cluster::start(2).await;
+    let (mut visitor, _) = cluster.visitor(0, None).await;
+    let conversation = visitor.send_text(None, "open").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut watchers = [cluster.agent(0).await, cluster.agent(1).await];
+    let mut sender = cluster.agent(1).await;
+    const EACH: usize = 40;
+    for i in 0..EACH {
+        for (client, who) in [(&mut visitor, "v"), (&mut sender, "a")] {
+            let frame = json!({"type": "send", "conversation_id": conversation, "client_msg_id": Uuid::new_v4(), "body": format!("{who}{i}")});
+            client.send(frame).await;
+        }
+    }
+    let total = 2 * EACH as i64 + 1;
+    // Every connection sees seqs strictly increasing, up to the last one.
+    let mut views: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (name, client) in [("visitor", &mut visitor), ("sender", &mut sender)] {
+        let mut seqs = Vec::new();
+        while seqs.last() != Some(&total) {
+            let frame = client.recv().await;
+            if matches!(frame["type"].as_str(), Some("sent" | "message")) {
+                seqs.push(frame["message"]["seq"].as_i64().unwrap());
+            }
+        }
+        views.insert(name, seqs);
+    }
+    for (i, watcher) in watchers.iter_mut().enumerate() {
+        let mut seqs = Vec::new();
+        while seqs.last() != Some(&total) {
+            seqs.push(
+                watcher.recv_type("message").await["message"]["seq"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            seqs,
+            (2..=total).collect::<Vec<_>>(),
+            "watcher on node {}",
+            i + 1
+        );
+    }
+    for (name, seqs) in views {
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{name}: {seqs:?}");
+    }
+    let synced = visitor
+        .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": 0}))
+        .await;
+    let stored: Vec<i64> = synced["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(stored, (1..=total).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_node_refuses_redis_with_sqlite() {
+    let output = parley("sqlite://refused.db")
+        .env("REDIS_URL", "redis://127.0.0.1:6379")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SQLite is single-node"), "{stderr}");
+}
