@@ -382,7 +382,7 @@ test("the widget works on an origin in the site's allowed_origins", {
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
   const panel = await openChat(page);
   await say(panel, 'from an allowed shop');
-  await agentSees(agent, 'from an allowed shop', 10_000);
+  await agentSees(agent, 'from an allowed shop', 5_000);
 });
 
 test('hostile global styles of the host page do not change the widget', { timeout: TEST_TIMEOUT }, async (t) => {
