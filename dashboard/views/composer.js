@@ -35,6 +35,8 @@ export class Composer {
     this.active = 0;
     /** Where the `/shortcut` being typed starts in the text. */
     this.tokenStart = -1;
+    /** @type {(() => void) | null} called when Escape leaves the box */
+    this.onEscape = null;
     this.build(String(draft.body ?? ''));
   }
 
@@ -149,6 +151,13 @@ export class Composer {
   /** @param {KeyboardEvent} e */
   keydown(e) {
     if (!this.popup.hidden && this.popupKey(e)) return;
+    if (e.key === 'Escape') {
+      // Leave the box (the draft stays) so that the inbox shortcuts work again.
+      e.preventDefault();
+      this.input.blur();
+      this.onEscape?.();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing) {
       e.preventDefault();
       this.submit();

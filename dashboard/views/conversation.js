@@ -35,6 +35,7 @@ export class ConversationView {
     this.loadingOlder = false;
     this.pendingShown = 0;
     this.composer = new Composer(ctx, id);
+    this.composer.onEscape = () => this.focusList();
     this.build();
     const ws = this.ws;
     this.offs = [
@@ -93,6 +94,10 @@ export class ConversationView {
   focusComposer() {
     if (globalThis.matchMedia?.('(pointer: coarse)').matches) return;
     queueMicrotask(() => this.composer.focus());
+  }
+
+  focusList() {
+    queueMicrotask(() => this.scroller.focus({ preventScroll: true }));
   }
 
   destroy() {

@@ -6,12 +6,13 @@ const SHORTCUTS = [
   ['j', 'Next conversation'],
   ['k', 'Previous conversation'],
   ['e', 'Resolve the open conversation'],
+  ['r', 'Reply (focus the composer)'],
   ['/', 'Search the inbox'],
   ['?', 'Show this help'],
   ['Enter', 'Send (in the composer)'],
   ['Shift + Enter', 'New line (in the composer)'],
   ['/ + shortcut', 'Canned response (in the composer; arrows and Enter to pick)'],
-  ['Esc', 'Close a popup or this help'],
+  ['Esc', 'Close a popup or this help; leave the composer'],
 ];
 
 export function helpDialog() {

@@ -148,8 +148,9 @@ export class InboxView {
     const q = this.search.value.trim();
     if (q === this.q) return;
     this.q = q;
-    this.listings.delete(this.key());
-    this.fetch(false);
+    // A search runs afresh each time; the plain list keeps what it had loaded (and its cursor).
+    if (q) this.listings.delete(this.key());
+    if (!this.listings.get(this.key())?.loaded) this.fetch(false);
     this.render();
   }
 

@@ -197,7 +197,10 @@ export class Shell {
     this.conversationPane.replaceChildren(this.conversation.el);
     this.visitor = new VisitorPanel(this.ctx, id, { close: () => this.workspaceMain.classList.remove('visitor-open') });
     this.visitorPane.replaceChildren(this.visitor.el);
-    this.conversation.focusComposer();
+    // Walking the inbox with j/k keeps the keys for walking; a click means "answer this".
+    if (this.walking) this.conversation.focusList();
+    else this.conversation.focusComposer();
+    this.walking = false;
   }
 
   closeConversation() {
@@ -340,9 +343,15 @@ export class Shell {
       case 'j':
       case 'k': {
         const id = this.inbox.step(this.conversation?.id ?? null, e.key === 'j' ? 1 : -1);
-        if (id) go(conversationHref(id));
+        if (id && id !== this.conversation?.id) {
+          this.walking = true;
+          go(conversationHref(id));
+        }
         break;
       }
+      case 'r':
+        if (this.conversation) this.conversation.focusComposer();
+        break;
       case 'e':
         if (this.conversation) this.conversation.resolve();
         break;

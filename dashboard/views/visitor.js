@@ -7,6 +7,7 @@
 import { h, replace, safeUrl } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime } from '../lib/format.js';
 import { conversationHref } from '../lib/router.js';
+import { visitorLabel } from '../lib/workspace.js';
 
 const PAGES_SHOWN = 15;
 
@@ -82,7 +83,7 @@ export class VisitorPanel {
     const current = live.page?.url ? live.page : pages[0] ?? null;
 
     replace(this.body,
-      h('p', { class: 'visitor-name', testid: 'visitor-name', text: name ?? 'Anonymous visitor' }),
+      h('p', { class: 'visitor-name', testid: 'visitor-name', text: name ?? (c ? visitorLabel(c) : 'Anonymous visitor') }),
       h('dl', { class: 'facts' },
         fact('Email', h('span', { testid: 'visitor-email', text: email ?? '—' })),
         fact('Identity', h('span', {
