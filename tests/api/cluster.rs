@@ -68,7 +68,7 @@ fn free_port() -> u16 {
 }
 
 /// One node of the cluster on `port`, sharing the database, Redis and public URL.
-fn node(db: &TestDb, redis: &str, port: u16) -> Server {
+fn node(db: &TestDb, redis: &str, port: u16, extra: &[(&str, &str)]) -> Server {
     let mut command = parley(&db.url);
     command
         .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
@@ -79,6 +79,9 @@ fn node(db: &TestDb, redis: &str, port: u16) -> Server {
         .env("PARLEY_WS_CONNECT_PER_MIN", "0")
         .env("PARLEY_SEND_RATE", "0")
         .env("PARLEY_TYPING_RATE", "0");
+    for (key, value) in extra {
+        command.env(key, value);
+    }
     let mut server = Server::start(command);
     server.base_url();
     server
@@ -96,10 +99,17 @@ struct Cluster {
 
 impl Cluster {
     async fn start(count: usize) -> Self {
+        Self::start_with(count, &[]).await
+    }
+
+    async fn start_with(count: usize, extra: &[(&str, &str)]) -> Self {
         let db = TestDb::postgres().await;
         let redis = Redis::start(free_port());
         let ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
-        let nodes: Vec<Server> = ports.iter().map(|p| node(&db, &redis.url(), *p)).collect();
+        let nodes: Vec<Server> = ports
+            .iter()
+            .map(|p| node(&db, &redis.url(), *p, extra))
+            .collect();
         let http = reqwest::Client::new();
         let login: Value = http
             .post(format!("http://127.0.0.1:{}/api/v1/auth/login", ports[0]))
@@ -411,6 +421,26 @@ async fn concurrent_sends_through_two_nodes_are_gapless_and_in_order_everywhere(
         .map(|m| m["seq"].as_i64().unwrap())
         .collect();
     assert_eq!(stored, (1..=total).collect::<Vec<_>>());
+}
+
+#[actix_web::test]
+async fn the_per_ip_connection_limit_counts_over_the_whole_cluster() {
+    let cluster = Cluster::start_with(2, &[("PARLEY_WS_CONNECT_PER_MIN", "3")]).await;
+    let url = |node: usize| {
+        format!(
+            "ws://127.0.0.1:{}/ws/visitor?site_key={}",
+            cluster.ports[node], cluster.site_key
+        )
+    };
+    let _a = WsClient::connect(&url(0), None).await.unwrap();
+    let _b = WsClient::connect(&url(1), None).await.unwrap();
+    let _c = WsClient::connect(&url(0), None).await.unwrap();
+    let refused = WsClient::connect(&url(1), None)
+        .await
+        .err()
+        .expect("the fourth connection, on any node, is refused");
+    assert_eq!(refused.status, 429);
+    assert!(refused.retry_after.is_some());
 }
 
 #[test]
