@@ -1,5 +1,6 @@
 //! The command line: `parley [serve]`, `parley migrate`, `parley workspace create …`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -67,7 +68,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;
-    println!("{}", app.banner());
+    // A reader that went away (e.g. `parley | head`) must not take the server down.
+    let _ = writeln!(std::io::stdout(), "{}", app.banner());
     tracing::info!(url = app.public_url(), "listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }

@@ -489,6 +489,12 @@ async fn an_unknown_site_key_is_404_and_a_foreign_origin_403() {
         .await
         .is_ok());
     assert!(
+        WsClient::connect(&url, Some("https://chat.example.com"))
+            .await
+            .is_ok(),
+        "the widget's panel, served from the Parley origin"
+    );
+    assert!(
         WsClient::connect(&url, None).await.is_ok(),
         "no Origin: not a browser, not refused for that"
     );

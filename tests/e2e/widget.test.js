@@ -371,10 +371,7 @@ test("the panel refuses to be framed by an origin outside the site's allowed_ori
   assert.deepEqual(sockets, [], 'no socket');
 });
 
-test("the widget works on an origin in the site's allowed_origins", {
-  timeout: TEST_TIMEOUT,
-  todo: 'server bug: GET /ws/visitor refuses the panel (Origin = the Parley origin) with 403 when allowed_origins is set (src/ws/upgrade.rs)',
-}, async (t) => {
+test("the widget works on an origin in the site's allowed_origins", { timeout: TEST_TIMEOUT }, async (t) => {
   const { server, host, token, agent, page } = await setup(t);
   const site = (await api(server, token, 'GET', '/sites')).body.items[0];
   const patched = await api(server, token, 'PATCH', `/sites/${site.id}`, { allowed_origins: [host.origin] });

@@ -1,0 +1,786 @@
+//! parley-bench: a load generator that speaks only the public Parley contract, so it measures
+//! any server that implements it.
+//!
+//! Scenarios: `throughput` (closed or open loop, ack and delivery latency, verification that
+//! every acknowledged message is stored once, in order), `idle` (memory per idle connection),
+//! `storm` (many visitors at once), `slow` (agents that stop reading), `history` (reads under
+//! load).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::{json, Value};
+use tokio::net::TcpSocket;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{client_async, connect_async, MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Parser)]
+#[command(
+    name = "parley-bench",
+    about = "Load generator for the Parley wire contract"
+)]
+struct Cli {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Args, Clone)]
+struct ServerArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080", global = true)]
+    url: String,
+    /// An admin of the workspace to load (its first site is used).
+    #[arg(long, default_value = "admin@localhost", global = true)]
+    email: String,
+    #[arg(long, env = "PARLEY_BENCH_PASSWORD", default_value = "", global = true)]
+    password: String,
+    /// The server's process id, to read its memory from /proc.
+    #[arg(long, global = true)]
+    pid: Option<u32>,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// V visitors each in its own conversation, A agents receiving everything.
+    Throughput {
+        #[arg(long, default_value_t = 1000)]
+        visitors: usize,
+        #[arg(long, default_value_t = 4)]
+        agents: usize,
+        /// Sends in flight per visitor (closed loop).
+        #[arg(long, default_value_t = 4)]
+        inflight: usize,
+        /// Messages per second over all visitors (open loop); closed loop when absent.
+        #[arg(long)]
+        rate: Option<f64>,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
+    /// N idle visitor connections and the server's memory per connection.
+    Idle {
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
+    },
+    /// N visitors connect, say hello and send one message, all at once.
+    Storm {
+        #[arg(long, default_value_t = 10_000)]
+        visitors: usize,
+    },
+    /// Like throughput at a fixed rate, while some agents stop reading.
+    Slow {
+        #[arg(long, default_value_t = 200)]
+        visitors: usize,
+        #[arg(long, default_value_t = 4)]
+        agents: usize,
+        #[arg(long, default_value_t = 100)]
+        stalled: usize,
+        #[arg(long, default_value_t = 2000.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
+    /// `history` frames and HTTP history reads while messages flow.
+    History {
+        #[arg(long, default_value_t = 100)]
+        visitors: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
+}
+
+/// What every scenario needs from the server.
+#[derive(Clone)]
+struct Target {
+    base: String,
+    ws: String,
+    http: reqwest::Client,
+    token: String,
+    site_key: String,
+}
+
+impl Target {
+    async fn connect(args: &ServerArgs) -> Result<Self, Failure> {
+        let http = reqwest::Client::new();
+        let base = args.url.trim_end_matches('/').to_owned();
+        let login: Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": args.email, "password": args.password}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let token = login["token"]
+            .as_str()
+            .ok_or("login gave no token")?
+            .to_owned();
+        let sites: Value = http
+            .get(format!("{base}/api/v1/sites"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let site_key = sites["items"][0]["site_key"]
+            .as_str()
+            .ok_or("no site")?
+            .to_owned();
+        let ws = base.replacen("http", "ws", 1);
+        Ok(Self {
+            base,
+            ws,
+            http,
+            token,
+            site_key,
+        })
+    }
+
+    /// A greeted visitor socket; `source` spreads client addresses over 127.0.0.x.
+    async fn visitor(&self, source: Option<IpAddr>) -> Result<Socket, Failure> {
+        let url = format!("{}/ws/visitor?site_key={}", self.ws, self.site_key);
+        let mut socket = match source {
+            None => connect_async(url.as_str()).await?.0,
+            Some(ip) => {
+                let host = url::host_port(&self.ws)?;
+                let tcp = TcpSocket::new_v4()?;
+                tcp.bind(SocketAddr::new(ip, 0))?;
+                let stream = tcp.connect(host).await?;
+                client_async(url.as_str(), MaybeTlsStream::Plain(stream))
+                    .await?
+                    .0
+            }
+        };
+        socket
+            .send(Message::text(
+                json!({"type": "hello", "ref": "h"}).to_string(),
+            ))
+            .await?;
+        wait_for(&mut socket, "welcome").await?;
+        Ok(socket)
+    }
+
+    async fn agent(&self) -> Result<Socket, Failure> {
+        let (mut socket, _) = connect_async(format!("{}/ws/agent", self.ws)).await?;
+        socket
+            .send(Message::text(
+                json!({"type": "hello", "ref": "h", "token": self.token}).to_string(),
+            ))
+            .await?;
+        wait_for(&mut socket, "welcome").await?;
+        Ok(socket)
+    }
+}
+
+mod url {
+    use std::net::SocketAddr;
+
+    /// `ws://host:port` → the socket address (IP literals only: benchmarks run on loopback).
+    pub fn host_port(ws: &str) -> Result<SocketAddr, super::Failure> {
+        let rest = ws
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        Ok(rest.parse()?)
+    }
+}
+
+/// Reads frames until one of `kind` arrives.
+async fn wait_for(socket: &mut Socket, kind: &str) -> Result<Value, Failure> {
+    while let Some(message) = socket.next().await {
+        if let Message::Text(text) = message? {
+            let frame: Value = serde_json::from_str(&text)?;
+            if frame["type"] == kind {
+                return Ok(frame);
+            }
+            if frame["type"] == "error" {
+                return Err(format!("server error: {frame}").into());
+            }
+        }
+    }
+    Err(format!("closed while waiting for {kind}").into())
+}
+
+fn histogram() -> Histogram<u64> {
+    // Microseconds, up to one minute, three significant digits.
+    Histogram::new_with_bounds(1, 60_000_000, 3)
+        .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()))
+}
+
+fn summary(h: &Histogram<u64>) -> Value {
+    let ms = |v: u64| (v as f64 / 1000.0 * 100.0).round() / 100.0;
+    json!({
+        "count": h.len(),
+        "p50_ms": ms(h.value_at_quantile(0.50)),
+        "p90_ms": ms(h.value_at_quantile(0.90)),
+        "p99_ms": ms(h.value_at_quantile(0.99)),
+        "p999_ms": ms(h.value_at_quantile(0.999)),
+        "max_ms": ms(h.max()),
+    })
+}
+
+fn rss_kib(pid: Option<u32>) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Body of a benchmark message: who sent it and when it was (scheduled to be) sent.
+fn body(visitor: usize, n: u64, at: Duration) -> String {
+    format!("bench {visitor} {n} {}", at.as_micros())
+}
+
+fn sent_at(body: &str) -> Option<Duration> {
+    body.rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+        .map(Duration::from_micros)
+}
+
+/// One visitor's record of what was acknowledged: (client_msg_id, seq), in send order.
+type Acked = Vec<(String, i64)>;
+
+struct Run {
+    epoch: Instant,
+    acks: Mutex<Histogram<u64>>,
+    deliveries: Mutex<Histogram<u64>>,
+    delivered: AtomicU64,
+}
+
+async fn throughput(
+    target: &Target,
+    visitors: usize,
+    agents: usize,
+    inflight: usize,
+    rate: Option<f64>,
+    seconds: f64,
+    stalled: usize,
+) -> Result<Value, Failure> {
+    let run = Arc::new(Run {
+        epoch: Instant::now(),
+        acks: Mutex::new(histogram()),
+        deliveries: Mutex::new(histogram()),
+        delivered: AtomicU64::new(0),
+    });
+    // Agents first, so that they see every message.
+    let mut agent_tasks = Vec::new();
+    for _ in 0..agents {
+        let mut socket = target.agent().await?;
+        let run = run.clone();
+        agent_tasks.push(tokio::spawn(async move {
+            while let Some(Ok(message)) = socket.next().await {
+                if let Message::Text(text) = message {
+                    if !text.contains("\"type\":\"message\"") {
+                        continue;
+                    }
+                    let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                        continue;
+                    };
+                    if let Some(at) = frame["message"]["body"].as_str().and_then(sent_at) {
+                        let latency = run.epoch.elapsed().saturating_sub(at);
+                        let _ = run
+                            .deliveries
+                            .lock()
+                            .map(|mut h| h.record(latency.as_micros() as u64));
+                        run.delivered.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    // Agents that connect and then never read again.
+    let mut stalled_sockets = Vec::new();
+    for _ in 0..stalled {
+        stalled_sockets.push(target.agent().await?);
+    }
+    let rss_before = None::<u64>;
+    let _ = rss_before;
+    let mut openers = Vec::new();
+    for v in 0..visitors {
+        let mut socket = target.visitor(None).await?;
+        let frame = json!({"type": "send", "ref": "open", "client_msg_id": uuid::Uuid::new_v4(), "body": body(v, 0, run.epoch.elapsed())});
+        socket.send(Message::text(frame.to_string())).await?;
+        let sent = wait_for(&mut socket, "sent").await?;
+        let conversation = sent["message"]["conversation_id"]
+            .as_str()
+            .ok_or("no conversation")?
+            .to_owned();
+        openers.push((socket, conversation));
+    }
+    // Wait for the openers' deliveries, then start counting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    if let (Ok(mut a), Ok(mut d)) = (run.acks.lock(), run.deliveries.lock()) {
+        a.reset();
+        d.reset();
+    }
+    run.delivered.store(0, Ordering::Relaxed);
+    let started = run.epoch.elapsed();
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    for (v, (socket, conversation)) in openers.into_iter().enumerate() {
+        let run = run.clone();
+        let interval = rate.map(|r| Duration::from_secs_f64(visitors as f64 / r));
+        tasks.push(tokio::spawn(visitor_loop(
+            run,
+            v,
+            socket,
+            conversation,
+            inflight,
+            interval,
+            started,
+            deadline,
+        )));
+    }
+    let mut acked: Vec<(String, Acked)> = Vec::new();
+    for task in tasks {
+        acked.push(task.await??);
+    }
+    let elapsed = (run.epoch.elapsed() - started)
+        .as_secs_f64()
+        .min(seconds.max(0.001) + 10.0);
+    let total_acks: usize = acked.iter().map(|(_, a)| a.len()).sum();
+    // Every agent must receive every acknowledged message.
+    let expected = (total_acks * agents) as u64;
+    let wait = Instant::now();
+    while run.delivered.load(Ordering::Relaxed) < expected
+        && wait.elapsed() < Duration::from_secs(20)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivered = run.delivered.load(Ordering::Relaxed);
+    for task in agent_tasks {
+        task.abort();
+    }
+    drop(stalled_sockets);
+    let verification = verify(target, &acked).await?;
+    let acks = run.acks.lock().map(|h| summary(&h)).unwrap_or_default();
+    let deliveries = run
+        .deliveries
+        .lock()
+        .map(|h| summary(&h))
+        .unwrap_or_default();
+    Ok(json!({
+        "scenario": if stalled > 0 { "slow" } else { "throughput" },
+        "mode": if rate.is_some() { "open" } else { "closed" },
+        "visitors": visitors, "agents": agents, "stalled_agents": stalled, "inflight": inflight, "rate": rate,
+        "seconds": seconds,
+        "acked": total_acks,
+        "acks_per_sec": (total_acks as f64 / elapsed).round(),
+        "delivered": delivered,
+        "deliveries_expected": expected,
+        "deliveries_per_sec": (delivered as f64 / elapsed).round(),
+        "ack_latency": acks,
+        "delivery_latency": deliveries,
+        "verification": verification,
+    }))
+}
+
+/// The frame that sends message `n` of visitor `v`, (scheduled) at `at`.
+fn send_frame(conversation: &str, v: usize, n: u64, at: Duration) -> Message {
+    Message::text(
+        json!({"type": "send", "ref": at.as_micros().to_string(), "conversation_id": conversation,
+               "client_msg_id": uuid::Uuid::new_v4(), "body": body(v, n, at)})
+        .to_string(),
+    )
+}
+
+/// Records a `sent` frame; returns it parsed (None for other frames). Errors are fatal.
+fn on_ack(run: &Run, text: &str, acked: &mut Acked) -> Result<bool, Failure> {
+    if !text.contains("\"type\":\"sent\"") {
+        if text.contains("\"type\":\"error\"") {
+            return Err(format!("server error: {text}").into());
+        }
+        return Ok(false);
+    }
+    let frame: Value = serde_json::from_str(text)?;
+    let scheduled = frame["ref"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .map(Duration::from_micros)
+        .unwrap_or_default();
+    let latency = run.epoch.elapsed().saturating_sub(scheduled);
+    let _ = run
+        .acks
+        .lock()
+        .map(|mut h| h.record(latency.as_micros() as u64));
+    let message = &frame["message"];
+    acked.push((
+        message["client_msg_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        message["seq"].as_i64().unwrap_or(0),
+    ));
+    Ok(true)
+}
+
+/// How long, after the end of a run, outstanding acknowledgements are waited for.
+const DRAIN: Duration = Duration::from_secs(10);
+
+#[allow(clippy::too_many_arguments)]
+async fn visitor_loop(
+    run: Arc<Run>,
+    v: usize,
+    socket: Socket,
+    conversation: String,
+    inflight: usize,
+    interval: Option<Duration>,
+    started: Duration,
+    deadline: Duration,
+) -> Result<(String, Acked), Failure> {
+    let mut acked: Acked = Vec::new();
+    let drain_until = deadline + DRAIN;
+    match interval {
+        // Closed loop: `inflight` sends outstanding; each acknowledgement sends the next.
+        None => {
+            let mut socket = socket;
+            let mut n = 0u64;
+            for _ in 0..inflight {
+                n += 1;
+                socket
+                    .send(send_frame(&conversation, v, n, run.epoch.elapsed()))
+                    .await?;
+            }
+            let mut outstanding = inflight;
+            while outstanding > 0 {
+                let left = drain_until.saturating_sub(run.epoch.elapsed());
+                let Ok(Some(message)) = tokio::time::timeout(left, socket.next()).await else {
+                    break;
+                };
+                let Message::Text(text) = message? else {
+                    continue;
+                };
+                if !on_ack(&run, &text, &mut acked)? {
+                    continue;
+                }
+                outstanding -= 1;
+                if run.epoch.elapsed() < deadline {
+                    n += 1;
+                    outstanding += 1;
+                    socket
+                        .send(send_frame(&conversation, v, n, run.epoch.elapsed()))
+                        .await?;
+                }
+            }
+        }
+        // Open loop: a sender on a fixed schedule; latency counts from the scheduled time, so
+        // a slow server cannot hide its delays by slowing the sender (no coordinated omission).
+        Some(every) => {
+            let (mut sink, mut stream) = socket.split();
+            let scheduled = Arc::new(AtomicU64::new(0));
+            let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let sender = {
+                let (run, conversation, scheduled, done) = (
+                    run.clone(),
+                    conversation.clone(),
+                    scheduled.clone(),
+                    done.clone(),
+                );
+                tokio::spawn(async move {
+                    let mut n = 0u64;
+                    // Visitors start spread over the first interval.
+                    let mut next = started + every.mul_f64((v % 997) as f64 / 997.0);
+                    while next < deadline {
+                        tokio::time::sleep_until(tokio::time::Instant::from_std(run.epoch + next))
+                            .await;
+                        n += 1;
+                        if sink
+                            .send(send_frame(&conversation, v, n, next))
+                            .await
+                            .is_err()
+                        {
+                            break;
+                        }
+                        scheduled.store(n, Ordering::Release);
+                        next += every;
+                    }
+                    done.store(true, Ordering::Release);
+                    sink
+                })
+            };
+            loop {
+                if done.load(Ordering::Acquire)
+                    && acked.len() as u64 >= scheduled.load(Ordering::Acquire)
+                {
+                    break;
+                }
+                let left = drain_until.saturating_sub(run.epoch.elapsed());
+                let wait = left.min(Duration::from_millis(100));
+                if left.is_zero() {
+                    break;
+                }
+                let Ok(next) = tokio::time::timeout(wait, stream.next()).await else {
+                    continue;
+                };
+                let Some(message) = next else { break };
+                let Message::Text(text) = message? else {
+                    continue;
+                };
+                on_ack(&run, &text, &mut acked)?;
+            }
+            let _ = sender.await;
+        }
+    }
+    Ok((conversation, acked))
+}
+
+/// Reads every conversation back over HTTP: seqs must run 1..n with no gap, and every
+/// acknowledged message must be stored once, with the seq it was acknowledged with.
+async fn verify(target: &Target, acked: &[(String, Acked)]) -> Result<Value, Failure> {
+    let (mut lost, mut duplicated, mut gaps, mut out_of_order) = (0u64, 0u64, 0u64, 0u64);
+    for (conversation, messages) in acked {
+        let mut stored: Vec<(i64, String)> = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let page: Value = target
+                .http
+                .get(format!(
+                    "{}/api/v1/conversations/{conversation}/messages?after_seq={after}&limit=100",
+                    target.base
+                ))
+                .bearer_auth(&target.token)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            for item in &items {
+                stored.push((
+                    item["seq"].as_i64().unwrap_or(0),
+                    item["client_msg_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ));
+            }
+            after = stored.last().map_or(after, |(s, _)| *s);
+            if page["more"] != true || items.is_empty() {
+                break;
+            }
+        }
+        for (i, (seq, _)) in stored.iter().enumerate() {
+            if *seq != i as i64 + 1 {
+                gaps += 1;
+                break;
+            }
+        }
+        let mut by_key: HashMap<&str, Vec<i64>> = HashMap::new();
+        for (seq, key) in &stored {
+            by_key.entry(key.as_str()).or_default().push(*seq);
+        }
+        let mut previous = 0;
+        for (key, seq) in messages {
+            match by_key.get(key.as_str()).map(Vec::as_slice) {
+                None | Some([]) => lost += 1,
+                Some([stored_seq]) if stored_seq == seq => {}
+                Some([_]) => out_of_order += 1,
+                Some(_) => duplicated += 1,
+            }
+            if *seq <= previous {
+                out_of_order += 1;
+            }
+            previous = *seq;
+        }
+    }
+    Ok(
+        json!({"conversations": acked.len(), "lost": lost, "duplicated": duplicated, "gaps": gaps, "out_of_order": out_of_order,
+              "ok": lost + duplicated + gaps + out_of_order == 0}),
+    )
+}
+
+/// Client source addresses for many connections: 127.0.0.1 .. 127.0.0.250.
+fn source(i: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (i % 250) as u8))
+}
+
+async fn idle(target: &Target, pid: Option<u32>, connections: usize) -> Result<Value, Failure> {
+    let before = rss_kib(pid);
+    let started = Instant::now();
+    let mut sockets = Vec::with_capacity(connections);
+    let mut batch = Vec::new();
+    for i in 0..connections {
+        let target = target.clone();
+        batch.push(tokio::spawn(async move {
+            target.visitor(Some(source(i))).await
+        }));
+        if batch.len() == 200 {
+            for task in batch.drain(..) {
+                sockets.push(task.await??);
+            }
+        }
+    }
+    for task in batch {
+        sockets.push(task.await??);
+    }
+    let connect_secs = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = rss_kib(pid);
+    let per_connection = match (before, after) {
+        (Some(b), Some(a)) => {
+            Some(((a.saturating_sub(b)) as f64 * 1024.0 / connections as f64).round())
+        }
+        _ => None,
+    };
+    Ok(
+        json!({"scenario": "idle", "connections": sockets.len(), "connect_secs": connect_secs,
+              "rss_before_kib": before, "rss_after_kib": after, "bytes_per_connection": per_connection}),
+    )
+}
+
+async fn storm(target: &Target, visitors: usize) -> Result<Value, Failure> {
+    let started = Instant::now();
+    let connected = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::with_capacity(visitors);
+    for i in 0..visitors {
+        let (target, connected) = (target.clone(), connected.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut socket = target.visitor(Some(source(i))).await?;
+            connected.fetch_add(1, Ordering::Relaxed);
+            let frame = json!({"type": "send", "ref": "s", "client_msg_id": uuid::Uuid::new_v4(), "body": "storm"});
+            socket.send(Message::text(frame.to_string())).await?;
+            wait_for(&mut socket, "sent").await?;
+            Ok::<_, Failure>(socket)
+        }));
+    }
+    let mut sockets = Vec::with_capacity(visitors);
+    let mut failed = 0;
+    for task in tasks {
+        match task.await? {
+            Ok(socket) => sockets.push(socket),
+            Err(_) => failed += 1,
+        }
+    }
+    let total = started.elapsed().as_secs_f64();
+    Ok(
+        json!({"scenario": "storm", "visitors": visitors, "acknowledged": sockets.len(), "failed": failed,
+              "seconds_until_all_acknowledged": total, "connections_per_sec": (sockets.len() as f64 / total).round()}),
+    )
+}
+
+async fn history(target: &Target, visitors: usize, seconds: f64) -> Result<Value, Failure> {
+    // Traffic: a modest open-loop load in the background.
+    let load = {
+        let target = target.clone();
+        tokio::spawn(async move {
+            throughput(
+                &target,
+                visitors,
+                1,
+                1,
+                Some(visitors as f64 * 2.0),
+                seconds,
+                0,
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut socket = target.agent().await?;
+    let list: Value = target
+        .http
+        .get(format!("{}/api/v1/conversations", target.base))
+        .bearer_auth(&target.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ids: Vec<String> = list["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect();
+    if ids.is_empty() {
+        return Err("no conversations to read".into());
+    }
+    let (mut ws_h, mut http_h) = (histogram(), histogram());
+    let end = Instant::now() + Duration::from_secs_f64((seconds - 1.0).max(1.0));
+    let mut i = 0;
+    while Instant::now() < end {
+        let id = &ids[i % ids.len()];
+        i += 1;
+        let t = Instant::now();
+        socket.send(Message::text(json!({"type": "history", "ref": i.to_string(), "conversation_id": id, "limit": 50}).to_string())).await?;
+        wait_for(&mut socket, "history").await?;
+        ws_h.record(t.elapsed().as_micros() as u64)?;
+        let t = Instant::now();
+        target
+            .http
+            .get(format!(
+                "{}/api/v1/conversations/{id}/messages?limit=50",
+                target.base
+            ))
+            .bearer_auth(&target.token)
+            .send()
+            .await?
+            .error_for_status()?;
+        http_h.record(t.elapsed().as_micros() as u64)?;
+    }
+    let background = load.await??;
+    Ok(
+        json!({"scenario": "history", "reads": i, "ws_history": summary(&ws_h), "http_history": summary(&http_h),
+              "background_acks_per_sec": background["acks_per_sec"], "verification": background["verification"]}),
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let result = async {
+        let target = Target::connect(&cli.server).await?;
+        match cli.scenario {
+            Scenario::Throughput {
+                visitors,
+                agents,
+                inflight,
+                rate,
+                seconds,
+            } => throughput(&target, visitors, agents, inflight, rate, seconds, 0).await,
+            Scenario::Idle { connections } => idle(&target, cli.server.pid, connections).await,
+            Scenario::Storm { visitors } => storm(&target, visitors).await,
+            Scenario::Slow {
+                visitors,
+                agents,
+                stalled,
+                rate,
+                seconds,
+            } => {
+                let rss_before = rss_kib(cli.server.pid);
+                let mut report =
+                    throughput(&target, visitors, agents, 1, Some(rate), seconds, stalled).await?;
+                report["rss_before_kib"] = json!(rss_before);
+                report["rss_after_kib"] = json!(rss_kib(cli.server.pid));
+                Ok(report)
+            }
+            Scenario::History { visitors, seconds } => history(&target, visitors, seconds).await,
+        }
+    }
+    .await;
+    match result {
+        Ok(report) => println!("{report}"),
+        Err(err) => {
+            eprintln!("parley-bench: {err}");
+            std::process::exit(1);
+        }
+    }
+}
