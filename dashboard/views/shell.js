@@ -32,6 +32,8 @@ import { webhooksPage } from './admin/webhooks.js';
  * }} AppContext
  */
 
+/** The banner says "Connecting…" only when the first connection takes longer than this. */
+const CONNECTING_NOTICE_MS = 1000;
 /** A new conversation and its first message come together: one beep for both. */
 const BEEP_GAP_MS = 1500;
 
@@ -135,6 +137,7 @@ export class Shell {
   }
 
   destroy() {
+    clearTimeout(this.connectingTimer);
     for (const off of this.cleanups) off();
     this.conversation?.destroy();
     this.visitor?.destroy();
@@ -301,8 +304,14 @@ export class Shell {
   renderConnection(state) {
     const connection = this.desk.connection;
     this.banner.dataset.state = state;
-    const show = state === 'reconnecting' || state === 'connecting';
-    this.banner.hidden = !show;
+    clearTimeout(this.connectingTimer);
+    if (state === 'connecting') {
+      // The first connection is usually quick: say so only if it is not.
+      this.connectingTimer = setTimeout(() => {
+        if (this.desk.connection.state === 'connecting') this.banner.hidden = false;
+      }, CONNECTING_NOTICE_MS);
+    }
+    this.banner.hidden = state !== 'reconnecting';
     this.bannerRetry.hidden = state !== 'reconnecting';
     if (state === 'connecting') this.bannerText.textContent = 'Connecting…';
     if (state === 'reconnecting') {

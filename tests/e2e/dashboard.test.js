@@ -90,6 +90,18 @@ async function visitorSays(visitor, body) {
   return reply.message;
 }
 
+/**
+ * Clicks the banner's "Retry now" if it is there (skipping the backoff wait after a restart).
+ * A plain DOM click: the banner may go away at any moment, and that is fine.
+ * @param {Page} page
+ */
+async function retryNow(page) {
+  await page.evaluate(() => {
+    const button = /** @type {HTMLButtonElement | null} */ (document.querySelector('[data-testid="connection-retry"]'));
+    if (button && !button.hidden && !button.closest('[hidden]')) button.click();
+  });
+}
+
 /** The demo site's id. @param {ParleyServer} server @param {string} token */
 async function demoSite(server, token) {
   const { body } = await api(server, token, 'GET', '/sites');
@@ -145,8 +157,12 @@ test('an agent answers a demo-page visitor live: read, canned reply, note, assig
   await panel.getByTestId('parley-composer').fill('Order 1234');
   await agent.getByTestId('typing-preview').filter({ hasText: 'Order 1234' }).waitFor();
 
-  // A canned response: "/" and the shortcut, arrow keys and Enter, then Enter sends.
+  // The agent's typing reaches the visitor.
   const composer = agent.getByTestId('composer');
+  await composer.pressSequentially('Let me');
+  await panel.getByTestId('parley-typing').filter({ hasText: 'admin' }).waitFor({ state: 'visible' });
+
+  // A canned response: "/" and the shortcut, arrow keys and Enter, then Enter sends.
   await composer.fill('');
   await composer.pressSequentially('/ship');
   await agent.getByTestId('canned-popup').waitFor({ state: 'visible' });
@@ -358,7 +374,7 @@ test('offline replies wait in the outbox and go out once; an expired session kee
   // Back: the dashboard reconnects (skipping the backoff wait), syncs and sends it once.
   await server.start();
   await waitFor(async () => {
-    if (await page.getByTestId('connection-retry').isVisible()) await page.getByTestId('connection-retry').click().catch(() => {});
+    await retryNow(page);
     return page.getByTestId('connection-banner').isHidden();
   }, { timeout: 20_000, message: 'the dashboard to reconnect' });
   await pending.waitFor({ state: 'detached' });
@@ -384,7 +400,7 @@ test('offline replies wait in the outbox and go out once; an expired session kee
   server.extraEnv.PARLEY_SECRET = 'second-secret-second-secret-second-secret';
   await server.start();
   await waitFor(async () => {
-    if (await page.getByTestId('connection-retry').isVisible()) await page.getByTestId('connection-retry').click().catch(() => {});
+    await retryNow(page);
     return page.getByTestId('login-form').isVisible();
   }, { timeout: 20_000, message: 'the login form after the session ended' });
   assert.match(await page.getByTestId('login-notice').textContent() ?? '', /session has ended/);
