@@ -325,7 +325,6 @@ export class Desk extends Emitter {
       removeItem(id, item.client_msg_id);
       this.emit('outbox', id);
       this.received(id, [reply.message], {});
-      this.markRead(id);
     } catch (err) {
       this.inflight.delete(item.client_msg_id);
       const code = err instanceof FrameError ? err.code : ErrorCode.UNAVAILABLE;
