@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, route, web, HttpRequest, HttpResponse};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use rust_embed::RustEmbed;
@@ -184,7 +184,7 @@ fn with_policy(mut response: HttpResponse, csp: &'static str) -> HttpResponse {
 }
 
 /// The agents' dashboard (a single page; its views are addressed by the URL fragment).
-#[get("/dashboard")]
+#[route("/dashboard", method = "GET", method = "HEAD")]
 async fn dashboard(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let page = dashboard_files()
         .get("index.html")
@@ -192,14 +192,25 @@ async fn dashboard(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Ok(with_policy(page.respond(&req, "no-cache"), DASHBOARD_CSP))
 }
 
-/// The dashboard's scripts, styles and sounds.
-#[get("/dashboard/{path:.+}")]
+/// The dashboard's scripts and styles (its notes for developers are not served); a trailing
+/// slash is the page itself.
+#[route("/dashboard/{path:.*}", method = "GET", method = "HEAD")]
 async fn dashboard_file(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let path = if path.is_empty() {
+        "index.html"
+    } else {
+        path.as_str()
+    };
+    let served = matches!(
+        path.rsplit('.').next(),
+        Some("html" | "js" | "css" | "svg" | "png" | "mp3")
+    );
     let file = dashboard_files()
-        .get(path.as_str())
+        .get(path)
+        .filter(|_| served)
         .ok_or(ApiError::NotFound)?;
     Ok(with_policy(file.respond(&req, "no-cache"), DASHBOARD_CSP))
 }

@@ -74,6 +74,8 @@ pub struct InboxRow {
     pub last_body: Option<String>,
     pub last_author_kind: Option<AuthorKind>,
     pub last_kind: Option<MessageKind>,
+    /// The visitor's read mark (for "seen" receipts on load); null before any.
+    pub visitor_read_seq: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -200,7 +202,8 @@ macro_rules! inbox_select {
                 and m.seq > coalesce(r.seq, 0) and not (m.author_kind = 'agent' and m.author_id = $2)) as unread, \
              (select m.body from messages m where m.conversation_id = c.id order by m.seq desc limit 1) as last_body, \
              (select m.author_kind from messages m where m.conversation_id = c.id order by m.seq desc limit 1) as last_author_kind, \
-             (select m.kind from messages m where m.conversation_id = c.id order by m.seq desc limit 1) as last_kind \
+             (select m.kind from messages m where m.conversation_id = c.id order by m.seq desc limit 1) as last_kind, \
+             (select max(rv.seq) from read_marks rv where rv.conversation_id = c.id and rv.reader_kind = 'visitor') as visitor_read_seq \
              from conversations c \
              join visitors v on v.id = c.visitor_id \
              left join agents a on a.id = c.assignee_id \

@@ -284,11 +284,18 @@ impl Role for AgentSide {
                                     reader: &author,
                                     seq: stored,
                                 });
-                                session.state.hub.to_visitor(
+                                let hub = &session.state.hub;
+                                hub.to_visitor(
                                     conversation.workspace_id,
                                     conversation.visitor_id,
                                     &frame,
                                     None,
+                                );
+                                // The agent's other tabs clear their unread badge too.
+                                hub.to_agents(
+                                    conversation.workspace_id,
+                                    &frame,
+                                    Some(session.conn.id),
                                 );
                                 session.conn.ok(reference.as_deref());
                             },

@@ -336,6 +336,16 @@ async fn conversations_are_assigned_resolved_and_reopened_live(backend: Backend)
         .to_owned();
     agent_socket.recv_type("conversation").await;
     let path = format!("/conversations/{id}");
+    let (_, before_read) = app.api("GET", &path, Some(&ws.token), None).await;
+    assert_eq!(before_read["visitor_read_seq"], Value::Null);
+    visitor
+        .call(json!({"type": "read", "conversation_id": id, "seq": 1}))
+        .await;
+    let (_, after_read) = app.api("GET", &path, Some(&ws.token), None).await;
+    assert_eq!(
+        after_read["visitor_read_seq"], 1,
+        "seen receipts survive a reload"
+    );
 
     let (status, assigned) = app
         .api(

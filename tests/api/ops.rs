@@ -7,6 +7,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     health_and_readiness_answer_ok,
+    the_widget_demo_and_dashboard_are_served_with_their_policies,
     metrics_are_prometheus_text,
     an_unknown_path_is_a_json_404,
 );
@@ -80,4 +81,83 @@ async fn readiness_is_503_while_postgres_refuses_connections_and_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(recovered, "readiness comes back by itself");
+}
+
+async fn the_widget_demo_and_dashboard_are_served_with_their_policies(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let loader = app
+        .http
+        .get(app.url("/widget.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loader.status(), 200);
+    assert_eq!(loader.headers()["content-encoding"], "gzip");
+    assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
+    let etag = loader.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .http
+        .get(app.url("/widget.js"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    let panel = app
+        .get(&format!("/widget/panel.html?site_key={}", ws.site.site_key))
+        .await;
+    assert_eq!(panel.status(), 200);
+    let csp = panel.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors *"),
+        "{csp}"
+    );
+    let html = panel.text().await.unwrap();
+    assert!(!html.contains("__PANEL_VERSION__"));
+    let version = html
+        .split("panel.js?v=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let code = app.get(&format!("/widget/panel.js?v={version}")).await;
+    assert!(code.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert_eq!(
+        app.get("/widget/panel.html?site_key=pk_unknown")
+            .await
+            .status(),
+        404
+    );
+
+    let demo = app.get("/demo").await.text().await.unwrap();
+    assert!(
+        demo.contains(ws.site.site_key.as_str())
+            && demo.contains(&format!("{}/widget.js", app.address))
+    );
+
+    for path in ["/dashboard", "/dashboard/"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), 200, "{path}");
+        assert!(page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+    }
+    assert_eq!(
+        app.get("/dashboard/README.md").await.status(),
+        404,
+        "notes for developers are not served"
+    );
+    assert_eq!(app.get("/widget/../Cargo.toml").await.status(), 404);
 }

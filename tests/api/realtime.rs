@@ -308,6 +308,15 @@ async fn read_marks_reach_the_other_side_and_never_go_down(backend: Backend) {
         2,
         "a mark never goes down"
     );
+    // The agent's other tabs hear its own read mark too (to clear their badges).
+    let (mut other_tab, _) = app.agent(&ws.token).await;
+    agent
+        .call(json!({"type": "read", "conversation_id": conversation, "seq": 2}))
+        .await;
+    assert_eq!(
+        other_tab.recv_type("read").await["reader"]["id"],
+        ws.admin.id.to_string()
+    );
 
     visitor
         .call(json!({"type": "read", "conversation_id": conversation, "seq": 2}))
