@@ -15,9 +15,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Agent, AgentId, Conversation, ConversationId, ConversationStatus, Email, Message, NewMessage,
-    NewWorkspace, ReadMark, Site, SiteId, SiteKey, Visitor, VisitorId, VisitorPage, Workspace,
-    WorkspaceId,
+    Agent, AgentId, Conversation, ConversationId, ConversationStatus, Message, NewMessage,
+    NewWorkspace, ReadMark, Site, VisitorId, Workspace,
 };
 
 pub use error::StoreError;
@@ -149,63 +148,8 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
     /// Cheap round trip used by readiness checks.
     async fn ping(&self) -> StoreResult<()>;
 
-    /// Stores `value` under `key` unless a value is there already; returns the stored value,
-    /// so that concurrent first starts agree on one.
-    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
-
-    async fn workspace_count(&self) -> StoreResult<i64>;
-
     /// Creates a workspace with its first admin and first site, atomically.
     async fn create_workspace(&self, new: &NewWorkspace) -> StoreResult<CreatedWorkspace>;
-
-    async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>>;
-
-    async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>>;
-
-    /// The oldest site of the oldest workspace (the demo page's default).
-    async fn first_site(&self) -> StoreResult<Option<Site>>;
-
-    /// The workspace's sites, oldest first.
-    async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>>;
-
-    async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>>;
-
-    async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>>;
-
-    /// The workspace's agents, by name.
-    async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>>;
-
-    async fn insert_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
-
-    async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>>;
-
-    async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()>;
-
-    async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>>;
-
-    /// The visitor with this verified external id on the site.
-    async fn visitor_by_external_id(
-        &self,
-        site: SiteId,
-        external_id: &str,
-    ) -> StoreResult<Option<Visitor>>;
-
-    /// Saves a visitor's profile fields (identity, name, email, user agent, last seen).
-    async fn update_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
-
-    /// The visitor's most recent conversation on the site (open or resolved), if any.
-    async fn latest_conversation(
-        &self,
-        site: SiteId,
-        visitor: VisitorId,
-    ) -> StoreResult<Option<Conversation>>;
-
-    /// The visitor's open conversation on the site, if any.
-    async fn open_conversation(
-        &self,
-        site: SiteId,
-        visitor: VisitorId,
-    ) -> StoreResult<Option<Conversation>>;
 
     /// Inserts `conversation` as the visitor's open one; when another is open already (a race
     /// between two tabs), returns that one instead. The bool says whether it was created.
@@ -214,27 +158,6 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
         conversation: &Conversation,
     ) -> StoreResult<(Conversation, bool)>;
 
-    async fn conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-    ) -> StoreResult<Option<Conversation>>;
-
-    /// Changes a conversation's status and/or assignee; `None` when it is not the workspace's.
-    async fn update_conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-        change: &ConversationChange,
-    ) -> StoreResult<Option<Conversation>>;
-
-    /// Open conversations of a workspace, most recent activity first.
-    async fn open_conversations(
-        &self,
-        workspace: WorkspaceId,
-        limit: i64,
-    ) -> StoreResult<Vec<Conversation>>;
-
     /// Appends a batch of messages in one transaction (group commit). Each message gets the
     /// next `seq` of its conversation, in batch order; a `client_msg_id` already stored for
     /// the same author returns the stored message instead. Results are in batch order.
@@ -242,15 +165,6 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
         &self,
         batch: &[NewMessage],
     ) -> StoreResult<Vec<Result<Appended, AppendError>>>;
-
-    /// Messages with `seq > after_seq`, ascending, at most `limit`.
-    async fn messages_after(
-        &self,
-        conversation: ConversationId,
-        after_seq: i64,
-        limit: i64,
-        audience: Audience,
-    ) -> StoreResult<Vec<Message>>;
 
     /// The newest messages with `seq < before_seq` (all when `None`), returned ascending.
     async fn messages_before(

@@ -10,6 +10,7 @@ use sqlx::types::Json;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::catalog::Catalog;
 use super::{
     agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
     AppendError, AppendOutcome, Appended, Audience, Backend, ConversationChange, CreatedWorkspace,
@@ -89,28 +90,6 @@ impl Store for PgStore {
     }
 
     #[tracing::instrument(skip_all, err)]
-    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query(
-            "insert into server_settings (key, value) values ($1, $2) on conflict (key) do nothing",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        let stored: String = sqlx::query_scalar("select value from server_settings where key = $1")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(stored)
-    }
-
-    async fn workspace_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("select count(*) from workspaces")
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    #[tracing::instrument(skip_all, err)]
     async fn create_workspace(&self, new: &NewWorkspace) -> StoreResult<CreatedWorkspace> {
         let now = Timestamp::now();
         let mut tx = self.pool.begin().await?;
@@ -157,209 +136,6 @@ impl Store for PgStore {
         })
     }
 
-    async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            site_columns!(),
-            " from sites where site_key = $1"
-        ))
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            site_columns!(),
-            " from sites where workspace_id = $1 and id = $2"
-        ))
-        .bind(workspace)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn first_site(&self) -> StoreResult<Option<Site>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            site_columns!(),
-            " from sites order by created_at, id limit 1"
-        ))
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            site_columns!(),
-            " from sites where workspace_id = $1 order by created_at, id"
-        ))
-        .bind(workspace)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            agent_columns!(),
-            " from agents where email = $1"
-        ))
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            agent_columns!(),
-            " from agents where workspace_id = $1 and id = $2"
-        ))
-        .bind(workspace)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            agent_columns!(),
-            " from agents where workspace_id = $1 order by name, id"
-        ))
-        .bind(workspace)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    #[tracing::instrument(skip_all, err)]
-    async fn insert_visitor(&self, v: &Visitor) -> StoreResult<()> {
-        sqlx::query(
-            "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(v.id)
-        .bind(v.workspace_id)
-        .bind(v.site_id)
-        .bind(&v.external_id)
-        .bind(&v.name)
-        .bind(&v.email)
-        .bind(&v.user_agent)
-        .bind(v.created_at)
-        .bind(v.last_seen_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            visitor_columns!(),
-            " from visitors where workspace_id = $1 and id = $2"
-        ))
-        .bind(workspace)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()> {
-        sqlx::query(
-            "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) values ($1, $2, $3, $4, $5)",
-        )
-        .bind(visitor)
-        .bind(&page.url)
-        .bind(&page.title)
-        .bind(&page.referrer)
-        .bind(page.seen_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>> {
-        Ok(sqlx::query_as(
-            "select url, title, referrer, seen_at from visitor_pages where visitor_id = $1 \
-             order by seen_at desc, id desc limit $2",
-        )
-        .bind(visitor)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn visitor_by_external_id(
-        &self,
-        site: SiteId,
-        external_id: &str,
-    ) -> StoreResult<Option<Visitor>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            visitor_columns!(),
-            " from visitors where site_id = $1 and external_id = $2"
-        ))
-        .bind(site)
-        .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    #[tracing::instrument(skip_all, err)]
-    async fn update_visitor(&self, v: &Visitor) -> StoreResult<()> {
-        sqlx::query(
-            "update visitors set external_id = $3, name = $4, email = $5, user_agent = $6, \
-             last_seen_at = $7 where workspace_id = $1 and id = $2",
-        )
-        .bind(v.workspace_id)
-        .bind(v.id)
-        .bind(&v.external_id)
-        .bind(&v.name)
-        .bind(&v.email)
-        .bind(&v.user_agent)
-        .bind(v.last_seen_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn latest_conversation(
-        &self,
-        site: SiteId,
-        visitor: VisitorId,
-    ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            conversation_columns!(),
-            " from conversations where site_id = $1 and visitor_id = $2 \
-             order by (status = 'open') desc, last_activity_at desc, id desc limit 1"
-        ))
-        .bind(site)
-        .bind(visitor)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn open_conversation(
-        &self,
-        site: SiteId,
-        visitor: VisitorId,
-    ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            conversation_columns!(),
-            " from conversations \
-             where site_id = $1 and visitor_id = $2 and status = 'open'"
-        ))
-        .bind(site)
-        .bind(visitor)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
     #[tracing::instrument(skip_all, err)]
     async fn open_or_create_conversation(
         &self,
@@ -389,64 +165,6 @@ impl Store for PgStore {
                 .map(|existing| (existing, false))
                 .ok_or_else(|| StoreError::Conflict("conversations_one_open_idx".into())),
         }
-    }
-
-    async fn conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-    ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            conversation_columns!(),
-            " from conversations where workspace_id = $1 and id = $2"
-        ))
-        .bind(workspace)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    #[tracing::instrument(skip_all, err)]
-    async fn update_conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-        change: &ConversationChange,
-    ) -> StoreResult<Option<Conversation>> {
-        Ok(sqlx::query_as(concat!(
-            "update conversations set \
-             status = coalesce($3, status), \
-             assignee_id = case when $4 then $5 else assignee_id end, \
-             updated_at = $6 \
-             where workspace_id = $1 and id = $2 returning ",
-            conversation_columns!()
-        ))
-        .bind(workspace)
-        .bind(id)
-        .bind(change.status)
-        .bind(change.assignee.is_some())
-        .bind(change.assignee.flatten())
-        .bind(Timestamp::now())
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn open_conversations(
-        &self,
-        workspace: WorkspaceId,
-        limit: i64,
-    ) -> StoreResult<Vec<Conversation>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            conversation_columns!(),
-            " from conversations where workspace_id = $1 and status = 'open' \
-             order by last_activity_at desc, id desc limit $2"
-        ))
-        .bind(workspace)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
@@ -615,27 +333,6 @@ impl Store for PgStore {
         }
         tx.commit().await?;
         Ok(results)
-    }
-
-    async fn messages_after(
-        &self,
-        conversation: ConversationId,
-        after_seq: i64,
-        limit: i64,
-        audience: Audience,
-    ) -> StoreResult<Vec<Message>> {
-        Ok(sqlx::query_as(concat!(
-            "select ",
-            message_columns!(),
-            " from messages where conversation_id = $1 and seq > $2 \
-             and ($4 or kind <> 'note') order by seq limit $3"
-        ))
-        .bind(conversation)
-        .bind(after_seq)
-        .bind(limit)
-        .bind(audience.includes_notes())
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     async fn messages_before(
