@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::error::{self, ApiError};
 use crate::http::rate_limit::{IpLimiter, LoginGuard};
 use crate::http::{self, AppState};
-use crate::shutdown::{self, Shutdown};
+use crate::shutdown::{Shutdown, TerminationSignals};
 use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
 use crate::ws::hub::Hub;
@@ -59,6 +59,8 @@ pub enum StartupError {
 }
 
 pub struct Application {
+    /// Listened to from start-up on, before the banner says the server runs.
+    signals: TerminationSignals,
     port: u16,
     public_url: String,
     server: Server,
@@ -145,6 +147,7 @@ impl Application {
         };
         let server = serve(listener, state.clone(), state.settings.workers.max(1))?;
         Ok(Self {
+            signals: TerminationSignals::listen(),
             port: local.port(),
             public_url,
             server,
@@ -181,7 +184,7 @@ impl Application {
         let mut server = actix_web::rt::spawn(self.server);
         tokio::select! {
             result = &mut server => return result.unwrap_or_else(|e| Err(std::io::Error::other(e))),
-            _ = shutdown::termination_signal() => {}
+            _ = self.signals.received() => {}
             _ = shutdown.wait() => {}
         }
         stop(&self.state, &handle).await;
