@@ -153,13 +153,10 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    if state
-        .store
-        .delete_canned(admin.workspace_id, CannedId(id.into_inner()))
-        .await?
-    {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    super::deleted(
+        state
+            .store
+            .delete_canned(admin.workspace_id, CannedId(id.into_inner()))
+            .await?,
+    )
 }

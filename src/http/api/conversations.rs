@@ -95,13 +95,7 @@ async fn list(
     params: web::Query<InboxParams>,
 ) -> Result<web::Json<Page<InboxView>>, ApiError> {
     let params = params.into_inner();
-    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(text) => Some(
-            Cursor::decode(text)
-                .ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?,
-        ),
-        None => None,
-    };
+    let after = super::cursor(params.cursor.as_deref())?;
     let query = InboxQuery {
         workspace: me.0.workspace_id,
         viewer: me.0.id,

@@ -51,6 +51,27 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// The answer to a `DELETE`: 204 when something was removed, 404 when there was nothing.
+pub fn deleted(found: bool) -> Result<HttpResponse, crate::error::ApiError> {
+    if found {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(crate::error::ApiError::NotFound)
+    }
+}
+
+/// A `?cursor=` parameter: absent or empty is the first page, anything unreadable is 400.
+pub fn cursor(
+    text: Option<&str>,
+) -> Result<Option<crate::store::catalog::Cursor>, crate::error::ApiError> {
+    match text.filter(|c| !c.is_empty()) {
+        Some(text) => crate::store::catalog::Cursor::decode(text)
+            .map(Some)
+            .ok_or_else(|| crate::error::ApiError::BadRequest("cursor is not valid".into())),
+        None => Ok(None),
+    }
+}
+
 /// For `PATCH` fields that may be set to null: absent is `None`, null is `Some(None)`.
 pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,

@@ -219,15 +219,12 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    if state
-        .store
-        .delete_site(admin.workspace_id, SiteId(id.into_inner()))
-        .await?
-    {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    super::deleted(
+        state
+            .store
+            .delete_site(admin.workspace_id, SiteId(id.into_inner()))
+            .await?,
+    )
 }
 
 /// A new identity secret; the previous one stays valid until the next rotation.

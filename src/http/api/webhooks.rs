@@ -101,15 +101,12 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    if state
-        .store
-        .delete_webhook(admin.workspace_id, WebhookId(id.into_inner()))
-        .await?
-    {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    super::deleted(
+        state
+            .store
+            .delete_webhook(admin.workspace_id, WebhookId(id.into_inner()))
+            .await?,
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -133,13 +130,7 @@ async fn deliveries(
     id: web::Path<Uuid>,
     params: web::Query<DeliveryParams>,
 ) -> Result<web::Json<Page<WebhookDelivery>>, ApiError> {
-    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(text) => Some(
-            Cursor::decode(text)
-                .ok_or_else(|| ApiError::BadRequest("cursor is not valid".into()))?,
-        ),
-        None => None,
-    };
+    let after = super::cursor(params.cursor.as_deref())?;
     let mut items = state
         .store
         .webhook_deliveries(
