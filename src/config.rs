@@ -134,10 +134,13 @@ pub struct Settings {
     /// Origins besides `public_url` allowed to open agent WebSockets (`PARLEY_AGENT_ORIGINS`).
     pub agent_origins: Vec<String>,
     /// How long the writer waits to fill a batch before committing (`PARLEY_WRITE_DELAY_US`,
-    /// default 200 µs).
+    /// default 0: batches fill by themselves while the previous one commits, and the runtime's
+    /// timer would round any wait up to a whole millisecond).
     pub write_delay: Duration,
     /// Most messages committed in one transaction (`PARLEY_WRITE_BATCH`, default 256).
     pub write_batch: usize,
+    /// Parallel message writers on Postgres (`PARLEY_WRITERS`, default 2). SQLite has one.
+    pub writers: usize,
 }
 
 /// A bad configuration value, naming the variable (and never echoing a secret's value).
@@ -258,8 +261,9 @@ impl Settings {
             limits,
             trusted_proxies,
             agent_origins,
-            write_delay: Duration::from_micros(env.parse("PARLEY_WRITE_DELAY_US", Some(200))?),
+            write_delay: Duration::from_micros(env.parse("PARLEY_WRITE_DELAY_US", Some(0))?),
             write_batch: env.parse("PARLEY_WRITE_BATCH", Some(256))?,
+            writers: env.parse("PARLEY_WRITERS", Some(2))?,
         })
     }
 }

@@ -28,8 +28,6 @@ use utoipa_actix_web::AppExt;
 
 /// In-flight requests get this long to finish once shutdown starts.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
-/// Parallel message writers on Postgres (each commits its own batches).
-const POSTGRES_WRITERS: usize = 4;
 /// Sends queued per writer before new ones are answered `unavailable`.
 const WRITER_QUEUE: usize = 65_536;
 /// On shutdown, how long queued writes get to commit.
@@ -113,7 +111,7 @@ impl Application {
             hub.clone(),
             WriterConfig {
                 shards: match store.backend() {
-                    Backend::Postgres => POSTGRES_WRITERS,
+                    Backend::Postgres => settings.writers.max(1),
                     Backend::Sqlite => 1,
                 },
                 max_batch: settings.write_batch.max(1),
@@ -254,6 +252,9 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Serve
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
     })
     .workers(workers)
+    // Frames are small and latency-bound: without this, Nagle holds a frame back until the
+    // peer's delayed ACK (up to 40 ms) whenever an earlier one is still unacknowledged.
+    .tcp_nodelay(true)
     .disable_signals()
     .shutdown_timeout(GRACEFUL_SHUTDOWN.as_secs())
     .listen(listener)?

@@ -18,7 +18,7 @@ use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{client_async, connect_async, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{client_async, connect_async_with_config, MaybeTlsStream, WebSocketStream};
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -151,12 +151,13 @@ impl Target {
     async fn visitor(&self, source: Option<IpAddr>) -> Result<Socket, Failure> {
         let url = format!("{}/ws/visitor?site_key={}", self.ws, self.site_key);
         let mut socket = match source {
-            None => connect_async(url.as_str()).await?.0,
+            None => connect_async_with_config(url.as_str(), None, true).await?.0,
             Some(ip) => {
                 let host = url::host_port(&self.ws)?;
                 let tcp = TcpSocket::new_v4()?;
                 tcp.bind(SocketAddr::new(ip, 0))?;
                 let stream = tcp.connect(host).await?;
+                stream.set_nodelay(true)?;
                 client_async(url.as_str(), MaybeTlsStream::Plain(stream))
                     .await?
                     .0
@@ -172,7 +173,8 @@ impl Target {
     }
 
     async fn agent(&self) -> Result<Socket, Failure> {
-        let (mut socket, _) = connect_async(format!("{}/ws/agent", self.ws)).await?;
+        let (mut socket, _) =
+            connect_async_with_config(format!("{}/ws/agent", self.ws), None, true).await?;
         socket
             .send(Message::text(
                 json!({"type": "hello", "ref": "h", "token": self.token}).to_string(),
@@ -262,6 +264,8 @@ struct Run {
     epoch: Instant,
     acks: Mutex<Histogram<u64>>,
     deliveries: Mutex<Histogram<u64>>,
+    /// Open loop: how late each send left the generator (its own delay, not the server's).
+    send_lag: Mutex<Histogram<u64>>,
     delivered: AtomicU64,
 }
 
@@ -278,6 +282,7 @@ async fn throughput(
         epoch: Instant::now(),
         acks: Mutex::new(histogram()),
         deliveries: Mutex::new(histogram()),
+        send_lag: Mutex::new(histogram()),
         delivered: AtomicU64::new(0),
     });
     // Agents first, so that they see every message.
@@ -327,9 +332,12 @@ async fn throughput(
     }
     // Wait for the openers' deliveries, then start counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    if let (Ok(mut a), Ok(mut d)) = (run.acks.lock(), run.deliveries.lock()) {
+    if let (Ok(mut a), Ok(mut d), Ok(mut l)) =
+        (run.acks.lock(), run.deliveries.lock(), run.send_lag.lock())
+    {
         a.reset();
         d.reset();
+        l.reset();
     }
     run.delivered.store(0, Ordering::Relaxed);
     let started = run.epoch.elapsed();
@@ -345,6 +353,7 @@ async fn throughput(
             conversation,
             inflight,
             interval,
+            v as f64 / visitors as f64,
             started,
             deadline,
         )));
@@ -389,6 +398,7 @@ async fn throughput(
         "deliveries_per_sec": (delivered as f64 / elapsed).round(),
         "ack_latency": acks,
         "delivery_latency": deliveries,
+        "send_lag": rate.map(|_| run.send_lag.lock().map(|h| summary(&h)).unwrap_or_default()),
         "verification": verification,
     }))
 }
@@ -443,6 +453,7 @@ async fn visitor_loop(
     conversation: String,
     inflight: usize,
     interval: Option<Duration>,
+    phase: f64,
     started: Duration,
     deadline: Duration,
 ) -> Result<(String, Acked), Failure> {
@@ -496,8 +507,9 @@ async fn visitor_loop(
                 );
                 tokio::spawn(async move {
                     let mut n = 0u64;
-                    // Visitors start spread over the first interval.
-                    let mut next = started + every.mul_f64((v % 997) as f64 / 997.0);
+                    // Visitors start evenly spread over the first interval, so that the total
+                    // rate is steady rather than a burst at the start of every interval.
+                    let mut next = started + every.mul_f64(phase);
                     while next < deadline {
                         tokio::time::sleep_until(tokio::time::Instant::from_std(run.epoch + next))
                             .await;
@@ -509,6 +521,11 @@ async fn visitor_loop(
                         {
                             break;
                         }
+                        let lag = run.epoch.elapsed().saturating_sub(next);
+                        let _ = run
+                            .send_lag
+                            .lock()
+                            .map(|mut h| h.record(lag.as_micros() as u64));
                         scheduled.store(n, Ordering::Release);
                         next += every;
                     }

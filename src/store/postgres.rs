@@ -39,10 +39,19 @@ impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Internal(format!("bad DATABASE_URL: {e}")))?
-            .options([("statement_timeout", STATEMENT_TIMEOUT)]);
+            // Statements are prepared once per connection, and a generic plan made while a
+            // table was small (a hash join over a sequential scan) would stay in use as it
+            // grows: every execution is planned for its own parameters instead.
+            .options([
+                ("statement_timeout", STATEMENT_TIMEOUT),
+                ("plan_cache_mode", "force_custom_plan"),
+            ]);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // sqlx already checks a connection when it goes back to the pool; checking it again
+            // on the way out would cost every batch one more round trip.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -60,6 +69,190 @@ impl PgStore {
     fn writer(&self) -> &PgPool {
         &self.pool
     }
+
+    /// One transaction writing `batch`; `KeyTaken` (rolled back) when `keys` is `Assume` and a
+    /// key turns out to be stored already.
+    async fn append_attempt(&self, batch: &[NewMessage], keys: KeyCheck) -> StoreResult<Attempt> {
+        let mut tx = self.pool.begin().await?;
+
+        // Lock the conversations first, in id order so that concurrent batches (from other
+        // nodes too) cannot deadlock; the lock also serialises idempotency checks per
+        // conversation.
+        let mut conversation_ids: Vec<Uuid> = batch.iter().map(|m| m.conversation_id.0).collect();
+        conversation_ids.sort_unstable();
+        conversation_ids.dedup();
+        let rows = sqlx::query(
+            "select id, workspace_id, last_seq, status, visitor_id, site_id from conversations \
+             where id = any($1) order by id for update",
+        )
+        .bind(&conversation_ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut conversations: HashMap<Uuid, ConversationState> =
+            HashMap::with_capacity(rows.len());
+        for row in rows {
+            conversations.insert(
+                row.try_get("id")?,
+                ConversationState {
+                    workspace_id: row.try_get("workspace_id")?,
+                    last_seq: row.try_get("last_seq")?,
+                    status: row.try_get("status")?,
+                    visitor_id: row.try_get("visitor_id")?,
+                    site_id: row.try_get("site_id")?,
+                    touched: false,
+                    reopened: false,
+                },
+            );
+        }
+
+        // Messages already stored under the batch's idempotency keys.
+        let keyed: Vec<IdempotencyKey> = batch.iter().filter_map(idempotency_key).collect();
+        let mut stored: HashMap<IdempotencyKey, Message> = HashMap::new();
+        if keys == KeyCheck::ReadFirst && !keyed.is_empty() {
+            let kinds: Vec<&str> = keyed.iter().map(|k| k.0).collect();
+            let authors: Vec<Option<Uuid>> = keyed.iter().map(|k| k.1).collect();
+            let clients: Vec<Uuid> = keyed.iter().map(|k| k.2).collect();
+            let found: Vec<Message> = sqlx::query_as(concat!(
+                "select ", message_columns!(), " from messages m \
+                 join unnest($1::text[], $2::uuid[], $3::uuid[]) as k(author_kind, author_id, client_msg_id) \
+                 using (author_kind, author_id, client_msg_id)"
+            ))
+            .bind(&kinds)
+            .bind(&authors)
+            .bind(&clients)
+            .fetch_all(&mut *tx)
+            .await?;
+            for message in found {
+                if let Some(key) = message
+                    .client_msg_id
+                    .map(|c| (message.author.kind.as_str(), message.author.id, c.0))
+                {
+                    stored.insert(key, message);
+                }
+            }
+        }
+
+        let mut results = Vec::with_capacity(batch.len());
+        let mut fresh: Vec<Message> = Vec::with_capacity(batch.len());
+        for new in batch {
+            let key = idempotency_key(new);
+            if let Some(existing) = key.and_then(|k| stored.get(&k)) {
+                results.push(Ok(Appended {
+                    message: existing.clone(),
+                    outcome: AppendOutcome::Replayed,
+                }));
+                continue;
+            }
+            let Some(state) = conversations
+                .get_mut(&new.conversation_id.0)
+                .filter(|state| state.admits(new))
+            else {
+                results.push(Err(AppendError::ConversationNotFound));
+                continue;
+            };
+            let mut reopened = false;
+            if state.status == ConversationStatus::Resolved
+                && new.author.kind == crate::domain::AuthorKind::Visitor
+            {
+                let other_open: bool = sqlx::query_scalar(
+                    "select exists (select 1 from conversations where visitor_id = $1 and site_id = $2 \
+                     and status = 'open' and id <> $3)",
+                )
+                .bind(state.visitor_id)
+                .bind(state.site_id)
+                .bind(new.conversation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if other_open {
+                    results.push(Err(AppendError::AnotherConversationOpen));
+                    continue;
+                }
+                state.status = ConversationStatus::Open;
+                state.reopened = true;
+                reopened = true;
+            }
+            state.last_seq += 1;
+            state.touched = true;
+            let message = Message {
+                id: new.id,
+                conversation_id: new.conversation_id,
+                seq: state.last_seq,
+                client_msg_id: new.client_msg_id,
+                author: new.author.clone(),
+                kind: new.kind,
+                body: new.body.clone(),
+                created_at: new.created_at,
+            };
+            if let Some(k) = key {
+                stored.insert(k, message.clone());
+            }
+            fresh.push(message.clone());
+            results.push(Ok(Appended {
+                message,
+                outcome: AppendOutcome::Stored {
+                    visitor_id: VisitorId(state.visitor_id),
+                    reopened,
+                },
+            }));
+        }
+
+        if !fresh.is_empty() {
+            let now = Timestamp::now();
+            let touched: Vec<(&Uuid, &ConversationState)> =
+                conversations.iter().filter(|(_, s)| s.touched).collect();
+            // One round trip: the rows, and the conversations' new last_seq and activity.
+            let inserted: i64 = sqlx::query_scalar(
+                "with inserted as ( \
+                   insert into messages (id, conversation_id, seq, client_msg_id, author_kind, \
+                   author_id, author_name, kind, body, created_at) \
+                   select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::uuid[], $5::text[], \
+                   $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[]) \
+                   on conflict (author_kind, author_id, client_msg_id) where client_msg_id is not null \
+                   do nothing returning 1 \
+                 ), touched as ( \
+                   update conversations c set last_seq = v.last_seq, last_activity_at = $12, \
+                   updated_at = case when v.reopened then $12 else c.updated_at end, \
+                   status = case when v.reopened then 'open' else c.status end \
+                   from unnest($11::uuid[], $13::int8[], $14::bool[]) as v(id, last_seq, reopened) \
+                   where c.id = v.id \
+                 ) select count(*) from inserted",
+            )
+            .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.seq).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.client_msg_id.map(|c| c.0)).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.author.kind.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.author.id).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.author.name.as_deref()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|m| m.created_at.as_datetime()).collect::<Vec<_>>())
+            .bind(touched.iter().map(|(id, _)| **id).collect::<Vec<_>>())
+            .bind(now)
+            .bind(touched.iter().map(|(_, s)| s.last_seq).collect::<Vec<_>>())
+            .bind(touched.iter().map(|(_, s)| s.reopened).collect::<Vec<_>>())
+            .fetch_one(&mut *tx)
+            .await?;
+            if inserted != fresh.len() as i64 {
+                tx.rollback().await?;
+                return Ok(Attempt::KeyTaken);
+            }
+        }
+        tx.commit().await?;
+        Ok(Attempt::Written(results))
+    }
+}
+
+/// Whether a batch's idempotency keys are read before it is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyCheck {
+    Assume,
+    ReadFirst,
+}
+
+enum Attempt {
+    Written(Vec<Result<Appended, AppendError>>),
+    KeyTaken,
 }
 
 super::catalog::impl_catalog!(
@@ -172,167 +365,16 @@ impl Store for PgStore {
         &self,
         batch: &[NewMessage],
     ) -> StoreResult<Vec<Result<Appended, AppendError>>> {
-        let mut tx = self.pool.begin().await?;
-
-        // Lock the conversations first, in id order so that concurrent batches (from other
-        // nodes too) cannot deadlock; the lock also serialises idempotency checks per
-        // conversation.
-        let mut conversation_ids: Vec<Uuid> = batch.iter().map(|m| m.conversation_id.0).collect();
-        conversation_ids.sort_unstable();
-        conversation_ids.dedup();
-        let rows = sqlx::query(
-            "select id, workspace_id, last_seq, status, visitor_id, site_id from conversations \
-             where id = any($1) order by id for update",
-        )
-        .bind(&conversation_ids)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut conversations: HashMap<Uuid, ConversationState> =
-            HashMap::with_capacity(rows.len());
-        for row in rows {
-            conversations.insert(
-                row.try_get("id")?,
-                ConversationState {
-                    workspace_id: row.try_get("workspace_id")?,
-                    last_seq: row.try_get("last_seq")?,
-                    status: row.try_get("status")?,
-                    visitor_id: row.try_get("visitor_id")?,
-                    site_id: row.try_get("site_id")?,
-                    touched: false,
-                    reopened: false,
-                },
-            );
+        // Nearly every batch is new messages only: it is written without first reading its
+        // idempotency keys back. When one was stored already (a client's retry, or another node
+        // meanwhile), that attempt is rolled back and the batch written again, keys read first.
+        if let Attempt::Written(results) = self.append_attempt(batch, KeyCheck::Assume).await? {
+            return Ok(results);
         }
-
-        // Messages already stored under the batch's idempotency keys.
-        let keyed: Vec<IdempotencyKey> = batch.iter().filter_map(idempotency_key).collect();
-        let mut stored: HashMap<IdempotencyKey, Message> = HashMap::new();
-        if !keyed.is_empty() {
-            let kinds: Vec<&str> = keyed.iter().map(|k| k.0).collect();
-            let authors: Vec<Option<Uuid>> = keyed.iter().map(|k| k.1).collect();
-            let clients: Vec<Uuid> = keyed.iter().map(|k| k.2).collect();
-            let found: Vec<Message> = sqlx::query_as(concat!(
-                "select ", message_columns!(), " from messages m \
-                 join unnest($1::text[], $2::uuid[], $3::uuid[]) as k(author_kind, author_id, client_msg_id) \
-                 using (author_kind, author_id, client_msg_id)"
-            ))
-            .bind(&kinds)
-            .bind(&authors)
-            .bind(&clients)
-            .fetch_all(&mut *tx)
-            .await?;
-            for message in found {
-                if let Some(key) = message
-                    .client_msg_id
-                    .map(|c| (message.author.kind.as_str(), message.author.id, c.0))
-                {
-                    stored.insert(key, message);
-                }
-            }
+        match self.append_attempt(batch, KeyCheck::ReadFirst).await? {
+            Attempt::Written(results) => Ok(results),
+            Attempt::KeyTaken => Err(StoreError::Conflict("messages_idempotency_key".into())),
         }
-
-        let mut results = Vec::with_capacity(batch.len());
-        let mut fresh: Vec<Message> = Vec::with_capacity(batch.len());
-        for new in batch {
-            let key = idempotency_key(new);
-            if let Some(existing) = key.and_then(|k| stored.get(&k)) {
-                results.push(Ok(Appended {
-                    message: existing.clone(),
-                    outcome: AppendOutcome::Replayed,
-                }));
-                continue;
-            }
-            let Some(state) = conversations
-                .get_mut(&new.conversation_id.0)
-                .filter(|state| state.admits(new))
-            else {
-                results.push(Err(AppendError::ConversationNotFound));
-                continue;
-            };
-            let mut reopened = false;
-            if state.status == ConversationStatus::Resolved
-                && new.author.kind == crate::domain::AuthorKind::Visitor
-            {
-                let other_open: bool = sqlx::query_scalar(
-                    "select exists (select 1 from conversations where visitor_id = $1 and site_id = $2 \
-                     and status = 'open' and id <> $3)",
-                )
-                .bind(state.visitor_id)
-                .bind(state.site_id)
-                .bind(new.conversation_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if other_open {
-                    results.push(Err(AppendError::AnotherConversationOpen));
-                    continue;
-                }
-                state.status = ConversationStatus::Open;
-                state.reopened = true;
-                reopened = true;
-            }
-            state.last_seq += 1;
-            state.touched = true;
-            let message = Message {
-                id: new.id,
-                conversation_id: new.conversation_id,
-                seq: state.last_seq,
-                client_msg_id: new.client_msg_id,
-                author: new.author.clone(),
-                kind: new.kind,
-                body: new.body.clone(),
-                created_at: new.created_at,
-            };
-            if let Some(k) = key {
-                stored.insert(k, message.clone());
-            }
-            fresh.push(message.clone());
-            results.push(Ok(Appended {
-                message,
-                outcome: AppendOutcome::Stored {
-                    visitor_id: VisitorId(state.visitor_id),
-                    reopened,
-                },
-            }));
-        }
-
-        if !fresh.is_empty() {
-            sqlx::query(
-                "insert into messages (id, conversation_id, seq, client_msg_id, author_kind, author_id, \
-                 author_name, kind, body, created_at) \
-                 select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::uuid[], $5::text[], \
-                 $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])",
-            )
-            .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.seq).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.client_msg_id.map(|c| c.0)).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.author.kind.as_str()).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.author.id).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.author.name.clone()).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|m| m.created_at.as_datetime()).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
-
-            let now = Timestamp::now();
-            let touched: Vec<(&Uuid, &ConversationState)> =
-                conversations.iter().filter(|(_, s)| s.touched).collect();
-            sqlx::query(
-                "update conversations c set last_seq = v.last_seq, last_activity_at = $3, updated_at = \
-                 case when v.reopened then $3 else c.updated_at end, \
-                 status = case when v.reopened then 'open' else c.status end \
-                 from unnest($1::uuid[], $2::int8[], $4::bool[]) as v(id, last_seq, reopened) where c.id = v.id",
-            )
-            .bind(touched.iter().map(|(id, _)| **id).collect::<Vec<_>>())
-            .bind(touched.iter().map(|(_, s)| s.last_seq).collect::<Vec<_>>())
-            .bind(now)
-            .bind(touched.iter().map(|(_, s)| s.reopened).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(results)
     }
 
     async fn messages_before(
