@@ -137,7 +137,7 @@ pub struct Settings {
     /// default 0: batches fill by themselves while the previous one commits, and the runtime's
     /// timer would round any wait up to a whole millisecond).
     pub write_delay: Duration,
-    /// Most messages committed in one transaction (`PARLEY_WRITE_BATCH`, default 256).
+    /// Most messages committed in one transaction (`PARLEY_WRITE_BATCH`, default 1024).
     pub write_batch: usize,
     /// Parallel message writers on Postgres (`PARLEY_WRITERS`, default 2). SQLite has one.
     pub writers: usize,
@@ -262,7 +262,7 @@ impl Settings {
             trusted_proxies,
             agent_origins,
             write_delay: Duration::from_micros(env.parse("PARLEY_WRITE_DELAY_US", Some(0))?),
-            write_batch: env.parse("PARLEY_WRITE_BATCH", Some(256))?,
+            write_batch: env.parse("PARLEY_WRITE_BATCH", Some(1024))?,
             writers: env.parse("PARLEY_WRITERS", Some(2))?,
         })
     }

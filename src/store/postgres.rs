@@ -39,13 +39,7 @@ impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Internal(format!("bad DATABASE_URL: {e}")))?
-            // Statements are prepared once per connection, and a generic plan made while a
-            // table was small (a hash join over a sequential scan) would stay in use as it
-            // grows: every execution is planned for its own parameters instead.
-            .options([
-                ("statement_timeout", STATEMENT_TIMEOUT),
-                ("plan_cache_mode", "force_custom_plan"),
-            ]);
+            .options([("statement_timeout", STATEMENT_TIMEOUT)]);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -120,6 +114,9 @@ impl PgStore {
             .bind(&kinds)
             .bind(&authors)
             .bind(&clients)
+            // Rare (retries only): planned for its own keys each time, never a generic plan
+            // made while `messages` was small (a sequential scan).
+            .persistent(false)
             .fetch_all(&mut *tx)
             .await?;
             for message in found {
@@ -201,6 +198,9 @@ impl PgStore {
             let touched: Vec<(&Uuid, &ConversationState)> =
                 conversations.iter().filter(|(_, s)| s.touched).collect();
             // One round trip: the rows, and the conversations' new last_seq and activity.
+            // Conversations are found by `= any` (an index scan whatever the table's size when
+            // the statement was prepared), not by a join that could be planned as a hash join
+            // over a sequential scan.
             let inserted: i64 = sqlx::query_scalar(
                 "with inserted as ( \
                    insert into messages (id, conversation_id, seq, client_msg_id, author_kind, \
@@ -210,11 +210,14 @@ impl PgStore {
                    on conflict (author_kind, author_id, client_msg_id) where client_msg_id is not null \
                    do nothing returning 1 \
                  ), touched as ( \
-                   update conversations c set last_seq = v.last_seq, last_activity_at = $12, \
-                   updated_at = case when v.reopened then $12 else c.updated_at end, \
-                   status = case when v.reopened then 'open' else c.status end \
-                   from unnest($11::uuid[], $13::int8[], $14::bool[]) as v(id, last_seq, reopened) \
-                   where c.id = v.id \
+                   update conversations c \
+                   set last_seq = ($13::int8[])[array_position($11::uuid[], c.id)], \
+                   last_activity_at = $12, \
+                   updated_at = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
+                     then $12 else c.updated_at end, \
+                   status = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
+                     then 'open' else c.status end \
+                   where c.id = any($11::uuid[]) \
                  ) select count(*) from inserted",
             )
             .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
