@@ -23,6 +23,7 @@ use crate::shutdown::{Shutdown, TerminationSignals};
 use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
 use crate::ws::hub::Hub;
+use crate::ws::site_cache::{SiteCache, SITE_TTL};
 use crate::ws::protocol::Close;
 use utoipa_actix_web::AppExt;
 
@@ -137,6 +138,7 @@ impl Application {
             shutdown: Shutdown::new(),
             hub,
             writer,
+            sites: Arc::new(SiteCache::new(SITE_TTL)),
             ws_connect_limit,
             login_guard,
             redis,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     pub hub: Arc<Hub>,
     pub writer: Writer,
+    /// Sites by key for new visitor connections.
+    pub sites: Arc<crate::ws::site_cache::SiteCache>,
     pub ws_connect_limit: Arc<IpLimiter>,
     pub login_guard: Arc<LoginGuard>,
     /// Set in a cluster: cluster-wide counters and the broker's health.

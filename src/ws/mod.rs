@@ -10,5 +10,6 @@ pub mod outbound;
 pub mod protocol;
 pub mod sequencer;
 pub mod session;
+pub mod site_cache;
 pub mod upgrade;
 pub mod visitor;

@@ -98,8 +98,8 @@ async fn visitor_socket(
         .and_then(SiteKey::parse)
         .ok_or(ApiError::NotFound)?;
     let site = state
-        .store
-        .site_by_key(&key)
+        .sites
+        .by_key(&state.store, &key)
         .await?
         .ok_or(ApiError::NotFound)?;
     if let Some(origin) = origin(&req)? {

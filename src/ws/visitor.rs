@@ -2,6 +2,7 @@
 //! A visitor sees only its own conversations, and never notes.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use actix::{ActorFutureExt, AsyncContext, WrapFuture};
 use serde::Serialize;
@@ -23,7 +24,7 @@ use crate::http::AppState;
 use crate::store::{Audience, ConversationChange, StoreError};
 
 pub struct VisitorSide {
-    site: Site,
+    site: Arc<Site>,
     user_agent: Option<String>,
     greeted: Option<Greeted>,
 }
@@ -40,7 +41,7 @@ struct Greeted {
 }
 
 impl VisitorSide {
-    pub fn new(site: Site, user_agent: Option<String>) -> Self {
+    pub fn new(site: Arc<Site>, user_agent: Option<String>) -> Self {
         Self {
             site,
             user_agent: user_agent.map(|ua| clip(&ua, 1000)),
@@ -177,13 +178,14 @@ fn author_of(visitor: &Visitor) -> Author {
 
 /// Finds or makes the visitor this `hello` speaks for. A verified identity finds the same
 /// person on any device; a token alone continues an anonymous visitor, never an identified one.
+/// Also says whether the visitor was created just now.
 async fn resolve_visitor(
     state: &AppState,
     site: &Site,
     user_agent: Option<String>,
     hello: &Hello,
     identity: &IdentityCheck,
-) -> Result<Visitor, HelloError> {
+) -> Result<(Visitor, bool), HelloError> {
     let store = &state.store;
     let claims = hello
         .token
@@ -237,7 +239,7 @@ async fn resolve_visitor(
     } else {
         store.update_visitor(&visitor).await?;
     }
-    Ok(visitor)
+    Ok((visitor, is_new))
 }
 
 async fn record_page(
@@ -280,7 +282,8 @@ impl Role for VisitorSide {
             if site.require_identity && !matches!(identity, IdentityCheck::Verified { .. }) {
                 return Err(HelloError::IdentityRequired);
             }
-            let visitor = resolve_visitor(&state, &site, user_agent, &hello, &identity).await?;
+            let (visitor, created) =
+                resolve_visitor(&state, &site, user_agent, &hello, &identity).await?;
             let registration =
                 state
                     .hub
@@ -292,7 +295,12 @@ impl Role for VisitorSide {
             if let Some(page) = &page {
                 record_page(&state, &visitor, page).await?;
             }
-            let conversation = state.store.latest_conversation(site.id, visitor.id).await?;
+            // A visitor created just now has no conversation yet: no query for it.
+            let conversation = if created {
+                None
+            } else {
+                state.store.latest_conversation(site.id, visitor.id).await?
+            };
             let assignee = match &conversation {
                 Some(c) => events::assignee(&state.store, c).await,
                 None => None,

@@ -208,6 +208,7 @@ async fn update(
         .update_site(admin.workspace_id, id, &change)
         .await?
         .ok_or(ApiError::NotFound)?;
+    state.sites.forget_all();
     Ok(web::Json(site))
 }
 
@@ -219,12 +220,12 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    super::deleted(
-        state
-            .store
-            .delete_site(admin.workspace_id, SiteId(id.into_inner()))
-            .await?,
-    )
+    let deleted = state
+        .store
+        .delete_site(admin.workspace_id, SiteId(id.into_inner()))
+        .await?;
+    state.sites.forget_all();
+    super::deleted(deleted)
 }
 
 /// A new identity secret; the previous one stays valid until the next rotation.
@@ -244,5 +245,6 @@ async fn rotate_secret(
         )
         .await?
         .ok_or(ApiError::NotFound)?;
+    state.sites.forget_all();
     Ok(web::Json(site))
 }
