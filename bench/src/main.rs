@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
@@ -296,10 +297,10 @@ async fn throughput(
                     if !text.contains("\"type\":\"message\"") {
                         continue;
                     }
-                    let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                    let Ok(frame) = serde_json::from_str::<MessageFrame>(&text) else {
                         continue;
                     };
-                    if let Some(at) = frame["message"]["body"].as_str().and_then(sent_at) {
+                    if let Some(at) = frame.message.body.as_deref().and_then(sent_at) {
                         let latency = run.epoch.elapsed().saturating_sub(at);
                         let _ = run
                             .deliveries
@@ -420,9 +421,9 @@ fn on_ack(run: &Run, text: &str, acked: &mut Acked) -> Result<bool, Failure> {
         }
         return Ok(false);
     }
-    let frame: Value = serde_json::from_str(text)?;
-    let scheduled = frame["ref"]
-        .as_str()
+    let frame: SentFrame = serde_json::from_str(text)?;
+    let scheduled = frame
+        .reference
         .and_then(|r| r.parse().ok())
         .map(Duration::from_micros)
         .unwrap_or_default();
@@ -431,15 +432,38 @@ fn on_ack(run: &Run, text: &str, acked: &mut Acked) -> Result<bool, Failure> {
         .acks
         .lock()
         .map(|mut h| h.record(latency.as_micros() as u64));
-    let message = &frame["message"];
     acked.push((
-        message["client_msg_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        message["seq"].as_i64().unwrap_or(0),
+        frame.message.client_msg_id.unwrap_or_default().to_owned(),
+        frame.message.seq,
     ));
     Ok(true)
+}
+
+/// The fields of `sent` and `message` frames the generator reads, borrowed from the text:
+/// parsing every frame into a `Value` would make the generator, which shares the machine
+/// with the server, use more of it.
+#[derive(Deserialize)]
+struct SentFrame<'a> {
+    #[serde(rename = "ref", borrow)]
+    reference: Option<&'a str>,
+    #[serde(borrow)]
+    message: FrameMessage<'a>,
+}
+
+#[derive(Deserialize)]
+struct MessageFrame<'a> {
+    #[serde(borrow)]
+    message: FrameMessage<'a>,
+}
+
+#[derive(Deserialize)]
+struct FrameMessage<'a> {
+    #[serde(default)]
+    seq: i64,
+    #[serde(borrow, default)]
+    client_msg_id: Option<&'a str>,
+    #[serde(borrow, default)]
+    body: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// How long, after the end of a run, outstanding acknowledgements are waited for.
