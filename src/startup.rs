@@ -23,8 +23,8 @@ use crate::shutdown::{Shutdown, TerminationSignals};
 use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
 use crate::ws::hub::Hub;
-use crate::ws::site_cache::{SiteCache, SITE_TTL};
 use crate::ws::protocol::Close;
+use crate::ws::site_cache::{SiteCache, SITE_TTL};
 use utoipa_actix_web::AppExt;
 
 /// In-flight requests get this long to finish once shutdown starts.
