@@ -174,8 +174,26 @@ impl Target {
     }
 
     async fn agent(&self) -> Result<Socket, Failure> {
-        let (mut socket, _) =
-            connect_async_with_config(format!("{}/ws/agent", self.ws), None, true).await?;
+        self.agent_with_window(None).await
+    }
+
+    /// An agent socket; `receive_window` shrinks its receive buffer, so that once it stops
+    /// reading the server sees a full window within a few frames (as with a stalled phone)
+    /// instead of loopback's megabytes of buffering.
+    async fn agent_with_window(&self, receive_window: Option<u32>) -> Result<Socket, Failure> {
+        let url = format!("{}/ws/agent", self.ws);
+        let mut socket = match receive_window {
+            None => connect_async_with_config(url.as_str(), None, true).await?.0,
+            Some(bytes) => {
+                let tcp = TcpSocket::new_v4()?;
+                tcp.set_recv_buffer_size(bytes)?;
+                let stream = tcp.connect(url::host_port(&self.ws)?).await?;
+                stream.set_nodelay(true)?;
+                client_async(url.as_str(), MaybeTlsStream::Plain(stream))
+                    .await?
+                    .0
+            }
+        };
         socket
             .send(Message::text(
                 json!({"type": "hello", "ref": "h", "token": self.token}).to_string(),
@@ -315,10 +333,8 @@ async fn throughput(
     // Agents that connect and then never read again.
     let mut stalled_sockets = Vec::new();
     for _ in 0..stalled {
-        stalled_sockets.push(target.agent().await?);
+        stalled_sockets.push(target.agent_with_window(Some(STALLED_WINDOW)).await?);
     }
-    let rss_before = None::<u64>;
-    let _ = rss_before;
     let mut openers = Vec::new();
     for v in 0..visitors {
         let mut socket = target.visitor(None).await?;
@@ -465,6 +481,9 @@ struct FrameMessage<'a> {
     #[serde(borrow, default)]
     body: Option<std::borrow::Cow<'a, str>>,
 }
+
+/// Receive buffer of the agents that stop reading.
+const STALLED_WINDOW: u32 = 4096;
 
 /// How long, after the end of a run, outstanding acknowledgements are waited for.
 const DRAIN: Duration = Duration::from_secs(10);
