@@ -27,11 +27,6 @@ use crate::ws::protocol::Close;
 use crate::ws::site_cache::{SiteCache, SITE_TTL};
 use utoipa_actix_web::AppExt;
 
-/// Kernel send buffer per connection. Left to autotuning, loopback and fast links grow it to
-/// megabytes, and a client that stops reading would be written to for seconds before its
-/// outgoing queue (and the slow-consumer rule) noticed; 64 KiB still holds many chat frames.
-const SOCKET_SEND_BUFFER: usize = 64 * 1024;
-
 /// In-flight requests get this long to finish once shutdown starts.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
 /// Sends queued per writer before new ones are answered `unavailable`.
@@ -262,18 +257,9 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Serve
     // Frames are small and latency-bound: without this, Nagle holds a frame back until the
     // peer's delayed ACK (up to 40 ms) whenever an earlier one is still unacknowledged.
     .tcp_nodelay(true)
-    .on_connect(limit_send_buffer)
     .disable_signals()
     .shutdown_timeout(GRACEFUL_SHUTDOWN.as_secs())
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-fn limit_send_buffer(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
-        if let Err(err) = socket2::SockRef::from(stream).set_send_buffer_size(SOCKET_SEND_BUFFER) {
-            tracing::debug!(error = %err, "send buffer not limited");
-        }
-    }
 }
