@@ -250,11 +250,15 @@ async fn typing_goes_to_the_other_side_with_the_preview_only_when_enabled(backen
         "the site has not enabled draft previews: {typing}"
     );
 
-    app.sql(&format!(
-        "update sites set settings = '{{\"draft_preview\": true}}' where site_key = '{}'",
-        ws.site.site_key
-    ))
-    .await;
+    let (status, _) = app
+        .api(
+            "PATCH",
+            &format!("/sites/{}", ws.site.id),
+            Some(&ws.token),
+            Some(json!({"settings": {"draft_preview": true}})),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (mut visitor2, _) = app
         .visitor_with(
             &ws.site,
@@ -481,11 +485,15 @@ async fn an_unknown_site_key_is_404_and_a_foreign_origin_403() {
     assert!(WsClient::connect(&url, Some("https://anything.test"))
         .await
         .is_ok());
-    app.sql(&format!(
-        "update sites set allowed_origins = '[\"https://shop.example\"]' where site_key = '{}'",
-        ws.site.site_key
-    ))
-    .await;
+    let (status, _) = app
+        .api(
+            "PATCH",
+            &format!("/sites/{}", ws.site.id),
+            Some(&ws.token),
+            Some(json!({"allowed_origins": ["https://shop.example"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(
         WsClient::connect(&url, Some("https://evil.example"))
             .await
