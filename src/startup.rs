@@ -13,6 +13,7 @@ use futures_util::FutureExt;
 use crate::auth::password;
 use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
+use crate::chat::creations::Creations;
 use crate::chat::writer::{Writer, WriterConfig};
 use crate::cluster::redis::RedisBroker;
 use crate::config::Settings;
@@ -31,6 +32,8 @@ use utoipa_actix_web::AppExt;
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
 /// Sends queued per writer before new ones are answered `unavailable`.
 const WRITER_QUEUE: usize = 65_536;
+/// Batches of new visitors (and of new conversations) written at once.
+const CREATION_BATCHES: usize = 2;
 /// On shutdown, how long queued writes get to commit.
 const WRITER_DRAIN: Duration = Duration::from_secs(3);
 /// On shutdown, how long sockets get to flush their close frames.
@@ -129,6 +132,7 @@ impl Application {
         let openapi = http::api::openapi()
             .to_json()
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
+        let creations = Creations::start(store.clone(), CREATION_BATCHES);
         let state = AppState {
             tokens: TokenKeys::new(&secret, &public_url),
             public_url: public_url.as_str().into(),
@@ -138,6 +142,7 @@ impl Application {
             shutdown: Shutdown::new(),
             hub,
             writer,
+            creations,
             sites: Arc::new(SiteCache::new(SITE_TTL)),
             ws_connect_limit,
             login_guard,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     pub hub: Arc<Hub>,
     pub writer: Writer,
+    /// New visitors and conversations, batched when they arrive together.
+    pub creations: crate::chat::creations::Creations,
     /// Sites by key for new visitor connections.
     pub sites: Arc<crate::ws::site_cache::SiteCache>,
     pub ws_connect_limit: Arc<IpLimiter>,

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, ConversationStatus, Message, NewMessage,
-    NewWorkspace, ReadMark, Site, VisitorId, Workspace,
+    NewWorkspace, ReadMark, Site, Visitor, VisitorId, Workspace,
 };
 
 pub use error::StoreError;
@@ -157,6 +157,16 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
         &self,
         conversation: &Conversation,
     ) -> StoreResult<(Conversation, bool)>;
+
+    /// Inserts new visitors in one transaction: all of them, or none (the caller then tries
+    /// them one by one, so that one bad row fails only itself).
+    async fn insert_visitors(&self, visitors: &[Visitor]) -> StoreResult<()>;
+
+    /// `open_or_create_conversation` for many visitors in one transaction, results in order.
+    async fn open_or_create_conversations(
+        &self,
+        drafts: &[Conversation],
+    ) -> StoreResult<Vec<(Conversation, bool)>>;
 
     /// Appends a batch of messages in one transaction (group commit). Each message gets the
     /// next `seq` of its conversation, in batch order; a `client_msg_id` already stored for

@@ -363,6 +363,70 @@ impl Store for PgStore {
         }
     }
 
+    #[tracing::instrument(skip_all, fields(batch = visitors.len()), err)]
+    async fn insert_visitors(&self, visitors: &[Visitor]) -> StoreResult<()> {
+        sqlx::query(
+            "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, \
+             created_at, last_seen_at) \
+             select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], \
+             $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])",
+        )
+        .bind(visitors.iter().map(|v| v.id.0).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.workspace_id.0).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.site_id.0).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.external_id.as_deref()).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.name.as_deref()).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.email.as_deref()).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.user_agent.as_deref()).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.created_at.as_datetime()).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.last_seen_at.as_datetime()).collect::<Vec<_>>())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(batch = drafts.len()), err)]
+    async fn open_or_create_conversations(
+        &self,
+        drafts: &[Conversation],
+    ) -> StoreResult<Vec<(Conversation, bool)>> {
+        let created: Vec<Conversation> = sqlx::query_as(concat!(
+            "insert into conversations (",
+            conversation_columns!(),
+            ") select id, workspace_id, site_id, visitor_id, 'open', assignee_id, 0, created_at, \
+             created_at, created_at \
+             from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[]) \
+             as d(id, workspace_id, site_id, visitor_id, assignee_id, created_at) \
+             on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
+            conversation_columns!(),
+            ""
+        ))
+        .bind(drafts.iter().map(|c| c.id.0).collect::<Vec<_>>())
+        .bind(drafts.iter().map(|c| c.workspace_id.0).collect::<Vec<_>>())
+        .bind(drafts.iter().map(|c| c.site_id.0).collect::<Vec<_>>())
+        .bind(drafts.iter().map(|c| c.visitor_id.0).collect::<Vec<_>>())
+        .bind(drafts.iter().map(|c| c.assignee_id.map(|a| a.0)).collect::<Vec<_>>())
+        .bind(drafts.iter().map(|c| c.created_at.as_datetime()).collect::<Vec<_>>())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut created: HashMap<ConversationId, Conversation> =
+            created.into_iter().map(|c| (c.id, c)).collect();
+        let mut results = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let result = match created.remove(&draft.id) {
+                Some(conversation) => (conversation, true),
+                // Another tab of the same visitor opened one first: that one is theirs.
+                None => self
+                    .open_conversation(draft.site_id, draft.visitor_id)
+                    .await?
+                    .map(|existing| (existing, false))
+                    .ok_or_else(|| StoreError::Conflict("conversations_one_open_idx".into()))?,
+            };
+            results.push(result);
+        }
+        Ok(results)
+    }
+
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
     async fn append_messages(
         &self,

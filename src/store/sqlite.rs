@@ -162,40 +162,51 @@ impl Store for SqliteStore {
         c: &Conversation,
     ) -> StoreResult<(Conversation, bool)> {
         let mut tx = self.writer.begin().await?;
-        let inserted: Option<Conversation> = sqlx::query_as(concat!(
-            "insert into conversations (",
-            conversation_columns!(),
-            ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
-             on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
-            conversation_columns!(),
-            ""
-        ))
-        .bind(c.id)
-        .bind(c.workspace_id)
-        .bind(c.site_id)
-        .bind(c.visitor_id)
-        .bind(c.assignee_id)
-        .bind(c.created_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let result = match inserted {
-            Some(created) => (created, true),
-            None => {
-                let existing: Conversation = sqlx::query_as(concat!(
-                    "select ",
-                    conversation_columns!(),
-                    " from conversations \
-                     where site_id = $1 and visitor_id = $2 and status = 'open'"
-                ))
-                .bind(c.site_id)
-                .bind(c.visitor_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                (existing, false)
-            }
-        };
+        let result = open_or_create_in(&mut tx, c).await?;
         tx.commit().await?;
         Ok(result)
+    }
+
+    #[tracing::instrument(skip_all, fields(batch = visitors.len()), err)]
+    async fn insert_visitors(&self, visitors: &[Visitor]) -> StoreResult<()> {
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(concat!(
+            "insert into visitors (",
+            visitor_columns!(),
+            ") "
+        ));
+        insert.push_values(visitors, |mut row, v| {
+            row.push_bind(v.id)
+                .push_bind(v.workspace_id)
+                .push_bind(v.site_id)
+                .push_bind(&v.external_id)
+                .push_bind(&v.name)
+                .push_bind(&v.email)
+                .push_bind(&v.user_agent)
+                .push_bind(v.created_at)
+                .push_bind(v.last_seen_at);
+        });
+        // Its text depends on the batch size: not worth a cached statement.
+        insert
+            .build()
+            .persistent(false)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(batch = drafts.len()), err)]
+    async fn open_or_create_conversations(
+        &self,
+        drafts: &[Conversation],
+    ) -> StoreResult<Vec<(Conversation, bool)>> {
+        // One transaction, so one sync to disk for the whole batch.
+        let mut tx = self.writer.begin().await?;
+        let mut results = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            results.push(open_or_create_in(&mut tx, draft).await?);
+        }
+        tx.commit().await?;
+        Ok(results)
     }
 
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
@@ -406,4 +417,43 @@ async fn stored_message(
     .bind(client_msg_id)
     .fetch_optional(&mut **tx)
     .await?)
+}
+
+/// Inserts `c` as its visitor's open conversation, or returns the one already open.
+async fn open_or_create_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    c: &Conversation,
+) -> StoreResult<(Conversation, bool)> {
+    let inserted: Option<Conversation> = sqlx::query_as(concat!(
+        "insert into conversations (",
+        conversation_columns!(),
+        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
+             on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
+        conversation_columns!(),
+        ""
+    ))
+    .bind(c.id)
+    .bind(c.workspace_id)
+    .bind(c.site_id)
+    .bind(c.visitor_id)
+    .bind(c.assignee_id)
+    .bind(c.created_at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match inserted {
+        Some(created) => (created, true),
+        None => {
+            let existing: Conversation = sqlx::query_as(concat!(
+                "select ",
+                conversation_columns!(),
+                " from conversations \
+                     where site_id = $1 and visitor_id = $2 and status = 'open'"
+            ))
+            .bind(c.site_id)
+            .bind(c.visitor_id)
+            .fetch_one(&mut **tx)
+            .await?;
+            (existing, false)
+        }
+    })
 }

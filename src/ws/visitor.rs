@@ -235,7 +235,7 @@ async fn resolve_visitor(
     visitor.user_agent = user_agent.or(visitor.user_agent);
     visitor.last_seen_at = now;
     if is_new {
-        store.insert_visitor(&visitor).await?;
+        state.creations.insert_visitor(&visitor).await?;
     } else {
         store.update_visitor(&visitor).await?;
     }
@@ -691,8 +691,8 @@ fn send_message(
         updated_at: now,
         last_activity_at: now,
     };
-    let store = session.state.store.clone();
-    let work = async move { store.open_or_create_conversation(&draft).await };
+    let creations = session.state.creations.clone();
+    let work = async move { creations.open_or_create_conversation(&draft).await };
     ctx.wait(work.into_actor(session).map(move |result, session, _| {
         match result {
             Ok((conversation, created)) => {

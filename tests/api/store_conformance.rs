@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
+use futures_util::future::join_all;
 use parley::bootstrap;
+use parley::chat::creations::Creations;
 use parley::domain::{
     AgentId, Author, AuthorKind, Body, ClientMsgId, Conversation, ConversationId,
     ConversationStatus, Email, MessageId, MessageKind, ReadMark, ReaderKind, Timestamp, Visitor,
@@ -21,6 +23,8 @@ on_both_backends!(
     an_admin_email_is_unique_across_workspaces,
     visitors_and_their_pages_round_trip,
     a_visitor_has_one_open_conversation_per_site,
+    visitors_and_conversations_are_created_in_batches,
+    a_refused_row_fails_alone_in_a_creation_batch,
     appended_messages_get_gapless_seqs_in_batch_order,
     client_msg_id_stores_a_message_once_per_author,
     an_unknown_conversation_fails_only_its_own_message,
@@ -47,9 +51,10 @@ async fn workspace(store: &DynStore, email: &str) -> CreatedWorkspace {
     .unwrap()
 }
 
-async fn visitor(store: &DynStore, ws: &CreatedWorkspace) -> Visitor {
+/// A visitor of `ws`'s site, not stored yet.
+fn new_visitor(ws: &CreatedWorkspace) -> Visitor {
     let now = Timestamp::now();
-    let visitor = Visitor {
+    Visitor {
         id: VisitorId::new(),
         workspace_id: ws.workspace.id,
         site_id: ws.site.id,
@@ -59,14 +64,19 @@ async fn visitor(store: &DynStore, ws: &CreatedWorkspace) -> Visitor {
         user_agent: Some("test".into()),
         created_at: now,
         last_seen_at: now,
-    };
+    }
+}
+
+async fn visitor(store: &DynStore, ws: &CreatedWorkspace) -> Visitor {
+    let visitor = new_visitor(ws);
     store.insert_visitor(&visitor).await.unwrap();
     visitor
 }
 
-async fn conversation(store: &DynStore, ws: &CreatedWorkspace, v: &Visitor) -> Conversation {
+/// A new open conversation for `v`, not stored yet.
+fn draft(ws: &CreatedWorkspace, v: &Visitor) -> Conversation {
     let now = Timestamp::now();
-    let draft = Conversation {
+    Conversation {
         id: ConversationId::new(),
         workspace_id: ws.workspace.id,
         site_id: ws.site.id,
@@ -77,8 +87,15 @@ async fn conversation(store: &DynStore, ws: &CreatedWorkspace, v: &Visitor) -> C
         created_at: now,
         updated_at: now,
         last_activity_at: now,
-    };
-    store.open_or_create_conversation(&draft).await.unwrap().0
+    }
+}
+
+async fn conversation(store: &DynStore, ws: &CreatedWorkspace, v: &Visitor) -> Conversation {
+    store
+        .open_or_create_conversation(&draft(ws, v))
+        .await
+        .unwrap()
+        .0
 }
 
 fn visitor_author(v: &Visitor) -> Author {
@@ -250,6 +267,102 @@ async fn a_visitor_has_one_open_conversation_per_site(backend: Backend) {
         Some(first.id)
     );
     assert_eq!(first.last_seq, 0);
+}
+
+async fn visitors_and_conversations_are_created_in_batches(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let visitors: Vec<Visitor> = (0..3).map(|_| new_visitor(&ws)).collect();
+    store.insert_visitors(&visitors).await.unwrap();
+    for v in &visitors {
+        let stored = store.visitor(ws.workspace.id, v.id).await.unwrap();
+        assert_eq!(stored.as_ref(), Some(v));
+    }
+
+    // All or nothing: one row taken already refuses the whole batch.
+    let fresh = new_visitor(&ws);
+    let refused = store
+        .insert_visitors(&[fresh.clone(), visitors[0].clone()])
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.visitor(ws.workspace.id, fresh.id).await.unwrap(),
+        None
+    );
+
+    // visitors[0] has an open conversation; visitors[1] asks twice in one batch (two tabs).
+    let open = conversation(&store, &ws, &visitors[0]).await;
+    let drafts = [
+        draft(&ws, &visitors[0]),
+        draft(&ws, &visitors[1]),
+        draft(&ws, &visitors[1]),
+        draft(&ws, &visitors[2]),
+    ];
+    let results = store.open_or_create_conversations(&drafts).await.unwrap();
+    let summary: Vec<(ConversationId, bool)> =
+        results.iter().map(|(c, new)| (c.id, *new)).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (open.id, false),
+            (drafts[1].id, true),
+            (drafts[1].id, false),
+            (drafts[3].id, true),
+        ]
+    );
+    for (conversation, _) in &results {
+        assert_eq!(conversation.status, ConversationStatus::Open);
+        assert_eq!(conversation.last_seq, 0);
+        assert_eq!(
+            store
+                .open_conversation(ws.site.id, conversation.visitor_id)
+                .await
+                .unwrap()
+                .map(|c| c.id),
+            Some(conversation.id)
+        );
+    }
+}
+
+async fn a_refused_row_fails_alone_in_a_creation_batch(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let taken = visitor(&store, &ws).await;
+    let creations = Creations::start(store.clone(), 1);
+    let mut batch: Vec<Visitor> = (0..20).map(|_| new_visitor(&ws)).collect();
+    batch.insert(7, taken.clone());
+    // Submitted together, so that they are written as batches.
+    let results = join_all(batch.iter().map(|v| creations.insert_visitor(v))).await;
+    for (v, result) in batch.iter().zip(&results) {
+        if v.id == taken.id {
+            assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+        } else {
+            assert!(result.is_ok(), "{result:?}");
+            assert!(store
+                .visitor(ws.workspace.id, v.id)
+                .await
+                .unwrap()
+                .is_some());
+        }
+    }
+
+    let drafts: Vec<Conversation> = batch.iter().map(|v| draft(&ws, v)).collect();
+    let results = join_all(
+        drafts
+            .iter()
+            .map(|d| creations.open_or_create_conversation(d)),
+    )
+    .await;
+    for (d, result) in drafts.iter().zip(results) {
+        let (conversation, created) = result.unwrap();
+        assert!(created);
+        assert_eq!(conversation.id, d.id);
+    }
 }
 
 async fn appended_messages_get_gapless_seqs_in_batch_order(backend: Backend) {
