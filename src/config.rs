@@ -92,6 +92,9 @@ pub struct Limits {
     pub ping_interval: Duration,
     /// A connection silent for this long is closed (`PARLEY_IDLE_TIMEOUT_S`, default 60 s).
     pub idle_timeout: Duration,
+    /// How long a closing connection may take to write what it still has (its close frame
+    /// included) before it is dropped without (`PARLEY_CLOSE_GRACE_S`, default 10 s).
+    pub close_grace: Duration,
 }
 
 impl Default for Limits {
@@ -108,6 +111,7 @@ impl Default for Limits {
             hello_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
+            close_grace: Duration::from_secs(10),
         }
     }
 }
@@ -238,6 +242,7 @@ impl Settings {
             hello_timeout: env.seconds("PARLEY_HELLO_TIMEOUT_S", defaults.hello_timeout)?,
             ping_interval: env.seconds("PARLEY_PING_INTERVAL_S", defaults.ping_interval)?,
             idle_timeout: env.seconds("PARLEY_IDLE_TIMEOUT_S", defaults.idle_timeout)?,
+            close_grace: env.seconds("PARLEY_CLOSE_GRACE_S", defaults.close_grace)?,
         };
         let trusted_proxies = env.list("PARLEY_TRUSTED_PROXIES", |item| {
             item.parse::<IpAddr>()

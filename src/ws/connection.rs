@@ -77,7 +77,7 @@ impl Connection {
     pub fn new(limits: &Limits) -> Self {
         Self {
             id: ConnId::next(),
-            outbound: Outbound::new(limits.conn_queue_bytes),
+            outbound: Outbound::new(limits.conn_queue_bytes, limits.close_grace),
             last_heard: Instant::now(),
             errors: VecDeque::new(),
             send_limit: limiter(limits.send_rate, limits.send_burst),

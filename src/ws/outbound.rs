@@ -2,10 +2,13 @@
 //!
 //! Producers (the hub, the writer, the session itself) push without waiting. When a client
 //! stops reading, its queue fills up to the byte budget, and the connection is closed with
-//! 1013 instead of buffering without bound.
+//! 1013 instead of buffering without bound. A closing connection whose client still does not
+//! read is let go after a grace period, so that it stops holding its session and its place in
+//! the hub until TCP gives up on it.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web::Bytes;
 use actix_ws::{CloseCode, CloseReason, Session};
@@ -43,13 +46,16 @@ struct State {
 pub struct Outbound {
     state: Mutex<State>,
     ready: Notify,
+    /// Woken once, when a close is first asked for.
+    closing: Notify,
     budget: usize,
+    grace: Duration,
 }
 
 impl Outbound {
     /// `budget` is the most bytes queued before the connection counts as a slow consumer
-    /// (0: no bound).
-    pub fn new(budget: usize) -> Arc<Self> {
+    /// (0: no bound); `grace`, how long a close may wait for the client to take its frames.
+    pub fn new(budget: usize, grace: Duration) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
@@ -58,7 +64,9 @@ impl Outbound {
                 held: false,
             }),
             ready: Notify::new(),
+            closing: Notify::new(),
             budget,
+            grace,
         })
     }
 
@@ -88,6 +96,7 @@ impl Outbound {
             state.close = Some(Close::SlowConsumer);
             drop(state);
             metrics::counter!("parley_ws_slow_consumers_total").increment(1);
+            self.closing.notify_waiters();
             self.ready.notify_one();
             return false;
         }
@@ -123,10 +132,14 @@ impl Outbound {
     /// Asks the pump to send what is queued, then close with `reason`. The first reason wins.
     pub fn close(&self, reason: Close) {
         let mut state = self.state.lock();
-        if state.close.is_none() {
+        let first = state.close.is_none();
+        if first {
             state.close = Some(reason);
         }
         drop(state);
+        if first {
+            self.closing.notify_waiters();
+        }
         self.ready.notify_one();
     }
 
@@ -134,9 +147,39 @@ impl Outbound {
         self.state.lock().close.is_some()
     }
 
+    /// Writes queued frames to the socket until the connection closes, or until the grace
+    /// period after a close was asked for runs out. Returns the close reason.
+    pub async fn pump(self: Arc<Self>, session: Session) -> Option<Close> {
+        tokio::select! {
+            biased;
+            sent = self.write_until_closed(session) => sent,
+            () = self.grace_after_close() => {
+                // The client has not taken its frames, nor the close: let it go without them.
+                let reason = self.state.lock().close;
+                tracing::debug!(?reason, "closing connection dropped after its grace period");
+                reason
+            }
+        }
+    }
+
+    /// Completes `grace` after a close was first asked for.
+    async fn grace_after_close(&self) {
+        loop {
+            let closing = self.closing.notified();
+            tokio::pin!(closing);
+            // Registered before the check, so a close asked for in between is not missed.
+            closing.as_mut().enable();
+            if self.is_closing() {
+                break;
+            }
+            closing.await;
+        }
+        tokio::time::sleep(self.grace).await;
+    }
+
     /// Writes queued frames to the socket until the connection closes. Returns the close
     /// reason it sent, if any.
-    pub async fn pump(self: Arc<Self>, mut session: Session) -> Option<Close> {
+    async fn write_until_closed(&self, mut session: Session) -> Option<Close> {
         loop {
             let (batch, close) = {
                 let mut state = self.state.lock();

@@ -229,7 +229,15 @@ async fn a_silent_connection_is_pinged_then_closed() {
 
 #[actix_web::test]
 async fn an_agent_that_stops_reading_is_closed_1013_and_others_are_unaffected() {
-    let app = spawn_app_with(Backend::Postgres, &[("PARLEY_CONN_QUEUE_BYTES", "524288")]).await;
+    let app = spawn_app_with(
+        Backend::Postgres,
+        &[
+            ("PARLEY_CONN_QUEUE_BYTES", "524288"),
+            // Time enough to read the close frame whatever the machine's speed.
+            ("PARLEY_CLOSE_GRACE_S", "120"),
+        ],
+    )
+    .await;
     let ws = app.first_workspace().await;
     let (mut stalled, _) = app.agent(&ws.token).await;
     let (mut reader, _) = app.agent(&ws.token).await;
@@ -261,4 +269,51 @@ async fn an_agent_that_stops_reading_is_closed_1013_and_others_are_unaffected() 
         .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": last_seq - 1}))
         .await;
     assert_eq!(synced["messages"][0]["seq"], last_seq);
+}
+
+#[actix_web::test]
+async fn a_closing_connection_that_never_reads_is_let_go_after_its_grace_period() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("PARLEY_CONN_QUEUE_BYTES", "524288"),
+            ("PARLEY_CLOSE_GRACE_S", "1"),
+        ],
+    )
+    .await;
+    let ws = app.first_workspace().await;
+    let config = format!("/api/v1/widget/config?site_key={}", ws.site.site_key);
+    let agents_online = || async {
+        let config: serde_json::Value = app.get(&config).await.json().await.unwrap();
+        config["agents_online"].as_u64().unwrap()
+    };
+    // An agent that never reads, kept open (not dropped) for the whole test.
+    let (_stalled, _) = app.agent(&ws.token).await;
+    assert_eq!(agents_online().await, 1);
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let conversation = visitor.send_text(None, "start").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // ~20 MB for the agent: more than the socket buffers and its queue hold, so it is closed
+    // as a slow consumer, and its close frame cannot be written either.
+    let body = "x".repeat(3900);
+    for _ in 0..100 {
+        for _ in 0..50 {
+            visitor
+                .send(json!({"type": "send", "conversation_id": conversation, "client_msg_id": Uuid::new_v4(), "body": body}))
+                .await;
+        }
+        for _ in 0..50 {
+            visitor.recv_type("sent").await;
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while agents_online().await != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled agent still holds its session"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
