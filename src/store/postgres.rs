@@ -332,35 +332,15 @@ impl Store for PgStore {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
     async fn open_or_create_conversation(
         &self,
         c: &Conversation,
     ) -> StoreResult<(Conversation, bool)> {
-        let inserted: Option<Conversation> = sqlx::query_as(concat!(
-            "insert into conversations (",
-            conversation_columns!(),
-            ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
-             on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
-            conversation_columns!(),
-            ""
-        ))
-        .bind(c.id)
-        .bind(c.workspace_id)
-        .bind(c.site_id)
-        .bind(c.visitor_id)
-        .bind(c.assignee_id)
-        .bind(c.created_at)
-        .fetch_optional(&self.pool)
-        .await?;
-        match inserted {
-            Some(created) => Ok((created, true)),
-            None => self
-                .open_conversation(c.site_id, c.visitor_id)
-                .await?
-                .map(|existing| (existing, false))
-                .ok_or_else(|| StoreError::Conflict("conversations_one_open_idx".into())),
-        }
+        // A batch of one: the same statement, so one way to open a conversation.
+        self.open_or_create_conversations(std::slice::from_ref(c))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Internal("no result for the conversation".into()))
     }
 
     #[tracing::instrument(skip_all, fields(batch = visitors.len()), err)]
