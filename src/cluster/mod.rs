@@ -48,6 +48,23 @@ pub enum Event {
     },
     /// An agent was deactivated or removed: close its sockets everywhere.
     CloseAgent { agent: AgentId },
+    /// A visitor's first connection on the sending node opened, or its last one closed. Other
+    /// nodes hold it as part of the sender's presence until a newer snapshot says the same,
+    /// so a node that dies before its next snapshot still takes its visitors offline.
+    VisitorPresence {
+        visitor: VisitorId,
+        online: bool,
+        /// Unix seconds on the sender's clock, comparable with `Snapshot::at`.
+        at: f64,
+    },
+}
+
+/// Now, in Unix seconds (the clock of `Snapshot::at`).
+pub fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

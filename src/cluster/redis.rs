@@ -5,14 +5,14 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use tokio::sync::{mpsc, OnceCell};
 
-use super::{Broker, Envelope, NodeId, Snapshot};
+use super::{now_secs, Broker, Envelope, NodeId, Snapshot};
 use crate::ws::hub::{Hub, REMOTE_PRESENCE_TTL};
 
 /// The channel every node publishes on and listens to.
@@ -32,13 +32,6 @@ pub struct RedisBroker {
     queue: mpsc::Sender<Envelope>,
     connection: OnceCell<ConnectionManager>,
     up: AtomicBool,
-}
-
-fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default()
 }
 
 impl RedisBroker {

@@ -204,13 +204,14 @@ pub async fn connect(url: &crate::config::DatabaseUrl, wait: Duration) -> StoreR
                 .await
                 .map(|s| Arc::new(s) as DynStore),
         };
+        // Retried until the deadline itself, the last wait cut short to meet it.
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match attempt {
             Ok(store) => return Ok(store),
-            Err(StoreError::Unavailable(reason))
-                if tokio::time::Instant::now() + delay < deadline =>
-            {
-                tracing::warn!(%reason, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
-                tokio::time::sleep(delay).await;
+            Err(StoreError::Unavailable(reason)) if !left.is_zero() => {
+                let wait = delay.min(left);
+                tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "database not reachable yet");
+                tokio::time::sleep(wait).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
             Err(other) => return Err(other),

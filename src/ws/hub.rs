@@ -132,10 +132,42 @@ struct AgentsOnline {
     online: usize,
 }
 
-/// Another node's presence, as of its last snapshot.
+/// Another node's presence: its last snapshot, and the visitor changes it announced since.
 struct RemoteNode {
     snapshot: Snapshot,
     seen: Instant,
+    /// Visitors that came or went after `snapshot.at`: online or not, and when (sender's clock).
+    changes: HashMap<(WorkspaceId, VisitorId), (bool, f64)>,
+}
+
+impl RemoteNode {
+    fn has_visitor(&self, key: &(WorkspaceId, VisitorId)) -> bool {
+        match self.changes.get(key) {
+            Some((online, _)) => *online,
+            None => self.snapshot.visitors.contains(key),
+        }
+    }
+
+    fn visitors(&self) -> impl Iterator<Item = (WorkspaceId, VisitorId)> + '_ {
+        let kept = self
+            .snapshot
+            .visitors
+            .iter()
+            .filter(|k| !self.changes.contains_key(k));
+        let added = self
+            .changes
+            .iter()
+            .filter(|(_, (online, _))| *online)
+            .map(|(k, _)| k);
+        kept.chain(added).copied()
+    }
+
+    /// Takes a newer snapshot; the changes it already reflects are forgotten.
+    fn replace_snapshot(&mut self, snapshot: Snapshot, seen: Instant) {
+        self.changes.retain(|_, (_, at)| *at > snapshot.at);
+        self.snapshot = snapshot;
+        self.seen = seen;
+    }
 }
 
 /// One shard of the open connections.
@@ -255,13 +287,8 @@ impl Hub {
             conns.push((conn, outbound));
             conns.len() == 1
         };
-        if first && !self.remote_visitor_online(workspace, visitor) {
-            let frame = encode(&VisitorPresence {
-                kind: "presence",
-                visitor_id: visitor,
-                online: true,
-            });
-            self.to_agents(workspace, &frame, None);
+        if first {
+            self.visitor_presence_changed(workspace, visitor, true);
         }
         self.announce_agents_online(workspace);
         Registration {
@@ -293,13 +320,41 @@ impl Hub {
             }
             last
         };
-        if last && !self.remote_visitor_online(workspace, visitor) {
-            let frame = encode(&VisitorPresence {
-                kind: "presence",
-                visitor_id: visitor,
-                online: false,
-            });
-            self.to_agents(workspace, &frame, None);
+        if last {
+            self.visitor_presence_changed(workspace, visitor, false);
+        }
+    }
+
+    /// This node's first connection of a visitor opened (or its last closed): other nodes
+    /// learn it as an event, and this node's agents get a `presence` frame unless the visitor
+    /// is (still) connected to another node.
+    fn visitor_presence_changed(&self, workspace: WorkspaceId, visitor: VisitorId, online: bool) {
+        self.publish(
+            workspace,
+            Event::VisitorPresence {
+                visitor,
+                online,
+                at: crate::cluster::now_secs(),
+            },
+        );
+        if !self.remote_visitor_online(workspace, visitor) {
+            self.visitor_presence_to_local_agents(workspace, visitor, online);
+        }
+    }
+
+    fn visitor_presence_to_local_agents(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        online: bool,
+    ) {
+        let frame = encode(&VisitorPresence {
+            kind: "presence",
+            visitor_id: visitor,
+            online,
+        });
+        if let Some(room) = self.shard(workspace).read().get(&workspace) {
+            room.to_agents(&frame, None);
         }
     }
 
@@ -477,6 +532,26 @@ impl Hub {
             Event::CloseAgent { agent } => {
                 self.close_local_agent(workspace, agent, Close::Unauthorized)
             }
+            Event::VisitorPresence {
+                visitor,
+                online,
+                at,
+            } => {
+                let was = self.visitor_online(workspace, visitor);
+                self.remote
+                    .write()
+                    .entry(envelope.node)
+                    .or_insert_with(|| RemoteNode {
+                        snapshot: Snapshot::default(),
+                        seen: Instant::now(),
+                        changes: HashMap::new(),
+                    })
+                    .changes
+                    .insert((workspace, visitor), (online, at));
+                if self.visitor_online(workspace, visitor) != was {
+                    self.visitor_presence_to_local_agents(workspace, visitor, !was);
+                }
+            }
         }
     }
 
@@ -512,7 +587,19 @@ impl Hub {
             for (node, snapshot, age) in snapshots {
                 if node != self.node {
                     let seen = now.checked_sub(age).unwrap_or(now);
-                    remote.insert(node, RemoteNode { snapshot, seen });
+                    match remote.get_mut(&node) {
+                        Some(known) => known.replace_snapshot(snapshot, seen),
+                        None => {
+                            remote.insert(
+                                node,
+                                RemoteNode {
+                                    snapshot,
+                                    seen,
+                                    changes: HashMap::new(),
+                                },
+                            );
+                        }
+                    }
                 }
             }
             remote.retain(|_, r| now.duration_since(r.seen) < REMOTE_PRESENCE_TTL);
@@ -520,14 +607,7 @@ impl Hub {
         let after = self.remote_visitors();
         for (workspace, visitor) in before.difference(&after) {
             if !self.local_visitor_online(*workspace, *visitor) {
-                let frame = encode(&VisitorPresence {
-                    kind: "presence",
-                    visitor_id: *visitor,
-                    online: false,
-                });
-                if let Some(room) = self.shard(*workspace).read().get(workspace) {
-                    room.to_agents(&frame, None);
-                }
+                self.visitor_presence_to_local_agents(*workspace, *visitor, false);
             }
         }
         let workspaces: Vec<WorkspaceId> = self
@@ -544,7 +624,7 @@ impl Hub {
         self.remote
             .read()
             .values()
-            .flat_map(|r| r.snapshot.visitors.iter().copied())
+            .flat_map(RemoteNode::visitors)
             .collect()
     }
 
@@ -552,7 +632,7 @@ impl Hub {
         self.remote
             .read()
             .values()
-            .any(|r| r.snapshot.visitors.contains(&(workspace, visitor)))
+            .any(|r| r.has_visitor(&(workspace, visitor)))
     }
 
     fn local_visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool {

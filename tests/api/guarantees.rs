@@ -8,6 +8,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use parley::domain::ConversationId;
+use parley::store::Audience;
+
 use crate::cli::{parley, Server};
 use crate::helpers::{spawn_app, Backend, TestDb};
 use crate::on_both_backends;
@@ -21,6 +24,7 @@ on_both_backends!(
     sync_after_a_disconnect_returns_exactly_what_was_missed,
     acknowledged_messages_survive_a_sigkill_exactly_once_in_order,
     a_graceful_shutdown_closes_sockets_with_1012,
+    sigterm_answers_the_write_in_flight_turns_unready_and_closes_sockets_1012,
 );
 
 fn seqs(frame: &Value) -> Vec<i64> {
@@ -294,6 +298,116 @@ async fn a_graceful_shutdown_closes_sockets_with_1012(backend: Backend) {
     app.state.shutdown.trigger();
     assert_eq!(visitor.closed_with().await, Some(1012));
     assert_eq!(agent.closed_with().await, Some(1012));
+}
+
+async fn sigterm_answers_the_write_in_flight_turns_unready_and_closes_sockets_1012(
+    backend: Backend,
+) {
+    const PASSWORD: &str = "sigterm-test-password";
+    let db = TestDb::new(backend).await;
+    let mut command = parley(&db.url);
+    // Each batch waits 1.5 s for company before it commits: a write is surely in flight when
+    // the signal comes, and readiness can be watched while it is drained.
+    command
+        .env("PARLEY_WRITE_DELAY_US", "1500000")
+        .env("PARLEY_ADMIN_PASSWORD", PASSWORD);
+    let mut server = Server::start(command);
+    let base = server.base_url();
+    let site_key = server.site_key();
+    let ws_base = base.replace("http://", "ws://");
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@localhost", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut agent = WsClient::connect(&format!("{ws_base}/ws/agent"), None)
+        .await
+        .unwrap();
+    agent
+        .call(json!({"type": "hello", "token": login["token"]}))
+        .await;
+    let mut visitor = WsClient::connect(&format!("{ws_base}/ws/visitor?site_key={site_key}"), None)
+        .await
+        .unwrap();
+    visitor.call(json!({"type": "hello"})).await;
+    let conversation = visitor.send_text(None, "first").await["message"]["conversation_id"].clone();
+    let ready = || async {
+        http.get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ready().await, 200);
+
+    let key = Uuid::new_v4();
+    visitor
+        .send(json!({"type": "send", "ref": "in-flight", "conversation_id": conversation, "client_msg_id": key, "body": "in flight"}))
+        .await;
+    // The pong comes after the session has handed the send to the writer.
+    assert_eq!(visitor.call(json!({"type": "ping"})).await["type"], "pong");
+    server.signal("TERM");
+    let signalled = std::time::Instant::now();
+    let mut unready = false;
+    while signalled.elapsed() < Duration::from_millis(1400) {
+        if ready().await == 503 {
+            unready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(unready, "readiness turns 503 while the shutdown drains");
+
+    // The write in flight is committed and acknowledged, then the socket closes with 1012.
+    let mut visitor_saw = Vec::new();
+    let code = loop {
+        match visitor.try_recv(Duration::from_secs(10)).await {
+            Some(Ok(frame)) => visitor_saw.push(frame),
+            Some(Err(code)) => break code,
+            None => panic!("the visitor was not closed: {visitor_saw:?}"),
+        }
+    };
+    assert_eq!(code, Some(1012), "{visitor_saw:?}");
+    let sent = visitor_saw
+        .iter()
+        .find(|f| f["ref"] == "in-flight")
+        .unwrap_or_else(|| panic!("no reply to the send in flight: {visitor_saw:?}"));
+    assert_eq!(sent["type"], "sent", "{sent}");
+    assert_eq!(sent["message"]["seq"], 2);
+    // The agent got the message before its own 1012.
+    let mut agent_saw = Vec::new();
+    let code = loop {
+        match agent.try_recv(Duration::from_secs(10)).await {
+            Some(Ok(frame)) => agent_saw.push(frame),
+            Some(Err(code)) => break code,
+            None => panic!("the agent was not closed: {agent_saw:?}"),
+        }
+    };
+    assert_eq!(code, Some(1012));
+    assert!(
+        agent_saw
+            .iter()
+            .any(|f| f["type"] == "message" && f["message"]["client_msg_id"] == key.to_string()),
+        "{agent_saw:?}"
+    );
+    assert!(server.wait_exit(Duration::from_secs(10)).success());
+
+    // And it is stored, once, after "first".
+    let conversation = ConversationId(conversation.as_str().unwrap().parse().unwrap());
+    let stored = db
+        .store()
+        .await
+        .messages_after(conversation, 0, 10, Audience::Agent)
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = stored.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["first", "in flight"]);
 }
 
 async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: Backend) {

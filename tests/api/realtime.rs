@@ -122,14 +122,13 @@ async fn a_visitor_message_reaches_agents_and_a_reply_reaches_the_visitor(backen
         reply["message"]
     );
 
-    // The sending connection gets `sent`, never its own `message`.
-    let echoes = agent
-        .collect_type("message", Duration::from_millis(300))
+    // The sending connection gets `sent`, never its own `message`: the visitor's next message
+    // (seq 3) reaches the agent with no seq 2 before it.
+    visitor.send_text(Some(&conversation), "Thanks").await;
+    let before = agent
+        .frames_before(|f| f["type"] == "message" && f["message"]["seq"] == 3)
         .await;
-    assert!(
-        echoes.iter().all(|m| m["message"]["seq"] != 2),
-        "{echoes:?}"
-    );
+    assert!(before.iter().all(|f| f["type"] != "message"), "{before:?}");
 }
 
 async fn notes_never_reach_a_visitor_by_any_path(backend: Backend) {
@@ -364,7 +363,7 @@ async fn presence_and_agent_status_reach_agents_and_visitors(backend: Backend) {
 
     // Another agent sees its colleague's status.
     let other = app.other_workspace("second@acme.test").await;
-    let _ = other; // a different workspace sees nothing (see the isolation tests)
+    let (mut stranger, _) = app.agent(&other.token).await;
     let (mut colleague, colleague_welcome) = app.agent(&ws.token).await;
     assert!(colleague_welcome["agents"]
         .as_array()
@@ -388,6 +387,10 @@ async fn presence_and_agent_status_reach_agents_and_visitors(backend: Backend) {
     let away = watcher.recv_type("presence").await;
     assert_eq!(away["agent_id"], ws.admin.id.to_string());
     assert_eq!(away["status"], "away");
+    // An agent of another workspace heard none of it.
+    stranger
+        .assert_silent("presence", Duration::from_millis(300))
+        .await;
 }
 
 async fn page_views_reach_agents_as_visitor_frames(backend: Backend) {

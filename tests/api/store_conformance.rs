@@ -1,6 +1,7 @@
 //! The storage interface's conformance suite: the same tests, unchanged, on both backends.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use parley::bootstrap;
@@ -851,15 +852,20 @@ async fn concurrent_appends_into_one_conversation_stay_gapless(backend: Backend)
                             )
                         })
                         .collect();
+                    // SQLite may report a busy database under contention: retry, as the writer
+                    // does, a bounded number of times with a pause between tries.
+                    let mut tries = 0;
                     loop {
                         match store.append_messages(&batch).await {
                             Ok(results) => {
                                 assert!(results.iter().all(|r| r.is_ok()));
                                 break;
                             }
-                            // SQLite may report a busy database under contention: retry, as the writer does.
-                            Err(StoreError::Unavailable(_)) => continue,
-                            Err(other) => panic!("{other}"),
+                            Err(StoreError::Unavailable(_)) if tries < 50 => {
+                                tries += 1;
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                            }
+                            Err(other) => panic!("after {tries} retries: {other}"),
                         }
                     }
                 }

@@ -135,7 +135,9 @@ impl WsClient {
         }
     }
 
-    /// Frames of type `kind` arriving within `wait` (others are skipped).
+    /// Frames of type `kind` arriving within `wait` (others are skipped). The connection must
+    /// stay open all along: a close fails the test, so that "nothing arrived" can never mean
+    /// "the socket died".
     pub async fn collect_type(&mut self, kind: &str, wait: Duration) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut frames = Vec::new();
@@ -144,9 +146,53 @@ impl WsClient {
             match self.try_recv(left).await {
                 Some(Ok(frame)) if frame["type"] == kind => frames.push(frame),
                 Some(Ok(_)) => continue,
-                _ => return frames,
+                Some(Err(close)) => panic!("closed ({close:?}) while collecting {kind} frames"),
+                None => return frames,
             }
         }
+    }
+
+    /// Every frame that arrives before the first one `until` accepts (that one excluded).
+    /// Frames of one socket arrive in the order the server queued them, so a later event that
+    /// must arrive proves that an earlier one that must not was never sent.
+    pub async fn frames_before(&mut self, until: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut frames = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.try_recv(left).await {
+                Some(Ok(frame)) if until(&frame) => return frames,
+                Some(Ok(frame)) => frames.push(frame),
+                Some(Err(close)) => panic!("closed ({close:?}) before the awaited frame"),
+                None => panic!("the awaited frame did not come within {WAIT:?}: {frames:?}"),
+            }
+        }
+    }
+
+    /// Asserts that no frame of type `kind` (any frame for `"*"`) arrives within `wait`, then
+    /// that the connection is still alive and answering: a `ping` gets its `pong`, and no
+    /// `kind` frame came before that either.
+    pub async fn assert_silent(&mut self, kind: &str, wait: Duration) {
+        let matches = |frame: &Value| kind == "*" || frame["type"] == kind;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.try_recv(left).await {
+                Some(Ok(frame)) if matches(&frame) => panic!("unexpected {kind} frame: {frame}"),
+                Some(Ok(_)) => continue,
+                Some(Err(close)) => panic!("closed ({close:?}) while expecting silence"),
+                None => break,
+            }
+        }
+        let reference = self.fresh_ref();
+        self.send(json!({"type": "ping", "ref": reference})).await;
+        let before = self
+            .frames_before(|f| f["type"] == "pong" && f["ref"] == reference.as_str())
+            .await;
+        assert!(
+            !before.iter().any(matches),
+            "unexpected {kind} frame: {before:?}"
+        );
     }
 
     /// Sends `frame` with a fresh ref and waits for the reply carrying it (other frames are
