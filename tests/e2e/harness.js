@@ -207,20 +207,21 @@ export class ParleyServer {
       RUST_LOG: 'warn',
       ...this.extraEnv,
     });
-    // A port freed by a SIGKILL a moment ago may not be bindable yet: try a few times.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.spawnOnce(env);
-        return;
-      } catch (err) {
-        if (!this.port || attempt >= 5 || !/in use/i.test(String(err))) throw err;
-        await sleep(500);
-      }
-    }
+    // No retry on "address in use": the server binds with std's `TcpListener::bind`, which sets
+    // SO_REUSEADDR on Unix, so the port of a process killed a moment ago (its connections in
+    // TIME_WAIT) is bindable at once. If something else holds the port, that is a real failure.
+    await this.spawnOnce(env);
   }
 
-  /** @param {Record<string, string | undefined>} env */
+  /**
+   * Spawns the binary and resolves once its banner is printed; rejects, with what this run
+   * printed (stdout and stderr), if it exits or prints no banner within `START_TIMEOUT_MS`.
+   * @param {Record<string, string | undefined>} env
+   */
   spawnOnce(env) {
+    const bind = env.PARLEY_BIND;
+    const mark = this.output.length;
+    const thisRun = () => this.output.slice(mark).split('\n').slice(-60).join('\n');
     const child = spawn(this.bin, [], { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     running.add(child);
@@ -237,6 +238,11 @@ export class ParleyServer {
         resolve(null);
       });
     });
+    /** Resolves once the process is gone and both pipes are drained (all of stderr read). */
+    const closed = new Promise((resolve) => {
+      child.on('close', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`));
+      child.on('error', (err) => resolve(`spawn error: ${err.message}`));
+    });
     let stdout = '';
     // Keep reading both pipes for the whole run: a closed pipe would make the server's
     // writes fail.
@@ -244,12 +250,16 @@ export class ParleyServer {
       this.output += chunk;
     });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner within ${START_TIMEOUT_MS} ms\n${this.tail()}`)), START_TIMEOUT_MS);
+      let started = false;
+      const timer = setTimeout(() => {
+        reject(new Error(`${this.bin} printed no banner within ${START_TIMEOUT_MS} ms (PARLEY_BIND=${bind}); its output:\n${thisRun()}`));
+      }, START_TIMEOUT_MS);
       child.stdout?.on('data', (chunk) => {
         this.output += chunk;
         stdout += chunk;
         const url = /Parley is running at (https?:\/\/\S+)/.exec(stdout);
-        if (!url) return;
+        if (!url || started) return;
+        started = true;
         const key = /data-site-key="(pk_[A-Za-z0-9]+)"/.exec(stdout);
         if (key) this.siteKey = key[1];
         // The banner is printed all at once; the key only on an empty database.
@@ -258,9 +268,9 @@ export class ParleyServer {
         clearTimeout(timer);
         resolve(undefined);
       });
-      this.exited?.then((code) => {
+      closed.then((how) => {
         clearTimeout(timer);
-        reject(new Error(`server exited (${code}) before its banner\n${this.tail()}`));
+        if (!started) reject(new Error(`${this.bin} failed to start (PARLEY_BIND=${bind}): exited (${how}) before its banner; its output:\n${thisRun()}`));
       });
     });
   }
