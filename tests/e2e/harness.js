@@ -26,7 +26,8 @@
  * - `PARLEY_BIN`: the server binary (default `<repo>/target/debug/parley`).
  * - `PARLEY_CHROMIUM`: the browser (default `/usr/bin/chromium`, Debian's package).
  * - `PARLEY_TEST_PG_URL`: an admin URL of a Postgres server; `startServer(t, {postgres: true})`
- *   creates a throw-away database on it (with `psql`) and drops it afterwards.
+ *   creates a throw-away database on it (with `psql`) and drops it afterwards. Required by the
+ *   Postgres tests: without it, or when it is unreachable, they fail (they never skip).
  * - `PARLEY_E2E_DATABASE=postgres`: every `startServer` without an explicit choice uses Postgres.
  */
 import { spawn, execFile } from 'node:child_process';
@@ -314,23 +315,19 @@ export async function createPgDatabase(t) {
   const admin = process.env.PARLEY_TEST_PG_URL;
   if (!admin) throw new Error('PARLEY_TEST_PG_URL is not set (scripts/services.sh ensure_postgres sets it)');
   const name = `parley_e2e_${randomBytes(6).toString('hex')}`;
-  await run('psql', [admin, '-Atqc', `create database ${name}`]);
+  try {
+    await run('psql', [admin, '-Atqc', `create database ${name}`]);
+  } catch (err) {
+    // Not a skip: the test command guarantees a Postgres (scripts/services.sh ensure_postgres).
+    const where = new URL(admin);
+    where.password = where.password ? '***' : '';
+    const why = /** @type {{stderr?: string}} */ (err).stderr?.trim() || String(err);
+    throw new Error(`cannot create a test database on the Postgres at PARLEY_TEST_PG_URL (${where}): ${why}`);
+  }
   t.after(() => run('psql', [admin, '-Atqc', `drop database if exists ${name} with (force)`]).catch(() => {}));
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-/** Whether Postgres tests can run here. */
-export async function postgresAvailable() {
-  const admin = process.env.PARLEY_TEST_PG_URL;
-  if (!admin) return false;
-  try {
-    await run('psql', [admin, '-Atqc', 'select 1']);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
