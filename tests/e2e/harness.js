@@ -30,6 +30,7 @@
  *   Postgres tests: without it, or when it is unreachable, they fail (they never skip).
  * - `PARLEY_E2E_DATABASE=postgres`: every `startServer` without an explicit choice uses Postgres.
  */
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -417,10 +418,46 @@ export async function launchBrowser(t, options = {}) {
 }
 
 /**
+ * Resolves once a document has loaded its fonts and every finite CSS transition and animation
+ * in it (open shadow roots included) has finished: what a measurement or a screenshot waits for
+ * instead of a guessed delay. Endless animations (a spinner) are not waited for.
+ * @param {import('playwright-core').Page | import('playwright-core').Frame} target
+ */
+export async function animationsFinished(target) {
+  await target.evaluate(async () => {
+    await document.fonts.ready;
+    /** @param {Document | ShadowRoot} root @returns {Animation[]} */
+    const animations = (root) => [
+      ...root.getAnimations(),
+      ...[...root.querySelectorAll('*')].flatMap((el) => (el.shadowRoot ? animations(el.shadowRoot) : [])),
+    ];
+    for (;;) {
+      // getAnimations() updates styles first, so a transition that a class change has just
+      // started is already there.
+      const running = animations(document).filter((a) =>
+        a.playState !== 'finished' && a.playState !== 'idle' && a.effect?.getComputedTiming().endTime !== Infinity);
+      if (running.length === 0) return;
+      await Promise.all(running.map((a) => a.finished.catch(() => undefined)));
+    }
+  });
+}
+
+/**
+ * @typedef {object} PageErrors
+ * @property {string[]} violations CSP violations, `<frame url>: <directive> blocked <url> (<source>:<line>)`
+ * @property {string[]} consoleErrors `console.error` calls and the browser's own errors (failed
+ *   loads, refused frames…), `<url>: <text>`
+ * @property {string[]} pageErrors uncaught exceptions and unhandled rejections
+ * @property {() => Promise<void>} flush resolves once every report made by any frame of the page
+ *   before the call has been received here
+ */
+
+/**
  * Records what goes wrong in a page and all its frames: CSP violations (from a
  * `securitypolicyviolation` listener installed in every document before its own scripts),
  * console errors and uncaught exceptions. Call before the first navigation.
  * @param {import('playwright-core').Page} page
+ * @returns {Promise<PageErrors>}
  */
 export async function watchPageErrors(page) {
   /** @type {string[]} */
@@ -429,6 +466,8 @@ export async function watchPageErrors(page) {
   const consoleErrors = [];
   /** @type {string[]} */
   const pageErrors = [];
+  /** flush markers seen so far */
+  const markers = new Set();
   await page.exposeBinding('__parleyReportViolation', ({ frame }, text) => {
     violations.push(`${frame.url()}: ${text}`);
   });
@@ -440,9 +479,49 @@ export async function watchPageErrors(page) {
   });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(`${message.location().url}: ${message.text()}`);
+    else if (message.type() === 'debug' && message.text().startsWith(FLUSH_MARKER)) markers.add(message.text());
   });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  return { violations, consoleErrors, pageErrors };
+
+  /**
+   * Each frame logs a marker; a frame's console messages, binding calls and exceptions reach
+   * us in the order it made them, so once its marker is here, so is everything before it.
+   * Frames that go away meanwhile (a panel replaced, an error page) have nothing more to say.
+   */
+  async function flush() {
+    /** @type {string[]} */
+    const expected = [];
+    for (const frame of page.frames()) {
+      const marker = `${FLUSH_MARKER} ${randomBytes(4).toString('hex')}`;
+      const logged = await frame.evaluate((m) => { console.debug(m); return true; }, marker).catch(() => false);
+      if (logged) expected.push(marker);
+    }
+    await waitFor(() => expected.every((m) => markers.has(m)), {
+      timeout: 5_000,
+      message: () => `the flush markers of ${page.frames().map((f) => f.url()).join(', ')}`,
+    });
+  }
+  return { violations, consoleErrors, pageErrors, flush };
+}
+
+/** What `watchPageErrors` asks each frame to log to know that it has heard everything. */
+const FLUSH_MARKER = '[parley-e2e flush]';
+
+/**
+ * Asserts that nothing went wrong in a page watched by `watchPageErrors`: no CSP violation, no
+ * uncaught exception, and no console error but those matching one of `allowedConsoleErrors`.
+ * Those are for errors the test provokes on purpose (a server stopped on purpose makes the
+ * browser log failed connections): keep each pattern as narrow as the error it stands for, and
+ * say why next to it. Reports made before the call are all counted (see `flush`).
+ * @param {PageErrors} errors
+ * @param {{where?: string, allowedConsoleErrors?: RegExp[]}} [options]
+ */
+export async function assertNoPageErrors(errors, { where = 'the page', allowedConsoleErrors = [] } = {}) {
+  await errors.flush();
+  assert.deepEqual(errors.violations, [], `no CSP violation in ${where}`);
+  assert.deepEqual(errors.pageErrors, [], `no uncaught exception in ${where}`);
+  const unexpected = errors.consoleErrors.filter((e) => !allowedConsoleErrors.some((pattern) => pattern.test(e)));
+  assert.deepEqual(unexpected, [], `no console error in ${where}`);
 }
 
 // ---------------------------------------------------------------------------------------------
