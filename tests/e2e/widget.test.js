@@ -308,10 +308,11 @@ test('a page loaded while the server is down starts the chat, and sends what was
   await waitFor(async () => (await parleyKeys(page))['parley:outbox'], { message: 'the unsent message in the outbox' });
 
   // The visitor goes to another page of the shop while Parley is still down: the panel's own
-  // page cannot load.
+  // page cannot load. The server comes back only once that load has failed.
+  const panelFailed = page.waitForEvent('requestfailed', (request) => new URL(request.url()).pathname === '/widget/panel.html');
   await page.reload();
-  await waitFor(() => panelLoads.length >= 2, { message: 'the panel page to be requested after the reload' });
-  await sleep(1500);
+  const failed = await panelFailed;
+  assert.match(failed.failure()?.errorText ?? '', /ERR_CONNECTION_REFUSED/, 'the panel page failed because Parley is down');
   await server.start();
 
   const list = await waitFor(async () => {
@@ -361,8 +362,12 @@ test("the panel refuses to be framed by an origin outside the site's allowed_ori
   const errors = await watchPageErrors(page);
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
   await page.getByTestId('parley-launcher').click();
-  await waitFor(() => errors.consoleErrors.some((e) => e.includes('frame-ancestors https://shop.example')), { message: 'the frame-ancestors refusal' });
-  await sleep(500);
+  const refusals = () => errors.consoleErrors.filter((e) => e.includes('frame-ancestors https://shop.example')).length;
+  await waitFor(() => refusals() >= 1, { message: 'the frame-ancestors refusal' });
+  // A load without the panel's `ready` looks like Parley being down to the loader, which tries
+  // a fresh panel a second later: its refusal too shows the widget alive a while after the first
+  // one, and no panel or socket came up in between.
+  await waitFor(() => refusals() >= 2, { message: 'the retried panel to be refused too' });
   assert.equal(await panelOf(page).getByTestId('parley-composer').count(), 0, 'no panel');
   assert.deepEqual(sockets, [], 'no socket');
 });
@@ -405,7 +410,7 @@ test('hostile global styles of the host page do not change the widget', { timeou
     const closed = await launcher.boundingBox();
     const h1 = await page.locator('h1').evaluate((el) => getComputedStyle(el).fontSize);
     const panel = await openChat(page); // a real click: fails if the launcher is hidden or covered
-    await sleep(400); // the opening transition
+    await animationsFinished(page); // the opening transition
     const frame = await page.getByTestId('parley-frame').boundingBox();
     const open = await launcher.boundingBox();
     const composer = await panel.getByTestId('parley-composer').boundingBox();
@@ -440,9 +445,14 @@ test('before the first open nothing is stored and no socket is opened', { timeou
   await cdp.send('Network.enable');
   cdp.on('Network.webSocketCreated', (event) => sockets.push(`cdp ${event.url}`)); // the host document
 
+  const config = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/widget/config');
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  await config;
   await page.getByTestId('parley-launcher').waitFor({ state: 'visible' });
-  await sleep(2000); // past the launcher's 1.5 s reveal, and whatever a timer might do
+  // Nothing must happen here, so this waits on purpose: as long as the loader's only timer
+  // before an open (the launcher's 1.5 s reveal, cleared by the config answer seen above).
+  // The same watchers then see the panel's socket and storage once the chat opens (below).
+  await sleep(1500);
   const storage = () => page.evaluate(async () => ({
     local: Object.keys(localStorage),
     session: Object.keys(sessionStorage),
@@ -529,17 +539,20 @@ test('calls queued before the script loads are replayed; identify verifies the v
 test('as served, the loader stays under 10 KB and the opened chat under 40 KB (gzip)', { timeout: TEST_TIMEOUT }, async (t) => {
   // German, so that a translation is part of what the chat loads (the worst case).
   const { server, host, page } = await setup(t, { contextOptions: { locale: 'de-DE' } });
-  /** @type {Set<string>} */
-  const files = new Set();
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (url.origin === server.origin && (url.pathname === '/widget.js' || url.pathname.startsWith('/widget/'))) files.add(url.href);
-  });
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
   const panel = await openChat(page);
   await waitFor(async () => (await parleyKeys(page))['parley:token'], { message: 'the welcome' });
   await waitFor(async () => (await panel.getByTestId('parley-composer').getAttribute('placeholder')) !== 'Write a message…', { message: 'the German strings' });
-  await sleep(300);
+  // What the opened chat loaded, as the documents themselves record it: the host page's
+  // resources (the loader) and the panel's page and resources.
+  /** @param {import('playwright-core').Page | import('playwright-core').Frame} target */
+  const loaded = (target) => target.evaluate(() => performance.getEntries()
+    .filter((e) => e.entryType === 'navigation' || e.entryType === 'resource').map((e) => e.name));
+  const names = [...await loaded(page), ...await loaded(await panelFrame(page))];
+  const files = new Set(names.filter((href) => {
+    const url = new URL(href);
+    return url.origin === server.origin && (url.pathname === '/widget.js' || url.pathname.startsWith('/widget/'));
+  }));
 
   const paths = [...files].map((href) => new URL(href).pathname).sort();
   for (const expected of ['/widget.js', '/widget/panel.html', '/widget/panel.js', '/widget/panel.css', '/widget/lib/chat.js', '/widget/lib/view.js', '/widget/i18n/de.json']) {
@@ -570,7 +583,7 @@ for (const device of [
     await page.goto(`${server.url}/demo`);
     const launcher = page.getByTestId('parley-launcher');
     await launcher.waitFor({ state: 'visible' });
-    await sleep(300);
+    await animationsFinished(page);
     await page.screenshot({ path: artifactPath(`widget-demo-${device.name}-closed.png`) });
 
     if (device.name === 'phone') await launcher.tap();
@@ -578,7 +591,8 @@ for (const device of [
     const panel = panelOf(page);
     await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
     await waitFor(async () => (await parleyKeys(page))['parley:token'], { message: 'the welcome' });
-    await sleep(500);
+    await animationsFinished(page);
+    await animationsFinished(await panelFrame(page));
     await page.screenshot({ path: artifactPath(`widget-demo-${device.name}-open.png`) });
 
     const frame = await page.getByTestId('parley-frame').boundingBox();
