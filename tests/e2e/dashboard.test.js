@@ -103,6 +103,13 @@ async function retryNow(page) {
   });
 }
 
+/** The body of a `201 Created`, or a failure saying what came instead. @param {ReturnType<typeof api>} request */
+async function created(request) {
+  const { status, body } = await request;
+  assert.equal(status, 201, JSON.stringify(body));
+  return body;
+}
+
 /** The demo site's id. @param {ParleyServer} server @param {string} token */
 async function demoSite(server, token) {
   const { body } = await api(server, token, 'GET', '/sites');
@@ -126,10 +133,11 @@ function assertClean(errors, allowedConsoleErrors = []) {
 test('an agent answers a demo-page visitor live: read, canned reply, note, assignment, resolution', { timeout: TEST_TIMEOUT }, async (t) => {
   const server = await startServer(t, { env: NO_LIMITS });
   const admin = await login(server);
-  await api(server, admin.token, 'POST', '/canned', { shortcut: 'shipping', title: 'Shipping times', body: 'Orders ship within two working days.' });
-  const bob = (await api(server, admin.token, 'POST', '/agents', { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' })).body;
+  await created(api(server, admin.token, 'POST', '/canned', { shortcut: 'shipping', title: 'Shipping times', body: 'Orders ship within two working days.' }));
+  const bob = await created(api(server, admin.token, 'POST', '/agents', { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' }));
   const site = await demoSite(server, admin.token);
-  await api(server, admin.token, 'PATCH', `/sites/${site.id}`, { settings: { draft_preview: true } });
+  const drafts = await api(server, admin.token, 'PATCH', `/sites/${site.id}`, { settings: { draft_preview: true } });
+  assert.equal(drafts.status, 200, JSON.stringify(drafts.body));
 
   const browser = await launchBrowser(t);
   const { page: agent, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/unassigned');
@@ -436,7 +444,7 @@ test('offline replies wait in the outbox and go out once; an expired session kee
 test('keyboard shortcuts, search, paging, presence and the narrow layouts', { timeout: TEST_TIMEOUT }, async (t) => {
   const server = await startServer(t, { env: NO_LIMITS });
   const admin = await login(server);
-  const dan = (await api(server, admin.token, 'POST', '/agents', { email: 'dan@example.com', name: 'Dan', password: 'dan password 1' })).body;
+  const dan = await created(api(server, admin.token, 'POST', '/agents', { email: 'dan@example.com', name: 'Dan', password: 'dan password 1' }));
 
   // 52 conversations (one over the inbox page of 50); the oldest has 60 messages.
   const visitors = [];
@@ -494,7 +502,9 @@ test('keyboard shortcuts, search, paging, presence and the narrow layouts', { ti
   await waitFor(async () => (await page.getByTestId('inbox-item').count()) === 1, { message: 'one search result' });
   assert.equal(await page.getByTestId('inbox-item').getAttribute('data-conversation-id'), ids[7]);
   await page.keyboard.press('Escape');
-  await waitFor(async () => (await page.getByTestId('inbox-item').count()) >= 50, { message: 'the list back' });
+  // The plain list comes back as it was loaded (all 52), less the one just resolved with "e".
+  await waitFor(async () => (await page.getByTestId('inbox-item').count()) === 51, { message: 'the list back (51 open conversations)' });
+  assert.equal(await inboxItem(page, order[0]).count(), 0, 'the resolved conversation left the open inbox');
 
   // Scroll-back: the newest 50 first, older ones when scrolled to the top.
   await inboxItem(page, longId).click();
