@@ -4,7 +4,7 @@
  * embeds it with the contract's snippet, a visitor chats, an agent (a Node WebSocket) answers.
  * Each test starts its own server, host server and browser, so each stands alone.
  *
- *   PARLEY_BIN=target/debug/parley node --test tests/e2e/
+ *   PARLEY_BIN=target/debug/parley node --test tests/e2e/*.test.js
  */
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
