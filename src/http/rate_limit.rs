@@ -114,7 +114,8 @@ impl LoginGuard {
             .iter()
             .filter_map(|key| blocked.get(key))
             .filter(|until| **until > now)
-            .map(|until| until.duration_since(now).as_secs().max(1))
+            // Rounded up: a client that waits as long as told must find the way open.
+            .map(|until| whole_seconds(until.duration_since(now)).max(1))
             .max()
     }
 

@@ -330,6 +330,81 @@ async fn a_killed_nodes_visitors_go_offline_for_the_agents_of_other_nodes_within
 }
 
 #[actix_web::test]
+async fn notes_are_relayed_to_agents_on_other_nodes_and_never_to_the_visitor() {
+    let cluster = Cluster::start(2).await;
+    let (mut visitor, _) = cluster.visitor(1, None).await;
+    let mut writer = cluster.agent(0).await;
+    let mut reader = cluster.agent(1).await;
+    let conversation = visitor.send_text(None, "hello").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let note = writer
+        .call(json!({"type": "send", "conversation_id": conversation, "client_msg_id": Uuid::new_v4(), "kind": "note", "body": "internal"}))
+        .await;
+    assert_eq!(note["message"]["kind"], "note", "{note}");
+    // The agent on node 2 gets the note (waiting for it fails the test if it never comes).
+    reader
+        .frames_before(|f| f["type"] == "message" && f["message"]["body"] == "internal")
+        .await;
+    // The next text reaches the visitor on node 2 with no note before it.
+    let text = writer.send_text(Some(&conversation), "public").await;
+    let before = visitor
+        .frames_before(|f| f["type"] == "message" && f["message"]["id"] == text["message"]["id"])
+        .await;
+    assert!(before.iter().all(|f| f["type"] != "message"), "{before:?}");
+}
+
+#[actix_web::test]
+async fn a_site_change_made_on_one_node_applies_on_the_others_within_2_s() {
+    let cluster = Cluster::start(2).await;
+    // Node 2 has the site cached.
+    let _warm = cluster.visitor(1, None).await;
+    let http = reqwest::Client::new();
+    let site: Value = http
+        .get(format!(
+            "http://127.0.0.1:{}/api/v1/sites",
+            cluster.ports[0]
+        ))
+        .bearer_auth(&cluster.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let site_id = site["items"][0]["id"].as_str().unwrap().to_owned();
+    let changed = std::time::Instant::now();
+    let status = http
+        .patch(format!(
+            "http://127.0.0.1:{}/api/v1/sites/{site_id}",
+            cluster.ports[0]
+        ))
+        .bearer_auth(&cluster.token)
+        .json(&json!({"require_identity": true}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let url = format!(
+        "ws://127.0.0.1:{}/ws/visitor?site_key={}",
+        cluster.ports[1], cluster.site_key
+    );
+    let refused = eventually(Duration::from_secs(3), async || {
+        let mut client = WsClient::connect(&url, None).await.unwrap();
+        client.call(json!({"type": "hello"})).await["code"] == "forbidden"
+    })
+    .await;
+    assert!(refused, "node 2 still admits anonymous visitors");
+    assert!(
+        changed.elapsed() <= Duration::from_millis(2500),
+        "applied after {:?}",
+        changed.elapsed()
+    );
+}
+
+#[actix_web::test]
 async fn redis_stopping_and_starting_loses_nothing_and_delivery_resumes() {
     let mut cluster = Cluster::start(2).await;
     let (mut visitor, _) = cluster.visitor(0, None).await;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod cluster;
+mod documented;
 mod guarantees;
 mod helpers;
 mod http_api;

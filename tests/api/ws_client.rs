@@ -28,11 +28,24 @@ pub struct Refused {
 
 impl WsClient {
     pub async fn connect(url: &str, origin: Option<&str>) -> Result<Self, Refused> {
+        match origin {
+            Some(origin) => Self::connect_with_headers(url, &[("Origin", origin)]).await,
+            None => Self::connect_with_headers(url, &[]).await,
+        }
+    }
+
+    /// Opens the socket with extra request headers (Origin, X-Forwarded-For, ...).
+    pub async fn connect_with_headers(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, Refused> {
         let mut request = url.into_client_request().unwrap();
-        if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("Origin", origin.parse().unwrap());
+        for (name, value) in headers {
+            request.headers_mut().append(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .unwrap(),
+                value.parse().unwrap(),
+            );
         }
         match tokio_tungstenite::connect_async(request).await {
             Ok((socket, _)) => Ok(Self {
