@@ -104,3 +104,14 @@ ensure_npm_deps() {
     fi
   done
 }
+
+# Makes sure `cargo nextest` (the Rust suites' runner: a process per test, time limits, no
+# early stop) is installed, building it from crates.io when it is not.
+NEXTEST_VERSION=0.9.151
+ensure_nextest() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    return 0
+  fi
+  log "installing cargo-nextest $NEXTEST_VERSION (cargo install, a few minutes once)"
+  cargo install --locked --quiet cargo-nextest --version "$NEXTEST_VERSION" >&2
+}
