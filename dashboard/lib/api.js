@@ -20,7 +20,7 @@ export class ApiError extends Error {
 
 /**
  * @typedef {{items: any[], next_cursor: string | null}} Page
- * @typedef {{items: import('./protocol.js').Message[], more: boolean}} MessagePage
+ * @typedef {{items: import('../../common/protocol.js').Message[], more: boolean}} MessagePage
  * @typedef {{
  *   getToken: () => string | null,
  *   onUnauthorized: () => void,

@@ -9,13 +9,31 @@
  * - `unauthorized` when the token is refused (error `unauthorized` or close 4001/4003).
  */
 import { Emitter } from './emitter.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../../common/backoff.js';
 import {
   Close, ErrorCode, Server, Timing, closeAction, helloFrame, pingFrame,
-} from './protocol.js';
+} from '../../common/protocol.js';
 
-/** @typedef {import('./protocol.js').Frame} Frame */
+/** @typedef {import('../../common/protocol.js').Frame} Frame */
 /** @typedef {'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopped'} ConnectionState */
+
+/**
+ * Timers and time, the browser's by default; tests give a fake clock they advance.
+ * @typedef {{
+ *   setTimeout: (fn: () => void, ms: number) => any, clearTimeout: (id: any) => void,
+ *   setInterval: (fn: () => void, ms: number) => any, clearInterval: (id: any) => void,
+ *   now: () => number,
+ * }} Clock
+ */
+
+/** @type {Clock} */
+export const SYSTEM_CLOCK = Object.freeze({
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (id) => clearInterval(id),
+  now: () => Date.now(),
+});
 
 /** A failed request: the server's `error` frame, or `disconnected` when the socket went first. */
 export class FrameError extends Error {
@@ -30,7 +48,7 @@ export class FrameError extends Error {
 export class AgentConnection extends Emitter {
   /**
    * @param {{url: string, getToken: () => string | null,
-   *   WebSocketImpl?: typeof WebSocket, random?: () => number}} options
+   *   WebSocketImpl?: typeof WebSocket, random?: () => number, clock?: Clock}} options
    */
   constructor(options) {
     super();
@@ -38,6 +56,7 @@ export class AgentConnection extends Emitter {
     this.getToken = options.getToken;
     this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
     /** @type {ConnectionState} */
     this.state = 'idle';
     /** @type {WebSocket | null} */
@@ -72,7 +91,7 @@ export class AgentConnection extends Emitter {
   stop() {
     globalThis.removeEventListener?.('online', this.onOnline);
     this.clearTimers();
-    clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.retryTimer);
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -90,7 +109,7 @@ export class AgentConnection extends Emitter {
   /** Skips the backoff wait (the browser came back online, or the agent clicked "retry"). */
   retryNow() {
     if (this.state !== 'reconnecting' || this.socket) return;
-    clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.retryTimer);
     this.connect();
   }
 
@@ -111,7 +130,7 @@ export class AgentConnection extends Emitter {
     const ref = this.nextRef();
     const socket = this.socket;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(ref);
         reject(new FrameError(ErrorCode.DISCONNECTED, 'no answer'));
       }, Timing.REQUEST_TIMEOUT_MS);
@@ -167,7 +186,7 @@ export class AgentConnection extends Emitter {
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = (event) => this.closed(event.code);
     socket.onerror = () => {};
-    this.connectTimer = setTimeout(() => this.drop(), Timing.CONNECT_TIMEOUT_MS);
+    this.connectTimer = this.clock.setTimeout(() => this.drop(), Timing.CONNECT_TIMEOUT_MS);
   }
 
   /** @param {unknown} data */
@@ -181,7 +200,7 @@ export class AgentConnection extends Emitter {
       return;
     }
     if (!frame || typeof frame.type !== 'string') return;
-    this.lastFrameAt = Date.now();
+    this.lastFrameAt = this.clock.now();
     if (frame.ref && frame.ref === this.helloRef) {
       this.answerHello(frame);
       return;
@@ -189,7 +208,7 @@ export class AgentConnection extends Emitter {
     const waiting = frame.ref ? this.pending.get(frame.ref) : undefined;
     if (waiting && frame.ref) {
       this.pending.delete(frame.ref);
-      clearTimeout(waiting.timer);
+      this.clock.clearTimeout(waiting.timer);
       if (frame.type === Server.ERROR) waiting.reject(new FrameError(frame.code, frame.message ?? frame.code));
       else waiting.resolve(frame);
       return;
@@ -201,7 +220,7 @@ export class AgentConnection extends Emitter {
   /** @param {Frame} frame */
   answerHello(frame) {
     if (frame.type === Server.WELCOME) {
-      clearTimeout(this.connectTimer);
+      this.clock.clearTimeout(this.connectTimer);
       this.attempt = 0;
       this.welcomes += 1;
       this.startHeartbeat();
@@ -219,15 +238,15 @@ export class AgentConnection extends Emitter {
   }
 
   startHeartbeat() {
-    clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => this.ping(), Timing.PING_INTERVAL_MS);
+    this.clock.clearInterval(this.pingTimer);
+    this.pingTimer = this.clock.setInterval(() => this.ping(), Timing.PING_INTERVAL_MS);
   }
 
   ping() {
-    const sentAt = Date.now();
+    const sentAt = this.clock.now();
     if (!this.fire(pingFrame())) return;
-    clearTimeout(this.pongTimer);
-    this.pongTimer = setTimeout(() => {
+    this.clock.clearTimeout(this.pongTimer);
+    this.pongTimer = this.clock.setTimeout(() => {
       if (this.lastFrameAt < sentAt) this.drop();
     }, Timing.PONG_TIMEOUT_MS);
   }
@@ -251,7 +270,7 @@ export class AgentConnection extends Emitter {
     this.socket = null;
     this.clearTimers();
     this.failPending();
-    if (closeAction(code) === 'logout') {
+    if (closeAction('agent', code) === 'logout') {
       this.emit('unauthorized');
       this.stop();
       return;
@@ -262,22 +281,22 @@ export class AgentConnection extends Emitter {
   scheduleReconnect() {
     const delay = backoffDelay(this.attempt, { random: this.random });
     this.attempt += 1;
-    this.retryAt = Date.now() + delay;
+    this.retryAt = this.clock.now() + delay;
     this.setState('reconnecting');
     this.emit('retry', this.retryAt);
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
 
   clearTimers() {
-    clearTimeout(this.connectTimer);
-    clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
+    this.clock.clearTimeout(this.connectTimer);
+    this.clock.clearInterval(this.pingTimer);
+    this.clock.clearTimeout(this.pongTimer);
   }
 
   failPending() {
     for (const { reject, timer } of this.pending.values()) {
-      clearTimeout(timer);
+      this.clock.clearTimeout(timer);
       reject(new FrameError(ErrorCode.DISCONNECTED, 'connection lost'));
     }
     this.pending.clear();

@@ -11,18 +11,19 @@
  * `unauthorized`, `error` (message for the agent).
  */
 import { Emitter } from './emitter.js';
-import { AgentConnection, FrameError } from './connection.js';
+import { AgentConnection, FrameError, SYSTEM_CLOCK } from './connection.js';
 import { Workspace } from './workspace.js';
-import { outboxConversations, outboxItems, putItem, removeItem, updateItem } from './outbox.js';
+import { createOutbox, storedItems } from './outbox.js';
 import {
-  AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, agentSocketUrl, codePoints,
+  AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, codePoints, socketUrl,
   historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame,
-} from './protocol.js';
+} from '../../common/protocol.js';
 
-/** @typedef {import('./protocol.js').Message} Message */
-/** @typedef {import('./protocol.js').Frame} Frame */
+/** @typedef {import('../../common/protocol.js').Message} Message */
+/** @typedef {import('../../common/protocol.js').Frame} Frame */
 /** @typedef {import('./outbox.js').OutboxItem} OutboxItem */
 /** @typedef {import('./api.js').Api} Api */
+/** @typedef {import('./connection.js').Clock} Clock */
 
 /** Newest page size when a conversation is opened, and per scroll-back. */
 const PAGE = Limits.HISTORY_DEFAULT;
@@ -31,17 +32,24 @@ const RETRY_SEND_MS = 2_000;
 
 export class Desk extends Emitter {
   /**
-   * @param {{api: Api, getToken: () => string | null, origin?: string, WebSocketImpl?: typeof WebSocket}} options
+   * @param {{api: Api, getToken: () => string | null, origin?: string, WebSocketImpl?: typeof WebSocket,
+   *   clock?: Clock, uuid?: () => string, random?: () => number}} options (the last four for tests)
    */
   constructor(options) {
     super();
     this.api = options.api;
-    this.workspace = new Workspace();
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.uuid = options.uuid ?? (() => crypto.randomUUID());
+    this.workspace = new Workspace({ now: () => this.clock.now() });
     this.connection = new AgentConnection({
-      url: agentSocketUrl(options.origin ?? globalThis.location.origin),
+      url: socketUrl(options.origin ?? globalThis.location.origin, 'agent'),
       getToken: options.getToken,
       WebSocketImpl: options.WebSocketImpl,
+      clock: this.clock,
+      random: options.random,
     });
+    /** Replies not yet acknowledged, of every conversation, kept in storage. */
+    this.unsent = createOutbox();
     /** Sends awaiting their `sent`, by client_msg_id. @type {Set<string>} */
     this.inflight = new Set();
     /** Read marks sent, by conversation. @type {Map<string, number>} */
@@ -65,7 +73,7 @@ export class Desk extends Emitter {
   }
 
   stop() {
-    clearTimeout(this.retrySendTimer);
+    this.clock.clearTimeout(this.retrySendTimer);
     this.connection.stop();
     this.inflight.clear();
     this.readSent.clear();
@@ -208,7 +216,7 @@ export class Desk extends Emitter {
    */
   received(id, messages, options) {
     for (const m of messages) {
-      if (m.client_msg_id && this.workspace.isMine(m) && removeItem(id, m.client_msg_id)) {
+      if (m.client_msg_id && this.workspace.isMine(m) && this.unsent.remove(m.client_msg_id)) {
         this.inflight.delete(m.client_msg_id);
         this.emit('outbox', id);
       }
@@ -274,17 +282,10 @@ export class Desk extends Emitter {
     if (!body.trim()) return 'Write something first.';
     if (codePoints(body) > Limits.MAX_BODY_CHARS) return `Too long: at most ${Limits.MAX_BODY_CHARS} characters.`;
     if (!this.me) return 'Not signed in.';
-    /** @type {OutboxItem} */
-    const item = {
-      client_msg_id: crypto.randomUUID(),
-      conversation_id: conversationId,
-      agent_id: this.me.id,
-      kind,
-      body,
-      created_at: new Date().toISOString(),
-      state: 'pending',
-    };
-    putItem(item);
+    const item = this.unsent.add(
+      { conversation_id: conversationId, agent_id: this.me.id, kind, body, state: 'pending' },
+      { uuid: this.uuid, now: () => new Date(this.clock.now()) },
+    );
     this.emit('outbox', conversationId);
     if (kind === Kind.TEXT) this.typing(conversationId, 'off');
     this.flush(conversationId);
@@ -293,12 +294,16 @@ export class Desk extends Emitter {
 
   /** @param {string} conversationId @returns {OutboxItem[]} this agent's items */
   outbox(conversationId) {
-    return outboxItems(conversationId).filter((i) => i.agent_id === this.me?.id);
+    return this.unsent.items((i) => i.conversation_id === conversationId && i.agent_id === this.me?.id);
   }
 
-  /** Sends every waiting item of every conversation (after a welcome). */
+  /**
+   * Sends every waiting item of every conversation (after a welcome), including those another
+   * tab kept meanwhile (the server stores each `client_msg_id` once, whoever sends it).
+   */
   flushAll() {
-    for (const id of outboxConversations()) this.flush(id);
+    this.unsent.restore(storedItems());
+    for (const id of new Set(this.unsent.items().map((i) => i.conversation_id))) this.flush(id);
   }
 
   /**
@@ -320,9 +325,9 @@ export class Desk extends Emitter {
     const id = item.conversation_id;
     this.inflight.add(item.client_msg_id);
     try {
-      const reply = await this.connection.request(sendFrame('', id, item.client_msg_id, item.kind, item.body));
+      const reply = await this.connection.request(sendFrame('', id, item.client_msg_id, item.body, item.kind));
       this.inflight.delete(item.client_msg_id);
-      removeItem(id, item.client_msg_id);
+      this.unsent.remove(item.client_msg_id);
       this.emit('outbox', id);
       this.received(id, [reply.message], {});
     } catch (err) {
@@ -331,7 +336,7 @@ export class Desk extends Emitter {
       if (RETRYABLE.has(code)) {
         if (code !== ErrorCode.DISCONNECTED) this.scheduleRetry();
       } else {
-        updateItem(id, item.client_msg_id, { state: 'failed', error: describeSendError(code, err) });
+        this.unsent.update(item.client_msg_id, { state: 'failed', error: describeSendError(code, err) });
         this.emit('outbox', id);
       }
     }
@@ -339,20 +344,20 @@ export class Desk extends Emitter {
   }
 
   scheduleRetry() {
-    clearTimeout(this.retrySendTimer);
-    this.retrySendTimer = setTimeout(() => this.flushAll(), RETRY_SEND_MS);
+    this.clock.clearTimeout(this.retrySendTimer);
+    this.retrySendTimer = this.clock.setTimeout(() => this.flushAll(), RETRY_SEND_MS);
   }
 
   /** A failed item is tried again (same client_msg_id). @param {string} conversationId @param {string} clientMsgId */
   retry(conversationId, clientMsgId) {
-    updateItem(conversationId, clientMsgId, { state: 'pending', error: undefined });
+    this.unsent.update(clientMsgId, { state: 'pending', error: undefined });
     this.emit('outbox', conversationId);
     this.flush(conversationId);
   }
 
   /** @param {string} conversationId @param {string} clientMsgId */
   discard(conversationId, clientMsgId) {
-    removeItem(conversationId, clientMsgId);
+    this.unsent.remove(clientMsgId);
     this.emit('outbox', conversationId);
   }
 
@@ -372,7 +377,7 @@ export class Desk extends Emitter {
     if (seq <= (this.readSent.get(conversationId) ?? 0)) return;
     if (!this.connection.isOpen) return;
     this.readSent.set(conversationId, seq);
-    this.connection.request(readFrame('', conversationId, seq)).catch(() => {
+    this.connection.request(readFrame(conversationId, seq)).catch(() => {
       this.readSent.delete(conversationId);
     });
   }

@@ -3,6 +3,7 @@
  * Building the DOM without HTML strings: every element comes from `createElement`, every
  * piece of text from `textContent` or a text node. There is no way here to turn data into markup.
  */
+import { linkNodes } from '../../common/linkify.js';
 
 /**
  * @typedef {Node | string | number | null | undefined | false | any[]} Child
@@ -74,35 +75,13 @@ export function isTyping(target) {
 }
 
 /**
- * A text with its URLs (http and https only) as links that open in a new tab.
+ * A text with its URLs (http and https only) as links that open in a new tab, cut where the
+ * widget cuts them (common/linkify.js).
  * @param {string} text
  * @returns {Node[]}
  */
 export function linkify(text) {
-  const nodes = [];
-  const pattern = /https?:\/\/[^\s<>"']+/g;
-  let last = 0;
-  for (const match of text.matchAll(pattern)) {
-    let url = match[0].replace(/[.,;:!?)\]]+$/, '');
-    const start = match.index ?? 0;
-    const safe = safeUrl(url);
-    if (!safe) continue;
-    if (start > last) nodes.push(document.createTextNode(text.slice(last, start)));
-    nodes.push(h('a', { href: safe, target: '_blank', rel: 'noopener noreferrer', text: url }));
-    last = start + url.length;
-  }
-  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
-  return nodes;
-}
-
-/** The URL if it parses as http(s), else null. @param {string} url */
-export function safeUrl(url) {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
-  } catch {
-    return null;
-  }
+  return linkNodes(document, text);
 }
 
 /**

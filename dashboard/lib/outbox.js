@@ -1,10 +1,12 @@
 // @ts-check
 /**
- * Replies typed and not yet acknowledged, per conversation, in `localStorage`
+ * The dashboard's outbox: replies and notes typed and not yet acknowledged, held by the shared
+ * `Outbox` (common/outbox.js) and kept in `localStorage` per conversation
  * (`parley-dashboard:outbox:<conversation id>`), so that neither a lost connection, an expired
- * session nor a reload loses them. Each item keeps its `client_msg_id` from the moment it is
- * typed: however many times it is sent, the server stores it once.
+ * session nor a reload loses them. Each change is applied to a fresh read of its key, so what
+ * another tab of the dashboard keeps there stays.
  */
+import { Outbox } from '../../common/outbox.js';
 import { Keys, keysStartingWith, load, save } from './storage.js';
 
 /**
@@ -20,43 +22,53 @@ import { Keys, keysStartingWith, load, save } from './storage.js';
  * }} OutboxItem
  */
 
-/** @param {string} conversationId @returns {OutboxItem[]} */
-export function outboxItems(conversationId) {
+/** @param {string} conversationId @returns {unknown[]} what the conversation's key holds */
+function stored(conversationId) {
   const items = load(Keys.outbox(conversationId), []);
   return Array.isArray(items) ? items : [];
 }
 
-/** @param {string} conversationId @param {OutboxItem[]} items */
+/** @param {string} conversationId @param {unknown[]} items */
 function store(conversationId, items) {
   save(Keys.outbox(conversationId), items.length ? items : null);
 }
 
-/** @param {OutboxItem} item */
-export function putItem(item) {
-  const items = outboxItems(item.conversation_id).filter((i) => i.client_msg_id !== item.client_msg_id);
-  items.push(item);
-  store(item.conversation_id, items);
-}
+/** @param {unknown} item */
+const idOf = (item) => /** @type {any} */ (item)?.client_msg_id;
 
-/** @param {string} conversationId @param {string} clientMsgId @returns {boolean} whether it was there */
-export function removeItem(conversationId, clientMsgId) {
-  const items = outboxItems(conversationId);
-  const rest = items.filter((i) => i.client_msg_id !== clientMsgId);
-  if (rest.length === items.length) return false;
-  store(conversationId, rest);
-  return true;
+/** @type {import('../../common/outbox.js').OutboxPersist<OutboxItem>} */
+export const outboxPersist = {
+  put(item) {
+    const items = stored(item.conversation_id).filter((i) => idOf(i) !== item.client_msg_id);
+    store(item.conversation_id, [...items, item]);
+  },
+  remove(id, item) {
+    const items = stored(item.conversation_id);
+    const rest = items.filter((i) => idOf(i) !== id);
+    if (rest.length !== items.length) store(item.conversation_id, rest);
+  },
+};
+
+/** What a restored dashboard item must have besides the shared fields. @param {any} item */
+export function isDashboardItem(item) {
+  return (
+    typeof item.conversation_id === 'string' &&
+    typeof item.agent_id === 'string' &&
+    (item.kind === 'text' || item.kind === 'note') &&
+    (item.state === 'pending' || item.state === 'failed')
+  );
 }
 
 /**
- * @param {string} conversationId @param {string} clientMsgId
- * @param {Partial<OutboxItem>} change
+ * Every item kept, of every conversation, oldest first (typing order within a conversation).
+ * @returns {unknown[]}
  */
-export function updateItem(conversationId, clientMsgId, change) {
-  const items = outboxItems(conversationId).map((i) => (i.client_msg_id === clientMsgId ? { ...i, ...change } : i));
-  store(conversationId, items);
+export function storedItems() {
+  const all = keysStartingWith(Keys.OUTBOX_PREFIX).flatMap((key) => stored(key.slice(Keys.OUTBOX_PREFIX.length)));
+  return all.sort((a, b) => String(/** @type {any} */ (a)?.created_at).localeCompare(String(/** @type {any} */ (b)?.created_at)));
 }
 
-/** Ids of the conversations that have items waiting. @returns {string[]} */
-export function outboxConversations() {
-  return keysStartingWith(Keys.OUTBOX_PREFIX).map((k) => k.slice(Keys.OUTBOX_PREFIX.length));
+/** The outbox of this page, restored from storage. @returns {Outbox<OutboxItem>} */
+export function createOutbox() {
+  return new Outbox({ persist: outboxPersist, restored: storedItems(), valid: isDashboardItem });
 }

@@ -10,10 +10,11 @@
  * - `unread` (total) when the total of unread messages changes.
  */
 import { Emitter } from './emitter.js';
-import { Timeline } from './timeline.js';
-import { AgentStatus, AuthorKind, Timing } from './protocol.js';
+import { Timelines } from '../../common/timeline.js';
+import { AgentStatus, AuthorKind, Timing } from '../../common/protocol.js';
 
-/** @typedef {import('./protocol.js').Message} Message */
+/** @typedef {import('../../common/protocol.js').Message} Message */
+/** @typedef {import('../../common/protocol.js').Author} Author */
 
 /**
  * A conversation as the dashboard holds it: the contract's conversation plus the inbox's
@@ -32,7 +33,7 @@ import { AgentStatus, AuthorKind, Timing } from './protocol.js';
 /**
  * @typedef {{id: string, name: string | null, email?: string | null, role?: string,
  *   active?: boolean, status: 'online' | 'away' | 'offline'}} TeamMember
- * @typedef {{author: import('./protocol.js').Author, preview: string | null, until: number}} Typist
+ * @typedef {{author: Author, preview: string | null, until: number}} Typist
  */
 
 /** @param {string | null | undefined} a @param {string | null | undefined} b */
@@ -53,14 +54,16 @@ export function visitorLabel(c) {
 }
 
 export class Workspace extends Emitter {
-  constructor() {
+  /** @param {{now?: () => number}} [options] the clock (tests give their own) */
+  constructor(options = {}) {
     super();
+    this.now = options.now ?? (() => Date.now());
     /** @type {{id: string, name: string, email: string, role: string} | null} */
     this.me = null;
     /** @type {Map<string, Conversation>} */
     this.conversations = new Map();
-    /** @type {Map<string, Timeline>} */
-    this.timelines = new Map();
+    /** Messages per conversation; agents see notes, so they are kept. */
+    this.timelines = new Timelines({ keepNotes: true });
     /** Live visitor facts from `visitor` and `presence` frames. @type {Map<string, any>} */
     this.visitors = new Map();
     /** @type {Map<string, TeamMember>} */
@@ -148,9 +151,7 @@ export class Workspace extends Emitter {
 
   /** @param {string} id */
   timeline(id) {
-    let t = this.timelines.get(id);
-    if (!t) this.timelines.set(id, (t = new Timeline(id)));
-    return t;
+    return this.timelines.get(id);
   }
 
   // ---- messages ---------------------------------------------------------------------------
@@ -208,7 +209,7 @@ export class Workspace extends Emitter {
 
   /** @param {string} conversationId @param {number} seq */
   visitorRead(conversationId, seq) {
-    this.timeline(conversationId).markVisitorRead(seq);
+    this.timeline(conversationId).markRead(seq);
     this.emit('read', conversationId);
   }
 
@@ -228,25 +229,25 @@ export class Workspace extends Emitter {
 
   // ---- typing -----------------------------------------------------------------------------
 
-  /** @param {import('./protocol.js').Author} author */
+  /** @param {Author} author */
   static authorKey(author) {
     return `${author.kind}:${author.id ?? ''}`;
   }
 
   /**
-   * @param {string} conversationId @param {import('./protocol.js').Author} author
+   * @param {string} conversationId @param {Author} author
    * @param {'on' | 'off'} state @param {string | null | undefined} preview
    */
   setTyping(conversationId, author, state, preview) {
     let typists = this.typing.get(conversationId);
     if (!typists) this.typing.set(conversationId, (typists = new Map()));
     const key = Workspace.authorKey(author);
-    if (state === 'on') typists.set(key, { author, preview: preview ?? null, until: Date.now() + Timing.TYPING_TTL_MS });
+    if (state === 'on') typists.set(key, { author, preview: preview ?? null, until: this.now() + Timing.TYPING_TTL_MS });
     else typists.delete(key);
     this.emit('typing', conversationId);
   }
 
-  /** @param {string} conversationId @param {import('./protocol.js').Author} author */
+  /** @param {string} conversationId @param {Author} author */
   clearTyping(conversationId, author) {
     if (this.typing.get(conversationId)?.delete(Workspace.authorKey(author))) this.emit('typing', conversationId);
   }
@@ -255,7 +256,7 @@ export class Workspace extends Emitter {
   typists(conversationId) {
     const typists = this.typing.get(conversationId);
     if (!typists) return [];
-    const now = Date.now();
+    const now = this.now();
     for (const [key, t] of typists) if (t.until <= now) typists.delete(key);
     return [...typists.values()];
   }
@@ -271,7 +272,7 @@ export class Workspace extends Emitter {
     const next = { ...held, ...visitor, onlineKnown: true };
     const page = visitor.page;
     if (page?.url && held.pagesSeen[0]?.url !== page.url) {
-      next.pagesSeen = [{ url: page.url, title: page.title ?? '', seen_at: new Date().toISOString() }, ...held.pagesSeen];
+      next.pagesSeen = [{ url: page.url, title: page.title ?? '', seen_at: new Date(this.now()).toISOString() }, ...held.pagesSeen];
     }
     this.visitors.set(visitor.id, next);
     for (const c of this.conversationsOf(visitor.id)) {

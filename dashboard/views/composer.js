@@ -8,7 +8,7 @@
  */
 import { h } from '../lib/dom.js';
 import { Keys, load, save } from '../lib/storage.js';
-import { Kind, Timing } from '../lib/protocol.js';
+import { Kind, Timing } from '../../common/protocol.js';
 
 const DRAFT_SAVE_MS = 250;
 const MAX_CANNED_SHOWN = 8;

@@ -6,11 +6,11 @@
  */
 import { h, linkify, replace } from '../lib/dom.js';
 import { fullTime, shortTime } from '../lib/format.js';
-import { AuthorKind, Kind } from '../lib/protocol.js';
+import { AuthorKind, Kind } from '../../common/protocol.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { Composer } from './composer.js';
 
-/** @typedef {import('../lib/protocol.js').Message} Message */
+/** @typedef {import('../../common/protocol.js').Message} Message */
 
 /** Within this many pixels of the bottom, new messages keep the list scrolled down. */
 const STICKY_PX = 80;
@@ -191,7 +191,7 @@ export class ConversationView {
     const timeline = this.ws.timeline(this.id);
     let seen = null;
     for (const m of timeline.list()) {
-      if (m.seq > timeline.visitorRead) break;
+      if (m.seq > timeline.readMark) break;
       if (m.author.kind === AuthorKind.AGENT && m.kind === Kind.TEXT) seen = m.seq;
     }
     for (const [seq, row] of this.rows) {

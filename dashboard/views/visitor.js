@@ -4,7 +4,8 @@
  * words), online or not, the page they are on now (live from `visitor` frames), pages seen,
  * browser and device, and their other conversations. `GET /visitors/{id}` once, then frames.
  */
-import { h, replace, safeUrl } from '../lib/dom.js';
+import { safeHref } from '../../common/linkify.js';
+import { h, replace } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime } from '../lib/format.js';
 import { conversationHref } from '../lib/router.js';
 import { visitorLabel } from '../lib/workspace.js';
@@ -118,7 +119,7 @@ function fact(label, value) {
 /** A page as a link (http(s) only) with its title as text. @param {{url: string, title: string}} page */
 function pageLink(page) {
   const label = page.title?.trim() || page.url;
-  const href = safeUrl(page.url);
+  const href = safeHref(page.url);
   const node = href
     ? h('a', { href, target: '_blank', rel: 'noopener noreferrer', text: label, attrs: { title: page.url } })
     : h('span', { text: label });

@@ -8,7 +8,7 @@ import { Bridge, parentOriginConfirmed, readFrameParams } from './lib/bridge.js'
 import { Chat } from './lib/chat.js';
 import { EN, format, loadStrings, pickLanguage } from './lib/i18n.js';
 import { PanelKeys, ToLoader, ToPanel } from './lib/messages.js';
-import { visitorSocketUrl } from './lib/protocol.js';
+import { socketUrl } from '../../common/protocol.js';
 import { createView } from './lib/view.js';
 
 /** Settings the launcher in the host page uses. */
@@ -87,7 +87,7 @@ function boot(siteKey, parentOrigin) {
 
     const c = new Chat(
       {
-        url: visitorSocketUrl(location.origin, siteKey),
+        url: socketUrl(location.origin, 'visitor', siteKey),
         WebSocket,
         clock: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id), now: () => Date.now() },
         uuid,

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Chat } from '../src/lib/chat.js';
-import { Timing } from '../src/lib/protocol.js';
-import { FakeClock, settle } from './helpers/clock.js';
-import { fakeSockets, message } from './helpers/socket.js';
+import { Timing } from '../../common/protocol.js';
+import { FakeClock, settle } from '../../common/test/helpers/clock.js';
+import { fakeSockets, message } from '../../common/test/helpers/socket.js';
 
 /** A chat wired to fakes; `kept` plays the host page's storage as the loader keeps it. */
 function setup({ restored = {}, kept = new Map() } = {}) {
@@ -332,11 +332,20 @@ test('replies are unread until the panel is visible, then read is sent', async (
   assert.equal(kept.get('seen'), '3');
 });
 
+test("only agents' text replies count as unread: not events, even an agent's, nor the visitor's own", async () => {
+  const { net, log } = await connected({}, { conversation: conversation() });
+  net.current.receive({ type: 'message', message: message({ seq: 1, kind: 'event', body: 'Alice joined' }) });
+  net.current.receive({ type: 'message', message: message({ seq: 2, author: { kind: 'visitor', id: 'v-1', name: null } }) });
+  assert.deepEqual(log.unread, []);
+  net.current.receive({ type: 'message', message: message({ seq: 3 }) });
+  assert.deepEqual(log.unread, [1]);
+});
+
 test('agent typing is shown, and forgotten when it is not renewed', async () => {
   const { chat, net, clock } = await connected({}, { conversation: conversation() });
   net.current.receive({ type: 'typing', conversation_id: 'c-1', author: { kind: 'agent', id: 'a', name: 'Alice' }, state: 'on' });
   assert.equal(chat.agentTyping, 'Alice');
-  clock.advance(Timing.AGENT_TYPING_TTL_MS);
+  clock.advance(Timing.TYPING_TTL_MS);
   assert.equal(chat.agentTyping, null);
 });
 

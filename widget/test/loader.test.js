@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPage, FakeStorage, PARLEY_ORIGIN, channelBus } from './helpers/dom.js';
-import { settle } from './helpers/clock.js';
+import { settle } from '../../common/test/helpers/clock.js';
 import { ToLoader, ToPanel, PanelKeys } from '../src/lib/messages.js';
 
 /** Objects made inside the vm have another realm's prototypes: compare plain copies. */

@@ -1,58 +1,108 @@
-// Size budgets, measured as the browser receives the files: each one gzipped on its own.
+// What the widget ships, as built into dist/widget by scripts/build-web.mjs (`--check`, run by
+// common/test/dist.test.js, proves dist/ is what the sources build to): size budgets measured
+// as the browser receives the files (each gzipped on its own), the layout the server serves,
+// and no way to write HTML from strings, in the sources and in the bundles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const src = new URL('../src/', import.meta.url);
-const gz = (path) => gzipSync(readFileSync(new URL(path, src)), { level: 9 }).length;
+const dist = new URL('../../dist/widget/', import.meta.url);
+const gz = (/** @type {URL} */ url) => gzipSync(readFileSync(url), { level: 9 }).length;
 const KB = 1024;
+/** A name the server may cache for good: `<name>-<12 hex>.<ext>`. */
+const HASHED = /^(.+)-([0-9a-f]{12})\.(js|css)$/;
 
-/** Every module panel.js reaches through static imports, starting from panel.js. */
-function moduleGraph(entry) {
-  const seen = new Set();
-  const visit = (path) => {
-    if (seen.has(path)) return;
-    seen.add(path);
-    const text = readFileSync(new URL(path, src), 'utf8');
-    for (const [, spec] of text.matchAll(/^\s*import\s[^'"]*['"](\.[^'"]+)['"]/gm)) {
-      visit(new URL(spec, new URL(path, src)).pathname.slice(src.pathname.length));
-    }
-  };
-  visit(entry);
-  return [...seen];
+/** The panel document as served, and the files it names. */
+function panelDocument() {
+  const html = readFileSync(new URL('panel.html', dist), 'utf8');
+  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]);
+  const styles = [...html.matchAll(/<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]);
+  return { html, scripts, styles };
 }
 
-test('the loader is at most 10 KB gzipped', () => {
-  const size = gz('loader.js');
+/** @param {string} href an absolute path under /widget/ @returns {URL} the file in dist/widget */
+const built = (href) => new URL(href.replace(/^\/widget\//, ''), dist);
+
+/** Every module panel.js reaches through static imports (common/ included), as URLs. */
+function moduleGraph() {
+  const seen = new Map();
+  /** @param {URL} url */
+  const visit = (url) => {
+    if (seen.has(url.href)) return;
+    seen.set(url.href, url);
+    const text = readFileSync(url, 'utf8');
+    for (const [, spec] of text.matchAll(/^\s*import\s[^'"]*['"](\.[^'"]+)['"]/gm)) visit(new URL(spec, url));
+  };
+  visit(new URL('panel.js', src));
+  return [...seen.values()];
+}
+
+test('the loader, as served, is at most 10 KB gzipped', (t) => {
+  const size = gz(new URL('loader.js', dist));
+  t.diagnostic(`dist/widget/loader.js: ${size} B gzipped`);
   assert.ok(size <= 10 * KB, `loader.js: ${size} bytes gzipped`);
 });
 
-test('an opened chat loads at most 40 KB gzipped', () => {
-  const modules = moduleGraph('panel.js');
-  assert.ok(modules.includes('lib/chat.js') && modules.includes('lib/view.js'), 'the module graph was followed');
-  const largestLanguage = Math.max(...readdirSync(new URL('i18n/', src)).map((f) => gz(`i18n/${f}`)));
-  const files = ['loader.js', 'panel.html', 'panel.css', ...modules];
-  const total = files.reduce((sum, f) => sum + gz(f), 0) + largestLanguage;
-  assert.ok(total <= 40 * KB, `opened chat: ${total} bytes gzipped (${files.join(', ')} + one i18n file)`);
+test('the first open loads at most 40 KB gzipped, in five requests', (t) => {
+  const { scripts, styles } = panelDocument();
+  const largestLanguage = Math.max(...readdirSync(new URL('i18n/', dist)).map((f) => gz(new URL(`i18n/${f}`, dist))));
+  const files = [new URL('loader.js', dist), new URL('panel.html', dist), ...scripts.map(built), ...styles.map(built)];
+  const sizes = files.map((f) => [f.pathname.split('/dist/')[1], gz(f)]);
+  const total = sizes.reduce((sum, [, size]) => sum + Number(size), 0) + largestLanguage;
+  t.diagnostic(`first open: ${total} B gzipped in ${files.length + 1} requests: ${sizes.map(([f, s]) => `${f} ${s}`).join(', ')}, largest i18n ${largestLanguage}`);
+  assert.equal(files.length + 1, 5, 'loader, panel.html, one script, one stylesheet, one translation');
+  assert.ok(total <= 40 * KB, `first open: ${total} bytes gzipped`);
 });
 
-test('panel.html loads only same-origin files under /widget/, with no inline script or style', () => {
-  const html = readFileSync(new URL('panel.html', src), 'utf8');
+test('panel.html names one module script and one stylesheet, content-hashed, with no inline script or style', () => {
+  const { html, scripts, styles } = panelDocument();
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline <script>');
   assert.doesNotMatch(html, /<style|\sstyle=/, 'no inline style');
   assert.doesNotMatch(html, /\son\w+=/, 'no inline handlers');
-  for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) assert.match(url, /^\/widget\//, url);
-  assert.match(html, /\/widget\/panel\.js\?v=__PANEL_VERSION__/);
-  assert.match(html, /\/widget\/panel\.css\?v=__PANEL_VERSION__/);
-  const preloaded = [...html.matchAll(/rel="modulepreload" href="\/widget\/([^"]+)"/g)].map((m) => m[1]).sort();
-  assert.deepEqual(preloaded, moduleGraph('panel.js').filter((m) => m !== 'panel.js').sort(), 'every module is preloaded');
+  assert.doesNotMatch(html, /__PANEL_VERSION__|\?v=/, 'hashed names replace the version query');
+  for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) assert.match(url, /^\/widget\/[^/]/, url);
+  assert.equal(scripts.length, 1);
+  assert.match(html, /<script type="module" src="/);
+  assert.equal(styles.length, 1);
+  for (const href of [...scripts, ...styles]) {
+    const name = href.split('/').pop() ?? '';
+    const [, base, hash] = HASHED.exec(name) ?? [];
+    assert.equal(base, 'panel', `${href} is panel-<hash>`);
+    const sha = createHash('sha256').update(readFileSync(built(href))).digest('hex');
+    assert.ok(sha.startsWith(hash), `${href}: the name's hash is its content's (cached for good by the server)`);
+  }
 });
 
-test('no widget code writes HTML from strings', () => {
-  const files = ['loader.js', ...moduleGraph('panel.js')];
+test('dist/widget holds exactly what the server serves', () => {
+  const { scripts, styles } = panelDocument();
+  const names = readdirSync(dist).sort();
+  const expected = ['demo.css', 'demo.html', 'demo.js', 'i18n', 'loader.js', 'panel.html',
+    ...[...scripts, ...styles].map((href) => href.split('/').pop())].sort();
+  assert.deepEqual(names, expected, 'no stale bundle is left behind');
+  assert.deepEqual(readdirSync(new URL('i18n/', dist)).sort(), readdirSync(new URL('i18n/', src)).sort());
+  for (const f of ['demo.html', 'demo.css', 'demo.js', 'i18n/de.json']) {
+    assert.ok(readFileSync(new URL(f, dist)).equals(readFileSync(new URL(f, src))), `${f} is copied as it is`);
+  }
+  assert.match(readFileSync(new URL('demo.html', dist), 'utf8'), /__PUBLIC_URL__[\s\S]*__SITE_KEY__/, 'the server fills the demo page in');
+});
+
+test('the panel is one file: its bundle imports nothing', () => {
+  const { scripts } = panelDocument();
+  const code = readFileSync(built(scripts[0]), 'utf8');
+  assert.doesNotMatch(code, /\bimport\s*\(|\bimport\s*[{*"']|\}from["']/);
+  assert.doesNotMatch(readFileSync(new URL('loader.js', dist), 'utf8'), /\bimport\s*\(|\bimport\s*[{*"']|\}from["']/);
+});
+
+test('no widget code writes HTML from strings, in the sources or in what is served', () => {
+  const modules = moduleGraph();
+  assert.ok(modules.some((m) => m.pathname.endsWith('/lib/chat.js')) && modules.some((m) => m.pathname.endsWith('/common/timeline.js')), 'the module graph was followed');
+  const { scripts } = panelDocument();
+  const files = [new URL('loader.js', src), ...modules, new URL('loader.js', dist), ...scripts.map(built)];
   for (const f of files) {
-    const text = readFileSync(new URL(f, src), 'utf8');
-    assert.doesNotMatch(text, /\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, f);
+    const text = readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, f.pathname);
   }
 });

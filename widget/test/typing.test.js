@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TypingSender } from '../src/lib/typing.js';
-import { FakeClock } from './helpers/clock.js';
+import { FakeClock } from '../../common/test/helpers/clock.js';
 
 function sender(preview = false) {
   const clock = new FakeClock();

@@ -9,19 +9,19 @@
  * once, is sent whenever a connection is welcomed, and leaves the outbox only when its `sent`
  * arrives (or when a `sync` shows the server already has it). A resend reuses the same id.
  */
-import * as P from './protocol.js';
-import { Backoff } from './backoff.js';
-import { Outbox } from './outbox.js';
-import { Timeline } from './timeline.js';
+import * as P from '../../../common/protocol.js';
+import { Backoff } from '../../../common/backoff.js';
+import { Outbox } from '../../../common/outbox.js';
+import { Timelines } from '../../../common/timeline.js';
 import { TypingSender } from './typing.js';
 import { PanelKeys } from './messages.js';
 
 /**
- * @typedef {import('./protocol.js').Message} Message
- * @typedef {import('./protocol.js').ConversationView} ConversationView
- * @typedef {import('./protocol.js').Identity} Identity
- * @typedef {import('./protocol.js').Page} Page
- * @typedef {import('./outbox.js').OutboxItem} OutboxItem
+ * @typedef {import('../../../common/protocol.js').Message} Message
+ * @typedef {import('../../../common/protocol.js').ConversationView} ConversationView
+ * @typedef {import('../../../common/protocol.js').Identity} Identity
+ * @typedef {import('../../../common/protocol.js').Page} Page
+ * @typedef {import('../../../common/outbox.js').BaseItem} OutboxItem
  * @typedef {import('./typing.js').Clock} Clock
  *
  * @typedef {{readyState?: number, send(data: string): void, close(code?: number): void,
@@ -37,7 +37,7 @@ import { PanelKeys } from './messages.js';
  *
  * @typedef {object} ChatHooks
  * @property {(key: string, value: string | null) => void} persist keep a value in host storage
- * @property {import('./outbox.js').OutboxPersist} outbox keep the outbox in host storage
+ * @property {import('../../../common/outbox.js').OutboxPersist<OutboxItem>} outbox keep the outbox in host storage
  * @property {() => void} changed state changed: render
  * @property {(message: Message) => void} [live] a message arrived after the first load
  * @property {(count: number) => void} [unread] unread replies changed
@@ -56,16 +56,7 @@ import { PanelKeys } from './messages.js';
  */
 
 /** A request's reply never came because its connection went away. */
-export const DISCONNECTED = 'disconnected';
-/** Send errors worth retrying later with the same `client_msg_id`. */
-/**
- * At most this many sends wait for their `sent` at once: a long outbox flushed after a
- * reconnect stays under the server's burst (20) instead of earning `rate_limited` errors,
- * and order is kept because the window moves in typing order.
- */
-export const MAX_IN_FLIGHT = 10;
-/** @type {Set<string>} */
-const RETRIABLE = new Set([P.ErrorCode.UNAVAILABLE, P.ErrorCode.RATE_LIMITED, P.ErrorCode.CONFLICT]);
+const DISCONNECTED = P.ErrorCode.DISCONNECTED;
 
 export class Chat {
   /**
@@ -79,8 +70,10 @@ export class Chat {
     this.clock = env.clock;
     this.backoff = new Backoff({ random: env.random });
     this.sendBackoff = new Backoff({ random: env.random });
-    this.timeline = new Timeline();
-    this.outbox = new Outbox(hooks.outbox, restored.outbox);
+    /** Messages held, per conversation; a visitor is never shown a note. */
+    this.timelines = new Timelines({ keepNotes: false });
+    /** @type {Outbox<OutboxItem>} */
+    this.outbox = new Outbox({ persist: hooks.outbox, restored: restored.outbox });
     this.typingSender = new TypingSender({
       clock: env.clock,
       send: (state, preview) => this.#sendTyping(state, preview),
@@ -156,7 +149,7 @@ export class Chat {
     const text = body.trim();
     if (!text) return 'empty';
     if (P.codePoints(text) > P.Limits.MAX_BODY_CHARS) return 'too_long';
-    this.outbox.add(text, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
+    this.outbox.add({ body: text }, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
     this.typingSender.stop();
     this.hooks.changed();
     this.#flushOutbox();
@@ -200,7 +193,7 @@ export class Chat {
     this.more = false;
     this.emailGiven = false;
     this.agentTyping = null;
-    this.timeline.clear();
+    this.timelines.clear();
     this.outbox.clear();
     this.failed.clear();
     this.loaded.clear();
@@ -223,7 +216,7 @@ export class Chat {
   async loadEarlier() {
     const c = this.conversation;
     if (!c || !this.welcomed || !this.more) return;
-    const before = this.timeline.minSeq(c.id) || null;
+    const before = this.timelines.get(c.id).oldest;
     const page = await this.#request((ref) => P.historyFrame(ref, c.id, before, P.Limits.HISTORY_DEFAULT));
     this.#addAll(page.messages, false);
     this.more = !!page.more;
@@ -267,17 +260,18 @@ export class Chat {
     const cid = this.conversation ? this.conversation.id : null;
     /** @type {Entry[]} */
     const out = [];
-    for (const message of this.timeline.messages(cid)) {
+    const timeline = this.timelines.find(cid);
+    for (const message of timeline ? timeline.list() : []) {
       const mine = message.author.kind === 'visitor';
       out.push({
         key: entryKey(message.client_msg_id, `${message.conversation_id}:${message.seq}`),
         message,
         mine,
-        state: mine ? this.timeline.deliveryState(message) : null,
+        state: mine && timeline ? timeline.deliveryState(message) : null,
       });
     }
     for (const item of this.outbox.items()) {
-      if (this.timeline.hasClientMsgId(item.client_msg_id)) continue;
+      if (this.timelines.hasClientMsgId(item.client_msg_id)) continue;
       out.push({ key: entryKey(item.client_msg_id, ''), item, mine: true, state: 'sending' });
     }
     for (const { item } of this.failed.values()) {
@@ -314,7 +308,7 @@ export class Chat {
 
   /** @param {number} gen */
   #hello(gen) {
-    this.#request((ref) => P.helloFrame(ref, this.token, this.page, this.identity)).then(
+    this.#request((ref) => P.helloFrame(ref, this.token, { page: this.page, identity: this.identity })).then(
       (welcome) => gen === this.gen && this.#onWelcome(welcome, gen),
       (err) => {
         // `forbidden` and `unauthorized` are followed by the server's close (4003, 4001);
@@ -366,7 +360,7 @@ export class Chat {
         this.more = !!page.more;
       }
     }
-    let after = this.timeline.maxSeq(c.id);
+    let after = this.timelines.get(c.id).newest;
     for (;;) {
       const page = await this.#request((ref) => P.syncFrame(ref, c.id, after));
       if (gen !== this.gen) return;
@@ -387,7 +381,7 @@ export class Chat {
   #lost(code) {
     this.#disconnect();
     if (this.status === 'stopped') return;
-    const action = P.closeAction(code);
+    const action = P.closeAction('visitor', code);
     if (action === 'stop') {
       this.#stop('forbidden');
       return;
@@ -557,7 +551,7 @@ export class Chat {
         }
         break;
       case P.Server.READ:
-        if (frame.reader?.kind !== 'visitor' && this.timeline.markAgentRead(frame.conversation_id, frame.seq)) {
+        if (frame.reader?.kind !== 'visitor' && this.#markAgentRead(frame.conversation_id, frame.seq)) {
           this.hooks.changed();
         }
         break;
@@ -602,7 +596,7 @@ export class Chat {
       last_seq: Number(view.last_seq) || 0,
     };
     // Optional: how far agents read, so `read` ticks survive a reload (if the server sends it).
-    if (Number.isInteger(view.agent_read_seq)) this.timeline.markAgentRead(view.id, view.agent_read_seq);
+    if (Number.isInteger(view.agent_read_seq)) this.#markAgentRead(view.id, view.agent_read_seq);
     if (this.seenConversation !== view.id) {
       // `seen` counted another conversation's seqs: start over for this one.
       this.seenConversation = view.id;
@@ -614,9 +608,18 @@ export class Chat {
     this.#markSeen();
   }
 
+  /**
+   * Agents have read up to `seq` of a conversation: the visitor's messages up to it are `read`.
+   * @param {unknown} conversationId @param {unknown} seq
+   * @returns {boolean} whether the mark moved
+   */
+  #markAgentRead(conversationId, seq) {
+    return typeof conversationId === 'string' && this.timelines.get(conversationId).markRead(/** @type {number} */ (seq));
+  }
+
   /** Another visitor now (identify, reset): what this tab held belongs to someone else. */
   #forgetConversationState() {
-    this.timeline.clear();
+    this.timelines.clear();
     this.loaded.clear();
     this.conversation = null;
     this.more = false;
@@ -640,7 +643,7 @@ export class Chat {
     this.timers.typing = this.clock.setTimeout(() => {
       this.agentTyping = null;
       this.hooks.changed();
-    }, P.Timing.AGENT_TYPING_TTL_MS);
+    }, P.Timing.TYPING_TTL_MS);
   }
 
   /** @param {'on' | 'off'} state @param {string | null} preview */
@@ -660,7 +663,7 @@ export class Chat {
     if (!Array.isArray(messages)) return;
     let added = false;
     for (const message of messages) {
-      if (!this.timeline.add(message)) continue;
+      if (!this.timelines.add(message)) continue;
       added = true;
       if (message.client_msg_id) {
         this.outbox.remove(message.client_msg_id);
@@ -680,7 +683,7 @@ export class Chat {
   #flushOutbox() {
     if (!this.welcomed) return;
     for (const item of this.outbox.items()) {
-      if (this.inflight.size >= MAX_IN_FLIGHT) return;
+      if (this.inflight.size >= P.Limits.SEND_WINDOW) return;
       if (this.inflight.has(item.client_msg_id) || this.retrying.has(item.client_msg_id)) continue;
       this.#sendItem(item);
     }
@@ -735,7 +738,7 @@ export class Chat {
       this.#flushOutbox();
       return;
     }
-    if (err.code && RETRIABLE.has(err.code)) {
+    if (err.code && P.RETRYABLE.has(err.code)) {
       this.retrying.add(id);
       this.clock.setTimeout(() => {
         this.retrying.delete(id);
@@ -753,7 +756,7 @@ export class Chat {
   #markSeen() {
     const c = this.conversation;
     if (this.visible && c) {
-      const max = this.timeline.maxSeq(c.id);
+      const max = this.timelines.get(c.id).newest;
       if (max > this.seen) {
         this.seen = max;
         this.hooks.persist(PanelKeys.SEEN, String(max));
@@ -768,11 +771,16 @@ export class Chat {
 
   #reportUnread() {
     const c = this.conversation;
-    const count = c ? this.timeline.unread(c.id, this.seen) : 0;
+    const count = c ? this.timelines.get(c.id).countAfter(this.seen, isReply) : 0;
     if (count === this.unreadCount) return;
     this.unreadCount = count;
     this.hooks.unread?.(count);
   }
+}
+
+/** What counts as unread for a visitor: agents' text messages (not events, never notes). @param {Message} m */
+function isReply(m) {
+  return m.author.kind === P.AuthorKind.AGENT && m.kind === P.Kind.TEXT;
 }
 
 /** @param {string | null} clientMsgId @param {string} fallback */

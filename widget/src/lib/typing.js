@@ -5,7 +5,7 @@
  * last wanted state always goes out (trailing edge). With draft preview on, each `on` carries
  * the text so far, so agents see the draft as it grows.
  */
-import { Timing } from './protocol.js';
+import { Timing } from '../../../common/protocol.js';
 
 /**
  * @typedef {{setTimeout: (fn: () => void, ms: number) => any, clearTimeout: (id: any) => void,

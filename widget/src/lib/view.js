@@ -4,9 +4,9 @@
  * ever set with textContent (message bodies go through linkify, which does the same). Stable
  * `data-testid`s and ARIA labels are part of the widget's interface for end-to-end tests.
  */
-import { appendText } from './linkify.js';
+import { appendText } from '../../../common/linkify.js';
 import { EN, format } from './i18n.js';
-import { Limits } from './protocol.js';
+import { Limits } from '../../../common/protocol.js';
 
 /**
  * @typedef {import('./chat.js').Chat} Chat

@@ -3,9 +3,17 @@
 // contentWindow records postMessage, localStorage, history, and a message event bus.
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../../../common/test/helpers/clock.js';
+import { FakeStorage } from '../../../common/test/helpers/storage.js';
 
-export const LOADER_SOURCE = readFileSync(new URL('../../src/loader.js', import.meta.url), 'utf8');
+export { FakeStorage };
+
+/**
+ * The loader the fake page runs: the source, or with `PARLEY_LOADER=dist` the built and
+ * minified one that is served (loader.dist.test.js runs every loader test on it).
+ */
+export const LOADER_FILE = process.env.PARLEY_LOADER === 'dist' ? '../../../dist/widget/loader.js' : '../../src/loader.js';
+export const LOADER_SOURCE = readFileSync(new URL(LOADER_FILE, import.meta.url), 'utf8');
 export const PARLEY_ORIGIN = 'https://chat.example.com';
 
 class Target {
@@ -229,34 +237,6 @@ class Document extends Target {
   /** @param {string} testid */
   byTestId(testid) {
     return this.documentElement.findAll((e) => e.getAttribute('data-testid') === testid)[0] || null;
-  }
-}
-
-export class FakeStorage {
-  constructor(entries = {}) {
-    this.map = new Map(Object.entries(entries));
-    this.writes = 0;
-  }
-  get length() {
-    return this.map.size;
-  }
-  key(i) {
-    return [...this.map.keys()][i] ?? null;
-  }
-  getItem(k) {
-    return this.map.has(k) ? this.map.get(k) : null;
-  }
-  setItem(k, v) {
-    this.writes += 1;
-    this.map.set(k, String(v));
-  }
-  removeItem(k) {
-    this.writes += 1;
-    this.map.delete(k);
-  }
-  /** @returns {Record<string, string>} */
-  dump() {
-    return Object.fromEntries(this.map);
   }
 }
 

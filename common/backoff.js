@@ -1,14 +1,18 @@
 // @ts-check
 /**
  * Reconnect delays: exponential backoff with full jitter ("Exponential Backoff And Jitter",
- * AWS Architecture Blog): a uniform draw in `[0, min(cap, base * 2^attempt))`, so that many
- * widgets cut off by one server restart do not all come back in the same instant.
+ * AWS Architecture Blog): a uniform draw in `[0, min(cap, base * 2^attempt))`, so that the
+ * many widgets and dashboards cut off by one server restart do not all come back in the same
+ * instant.
  */
 import { Timing } from './protocol.js';
 
 /**
  * @typedef {{baseMs?: number, capMs?: number, random?: () => number}} BackoffOptions
  */
+
+/** Past this many attempts the ceiling is the cap anyway; the exponent stops growing. */
+const MAX_EXPONENT = 30;
 
 /**
  * The delay before reconnect attempt number `attempt` (0 for the first).
@@ -18,7 +22,7 @@ import { Timing } from './protocol.js';
  */
 export function backoffDelay(attempt, options = {}) {
   const { baseMs = Timing.BACKOFF_BASE_MS, capMs = Timing.BACKOFF_CAP_MS, random = Math.random } = options;
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(attempt, MAX_EXPONENT)));
   return Math.max(0, Math.min(ceiling - 1, Math.floor(random() * ceiling)));
 }
 
@@ -33,7 +37,7 @@ export class Backoff {
   /** The next delay; each call counts one more attempt. */
   next() {
     const delay = backoffDelay(this.attempt, this.options);
-    if (this.attempt < 32) this.attempt += 1;
+    if (this.attempt <= MAX_EXPONENT) this.attempt += 1;
     return delay;
   }
 

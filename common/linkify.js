@@ -1,8 +1,16 @@
 // @ts-check
 /**
- * Message text is shown as text, never as HTML. Web addresses in it become links, safely: a
- * candidate becomes an `<a>` only if `new URL` parses it with the `http:` or `https:` scheme,
- * and the link opens in a new tab without access to this window.
+ * Message text (and a visitor's page URL) is shown as text, never as HTML. Web addresses in it
+ * become links, safely: a candidate becomes an `<a>` only if `new URL` parses it with the
+ * `http:` or `https:` scheme, and the link opens in a new tab without access to this window.
+ * The widget's panel and the dashboard both show messages through this module, so a URL is a
+ * link, or not, the same way on both sides of a conversation.
+ *
+ * Where a URL ends: at white space or a character that cannot be in a bare URL (`<>"'` and the
+ * backtick); then sentence punctuation at its end is left out (`.,;:!?'"*`), and a closing
+ * bracket too unless it pairs with an opening one inside the URL, so that
+ * `(see https://en.wikipedia.org/wiki/Mercury_(planet))` links the article. (The dashboard's
+ * own copy used to drop every trailing `)` and `]`, which broke such links.)
  */
 
 /** Candidates: http(s) URLs up to white space or a character that cannot end a bare URL. */
@@ -76,22 +84,36 @@ function count(s, ch) {
 }
 
 /**
+ * The text as nodes: text nodes, and links for the URLs in it. The caller appends them.
+ * @param {Document} doc
+ * @param {string} text
+ * @returns {(Text | HTMLAnchorElement)[]}
+ */
+export function linkNodes(doc, text) {
+  return splitLinks(text).map((segment) => (segment.href ? link(doc, segment.href, segment.text) : doc.createTextNode(segment.text)));
+}
+
+/**
  * Appends `text` to `parent` as text nodes and safe links.
  * @param {Document} doc
  * @param {Element} parent
  * @param {string} text
  */
 export function appendText(doc, parent, text) {
-  for (const segment of splitLinks(text)) {
-    if (!segment.href) {
-      parent.appendChild(doc.createTextNode(segment.text));
-      continue;
-    }
-    const a = doc.createElement('a');
-    a.href = segment.href;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    a.textContent = segment.text;
-    parent.appendChild(a);
-  }
+  for (const node of linkNodes(doc, text)) parent.appendChild(node);
+}
+
+/**
+ * A link to a checked `href` that opens in a new tab, with no opener and no referrer.
+ * @param {Document} doc
+ * @param {string} href from `safeHref`
+ * @param {string} text
+ */
+function link(doc, href, text) {
+  const a = doc.createElement('a');
+  a.href = href;
+  a.target = '_blank';
+  a.rel = 'noopener noreferrer';
+  a.textContent = text;
+  return a;
 }

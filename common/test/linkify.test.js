@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendText, safeHref, splitLinks } from '../src/lib/linkify.js';
+import { appendText, linkNodes, safeHref, splitLinks } from '../linkify.js';
 
 /** Enough of a document for appendText: elements with attributes, text nodes. */
 function fakeDocument() {
@@ -14,7 +14,7 @@ function fakeDocument() {
     },
   });
   return {
-    createElement: makeElement,
+    createElement: (tag) => makeElement(tag),
     createTextNode: (text) => ({ nodeType: 3, text }),
   };
 }
@@ -64,4 +64,23 @@ test('a link element gets only a checked href, a new tab, and no opener', () => 
   assert.equal(link.textContent, 'https://shop.example/');
   assert.equal(after.text, '<b>x</b> now, not javascript:alert(1)', 'markup stays text');
   assert.equal(parent.children.length, 3);
+});
+
+test('linkNodes gives the same nodes for the caller to append', () => {
+  const doc = fakeDocument();
+  const nodes = linkNodes(doc, 'Tracking: https://shop.example/t/1. Thanks');
+  assert.deepEqual(nodes.map((n) => n.tagName ?? n.text), ['Tracking: ', 'A', '. Thanks']);
+  assert.equal(nodes[1].href, 'https://shop.example/t/1');
+  assert.equal(nodes[1].rel, 'noopener noreferrer');
+  assert.deepEqual(linkNodes(doc, ''), []);
+});
+
+test('where a URL ends: brackets pair, quotes and backticks end it, the scheme is any case', () => {
+  assert.deepEqual(links('[https://a.example/x] {https://b.example/y}'), ['https://a.example/x', 'https://b.example/y']);
+  assert.deepEqual(links('docs: https://c.example/list_[1]; more'), ['https://c.example/list_[1]']);
+  assert.deepEqual(links('"https://d.example/q"'), ['https://d.example/q']);
+  assert.deepEqual(links('`https://e.example/code`'), ['https://e.example/code']);
+  assert.deepEqual(links('HTTPS://F.EXAMPLE/Path'), ['https://f.example/Path']);
+  assert.deepEqual(links('wow https://g.example/!!!'), ['https://g.example/']);
+  assert.deepEqual(links('https://'), []);
 });

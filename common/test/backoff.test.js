@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, backoffDelay } from '../src/lib/backoff.js';
+import { Backoff, backoffDelay } from '../backoff.js';
 
 const options = { baseMs: 500, capMs: 30_000 };
 
@@ -34,4 +34,16 @@ test('Backoff counts attempts and reset starts over', () => {
   assert.deepEqual([backoff.next(), backoff.next(), backoff.next()], [499, 999, 1999]);
   backoff.reset();
   assert.equal(backoff.next(), 499);
+});
+
+test('after very many attempts the delay still stays under the cap', () => {
+  const backoff = new Backoff({ ...options, random: () => 0.999999 });
+  for (let i = 0; i < 1_000; i++) backoff.next();
+  assert.equal(backoff.next(), 29_999);
+  assert.equal(backoffDelay(Number.MAX_SAFE_INTEGER, { ...options, random: () => 0.5 }), 15_000);
+});
+
+test('by default the delays follow the protocol timing: 0.5 s base, 30 s cap', () => {
+  assert.equal(backoffDelay(0, { random: () => 0.999999 }), 499);
+  assert.equal(backoffDelay(20, { random: () => 0.999999 }), 29_999);
 });
