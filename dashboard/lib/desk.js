@@ -52,6 +52,8 @@ export class Desk extends Emitter {
     this.unsent = createOutbox();
     /** Sends awaiting their `sent`, by client_msg_id. @type {Set<string>} */
     this.inflight = new Set();
+    /** Sends the server was too busy for, waiting for the retry timer. @type {Set<string>} */
+    this.backingOff = new Set();
     /** Read marks sent, by conversation. @type {Map<string, number>} */
     this.readSent = new Map();
     /** Conversations being caught up, so that a second catch-up waits for the first. @type {Map<string, Promise<void>>} */
@@ -76,6 +78,7 @@ export class Desk extends Emitter {
     this.clock.clearTimeout(this.retrySendTimer);
     this.connection.stop();
     this.inflight.clear();
+    this.backingOff.clear();
     this.readSent.clear();
     this.syncing.clear();
     this.workspace.clear();
@@ -315,7 +318,7 @@ export class Desk extends Emitter {
     if (!this.connection.isOpen) return;
     for (const item of this.outbox(conversationId)) {
       if (this.inflight.size >= Limits.SEND_WINDOW) break;
-      if (item.state !== 'pending' || this.inflight.has(item.client_msg_id)) continue;
+      if (item.state !== 'pending' || this.inflight.has(item.client_msg_id) || this.backingOff.has(item.client_msg_id)) continue;
       this.transmit(item);
     }
   }
@@ -334,7 +337,9 @@ export class Desk extends Emitter {
       this.inflight.delete(item.client_msg_id);
       const code = err instanceof FrameError ? err.code : ErrorCode.UNAVAILABLE;
       if (RETRYABLE.has(code)) {
-        if (code !== ErrorCode.DISCONNECTED) this.scheduleRetry();
+        // A lost connection resends after the next welcome; a busy server, after a pause
+        // (not at once: that would only earn the same error again, as fast as it comes).
+        if (code !== ErrorCode.DISCONNECTED) this.scheduleRetry(item.client_msg_id);
       } else {
         this.unsent.update(item.client_msg_id, { state: 'failed', error: describeSendError(code, err) });
         this.emit('outbox', id);
@@ -343,9 +348,14 @@ export class Desk extends Emitter {
     this.flush(id);
   }
 
-  scheduleRetry() {
+  /** @param {string} clientMsgId a send to try again after the pause */
+  scheduleRetry(clientMsgId) {
+    this.backingOff.add(clientMsgId);
     this.clock.clearTimeout(this.retrySendTimer);
-    this.retrySendTimer = this.clock.setTimeout(() => this.flushAll(), RETRY_SEND_MS);
+    this.retrySendTimer = this.clock.setTimeout(() => {
+      this.backingOff.clear();
+      this.flushAll();
+    }, RETRY_SEND_MS);
   }
 
   /** A failed item is tried again (same client_msg_id). @param {string} conversationId @param {string} clientMsgId */

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The dashboard's `localStorage`, every key prefixed `parley-dashboard:`. Values are JSON. When
- * storage throws (private mode, quota), values live in memory for the page's life.
+ * storage throws or is missing (storage blocked, private mode, quota), values live in memory
+ * for the page's life.
  */
 
 export const PREFIX = 'parley-dashboard:';
@@ -37,13 +38,15 @@ function backend() {
  * @returns {T}
  */
 export function load(key, fallback) {
-  let raw = null;
-  try {
-    raw = backend()?.getItem(PREFIX + key) ?? null;
-  } catch {
-    raw = null;
+  // Memory holds a key only while its last write failed: it is newer than what storage has.
+  let raw = memory.get(key) ?? null;
+  if (raw === null) {
+    try {
+      raw = backend()?.getItem(PREFIX + key) ?? null;
+    } catch {
+      raw = null;
+    }
   }
-  if (raw === null) raw = memory.get(key) ?? null;
   if (raw === null) return fallback;
   try {
     return JSON.parse(raw);
@@ -57,7 +60,9 @@ export function save(key, value) {
   if (value === null || value === undefined) return remove(key);
   const raw = JSON.stringify(value);
   try {
-    backend()?.setItem(PREFIX + key, raw);
+    const store = backend();
+    if (!store) throw new Error('no localStorage');
+    store.setItem(PREFIX + key, raw);
     memory.delete(key);
   } catch {
     memory.set(key, raw);

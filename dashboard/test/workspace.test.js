@@ -1,0 +1,167 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Workspace, unreadOf, visitorLabel } from '../lib/workspace.js';
+import { ME, conversation, message } from './helpers.js';
+
+const VISITOR = { kind: 'visitor', id: 'v-1', name: null };
+const OTHER_AGENT = { kind: 'agent', id: 'a-2', name: 'Bob' };
+const MINE = { kind: 'agent', id: ME.id, name: ME.name };
+
+function workspace(now = () => 1_700_000_000_000) {
+  const ws = new Workspace({ now });
+  ws.setMe({ ...ME });
+  const events = [];
+  for (const name of ['conversation', 'messages', 'typing', 'visitor', 'agents', 'read', 'unread']) ws.on(name, (...args) => events.push([name, ...args]));
+  return { ws, events };
+}
+
+test('a conversation is merged from every source; status and assignee only from a version as new', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ status: 'open', updated_at: '2024-05-01T10:05:00Z', assignee_id: 'a-2', assignee_name: 'Bob' }));
+  ws.upsertConversation(conversation({ status: 'resolved', updated_at: '2024-05-01T10:01:00Z', assignee_id: null }));
+  let c = ws.conversations.get('c-1');
+  assert.equal(c?.status, 'open', 'a slow HTTP answer does not undo a live change');
+  assert.equal(c?.assignee_name, 'Bob');
+  ws.upsertConversation({ ...conversation({ status: 'resolved', updated_at: '2024-05-01T10:06:00Z', assignee_id: 'a-2' }), assignee: { id: 'a-2', name: 'Bob' } });
+  c = ws.conversations.get('c-1');
+  assert.equal(c?.status, 'resolved');
+  assert.equal(c?.assignee_name, 'Bob', 'a frame names the assignee in `assignee`');
+  assert.equal(ws.agentName('a-2'), 'Bob', 'the team learns names from assignments');
+});
+
+test('last activity and the preview only move forward', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ last_seq: 5, last_activity_at: '2024-05-01T11:00:00Z', last_body: 'newer', last_author_kind: 'visitor', last_kind: 'text' }));
+  ws.upsertConversation(conversation({ last_seq: 3, last_activity_at: '2024-05-01T10:30:00Z', last_body: 'older', last_author_kind: 'agent', last_kind: 'text' }));
+  const c = ws.conversations.get('c-1');
+  assert.equal(c?.last_activity_at, '2024-05-01T11:00:00Z');
+  assert.equal(c?.last_body, 'newer');
+  assert.equal(c?.last_seq, 5);
+});
+
+test('messages are kept once each, in seq order, notes included (agents see them)', () => {
+  const { ws, events } = workspace();
+  ws.upsertConversation(conversation());
+  const added = ws.addMessages('c-1', [message({ seq: 2, author: VISITOR }), message({ seq: 1, author: VISITOR }), message({ seq: 3, kind: 'note', author: OTHER_AGENT })]);
+  assert.deepEqual(added.map((m) => m.seq), [2, 1, 3]);
+  assert.deepEqual(ws.addMessages('c-1', [message({ seq: 2, author: VISITOR })]), [], 'a second copy');
+  assert.deepEqual(ws.timeline('c-1').list().map((m) => [m.seq, m.kind]), [[1, 'text'], [2, 'text'], [3, 'note']]);
+  assert.equal(events.filter(([n]) => n === 'messages').length, 1, 'nothing is emitted for nothing new');
+  const c = ws.conversations.get('c-1');
+  assert.equal(c?.last_seq, 3);
+  assert.equal(c?.last_kind, 'note');
+});
+
+test("unread is the API's count plus live messages after it that this agent did not write", () => {
+  const { ws, events } = workspace();
+  ws.upsertConversation(conversation({ last_seq: 4, unread: 2 }));
+  const c = /** @type {any} */ (ws.conversations.get('c-1'));
+  assert.equal(unreadOf(c), 2);
+  ws.addMessages('c-1', [message({ seq: 4, author: VISITOR })], { live: true });
+  assert.equal(unreadOf(c), 2, 'seq 4 was counted by the API already');
+  ws.addMessages('c-1', [message({ seq: 5, author: VISITOR }), message({ seq: 6, author: MINE }), message({ seq: 7, author: OTHER_AGENT })], { live: true });
+  assert.equal(unreadOf(c), 4, 'mine does not count');
+  ws.addMessages('c-1', [message({ seq: 8, author: VISITOR })]);
+  assert.equal(unreadOf(c), 4, 'history is not unread');
+  assert.equal(ws.unreadTotal(), 4);
+  ws.markRead('c-1', 7);
+  assert.equal(unreadOf(c), 0);
+  assert.deepEqual(events.filter(([n]) => n === 'unread').map(([, total]) => total), [2, 4, 0], 'each change of the total, once');
+});
+
+test('a fresher API count replaces the live ones it covers; a staler one is ignored', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ last_seq: 1, unread: 0 }));
+  ws.addMessages('c-1', [message({ seq: 2, author: VISITOR }), message({ seq: 3, author: VISITOR })], { live: true });
+  const c = /** @type {any} */ (ws.conversations.get('c-1'));
+  assert.equal(unreadOf(c), 2);
+  ws.upsertConversation(conversation({ last_seq: 2, unread: 1 }));
+  assert.equal(unreadOf(c), 2, 'live seq 3 is kept on top of the API count up to seq 2');
+  ws.upsertConversation(conversation({ last_seq: 1, unread: 0 }));
+  assert.equal(unreadOf(c), 2, 'an older count changes nothing');
+});
+
+test('resolved conversations do not count in the total', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ id: 'c-1', unread: 2 }));
+  ws.upsertConversation(conversation({ id: 'c-2', unread: 5, status: 'resolved' }));
+  assert.equal(ws.unreadTotal(), 2);
+});
+
+test("the visitor's read mark moves only forward and is announced", () => {
+  const { ws, events } = workspace();
+  ws.visitorRead('c-1', 4);
+  ws.visitorRead('c-1', 2);
+  assert.equal(ws.timeline('c-1').readMark, 4);
+  assert.deepEqual(events.filter(([n]) => n === 'read').map(([, id]) => id), ['c-1', 'c-1']);
+});
+
+test('who is typing: on, off, forgotten after 8 s without news, and cleared by their message', () => {
+  let now = 1_000_000;
+  const { ws } = workspace(() => now);
+  ws.upsertConversation(conversation());
+  ws.setTyping('c-1', VISITOR, 'on', 'Where is my or');
+  assert.deepEqual(ws.typists('c-1').map((x) => [x.author.kind, x.preview]), [['visitor', 'Where is my or']]);
+  now += 7_999;
+  assert.equal(ws.typists('c-1').length, 1);
+  now += 1;
+  assert.equal(ws.typists('c-1').length, 0, 'a lost `off` does not leave it for ever');
+  ws.setTyping('c-1', OTHER_AGENT, 'on', null);
+  ws.setTyping('c-1', VISITOR, 'on', null);
+  ws.setTyping('c-1', OTHER_AGENT, 'off', null);
+  assert.deepEqual(ws.typists('c-1').map((x) => x.author.kind), ['visitor']);
+  ws.addMessages('c-1', [message({ seq: 1, author: VISITOR })], { live: true });
+  assert.equal(ws.typists('c-1').length, 0);
+});
+
+test('visitor frames update the visitor, the pages seen and their conversations', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ id: 'c-1', visitor_id: 'v-1' }));
+  ws.visitorChanged({ id: 'v-1', name: 'Ada', email: 'ada@example.com', online: true, page: { url: 'https://shop.example/a', title: 'A' } });
+  ws.visitorChanged({ id: 'v-1', online: true, page: { url: 'https://shop.example/a', title: 'A again' } });
+  ws.visitorChanged({ id: 'v-1', online: true, page: { url: 'https://shop.example/b', title: 'B' } });
+  const live = ws.visitors.get('v-1');
+  assert.deepEqual(live.pagesSeen.map((p) => p.url), ['https://shop.example/b', 'https://shop.example/a']);
+  assert.equal(live.pagesSeen[0].seen_at, new Date(1_700_000_000_000).toISOString());
+  const c = /** @type {any} */ (ws.conversations.get('c-1'));
+  assert.equal(c.visitor_name, 'Ada');
+  assert.equal(visitorLabel(c), 'Ada');
+  assert.equal(c.visitor_online, true);
+});
+
+test('visitor presence wins over an inbox page that says otherwise', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ visitor_online: true }));
+  ws.visitorPresence('v-1', false);
+  ws.upsertConversation(conversation({ visitor_online: true, updated_at: '2024-05-02T00:00:00Z' }));
+  assert.equal(ws.conversations.get('c-1')?.visitor_online, false);
+});
+
+test('a visitor without a name is labelled by email, else by the end of its id', () => {
+  const base = /** @type {any} */ ({ visitor_name: null, visitor_email: null, visitor_id: '0192e4a4-0000-7000-8000-00000000abcd' });
+  assert.equal(visitorLabel(base), 'Visitor abcd');
+  assert.equal(visitorLabel({ ...base, visitor_email: 'v@example.com' }), 'v@example.com');
+});
+
+test("the team: the welcome's statuses (others offline), live changes, names learned", () => {
+  const { ws } = workspace();
+  ws.setTeam([{ id: 'a-2', name: 'Bob', email: 'bob@example.com', role: 'agent', active: true }, { id: 'a-3', name: 'Cy', email: 'cy@example.com', role: 'agent', active: true }]);
+  ws.setPresence([{ id: ME.id, status: 'online' }, { id: 'a-2', status: 'away' }]);
+  assert.deepEqual([...ws.team.values()].map((m) => [m.id, m.status]).sort(), [[ME.id, 'online'], ['a-2', 'away'], ['a-3', 'offline']]);
+  ws.agentPresence('a-3', 'online');
+  ws.setPresence([{ id: ME.id, status: 'online' }]);
+  assert.equal(ws.team.get('a-2')?.status, 'offline', 'not listed in a newer welcome: offline');
+  ws.addMessages('c-9', [message({ conversation_id: 'c-9', seq: 1, author: { kind: 'agent', id: 'a-4', name: 'Dee' } })]);
+  assert.equal(ws.agentName('a-4'), 'Dee');
+  assert.equal(ws.isAdmin, true);
+});
+
+test('clear forgets everything (logout) and says the total is 0', () => {
+  const { ws, events } = workspace();
+  ws.upsertConversation(conversation({ unread: 3 }));
+  ws.clear();
+  assert.equal(ws.me, null);
+  assert.equal(ws.conversations.size, 0);
+  assert.equal(ws.timeline('c-1').list().length, 0);
+  assert.equal(events.filter(([n]) => n === 'unread').at(-1)?.[1], 0);
+});
