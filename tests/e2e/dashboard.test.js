@@ -437,7 +437,8 @@ test('offline replies wait in the outbox and go out once; an expired session kee
   // dashboard to reconnect its agent socket. That, and nothing else, is expected here.
   const ws = `${server.url.replace(/^http/, 'ws')}/ws/agent`;
   await assertClean(errors, [
-    new RegExp(`^${escapeRegExp(`${server.url}/dashboard/lib/connection.js: WebSocket connection to '${ws}' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED`)}$`),
+    // (reported from the dashboard's bundle, /dashboard/app-<hash>.js)
+    new RegExp(`^${escapeRegExp(`${server.url}/dashboard/app-`)}[0-9a-f]{12}${escapeRegExp(`.js: WebSocket connection to '${ws}' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED`)}$`),
   ]);
 });
 
@@ -535,5 +536,33 @@ test('keyboard shortcuts, search, paging, presence and the narrow layouts', { ti
   await page.getByTestId('conversation-back').click();
   await page.getByTestId('inbox-list').waitFor({ state: 'visible' });
   assert.equal(await page.getByTestId('composer').count(), 0, 'no composer beside the inbox on a phone');
+  await assertClean(errors);
+});
+
+test('the dashboard loads as one script and one stylesheet, cached for good under content-hashed names', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t);
+  const browser = await launchBrowser(t);
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  const errors = await watchPageErrors(page);
+  /** @type {{path: string, cacheControl: string}[]} */
+  const loaded = [];
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.origin === server.origin && url.pathname.startsWith('/dashboard')) {
+      loaded.push({ path: url.pathname, cacheControl: response.headers()['cache-control'] ?? '' });
+    }
+  });
+  await page.goto(`${server.url}/dashboard#/inbox/open`);
+  await signIn(page, ADMIN);
+  const paths = loaded.map((r) => r.path).sort();
+  assert.equal(paths.length, 3, `the page, its script and its stylesheet (${paths.join(', ')})`);
+  assert.equal(paths[0], '/dashboard');
+  assert.match(paths[1], /^\/dashboard\/app-[0-9a-f]{12}\.css$/);
+  assert.match(paths[2], /^\/dashboard\/app-[0-9a-f]{12}\.js$/);
+  for (const { path, cacheControl } of loaded) {
+    assert.equal(/\bimmutable\b/.test(cacheControl), path !== '/dashboard', `${path}: Cache-Control ${cacheControl}`);
+  }
+  assert.equal(await page.evaluate(() => document.querySelectorAll('script').length), 1, 'one script, and it is the bundle');
   await assertClean(errors);
 });

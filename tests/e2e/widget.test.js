@@ -118,9 +118,10 @@ async function setup(t, { env = {}, contextOptions = {}, postgres = false } = {}
 }
 
 /**
- * A response body's size on the wire, as the server sends it to a browser that accepts gzip.
+ * A response body's size on the wire, as the server sends it to a browser that accepts gzip,
+ * with its encoding and caching.
  * @param {string} url
- * @returns {Promise<{bytes: number, encoding: string}>}
+ * @returns {Promise<{bytes: number, encoding: string, cacheControl: string}>}
  */
 function transferred(url) {
   return new Promise((resolve, reject) => {
@@ -132,7 +133,7 @@ function transferred(url) {
         });
         res.on('end', () => {
           if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
-          else resolve({ bytes, encoding: String(res.headers['content-encoding'] ?? 'identity') });
+          else resolve({ bytes, encoding: String(res.headers['content-encoding'] ?? 'identity'), cacheControl: String(res.headers['cache-control'] ?? '') });
         });
       })
       .on('error', reject);
@@ -563,17 +564,23 @@ test('as served, the loader stays under 10 KB and the opened chat under 40 KB (g
     return url.origin === server.origin && (url.pathname === '/widget.js' || url.pathname.startsWith('/widget/'));
   }));
 
+  // One request per kind: the loader, the panel's page, its one script and one stylesheet
+  // (content-hashed names, dist/ built by scripts/build-web.mjs), the translation.
   const paths = [...files].map((href) => new URL(href).pathname).sort();
-  for (const expected of ['/widget.js', '/widget/panel.html', '/widget/panel.js', '/widget/panel.css', '/widget/lib/chat.js', '/widget/lib/view.js', '/widget/i18n/de.json']) {
-    assert.ok(paths.includes(expected), `${expected} was loaded (${paths.join(', ')})`);
+  assert.equal(paths.length, 5, `five files (${paths.join(', ')})`);
+  for (const expected of ['/widget.js', '/widget/panel.html', /^\/widget\/panel-[0-9a-f]{12}\.js$/, /^\/widget\/panel-[0-9a-f]{12}\.css$/, '/widget/i18n/de.json']) {
+    assert.ok(paths.some((p) => (typeof expected === 'string' ? p === expected : expected.test(p))), `${expected} was loaded (${paths.join(', ')})`);
   }
   let total = 0;
   /** @type {string[]} */
   const table = [];
   for (const href of files) {
-    const { bytes, encoding } = await transferred(href);
+    const { bytes, encoding, cacheControl } = await transferred(href);
     // Compressed, unless gzip would not make it smaller (a tiny file).
     if (encoding !== 'gzip') assert.ok(bytes < 512, `${href} is served compressed (${encoding}, ${bytes} B)`);
+    // A content-hashed name never changes content: cached for good; anything else is revalidated.
+    const hashed = /-[0-9a-f]{12}\.(js|css)$/.test(new URL(href).pathname);
+    assert.equal(/\bimmutable\b/.test(cacheControl), hashed, `${href}: Cache-Control ${cacheControl}`);
     total += bytes;
     table.push(`${new URL(href).pathname}: ${bytes}`);
   }
