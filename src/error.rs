@@ -1,10 +1,15 @@
 //! The HTTP error type and its single mapping to the contract's status codes and bodies:
 //! `{"error":{"code":"…","message":"…"}}`. 5xx bodies say nothing internal; the log has it.
+//!
+//! What the core refuses arrives as a `ChatError`, whose contract code (`ChatError::code`) is
+//! the one both transports answer with; here it only gets its HTTP status.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::chat::ChatError;
+use crate::domain::ErrorCode;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +18,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// A value the core refused (an empty body, a wrong kind): `bad_request`, with 422.
+    #[error("{0}")]
+    Invalid(String),
     #[error("authentication required")]
     Unauthorized,
     /// Authentication failed, with a message saying so (e.g. a wrong password).
@@ -40,6 +48,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::Invalid(_) => ErrorCode::BadRequest.as_str(),
             ApiError::Unauthorized | ApiError::Unauthenticated(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
@@ -67,7 +76,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized | ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -100,6 +109,19 @@ impl ResponseError for ApiError {
                 message,
             },
         })
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::BadRequest(why) => ApiError::Invalid(why),
+            ChatError::TooLarge(why) => ApiError::TooLarge(why),
+            ChatError::Forbidden(why) => ApiError::Forbidden(why),
+            ChatError::NotFound => ApiError::NotFound,
+            ChatError::Conflict(why) => ApiError::Conflict(why),
+            ChatError::Unavailable => ApiError::Unavailable,
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Parley: customer-support live chat. The library holds everything; `main` only runs it.
 
-pub mod assets;
+pub mod access;
 pub mod auth;
 pub mod bootstrap;
 pub mod chat;

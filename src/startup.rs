@@ -1,5 +1,7 @@
-//! Building and running the server: `Application::build` binds its own listener (port 0 in
-//! tests) and exposes the port; `run_until_stopped` serves until a signal, then shuts down
+//! Building and running the server: `Application::build` makes the core (store, bus, writer,
+//! creations, site cache), the cluster broker when there is one, and each transport's own
+//! state (WebSocket, HTTP); it binds its own listener (port 0 in tests), mounts both route
+//! sets and exposes the port. `run_until_stopped` serves until a signal, then shuts down
 //! gracefully.
 
 use std::net::TcpListener;
@@ -10,22 +12,26 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{web, App, HttpServer};
 use futures_util::FutureExt;
 
+use crate::access::rate_limit::{IpLimiter, LoginGuard};
 use crate::auth::password;
 use crate::auth::{self, tokens::TokenKeys};
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::chat::creations::Creations;
+use crate::chat::site_cache::{SiteCache, SITE_TTL};
 use crate::chat::writer::{Writer, WriterConfig};
+use crate::chat::Chat;
+use crate::cluster::counters::Counters;
 use crate::cluster::redis::RedisBroker;
+use crate::cluster::Bus;
 use crate::config::Settings;
 use crate::error::{self, ApiError};
-use crate::http::rate_limit::{IpLimiter, LoginGuard};
-use crate::http::{self, AppState};
+use crate::http::{self, HttpState};
 use crate::shutdown::{Shutdown, TerminationSignals};
 use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
 use crate::ws::hub::Hub;
 use crate::ws::protocol::Close;
-use crate::ws::site_cache::{SiteCache, SITE_TTL};
+use crate::ws::{self, WsState};
 use utoipa_actix_web::AppExt;
 
 /// In-flight requests get this long to finish once shutdown starts.
@@ -60,13 +66,24 @@ pub enum StartupError {
     Redis(String),
 }
 
+/// What a running server is made of, for its shutdown and for tests.
+#[derive(Clone)]
+pub struct Services {
+    pub settings: Arc<Settings>,
+    pub store: DynStore,
+    pub chat: Chat,
+    pub tokens: TokenKeys,
+    pub shutdown: Shutdown,
+    pub hub: Arc<Hub>,
+}
+
 pub struct Application {
     /// Listened to from start-up on, before the banner says the server runs.
     signals: TerminationSignals,
     port: u16,
     public_url: String,
     server: Server,
-    state: AppState,
+    services: Services,
     first_start: Option<FirstStart>,
 }
 
@@ -98,21 +115,21 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
-        let hub = Arc::new(Hub::new(store.clone()));
+        let bus = Bus::new();
         let redis = match &settings.redis_url {
             Some(_) if store.backend() == Backend::Sqlite => {
                 return Err(StartupError::SqliteCluster)
             }
             Some(url) => {
-                let broker = RedisBroker::start(url.expose(), &hub).map_err(StartupError::Redis)?;
-                hub.set_broker(broker.clone());
+                let broker = RedisBroker::start(url.expose(), &bus).map_err(StartupError::Redis)?;
+                bus.set_broker(broker.clone());
                 Some(broker)
             }
             None => None,
         };
         let writer = Writer::start(
             store.clone(),
-            hub.clone(),
+            bus.clone(),
             WriterConfig {
                 shards: match store.backend() {
                     Backend::Postgres => settings.writers.max(1),
@@ -123,40 +140,64 @@ impl Application {
                 queue_capacity: WRITER_QUEUE,
             },
         );
-        let ws_connect_limit = Arc::new(IpLimiter::per_minute(settings.limits.ws_connect_per_min));
+        let chat = Chat::new(
+            store.clone(),
+            bus,
+            writer,
+            Creations::start(store.clone(), CREATION_BATCHES),
+            SiteCache::new(SITE_TTL),
+            settings.limits.max_body_chars,
+        );
+        let hub = Hub::start(chat.clone());
+        let connect_limit = Arc::new(IpLimiter::per_minute(settings.limits.ws_connect_per_min));
         let login_guard = Arc::new(LoginGuard::new(settings.limits.login_per_min));
-        spawn_limiter_cleanup(ws_connect_limit.clone(), login_guard.clone());
+        spawn_limiter_cleanup(connect_limit.clone(), login_guard.clone());
         let dummy_hash = password::hash(auth::random_token(32))
             .await
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
         let openapi = http::api::openapi()
             .to_json()
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
-        let creations = Creations::start(store.clone(), CREATION_BATCHES);
-        let state = AppState {
-            tokens: TokenKeys::new(&secret, &public_url),
-            public_url: public_url.as_str().into(),
-            settings: Arc::new(settings),
-            store,
-            metrics: telemetry::metrics_handle(),
+        let settings = Arc::new(settings);
+        let tokens = TokenKeys::new(&secret, &public_url);
+        let counters = Counters::new(redis);
+        let services = Services {
+            settings: settings.clone(),
+            store: store.clone(),
+            chat: chat.clone(),
+            tokens: tokens.clone(),
             shutdown: Shutdown::new(),
+            hub: hub.clone(),
+        };
+        let ws_state = WsState {
+            chat: chat.clone(),
             hub,
-            writer,
-            creations,
-            sites: Arc::new(SiteCache::new(SITE_TTL)),
-            ws_connect_limit,
+            tokens: tokens.clone(),
+            settings: settings.clone(),
+            public_url: public_url.as_str().into(),
+            connect_limit,
+            counters: counters.clone(),
+        };
+        let http_state = HttpState {
+            settings: settings.clone(),
+            public_url: public_url.as_str().into(),
+            store,
+            chat,
+            tokens,
+            metrics: telemetry::metrics_handle(),
+            shutdown: services.shutdown.clone(),
             login_guard,
-            redis,
+            counters,
             dummy_hash: dummy_hash.into(),
             openapi: openapi.into(),
         };
-        let server = serve(listener, state.clone(), state.settings.workers.max(1))?;
+        let server = serve(listener, http_state, ws_state, settings.workers.max(1))?;
         Ok(Self {
             signals: TerminationSignals::listen(),
             port: local.port(),
             public_url,
             server,
-            state,
+            services,
             first_start,
         })
     }
@@ -169,8 +210,8 @@ impl Application {
         &self.public_url
     }
 
-    pub fn state(&self) -> &AppState {
-        &self.state
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     /// The banner for this start (with the first-start details when this start made them).
@@ -182,7 +223,7 @@ impl Application {
     /// gracefully: readiness turns 503, sessions are told to close (1012), in-flight requests
     /// finish, and the future resolves.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
-        let shutdown = self.state.shutdown.clone();
+        let shutdown = self.services.shutdown.clone();
         let handle = self.server.handle();
         // The server future processes its own commands (such as stop): it must keep being
         // polled while we wait for it to stop, so it runs as a task of its own.
@@ -192,7 +233,7 @@ impl Application {
             _ = self.signals.received() => {}
             _ = shutdown.wait() => {}
         }
-        stop(&self.state, &handle).await;
+        stop(&self.services, &handle).await;
         server
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)))
@@ -202,10 +243,10 @@ impl Application {
 /// Graceful shutdown: readiness turns 503, queued writes are committed and answered, every
 /// WebSocket is closed with 1012 (clients reconnect elsewhere and `sync`), then the HTTP
 /// server stops, giving in-flight requests a few seconds.
-async fn stop(state: &AppState, handle: &ServerHandle) {
+async fn stop(state: &Services, handle: &ServerHandle) {
     let started = Instant::now();
     state.shutdown.trigger();
-    state.writer.drain(WRITER_DRAIN).await;
+    state.chat.writer().drain(WRITER_DRAIN).await;
     state.hub.close_all(Close::Restart);
     let deadline = Instant::now() + SOCKETS_DRAIN;
     while state.hub.connection_count() > 0 && Instant::now() < deadline {
@@ -230,13 +271,19 @@ fn spawn_limiter_cleanup(connects: Arc<IpLimiter>, logins: Arc<LoginGuard>) {
     });
 }
 
-fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Server, std::io::Error> {
+fn serve(
+    listener: TcpListener,
+    http_state: HttpState,
+    ws_state: WsState,
+    workers: usize,
+) -> Result<Server, std::io::Error> {
     let server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
             .service(http::api::api_scope())
             .into_app()
-            .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(http_state.clone()))
+            .app_data(web::Data::new(ws_state.clone()))
             .app_data(web::JsonConfig::default().limit(MAX_JSON_BODY_BYTES).error_handler(error::json_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
@@ -255,6 +302,7 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> Result<Serve
                 })
             })
             .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(ws::upgrade::configure)
             .configure(http::configure)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
     })

@@ -9,7 +9,21 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::domain::Site;
-use crate::ws::protocol::IdentityClaim;
+
+/// The two forms of identity a business's server may sign.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IdentityClaim {
+    Jwt {
+        jwt: String,
+    },
+    Hmac {
+        id: Option<String>,
+        name: Option<String>,
+        email: Option<String>,
+        hash: Option<String>,
+    },
+}
 
 /// Longest accepted external user id.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 200;

@@ -1,8 +1,298 @@
-//! The messaging core shared by WebSocket sessions and the HTTP API: the group-commit writer,
-//! batched creation of visitors and conversations, and the events that follow a change (who
-//! is told what).
+//! THE CORE: the messaging use cases every transport shares (send, read, typing, conversation
+//! changes, visitors' pages and profiles, history), the group-commit writer, batched creation
+//! of visitors and conversations, and the site cache. Each change is published on the bus as
+//! a typed event (`domain::Event`); the core builds no wire frames and imports no transport.
 
+pub mod announce;
 pub mod batcher;
 pub mod creations;
-pub mod events;
+pub mod error;
+pub mod history;
+pub mod presence;
+pub mod site_cache;
+pub mod visitors;
 pub mod writer;
+
+use std::sync::{Arc, OnceLock, Weak};
+
+use crate::cluster::Bus;
+use crate::domain::{
+    Agent, Author, AuthorKind, Body, ClientMsgId, ConnId, Conversation, ConversationId, Event,
+    MessageId, MessageKind, NewMessage, PageInfo, ReadMark, ReaderKind, Timestamp, TypingState,
+    Visitor, VisitorId, WorkspaceId,
+};
+use crate::store::{ConversationChange, DynStore, StoreError};
+use creations::Creations;
+use presence::Presence;
+use site_cache::SiteCache;
+use writer::{SendRequest, Writer};
+
+pub use error::{ChatError, ChatResult};
+
+/// A handle on the core; cheap to clone.
+#[derive(Clone)]
+pub struct Chat {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: DynStore,
+    bus: Arc<Bus>,
+    writer: Writer,
+    creations: Creations,
+    sites: SiteCache,
+    max_body_chars: usize,
+    presence: OnceLock<Weak<dyn Presence>>,
+}
+
+/// A conversation as the core routes its events: whose it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConversationRef {
+    pub id: ConversationId,
+    pub workspace_id: WorkspaceId,
+    pub visitor_id: VisitorId,
+}
+
+impl From<&Conversation> for ConversationRef {
+    fn from(c: &Conversation) -> Self {
+        Self {
+            id: c.id,
+            workspace_id: c.workspace_id,
+            visitor_id: c.visitor_id,
+        }
+    }
+}
+
+impl Chat {
+    pub fn new(
+        store: DynStore,
+        bus: Arc<Bus>,
+        writer: Writer,
+        creations: Creations,
+        sites: SiteCache,
+        max_body_chars: usize,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                bus,
+                writer,
+                creations,
+                sites,
+                max_body_chars,
+                presence: OnceLock::new(),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &DynStore {
+        &self.inner.store
+    }
+
+    pub fn bus(&self) -> &Arc<Bus> {
+        &self.inner.bus
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.inner.writer
+    }
+
+    pub fn sites(&self) -> &SiteCache {
+        &self.inner.sites
+    }
+
+    pub fn creations(&self) -> &Creations {
+        &self.inner.creations
+    }
+
+    /// Who answers presence questions (the transport that holds the connections; once).
+    pub fn set_presence(&self, presence: Weak<dyn Presence>) {
+        let _ = self.inner.presence.set(presence);
+    }
+
+    pub fn visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool {
+        self.presence()
+            .is_some_and(|p| p.visitor_online(workspace, visitor))
+    }
+
+    pub fn agents_online(&self, workspace: WorkspaceId) -> usize {
+        self.presence().map_or(0, |p| p.agents_online(workspace))
+    }
+
+    fn presence(&self) -> Option<Arc<dyn Presence>> {
+        self.inner.presence.get().and_then(Weak::upgrade)
+    }
+
+    /// A message body, checked: blank is `bad_request`, over the limit `too_large`.
+    pub fn body(&self, text: String) -> ChatResult<Body> {
+        Ok(Body::parse(text, self.inner.max_body_chars)?)
+    }
+
+    /// An agent's message (text or note) into a conversation of its workspace.
+    pub fn agent_message(
+        &self,
+        agent: &Agent,
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        kind: MessageKind,
+        body: String,
+    ) -> ChatResult<NewMessage> {
+        if kind == MessageKind::Event {
+            return Err(ChatError::BadRequest("kind must be text or note".into()));
+        }
+        Ok(NewMessage {
+            id: MessageId::new(),
+            workspace_id: agent.workspace_id,
+            conversation_id: conversation,
+            client_msg_id: Some(client_msg_id),
+            author: agent_author(agent),
+            kind,
+            body: self.body(body)?,
+            created_at: Timestamp::now(),
+        })
+    }
+
+    /// Queues a message for the group-commit writer; the reply comes after its commit.
+    pub fn submit(&self, request: SendRequest) {
+        self.inner.writer.submit(request);
+    }
+
+    /// The visitor's open conversation on its site, created (and announced) when there is
+    /// none.
+    pub async fn open_conversation(&self, draft: &Conversation) -> ChatResult<Conversation> {
+        let (conversation, created) = self
+            .inner
+            .creations
+            .open_or_create_conversation(draft)
+            .await?;
+        if created {
+            announce::conversation_created(&self.inner.bus, conversation.clone());
+        }
+        Ok(conversation)
+    }
+
+    /// Changes a conversation of the workspace (status, assignee) and announces it.
+    pub async fn change_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> ChatResult<Conversation> {
+        let conversation = self
+            .inner
+            .store
+            .update_conversation(workspace, id, change)
+            .await
+            .map_err(|err| match err {
+                StoreError::Conflict(_) => {
+                    ChatError::Conflict("the visitor already has another open conversation".into())
+                }
+                other => other.into(),
+            })?
+            .ok_or(ChatError::NotFound)?;
+        announce::conversation_changed(&self.inner.store, &self.inner.bus, conversation.clone())
+            .await;
+        Ok(conversation)
+    }
+
+    /// The conversation, when it is the workspace's.
+    pub async fn conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+    ) -> ChatResult<Conversation> {
+        self.inner
+            .store
+            .conversation(workspace, id)
+            .await?
+            .ok_or(ChatError::NotFound)
+    }
+
+    /// Someone typing in a conversation; `from` does not hear itself.
+    pub fn typing(
+        &self,
+        conversation: ConversationRef,
+        author: Author,
+        state: TypingState,
+        preview: Option<String>,
+        from: Option<ConnId>,
+    ) {
+        self.inner.bus.publish(Event::Typing {
+            workspace: conversation.workspace_id,
+            conversation: conversation.id,
+            visitor: conversation.visitor_id,
+            author,
+            state,
+            preview,
+            from,
+        });
+    }
+
+    /// Raises the reader's mark and tells the other side; returns the stored mark.
+    pub async fn mark_read(
+        &self,
+        conversation: ConversationRef,
+        reader: Author,
+        seq: i64,
+        from: Option<ConnId>,
+    ) -> ChatResult<i64> {
+        let (reader_kind, reader_id) = match (reader.kind, reader.id) {
+            (AuthorKind::Visitor, Some(id)) => (ReaderKind::Visitor, id),
+            (AuthorKind::Agent, Some(id)) => (ReaderKind::Agent, id),
+            _ => return Err(ChatError::Forbidden("only people read".into())),
+        };
+        let mark = ReadMark {
+            conversation_id: conversation.id,
+            reader_kind,
+            reader_id,
+            seq: seq.max(0),
+        };
+        let stored = self
+            .inner
+            .store
+            .mark_read(conversation.workspace_id, &mark)
+            .await?
+            .ok_or(ChatError::NotFound)?;
+        self.inner.bus.publish(Event::Read {
+            workspace: conversation.workspace_id,
+            conversation: conversation.id,
+            visitor: conversation.visitor_id,
+            reader,
+            seq: stored,
+            from,
+        });
+        Ok(stored)
+    }
+
+    /// An agent's access ended: its connections close, on every node.
+    pub fn revoke_agent(&self, workspace: WorkspaceId, agent: crate::domain::AgentId) {
+        self.inner
+            .bus
+            .publish(Event::AgentRevoked { workspace, agent });
+    }
+
+    /// A visitor's profile or page changed: agents are told.
+    pub fn visitor_changed(&self, visitor: Visitor, page: Option<PageInfo>) {
+        self.inner
+            .bus
+            .publish(Event::VisitorChanged { visitor, page });
+    }
+}
+
+/// How an agent signs its messages and marks.
+pub fn agent_author(agent: &Agent) -> Author {
+    Author {
+        kind: AuthorKind::Agent,
+        id: Some(agent.id.0),
+        name: Some(agent.name.clone()),
+    }
+}
+
+/// How a visitor signs its messages and marks.
+pub fn visitor_author(visitor: &Visitor) -> Author {
+    Author {
+        kind: AuthorKind::Visitor,
+        id: Some(visitor.id.0),
+        name: visitor.name.clone(),
+    }
+}

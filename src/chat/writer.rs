@@ -12,12 +12,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::events;
-use crate::domain::{ConversationId, NewMessage};
-use crate::store::{AppendError, Appended, DynStore, StoreError};
-use crate::ws::hub::{ConnId, Hub};
-use crate::ws::outbound::Outbound;
-use crate::ws::protocol::{error_frame, sent_frame, ErrorCode};
+use super::announce;
+use super::error::ChatError;
+use crate::cluster::Bus;
+use crate::domain::{ConversationId, Event, NewMessage, Origin, WorkspaceId};
+use crate::store::{AppendError, AppendOutcome, Appended, DynStore, StoreError};
 
 /// A batch commit that takes longer than this is reported as `unavailable`; the client's
 /// retry with the same `client_msg_id` is then answered from what was stored.
@@ -37,31 +36,21 @@ pub struct WriterConfig {
 
 /// Where the outcome of a send goes.
 pub enum Reply {
-    /// A WebSocket connection: `sent` or `error` is pushed into its queue, in commit order.
-    Socket {
-        conn: ConnId,
-        outbound: Arc<Outbound>,
-        reference: Option<String>,
-    },
-    /// An HTTP request waiting for the result.
-    Caller(oneshot::Sender<Result<Appended, SendError>>),
+    /// A connection: its `sent` travels with the message's broadcast, in `seq` order; a replay
+    /// or a refusal is answered at once.
+    Connection(Origin),
+    /// A caller waiting for the result (an HTTP request).
+    Caller(oneshot::Sender<Result<Appended, ChatError>>),
 }
 
 impl Reply {
-    /// Delivers the outcome: `sent` or `error` into the socket's queue, or to the caller.
-    fn send(self, result: Result<Appended, SendError>) {
+    /// Answers at once: the stored message (a replay) or the refusal.
+    fn send(self, result: Result<Appended, ChatError>) {
         match self {
-            Reply::Socket {
-                outbound,
-                reference,
-                ..
-            } => {
-                let frame = match &result {
-                    Ok(appended) => sent_frame(reference.as_deref(), &appended.message),
-                    Err(err) => error_frame(reference.as_deref(), err.code(), &err.to_string()),
-                };
-                outbound.push(frame);
-            }
+            Reply::Connection(origin) => match &result {
+                Ok(appended) => origin.reply.stored(&appended.message),
+                Err(err) => origin.reply.refused(err.code(), &err.to_string()),
+            },
             Reply::Caller(reply) => {
                 let _ = reply.send(result);
             }
@@ -74,39 +63,6 @@ pub struct SendRequest {
     pub reply: Reply,
 }
 
-/// Why a send was not stored.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    #[error("conversation not found")]
-    NotFound,
-    #[error("the visitor already has another open conversation")]
-    Conflict,
-    #[error("{0}")]
-    Invalid(String),
-    #[error("storage unavailable, retry later with the same client_msg_id")]
-    Unavailable,
-}
-
-impl SendError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            SendError::NotFound => ErrorCode::NotFound,
-            SendError::Conflict => ErrorCode::Conflict,
-            SendError::Invalid(_) => ErrorCode::BadRequest,
-            SendError::Unavailable => ErrorCode::Unavailable,
-        }
-    }
-}
-
-impl From<AppendError> for SendError {
-    fn from(err: AppendError) -> Self {
-        match err {
-            AppendError::ConversationNotFound => SendError::NotFound,
-            AppendError::AnotherConversationOpen => SendError::Conflict,
-        }
-    }
-}
-
 #[derive(Clone)]
 pub struct Writer {
     shards: Arc<[mpsc::Sender<SendRequest>]>,
@@ -115,14 +71,14 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the shard tasks on the current runtime.
-    pub fn start(store: DynStore, hub: Arc<Hub>, config: WriterConfig) -> Self {
+    pub fn start(store: DynStore, bus: Arc<Bus>, config: WriterConfig) -> Self {
         let pending = Arc::new(AtomicUsize::new(0));
         let shards: Vec<_> = (0..config.shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
                 let shard = Shard {
                     store: store.clone(),
-                    hub: hub.clone(),
+                    bus: bus.clone(),
                     config: config.clone(),
                     pending: pending.clone(),
                 };
@@ -148,7 +104,7 @@ impl Writer {
         let shard = self.shard_for(request.message.conversation_id);
         if let Err(err) = shard.try_send(request) {
             self.pending.fetch_sub(1, Ordering::AcqRel);
-            err.into_inner().reply.send(Err(SendError::Unavailable));
+            err.into_inner().reply.send(Err(ChatError::Unavailable));
         }
     }
 
@@ -168,7 +124,7 @@ impl Writer {
 
 struct Shard {
     store: DynStore,
-    hub: Arc<Hub>,
+    bus: Arc<Bus>,
     config: WriterConfig,
     pending: Arc<AtomicUsize>,
 }
@@ -207,14 +163,14 @@ impl Shard {
         match outcome {
             Ok(results) => {
                 for (request, result) in batch.into_iter().zip(results) {
-                    self.answer(request, result.map_err(SendError::from)).await;
+                    self.answer(request, result.map_err(ChatError::from)).await;
                 }
             }
             // A transient failure fails the whole batch: every sender retries with its key.
             Err(StoreError::Unavailable(reason)) => {
                 tracing::warn!(%reason, batch = messages.len(), "message batch not stored");
                 for request in batch {
-                    self.answer(request, Err(SendError::Unavailable)).await;
+                    self.answer(request, Err(ChatError::Unavailable)).await;
                 }
             }
             // Anything else may be one bad message: store the others one by one.
@@ -226,7 +182,7 @@ impl Shard {
                     {
                         Ok(mut results) => results
                             .pop()
-                            .map_or(Err(SendError::Unavailable), |r| r.map_err(SendError::from)),
+                            .map_or(Err(ChatError::Unavailable), |r| r.map_err(ChatError::from)),
                         Err(err) => Err(classify(err)),
                     };
                     self.answer(request, result).await;
@@ -243,30 +199,49 @@ impl Shard {
     /// Replies to the sender and tells everyone else who may see the message. A new message's
     /// `sent` travels with its broadcast, so that the sender too sees the conversation in
     /// `seq` order; replays and errors are answered at once.
-    async fn answer(&self, request: SendRequest, result: Result<Appended, SendError>) {
-        let workspace = request.message.workspace_id;
+    async fn answer(&self, request: SendRequest, result: Result<Appended, ChatError>) {
         match result {
             Ok(appended) if !appended.replayed() => {
-                let sender = match request.reply {
-                    Reply::Socket {
-                        conn,
-                        outbound,
-                        reference,
-                    } => Some((
-                        conn,
-                        outbound,
-                        sent_frame(reference.as_deref(), &appended.message),
-                    )),
+                let origin = match request.reply {
+                    Reply::Connection(origin) => Some(origin),
                     Reply::Caller(reply) => {
                         let _ = reply.send(Ok(appended.clone()));
                         None
                     }
                 };
-                events::message_stored(&self.store, &self.hub, workspace, &appended, sender).await;
+                self.stored(request.message.workspace_id, appended, origin)
+                    .await;
             }
             other => request.reply.send(other),
         }
         self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// A committed message: a reopened conversation is announced first, then the message.
+    async fn stored(&self, workspace: WorkspaceId, appended: Appended, origin: Option<Origin>) {
+        let AppendOutcome::Stored {
+            visitor_id,
+            reopened,
+        } = appended.outcome
+        else {
+            return;
+        };
+        metrics::counter!("parley_messages_stored_total").increment(1);
+        if reopened {
+            announce::conversation_changed_by_id(
+                &self.store,
+                &self.bus,
+                workspace,
+                appended.message.conversation_id,
+            )
+            .await;
+        }
+        self.bus.publish(Event::MessageStored {
+            workspace,
+            visitor: visitor_id,
+            message: Arc::new(appended.message),
+            origin,
+        });
     }
 }
 
@@ -280,13 +255,15 @@ async fn append(
     }
 }
 
-fn classify(err: StoreError) -> SendError {
+/// A message the store refused on its own: a bad value is the sender's to fix; anything else
+/// is retried by the sender with the same key.
+fn classify(err: StoreError) -> ChatError {
     match err {
-        StoreError::Invalid(reason) => SendError::Invalid(reason),
-        StoreError::Conflict(_) | StoreError::Unavailable(_) => SendError::Unavailable,
+        StoreError::Invalid(reason) => ChatError::BadRequest(reason),
+        StoreError::Conflict(_) | StoreError::Unavailable(_) => ChatError::Unavailable,
         StoreError::Internal(detail) => {
             tracing::error!(%detail, "message not stored");
-            SendError::Unavailable
+            ChatError::Unavailable
         }
     }
 }

@@ -1,16 +1,23 @@
-//! Several nodes as one: what a node tells the others, and through what.
+//! Several nodes as one: the event bus, what a node tells the others, and through what.
 //!
-//! A `Broker` carries `Envelope`s between nodes. Alone, a node uses `LocalBroker`, which
-//! carries nothing; with `REDIS_URL`, `RedisBroker` publishes on Redis and hands what other
-//! nodes publish to the local hub. The database stays the source of truth: anything a broker
-//! loses, clients recover with `sync`.
+//! The core publishes typed events on the `Bus`; the bus hands each to this node's subscriber
+//! (the WebSocket hub) and, in a cluster, to a `Broker` that carries it to the other nodes,
+//! whose buses hand it to their subscribers. A node alone has no broker. With `REDIS_URL`,
+//! `RedisBroker` publishes on Redis. The database stays the source of truth: anything a
+//! broker loses, clients recover with `sync`.
+//!
+//! This module knows the core's events (`domain::Event`), never sessions or frames.
 
+pub mod bus;
+pub mod counters;
+pub mod presence;
 pub mod redis;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AgentId, ConversationId, VisitorId, WorkspaceId};
-use crate::ws::protocol::AgentStatus;
+use crate::domain::{AgentId, AgentStatus, Event, VisitorId, WorkspaceId};
+
+pub use bus::Bus;
 
 /// Identifies one running node; new at every start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,37 +36,7 @@ impl Default for NodeId {
     }
 }
 
-/// One event for the connections of other nodes. Frames travel already serialised, so a
-/// receiving node forwards the same bytes to its sessions.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Event {
-    /// For every agent of the workspace.
-    Agents { frame: String },
-    /// For every connection of one visitor.
-    Visitor { visitor: VisitorId, frame: String },
-    /// A committed message: ordered by `seq` on each node.
-    Message {
-        conversation: ConversationId,
-        visitor: VisitorId,
-        seq: i64,
-        note: bool,
-        frame: String,
-    },
-    /// An agent was deactivated or removed: close its sockets everywhere.
-    CloseAgent { agent: AgentId },
-    /// A visitor's first connection on the sending node opened, or its last one closed. Other
-    /// nodes hold it as part of the sender's presence until a newer snapshot says the same,
-    /// so a node that dies before its next snapshot still takes its visitors offline.
-    VisitorPresence {
-        visitor: VisitorId,
-        online: bool,
-        /// Unix seconds on the sender's clock, comparable with `Snapshot::at`.
-        at: f64,
-    },
-}
-
-/// Now, in Unix seconds (the clock of `Snapshot::at`).
+/// Now, in Unix seconds (the clock of `Snapshot::at` and of presence events).
 pub fn now_secs() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -67,10 +44,10 @@ pub fn now_secs() -> f64 {
         .unwrap_or_default()
 }
 
+/// An event on its way between nodes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Envelope {
     pub node: NodeId,
-    pub workspace: WorkspaceId,
     pub event: Event,
 }
 
@@ -89,18 +66,19 @@ pub trait Broker: Send + Sync {
     /// Sends without waiting; an event that cannot be sent is dropped (clients `sync`).
     fn publish(&self, envelope: Envelope);
 
-    /// `None` when there is nothing to be up (a single node); otherwise whether the broker is
-    /// connected right now.
-    fn is_up(&self) -> Option<bool>;
+    /// Whether the broker is connected right now.
+    fn is_up(&self) -> bool;
 }
 
-/// A node alone: nothing to tell anyone.
-pub struct LocalBroker;
+/// What the bus delivers to on this node: the transport that holds the connections.
+pub trait Subscriber: Send + Sync {
+    /// An event published on this node (`from` is `None`) or on another one.
+    fn on_event(&self, event: &Event, from: Option<NodeId>);
 
-impl Broker for LocalBroker {
-    fn publish(&self, _: Envelope) {}
+    /// What this node has connected, for the other nodes' presence.
+    fn snapshot(&self) -> Snapshot;
 
-    fn is_up(&self) -> Option<bool> {
-        None
-    }
+    /// Other nodes' presence was refreshed: `gone` were online only elsewhere and are no more;
+    /// online-agent counts may have changed.
+    fn remote_presence_changed(&self, gone: &[(WorkspaceId, VisitorId)]);
 }

@@ -1,5 +1,5 @@
-//! The Redis broker: pub/sub for events, keys with expiry for presence, counters for
-//! cluster-wide rate limits. Every connection reconnects by itself; while Redis is away the
+//! The Redis broker: pub/sub for events, keys with expiry for presence (the counters of
+//! `counters.rs` use its connection too). Every connection reconnects by itself; while Redis is away the
 //! node serves its own connections, drops what it cannot publish (clients `sync`), and says so
 //! in `/readyz` and `/metrics`.
 
@@ -12,8 +12,8 @@ use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use tokio::sync::{mpsc, OnceCell};
 
-use super::{now_secs, Broker, Envelope, NodeId, Snapshot};
-use crate::ws::hub::{Hub, REMOTE_PRESENCE_TTL};
+use super::presence::REMOTE_PRESENCE_TTL;
+use super::{now_secs, Broker, Bus, Envelope, NodeId, Snapshot};
 
 /// The channel every node publishes on and listens to.
 const CHANNEL: &str = "parley:events";
@@ -35,8 +35,8 @@ pub struct RedisBroker {
 }
 
 impl RedisBroker {
-    /// Starts publishing, listening and presence for `hub` (tasks on the current runtime).
-    pub fn start(url: &str, hub: &Arc<Hub>) -> Result<Arc<Self>, String> {
+    /// Starts publishing, listening and presence for `bus` (tasks on the current runtime).
+    pub fn start(url: &str, bus: &Arc<Bus>) -> Result<Arc<Self>, String> {
         let client = redis::Client::open(url).map_err(|e| format!("REDIS_URL: {e}"))?;
         let (queue, pending) = mpsc::channel(PUBLISH_QUEUE);
         let broker = Arc::new(Self {
@@ -46,8 +46,8 @@ impl RedisBroker {
             up: AtomicBool::new(false),
         });
         actix_web::rt::spawn(publish_loop(Arc::downgrade(&broker), pending));
-        actix_web::rt::spawn(listen_loop(Arc::downgrade(&broker), Arc::downgrade(hub)));
-        actix_web::rt::spawn(presence_loop(Arc::downgrade(&broker), Arc::downgrade(hub)));
+        actix_web::rt::spawn(listen_loop(Arc::downgrade(&broker), Arc::downgrade(bus)));
+        actix_web::rt::spawn(presence_loop(Arc::downgrade(&broker), Arc::downgrade(bus)));
         Ok(broker)
     }
 
@@ -78,38 +78,6 @@ impl RedisBroker {
         }
         metrics::gauge!("parley_redis_up").set(if up { 1.0 } else { 0.0 });
     }
-
-    /// Counts one event for `key` in the current window of `window` seconds; returns the
-    /// count, or `None` when Redis cannot say (the caller falls back to its local limit).
-    pub async fn count(&self, key: &str, window: u64) -> Option<u64> {
-        let slot = now_secs() as u64 / window.max(1);
-        let key = format!("parley:rl:{key}:{slot}");
-        let mut connection = self.connection().await.ok()?;
-        let (count, _): (u64, bool) = redis::pipe()
-            .incr(&key, 1u64)
-            .expire(&key, window as i64 + 1)
-            .query_async(&mut connection)
-            .await
-            .ok()?;
-        Some(count)
-    }
-
-    /// Seconds left in the current window of `window` seconds (for `Retry-After`).
-    pub fn window_left(window: u64) -> u64 {
-        let window = window.max(1);
-        window - (now_secs() as u64 % window)
-    }
-
-    /// The current window's count for `key`, without counting.
-    pub async fn peek(&self, key: &str, window: u64) -> Option<u64> {
-        let slot = now_secs() as u64 / window.max(1);
-        let mut connection = self.connection().await.ok()?;
-        let count: Option<u64> = connection
-            .get(format!("parley:rl:{key}:{slot}"))
-            .await
-            .ok()?;
-        Some(count.unwrap_or(0))
-    }
 }
 
 impl Broker for RedisBroker {
@@ -119,8 +87,8 @@ impl Broker for RedisBroker {
         }
     }
 
-    fn is_up(&self) -> Option<bool> {
-        Some(self.up.load(Ordering::Acquire))
+    fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
     }
 }
 
@@ -147,7 +115,7 @@ async fn publish_loop(broker: Weak<RedisBroker>, mut pending: mpsc::Receiver<Env
     }
 }
 
-async fn listen_loop(broker: Weak<RedisBroker>, hub: Weak<Hub>) {
+async fn listen_loop(broker: Weak<RedisBroker>, bus: Weak<Bus>) {
     let mut delay = Duration::from_millis(100);
     loop {
         let Some(client) = broker.upgrade().map(|b| b.client.clone()) else {
@@ -165,12 +133,12 @@ async fn listen_loop(broker: Weak<RedisBroker>, hub: Weak<Hub>) {
             }
             let mut messages = pubsub.into_on_message();
             while let Some(message) = messages.next().await {
-                let Some(hub) = hub.upgrade() else { return };
+                let Some(bus) = bus.upgrade() else { return };
                 let Ok(payload) = message.get_payload::<String>() else {
                     continue;
                 };
                 match serde_json::from_str::<Envelope>(&payload) {
-                    Ok(envelope) => hub.receive(envelope),
+                    Ok(envelope) => bus.receive(envelope),
                     Err(err) => tracing::warn!(error = %err, "unreadable cluster event"),
                 }
             }
@@ -184,22 +152,22 @@ async fn listen_loop(broker: Weak<RedisBroker>, hub: Weak<Hub>) {
 }
 
 /// Publishes this node's presence (a key that expires) and reads the other nodes'.
-async fn presence_loop(broker: Weak<RedisBroker>, hub: Weak<Hub>) {
+async fn presence_loop(broker: Weak<RedisBroker>, bus: Weak<Bus>) {
     let ttl = REMOTE_PRESENCE_TTL.as_secs();
     let mut tick = tokio::time::interval(PRESENCE_INTERVAL);
     loop {
         tick.tick().await;
-        let (Some(broker), Some(hub)) = (broker.upgrade(), hub.upgrade()) else {
+        let (Some(broker), Some(bus)) = (broker.upgrade(), bus.upgrade()) else {
             return;
         };
-        let node = hub.node();
-        let mut snapshot = hub.snapshot();
+        let node = bus.node();
+        let mut snapshot = bus.snapshot();
         snapshot.at = now_secs();
         let Ok(payload) = serde_json::to_string(&snapshot) else {
             continue;
         };
         let Ok(mut connection) = broker.connection().await else {
-            hub.update_remote(Vec::new());
+            bus.update_remote(Vec::new());
             continue;
         };
         let now = now_secs();
@@ -223,7 +191,7 @@ async fn presence_loop(broker: Weak<RedisBroker>, hub: Weak<Hub>) {
             Err(err) => {
                 tracing::debug!(error = %err, "presence exchange failed");
                 broker.set_up(false);
-                hub.update_remote(Vec::new());
+                bus.update_remote(Vec::new());
                 continue;
             }
         };
@@ -252,6 +220,6 @@ async fn presence_loop(broker: Weak<RedisBroker>, hub: Weak<Hub>) {
                 Some((id, snapshot, age))
             })
             .collect();
-        hub.update_remote(remote);
+        bus.update_remote(remote);
     }
 }

@@ -4,13 +4,18 @@
 //! valid (parse, don't validate), so the layers above never re-check it.
 
 mod enums;
+mod errors;
+mod events;
 mod ids;
 mod model;
+mod presence;
 mod settings;
 mod text;
 mod time;
 
 pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, ReaderKind};
+pub use errors::ErrorCode;
+pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
 pub use ids::{
     AgentId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId, VisitorId,
     WebhookId, WorkspaceId,
@@ -19,6 +24,7 @@ pub use model::{
     Agent, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace, ReadMark,
     Site, Visitor, VisitorPage, Webhook, WebhookDelivery, Workspace,
 };
+pub use presence::{AgentStatus, PageInfo, TypingState};
 pub use settings::WidgetSettings;
 pub use text::{Body, BodyError, Email, SiteKey};
 pub use time::Timestamp;

@@ -3,7 +3,7 @@
 //! Row structs double as wire objects where the two agree; secrets are skipped on
 //! serialisation so that no record can leak them by accident.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
 use super::{
@@ -52,7 +52,7 @@ pub struct Agent {
     pub updated_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Visitor {
     pub id: VisitorId,
     pub workspace_id: WorkspaceId,
@@ -74,7 +74,7 @@ pub struct VisitorPage {
     pub seen_at: Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Conversation {
     pub id: ConversationId,
     pub workspace_id: WorkspaceId,
@@ -90,7 +90,7 @@ pub struct Conversation {
 }
 
 /// Who wrote a message, as the wire shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Author {
     #[sqlx(rename = "author_kind")]
     pub kind: AuthorKind,
@@ -101,7 +101,7 @@ pub struct Author {
     pub name: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Message {
     pub id: MessageId,
     pub conversation_id: ConversationId,

@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpRequest};
 
-use super::AppState;
+use super::HttpState;
 use crate::domain::{Agent, AgentRole};
 use crate::error::ApiError;
 
@@ -48,7 +48,7 @@ impl FromRequest for CurrentAgent {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = req.app_data::<web::Data<HttpState>>().cloned();
         let token = bearer(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 
-use super::AppState;
+use super::HttpState;
 
 /// A readiness probe that takes longer than this counts as a failure.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -22,7 +22,7 @@ async fn healthz() -> HttpResponse {
 
 /// Ready for traffic: the database answers and no shutdown is under way.
 #[get("/readyz")]
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
     if state.shutdown.is_triggered() {
         return HttpResponse::ServiceUnavailable().json(json!({ "status": "shutting_down" }));
     }
@@ -32,7 +32,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     );
     ::metrics::gauge!("parley_database_up").set(if database_up { 1.0 } else { 0.0 });
     // Redis down does not make the node unready: it still serves its own connections.
-    let redis = match state.hub.broker_up() {
+    let redis = match state.chat.bus().broker_up() {
         None => "not configured",
         Some(true) => "up",
         Some(false) => "down",
@@ -47,7 +47,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Prometheus text exposition.
 #[get("/metrics")]
-async fn prometheus(state: web::Data<AppState>) -> HttpResponse {
+async fn prometheus(state: web::Data<HttpState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -4,8 +4,10 @@
 //! never decides who may see what: callers pass the workspace they act for, and every read of
 //! a workspace's data is scoped by it in SQL.
 
+pub mod admin;
 pub mod catalog;
 mod error;
+pub mod inbox;
 mod postgres;
 mod sqlite;
 
@@ -16,7 +18,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, ConversationStatus, Message, NewMessage,
-    NewWorkspace, ReadMark, Site, Visitor, VisitorId, Workspace,
+    NewWorkspace, ReadMark, Site, Visitor, VisitorId, Workspace, WorkspaceId,
 };
 
 pub use error::StoreError;
@@ -59,7 +61,9 @@ macro_rules! visitor_columns {
 }
 pub(crate) use visitor_columns;
 
+pub use admin::Admin;
 pub use catalog::Catalog;
+pub use inbox::Inbox;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -142,7 +146,7 @@ impl Audience {
 }
 
 #[async_trait]
-pub trait Store: catalog::Catalog + Send + Sync + 'static {
+pub trait Store: Catalog + Admin + Inbox + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Cheap round trip used by readiness checks.
@@ -176,9 +180,11 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
         batch: &[NewMessage],
     ) -> StoreResult<Vec<Result<Appended, AppendError>>>;
 
-    /// The newest messages with `seq < before_seq` (all when `None`), returned ascending.
+    /// The newest messages with `seq < before_seq` (all when `None`), returned ascending;
+    /// none when the conversation is not the workspace's.
     async fn messages_before(
         &self,
+        workspace: WorkspaceId,
         conversation: ConversationId,
         before_seq: Option<i64>,
         limit: i64,
@@ -186,8 +192,9 @@ pub trait Store: catalog::Catalog + Send + Sync + 'static {
     ) -> StoreResult<Vec<Message>>;
 
     /// Raises the reader's mark to `mark.seq` (never lowers it, never past the conversation's
-    /// last message); returns the stored mark.
-    async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64>;
+    /// last message); returns the stored mark, or `None` when the conversation is not the
+    /// workspace's.
+    async fn mark_read(&self, workspace: WorkspaceId, mark: &ReadMark) -> StoreResult<Option<i64>>;
 }
 
 /// Opens the database named by `url`, waiting up to `wait` for it to accept connections, and

@@ -258,7 +258,9 @@ enum Attempt {
     KeyTaken,
 }
 
-super::catalog::impl_catalog!(
+super::catalog::impl_catalog!(PgStore);
+super::admin::impl_admin!(PgStore);
+super::inbox::impl_inbox!(
     PgStore,
     search = "exists (select 1 from messages m where m.conversation_id = c.id \
               and to_tsvector('simple', m.body) @@ plainto_tsquery('simple', $6))",
@@ -426,6 +428,7 @@ impl Store for PgStore {
 
     async fn messages_before(
         &self,
+        workspace: WorkspaceId,
         conversation: ConversationId,
         before_seq: Option<i64>,
         limit: i64,
@@ -433,22 +436,25 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<Message>> {
         let mut messages: Vec<Message> = sqlx::query_as(concat!(
             "select ", message_columns!(), " from messages where conversation_id = $1 \
+             and exists (select 1 from conversations c where c.id = $1 and c.workspace_id = $5) \
              and ($2::int8 is null or seq < $2) and ($4 or kind <> 'note') order by seq desc limit $3"
         ))
         .bind(conversation)
         .bind(before_seq)
         .bind(limit)
         .bind(audience.includes_notes())
+        .bind(workspace)
         .fetch_all(&self.pool)
         .await?;
         messages.reverse();
         Ok(messages)
     }
 
-    async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64> {
+    async fn mark_read(&self, workspace: WorkspaceId, mark: &ReadMark) -> StoreResult<Option<i64>> {
         Ok(sqlx::query_scalar(
             "insert into read_marks (conversation_id, reader_kind, reader_id, seq, updated_at) \
-             values ($1, $2, $3, least($4, (select last_seq from conversations where id = $1)), now()) \
+             select id, $2, $3, least($4, last_seq), now() from conversations \
+             where id = $1 and workspace_id = $5 \
              on conflict (conversation_id, reader_kind, reader_id) \
              do update set seq = greatest(read_marks.seq, excluded.seq), updated_at = now() returning seq",
         )
@@ -456,7 +462,8 @@ impl Store for PgStore {
         .bind(mark.reader_kind)
         .bind(mark.reader_id)
         .bind(mark.seq)
-        .fetch_one(&self.pool)
+        .bind(workspace)
+        .fetch_optional(&self.pool)
         .await?)
     }
 }

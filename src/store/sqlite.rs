@@ -77,7 +77,9 @@ impl SqliteStore {
     }
 }
 
-super::catalog::impl_catalog!(
+super::catalog::impl_catalog!(SqliteStore);
+super::admin::impl_admin!(SqliteStore);
+super::inbox::impl_inbox!(
     SqliteStore,
     search = "exists (select 1 from messages_fts f join messages m on m.rowid = f.rowid \
               where messages_fts match $6 and m.conversation_id = c.id)",
@@ -315,6 +317,7 @@ impl Store for SqliteStore {
 
     async fn messages_before(
         &self,
+        workspace: WorkspaceId,
         conversation: ConversationId,
         before_seq: Option<i64>,
         limit: i64,
@@ -324,22 +327,25 @@ impl Store for SqliteStore {
             "select ",
             message_columns!(),
             " from messages where conversation_id = $1 \
+             and exists (select 1 from conversations c where c.id = $1 and c.workspace_id = $5) \
              and ($2 is null or seq < $2) and ($4 or kind <> 'note') order by seq desc limit $3"
         ))
         .bind(conversation)
         .bind(before_seq)
         .bind(limit)
         .bind(audience.includes_notes())
+        .bind(workspace)
         .fetch_all(&self.reader)
         .await?;
         messages.reverse();
         Ok(messages)
     }
 
-    async fn mark_read(&self, mark: &ReadMark) -> StoreResult<i64> {
+    async fn mark_read(&self, workspace: WorkspaceId, mark: &ReadMark) -> StoreResult<Option<i64>> {
         Ok(sqlx::query_scalar(
             "insert into read_marks (conversation_id, reader_kind, reader_id, seq, updated_at) \
-             values ($1, $2, $3, min($4, (select last_seq from conversations where id = $1)), $5) \
+             select id, $2, $3, min($4, last_seq), $5 from conversations \
+             where id = $1 and workspace_id = $6 \
              on conflict (conversation_id, reader_kind, reader_id) \
              do update set seq = max(read_marks.seq, excluded.seq), updated_at = excluded.updated_at \
              returning seq",
@@ -349,7 +355,8 @@ impl Store for SqliteStore {
         .bind(mark.reader_id)
         .bind(mark.seq)
         .bind(Timestamp::now())
-        .fetch_one(&self.writer)
+        .bind(workspace)
+        .fetch_optional(&self.writer)
         .await?)
     }
 }

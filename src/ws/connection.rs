@@ -11,10 +11,10 @@ use actix_ws::{AggregatedMessage, ProtocolError};
 use bytestring::ByteString;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
-use super::hub::ConnId;
 use super::outbound::Outbound;
-use super::protocol::{error_frame, ok_frame, Close, ErrorCode};
+use super::protocol::{error_frame, Close, ErrorCode, ServerFrame};
 use crate::config::Limits;
+use crate::domain::{ConnId, Message, Origin, ReplyTo};
 
 /// More errors than this within `ERROR_WINDOW` close the connection with 1008.
 pub const MAX_ERRORS: usize = 20;
@@ -101,7 +101,19 @@ impl Connection {
     /// `{"type":"ok"}` for frames whose success has no frame of its own; nothing without a ref.
     pub fn ok(&self, reference: Option<&str>) {
         if let Some(reference) = reference {
-            self.push(ok_frame(reference));
+            self.push(ServerFrame::Ok { reference }.encode());
+        }
+    }
+
+    /// This connection as the origin of a send: its `sent` or `error` comes back into its
+    /// queue, answering `reference`.
+    pub fn origin(&self, reference: Option<String>) -> Origin {
+        Origin {
+            conn: self.id,
+            reply: Arc::new(SocketReply {
+                outbound: self.outbound.clone(),
+                reference,
+            }),
         }
     }
 
@@ -141,5 +153,28 @@ impl Connection {
 
     pub fn end_request(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
+    }
+}
+
+/// Answers a connection's own send in its queue.
+struct SocketReply {
+    outbound: Arc<Outbound>,
+    reference: Option<String>,
+}
+
+impl ReplyTo for SocketReply {
+    fn stored(&self, message: &Message) {
+        self.outbound.push(
+            ServerFrame::Sent {
+                reference: self.reference.as_deref(),
+                message,
+            }
+            .encode(),
+        );
+    }
+
+    fn refused(&self, code: ErrorCode, reason: &str) {
+        self.outbound
+            .push(error_frame(self.reference.as_deref(), code, reason));
     }
 }

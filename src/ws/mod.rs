@@ -1,15 +1,18 @@
-//! Real-time sessions over WebSocket: the wire protocol, one actor per connection (visitor or
-//! agent), the hub that routes events to local connections, and the bounded outgoing queues.
-//!
-//! Sessions never touch SQL directly for writes: messages go through the group-commit writer.
+//! Real-time sessions over WebSocket, a transport of the core: the wire protocol, one actor
+//! per connection (visitor or agent), the hub that routes the core's events to this node's
+//! connections, and the bounded outgoing queues. It translates frames into the core's use
+//! cases and events into frames; it imports neither `http` nor anything of its state.
 
 pub mod agent;
+pub mod common;
 pub mod connection;
 pub mod hub;
 pub mod outbound;
 pub mod protocol;
 pub mod sequencer;
 pub mod session;
-pub mod site_cache;
+pub mod state;
 pub mod upgrade;
 pub mod visitor;
+
+pub use state::WsState;

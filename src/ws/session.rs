@@ -9,23 +9,32 @@ use actix::{
 };
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
 
+use bytestring::ByteString;
+
 use super::connection::{classify, Connection, Incoming};
 use super::hub::Registration;
-use super::protocol::{self, ClientFrame, Close, ErrorCode, Hello};
+use super::protocol::{self, ClientFrame, Close, ErrorCode, Hello, ServerFrame, Typing};
+use super::state::WsState;
 use crate::chat::writer::{Reply, SendRequest};
-use crate::domain::{Body, BodyError, ConversationId, NewMessage};
-use crate::http::AppState;
-use crate::store::{Audience, StoreResult};
-
-/// The message of every `unavailable` error.
-pub const UNAVAILABLE: &str = "storage unavailable, retry later";
+use crate::chat::{ChatError, ChatResult, ConversationRef};
+use crate::domain::{Author, ClientMsgId, Conversation, ConversationId, NewMessage, WorkspaceId};
+use crate::store::Audience;
 
 pub type Ctx<R> = Context<Session<R>>;
 
-/// What a visitor or an agent does with its frames.
+/// What a visitor or an agent does with its frames. The frames both handle the same way
+/// (`sync`, `history`, `typing`, `read`) are the session's (`common.rs`), through the
+/// questions below.
 pub trait Role: Sized + Unpin + 'static {
     /// `visitor` or `agent`, for logs and metrics.
     const NAME: &'static str;
+    /// What this role may read: visitors never get notes.
+    const AUDIENCE: Audience;
+    /// What a welcomed connection of this role holds (who it is, its registration).
+    type Greeted;
+
+    /// Takes the outcome of a successful `hello` (and names the connection in its span).
+    fn greet(&mut self, greeted: Self::Greeted, span: &tracing::Span);
 
     /// Whether `hello` has been answered with `welcome`.
     fn is_greeted(&self) -> bool;
@@ -33,12 +42,39 @@ pub trait Role: Sized + Unpin + 'static {
     /// Answers `hello`: authenticates, registers with the hub, replies `welcome`.
     fn hello(session: &mut Session<Self>, hello: Hello, ctx: &mut Ctx<Self>);
 
-    /// Handles any frame after `hello` but `ping` and `hello`.
+    /// Handles the frames only this role has (`send`, `status`, `page`, ...).
     fn frame(session: &mut Session<Self>, frame: ClientFrame, ctx: &mut Ctx<Self>);
+
+    /// Who this connection speaks as, and in which workspace, once greeted.
+    fn speaker(&self) -> Option<(WorkspaceId, Author)>;
+
+    /// A conversation this connection already knows it may use.
+    fn known_conversation(&self, id: ConversationId) -> Option<ConversationRef>;
+
+    /// Whether this connection may use `conversation` (one of its workspace's); remembers it.
+    fn admit(&mut self, conversation: &Conversation) -> bool;
+
+    /// The draft text agents may see with a `typing` frame (a site's opt-in).
+    fn typing_preview(&self, _typing: &Typing) -> Option<String> {
+        None
+    }
+}
+
+/// Why a `hello` was not welcomed.
+pub enum HelloRefusal {
+    /// A bad token: `unauthorized`, then close 4001.
+    Unauthorized,
+    /// Not allowed here: `forbidden`, then close 4003.
+    Forbidden(&'static str),
+    /// The store could not answer: the client may try again.
+    Unavailable,
 }
 
 pub struct Session<R: Role> {
-    pub state: AppState,
+    pub state: WsState,
+    /// This connection's span (`conn`, `role`, then `visitor` or `agent` once greeted): what
+    /// its frames and requests log is told apart by it.
+    pub span: tracing::Span,
     pub conn: Connection,
     pub role: R,
     socket: Option<actix_ws::Session>,
@@ -48,17 +84,25 @@ pub struct Session<R: Role> {
 impl<R: Role> Session<R> {
     /// Starts the actor for an upgraded connection.
     pub fn start(
-        state: AppState,
+        state: WsState,
         role: R,
         socket: actix_ws::Session,
         stream: AggregatedMessageStream,
     ) {
         let conn = Connection::new(&state.settings.limits);
         let lobby = state.hub.connect(conn.id, conn.outbound.clone());
+        let span = tracing::info_span!(
+            "ws",
+            conn = conn.id.0,
+            role = R::NAME,
+            visitor = tracing::field::Empty,
+            agent = tracing::field::Empty,
+        );
         Session::create(move |ctx| {
             ctx.add_stream(stream);
             Session {
                 state,
+                span,
                 conn,
                 role,
                 socket: Some(socket),
@@ -68,13 +112,13 @@ impl<R: Role> Session<R> {
     }
 
     /// Runs a database-backed request without blocking the connection's other frames; its
-    /// result is handled on the actor, and a storage failure is answered `unavailable`. Too
-    /// many requests at once are refused as `rate_limited`.
+    /// result is handled on the actor, and a refusal is answered with its code. Too many
+    /// requests at once are refused as `rate_limited`.
     pub fn request<T: 'static>(
         &mut self,
         ctx: &mut Ctx<R>,
         reference: Option<String>,
-        work: impl Future<Output = StoreResult<T>> + 'static,
+        work: impl Future<Output = ChatResult<T>> + 'static,
         then: impl FnOnce(&mut Self, Option<String>, T, &mut Ctx<R>) + 'static,
     ) {
         if !self.conn.begin_request() {
@@ -85,114 +129,99 @@ impl<R: Role> Session<R> {
             );
             return;
         }
+        let work = tracing::Instrument::instrument(work, self.span.clone());
         ctx.spawn(work.into_actor(self).map(move |output, session, ctx| {
             session.conn.end_request();
             match output {
                 Ok(value) => then(session, reference, value, ctx),
-                Err(err) => {
-                    tracing::warn!(error = %err, "session request failed");
-                    session
-                        .conn
-                        .error(reference.as_deref(), ErrorCode::Unavailable, UNAVAILABLE);
-                }
+                Err(err) => session.refuse(reference.as_deref(), &err),
             }
         }));
     }
 
-    /// Answers `sync`: the messages after `after_seq` the audience may see, a page at a time.
-    pub fn sync(
-        &mut self,
-        ctx: &mut Ctx<R>,
-        reference: Option<String>,
-        conversation: ConversationId,
-        after_seq: i64,
-        audience: Audience,
-    ) {
-        let store = self.state.store.clone();
-        let page = protocol::SYNC_PAGE;
-        let work = async move {
-            store
-                .messages_after(conversation, after_seq.max(0), page + 1, audience)
-                .await
-        };
-        self.request(
-            ctx,
-            reference,
-            work,
-            move |session, reference, mut messages, _| {
-                let more = messages.len() as i64 > page;
-                messages.truncate(page as usize);
-                session.conn.push(protocol::synced_frame(
-                    reference.as_deref(),
-                    &messages,
-                    more,
-                ));
-            },
-        );
+    /// Answers with the code of the core's refusal.
+    pub fn refuse(&mut self, reference: Option<&str>, err: &ChatError) {
+        self.conn.error(reference, err.code(), &err.to_string());
     }
 
-    /// Answers `history`: the newest messages before `before_seq` (all when absent).
-    pub fn history(
+    /// Waits for a `hello` being answered (the connection's other frames wait too, so that
+    /// nothing is handled before it is greeted), then greets or refuses.
+    pub fn await_hello(
         &mut self,
         ctx: &mut Ctx<R>,
         reference: Option<String>,
-        conversation: ConversationId,
-        before_seq: Option<i64>,
-        limit: Option<i64>,
-        audience: Audience,
+        work: impl Future<Output = Result<(R::Greeted, ByteString), HelloRefusal>> + 'static,
     ) {
-        let limit = limit
-            .unwrap_or(protocol::HISTORY_DEFAULT)
-            .clamp(1, protocol::HISTORY_MAX);
-        let store = self.state.store.clone();
-        let work = async move {
-            store
-                .messages_before(conversation, before_seq, limit + 1, audience)
-                .await
-        };
-        self.request(
-            ctx,
-            reference,
-            work,
-            move |session, reference, mut messages, _| {
-                let more = messages.len() as i64 > limit;
-                if more {
-                    messages.remove(0);
+        let work = tracing::Instrument::instrument(work, self.span.clone());
+        ctx.wait(work.into_actor(self).map(move |result, session, _| {
+            let welcome = result.map(|(greeted, welcome)| {
+                session.role.greet(greeted, &session.span);
+                welcome
+            });
+            session.finish_hello(reference.as_deref(), welcome);
+        }));
+    }
+
+    /// Ends a `hello`: the welcome goes out first, then the events held back while it was
+    /// prepared; or the refusal.
+    pub fn finish_hello(
+        &mut self,
+        reference: Option<&str>,
+        outcome: Result<ByteString, HelloRefusal>,
+    ) {
+        let welcome = match outcome {
+            Ok(welcome) => welcome,
+            Err(refusal) => {
+                self.conn.outbound.release();
+                let (code, message, close) = match refusal {
+                    HelloRefusal::Unauthorized => (
+                        ErrorCode::Unauthorized,
+                        "invalid or expired token",
+                        Some(Close::Unauthorized),
+                    ),
+                    HelloRefusal::Forbidden(why) => {
+                        (ErrorCode::Forbidden, why, Some(Close::Forbidden))
+                    }
+                    HelloRefusal::Unavailable => {
+                        let err = ChatError::Unavailable;
+                        return self.refuse(reference, &err);
+                    }
+                };
+                self.conn.error(reference, code, message);
+                if let Some(close) = close {
+                    self.conn.outbound.close(close);
                 }
-                session.conn.push(protocol::history_frame(
-                    reference.as_deref(),
-                    &messages,
-                    more,
-                ));
-            },
-        );
+                return;
+            }
+        };
+        self.conn.outbound.release_after(welcome);
     }
 
-    /// Checks a message body: blank is `bad_request`, over the limit `too_large`.
-    pub fn parse_body(&mut self, text: String, reference: Option<&str>) -> Option<Body> {
-        match Body::parse(text, self.state.settings.limits.max_body_chars) {
-            Ok(body) => Some(body),
-            Err(err @ BodyError::Empty) => {
-                self.conn
-                    .error(reference, ErrorCode::BadRequest, &err.to_string());
-                None
-            }
-            Err(err @ BodyError::TooLong { .. }) => {
-                self.conn
-                    .error(reference, ErrorCode::TooLarge, &err.to_string());
-                None
-            }
+    /// The checks every `send` passes first: the rate, then its idempotency key.
+    pub fn send_preamble(
+        &mut self,
+        reference: Option<&str>,
+        key: Option<ClientMsgId>,
+    ) -> Option<ClientMsgId> {
+        if !self.conn.allow_send() {
+            self.conn
+                .error(reference, ErrorCode::RateLimited, "sending too fast");
+            return None;
         }
+        if key.is_none() {
+            self.conn.error(
+                reference,
+                ErrorCode::BadRequest,
+                "client_msg_id is required",
+            );
+        }
+        key
     }
 
     /// Hands a message to the writer; `sent` (or `error`) arrives after its commit.
     pub fn submit(&mut self, message: NewMessage, reference: Option<String>) {
-        let reply = Reply::Socket {
-            conn: self.conn.id,
-            outbound: self.conn.outbound.clone(),
-            reference,
-        };
-        self.state.writer.submit(SendRequest { message, reply });
+        let reply = Reply::Connection(self.conn.origin(reference));
+        self.state.chat.submit(SendRequest { message, reply });
     }
 
     fn on_text(&mut self, text: &str, ctx: &mut Ctx<R>) {
@@ -213,9 +242,12 @@ impl<R: Role> Session<R> {
             }
         };
         match frame {
-            ClientFrame::Ping(ping) => self
-                .conn
-                .push(protocol::pong_frame(ping.reference.as_deref())),
+            ClientFrame::Ping(ping) => self.conn.push(
+                ServerFrame::Pong {
+                    reference: ping.reference.as_deref(),
+                }
+                .encode(),
+            ),
             ClientFrame::Hello(hello) if !self.role.is_greeted() => R::hello(self, hello, ctx),
             ClientFrame::Hello(hello) => self.conn.error(
                 hello.reference.as_deref(),
@@ -230,7 +262,7 @@ impl<R: Role> Session<R> {
                 );
                 self.conn.outbound.close(Close::Unauthorized);
             }
-            other => R::frame(self, other, ctx),
+            other => self.common_frame(other, ctx),
         }
     }
 }
@@ -277,6 +309,8 @@ impl<R: Role> Actor for Session<R> {
 
 impl<R: Role> StreamHandler<Result<AggregatedMessage, ProtocolError>> for Session<R> {
     fn handle(&mut self, item: Result<AggregatedMessage, ProtocolError>, ctx: &mut Self::Context) {
+        let span = self.span.clone();
+        let _entered = span.enter();
         self.conn.heard();
         if self.conn.outbound.is_closing() {
             // Closing already: what the client still sends is not answered.

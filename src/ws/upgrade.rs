@@ -7,13 +7,13 @@ use serde::Deserialize;
 
 use super::agent::AgentSide;
 use super::session::{Role, Session};
+use super::state::WsState;
 use super::visitor::VisitorSide;
-use crate::cluster::redis::RedisBroker;
+use crate::access::client_ip::client_ip;
+use crate::cluster::counters::Counters;
 use crate::config::parse_origin;
 use crate::domain::SiteKey;
 use crate::error::ApiError;
-use crate::http::client_ip::client_ip;
-use crate::http::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(visitor_socket).service(agent_socket);
@@ -41,14 +41,14 @@ fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// New connections per IP and minute: counted in Redis over the whole cluster when there is
 /// one (falling back to this node's own count if Redis cannot answer), else on this node.
-async fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+async fn check_rate(req: &HttpRequest, state: &WsState) -> Result<(), ApiError> {
     let ip = client_ip(req, &state.settings.trusted_proxies);
     let limit = u64::from(state.settings.limits.ws_connect_per_min);
-    if let (Some(redis), true) = (&state.redis, limit > 0) {
-        if let Some(count) = redis.count(&format!("ws:{ip}"), 60).await {
+    if limit > 0 {
+        if let Some(count) = state.counters.count(&format!("ws:{ip}"), 60).await {
             return if count > limit {
                 Err(ApiError::RateLimited {
-                    retry_after_secs: RedisBroker::window_left(60),
+                    retry_after_secs: Counters::window_left(60),
                 })
             } else {
                 Ok(())
@@ -56,7 +56,7 @@ async fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError>
         }
     }
     state
-        .ws_connect_limit
+        .connect_limit
         .check(&ip)
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
 }
@@ -64,7 +64,7 @@ async fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError>
 fn upgrade<R: Role>(
     req: &HttpRequest,
     body: web::Payload,
-    state: &AppState,
+    state: &WsState,
     role: R,
 ) -> Result<HttpResponse, ApiError> {
     let (response, socket, stream) = actix_ws::handle(req, body)
@@ -89,7 +89,7 @@ async fn visitor_socket(
     req: HttpRequest,
     body: web::Payload,
     query: web::Query<VisitorQuery>,
-    state: web::Data<AppState>,
+    state: web::Data<WsState>,
 ) -> Result<HttpResponse, ApiError> {
     check_rate(&req, &state).await?;
     let key = query
@@ -97,9 +97,10 @@ async fn visitor_socket(
         .as_deref()
         .and_then(SiteKey::parse)
         .ok_or(ApiError::NotFound)?;
-    let site = state
-        .sites
-        .by_key(&state.store, &key)
+    let chat = &state.chat;
+    let site = chat
+        .sites()
+        .by_key(chat.store(), &key)
         .await?
         .ok_or(ApiError::NotFound)?;
     if let Some(origin) = origin(&req)? {
@@ -130,7 +131,7 @@ async fn visitor_socket(
 async fn agent_socket(
     req: HttpRequest,
     body: web::Payload,
-    state: web::Data<AppState>,
+    state: web::Data<WsState>,
 ) -> Result<HttpResponse, ApiError> {
     check_rate(&req, &state).await?;
     if let Some(origin) = origin(&req)? {

@@ -5,23 +5,23 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix::{ActorFutureExt, AsyncContext, WrapFuture};
-use serde::Serialize;
 
 use super::hub::Registration;
 use super::protocol::{
-    self, encode, ClientFrame, Close, ErrorCode, Hello, PageInfo, TypingState, MAX_PREVIEW_CHARS,
-    MAX_TITLE_CHARS, MAX_URL_CHARS,
+    self, ClientFrame, ErrorCode, Hello, ServerFrame, Typing, VisitorConversationView,
+    WelcomeIdentity, MAX_PREVIEW_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
-use super::session::{Ctx, Role, Session, UNAVAILABLE};
+use super::session::{Ctx, HelloRefusal, Role, Session};
 use crate::auth::identity::{self, IdentityCheck};
-use crate::chat::events::{self, VisitorConversationView};
+use crate::chat::{announce, visitor_author, ChatError, ConversationRef};
 use crate::domain::{
-    Author, AuthorKind, Conversation, ConversationId, ConversationStatus, Email, MessageId,
-    MessageKind, NewMessage, ReadMark, ReaderKind, Site, Timestamp, Visitor, VisitorId,
-    VisitorPage,
+    Author, Conversation, ConversationId, ConversationStatus, Email, MessageId, MessageKind,
+    NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, WorkspaceId,
 };
-use crate::http::AppState;
-use crate::store::{Audience, ConversationChange, StoreError};
+use crate::store::{Audience, ConversationChange};
+
+/// Longest name a visitor may give itself.
+const MAX_NAME_CHARS: usize = 200;
 
 pub struct VisitorSide {
     site: Arc<Site>,
@@ -29,7 +29,7 @@ pub struct VisitorSide {
     greeted: Option<Greeted>,
 }
 
-struct Greeted {
+pub struct Greeted {
     visitor: Visitor,
     /// The conversation a `send` without `conversation_id` goes to.
     current: Option<ConversationId>,
@@ -50,223 +50,78 @@ impl VisitorSide {
     }
 }
 
-/// How agents see a visitor: profile, identity, current page.
-#[derive(Debug, Serialize)]
-pub struct VisitorView<'a> {
-    pub id: VisitorId,
-    pub name: Option<&'a str>,
-    pub email: Option<&'a str>,
-    pub identity: Option<IdentityView<'a>>,
-    pub page: Option<&'a PageInfo>,
-    pub user_agent: Option<&'a str>,
-    pub online: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct IdentityView<'a> {
-    pub status: &'static str,
-    pub id: Option<&'a str>,
-}
-
-impl<'a> VisitorView<'a> {
-    pub fn new(visitor: &'a Visitor, page: Option<&'a PageInfo>, online: bool) -> Self {
-        let identity = match (&visitor.external_id, &visitor.name, &visitor.email) {
-            (Some(id), _, _) => Some(IdentityView {
-                status: "verified",
-                id: Some(id),
-            }),
-            (None, None, None) => None,
-            (None, _, _) => Some(IdentityView {
-                status: "unverified",
-                id: None,
-            }),
-        };
-        Self {
-            id: visitor.id,
-            name: visitor.name.as_deref(),
-            email: visitor.email.as_deref(),
-            identity,
-            page,
-            user_agent: visitor.user_agent.as_deref(),
-            online,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct VisitorEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    visitor: VisitorView<'a>,
-}
-
-#[derive(Serialize)]
-struct WelcomeIdentity<'a> {
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Welcome<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
-    reference: Option<&'a str>,
-    visitor_id: VisitorId,
-    token: &'a str,
-    conversation: Option<VisitorConversationView>,
-    agents_online: usize,
-    settings: &'a serde_json::Value,
-    identity: Option<WelcomeIdentity<'a>>,
-}
-
-#[derive(Serialize)]
-struct TypingEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    conversation_id: ConversationId,
-    author: &'a Author,
-    state: TypingState,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    preview: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct ReadEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    conversation_id: ConversationId,
-    reader: &'a Author,
-    seq: i64,
-}
-
 fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-fn clip_page(url: &str, title: &str, referrer: Option<&str>) -> PageInfo {
+fn clip_page(page: &PageInfo) -> PageInfo {
     PageInfo {
-        url: clip(url, MAX_URL_CHARS),
-        title: clip(title, MAX_TITLE_CHARS),
-        referrer: referrer
+        url: clip(&page.url, MAX_URL_CHARS),
+        title: clip(&page.title, MAX_TITLE_CHARS),
+        referrer: page
+            .referrer
+            .as_deref()
             .map(|r| clip(r, MAX_URL_CHARS))
             .filter(|r| !r.is_empty()),
     }
 }
 
-/// Why a visitor's `hello` was not welcomed.
-enum HelloError {
-    IdentityRequired,
-    Unavailable,
-}
-
-impl From<StoreError> for HelloError {
-    fn from(err: StoreError) -> Self {
-        tracing::warn!(error = %err, "visitor hello failed");
-        HelloError::Unavailable
-    }
-}
-
-fn author_of(visitor: &Visitor) -> Author {
-    Author {
-        kind: AuthorKind::Visitor,
-        id: Some(visitor.id.0),
-        name: visitor.name.clone(),
-    }
-}
-
-/// Finds or makes the visitor this `hello` speaks for. A verified identity finds the same
-/// person on any device; a token alone continues an anonymous visitor, never an identified one.
-/// Also says whether the visitor was created just now.
-async fn resolve_visitor(
-    state: &AppState,
-    site: &Site,
-    user_agent: Option<String>,
-    hello: &Hello,
-    identity: &IdentityCheck,
-) -> Result<(Visitor, bool), HelloError> {
-    let store = &state.store;
-    let claims = hello
-        .token
-        .as_deref()
-        .and_then(|token| state.tokens.verify_visitor(token).ok())
-        .filter(|claims| claims.site_id == site.id && claims.external_id.is_none());
-    let from_token = match claims {
-        Some(claims) => store
-            .visitor(site.workspace_id, claims.sub)
-            .await?
-            .filter(|v| v.site_id == site.id && v.external_id.is_none()),
-        None => None,
-    };
-    let now = Timestamp::now();
-    let (found, external_id) = match identity {
-        IdentityCheck::Verified { external_id, .. } => {
-            match store.visitor_by_external_id(site.id, external_id).await? {
-                Some(person) => (Some(person), None),
-                // The anonymous visitor becomes this person, keeping its conversation.
-                None => (from_token, Some(external_id.clone())),
-            }
-        }
-        _ => (from_token, None),
-    };
-    let is_new = found.is_none();
-    let mut visitor = found.unwrap_or_else(|| Visitor {
-        id: VisitorId::new(),
-        workspace_id: site.workspace_id,
-        site_id: site.id,
-        external_id: None,
-        name: None,
-        email: None,
-        user_agent: None,
-        created_at: now,
-        last_seen_at: now,
-    });
-    if external_id.is_some() {
-        visitor.external_id = external_id;
-    }
-    match identity {
-        IdentityCheck::Verified { name, email, .. } | IdentityCheck::Unverified { name, email } => {
-            visitor.name = name.clone().or(visitor.name);
-            visitor.email = email.clone().or(visitor.email);
-        }
-        IdentityCheck::None | IdentityCheck::Rejected => {}
-    }
-    visitor.user_agent = user_agent.or(visitor.user_agent);
-    visitor.last_seen_at = now;
-    if is_new {
-        state.creations.insert_visitor(&visitor).await?;
-    } else {
-        store.update_visitor(&visitor).await?;
-    }
-    Ok((visitor, is_new))
-}
-
-async fn record_page(
-    state: &AppState,
-    visitor: &Visitor,
-    page: &PageInfo,
-) -> Result<(), StoreError> {
-    let stored = VisitorPage {
-        url: page.url.clone(),
-        title: page.title.clone(),
-        referrer: page.referrer.clone(),
-        seen_at: Timestamp::now(),
-    };
-    state.store.record_page(visitor.id, &stored).await?;
-    let frame = encode(&VisitorEvent {
-        kind: "visitor",
-        visitor: VisitorView::new(visitor, Some(page), true),
-    });
-    state.hub.to_agents(visitor.workspace_id, &frame, None);
-    Ok(())
-}
-
 impl Role for VisitorSide {
     const NAME: &'static str = "visitor";
+    const AUDIENCE: Audience = Audience::Visitor;
+    type Greeted = Greeted;
+
+    fn greet(&mut self, greeted: Greeted, span: &tracing::Span) {
+        span.record("visitor", tracing::field::display(greeted.visitor.id));
+        tracing::debug!("visitor greeted");
+        self.greeted = Some(greeted);
+    }
 
     fn is_greeted(&self) -> bool {
         self.greeted.is_some()
+    }
+
+    fn speaker(&self) -> Option<(WorkspaceId, Author)> {
+        let greeted = self.greeted.as_ref()?;
+        Some((
+            greeted.visitor.workspace_id,
+            visitor_author(&greeted.visitor),
+        ))
+    }
+
+    fn known_conversation(&self, id: ConversationId) -> Option<ConversationRef> {
+        let greeted = self.greeted.as_ref()?;
+        greeted.own.contains(&id).then_some(ConversationRef {
+            id,
+            workspace_id: greeted.visitor.workspace_id,
+            visitor_id: greeted.visitor.id,
+        })
+    }
+
+    fn admit(&mut self, conversation: &Conversation) -> bool {
+        let Some(greeted) = self.greeted.as_mut() else {
+            return false;
+        };
+        let own = conversation.visitor_id == greeted.visitor.id;
+        if own {
+            greeted.own.insert(conversation.id);
+        }
+        own
+    }
+
+    fn typing_preview(&self, typing: &Typing) -> Option<String> {
+        let enabled = self
+            .site
+            .settings
+            .0
+            .get("draft_preview")
+            .and_then(|v| v.as_bool())
+            == Some(true);
+        typing
+            .preview
+            .as_deref()
+            .filter(|_| enabled && typing.state == TypingState::On)
+            .map(|p| clip(p, MAX_PREVIEW_CHARS))
     }
 
     fn hello(session: &mut Session<Self>, hello: Hello, ctx: &mut Ctx<Self>) {
@@ -280,29 +135,39 @@ impl Role for VisitorSide {
         let work = async move {
             let identity = identity::check(hello.identity.as_ref(), &site);
             if site.require_identity && !matches!(identity, IdentityCheck::Verified { .. }) {
-                return Err(HelloError::IdentityRequired);
+                return Err(HelloRefusal::Forbidden(
+                    "this site requires a verified identity",
+                ));
             }
-            let (visitor, created) =
-                resolve_visitor(&state, &site, user_agent, &hello, &identity).await?;
-            let registration =
-                state
-                    .hub
-                    .register_visitor(site.workspace_id, visitor.id, conn, outbound);
-            let page = hello
-                .page
-                .as_ref()
-                .map(|p| clip_page(&p.url, &p.title, p.referrer.as_deref()));
+            let token = hello
+                .token
+                .as_deref()
+                .and_then(|token| state.tokens.verify_visitor(token).ok());
+            let chat = &state.chat;
+            let unavailable = |_: ChatError| HelloRefusal::Unavailable;
+            let (visitor, created) = chat
+                .resolve_visitor(&site, token.as_ref(), &identity, user_agent)
+                .await
+                .map_err(unavailable)?;
+            // Registered only once nothing can fail any more: agents never see a visitor come
+            // online for a hello that is then refused.
+            let page = hello.page.as_ref().map(clip_page);
             if let Some(page) = &page {
-                record_page(&state, &visitor, page).await?;
+                chat.record_page(&visitor, page.clone())
+                    .await
+                    .map_err(unavailable)?;
             }
             // A visitor created just now has no conversation yet: no query for it.
             let conversation = if created {
                 None
             } else {
-                state.store.latest_conversation(site.id, visitor.id).await?
+                chat.store()
+                    .latest_conversation(site.id, visitor.id)
+                    .await
+                    .map_err(|e| unavailable(e.into()))?
             };
             let assignee = match &conversation {
-                Some(c) => events::assignee(&state.store, c).await,
+                Some(c) => announce::assignee(chat.store(), c).await,
                 None => None,
             };
             let token = state
@@ -313,16 +178,19 @@ impl Role for VisitorSide {
                     site.id,
                     visitor.external_id.clone(),
                 )
-                .map_err(|_| HelloError::Unavailable)?;
-            let welcome = encode(&Welcome {
-                kind: "welcome",
+                .map_err(|_| HelloRefusal::Unavailable)?;
+            let registration =
+                state
+                    .hub
+                    .register_visitor(site.workspace_id, visitor.id, conn, outbound);
+            let welcome = ServerFrame::VisitorWelcome {
                 reference: hello.reference.as_deref(),
                 visitor_id: visitor.id,
                 token: &token,
                 conversation: conversation
                     .as_ref()
                     .map(|c| VisitorConversationView::new(c, assignee.as_ref())),
-                agents_online: state.hub.agents_online(site.workspace_id),
+                agents_online: chat.agents_online(site.workspace_id),
                 settings: &site.settings.0,
                 identity: identity.status().map(|status| WelcomeIdentity {
                     status,
@@ -331,198 +199,59 @@ impl Role for VisitorSide {
                         _ => None,
                     },
                 }),
-            });
-            let own: HashSet<ConversationId> = conversation.iter().map(|c| c.id).collect();
+            }
+            .encode();
             let greeted = Greeted {
+                current: conversation.as_ref().map(|c| c.id),
+                own: conversation.iter().map(|c| c.id).collect(),
                 visitor,
-                current: conversation.map(|c| c.id),
-                own,
                 page,
                 _registration: registration,
             };
             Ok((greeted, welcome))
         };
-        ctx.wait(work.into_actor(session).map(move |result, session, _| match result {
-            Ok((greeted, welcome)) => {
-                tracing::debug!(conn = ?session.conn.id, visitor = %greeted.visitor.id, "visitor greeted");
-                session.role.greeted = Some(greeted);
-                session.conn.outbound.release_after(welcome);
-            }
-            Err(HelloError::IdentityRequired) => {
-                session.conn.outbound.release();
-                session.conn.error(reference.as_deref(), ErrorCode::Forbidden, "this site requires a verified identity");
-                session.conn.outbound.close(Close::Forbidden);
-            }
-            Err(HelloError::Unavailable) => {
-                session.conn.outbound.release();
-                session.conn.error(reference.as_deref(), ErrorCode::Unavailable, UNAVAILABLE);
-            }
-        }));
+        session.await_hello(ctx, reference, work);
     }
 
     fn frame(session: &mut Session<Self>, frame: ClientFrame, ctx: &mut Ctx<Self>) {
         match frame {
             ClientFrame::Send(send) => send_message(session, send, ctx),
-            ClientFrame::Sync(sync) => {
-                let after = sync.after_seq;
-                with_own_conversation(
-                    session,
-                    ctx,
-                    sync.reference,
-                    sync.conversation_id,
-                    move |session, reference, id, ctx| {
-                        session.sync(ctx, reference, id, after, Audience::Visitor)
-                    },
-                );
-            }
-            ClientFrame::History(history) => {
-                let (before, limit) = (history.before_seq, history.limit);
-                with_own_conversation(
-                    session,
-                    ctx,
-                    history.reference,
-                    history.conversation_id,
-                    move |session, reference, id, ctx| {
-                        session.history(ctx, reference, id, before, limit, Audience::Visitor)
-                    },
-                );
-            }
-            ClientFrame::Typing(typing) => {
-                let reference = typing.reference.as_deref();
-                if !session.conn.allow_typing() {
-                    session
-                        .conn
-                        .error(reference, ErrorCode::RateLimited, "typing too often");
-                    return;
-                }
-                let Some(greeted) = &session.role.greeted else {
-                    return;
-                };
-                if !greeted.own.contains(&typing.conversation_id) {
-                    session
-                        .conn
-                        .error(reference, ErrorCode::NotFound, "conversation not found");
-                    return;
-                }
-                let draft_preview = session
-                    .role
-                    .site
-                    .settings
-                    .0
-                    .get("draft_preview")
-                    .and_then(|v| v.as_bool())
-                    == Some(true);
-                let preview = typing
-                    .preview
-                    .as_deref()
-                    .filter(|_| draft_preview && typing.state == TypingState::On)
-                    .map(|p| clip(p, MAX_PREVIEW_CHARS));
-                let author = author_of(&greeted.visitor);
-                let frame = encode(&TypingEvent {
-                    kind: "typing",
-                    conversation_id: typing.conversation_id,
-                    author: &author,
-                    state: typing.state,
-                    preview: preview.as_deref(),
-                });
-                session
-                    .state
-                    .hub
-                    .to_agents(greeted.visitor.workspace_id, &frame, None);
-                session.conn.ok(reference);
-            }
-            ClientFrame::Read(read) => {
-                let seq = read.seq.max(0);
-                with_own_conversation(
-                    session,
-                    ctx,
-                    read.reference,
-                    read.conversation_id,
-                    move |session, reference, id, ctx| {
-                        let Some(greeted) = &session.role.greeted else {
-                            return;
-                        };
-                        let visitor = greeted.visitor.clone();
-                        let store = session.state.store.clone();
-                        let mark = ReadMark {
-                            conversation_id: id,
-                            reader_kind: ReaderKind::Visitor,
-                            reader_id: visitor.id.0,
-                            seq,
-                        };
-                        let work = async move { store.mark_read(&mark).await };
-                        session.request(
-                            ctx,
-                            reference,
-                            work,
-                            move |session, reference, stored, _| {
-                                let author = author_of(&visitor);
-                                let frame = encode(&ReadEvent {
-                                    kind: "read",
-                                    conversation_id: id,
-                                    reader: &author,
-                                    seq: stored,
-                                });
-                                session
-                                    .state
-                                    .hub
-                                    .to_agents(visitor.workspace_id, &frame, None);
-                                session.conn.ok(reference.as_deref());
-                            },
-                        );
-                    },
-                );
-            }
             ClientFrame::Page(page) => {
                 let Some(greeted) = session.role.greeted.as_mut() else {
                     return;
                 };
-                let info = clip_page(&page.url, &page.title, page.referrer.as_deref());
+                let info = clip_page(&PageInfo {
+                    url: page.url,
+                    title: page.title,
+                    referrer: page.referrer,
+                });
                 greeted.page = Some(info.clone());
-                let visitor = greeted.visitor.clone();
-                let state = session.state.clone();
-                let reference = page.reference;
-                let work = async move { record_page(&state, &visitor, &info).await };
-                session.request(ctx, reference, work, move |session, reference, (), _| {
+                let (chat, visitor) = (session.state.chat.clone(), greeted.visitor.clone());
+                let work = async move { chat.record_page(&visitor, info).await };
+                session.request(ctx, page.reference, work, |session, reference, (), _| {
                     session.conn.ok(reference.as_deref())
                 });
             }
-            ClientFrame::Status(status) => session.conn.error(
-                status.reference.as_deref(),
-                ErrorCode::Forbidden,
-                "status is for agents",
-            ),
             ClientFrame::Profile(profile) => update_profile(session, profile, ctx),
             ClientFrame::End(end) => {
-                with_own_conversation(
-                    session,
+                session.with_conversation(
                     ctx,
                     end.reference,
                     end.conversation_id,
-                    move |session, reference, id, ctx| {
-                        let Some(greeted) = &session.role.greeted else {
-                            return;
-                        };
-                        let (state, workspace) =
-                            (session.state.clone(), greeted.visitor.workspace_id);
+                    move |session, reference, conversation, ctx| {
+                        let chat = session.state.chat.clone();
                         let resolve = ConversationChange {
                             status: Some(ConversationStatus::Resolved),
                             ..Default::default()
                         };
                         let work = async move {
-                            let changed = state
-                                .store
-                                .update_conversation(workspace, id, &resolve)
-                                .await?;
-                            if let Some(conversation) = &changed {
-                                events::conversation_changed(
-                                    &state.store,
-                                    &state.hub,
-                                    conversation,
-                                )
-                                .await;
-                            }
-                            Ok(())
+                            chat.change_conversation(
+                                conversation.workspace_id,
+                                conversation.id,
+                                &resolve,
+                            )
+                            .await
+                            .map(|_| ())
                         };
                         session.request(ctx, reference, work, |session, reference, (), _| {
                             session.conn.ok(reference.as_deref())
@@ -530,13 +259,20 @@ impl Role for VisitorSide {
                     },
                 );
             }
-            ClientFrame::Hello(_) | ClientFrame::Ping(_) => {}
+            ClientFrame::Status(status) => session.conn.error(
+                status.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "status is for agents",
+            ),
+            ClientFrame::Hello(_)
+            | ClientFrame::Ping(_)
+            | ClientFrame::Sync(_)
+            | ClientFrame::History(_)
+            | ClientFrame::Typing(_)
+            | ClientFrame::Read(_) => {}
         }
     }
 }
-
-/// Longest name a visitor may give itself.
-const MAX_NAME_CHARS: usize = 200;
 
 /// The visitor's own name or email (unverified). A verified identity's are the site's to set.
 fn update_profile(
@@ -574,65 +310,15 @@ fn update_profile(
         greeted.visitor.name = name.or(greeted.visitor.name.take());
         greeted.visitor.email = email.or(greeted.visitor.email.take());
     }
-    let (state, visitor, page) = (
-        session.state.clone(),
+    let (chat, visitor, page) = (
+        session.state.chat.clone(),
         greeted.visitor.clone(),
         greeted.page.clone(),
     );
-    let work = async move {
-        state.store.update_visitor(&visitor).await?;
-        let frame = encode(&VisitorEvent {
-            kind: "visitor",
-            visitor: VisitorView::new(&visitor, page.as_ref(), true),
-        });
-        state.hub.to_agents(visitor.workspace_id, &frame, None);
-        Ok(())
-    };
+    let work = async move { chat.save_profile(&visitor, page).await };
     session.request(ctx, reference, work, |session, reference, (), _| {
         session.conn.ok(reference.as_deref())
     });
-}
-
-/// Runs `then` once `id` is known to be one of this visitor's conversations; anything else is
-/// `not_found`, exactly like a conversation that does not exist.
-fn with_own_conversation(
-    session: &mut Session<VisitorSide>,
-    ctx: &mut Ctx<VisitorSide>,
-    reference: Option<String>,
-    id: ConversationId,
-    then: impl FnOnce(&mut Session<VisitorSide>, Option<String>, ConversationId, &mut Ctx<VisitorSide>)
-        + 'static,
-) {
-    let Some(greeted) = &session.role.greeted else {
-        return;
-    };
-    if greeted.own.contains(&id) {
-        then(session, reference, id, ctx);
-        return;
-    }
-    let (store, visitor) = (session.state.store.clone(), greeted.visitor.clone());
-    let work = async move { store.conversation(visitor.workspace_id, id).await };
-    session.request(
-        ctx,
-        reference,
-        work,
-        move |session, reference, found, ctx| {
-            let Some(greeted) = session.role.greeted.as_mut() else {
-                return;
-            };
-            match found {
-                Some(conversation) if conversation.visitor_id == greeted.visitor.id => {
-                    greeted.own.insert(id);
-                    then(session, reference, id, ctx);
-                }
-                _ => session.conn.error(
-                    reference.as_deref(),
-                    ErrorCode::NotFound,
-                    "conversation not found",
-                ),
-            }
-        },
-    );
 }
 
 fn send_message(
@@ -642,23 +328,17 @@ fn send_message(
 ) {
     let reference = send.reference;
     let r = reference.as_deref();
-    if !session.conn.allow_send() {
-        return session
-            .conn
-            .error(r, ErrorCode::RateLimited, "sending too fast");
-    }
+    let Some(client_msg_id) = session.send_preamble(r, send.client_msg_id) else {
+        return;
+    };
     if send.kind != MessageKind::Text {
         return session
             .conn
             .error(r, ErrorCode::Forbidden, "visitors can only send text");
     }
-    let Some(client_msg_id) = send.client_msg_id else {
-        return session
-            .conn
-            .error(r, ErrorCode::BadRequest, "client_msg_id is required");
-    };
-    let Some(body) = session.parse_body(send.body, r) else {
-        return;
+    let body = match session.state.chat.body(send.body) {
+        Ok(body) => body,
+        Err(err) => return session.refuse(r, &err),
     };
     let Some(greeted) = &session.role.greeted else {
         return;
@@ -668,7 +348,7 @@ fn send_message(
         workspace_id: greeted.visitor.workspace_id,
         conversation_id: send.conversation_id.or(greeted.current).unwrap_or_default(),
         client_msg_id: Some(client_msg_id),
-        author: author_of(&greeted.visitor),
+        author: visitor_author(&greeted.visitor),
         kind: MessageKind::Text,
         body,
         created_at: Timestamp::now(),
@@ -691,27 +371,23 @@ fn send_message(
         updated_at: now,
         last_activity_at: now,
     };
-    let creations = session.state.creations.clone();
-    let work = async move { creations.open_or_create_conversation(&draft).await };
-    ctx.wait(work.into_actor(session).map(move |result, session, _| {
-        match result {
-            Ok((conversation, created)) => {
-                if let Some(greeted) = session.role.greeted.as_mut() {
-                    greeted.current = Some(conversation.id);
-                    greeted.own.insert(conversation.id);
+    let chat = session.state.chat.clone();
+    let work = async move { chat.open_conversation(&draft).await };
+    ctx.wait(
+        work.into_actor(session)
+            .map(move |result, session, _| match result {
+                Ok(conversation) => {
+                    if let Some(greeted) = session.role.greeted.as_mut() {
+                        greeted.current = Some(conversation.id);
+                        greeted.own.insert(conversation.id);
+                    }
+                    let message = NewMessage {
+                        conversation_id: conversation.id,
+                        ..message
+                    };
+                    session.submit(message, reference);
                 }
-                if created {
-                    events::conversation_created(&session.state.hub, &conversation);
-                }
-                let message = NewMessage {
-                    conversation_id: conversation.id,
-                    ..message
-                };
-                session.submit(message, reference);
-            }
-            Err(_) => session
-                .conn
-                .error(reference.as_deref(), ErrorCode::Unavailable, UNAVAILABLE),
-        }
-    }));
+                Err(err) => session.refuse(reference.as_deref(), &err),
+            }),
+    );
 }

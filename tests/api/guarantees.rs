@@ -400,10 +400,10 @@ async fn sigterm_answers_the_write_in_flight_turns_unready_and_closes_sockets_10
 
     // And it is stored, once, after "first".
     let conversation = ConversationId(conversation.as_str().unwrap().parse().unwrap());
-    let stored = db
-        .store()
-        .await
-        .messages_after(conversation, 0, 10, Audience::Agent)
+    let store = db.store().await;
+    let workspace = store.first_site().await.unwrap().unwrap().workspace_id;
+    let stored = store
+        .messages_after(workspace, conversation, 0, 10, Audience::Agent)
         .await
         .unwrap();
     let bodies: Vec<&str> = stored.iter().map(|m| m.body.as_str()).collect();

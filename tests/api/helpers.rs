@@ -132,7 +132,7 @@ pub struct Workspace {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
-    pub state: parley::http::AppState,
+    pub state: parley::startup::Services,
     pub db: Arc<TestDb>,
     pub http: reqwest::Client,
 }
@@ -315,7 +315,7 @@ pub async fn spawn_app_on(db: Arc<TestDb>, extra: &[(&str, &str)]) -> TestApp {
     let settings = test_settings(&db, extra);
     let app = Application::build(settings).await.expect("server starts");
     let port = app.port();
-    let state = app.state().clone();
+    let state = app.services().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),

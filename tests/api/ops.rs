@@ -119,20 +119,30 @@ async fn the_widget_demo_and_dashboard_are_served_with_their_policies(backend: B
         "{csp}"
     );
     let html = panel.text().await.unwrap();
-    assert!(!html.contains("__PANEL_VERSION__"));
-    let version = html
-        .split("panel.js?v=")
+    // The panel's code is one content-hashed bundle, cached for good.
+    let bundle = html
+        .split("src=\"/widget/")
         .nth(1)
         .unwrap()
         .split('"')
         .next()
         .unwrap()
         .to_owned();
-    let code = app.get(&format!("/widget/panel.js?v={version}")).await;
+    assert!(
+        bundle.starts_with("panel-") && bundle.ends_with(".js"),
+        "{bundle}"
+    );
+    let code = app.get(&format!("/widget/{bundle}")).await;
+    assert_eq!(code.status(), 200);
     assert!(code.headers()["cache-control"]
         .to_str()
         .unwrap()
         .contains("immutable"));
+    assert_eq!(
+        app.get("/widget/loader.js").await.status(),
+        404,
+        "the loader has one address, /widget.js"
+    );
     assert_eq!(
         app.get("/widget/panel.html?site_key=pk_unknown")
             .await

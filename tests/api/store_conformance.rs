@@ -35,6 +35,7 @@ on_both_backends!(
     notes_are_never_returned_to_visitors,
     history_pages_backwards_and_sync_forwards,
     read_marks_never_go_down,
+    another_workspaces_id_reads_and_marks_nothing,
     the_inbox_is_scoped_and_sorted_by_activity,
     concurrent_appends_into_one_conversation_stay_gapless,
     conversation_updates_are_scoped_to_the_workspace,
@@ -419,7 +420,7 @@ async fn appended_messages_get_gapless_seqs_in_batch_order(backend: Backend) {
     assert_eq!(next[0].as_ref().unwrap().message.seq, 4);
 
     let stored = store
-        .messages_after(c1.id, 0, 100, Audience::Agent)
+        .messages_after(c1.workspace_id, c1.id, 0, 100, Audience::Agent)
         .await
         .unwrap();
     assert_eq!(
@@ -492,7 +493,7 @@ async fn client_msg_id_stores_a_message_once_per_author(backend: Backend) {
     assert_eq!(other.message.seq, 2);
     assert_eq!(
         store
-            .messages_after(c.id, 0, 100, Audience::Agent)
+            .messages_after(c.workspace_id, c.id, 0, 100, Audience::Agent)
             .await
             .unwrap()
             .len(),
@@ -653,7 +654,7 @@ async fn notes_are_never_returned_to_visitors(backend: Backend) {
         .await
         .unwrap();
     let for_visitor = store
-        .messages_after(c.id, 0, 100, Audience::Visitor)
+        .messages_after(c.workspace_id, c.id, 0, 100, Audience::Visitor)
         .await
         .unwrap();
     assert_eq!(
@@ -662,12 +663,12 @@ async fn notes_are_never_returned_to_visitors(backend: Backend) {
         "a gap where the note is"
     );
     let history = store
-        .messages_before(c.id, None, 100, Audience::Visitor)
+        .messages_before(c.workspace_id, c.id, None, 100, Audience::Visitor)
         .await
         .unwrap();
     assert!(history.iter().all(|m| m.kind != MessageKind::Note));
     let for_agent = store
-        .messages_after(c.id, 0, 100, Audience::Agent)
+        .messages_after(c.workspace_id, c.id, 0, 100, Audience::Agent)
         .await
         .unwrap();
     assert_eq!(for_agent[1].kind, MessageKind::Note);
@@ -696,7 +697,7 @@ async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
     assert_eq!(
         seqs(
             store
-                .messages_before(c.id, None, 3, Audience::Agent)
+                .messages_before(c.workspace_id, c.id, None, 3, Audience::Agent)
                 .await
                 .unwrap()
         ),
@@ -705,7 +706,7 @@ async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
     assert_eq!(
         seqs(
             store
-                .messages_before(c.id, Some(8), 3, Audience::Agent)
+                .messages_before(c.workspace_id, c.id, Some(8), 3, Audience::Agent)
                 .await
                 .unwrap()
         ),
@@ -714,7 +715,7 @@ async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
     assert_eq!(
         seqs(
             store
-                .messages_before(c.id, Some(2), 3, Audience::Agent)
+                .messages_before(c.workspace_id, c.id, Some(2), 3, Audience::Agent)
                 .await
                 .unwrap()
         ),
@@ -723,7 +724,7 @@ async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
     assert_eq!(
         seqs(
             store
-                .messages_after(c.id, 7, 100, Audience::Agent)
+                .messages_after(c.workspace_id, c.id, 7, 100, Audience::Agent)
                 .await
                 .unwrap()
         ),
@@ -732,14 +733,14 @@ async fn history_pages_backwards_and_sync_forwards(backend: Backend) {
     assert_eq!(
         seqs(
             store
-                .messages_after(c.id, 0, 2, Audience::Agent)
+                .messages_after(c.workspace_id, c.id, 0, 2, Audience::Agent)
                 .await
                 .unwrap()
         ),
         [1, 2]
     );
     assert!(store
-        .messages_after(c.id, 10, 100, Audience::Agent)
+        .messages_after(c.workspace_id, c.id, 10, 100, Audience::Agent)
         .await
         .unwrap()
         .is_empty());
@@ -770,14 +771,69 @@ async fn read_marks_never_go_down(backend: Backend) {
         reader_id: ws.admin.id.0,
         seq,
     };
-    assert_eq!(store.mark_read(&mark(5)).await.unwrap(), 5);
-    assert_eq!(store.mark_read(&mark(3)).await.unwrap(), 5);
-    assert_eq!(store.mark_read(&mark(9)).await.unwrap(), 9);
+    let w = ws.workspace.id;
+    assert_eq!(store.mark_read(w, &mark(5)).await.unwrap(), Some(5));
+    assert_eq!(store.mark_read(w, &mark(3)).await.unwrap(), Some(5));
+    assert_eq!(store.mark_read(w, &mark(9)).await.unwrap(), Some(9));
     assert_eq!(
-        store.mark_read(&mark(50)).await.unwrap(),
-        10,
+        store.mark_read(w, &mark(50)).await.unwrap(),
+        Some(10),
         "never past the last message"
     );
+}
+
+async fn another_workspaces_id_reads_and_marks_nothing(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let other = workspace(&store, "b@other.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let batch: Vec<_> = ["one", "two"]
+        .iter()
+        .map(|body| {
+            new_message(
+                ws.workspace.id,
+                c.id,
+                visitor_author(&v),
+                MessageKind::Text,
+                body,
+                None,
+            )
+        })
+        .collect();
+    store.append_messages(&batch).await.unwrap();
+    let (mine, theirs) = (ws.workspace.id, other.workspace.id);
+    for audience in [Audience::Agent, Audience::Visitor] {
+        assert_eq!(
+            store
+                .messages_after(mine, c.id, 0, 10, audience)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(store
+            .messages_after(theirs, c.id, 0, 10, audience)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .messages_before(theirs, c.id, None, 10, audience)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    let mark = ReadMark {
+        conversation_id: c.id,
+        reader_kind: ReaderKind::Agent,
+        reader_id: other.admin.id.0,
+        seq: 2,
+    };
+    assert_eq!(store.mark_read(theirs, &mark).await.unwrap(), None);
+    // Nothing was written: the owner's first mark for that reader starts from scratch.
+    let first = ReadMark { seq: 1, ..mark };
+    assert_eq!(store.mark_read(mine, &first).await.unwrap(), Some(1));
 }
 
 async fn the_inbox_is_scoped_and_sorted_by_activity(backend: Backend) {
@@ -876,7 +932,7 @@ async fn concurrent_appends_into_one_conversation_stay_gapless(backend: Backend)
         task.await.unwrap();
     }
     let stored = store
-        .messages_after(c.id, 0, 1000, Audience::Agent)
+        .messages_after(c.workspace_id, c.id, 0, 1000, Audience::Agent)
         .await
         .unwrap();
     assert_eq!(
@@ -962,7 +1018,7 @@ async fn nobody_writes_into_another_workspaces_or_visitors_conversation(backend:
         ]
     );
     assert!(store
-        .messages_after(c.id, 0, 10, Audience::Agent)
+        .messages_after(c.workspace_id, c.id, 0, 10, Audience::Agent)
         .await
         .unwrap()
         .is_empty());

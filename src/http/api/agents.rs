@@ -12,10 +12,9 @@ use crate::auth::password;
 use crate::domain::{Agent, AgentId, AgentRole, Email, WorkspaceId};
 use crate::error::ApiError;
 use crate::http::extract::{AdminJson, CurrentAdmin};
-use crate::http::AppState;
-use crate::store::catalog::{AgentChange, NewAgent};
+use crate::http::HttpState;
+use crate::store::admin::{AgentChange, NewAgent};
 use crate::store::StoreError;
-use crate::ws::protocol::Close;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list)
@@ -40,7 +39,7 @@ pub fn agent_name(name: &str) -> Result<String, ApiError> {
 #[get("/agents")]
 async fn list(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<web::Json<Page<Agent>>, ApiError> {
     Ok(web::Json(Page {
         items: state.store.agents(admin.workspace_id).await?,
@@ -73,7 +72,7 @@ fn default_role() -> AgentRole {
 #[post("/agents")]
 async fn create(
     AdminJson(admin, body): AdminJson<CreateAgent>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let CreateAgent {
         email,
@@ -120,7 +119,7 @@ pub struct UpdateAgent {
 
 /// Refuses a change that would leave the workspace without an active admin.
 async fn keep_an_admin(
-    state: &AppState,
+    state: &HttpState,
     workspace: WorkspaceId,
     target: &Agent,
     demoted: bool,
@@ -148,7 +147,7 @@ async fn keep_an_admin(
 #[patch("/agents/{id}")]
 async fn update(
     AdminJson(admin, body): AdminJson<UpdateAgent>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Agent>, ApiError> {
     let workspace = admin.workspace_id;
@@ -185,9 +184,7 @@ async fn update(
         .await?
         .ok_or(ApiError::NotFound)?;
     if !agent.active {
-        state
-            .hub
-            .close_agent(workspace, agent.id, Close::Unauthorized);
+        state.chat.revoke_agent(workspace, agent.id);
     }
     Ok(web::Json(agent))
 }
@@ -197,7 +194,7 @@ async fn update(
 #[delete("/agents/{id}")]
 async fn remove(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let workspace = admin.workspace_id;
@@ -208,8 +205,6 @@ async fn remove(
         .ok_or(ApiError::NotFound)?;
     keep_an_admin(&state, workspace, &target, true).await?;
     state.store.delete_agent(workspace, target.id).await?;
-    state
-        .hub
-        .close_agent(workspace, target.id, Close::Unauthorized);
+    state.chat.revoke_agent(workspace, target.id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,12 +6,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::ErrorBody;
+use crate::access::client_ip::client_ip;
 use crate::auth::password;
-use crate::cluster::redis::RedisBroker;
+use crate::cluster::counters::Counters;
 use crate::domain::{Agent, Email};
 use crate::error::ApiError;
-use crate::http::client_ip::client_ip;
-use crate::http::AppState;
+use crate::http::HttpState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login);
@@ -47,7 +47,7 @@ const REFUSED: &str = "invalid email or password";
 #[post("/auth/login")]
 async fn login(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
     let LoginRequest {
@@ -62,16 +62,16 @@ async fn login(
     // In a cluster, failures per IP are counted over every node.
     let limit = u64::from(state.settings.limits.login_per_min);
     let ip_key = format!("login:{ip}");
-    if let (Some(redis), true) = (&state.redis, limit > 0) {
-        if redis
+    if limit > 0
+        && state
+            .counters
             .peek(&ip_key, 60)
             .await
             .is_some_and(|failures| failures >= limit)
-        {
-            return Err(ApiError::RateLimited {
-                retry_after_secs: RedisBroker::window_left(60),
-            });
-        }
+    {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: Counters::window_left(60),
+        });
     }
     let agent = match Email::parse(&email) {
         Ok(email) => state.store.agent_by_email(&email).await?,
@@ -91,8 +91,8 @@ async fn login(
             Ok(web::Json(LoginResponse { token, agent }))
         }
         _ => {
-            if let Some(redis) = &state.redis {
-                redis.count(&ip_key, 60).await;
+            if state.counters.is_clustered() {
+                state.counters.count(&ip_key, 60).await;
             }
             match state.login_guard.failed(ip, &account) {
                 Some(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),

@@ -10,8 +10,8 @@ use super::{ErrorBody, Page};
 use crate::domain::{Canned, CannedId};
 use crate::error::ApiError;
 use crate::http::extract::{AdminJson, CurrentAdmin, CurrentAgent};
-use crate::http::AppState;
-use crate::store::catalog::{CannedChange, NewCanned};
+use crate::http::HttpState;
+use crate::store::admin::{CannedChange, NewCanned};
 use crate::store::StoreError;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -67,7 +67,7 @@ fn conflict(err: StoreError) -> ApiError {
 #[get("/canned")]
 async fn list(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<web::Json<Page<Canned>>, ApiError> {
     Ok(web::Json(Page {
         items: state.store.canned(me.workspace_id).await?,
@@ -94,7 +94,7 @@ pub struct CreateCanned {
 #[post("/canned")]
 async fn create(
     AdminJson(admin, new): AdminJson<CreateCanned>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewCanned {
         shortcut: shortcut(&new.shortcut)?,
@@ -128,7 +128,7 @@ pub struct UpdateCanned {
 #[patch("/canned/{id}")]
 async fn update(
     AdminJson(admin, change): AdminJson<UpdateCanned>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Canned>, ApiError> {
     let change = CannedChange {
@@ -150,7 +150,7 @@ async fn update(
 #[delete("/canned/{id}")]
 async fn remove(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     super::deleted(

@@ -9,16 +9,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{nullable, ErrorBody, MessagePage, Page};
-use crate::chat::events;
-use crate::chat::writer::{Reply, SendError, SendRequest};
+use crate::chat::history::{HISTORY_DEFAULT, HISTORY_MAX};
+use crate::chat::writer::{Reply, SendRequest};
 use crate::domain::{
-    AgentId, Author, AuthorKind, Body, BodyError, ClientMsgId, ConversationId, ConversationStatus,
-    Message, MessageId, MessageKind, NewMessage, Timestamp,
+    AgentId, ClientMsgId, ConversationId, ConversationStatus, Message, MessageKind,
 };
 use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
-use crate::http::AppState;
-use crate::store::catalog::{AssigneeFilter, Cursor, InboxQuery, InboxRow};
+use crate::http::HttpState;
+use crate::store::catalog::Cursor;
+use crate::store::inbox::{AssigneeFilter, InboxQuery, InboxRow};
 use crate::store::{AppendOutcome, Audience, ConversationChange};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -56,7 +56,7 @@ pub struct InboxView {
     pub visitor_online: bool,
 }
 
-fn view(state: &AppState, mut row: InboxRow) -> InboxView {
+fn view(state: &HttpState, mut row: InboxRow) -> InboxView {
     if let Some(body) = &row.last_body {
         if body.chars().count() > PREVIEW_CHARS {
             row.last_body = Some(body.chars().take(PREVIEW_CHARS).collect());
@@ -65,7 +65,7 @@ fn view(state: &AppState, mut row: InboxRow) -> InboxView {
     let c = &row.conversation;
     InboxView {
         visitor_verified: row.visitor_external_id.is_some(),
-        visitor_online: state.hub.visitor_online(c.workspace_id, c.visitor_id),
+        visitor_online: state.chat.visitor_online(c.workspace_id, c.visitor_id),
         row,
     }
 }
@@ -91,7 +91,7 @@ fn parse_assignee(text: Option<&str>, me: AgentId) -> Result<AssigneeFilter, Api
 #[get("/conversations")]
 async fn list(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     params: web::Query<InboxParams>,
 ) -> Result<web::Json<Page<InboxView>>, ApiError> {
     let params = params.into_inner();
@@ -125,7 +125,7 @@ async fn list(
     Ok(web::Json(Page { items, next_cursor }))
 }
 
-async fn load(state: &AppState, me: &CurrentAgent, id: Uuid) -> Result<InboxView, ApiError> {
+async fn load(state: &HttpState, me: &CurrentAgent, id: Uuid) -> Result<InboxView, ApiError> {
     let row = state
         .store
         .inbox_row(me.0.workspace_id, me.0.id, ConversationId(id))
@@ -143,7 +143,7 @@ async fn load(state: &AppState, me: &CurrentAgent, id: Uuid) -> Result<InboxView
 #[get("/conversations/{id}")]
 async fn get_one(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InboxView>, ApiError> {
     Ok(web::Json(load(&state, &me, id.into_inner()).await?))
@@ -170,7 +170,7 @@ pub struct UpdateConversation {
 #[patch("/conversations/{id}")]
 async fn update(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
     body: web::Json<UpdateConversation>,
 ) -> Result<web::Json<InboxView>, ApiError> {
@@ -194,17 +194,9 @@ async fn update(
         assignee: assignee_id,
     };
     let conversation = state
-        .store
-        .update_conversation(workspace, ConversationId(id.into_inner()), &change)
-        .await
-        .map_err(|err| match err {
-            crate::store::StoreError::Conflict(_) => {
-                ApiError::Conflict("the visitor already has another open conversation".into())
-            }
-            other => other.into(),
-        })?
-        .ok_or(ApiError::NotFound)?;
-    events::conversation_changed(&state.store, &state.hub, &conversation).await;
+        .chat
+        .change_conversation(workspace, ConversationId(id.into_inner()), &change)
+        .await?;
     Ok(web::Json(load(&state, &me, conversation.id.0).await?))
 }
 
@@ -230,40 +222,32 @@ pub struct HistoryParams {
 #[get("/conversations/{id}/messages")]
 async fn messages(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
     params: web::Query<HistoryParams>,
 ) -> Result<web::Json<MessagePage<Message>>, ApiError> {
     let id = ConversationId(id.into_inner());
-    state
-        .store
-        .conversation(me.0.workspace_id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let limit = params.limit.unwrap_or(50).clamp(1, 100);
-    let mut items = match params.after_seq {
+    let workspace = me.0.workspace_id;
+    let chat = &state.chat;
+    chat.conversation(workspace, id).await?;
+    let limit = params
+        .limit
+        .unwrap_or(HISTORY_DEFAULT)
+        .clamp(1, HISTORY_MAX);
+    let page = match params.after_seq {
         Some(after) => {
-            state
-                .store
-                .messages_after(id, after.max(0), limit + 1, Audience::Agent)
+            chat.messages_after(workspace, id, after, limit, Audience::Agent)
                 .await?
         }
         None => {
-            state
-                .store
-                .messages_before(id, params.before_seq, limit + 1, Audience::Agent)
+            chat.messages_before(workspace, id, params.before_seq, limit, Audience::Agent)
                 .await?
         }
     };
-    let more = items.len() as i64 > limit;
-    if more {
-        if params.after_seq.is_some() {
-            items.truncate(limit as usize);
-        } else {
-            items.remove(0);
-        }
-    }
-    Ok(web::Json(MessagePage { items, more }))
+    Ok(web::Json(MessagePage {
+        items: page.messages,
+        more: page.more,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -290,7 +274,7 @@ pub struct SendMessage {
 #[post("/conversations/{id}/messages")]
 async fn send(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
     body: web::Json<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
@@ -299,44 +283,19 @@ async fn send(
         kind,
         body,
     } = body.into_inner();
-    let kind = kind.unwrap_or(MessageKind::Text);
-    if kind == MessageKind::Event {
-        return Err(ApiError::Unprocessable("kind must be text or note".into()));
-    }
-    let body =
-        Body::parse(body, state.settings.limits.max_body_chars).map_err(|err| match err {
-            BodyError::Empty => ApiError::Unprocessable(format!("body: {err}")),
-            BodyError::TooLong { .. } => ApiError::TooLarge(format!("body: {err}")),
-        })?;
-    let agent = me.0;
-    let message = NewMessage {
-        id: MessageId::new(),
-        workspace_id: agent.workspace_id,
-        conversation_id: ConversationId(id.into_inner()),
-        client_msg_id: Some(client_msg_id),
-        author: Author {
-            kind: AuthorKind::Agent,
-            id: Some(agent.id.0),
-            name: Some(agent.name.clone()),
-        },
-        kind,
+    let message = state.chat.agent_message(
+        &me.0,
+        ConversationId(id.into_inner()),
+        client_msg_id,
+        kind.unwrap_or(MessageKind::Text),
         body,
-        created_at: Timestamp::now(),
-    };
+    )?;
     let (tx, rx) = oneshot::channel();
-    state.writer.submit(SendRequest {
+    state.chat.submit(SendRequest {
         message,
         reply: Reply::Caller(tx),
     });
-    let appended = rx
-        .await
-        .map_err(|_| ApiError::Unavailable)?
-        .map_err(|err| match err {
-            SendError::NotFound => ApiError::NotFound,
-            SendError::Conflict => ApiError::Conflict(err.to_string()),
-            SendError::Invalid(reason) => ApiError::Unprocessable(reason),
-            SendError::Unavailable => ApiError::Unavailable,
-        })?;
+    let appended = rx.await.map_err(|_| ApiError::Unavailable)??;
     let mut response = match appended.outcome {
         AppendOutcome::Stored { .. } => HttpResponse::Created(),
         AppendOutcome::Replayed => HttpResponse::Ok(),

@@ -10,8 +10,8 @@ use crate::auth::password;
 use crate::domain::Agent;
 use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
-use crate::http::AppState;
-use crate::store::catalog::AgentChange;
+use crate::http::HttpState;
+use crate::store::admin::AgentChange;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me).service(update_me);
@@ -43,7 +43,7 @@ pub struct UpdateMe {
 #[patch("/me")]
 async fn update_me(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     body: web::Json<UpdateMe>,
 ) -> Result<web::Json<Agent>, ApiError> {
     let UpdateMe {

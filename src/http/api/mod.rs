@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 
-use super::AppState;
+use super::HttpState;
 
 /// The prefix of every API route.
 pub const PREFIX: &str = "/api/v1";
@@ -133,7 +133,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The OpenAPI 3 document of this API.
 #[utoipa::path(tag = "meta", responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 #[get("/openapi.json")]
-async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+async fn openapi_json(state: web::Data<HttpState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(state.openapi.to_string())

@@ -13,8 +13,8 @@ use crate::config::parse_origin;
 use crate::domain::{NewSite, Site, SiteId, SiteKey, WidgetSettings};
 use crate::error::ApiError;
 use crate::http::extract::{AdminJson, CurrentAdmin};
-use crate::http::AppState;
-use crate::store::catalog::SiteChange;
+use crate::http::HttpState;
+use crate::store::admin::SiteChange;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list)
@@ -78,7 +78,7 @@ fn settings(
 #[get("/sites")]
 async fn list(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<web::Json<Page<Site>>, ApiError> {
     let items = state.store.sites(admin.workspace_id).await?;
     Ok(web::Json(Page {
@@ -112,7 +112,7 @@ pub struct CreateSite {
 #[post("/sites")]
 async fn create(
     AdminJson(admin, body): AdminJson<CreateSite>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let CreateSite {
         name,
@@ -147,7 +147,7 @@ async fn create(
 #[get("/sites/{id}")]
 async fn get_one(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Site>, ApiError> {
     let site = state
@@ -180,7 +180,7 @@ pub struct UpdateSite {
 #[patch("/sites/{id}")]
 async fn update(
     AdminJson(admin, body): AdminJson<UpdateSite>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Site>, ApiError> {
     let id = SiteId(id.into_inner());
@@ -208,7 +208,7 @@ async fn update(
         .update_site(admin.workspace_id, id, &change)
         .await?
         .ok_or(ApiError::NotFound)?;
-    state.sites.forget_all();
+    state.chat.sites().forget_all();
     Ok(web::Json(site))
 }
 
@@ -217,14 +217,14 @@ async fn update(
 #[delete("/sites/{id}")]
 async fn remove(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let deleted = state
         .store
         .delete_site(admin.workspace_id, SiteId(id.into_inner()))
         .await?;
-    state.sites.forget_all();
+    state.chat.sites().forget_all();
     super::deleted(deleted)
 }
 
@@ -233,7 +233,7 @@ async fn remove(
 #[post("/sites/{id}/rotate-secret")]
 async fn rotate_secret(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Site>, ApiError> {
     let site = state
@@ -245,6 +245,6 @@ async fn rotate_secret(
         )
         .await?
         .ok_or(ApiError::NotFound)?;
-    state.sites.forget_all();
+    state.chat.sites().forget_all();
     Ok(web::Json(site))
 }

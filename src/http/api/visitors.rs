@@ -10,7 +10,7 @@ use super::ErrorBody;
 use crate::domain::{Conversation, Timestamp, VisitorId, VisitorPage};
 use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
-use crate::http::AppState;
+use crate::http::HttpState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_visitor);
@@ -48,7 +48,7 @@ pub struct VisitorProfile {
 #[get("/visitors/{id}")]
 async fn get_visitor(
     me: CurrentAgent,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<VisitorProfile>, ApiError> {
     let workspace = me.0.workspace_id;
@@ -69,7 +69,7 @@ async fn get_visitor(
     };
     Ok(web::Json(VisitorProfile {
         id: visitor.id,
-        online: state.hub.visitor_online(workspace, visitor.id),
+        online: state.chat.visitor_online(workspace, visitor.id),
         name: visitor.name,
         email: visitor.email,
         identity,

@@ -11,8 +11,9 @@ use crate::auth::random_token;
 use crate::domain::{Webhook, WebhookDelivery, WebhookId};
 use crate::error::ApiError;
 use crate::http::extract::{AdminJson, CurrentAdmin};
-use crate::http::AppState;
-use crate::store::catalog::{Cursor, NewWebhook};
+use crate::http::HttpState;
+use crate::store::admin::NewWebhook;
+use crate::store::catalog::Cursor;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list)
@@ -34,7 +35,7 @@ const DELIVERIES_PAGE: i64 = 50;
 #[get("/webhooks")]
 async fn list(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<web::Json<Page<Webhook>>, ApiError> {
     Ok(web::Json(Page {
         items: state.store.webhooks(admin.workspace_id).await?,
@@ -61,7 +62,7 @@ pub struct CreateWebhook {
 #[post("/webhooks")]
 async fn create(
     AdminJson(admin, body): AdminJson<CreateWebhook>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let CreateWebhook { url, mut events } = body;
     let parsed = url::Url::parse(&url).map_err(|e| ApiError::Unprocessable(format!("url: {e}")))?;
@@ -98,7 +99,7 @@ async fn create(
 #[delete("/webhooks/{id}")]
 async fn remove(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     super::deleted(
@@ -126,7 +127,7 @@ pub struct DeliveryParams {
 #[get("/webhooks/{id}/deliveries")]
 async fn deliveries(
     admin: CurrentAdmin,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     id: web::Path<Uuid>,
     params: web::Query<DeliveryParams>,
 ) -> Result<web::Json<Page<WebhookDelivery>>, ApiError> {

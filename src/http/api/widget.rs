@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ErrorBody;
 use crate::domain::{SiteKey, WidgetSettings};
 use crate::error::ApiError;
-use crate::http::AppState;
+use crate::http::HttpState;
 
 /// Browsers may cache the CORS preflight this long.
 const CORS_MAX_AGE_SECS: usize = 3600;
@@ -53,7 +53,7 @@ pub struct WidgetConfig {
 )]
 #[get("/config")]
 async fn config(
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
     params: web::Query<ConfigParams>,
 ) -> Result<web::Json<WidgetConfig>, ApiError> {
     let key = SiteKey::parse(&params.site_key).ok_or(ApiError::NotFound)?;
@@ -65,6 +65,6 @@ async fn config(
     let settings: WidgetSettings = serde_json::from_value(site.settings.0).unwrap_or_default();
     Ok(web::Json(WidgetConfig {
         settings,
-        agents_online: state.hub.agents_online(site.workspace_id),
+        agents_online: state.chat.agents_online(site.workspace_id),
     }))
 }

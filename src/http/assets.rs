@@ -1,8 +1,10 @@
-//! The widget (and the demo page) served from the binary: no Node.js at run time.
+//! The widget, the demo page and the dashboard, served from the binary: no Node.js at run time.
 //!
+//! What is served is `dist/`, the bundles `scripts/build-web.mjs` makes from `widget/`,
+//! `dashboard/` and `common/` (committed, and checked for staleness by the test command).
 //! Files are embedded with rust-embed, prepared once (content type, ETag, gzip) and served
-//! with the caching each deserves: the loader briefly cached, the panel's versioned code
-//! cached for good, everything else revalidated by ETag.
+//! with the caching each deserves: the loader briefly cached, content-hashed files
+//! (`panel-<hash>.js`) cached for good, everything else revalidated by ETag.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,21 +21,23 @@ use sha2::{Digest, Sha256};
 use crate::config::parse_origin;
 use crate::domain::SiteKey;
 use crate::error::ApiError;
-use crate::http::AppState;
+use crate::http::HttpState;
 
 #[derive(RustEmbed)]
-#[folder = "widget/src/"]
+#[folder = "dist/widget/"]
 struct WidgetFiles;
 
 #[derive(RustEmbed)]
-#[folder = "dashboard/"]
+#[folder = "dist/dashboard/"]
 struct DashboardFiles;
 
 /// How long browsers may reuse `/widget.js` before revalidating: short, so fixes reach every
 /// site within minutes.
 const LOADER_MAX_AGE_SECS: u32 = 300;
-/// Versioned files (`?v=<hash>`) never change under their URL.
+/// Content-hashed files never change under their name.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Shortest hash that marks a file name as content-hashed (`panel-<hash>.js`).
+const MIN_HASH_CHARS: usize = 8;
 /// The panel document's policy; `frame-ancestors` is added per site.
 const PANEL_CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
     style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'";
@@ -117,6 +121,25 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// Whether a file's name carries a hash of its content (`app-3f2a9c01d4.js`), so that its
+/// content never changes under that name.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        hash.len() >= MIN_HASH_CHARS && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// How long a browser may keep a file without asking again.
+fn cache_for(path: &str) -> &'static str {
+    if is_content_hashed(path) {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    }
+}
+
 /// The dashboard's files, prepared once.
 fn dashboard_files() -> &'static HashMap<String, Prepared> {
     static FILES: OnceLock<HashMap<String, Prepared>> = OnceLock::new();
@@ -133,29 +156,17 @@ fn dashboard_files() -> &'static HashMap<String, Prepared> {
     })
 }
 
-/// Every embedded widget file, prepared once; `panel.html` with its code version filled in.
+/// Every embedded widget file, prepared once.
 fn files() -> &'static HashMap<String, Prepared> {
     static FILES: OnceLock<HashMap<String, Prepared>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let raw = |path: &str| {
-            WidgetFiles::get(path)
-                .map(|f| f.data.into_owned())
-                .unwrap_or_default()
-        };
-        let mut version = Sha256::new();
-        version.update(raw("panel.js"));
-        version.update(raw("panel.css"));
-        let version = hex::encode(version.finalize())[..12].to_owned();
         WidgetFiles::iter()
-            .map(|path| {
-                let mut body = raw(&path);
-                if path == "panel.html" {
-                    body = String::from_utf8_lossy(&body)
-                        .replace("__PANEL_VERSION__", &version)
-                        .into_bytes();
-                }
-                let prepared = Prepared::new(body, content_type(&path));
-                (path.into_owned(), prepared)
+            .filter_map(|path| {
+                let file = WidgetFiles::get(&path)?;
+                Some((
+                    path.to_string(),
+                    Prepared::new(file.data.into_owned(), content_type(&path)),
+                ))
             })
             .collect()
     })
@@ -212,7 +223,10 @@ async fn dashboard_file(
         .get(path)
         .filter(|_| served)
         .ok_or(ApiError::NotFound)?;
-    Ok(with_policy(file.respond(&req, "no-cache"), DASHBOARD_CSP))
+    Ok(with_policy(
+        file.respond(&req, cache_for(path)),
+        DASHBOARD_CSP,
+    ))
 }
 
 /// The embed script.
@@ -230,7 +244,6 @@ async fn loader(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 #[derive(Deserialize)]
 struct FileQuery {
-    v: Option<String>,
     site_key: Option<String>,
 }
 
@@ -240,7 +253,7 @@ async fn widget_file(
     req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<FileQuery>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let path = path.into_inner();
     let file = files()
@@ -258,16 +271,11 @@ async fn widget_file(
         }
         return Ok(response);
     }
-    let cache = if query.v.is_some() {
-        IMMUTABLE
-    } else {
-        "no-cache"
-    };
-    Ok(file.respond(&req, cache))
+    Ok(file.respond(&req, cache_for(&path)))
 }
 
 /// Who may frame the panel: the site's allowed origins, or anyone when it allows any.
-async fn frame_ancestors(state: &AppState, site_key: Option<&str>) -> Result<String, ApiError> {
+async fn frame_ancestors(state: &HttpState, site_key: Option<&str>) -> Result<String, ApiError> {
     let key = site_key
         .and_then(SiteKey::parse)
         .ok_or(ApiError::NotFound)?;
@@ -299,7 +307,7 @@ struct DemoQuery {
 async fn demo(
     req: HttpRequest,
     query: web::Query<DemoQuery>,
-    state: web::Data<AppState>,
+    state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let site = match query.site_key.as_deref().and_then(SiteKey::parse) {
         Some(key) => state.store.site_by_key(&key).await?,
@@ -311,4 +319,26 @@ async fn demo(
         .replace("__PUBLIC_URL__", &state.public_url)
         .replace("__SITE_KEY__", site.site_key.as_str());
     Ok(Prepared::new(html.into_bytes(), "text/html; charset=utf-8").respond(&req, "no-cache"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_ending_in_a_hex_hash_are_cached_for_good() {
+        assert!(is_content_hashed("panel-3f2a9c01d4.js"));
+        assert!(is_content_hashed("chunks/view-0123abcdef.js"));
+        assert!(is_content_hashed("app-ABCDEF0123.css"));
+        assert!(!is_content_hashed("panel.js"));
+        assert!(!is_content_hashed("loader.js"));
+        assert!(
+            !is_content_hashed("panel-1234.js"),
+            "too short to be a hash"
+        );
+        assert!(!is_content_hashed("x-notahash.js"));
+        assert!(!is_content_hashed("i18n/de.json"));
+        assert_eq!(cache_for("demo.html"), "no-cache");
+        assert_eq!(cache_for("panel-3f2a9c01d4.js"), IMMUTABLE);
+    }
 }

@@ -1,0 +1,12 @@
+//! Presence questions the core and the HTTP API ask of whoever holds the connections (the
+//! WebSocket hub, over the whole cluster): the core never tracks connections itself.
+
+use crate::domain::{VisitorId, WorkspaceId};
+
+pub trait Presence: Send + Sync {
+    /// Whether the visitor has a connection on any node.
+    fn visitor_online(&self, workspace: WorkspaceId, visitor: VisitorId) -> bool;
+
+    /// Distinct agents of the workspace online (not away), on any node.
+    fn agents_online(&self, workspace: WorkspaceId) -> usize;
+}

@@ -1,0 +1,91 @@
+//! Visitors: who a `hello` speaks for, the pages they visit and the profile they leave.
+
+use super::{Chat, ChatResult};
+use crate::auth::identity::IdentityCheck;
+use crate::auth::tokens::VisitorClaims;
+use crate::domain::{PageInfo, Site, Timestamp, Visitor, VisitorId, VisitorPage};
+
+impl Chat {
+    /// Finds or makes the visitor a `hello` speaks for, and says whether it is new. A verified
+    /// identity finds the same person on any device; a token alone continues an anonymous
+    /// visitor, never an identified one.
+    pub async fn resolve_visitor(
+        &self,
+        site: &Site,
+        token: Option<&VisitorClaims>,
+        identity: &IdentityCheck,
+        user_agent: Option<String>,
+    ) -> ChatResult<(Visitor, bool)> {
+        let store = self.store();
+        let claims = token.filter(|c| c.site_id == site.id && c.external_id.is_none());
+        let from_token = match claims {
+            Some(claims) => store
+                .visitor(site.workspace_id, claims.sub)
+                .await?
+                .filter(|v| v.site_id == site.id && v.external_id.is_none()),
+            None => None,
+        };
+        let now = Timestamp::now();
+        let (found, external_id) = match identity {
+            IdentityCheck::Verified { external_id, .. } => {
+                match store.visitor_by_external_id(site.id, external_id).await? {
+                    Some(person) => (Some(person), None),
+                    // The anonymous visitor becomes this person, keeping its conversation.
+                    None => (from_token, Some(external_id.clone())),
+                }
+            }
+            _ => (from_token, None),
+        };
+        let is_new = found.is_none();
+        let mut visitor = found.unwrap_or_else(|| Visitor {
+            id: VisitorId::new(),
+            workspace_id: site.workspace_id,
+            site_id: site.id,
+            external_id: None,
+            name: None,
+            email: None,
+            user_agent: None,
+            created_at: now,
+            last_seen_at: now,
+        });
+        if external_id.is_some() {
+            visitor.external_id = external_id;
+        }
+        match identity {
+            IdentityCheck::Verified { name, email, .. }
+            | IdentityCheck::Unverified { name, email } => {
+                visitor.name = name.clone().or(visitor.name);
+                visitor.email = email.clone().or(visitor.email);
+            }
+            IdentityCheck::None | IdentityCheck::Rejected => {}
+        }
+        visitor.user_agent = user_agent.or(visitor.user_agent);
+        visitor.last_seen_at = now;
+        if is_new {
+            self.creations().insert_visitor(&visitor).await?;
+        } else {
+            store.update_visitor(&visitor).await?;
+        }
+        Ok((visitor, is_new))
+    }
+
+    /// The visitor is on `page` now: stored, and agents are told.
+    pub async fn record_page(&self, visitor: &Visitor, page: PageInfo) -> ChatResult<()> {
+        let stored = VisitorPage {
+            url: page.url.clone(),
+            title: page.title.clone(),
+            referrer: page.referrer.clone(),
+            seen_at: Timestamp::now(),
+        };
+        self.store().record_page(visitor.id, &stored).await?;
+        self.visitor_changed(visitor.clone(), Some(page));
+        Ok(())
+    }
+
+    /// Saves the visitor's profile (name, email) and tells agents.
+    pub async fn save_profile(&self, visitor: &Visitor, page: Option<PageInfo>) -> ChatResult<()> {
+        self.store().update_visitor(visitor).await?;
+        self.visitor_changed(visitor.clone(), page);
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! The event bus: what the core publishes reaches this node's subscriber at once and the other
+//! nodes through the broker, if there is one.
+
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
+
+use super::presence::RemotePresence;
+use super::{Broker, Envelope, NodeId, Snapshot, Subscriber};
+use crate::domain::Event;
+
+pub struct Bus {
+    node: NodeId,
+    broker: OnceLock<Arc<dyn Broker>>,
+    subscriber: OnceLock<Weak<dyn Subscriber>>,
+    remote: RemotePresence,
+}
+
+impl Bus {
+    pub fn new() -> Arc<Self> {
+        let node = NodeId::new();
+        Arc::new(Self {
+            node,
+            broker: OnceLock::new(),
+            subscriber: OnceLock::new(),
+            remote: RemotePresence::new(node),
+        })
+    }
+
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// Where events for other nodes go (once, at start-up).
+    pub fn set_broker(&self, broker: Arc<dyn Broker>) {
+        let _ = self.broker.set(broker);
+    }
+
+    /// Who gets this node's events (once, at start-up).
+    pub fn subscribe(&self, subscriber: Weak<dyn Subscriber>) {
+        let _ = self.subscriber.set(subscriber);
+    }
+
+    /// `None` for a node alone; otherwise whether the broker is connected.
+    pub fn broker_up(&self) -> Option<bool> {
+        self.broker.get().map(|b| b.is_up())
+    }
+
+    /// What other nodes have connected.
+    pub fn remote(&self) -> &RemotePresence {
+        &self.remote
+    }
+
+    fn subscriber(&self) -> Option<Arc<dyn Subscriber>> {
+        self.subscriber.get().and_then(Weak::upgrade)
+    }
+
+    /// Delivers `event` on this node, then sends it to the others.
+    pub fn publish(&self, event: Event) {
+        if let Some(subscriber) = self.subscriber() {
+            subscriber.on_event(&event, None);
+        }
+        if let Some(broker) = self.broker.get() {
+            broker.publish(Envelope {
+                node: self.node,
+                event,
+            });
+        }
+    }
+
+    /// An event another node published (this node's own come back from Redis: ignored).
+    pub fn receive(&self, envelope: Envelope) {
+        if envelope.node == self.node {
+            return;
+        }
+        if let Some(subscriber) = self.subscriber() {
+            subscriber.on_event(&envelope.event, Some(envelope.node));
+        }
+    }
+
+    /// What this node has connected, for the other nodes.
+    pub fn snapshot(&self) -> Snapshot {
+        self.subscriber().map(|s| s.snapshot()).unwrap_or_default()
+    }
+
+    /// Takes the other nodes' latest snapshots (with the age of each) and tells the subscriber
+    /// what that changed.
+    pub fn update_remote(&self, snapshots: Vec<(NodeId, Snapshot, Duration)>) {
+        let gone = self.remote.update(snapshots);
+        if let Some(subscriber) = self.subscriber() {
+            subscriber.remote_presence_changed(&gone);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! What happened, as the core tells it: one typed event per change, published on the bus to
+//! this node's transports and to the other nodes. Events carry data, never wire frames; each
+//! node encodes a frame once and shares its bytes among its recipients.
+//!
+//! Fields marked "this node only" name a local connection: they are not serialised, so another
+//! node never sees them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AgentId, AgentStatus, Author, Conversation, ConversationId, ErrorCode, Message, PageInfo,
+    TypingState, Visitor, VisitorId, WorkspaceId,
+};
+
+/// One connection of this node (any transport).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+impl ConnId {
+    pub fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Where the outcome of a connection's own send goes: its `sent`, or why it was refused.
+pub trait ReplyTo: Send + Sync {
+    fn stored(&self, message: &Message);
+    fn refused(&self, code: ErrorCode, reason: &str);
+}
+
+/// The connection that sent a message, and how to answer it.
+#[derive(Clone)]
+pub struct Origin {
+    pub conn: ConnId,
+    pub reply: Arc<dyn ReplyTo>,
+}
+
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Origin").field("conn", &self.conn).finish()
+    }
+}
+
+/// A conversation's assignee as agents and visitors see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub id: AgentId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A message was committed: agents get it, and its visitor unless it is a note, in `seq`
+    /// order; its sender gets its reply in that order instead.
+    MessageStored {
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        message: Arc<Message>,
+        /// This node only.
+        #[serde(skip)]
+        origin: Option<Origin>,
+    },
+    /// A conversation was created, or its status or assignee changed.
+    ConversationChanged {
+        conversation: Conversation,
+        assignee: Option<Assignee>,
+    },
+    /// Someone is typing (not stored).
+    Typing {
+        workspace: WorkspaceId,
+        conversation: ConversationId,
+        visitor: VisitorId,
+        author: Author,
+        state: TypingState,
+        preview: Option<String>,
+        /// This node only: the typing connection, which does not hear itself.
+        #[serde(skip)]
+        from: Option<ConnId>,
+    },
+    /// A reader's mark rose to `seq`.
+    Read {
+        workspace: WorkspaceId,
+        conversation: ConversationId,
+        visitor: VisitorId,
+        reader: Author,
+        seq: i64,
+        /// This node only: the reading connection.
+        #[serde(skip)]
+        from: Option<ConnId>,
+    },
+    /// A visitor's profile or current page changed.
+    VisitorChanged {
+        visitor: Visitor,
+        page: Option<PageInfo>,
+    },
+    /// An agent's status changed (over all its connections, as the publishing node sees it).
+    AgentPresence {
+        workspace: WorkspaceId,
+        agent: AgentId,
+        status: AgentStatus,
+        /// This node only: the connection whose change it was.
+        #[serde(skip)]
+        from: Option<ConnId>,
+    },
+    /// A visitor's first connection on the publishing node opened, or its last one closed.
+    /// `at` is Unix seconds on the publisher's clock (the clock of presence snapshots).
+    VisitorPresence {
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        online: bool,
+        at: f64,
+    },
+    /// An agent was deactivated or removed: its connections close everywhere.
+    AgentRevoked {
+        workspace: WorkspaceId,
+        agent: AgentId,
+    },
+}
+
+impl Event {
+    pub fn workspace(&self) -> WorkspaceId {
+        match self {
+            Event::MessageStored { workspace, .. }
+            | Event::Typing { workspace, .. }
+            | Event::Read { workspace, .. }
+            | Event::AgentPresence { workspace, .. }
+            | Event::VisitorPresence { workspace, .. }
+            | Event::AgentRevoked { workspace, .. } => *workspace,
+            Event::ConversationChanged { conversation, .. } => conversation.workspace_id,
+            Event::VisitorChanged { visitor, .. } => visitor.workspace_id,
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! The workspace's administration, the same SQL on both backends: sites, agents, canned
+//! responses and webhooks, each created, changed and removed within one workspace.
+//!
+//! Written once in `impl_admin!` and instantiated for each backend, as `catalog.rs` is.
+
+use async_trait::async_trait;
+
+use super::catalog::Cursor;
+use super::StoreResult;
+use crate::domain::{
+    Agent, AgentId, AgentRole, Canned, CannedId, Email, NewSite, Site, SiteId, Webhook,
+    WebhookDelivery, WebhookId, WorkspaceId,
+};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SiteChange {
+    pub name: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub require_identity: Option<bool>,
+    pub settings: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAgent {
+    pub email: Email,
+    pub name: String,
+    pub password_hash: String,
+    pub role: AgentRole,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AgentChange {
+    pub name: Option<String>,
+    pub role: Option<AgentRole>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewCanned {
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CannedChange {
+    pub shortcut: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub url: String,
+    pub secret: String,
+    pub events: Vec<String>,
+}
+
+#[async_trait]
+pub trait Admin: Send + Sync {
+    async fn create_site(&self, workspace: WorkspaceId, site: &NewSite) -> StoreResult<Site>;
+    async fn update_site(
+        &self,
+        workspace: WorkspaceId,
+        id: SiteId,
+        change: &SiteChange,
+    ) -> StoreResult<Option<Site>>;
+    /// Makes `secret` current and keeps the current one as the previous, still accepted.
+    async fn rotate_site_secret(
+        &self,
+        workspace: WorkspaceId,
+        id: SiteId,
+        secret: &str,
+    ) -> StoreResult<Option<Site>>;
+    async fn delete_site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<bool>;
+
+    async fn create_agent(&self, workspace: WorkspaceId, agent: &NewAgent) -> StoreResult<Agent>;
+    async fn update_agent(
+        &self,
+        workspace: WorkspaceId,
+        id: AgentId,
+        change: &AgentChange,
+    ) -> StoreResult<Option<Agent>>;
+    async fn delete_agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<bool>;
+    async fn active_admins(&self, workspace: WorkspaceId) -> StoreResult<i64>;
+
+    async fn canned(&self, workspace: WorkspaceId) -> StoreResult<Vec<Canned>>;
+    async fn create_canned(&self, workspace: WorkspaceId, new: &NewCanned) -> StoreResult<Canned>;
+    async fn update_canned(
+        &self,
+        workspace: WorkspaceId,
+        id: CannedId,
+        change: &CannedChange,
+    ) -> StoreResult<Option<Canned>>;
+    async fn delete_canned(&self, workspace: WorkspaceId, id: CannedId) -> StoreResult<bool>;
+
+    async fn webhooks(&self, workspace: WorkspaceId) -> StoreResult<Vec<Webhook>>;
+    async fn create_webhook(
+        &self,
+        workspace: WorkspaceId,
+        new: &NewWebhook,
+    ) -> StoreResult<Webhook>;
+    async fn delete_webhook(&self, workspace: WorkspaceId, id: WebhookId) -> StoreResult<bool>;
+    /// The webhook's deliveries, newest first; `None` when the webhook is not the workspace's.
+    async fn webhook_deliveries(
+        &self,
+        workspace: WorkspaceId,
+        webhook: WebhookId,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> StoreResult<Option<Vec<WebhookDelivery>>>;
+}
+
+pub(crate) const DELIVERY_COLUMNS: &str =
+    "id, webhook_id, event_id, event, status, attempts, next_attempt_at, \
+    last_status_code, last_error, created_at, delivered_at";
+pub(crate) const CANNED_COLUMNS: &str =
+    "id, workspace_id, shortcut, title, body, created_at, updated_at";
+pub(crate) const WEBHOOK_COLUMNS: &str =
+    "id, workspace_id, url, secret, events, active, created_at";
+
+/// Implements `Admin` for a backend.
+macro_rules! impl_admin {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::admin::Admin for $store {
+            async fn create_site(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                site: &$crate::domain::NewSite,
+            ) -> $crate::store::StoreResult<$crate::domain::Site> {
+                Ok(sqlx::query_as(concat!(
+                    "insert into sites (id, workspace_id, name, site_key, identity_secret, allowed_origins, settings, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning ", $crate::store::site_columns!()
+                ))
+                .bind($crate::domain::SiteId::new())
+                .bind(workspace)
+                .bind(&site.name)
+                .bind(&site.site_key)
+                .bind(&site.identity_secret)
+                .bind(sqlx::types::Json(&site.allowed_origins))
+                .bind(sqlx::types::Json(&site.settings))
+                .bind($crate::domain::Timestamp::now())
+                .fetch_one(self.writer())
+                .await?)
+            }
+
+            async fn update_site(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::SiteId,
+                change: &$crate::store::admin::SiteChange,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::Site>> {
+                Ok(sqlx::query_as(concat!(
+                    "update sites set name = coalesce($3, name), allowed_origins = coalesce($4, allowed_origins), \
+                     require_identity = coalesce($5, require_identity), settings = coalesce($6, settings), updated_at = $7 \
+                     where workspace_id = $1 and id = $2 returning ", $crate::store::site_columns!()
+                ))
+                .bind(workspace)
+                .bind(id)
+                .bind(&change.name)
+                .bind(change.allowed_origins.as_ref().map(sqlx::types::Json))
+                .bind(change.require_identity)
+                .bind(change.settings.as_ref().map(sqlx::types::Json))
+                .bind($crate::domain::Timestamp::now())
+                .fetch_optional(self.writer())
+                .await?)
+            }
+
+            async fn rotate_site_secret(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::SiteId,
+                secret: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::Site>> {
+                Ok(sqlx::query_as(concat!(
+                    "update sites set previous_identity_secret = identity_secret, identity_secret = $3, updated_at = $4 \
+                     where workspace_id = $1 and id = $2 returning ", $crate::store::site_columns!()
+                ))
+                .bind(workspace)
+                .bind(id)
+                .bind(secret)
+                .bind($crate::domain::Timestamp::now())
+                .fetch_optional(self.writer())
+                .await?)
+            }
+
+            async fn delete_site(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::SiteId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("delete from sites where workspace_id = $1 and id = $2")
+                    .bind(workspace)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn create_agent(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                agent: &$crate::store::admin::NewAgent,
+            ) -> $crate::store::StoreResult<$crate::domain::Agent> {
+                Ok(sqlx::query_as(concat!(
+                    "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning ", $crate::store::agent_columns!()
+                ))
+                .bind($crate::domain::AgentId::new())
+                .bind(workspace)
+                .bind(&agent.email)
+                .bind(&agent.name)
+                .bind(&agent.password_hash)
+                .bind(agent.role)
+                .bind(true)
+                .bind($crate::domain::Timestamp::now())
+                .fetch_one(self.writer())
+                .await?)
+            }
+
+            async fn update_agent(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::AgentId,
+                change: &$crate::store::admin::AgentChange,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::Agent>> {
+                Ok(sqlx::query_as(concat!(
+                    "update agents set name = coalesce($3, name), role = coalesce($4, role), active = coalesce($5, active), \
+                     password_hash = coalesce($6, password_hash), updated_at = $7 \
+                     where workspace_id = $1 and id = $2 returning ", $crate::store::agent_columns!()
+                ))
+                .bind(workspace)
+                .bind(id)
+                .bind(&change.name)
+                .bind(change.role)
+                .bind(change.active)
+                .bind(&change.password_hash)
+                .bind($crate::domain::Timestamp::now())
+                .fetch_optional(self.writer())
+                .await?)
+            }
+
+            async fn delete_agent(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::AgentId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("delete from agents where workspace_id = $1 and id = $2")
+                    .bind(workspace)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn active_admins(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+            ) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "select count(*) from agents where workspace_id = $1 and role = 'admin' and active = $2",
+                )
+                .bind(workspace)
+                .bind(true)
+                .fetch_one(self.reader())
+                .await?)
+            }
+
+            async fn canned(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::Canned>> {
+                Ok(sqlx::query_as(&format!(
+                    "select {} from canned_responses where workspace_id = $1 order by shortcut",
+                    $crate::store::admin::CANNED_COLUMNS
+                ))
+                .bind(workspace)
+                .fetch_all(self.reader())
+                .await?)
+            }
+
+            async fn create_canned(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                new: &$crate::store::admin::NewCanned,
+            ) -> $crate::store::StoreResult<$crate::domain::Canned> {
+                let sql = format!(
+                    "insert into canned_responses (id, workspace_id, shortcut, title, body, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $6) returning {}",
+                    $crate::store::admin::CANNED_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql)
+                    .bind($crate::domain::CannedId::new())
+                    .bind(workspace)
+                    .bind(new.shortcut.clone())
+                    .bind(new.title.clone())
+                    .bind(new.body.clone())
+                    .bind($crate::domain::Timestamp::now())
+                    .fetch_one(self.writer())
+                    .await?)
+            }
+
+            async fn update_canned(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::CannedId,
+                change: &$crate::store::admin::CannedChange,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::Canned>> {
+                let sql = format!(
+                    "update canned_responses set shortcut = coalesce($3, shortcut), title = coalesce($4, title), \
+                     body = coalesce($5, body), updated_at = $6 where workspace_id = $1 and id = $2 returning {}",
+                    $crate::store::admin::CANNED_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql)
+                    .bind(workspace)
+                    .bind(id)
+                    .bind(change.shortcut.clone())
+                    .bind(change.title.clone())
+                    .bind(change.body.clone())
+                    .bind($crate::domain::Timestamp::now())
+                    .fetch_optional(self.writer())
+                    .await?)
+            }
+
+            async fn delete_canned(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::CannedId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("delete from canned_responses where workspace_id = $1 and id = $2")
+                    .bind(workspace)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn webhooks(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::Webhook>> {
+                Ok(sqlx::query_as(&format!(
+                    "select {} from webhooks where workspace_id = $1 order by created_at, id",
+                    $crate::store::admin::WEBHOOK_COLUMNS
+                ))
+                .bind(workspace)
+                .fetch_all(self.reader())
+                .await?)
+            }
+
+            async fn create_webhook(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                new: &$crate::store::admin::NewWebhook,
+            ) -> $crate::store::StoreResult<$crate::domain::Webhook> {
+                let sql = format!(
+                    "insert into webhooks (id, workspace_id, url, secret, events, active, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7) returning {}",
+                    $crate::store::admin::WEBHOOK_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql)
+                    .bind($crate::domain::WebhookId::new())
+                    .bind(workspace)
+                    .bind(new.url.clone())
+                    .bind(new.secret.clone())
+                    .bind(sqlx::types::Json(new.events.clone()))
+                    .bind(true)
+                    .bind($crate::domain::Timestamp::now())
+                    .fetch_one(self.writer())
+                    .await?)
+            }
+
+            async fn delete_webhook(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::WebhookId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("delete from webhooks where workspace_id = $1 and id = $2")
+                    .bind(workspace)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn webhook_deliveries(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                webhook: $crate::domain::WebhookId,
+                after: Option<$crate::store::catalog::Cursor>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Option<Vec<$crate::domain::WebhookDelivery>>> {
+                let exists: Option<$crate::domain::WebhookId> =
+                    sqlx::query_scalar("select id from webhooks where workspace_id = $1 and id = $2")
+                        .bind(workspace)
+                        .bind(webhook)
+                        .fetch_optional(self.reader())
+                        .await?;
+                if exists.is_none() {
+                    return Ok(None);
+                }
+                let sql = format!(
+                    "select {} from webhook_deliveries where webhook_id = $1 \
+                     and ($2 is null or created_at < $2 or (created_at = $2 and id < $3)) \
+                     order by created_at desc, id desc limit $4",
+                    $crate::store::admin::DELIVERY_COLUMNS
+                );
+                Ok(Some(
+                    sqlx::query_as(&sql)
+                        .bind(webhook)
+                        .bind(after.map(|c| c.at))
+                        .bind(after.map(|c| c.id))
+                        .bind(limit)
+                        .fetch_all(self.reader())
+                        .await?,
+                ))
+            }
+        }
+    };
+}
+
+pub(crate) use impl_admin;

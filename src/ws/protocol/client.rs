@@ -1,0 +1,147 @@
+//! Frames a client sends.
+
+use serde::Deserialize;
+
+use super::Ref;
+use crate::auth::identity::IdentityClaim;
+use crate::domain::{AgentStatus, ClientMsgId, ConversationId, MessageKind, PageInfo, TypingState};
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Hello(Hello),
+    Ping(Bare),
+    Send(Send),
+    Sync(Sync),
+    History(History),
+    Typing(Typing),
+    Read(Read),
+    Status(Status),
+    Page(PageFrame),
+    /// Parley addition: a visitor leaves its own name or email (e.g. the offline form).
+    Profile(Profile),
+    /// Parley addition: a visitor ends (resolves) its conversation.
+    End(End),
+}
+
+impl ClientFrame {
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            ClientFrame::Hello(f) => f.reference.as_deref(),
+            ClientFrame::Ping(f) => f.reference.as_deref(),
+            ClientFrame::Send(f) => f.reference.as_deref(),
+            ClientFrame::Sync(f) => f.reference.as_deref(),
+            ClientFrame::History(f) => f.reference.as_deref(),
+            ClientFrame::Typing(f) => f.reference.as_deref(),
+            ClientFrame::Read(f) => f.reference.as_deref(),
+            ClientFrame::Status(f) => f.reference.as_deref(),
+            ClientFrame::Page(f) => f.reference.as_deref(),
+            ClientFrame::Profile(f) => f.reference.as_deref(),
+            ClientFrame::End(f) => f.reference.as_deref(),
+        }
+    }
+}
+
+/// A frame with nothing but its `ref`.
+#[derive(Debug, Deserialize)]
+pub struct Bare {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Hello {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    /// Visitor token from an earlier `welcome`, or the agent's JWT.
+    pub token: Option<String>,
+    #[serde(default)]
+    pub page: Option<PageInfo>,
+    #[serde(default)]
+    pub identity: Option<IdentityClaim>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Send {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: Option<ConversationId>,
+    pub client_msg_id: Option<ClientMsgId>,
+    #[serde(default = "text_kind")]
+    pub kind: MessageKind,
+    pub body: String,
+}
+
+fn text_kind() -> MessageKind {
+    MessageKind::Text
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Sync {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+    #[serde(default)]
+    pub after_seq: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct History {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+    pub before_seq: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Typing {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+    pub state: TypingState,
+    #[serde(default)]
+    pub preview: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Read {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+    pub seq: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Status {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub status: AgentStatus,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageFrame {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub referrer: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Profile {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct End {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+}
