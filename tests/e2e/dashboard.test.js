@@ -476,14 +476,19 @@ test('keyboard shortcuts, search, paging, presence and the narrow layouts', { ti
   await page.locator('body').click({ position: { x: 700, y: 400 } });
   await page.keyboard.press('Escape');
   await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+  // The hash changes at once; the conversation's view replaces the previous one a moment
+  // later: each step waits for that view's messages, so the next key reaches it.
+  /** @param {string} id */
+  const shown = (id) => page.locator(`[data-testid="conversation"][data-conversation-id="${id}"]`).getByTestId('message').first().waitFor();
   await page.keyboard.press('j');
   await waitFor(() => page.url().endsWith(`#/c/${order[0]}`), { message: 'j opens the first' });
-  await page.getByTestId('message').first().waitFor();
+  await shown(order[0]);
   await page.keyboard.press('j');
   await waitFor(() => page.url().endsWith(`#/c/${order[1]}`), { message: 'j opens the next' });
-  await page.getByTestId('message').first().waitFor();
+  await shown(order[1]);
   await page.keyboard.press('k');
   await waitFor(() => page.url().endsWith(`#/c/${order[0]}`), { message: 'k goes back' });
+  await shown(order[0]);
   // r focuses the composer, where j is a letter; Escape leaves it for the shortcuts again.
   await page.keyboard.press('r');
   await page.keyboard.type('j');
