@@ -77,7 +77,9 @@ impl Chat {
             referrer: page.referrer.clone(),
             seen_at: Timestamp::now(),
         };
-        self.store().record_page(visitor.id, &stored).await?;
+        self.store()
+            .record_page(visitor.workspace_id, visitor.id, &stored)
+            .await?;
         self.visitor_changed(visitor.clone(), Some(page));
         Ok(())
     }

@@ -50,7 +50,13 @@ pub trait Catalog: Send + Sync {
     /// The workspace's agents, by name.
     async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>>;
     async fn visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<Option<Visitor>>;
-    async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>>;
+    /// The visitor's latest pages; none when the visitor is not the workspace's.
+    async fn pages(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        limit: i64,
+    ) -> StoreResult<Vec<VisitorPage>>;
     /// The visitor with this verified external id on the site.
     async fn visitor_by_external_id(
         &self,
@@ -94,7 +100,13 @@ pub trait Catalog: Send + Sync {
     /// so that concurrent first starts agree on one.
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
     async fn insert_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
-    async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()>;
+    /// Records a page the visitor saw; nothing when the visitor is not the workspace's.
+    async fn record_page(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        page: &VisitorPage,
+    ) -> StoreResult<()>;
     /// Saves a visitor's profile fields (identity, name, email, user agent, last seen).
     async fn update_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
     /// Changes a conversation's status and/or assignee; `None` when it is not the workspace's.
@@ -213,13 +225,21 @@ macro_rules! impl_catalog {
                 .await?)
             }
 
-            async fn pages(&self, visitor: VisitorId, limit: i64) -> StoreResult<Vec<VisitorPage>> {
+            async fn pages(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+                limit: i64,
+            ) -> StoreResult<Vec<VisitorPage>> {
                 Ok(sqlx::query_as(
-                    "select url, title, referrer, seen_at from visitor_pages where visitor_id = $1 \
-                     order by seen_at desc, id desc limit $2",
+                    "select p.url, p.title, p.referrer, p.seen_at from visitor_pages p \
+                     join visitors v on v.id = p.visitor_id \
+                     where p.visitor_id = $1 and v.workspace_id = $3 \
+                     order by p.seen_at desc, p.id desc limit $2",
                 )
                 .bind(visitor)
                 .bind(limit)
+                .bind(workspace)
                 .fetch_all(self.reader())
                 .await?)
             }
@@ -367,15 +387,22 @@ macro_rules! impl_catalog {
                 Ok(())
             }
 
-            async fn record_page(&self, visitor: VisitorId, page: &VisitorPage) -> StoreResult<()> {
+            async fn record_page(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+                page: &VisitorPage,
+            ) -> StoreResult<()> {
                 sqlx::query(
-                    "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) values ($1, $2, $3, $4, $5)",
+                    "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) \
+                     select id, $2, $3, $4, $5 from visitors where id = $1 and workspace_id = $6",
                 )
                 .bind(visitor)
                 .bind(&page.url)
                 .bind(&page.title)
                 .bind(&page.referrer)
                 .bind(page.seen_at)
+                .bind(workspace)
                 .execute(self.writer())
                 .await?;
                 Ok(())

@@ -411,7 +411,11 @@ async fn page_views_reach_agents_as_visitor_frames(backend: Backend) {
     let next = agent.recv_type("visitor").await;
     assert_eq!(next["visitor"]["page"]["title"], "<script>Cart");
     let visitor_id = welcome["visitor_id"].as_str().unwrap().parse().unwrap();
-    let pages = app.store().pages(visitor_id, 10).await.unwrap();
+    let pages = app
+        .store()
+        .pages(ws.site.workspace_id, visitor_id, 10)
+        .await
+        .unwrap();
     assert_eq!(pages.len(), 2);
     // Agents have no pages to report.
     assert_eq!(

@@ -235,13 +235,26 @@ async fn visitors_and_their_pages_round_trip(backend: Backend) {
             referrer: None,
             seen_at: Timestamp::from_micros(1_700_000_000_000_000 + i as i64).unwrap(),
         };
-        store.record_page(v.id, &page).await.unwrap();
+        store
+            .record_page(ws.workspace.id, v.id, &page)
+            .await
+            .unwrap();
+        // Another workspace's id records nothing for this visitor.
+        store
+            .record_page(other.workspace.id, v.id, &page)
+            .await
+            .unwrap();
     }
-    let pages = store.pages(v.id, 10).await.unwrap();
+    let pages = store.pages(ws.workspace.id, v.id, 10).await.unwrap();
     assert_eq!(
         pages.iter().map(|p| p.url.as_str()).collect::<Vec<_>>(),
         ["https://shop.test/cart", "https://shop.test/"]
     );
+    assert!(store
+        .pages(other.workspace.id, v.id, 10)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(pages[0].title, "Page 1 <b>");
 }
 

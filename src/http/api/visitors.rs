@@ -57,7 +57,7 @@ async fn get_visitor(
         .visitor(workspace, VisitorId(id.into_inner()))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let pages = state.store.pages(visitor.id, PAGES).await?;
+    let pages = state.store.pages(workspace, visitor.id, PAGES).await?;
     let conversations = state
         .store
         .visitor_conversations(workspace, visitor.id)
