@@ -554,6 +554,10 @@ async fn history_and_sending_over_http_are_idempotent(backend: Backend) {
         )
         .await;
     assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["code"], "bad_request",
+        "the code a WebSocket send gets for the same body"
+    );
     let (status, _) = app
         .api(
             "POST",
