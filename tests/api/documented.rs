@@ -217,7 +217,9 @@ async fn a_commit_that_takes_over_5_s_is_answered_unavailable_and_a_resend_store
     let waited = started.elapsed();
     assert_eq!(reply["code"], "unavailable", "{reply}");
     assert!(
-        waited >= Duration::from_secs(5) && waited < Duration::from_secs(9),
+        // The limit is 5 s from the commit's start: answered then, give or take a busy
+        // machine's second.
+        waited >= Duration::from_secs(5) && waited < Duration::from_millis(6500),
         "answered after {waited:?}"
     );
     sqlx::Connection::close(lock).await.unwrap();
