@@ -75,6 +75,12 @@ pub struct Limits {
     pub send_burst: u32,
     /// `typing` frames per second per connection (`PARLEY_TYPING_RATE`, default 5).
     pub typing_rate: u32,
+    /// Frames of any type per second per connection (`PARLEY_FRAME_RATE`, default 30): no
+    /// frame type can be sent faster, whatever its own limit.
+    pub frame_rate: u32,
+    /// Burst allowance of the frame rate (`PARLEY_FRAME_BURST`, default 150: a dashboard
+    /// catching up its open conversations after a reconnect).
+    pub frame_burst: u32,
     /// New WebSocket connections per minute per IP (`PARLEY_WS_CONNECT_PER_MIN`, default 30).
     pub ws_connect_per_min: u32,
     /// Failed logins per minute per IP (`PARLEY_LOGIN_PER_MIN`, default 10).
@@ -103,6 +109,8 @@ impl Default for Limits {
             send_rate: 10,
             send_burst: 20,
             typing_rate: 5,
+            frame_rate: 30,
+            frame_burst: 150,
             ws_connect_per_min: 30,
             login_per_min: 10,
             max_frame_bytes: 64 * 1024,
@@ -230,6 +238,8 @@ impl Settings {
             send_rate: env.parse("PARLEY_SEND_RATE", Some(defaults.send_rate))?,
             send_burst: env.parse("PARLEY_SEND_BURST", Some(defaults.send_burst))?,
             typing_rate: env.parse("PARLEY_TYPING_RATE", Some(defaults.typing_rate))?,
+            frame_rate: env.parse("PARLEY_FRAME_RATE", Some(defaults.frame_rate))?,
+            frame_burst: env.parse("PARLEY_FRAME_BURST", Some(defaults.frame_burst))?,
             ws_connect_per_min: env.parse(
                 "PARLEY_WS_CONNECT_PER_MIN",
                 Some(defaults.ws_connect_per_min),

@@ -112,6 +112,12 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<crate::domain::input::InputError> for ApiError {
+    fn from(err: crate::domain::input::InputError) -> Self {
+        ApiError::Invalid(err.to_string())
+    }
+}
+
 impl From<ChatError> for ApiError {
     fn from(err: ChatError) -> Self {
         match err {

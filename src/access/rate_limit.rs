@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
@@ -89,12 +90,35 @@ enum Blocked {
     Account(String),
 }
 
+/// Password checks one IP may have running at once: the rest are refused before hashing, so
+/// that concurrent attempts cannot all slip past a limit that only counts finished ones.
+const ATTEMPTS_IN_FLIGHT_PER_IP: u32 = 2;
+
 /// Counts failed logins (only failures) per IP and per account; once either is exhausted,
 /// further attempts are refused until it recovers, without checking the password.
 pub struct LoginGuard {
     per_ip: KeyedLimiter<IpAddr>,
     per_account: KeyedLimiter<String>,
     blocked: Mutex<HashMap<Blocked, Instant>>,
+    in_flight: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One password check under way for an IP; dropping it ends it.
+pub struct Attempt {
+    ip: IpAddr,
+    in_flight: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        let mut in_flight = self.in_flight.lock();
+        if let Some(count) = in_flight.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                in_flight.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl LoginGuard {
@@ -103,7 +127,22 @@ impl LoginGuard {
             per_ip: KeyedLimiter::per_minute(failures_per_minute_per_ip),
             per_account: KeyedLimiter::per_window(ACCOUNT_FAILURES, ACCOUNT_WINDOW),
             blocked: Mutex::new(HashMap::new()),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Starts a password check for `ip`, unless it already has the most allowed under way.
+    pub fn begin(&self, ip: IpAddr) -> Option<Attempt> {
+        let mut in_flight = self.in_flight.lock();
+        let count = in_flight.entry(ip).or_insert(0);
+        if *count >= ATTEMPTS_IN_FLIGHT_PER_IP {
+            return None;
+        }
+        *count += 1;
+        Some(Attempt {
+            ip,
+            in_flight: self.in_flight.clone(),
+        })
     }
 
     /// Seconds until `ip` or `account` may try again, if either is blocked now.

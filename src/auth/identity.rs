@@ -73,9 +73,21 @@ fn secrets(site: &Site) -> impl Iterator<Item = &str> {
     std::iter::once(site.identity_secret.as_str()).chain(site.previous_identity_secret.as_deref())
 }
 
-fn clip(text: Option<String>, max: usize) -> Option<String> {
-    text.map(|t| t.trim().chars().take(max).collect::<String>())
-        .filter(|t| !t.is_empty())
+/// A name as others will see it (no controls, no invisible formatting), or nothing.
+fn name_of(text: Option<String>) -> Option<String> {
+    text.and_then(|t| crate::domain::input::clean_name(&t, MAX_NAME_CHARS))
+}
+
+/// An email only when it is one; anything else is dropped, not stored.
+fn email_of(text: Option<String>) -> Option<String> {
+    let text = text?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_EMAIL_CHARS {
+        return None;
+    }
+    crate::domain::Email::parse(text)
+        .ok()
+        .map(|e| e.as_str().to_owned())
 }
 
 pub fn check(claim: Option<&IdentityClaim>, site: &Site) -> IdentityCheck {
@@ -92,8 +104,8 @@ pub fn check(claim: Option<&IdentityClaim>, site: &Site) -> IdentityCheck {
             (_, Some(_)) => IdentityCheck::Rejected,
             (_, None) if name.is_none() && email.is_none() => IdentityCheck::None,
             (_, None) => IdentityCheck::Unverified {
-                name: clip(name.clone(), MAX_NAME_CHARS),
-                email: clip(email.clone(), MAX_EMAIL_CHARS),
+                name: name_of(name.clone()),
+                email: email_of(email.clone()),
             },
         },
     }
@@ -146,8 +158,8 @@ fn verified(external_id: String, name: Option<String>, email: Option<String>) ->
     }
     IdentityCheck::Verified {
         external_id,
-        name: clip(name, MAX_NAME_CHARS),
-        email: clip(email, MAX_EMAIL_CHARS),
+        name: name_of(name),
+        email: email_of(email),
     }
 }
 

@@ -1,6 +1,12 @@
 //! Agent passwords, hashed with argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane).
 //!
-//! Hashing is deliberately slow, so it runs on the blocking pool, off the async workers.
+//! Hashing is deliberately slow, so it runs on the blocking pool, off the async workers, and at
+//! most one hash per core runs at a time: a burst of logins waits its turn instead of taking
+//! 19 MiB each at once.
+
+use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -27,6 +33,15 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Hashes running at once: one per core.
+fn hashing_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Semaphore::new(cores)
+    })
+}
+
 pub fn check_length(password: &str) -> Result<(), PasswordError> {
     let chars = password.chars().count();
     if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
@@ -39,6 +54,10 @@ pub fn check_length(password: &str) -> Result<(), PasswordError> {
 /// Hashes a password into a PHC string.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
     check_length(&password)?;
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
@@ -52,6 +71,9 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 
 /// Checks a password against a PHC string; a malformed hash never verifies.
 pub async fn verify(password: String, phc: String) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&phc)
             .map(|parsed| {

@@ -52,7 +52,7 @@ impl From<AppendError> for ChatError {
 impl From<BodyError> for ChatError {
     fn from(err: BodyError) -> Self {
         match err {
-            BodyError::Empty => ChatError::BadRequest(err.to_string()),
+            BodyError::Empty | BodyError::Control => ChatError::BadRequest(err.to_string()),
             BodyError::TooLong { .. } => ChatError::TooLarge(err.to_string()),
         }
     }
@@ -63,7 +63,11 @@ impl From<StoreError> for ChatError {
     /// mistake; anything else is a passing failure to retry.
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Invalid(reason) => ChatError::BadRequest(reason),
+            // The database's own words stay in the log: they name tables and constraints.
+            StoreError::Invalid(reason) => {
+                tracing::info!(%reason, "value refused by the database");
+                ChatError::BadRequest("a value was refused".into())
+            }
             StoreError::Conflict(what) => ChatError::Conflict(format!("already exists ({what})")),
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "database unavailable");

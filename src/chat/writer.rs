@@ -259,7 +259,10 @@ async fn append(
 /// is retried by the sender with the same key.
 fn classify(err: StoreError) -> ChatError {
     match err {
-        StoreError::Invalid(reason) => ChatError::BadRequest(reason),
+        StoreError::Invalid(reason) => {
+            tracing::info!(%reason, "message refused by the database");
+            ChatError::BadRequest("the message was refused".into())
+        }
         StoreError::Conflict(_) | StoreError::Unavailable(_) => ChatError::Unavailable,
         StoreError::Internal(detail) => {
             tracing::error!(%detail, "message not stored");

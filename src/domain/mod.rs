@@ -7,6 +7,7 @@ mod enums;
 mod errors;
 mod events;
 mod ids;
+pub mod input;
 mod model;
 mod presence;
 mod settings;

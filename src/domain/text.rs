@@ -19,13 +19,19 @@ pub enum BodyError {
     Empty,
     #[error("body is longer than {max} characters")]
     TooLong { max: usize },
+    #[error("body contains a control character")]
+    Control,
 }
 
 impl Body {
-    /// `max_chars` of 0 means no limit.
+    /// `max_chars` of 0 means no limit. A body must show something (white space and invisible
+    /// characters alone render blank) and hold no control character but tab and newlines.
     pub fn parse(text: String, max_chars: usize) -> Result<Self, BodyError> {
-        if text.trim().is_empty() {
+        if !super::input::has_visible(&text) {
             return Err(BodyError::Empty);
+        }
+        if text.chars().any(super::input::is_forbidden_control) {
+            return Err(BodyError::Control);
         }
         // Counting chars is O(n); the byte length bounds it cheaply first.
         if max_chars > 0 && text.len() > max_chars && text.chars().count() > max_chars {
@@ -136,6 +142,17 @@ mod tests {
     #[test]
     fn blank_body_is_refused() {
         assert_eq!(Body::parse(" \n\t".into(), 10), Err(BodyError::Empty));
+        assert_eq!(
+            Body::parse("\u{200B}\u{2066} \u{FEFF}".into(), 10),
+            Err(BodyError::Empty),
+            "invisible only"
+        );
+    }
+
+    #[test]
+    fn a_body_with_a_control_character_is_refused() {
+        assert_eq!(Body::parse("hi\u{0}".into(), 10), Err(BodyError::Control));
+        assert!(Body::parse("hi\r\n\tthere".into(), 100).is_ok());
     }
 
     #[test]

@@ -25,12 +25,24 @@ impl StoreError {
     }
 }
 
-/// SQLSTATEs that mean "this connection or server cannot serve now", not "your data is bad":
-/// read-only transaction (a demoted primary), shutdown, too many connections, lock timeouts.
-const PG_TRANSIENT_STATES: &[&str] = &[
-    "25006", "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "40001", "40P01",
-    "55P03", "57014",
-];
+/// Postgres SQLSTATEs that mean "this connection or server cannot serve now", not "your data is
+/// bad": read-only transaction (a demoted primary), serialization failures and deadlocks, lock
+/// timeouts, cancelled statements. Whole classes too: 08 (connection), 53 (resources), 57P
+/// (shutdown, crash recovery).
+const PG_TRANSIENT_STATES: &[&str] = &["25006", "40001", "40P01", "55P03", "57014"];
+
+fn pg_is_transient(code: &str) -> bool {
+    PG_TRANSIENT_STATES.contains(&code)
+        || code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57P")
+}
+
+/// Postgres data exceptions (class 22: a NUL byte, bad encoding, a value out of range): the
+/// row's own fault, never the database's state.
+fn pg_is_bad_value(code: &str) -> bool {
+    code.starts_with("22")
+}
 
 /// SQLite's busy and locked result codes (primary codes 5 and 6, any extended code).
 fn sqlite_is_busy(code: &str) -> bool {
@@ -39,27 +51,37 @@ fn sqlite_is_busy(code: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// How a database's own error is classed. Each backend's codes are read as that backend's:
+/// Postgres SQLSTATEs are text like `22021`, SQLite result codes are numbers, and one must
+/// never be read as the other (SQLSTATE 22021, a NUL byte, is SQLite's "busy" as a number).
+fn classify(db: &dyn sqlx::error::DatabaseError) -> StoreError {
+    let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    let name = db.constraint().unwrap_or("").to_owned();
+    let postgres = db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some();
+    match db.kind() {
+        ErrorKind::UniqueViolation => StoreError::Conflict(if name.is_empty() {
+            db.message().to_owned()
+        } else {
+            name
+        }),
+        ErrorKind::CheckViolation
+        | ErrorKind::ForeignKeyViolation
+        | ErrorKind::NotNullViolation => StoreError::Invalid(db.message().to_owned()),
+        _ if postgres && pg_is_bad_value(&code) => {
+            StoreError::Invalid(format!("{} ({code})", db.message()))
+        }
+        _ if postgres && pg_is_transient(&code) => StoreError::Unavailable(db.message().to_owned()),
+        _ if !postgres && sqlite_is_busy(&code) => StoreError::Unavailable(db.message().to_owned()),
+        _ => StoreError::Internal(format!("{} ({code})", db.message())),
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         match err {
-            sqlx::Error::Database(db) => {
-                let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-                let name = db.constraint().unwrap_or("").to_owned();
-                match db.kind() {
-                    ErrorKind::UniqueViolation => StoreError::Conflict(if name.is_empty() {
-                        db.message().to_owned()
-                    } else {
-                        name
-                    }),
-                    ErrorKind::CheckViolation
-                    | ErrorKind::ForeignKeyViolation
-                    | ErrorKind::NotNullViolation => StoreError::Invalid(db.message().to_owned()),
-                    _ if PG_TRANSIENT_STATES.contains(&code.as_str()) || sqlite_is_busy(&code) => {
-                        StoreError::Unavailable(db.message().to_owned())
-                    }
-                    _ => StoreError::Internal(format!("{} ({code})", db.message())),
-                }
-            }
+            sqlx::Error::Database(db) => classify(db.as_ref()),
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::Protocol(_)
@@ -77,5 +99,24 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
             sqlx::migrate::MigrateError::Execute(inner) => inner.into(),
             other => StoreError::Internal(format!("migration failed: {other}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_codes_are_read_as_postgres_codes() {
+        // 22021 is a NUL byte in text; as a number it would look like SQLite's busy (5).
+        assert!(pg_is_bad_value("22021"));
+        assert!(!pg_is_transient("22021"));
+        assert!(sqlite_is_busy("22021"), "what the old code mistook it for");
+        for transient in [
+            "08006", "53300", "57P01", "40001", "40P01", "55P03", "25006",
+        ] {
+            assert!(pg_is_transient(transient), "{transient}");
+        }
+        assert!(sqlite_is_busy("5") && sqlite_is_busy("517") && !sqlite_is_busy("19"));
     }
 }

@@ -96,14 +96,20 @@ impl<R: Role> Session<R> {
     ) {
         let chat = self.state.chat.clone();
         let (workspace, id) = (conversation.workspace_id, conversation.id);
+        // A quarter of what the connection may have queued: a reader that keeps up is never
+        // closed for the size of an answer it asked for.
+        let max_bytes = match self.state.settings.limits.conn_queue_bytes {
+            0 => usize::MAX,
+            queue => queue / 4,
+        };
         let work = async move {
             match page {
                 Page::After(after) => {
-                    chat.messages_after(workspace, id, after, SYNC_PAGE, R::AUDIENCE)
+                    chat.messages_after(workspace, id, after, SYNC_PAGE, R::AUDIENCE, max_bytes)
                         .await
                 }
                 Page::Before(before, limit) => {
-                    chat.messages_before(workspace, id, before, limit, R::AUDIENCE)
+                    chat.messages_before(workspace, id, before, limit, R::AUDIENCE, max_bytes)
                         .await
                 }
             }

@@ -70,6 +70,7 @@ pub struct Connection {
     errors: VecDeque<Instant>,
     send_limit: Option<DefaultDirectRateLimiter>,
     typing_limit: Option<DefaultDirectRateLimiter>,
+    frame_limit: Option<DefaultDirectRateLimiter>,
     in_flight: usize,
 }
 
@@ -82,6 +83,7 @@ impl Connection {
             errors: VecDeque::new(),
             send_limit: limiter(limits.send_rate, limits.send_burst),
             typing_limit: limiter(limits.typing_rate, limits.typing_rate),
+            frame_limit: limiter(limits.frame_rate, limits.frame_burst),
             in_flight: 0,
         }
     }
@@ -136,6 +138,11 @@ impl Connection {
 
     pub fn allow_send(&self) -> bool {
         self.send_limit.as_ref().is_none_or(|l| l.check().is_ok())
+    }
+
+    /// Any frame: the rate no frame type may exceed.
+    pub fn allow_frame(&self) -> bool {
+        self.frame_limit.as_ref().is_none_or(|l| l.check().is_ok())
     }
 
     pub fn allow_typing(&self) -> bool {

@@ -241,6 +241,11 @@ impl<R: Role> Session<R> {
                 return;
             }
         };
+        if !self.conn.allow_frame() {
+            return self
+                .conn
+                .error(frame.reference(), ErrorCode::RateLimited, "too many frames");
+        }
         match frame {
             ClientFrame::Ping(ping) => self.conn.push(
                 ServerFrame::Pong {

@@ -15,7 +15,7 @@ use super::session::{Ctx, HelloRefusal, Role, Session};
 use crate::auth::identity::{self, IdentityCheck};
 use crate::chat::{announce, visitor_author, ChatError, ConversationRef};
 use crate::domain::{
-    Author, Conversation, ConversationId, ConversationStatus, Email, MessageId, MessageKind,
+    input, Author, Conversation, ConversationId, ConversationStatus, Email, MessageId, MessageKind,
     NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, WorkspaceId,
 };
 use crate::store::{Audience, ConversationChange};
@@ -50,8 +50,9 @@ impl VisitorSide {
     }
 }
 
+/// Metadata the browser reports, kept without controls and cut to its limit.
 fn clip(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
+    input::clean_meta(text, max)
 }
 
 fn clip_page(page: &PageInfo) -> PageInfo {
@@ -300,9 +301,7 @@ fn update_profile(
     let name = profile
         .name
         .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| clip(n, MAX_NAME_CHARS));
+        .and_then(|n| input::clean_name(n, MAX_NAME_CHARS));
     let Some(greeted) = session.role.greeted.as_mut() else {
         return;
     };

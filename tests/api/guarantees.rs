@@ -425,7 +425,8 @@ async fn acknowledged_messages_survive_a_sigkill_exactly_once_in_order(backend: 
         command
             .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
             .env("PARLEY_WS_CONNECT_PER_MIN", "0")
-            .env("PARLEY_SEND_RATE", "0");
+            .env("PARLEY_SEND_RATE", "0")
+            .env("PARLEY_FRAME_RATE", "0");
         Server::start(command)
     };
     let mut server = start();

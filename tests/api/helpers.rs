@@ -114,6 +114,7 @@ pub fn test_settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
         ("PARLEY_WS_CONNECT_PER_MIN".into(), "0".into()),
         ("PARLEY_SEND_RATE".into(), "0".into()),
         ("PARLEY_TYPING_RATE".into(), "0".into()),
+        ("PARLEY_FRAME_RATE".into(), "0".into()),
     ]);
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());

@@ -2,6 +2,7 @@
 //! SQLite files, real sockets.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attacks;
 mod cli;
 mod cluster;
 mod documented;

@@ -1036,3 +1036,39 @@ async fn nobody_writes_into_another_workspaces_or_visitors_conversation(backend:
         .unwrap()
         .is_empty());
 }
+
+/// A value Postgres refuses (a NUL byte in text, SQLSTATE 22021) is the row's fault: the batch
+/// fails as invalid, so that the writer retries the others one by one, never as "unavailable",
+/// which would fail every sender of the batch and have the poison retried forever.
+#[actix_web::test]
+async fn a_value_postgres_refuses_fails_its_batch_as_invalid_not_unavailable() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let good = |body: &str| {
+        new_message(
+            ws.workspace.id,
+            c.id,
+            visitor_author(&v),
+            MessageKind::Text,
+            body,
+            Some(ClientMsgId::new()),
+        )
+    };
+    let mut poison = good("placeholder");
+    // Past the input policy on purpose: what if a value slipped through?
+    poison.body = Body::system("poison\u{0}");
+    let batch = vec![good("one"), poison, good("two")];
+    match store.append_messages(&batch).await {
+        Err(StoreError::Invalid(_)) => {}
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    // Alone, the good ones are stored.
+    let results = store
+        .append_messages(&[batch[0].clone(), batch[2].clone()])
+        .await
+        .unwrap();
+    assert!(results.iter().all(|r| r.is_ok()));
+}

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// A display name: 1 to 200 characters.
 pub fn agent_name(name: &str) -> Result<String, ApiError> {
+    crate::domain::input::check_text("name", name)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::Unprocessable(

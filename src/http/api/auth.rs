@@ -73,6 +73,12 @@ async fn login(
             retry_after_secs: Counters::window_left(60),
         });
     }
+    // Refused before any hashing when this IP has checks under way already.
+    let Some(_attempt) = state.login_guard.begin(ip) else {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: 1,
+        });
+    };
     let agent = match Email::parse(&email) {
         Ok(email) => state.store.agent_by_email(&email).await?,
         Err(_) => None,

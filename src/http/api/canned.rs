@@ -36,6 +36,7 @@ fn shortcut(text: &str) -> Result<String, ApiError> {
 }
 
 fn title(text: &str) -> Result<String, ApiError> {
+    crate::domain::input::check_text("title", text)?;
     if text.chars().count() > 200 {
         return Err(ApiError::Unprocessable(
             "title must be at most 200 characters".into(),
@@ -45,7 +46,8 @@ fn title(text: &str) -> Result<String, ApiError> {
 }
 
 fn body(text: &str) -> Result<String, ApiError> {
-    if text.trim().is_empty() || text.chars().count() > 20_000 {
+    crate::domain::input::check_text("body", text)?;
+    if !crate::domain::input::has_visible(text) || text.chars().count() > 20_000 {
         return Err(ApiError::Unprocessable(
             "body must be 1 to 20000 characters".into(),
         ));

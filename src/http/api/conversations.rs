@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Conversations per inbox page.
 const INBOX_PAGE: i64 = 50;
+/// Most bytes of messages in one history response; `more` says the rest follows.
+const PAGE_BYTES: usize = 4 * 1024 * 1024;
 /// Longest last-message preview in the inbox.
 const PREVIEW_CHARS: usize = 200;
 
@@ -95,6 +97,10 @@ async fn list(
     params: web::Query<InboxParams>,
 ) -> Result<web::Json<Page<InboxView>>, ApiError> {
     let params = params.into_inner();
+    if let Some(q) = &params.q {
+        crate::domain::input::check_text("q", q)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    }
     let after = super::cursor(params.cursor.as_deref())?;
     let query = InboxQuery {
         workspace: me.0.workspace_id,
@@ -236,12 +242,19 @@ async fn messages(
         .clamp(1, HISTORY_MAX);
     let page = match params.after_seq {
         Some(after) => {
-            chat.messages_after(workspace, id, after, limit, Audience::Agent)
+            chat.messages_after(workspace, id, after, limit, Audience::Agent, PAGE_BYTES)
                 .await?
         }
         None => {
-            chat.messages_before(workspace, id, params.before_seq, limit, Audience::Agent)
-                .await?
+            chat.messages_before(
+                workspace,
+                id,
+                params.before_seq,
+                limit,
+                Audience::Agent,
+                PAGE_BYTES,
+            )
+            .await?
         }
     };
     Ok(web::Json(MessagePage {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::ErrorBody;
+use crate::access::client_ip::client_ip;
 use crate::auth::password;
 use crate::domain::Agent;
 use crate::error::ApiError;
@@ -42,6 +43,7 @@ pub struct UpdateMe {
 )]
 #[patch("/me")]
 async fn update_me(
+    req: actix_web::HttpRequest,
     me: CurrentAgent,
     state: web::Data<HttpState>,
     body: web::Json<UpdateMe>,
@@ -61,7 +63,22 @@ async fn update_me(
                     "current_password is required to change the password".into(),
                 )
             })?;
+            // A wrong current password counts as a failed login, for this IP and account.
+            let guard = &state.login_guard;
+            let ip = client_ip(&req, &state.settings.trusted_proxies);
+            let account = me.email.as_str();
+            if let Some(retry_after_secs) = guard.blocked(ip, account) {
+                return Err(ApiError::RateLimited { retry_after_secs });
+            }
+            let Some(_attempt) = guard.begin(ip) else {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: 1,
+                });
+            };
             if !password::verify(current, me.password_hash.clone()).await {
+                if let Some(retry_after_secs) = guard.failed(ip, account) {
+                    return Err(ApiError::RateLimited { retry_after_secs });
+                }
                 return Err(ApiError::Forbidden("current_password is wrong".into()));
             }
             Some(

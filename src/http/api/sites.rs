@@ -31,6 +31,7 @@ const SECRET_LEN: usize = 40;
 const MAX_ORIGINS: usize = 100;
 
 fn site_name(name: &str) -> Result<String, ApiError> {
+    crate::domain::input::check_text("name", name)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::Unprocessable(

@@ -262,6 +262,8 @@ impl Hub {
                     after,
                     FILL_PAGE,
                     Audience::Agent,
+                    // Each filled message goes out as a frame of its own.
+                    usize::MAX,
                 )
                 .await;
             let Some(hub) = hub.upgrade() else {

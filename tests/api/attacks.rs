@@ -1,0 +1,263 @@
+//! A standing attack suite: what a hostile stranger tried, each kept refused or harmless. Each
+//! test reproduces one finding of the hardening review against the real server.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::cli::{parley, Server};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestDb};
+
+/// The resident memory of a process, from /proc.
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+#[actix_web::test]
+async fn sixty_concurrent_wrong_logins_from_one_ip_hash_a_few_and_memory_stays_bounded() {
+    let db = TestDb::sqlite();
+    let mut server = Server::start(parley(&db.url));
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let before = rss_bytes(server.pid());
+    let attempts = (0..60).map(|i| {
+        let request = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": format!("nobody{i}@x.test"), "password": "wrong-password"}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let after = rss_bytes(server.pid());
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(refused + checked, 60, "{statuses:?}");
+    assert!(
+        checked <= 10,
+        "at most the per-IP limit is ever checked: {statuses:?}"
+    );
+    let growth = after.saturating_sub(before);
+    assert!(
+        growth < 200 * 1024 * 1024,
+        "grew by {} MiB",
+        growth / 1024 / 1024
+    );
+    server.signal("TERM");
+    assert!(server.wait_exit(Duration::from_secs(10)).success());
+}
+
+async fn a_control_character_in_any_text_is_refused_naming_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let conversation = visitor.send_text(None, "hello").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for body in ["poison\u{0}", "bell\u{7}", "\u{1b}[31mred"] {
+        let reply = visitor.send_text(Some(&conversation), body).await;
+        assert_eq!(reply["code"], "bad_request", "{reply}");
+        assert_eq!(reply["message"], "body contains a control character");
+    }
+    // Spaces and invisible characters alone render blank: refused as empty.
+    let reply = visitor
+        .send_text(Some(&conversation), "\u{200B} \u{2066}\u{FEFF}")
+        .await;
+    assert_eq!(reply["code"], "bad_request", "{reply}");
+    // The connection lives on, and what is text is stored as sent.
+    let fine = visitor
+        .send_text(Some(&conversation), "tab\tnew\r\nline 𝄞")
+        .await;
+    assert_eq!(fine["message"]["body"], "tab\tnew\r\nline 𝄞");
+    assert_eq!(fine["message"]["seq"], 2);
+
+    // Over HTTP: the same body, the same code; a search with NUL is a bad request.
+    let path = format!("/conversations/{conversation}/messages");
+    let (status, body) = app
+        .api(
+            "POST",
+            &path,
+            Some(&ws.token),
+            Some(json!({"client_msg_id": Uuid::new_v4(), "body": "x\u{0}"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (422, &json!("bad_request"))
+    );
+    let (status, _) = app
+        .api("GET", "/conversations?q=a%00b", Some(&ws.token), None)
+        .await;
+    assert_eq!(status, 400);
+    for (method, route, payload) in [
+        (
+            "POST",
+            "/canned",
+            json!({"shortcut": "nul", "body": "a\u{0}b"}),
+        ),
+        ("POST", "/sites", json!({"name": "Shop\u{0}"})),
+        ("PATCH", "/me", json!({"name": "Ada\u{0}"})),
+    ] {
+        let (status, body) = app.api(method, route, Some(&ws.token), Some(payload)).await;
+        assert_eq!(status, 422, "{route}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("control character"),
+            "{route}: {body}"
+        );
+    }
+}
+
+async fn names_lose_bidi_overrides_and_invisible_characters(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let hello = json!({"type": "hello", "identity": {"name": "Ada\u{202E}gpj.exe\u{200B}", "email": "not an email"}});
+    let (mut visitor, _) = app.visitor_with(&ws.site, hello).await;
+    let conversation = visitor.send_text(None, "hi").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, profile) = app
+        .api(
+            "GET",
+            &format!("/conversations/{conversation}"),
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    assert_eq!(profile["visitor_name"], "Adagpj.exe");
+    assert_eq!(
+        profile["visitor_email"],
+        Value::Null,
+        "an unsigned email that is not one is dropped"
+    );
+    let reply = visitor
+        .call(json!({"type": "profile", "name": "\u{2066}\u{200B} "}))
+        .await;
+    assert_eq!(reply["type"], "ok");
+    // A name of nothing visible changes nothing.
+    let changed = agent.recv_type("visitor").await;
+    assert_eq!(changed["visitor"]["name"], "Adagpj.exe");
+}
+
+/// Sends 200 frames made by `frame` without waiting, then reads the answers: the index of the
+/// first one refused as `rate_limited` (with its message), if any.
+async fn flood(
+    client: &mut crate::ws_client::WsClient,
+    frame: impl Fn(usize) -> Value,
+) -> Option<(usize, String)> {
+    for i in 0..200 {
+        let mut f = frame(i);
+        f["ref"] = json!(format!("f{i}"));
+        client.send(f).await;
+    }
+    let mut answered = 0;
+    while answered < 200 {
+        match client.try_recv(Duration::from_secs(10)).await {
+            Some(Ok(frame)) if frame["ref"].is_string() => {
+                answered += 1;
+                if frame["code"] == "rate_limited" {
+                    let index = frame["ref"].as_str().unwrap()[1..].parse().unwrap();
+                    return Some((index, frame["message"].as_str().unwrap().to_owned()));
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(code)) => panic!("closed ({code:?}) before any refusal"),
+            None => panic!("no answer after {answered}"),
+        }
+    }
+    None
+}
+
+#[actix_web::test]
+async fn a_flood_of_any_frame_type_is_refused_before_two_hundred_frames() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("PARLEY_FRAME_RATE", "30"), ("PARLEY_FRAME_BURST", "150")],
+    )
+    .await;
+    let ws = app.first_workspace().await;
+    // Frames with no limit of their own meet the frame rate once the burst is spent.
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let (first, why) = flood(&mut visitor, |_| json!({"type": "ping"}))
+        .await
+        .expect("pings refused");
+    assert!((140..200).contains(&first), "first refused: {first}");
+    assert_eq!(why, "too many frames");
+    // Frames that write (pages, reads, profiles) meet the in-flight bound even sooner.
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let (first, _) = flood(&mut visitor, |i| {
+        json!({"type": "page", "url": format!("https://shop.test/{i}"), "title": "x".repeat(1000)})
+    })
+    .await
+    .expect("pages refused");
+    assert!(first < 200, "first refused: {first}");
+    // An agent's frames too.
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let (first, why) = flood(&mut agent, |_| json!({"type": "status", "status": "away"}))
+        .await
+        .expect("statuses refused");
+    assert!((140..200).contains(&first), "first refused: {first}");
+    assert_eq!(why, "too many frames");
+}
+
+#[actix_web::test]
+async fn a_catch_up_larger_than_the_queue_comes_in_pages_and_the_reader_stays() {
+    // 64 KiB of queue; 50 messages whose JSON is ~8 KB each (every quote escaped).
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_CONN_QUEUE_BYTES", "65536")]).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let body = "\"".repeat(4000);
+    let conversation = visitor.send_text(None, &body).await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 1..50 {
+        assert_eq!(
+            visitor.send_text(Some(&conversation), &body).await["type"],
+            "sent"
+        );
+    }
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = agent
+            .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": after}))
+            .await;
+        assert_eq!(page["type"], "synced", "{page}");
+        let messages = page["messages"].as_array().unwrap();
+        assert!(!messages.is_empty());
+        seen.extend(messages.iter().map(|m| m["seq"].as_i64().unwrap()));
+        after = *seen.last().unwrap();
+        if page["more"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, (1..=50).collect::<Vec<i64>>());
+    // History pages the same way, newest first, and the connection is still open.
+    let history = agent
+        .call(json!({"type": "history", "conversation_id": conversation, "limit": 100}))
+        .await;
+    assert_eq!(history["more"], true);
+    assert_eq!(
+        history["messages"].as_array().unwrap().last().unwrap()["seq"],
+        50
+    );
+    assert_eq!(agent.call(json!({"type": "ping"})).await["type"], "pong");
+}
+
+crate::on_both_backends!(
+    a_control_character_in_any_text_is_refused_naming_the_field,
+    names_lose_bidi_overrides_and_invisible_characters,
+);
