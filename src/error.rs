@@ -134,7 +134,11 @@ impl From<ChatError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict(what) => ApiError::Conflict(format!("already exists ({what})")),
+            // The constraint's name is the schema's, not the client's business.
+            StoreError::Conflict(what) => {
+                tracing::info!(constraint = %what, "conflict");
+                ApiError::Conflict("already exists".into())
+            }
             StoreError::Invalid(what) => ApiError::Unprocessable(what),
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "database unavailable");

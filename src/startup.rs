@@ -301,7 +301,7 @@ fn serve(
                     result
                 })
             })
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<http::request_span::RequestSpan>::new())
             .configure(ws::upgrade::configure)
             .configure(http::configure)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))

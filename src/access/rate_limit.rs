@@ -79,7 +79,7 @@ fn whole_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-/// Failed logins allowed per account before it is locked for a while.
+/// Failed logins allowed per account from one IP before that pair is locked for a while.
 const ACCOUNT_FAILURES: u32 = 10;
 /// ... within this window.
 const ACCOUNT_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -87,18 +87,21 @@ const ACCOUNT_WINDOW: Duration = Duration::from_secs(15 * 60);
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Blocked {
     Ip(IpAddr),
-    Account(String),
+    /// An account from one IP: a stranger guessing from elsewhere never locks its owner out.
+    AccountFrom(String, IpAddr),
 }
 
 /// Password checks one IP may have running at once: the rest are refused before hashing, so
 /// that concurrent attempts cannot all slip past a limit that only counts finished ones.
 const ATTEMPTS_IN_FLIGHT_PER_IP: u32 = 2;
 
-/// Counts failed logins (only failures) per IP and per account; once either is exhausted,
-/// further attempts are refused until it recovers, without checking the password.
+/// Counts failed logins (only failures) per IP and per account and IP together; once either is
+/// exhausted, further attempts are refused until it recovers, without checking the password.
+/// Keying the account's count by IP too means that the right password from a clean IP always
+/// works, however many wrong ones strangers sent elsewhere.
 pub struct LoginGuard {
     per_ip: KeyedLimiter<IpAddr>,
-    per_account: KeyedLimiter<String>,
+    per_account: KeyedLimiter<(String, IpAddr)>,
     blocked: Mutex<HashMap<Blocked, Instant>>,
     in_flight: Arc<Mutex<HashMap<IpAddr, u32>>>,
 }
@@ -149,13 +152,16 @@ impl LoginGuard {
     pub fn blocked(&self, ip: IpAddr, account: &str) -> Option<u64> {
         let now = Instant::now();
         let blocked = self.blocked.lock();
-        [Blocked::Ip(ip), Blocked::Account(account.to_owned())]
-            .iter()
-            .filter_map(|key| blocked.get(key))
-            .filter(|until| **until > now)
-            // Rounded up: a client that waits as long as told must find the way open.
-            .map(|until| whole_seconds(until.duration_since(now)).max(1))
-            .max()
+        [
+            Blocked::Ip(ip),
+            Blocked::AccountFrom(account.to_owned(), ip),
+        ]
+        .iter()
+        .filter_map(|key| blocked.get(key))
+        .filter(|until| **until > now)
+        // Rounded up: a client that waits as long as told must find the way open.
+        .map(|until| whole_seconds(until.duration_since(now)).max(1))
+        .max()
     }
 
     /// Records a failure. Once a limit is used up, the next attempts are refused until it
@@ -166,8 +172,8 @@ impl LoginGuard {
         let used_up = [
             (Blocked::Ip(ip), self.per_ip.exhaust(&ip)),
             (
-                Blocked::Account(account.clone()),
-                self.per_account.exhaust(&account),
+                Blocked::AccountFrom(account.clone(), ip),
+                self.per_account.exhaust(&(account.clone(), ip)),
             ),
         ];
         let now = Instant::now();

@@ -68,7 +68,10 @@ impl From<StoreError> for ChatError {
                 tracing::info!(%reason, "value refused by the database");
                 ChatError::BadRequest("a value was refused".into())
             }
-            StoreError::Conflict(what) => ChatError::Conflict(format!("already exists ({what})")),
+            StoreError::Conflict(what) => {
+                tracing::info!(constraint = %what, "conflict");
+                ChatError::Conflict("already exists".into())
+            }
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "database unavailable");
                 ChatError::Unavailable

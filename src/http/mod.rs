@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod extract;
 pub mod ops;
+pub mod request_span;
 
 use std::sync::Arc;
 

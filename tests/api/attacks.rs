@@ -53,6 +53,43 @@ async fn sixty_concurrent_wrong_logins_from_one_ip_hash_a_few_and_memory_stays_b
     assert!(server.wait_exit(Duration::from_secs(10)).success());
 }
 
+#[actix_web::test]
+async fn the_log_names_the_client_ip_the_server_sees_not_one_a_client_claims() {
+    let db = TestDb::sqlite();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut command = parley(&db.url);
+    command.env("RUST_LOG", "info");
+    let mut server =
+        Server::start_with_stderr(command, std::process::Stdio::from(log.reopen().unwrap()));
+    let base = server.base_url();
+    // An error is logged within the request's span; the client claims another address.
+    let status = reqwest::Client::new()
+        .get(format!("{base}/api/v1/no-such-route?q=secret-words"))
+        .header("X-Forwarded-For", "6.6.6.6")
+        .header("Forwarded", "for=7.7.7.7")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+    server.signal("TERM");
+    assert!(server.wait_exit(Duration::from_secs(10)).success());
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("no-such-route"))
+        .unwrap_or_else(|| panic!("no log line for the request:\n{text}"));
+    assert!(line.contains("http.client_ip=127.0.0.1"), "{line}");
+    assert!(
+        !text.contains("6.6.6.6") && !text.contains("7.7.7.7"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("secret-words"),
+        "the query is not logged: {text}"
+    );
+}
+
 async fn a_control_character_in_any_text_is_refused_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let ws = app.first_workspace().await;

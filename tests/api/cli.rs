@@ -40,10 +40,15 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(mut command: Command) -> Self {
+    pub fn start(command: Command) -> Self {
+        Self::start_with_stderr(command, Stdio::inherit())
+    }
+
+    /// Starts with stderr (the log) going to `stderr`, e.g. a file the test reads.
+    pub fn start_with_stderr(mut command: Command, stderr: Stdio) -> Self {
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
