@@ -23,10 +23,21 @@ pub struct AgentClaims {
     pub sub: AgentId,
     pub workspace_id: WorkspaceId,
     pub role: AgentRole,
+    /// The agent's token version when issued: a later password change or deactivation makes
+    /// the token worthless.
+    #[serde(default)]
+    pub ver: i32,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+}
+
+impl AgentClaims {
+    /// Whether the token still speaks for `agent` as it is now.
+    pub fn is_current_for(&self, agent: &crate::domain::Agent) -> bool {
+        agent.active && agent.id == self.sub && agent.token_version == self.ver
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,17 +85,13 @@ impl TokenKeys {
         validation
     }
 
-    pub fn issue_agent(
-        &self,
-        agent: AgentId,
-        workspace: WorkspaceId,
-        role: AgentRole,
-    ) -> Result<String, InvalidToken> {
+    pub fn issue_agent(&self, agent: &crate::domain::Agent) -> Result<String, InvalidToken> {
         let now = Utc::now().timestamp();
         let claims = AgentClaims {
-            sub: agent,
-            workspace_id: workspace,
-            role,
+            sub: agent.id,
+            workspace_id: agent.workspace_id,
+            role: agent.role,
+            ver: agent.token_version,
             iss: self.issuer.clone(),
             aud: AGENT_AUDIENCE.into(),
             iat: now,
@@ -131,6 +138,21 @@ impl TokenKeys {
 mod tests {
     use super::*;
 
+    fn test_agent(role: AgentRole) -> crate::domain::Agent {
+        crate::domain::Agent {
+            id: AgentId::new(),
+            workspace_id: WorkspaceId::new(),
+            email: crate::domain::Email::parse("a@b.test").unwrap(),
+            name: "A".into(),
+            password_hash: String::new(),
+            role,
+            active: true,
+            created_at: crate::domain::Timestamp::now(),
+            updated_at: crate::domain::Timestamp::now(),
+            token_version: 3,
+        }
+    }
+
     fn keys() -> TokenKeys {
         TokenKeys::new(&Secret::new("k".repeat(40)), "http://127.0.0.1:8080")
     }
@@ -138,13 +160,27 @@ mod tests {
     #[test]
     fn agent_tokens_round_trip() {
         let keys = keys();
-        let (agent, ws) = (AgentId::new(), WorkspaceId::new());
-        let token = keys.issue_agent(agent, ws, AgentRole::Admin).unwrap();
+        let agent = test_agent(AgentRole::Admin);
+        let token = keys.issue_agent(&agent).unwrap();
         let claims = keys.verify_agent(&token).unwrap();
         assert_eq!(
             (claims.sub, claims.workspace_id, claims.role),
-            (agent, ws, AgentRole::Admin)
+            (agent.id, agent.workspace_id, AgentRole::Admin)
         );
+        assert!(claims.is_current_for(&agent));
+        let changed = crate::domain::Agent {
+            token_version: agent.token_version + 1,
+            ..agent.clone()
+        };
+        assert!(
+            !claims.is_current_for(&changed),
+            "a newer version refuses it"
+        );
+        let inactive = crate::domain::Agent {
+            active: false,
+            ..agent
+        };
+        assert!(!claims.is_current_for(&inactive));
     }
 
     #[test]
@@ -159,9 +195,7 @@ mod tests {
 
     #[test]
     fn another_secret_or_issuer_is_refused() {
-        let token = keys()
-            .issue_agent(AgentId::new(), WorkspaceId::new(), AgentRole::Agent)
-            .unwrap();
+        let token = keys().issue_agent(&test_agent(AgentRole::Agent)).unwrap();
         let other_secret = TokenKeys::new(&Secret::new("j".repeat(40)), "http://127.0.0.1:8080");
         let other_issuer = TokenKeys::new(&Secret::new("k".repeat(40)), "https://elsewhere");
         assert!(other_secret.verify_agent(&token).is_err());

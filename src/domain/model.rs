@@ -50,6 +50,9 @@ pub struct Agent {
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Raised by a password change or a deactivation: tokens issued before are refused.
+    #[serde(skip)]
+    pub token_version: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]

@@ -56,7 +56,7 @@ impl FromRequest for CurrentAgent {
                 .and_then(|t| state.tokens.verify_agent(&t).ok())
                 .ok_or(ApiError::Unauthorized)?;
             match state.store.agent(claims.workspace_id, claims.sub).await? {
-                Some(agent) if agent.active => Ok(CurrentAgent(agent)),
+                Some(agent) if claims.is_current_for(&agent) => Ok(CurrentAgent(agent)),
                 _ => Err(ApiError::Unauthorized),
             }
         })

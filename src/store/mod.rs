@@ -49,7 +49,7 @@ pub(crate) use site_columns;
 
 macro_rules! agent_columns {
     () => {
-        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at"
+        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version"
     };
 }
 pub(crate) use agent_columns;

@@ -98,7 +98,7 @@ impl Role for AgentSide {
                 HelloRefusal::Unavailable
             };
             let agent = match store.agent(claims.workspace_id, claims.sub).await {
-                Ok(Some(agent)) if agent.active => agent,
+                Ok(Some(agent)) if claims.is_current_for(&agent) => agent,
                 Ok(_) => return Err(HelloRefusal::Unauthorized),
                 Err(err) => return Err(unavailable(err)),
             };

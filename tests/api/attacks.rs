@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::cli::{parley, Server};
-use crate::helpers::{spawn_app, spawn_app_with, Backend, TestDb};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::ws_client::WsClient;
 
 /// The resident memory of a process, from /proc.
 fn rss_bytes(pid: u32) -> u64 {
@@ -294,7 +295,77 @@ async fn a_catch_up_larger_than_the_queue_comes_in_pages_and_the_reader_stays() 
     assert_eq!(agent.call(json!({"type": "ping"})).await["type"], "pong");
 }
 
+async fn tokens_from_before_a_password_change_or_reset_get_401(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let old = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(app.api("GET", "/me", Some(&old), None).await.0, 200);
+    let (mut socket, _) = app.agent(&old).await;
+    let (status, body) = app
+        .api(
+            "PATCH",
+            "/me",
+            Some(&old),
+            Some(json!({"current_password": ADMIN_PASSWORD, "new_password": "a-new-password-1"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.api("GET", "/me", Some(&old), None).await.0, 401);
+    assert_eq!(
+        socket.closed_with().await,
+        Some(4001),
+        "its open socket ends too"
+    );
+    let mut again = WsClient::connect(&app.ws_url("/ws/agent"), None)
+        .await
+        .unwrap();
+    let reply = again.call(json!({"type": "hello", "token": old})).await;
+    assert_eq!(reply["code"], "unauthorized");
+    let new = app.login(ADMIN_EMAIL, "a-new-password-1").await;
+    assert_eq!(app.api("GET", "/me", Some(&new), None).await.0, 200);
+
+    // An admin's reset of someone else's password does the same to theirs.
+    let (status, bob) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&new),
+            Some(json!({"email": "bob@acme.test", "name": "Bob", "password": "initial-pass"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let bobs = app.login("bob@acme.test", "initial-pass").await;
+    assert_eq!(
+        app.api("GET", "/conversations", Some(&bobs), None).await.0,
+        200
+    );
+    let reset = app
+        .api(
+            "PATCH",
+            &format!("/agents/{}", bob["id"].as_str().unwrap()),
+            Some(&new),
+            Some(json!({"password": "reset-by-admin"})),
+        )
+        .await;
+    assert_eq!(reset.0, 200);
+    assert_eq!(
+        app.api("GET", "/conversations", Some(&bobs), None).await.0,
+        401
+    );
+    // A name change leaves tokens alone.
+    let renamed = app
+        .api(
+            "PATCH",
+            "/me",
+            Some(&new),
+            Some(json!({"name": "Still me"})),
+        )
+        .await;
+    assert_eq!(renamed.0, 200);
+    assert_eq!(app.api("GET", "/me", Some(&new), None).await.0, 200);
+}
+
 crate::on_both_backends!(
     a_control_character_in_any_text_is_refused_naming_the_field,
     names_lose_bidi_overrides_and_invisible_characters,
+    tokens_from_before_a_password_change_or_reset_get_401,
 );

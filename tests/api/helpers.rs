@@ -156,11 +156,7 @@ impl TestApp {
             .unwrap()
             .unwrap();
         let sites = self.store().sites(admin.workspace_id).await.unwrap();
-        let token = self
-            .state
-            .tokens
-            .issue_agent(admin.id, admin.workspace_id, admin.role)
-            .unwrap();
+        let token = self.state.tokens.issue_agent(&admin).unwrap();
         Workspace {
             site: sites.into_iter().next().unwrap(),
             admin,
@@ -179,11 +175,7 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let token = self
-            .state
-            .tokens
-            .issue_agent(created.admin.id, created.workspace.id, created.admin.role)
-            .unwrap();
+        let token = self.state.tokens.issue_agent(&created.admin).unwrap();
         Workspace {
             site: created.site,
             admin: created.admin,

@@ -188,14 +188,11 @@ async fn me_shows_and_changes_the_agents_own_profile(backend: Backend) {
             .0,
         200
     );
-    app.login(ADMIN_EMAIL, "brand new pass").await;
+    // The new password signs in; the token from before it no longer works.
+    let token = app.login(ADMIN_EMAIL, "brand new pass").await;
+    assert_eq!(app.api("GET", "/me", Some(&ws.token), None).await.0, 401);
     let (status, body) = app
-        .api(
-            "PATCH",
-            "/me",
-            Some(&ws.token),
-            Some(json!({"role": "agent"})),
-        )
+        .api("PATCH", "/me", Some(&token), Some(json!({"role": "agent"})))
         .await;
     assert_eq!(status, 422, "unknown fields are refused: {body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("role"));

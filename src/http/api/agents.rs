@@ -184,7 +184,8 @@ async fn update(
         .update_agent(workspace, target.id, &change)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if !agent.active {
+    // A deactivation or a password reset ends every session of the agent, tokens and sockets.
+    if !agent.active || agent.token_version != target.token_version {
         state.chat.revoke_agent(workspace, agent.id);
     }
     Ok(web::Json(agent))

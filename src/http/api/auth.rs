@@ -92,7 +92,7 @@ async fn login(
         Some(agent) if verified && agent.active => {
             let token = state
                 .tokens
-                .issue_agent(agent.id, agent.workspace_id, agent.role)
+                .issue_agent(&agent)
                 .map_err(|_| ApiError::Internal("token signing failed".into()))?;
             Ok(web::Json(LoginResponse { token, agent }))
         }

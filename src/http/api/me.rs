@@ -98,5 +98,9 @@ async fn update_me(
         .update_agent(me.workspace_id, me.id, &change)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // A new password signs the agent out everywhere: older tokens and open sockets end.
+    if updated.token_version != me.token_version {
+        state.chat.revoke_agent(me.workspace_id, me.id);
+    }
     Ok(web::Json(updated))
 }
