@@ -83,6 +83,9 @@ pub struct Limits {
     pub frame_burst: u32,
     /// New WebSocket connections per minute per IP (`PARLEY_WS_CONNECT_PER_MIN`, default 30).
     pub ws_connect_per_min: u32,
+    /// WebSocket connections one IP may hold open at once on a node
+    /// (`PARLEY_WS_CONNECTIONS_PER_IP`, default 200: an office behind one address).
+    pub ws_connections_per_ip: u32,
     /// Failed logins per minute per IP (`PARLEY_LOGIN_PER_MIN`, default 10).
     pub login_per_min: u32,
     /// Largest accepted WebSocket frame (`PARLEY_MAX_FRAME_BYTES`, default 64 KiB).
@@ -112,6 +115,7 @@ impl Default for Limits {
             frame_rate: 30,
             frame_burst: 150,
             ws_connect_per_min: 30,
+            ws_connections_per_ip: 200,
             login_per_min: 10,
             max_frame_bytes: 64 * 1024,
             max_body_chars: 4000,
@@ -140,6 +144,8 @@ pub struct Settings {
     pub redis_url: Option<Secret>,
     pub admin_email: Email,
     pub admin_password: Option<Secret>,
+    /// When set (`PARLEY_METRICS_TOKEN`), `/metrics` answers only `Authorization: Bearer` with it.
+    pub metrics_token: Option<Secret>,
     pub log_format: LogFormat,
     pub limits: Limits,
     pub trusted_proxies: Vec<IpAddr>,
@@ -244,6 +250,10 @@ impl Settings {
                 "PARLEY_WS_CONNECT_PER_MIN",
                 Some(defaults.ws_connect_per_min),
             )?,
+            ws_connections_per_ip: env.parse(
+                "PARLEY_WS_CONNECTIONS_PER_IP",
+                Some(defaults.ws_connections_per_ip),
+            )?,
             login_per_min: env.parse("PARLEY_LOGIN_PER_MIN", Some(defaults.login_per_min))?,
             max_frame_bytes: env.parse("PARLEY_MAX_FRAME_BYTES", Some(defaults.max_frame_bytes))?,
             max_body_chars: env.parse("PARLEY_MAX_BODY_CHARS", Some(defaults.max_body_chars))?,
@@ -272,6 +282,10 @@ impl Settings {
             redis_url,
             admin_email,
             admin_password,
+            metrics_token: env
+                .get("PARLEY_METRICS_TOKEN")
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
             log_format,
             limits,
             trusted_proxies,

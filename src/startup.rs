@@ -12,6 +12,7 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{web, App, HttpServer};
 use futures_util::FutureExt;
 
+use crate::access::concurrency::PerKey;
 use crate::access::rate_limit::{IpLimiter, LoginGuard};
 use crate::auth::password;
 use crate::auth::{self, tokens::TokenKeys};
@@ -177,6 +178,7 @@ impl Application {
             public_url: public_url.as_str().into(),
             connect_limit,
             counters: counters.clone(),
+            open_per_ip: Arc::new(PerKey::new(settings.limits.ws_connections_per_ip)),
         };
         let http_state = HttpState {
             settings: settings.clone(),

@@ -3,4 +3,5 @@
 //! IP and per account). Used by both transports.
 
 pub mod client_ip;
+pub mod concurrency;
 pub mod rate_limit;

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
@@ -13,6 +12,8 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use parking_lot::Mutex;
+
+use super::concurrency::{PerKey, Slot};
 
 /// governor's keyed limiter, reporting the capacity left after each decision.
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
@@ -103,25 +104,7 @@ pub struct LoginGuard {
     per_ip: KeyedLimiter<IpAddr>,
     per_account: KeyedLimiter<(String, IpAddr)>,
     blocked: Mutex<HashMap<Blocked, Instant>>,
-    in_flight: Arc<Mutex<HashMap<IpAddr, u32>>>,
-}
-
-/// One password check under way for an IP; dropping it ends it.
-pub struct Attempt {
-    ip: IpAddr,
-    in_flight: Arc<Mutex<HashMap<IpAddr, u32>>>,
-}
-
-impl Drop for Attempt {
-    fn drop(&mut self) {
-        let mut in_flight = self.in_flight.lock();
-        if let Some(count) = in_flight.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                in_flight.remove(&self.ip);
-            }
-        }
-    }
+    in_flight: PerKey<IpAddr>,
 }
 
 impl LoginGuard {
@@ -130,22 +113,13 @@ impl LoginGuard {
             per_ip: KeyedLimiter::per_minute(failures_per_minute_per_ip),
             per_account: KeyedLimiter::per_window(ACCOUNT_FAILURES, ACCOUNT_WINDOW),
             blocked: Mutex::new(HashMap::new()),
-            in_flight: Arc::new(Mutex::new(HashMap::new())),
+            in_flight: PerKey::new(ATTEMPTS_IN_FLIGHT_PER_IP),
         }
     }
 
     /// Starts a password check for `ip`, unless it already has the most allowed under way.
-    pub fn begin(&self, ip: IpAddr) -> Option<Attempt> {
-        let mut in_flight = self.in_flight.lock();
-        let count = in_flight.entry(ip).or_insert(0);
-        if *count >= ATTEMPTS_IN_FLIGHT_PER_IP {
-            return None;
-        }
-        *count += 1;
-        Some(Attempt {
-            ip,
-            in_flight: self.in_flight.clone(),
-        })
+    pub fn begin(&self, ip: IpAddr) -> Option<Slot<IpAddr>> {
+        self.in_flight.take(ip)
     }
 
     /// Seconds until `ip` or `account` may try again, if either is blocked now.

@@ -45,9 +45,25 @@ async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text exposition.
+/// Prometheus text exposition; behind a bearer token when `PARLEY_METRICS_TOKEN` is set
+/// (compared in constant time).
 #[get("/metrics")]
-async fn prometheus(state: web::Data<HttpState>) -> HttpResponse {
+async fn prometheus(req: actix_web::HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    if let Some(expected) = &state.settings.metrics_token {
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let matches: bool =
+            subtle::ConstantTimeEq::ct_eq(given.as_bytes(), expected.expose().as_bytes()).into();
+        if !matches {
+            return HttpResponse::Unauthorized()
+                .insert_header(("WWW-Authenticate", "Bearer"))
+                .json(json!({"error": {"code": "unauthorized", "message": "a metrics token is required"}}));
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

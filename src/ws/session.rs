@@ -9,12 +9,15 @@ use actix::{
 };
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
 
+use std::net::IpAddr;
+
 use bytestring::ByteString;
 
 use super::connection::{classify, Connection, Incoming};
 use super::hub::Registration;
 use super::protocol::{self, ClientFrame, Close, ErrorCode, Hello, ServerFrame, Typing};
 use super::state::WsState;
+use crate::access::concurrency::Slot;
 use crate::chat::writer::{Reply, SendRequest};
 use crate::chat::{ChatError, ChatResult, ConversationRef};
 use crate::domain::{Author, ClientMsgId, Conversation, ConversationId, NewMessage, WorkspaceId};
@@ -79,6 +82,8 @@ pub struct Session<R: Role> {
     pub role: R,
     socket: Option<actix_ws::Session>,
     _lobby: Registration,
+    /// This connection's place in its IP's count of open connections.
+    _slot: Slot<IpAddr>,
 }
 
 impl<R: Role> Session<R> {
@@ -88,6 +93,7 @@ impl<R: Role> Session<R> {
         role: R,
         socket: actix_ws::Session,
         stream: AggregatedMessageStream,
+        slot: Slot<IpAddr>,
     ) {
         let conn = Connection::new(&state.settings.limits);
         let lobby = state.hub.connect(conn.id, conn.outbound.clone());
@@ -107,6 +113,7 @@ impl<R: Role> Session<R> {
                 role,
                 socket: Some(socket),
                 _lobby: lobby,
+                _slot: slot,
             }
         });
     }

@@ -3,6 +3,9 @@
 use std::sync::Arc;
 
 use super::hub::Hub;
+use std::net::IpAddr;
+
+use crate::access::concurrency::PerKey;
 use crate::access::rate_limit::IpLimiter;
 use crate::auth::tokens::TokenKeys;
 use crate::chat::Chat;
@@ -21,4 +24,6 @@ pub struct WsState {
     pub connect_limit: Arc<IpLimiter>,
     /// New connections per IP over the cluster.
     pub counters: Counters,
+    /// Connections each IP holds open on this node.
+    pub open_per_ip: Arc<PerKey<IpAddr>>,
 }

@@ -67,6 +67,11 @@ fn upgrade<R: Role>(
     state: &WsState,
     role: R,
 ) -> Result<HttpResponse, ApiError> {
+    // Held for the connection's life: one IP cannot hold more than its share open.
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    let slot = state.open_per_ip.take(ip).ok_or(ApiError::RateLimited {
+        retry_after_secs: 60,
+    })?;
     let (response, socket, stream) = actix_ws::handle(req, body)
         .map_err(|_| ApiError::BadRequest("expected a WebSocket upgrade".into()))?;
     let limits = &state.settings.limits;
@@ -80,7 +85,7 @@ fn upgrade<R: Role>(
         .max_frame_size(max)
         .aggregate_continuations()
         .max_continuation_size(max);
-    Session::start(state.clone(), role, socket, stream);
+    Session::start(state.clone(), role, socket, stream, slot);
     Ok(response)
 }
 

@@ -91,6 +91,55 @@ async fn the_log_names_the_client_ip_the_server_sees_not_one_a_client_claims() {
     );
 }
 
+#[actix_web::test]
+async fn one_ip_cannot_hold_more_than_its_share_of_connections_open() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_WS_CONNECTIONS_PER_IP", "3")]).await;
+    let ws = app.first_workspace().await;
+    let url = app.ws_url(&format!("/ws/visitor?site_key={}", ws.site.site_key));
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(WsClient::connect(&url, None).await.unwrap());
+    }
+    let refused = WsClient::connect(&url, None).await.err().unwrap();
+    assert_eq!(refused.status, 429);
+    // Closing one gives its place back (once the server has seen the close).
+    open.pop().unwrap().close().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match WsClient::connect(&url, None).await {
+            Ok(_) => break,
+            Err(refused) if std::time::Instant::now() < deadline => {
+                assert_eq!(refused.status, 429);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(refused) => panic!("still refused: {refused:?}"),
+        }
+    }
+}
+
+#[actix_web::test]
+async fn metrics_can_be_kept_behind_a_token() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("PARLEY_METRICS_TOKEN", "metrics-secret-123")],
+    )
+    .await;
+    let get = |token: Option<&'static str>| {
+        let mut request = app.http.get(app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(None).await, 401);
+    assert_eq!(get(Some("metrics-secret-12")).await, 401);
+    assert_eq!(get(Some("metrics-secret-123")).await, 200);
+    // The OpenAPI document names our licence and no stranger as its contact.
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert_eq!(doc["info"]["license"]["name"], "MIT");
+    assert!(doc["info"]["contact"].is_null(), "{}", doc["info"]);
+}
+
 async fn a_control_character_in_any_text_is_refused_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let ws = app.first_workspace().await;

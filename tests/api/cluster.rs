@@ -81,7 +81,8 @@ fn node(db: &TestDb, redis: &str, port: u16, extra: &[(&str, &str)]) -> Server {
         .env("PARLEY_WS_CONNECT_PER_MIN", "0")
         .env("PARLEY_SEND_RATE", "0")
         .env("PARLEY_TYPING_RATE", "0")
-        .env("PARLEY_FRAME_RATE", "0");
+        .env("PARLEY_FRAME_RATE", "0")
+        .env("PARLEY_WS_CONNECTIONS_PER_IP", "0");
     for (key, value) in extra {
         command.env(key, value);
     }

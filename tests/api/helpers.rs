@@ -115,6 +115,7 @@ pub fn test_settings(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
         ("PARLEY_SEND_RATE".into(), "0".into()),
         ("PARLEY_TYPING_RATE".into(), "0".into()),
         ("PARLEY_FRAME_RATE".into(), "0".into()),
+        ("PARLEY_WS_CONNECTIONS_PER_IP".into(), "0".into()),
     ]);
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());

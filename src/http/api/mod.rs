@@ -117,6 +117,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.info.version = env!("CARGO_PKG_VERSION").into();
     api.info.description =
         Some("The agents' HTTP API of Parley, a customer-support live chat.".into());
+    // The generator would fill these from its own crate: say ours, and no contact.
+    api.info.contact = None;
+    api.info.license = Some(utoipa::openapi::License::new(env!("CARGO_PKG_LICENSE")));
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
