@@ -3,7 +3,7 @@
 use super::{Chat, ChatResult};
 use crate::auth::identity::IdentityCheck;
 use crate::auth::tokens::VisitorClaims;
-use crate::domain::{PageInfo, Site, Timestamp, Visitor, VisitorId, VisitorPage};
+use crate::domain::{Event, PageInfo, Site, Timestamp, Visitor, VisitorId, VisitorPage};
 
 impl Chat {
     /// Finds or makes the visitor a `hello` speaks for, and says whether it is new. A verified
@@ -48,6 +48,9 @@ impl Chat {
             created_at: now,
             last_seen_at: now,
         });
+        // An anonymous visitor becoming this person: its other sessions, unverified, must not
+        // go on seeing the person's conversations. They are closed and start anew.
+        let identified_now = !is_new && external_id.is_some();
         if external_id.is_some() {
             visitor.external_id = external_id;
         }
@@ -65,6 +68,12 @@ impl Chat {
             self.creations().insert_visitor(&visitor).await?;
         } else {
             store.update_visitor(&visitor).await?;
+        }
+        if identified_now {
+            self.bus().publish(Event::VisitorIdentified {
+                workspace: visitor.workspace_id,
+                visitor: visitor.id,
+            });
         }
         Ok((visitor, is_new))
     }
@@ -84,10 +93,20 @@ impl Chat {
         Ok(())
     }
 
-    /// Saves the visitor's profile (name, email) and tells agents.
+    /// Saves the visitor's own name and email (only while anonymous) and tells agents.
     pub async fn save_profile(&self, visitor: &Visitor, page: Option<PageInfo>) -> ChatResult<()> {
-        self.store().update_visitor(visitor).await?;
-        self.visitor_changed(visitor.clone(), page);
+        let saved = self
+            .store()
+            .update_visitor_profile(
+                visitor.workspace_id,
+                visitor.id,
+                visitor.name.as_deref(),
+                visitor.email.as_deref(),
+            )
+            .await?;
+        if saved {
+            self.visitor_changed(visitor.clone(), page);
+        }
         Ok(())
     }
 }

@@ -120,6 +120,12 @@ pub enum Event {
         workspace: WorkspaceId,
         agent: AgentId,
     },
+    /// An anonymous visitor became an identified person: the sessions it already had, none of
+    /// them verified, close everywhere (they start anew, anonymous).
+    VisitorIdentified {
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+    },
 }
 
 impl Event {
@@ -130,7 +136,8 @@ impl Event {
             | Event::Read { workspace, .. }
             | Event::AgentPresence { workspace, .. }
             | Event::VisitorPresence { workspace, .. }
-            | Event::AgentRevoked { workspace, .. } => *workspace,
+            | Event::AgentRevoked { workspace, .. }
+            | Event::VisitorIdentified { workspace, .. } => *workspace,
             Event::ConversationChanged { conversation, .. } => conversation.workspace_id,
             Event::VisitorChanged { visitor, .. } => visitor.workspace_id,
         }

@@ -109,6 +109,15 @@ pub trait Catalog: Send + Sync {
     ) -> StoreResult<()>;
     /// Saves a visitor's profile fields (identity, name, email, user agent, last seen).
     async fn update_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
+    /// Saves a visitor's own name and email, and nothing else; only while it is anonymous (an
+    /// identified person's are the site's to set). False when nothing was written.
+    async fn update_visitor_profile(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> StoreResult<bool>;
     /// Changes a conversation's status and/or assignee; `None` when it is not the workspace's.
     async fn update_conversation(
         &self,
@@ -406,6 +415,27 @@ macro_rules! impl_catalog {
                 .execute(self.writer())
                 .await?;
                 Ok(())
+            }
+
+            #[tracing::instrument(skip_all, err)]
+            async fn update_visitor_profile(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+                name: Option<&str>,
+                email: Option<&str>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "update visitors set name = coalesce($3, name), email = coalesce($4, email) \
+                     where workspace_id = $1 and id = $2 and external_id is null",
+                )
+                .bind(workspace)
+                .bind(visitor)
+                .bind(name)
+                .bind(email)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             #[tracing::instrument(skip_all, err)]

@@ -413,7 +413,51 @@ async fn tokens_from_before_a_password_change_or_reset_get_401(backend: Backend)
     assert_eq!(app.api("GET", "/me", Some(&new), None).await.0, 200);
 }
 
+async fn identifying_closes_the_visitors_older_unverified_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut before, welcome) = app.visitor(&ws.site).await;
+    let token = welcome["token"].clone();
+    let visitor_id = welcome["visitor_id"].clone();
+    before.send_text(None, "my order number is 42").await;
+    // Another tab identifies: the anonymous visitor becomes this person.
+    let secret = &ws.site.identity_secret;
+    let identity = json!({"id": "u-9", "hash": parley::auth::identity::hmac_hex(secret, "u-9")});
+    let (_after, identified) = app
+        .visitor_with(
+            &ws.site,
+            json!({"type": "hello", "token": token, "identity": identity}),
+        )
+        .await;
+    assert_eq!(identified["identity"]["status"], "verified");
+    assert_eq!(identified["visitor_id"], visitor_id);
+    // The older session, unverified, does not go on as the person.
+    assert_eq!(before.closed_with().await, Some(4001));
+    // Its token alone no longer reaches the person: a new, empty visitor.
+    let (_, anew) = app
+        .visitor_with(&ws.site, json!({"type": "hello", "token": token}))
+        .await;
+    assert_ne!(anew["visitor_id"], visitor_id);
+    assert!(anew["conversation"].is_null());
+    // And a profile written for it from an old in-memory copy cannot unset the identity.
+    let id = parley::domain::VisitorId(visitor_id.as_str().unwrap().parse().unwrap());
+    let store = app.store();
+    let written = store
+        .update_visitor_profile(ws.site.workspace_id, id, Some("Impostor"), None)
+        .await
+        .unwrap();
+    assert!(!written);
+    let person = store
+        .visitor(ws.site.workspace_id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.external_id.as_deref(), Some("u-9"));
+    assert_ne!(person.name.as_deref(), Some("Impostor"));
+}
+
 crate::on_both_backends!(
+    identifying_closes_the_visitors_older_unverified_sessions,
     a_control_character_in_any_text_is_refused_naming_the_field,
     names_lose_bidi_overrides_and_invisible_characters,
     tokens_from_before_a_password_change_or_reset_get_401,

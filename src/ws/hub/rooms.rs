@@ -64,6 +64,12 @@ impl Room {
         }
     }
 
+    pub fn close_visitor(&self, visitor: VisitorId, reason: super::super::protocol::Close) {
+        for (_, outbound) in self.visitors.get(&visitor).into_iter().flatten() {
+            outbound.close(reason);
+        }
+    }
+
     pub fn close_agent(&self, agent: AgentId, reason: super::super::protocol::Close) {
         for conn in self.agents.values().filter(|c| c.agent_id == agent) {
             conn.outbound.close(reason);

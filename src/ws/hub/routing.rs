@@ -175,6 +175,11 @@ impl Hub {
                     room.close_agent(*agent, Close::Unauthorized);
                 }
             }
+            Event::VisitorIdentified { workspace, visitor } => {
+                if let Some(room) = self.shard(*workspace).read().get(workspace) {
+                    room.close_visitor(*visitor, Close::Unauthorized);
+                }
+            }
         }
     }
 
