@@ -133,6 +133,9 @@ pub trait Catalog: Send + Sync {
     ) -> StoreResult<Vec<Conversation>>;
 }
 
+/// Pages kept per visitor; older ones are forgotten as new ones come.
+pub const PAGES_KEPT: i64 = 100;
+
 /// Implements `Catalog` for a backend.
 macro_rules! impl_catalog {
     ($store:ty) => {
@@ -412,6 +415,17 @@ macro_rules! impl_catalog {
                 .bind(&page.referrer)
                 .bind(page.seen_at)
                 .bind(workspace)
+                .execute(self.writer())
+                .await?;
+                // A visitor keeps its latest pages only: a stranger navigating in a loop cannot
+                // grow the table without end.
+                sqlx::query(
+                    "delete from visitor_pages where visitor_id = $1 and id not in \
+                     (select id from visitor_pages where visitor_id = $1 \
+                      order by seen_at desc, id desc limit $2)",
+                )
+                .bind(visitor)
+                .bind($crate::store::catalog::PAGES_KEPT)
                 .execute(self.writer())
                 .await?;
                 Ok(())

@@ -255,6 +255,23 @@ async fn visitors_and_their_pages_round_trip(backend: Backend) {
         .await
         .unwrap()
         .is_empty());
+    // Only the latest pages are kept.
+    let kept = parley::store::catalog::PAGES_KEPT;
+    for i in 0..kept + 5 {
+        let page = VisitorPage {
+            url: format!("https://shop.test/p{i}"),
+            title: String::new(),
+            referrer: None,
+            seen_at: Timestamp::from_micros(1_800_000_000_000_000 + i).unwrap(),
+        };
+        store
+            .record_page(ws.workspace.id, v.id, &page)
+            .await
+            .unwrap();
+    }
+    let all = store.pages(ws.workspace.id, v.id, 1000).await.unwrap();
+    assert_eq!(all.len() as i64, kept);
+    assert_eq!(all[0].url, format!("https://shop.test/p{}", kept + 4));
     assert_eq!(pages[0].title, "Page 1 <b>");
 }
 
