@@ -127,19 +127,3 @@ pub enum Event {
         visitor: VisitorId,
     },
 }
-
-impl Event {
-    pub fn workspace(&self) -> WorkspaceId {
-        match self {
-            Event::MessageStored { workspace, .. }
-            | Event::Typing { workspace, .. }
-            | Event::Read { workspace, .. }
-            | Event::AgentPresence { workspace, .. }
-            | Event::VisitorPresence { workspace, .. }
-            | Event::AgentRevoked { workspace, .. }
-            | Event::VisitorIdentified { workspace, .. } => *workspace,
-            Event::ConversationChanged { conversation, .. } => conversation.workspace_id,
-            Event::VisitorChanged { visitor, .. } => visitor.workspace_id,
-        }
-    }
-}

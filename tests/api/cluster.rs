@@ -166,6 +166,18 @@ impl Cluster {
         client
     }
 
+    /// SIGKILLs a node and waits for it to be gone; returns when it was killed.
+    fn kill(&mut self, node: usize) -> std::time::Instant {
+        let killed = std::time::Instant::now();
+        let pid = self.nodes[node].pid();
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        self.nodes[node].wait_exit(Duration::from_secs(5));
+        killed
+    }
+
     async fn ready(&self, node: usize) -> Value {
         reqwest::get(format!("http://127.0.0.1:{}/readyz", self.ports[node]))
             .await
@@ -262,13 +274,7 @@ async fn a_killed_nodes_visitor_moves_to_another_and_its_presence_expires() {
         );
     }
 
-    let killed = std::time::Instant::now();
-    let pid = cluster.nodes[0].pid();
-    Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    cluster.nodes[0].wait_exit(Duration::from_secs(5));
+    let killed = cluster.kill(0);
 
     // The visitor comes back through the other node and finds everything acknowledged.
     let (mut back, again) = cluster.visitor(1, welcome["token"].as_str()).await;
@@ -310,13 +316,7 @@ async fn a_killed_nodes_visitors_go_offline_for_the_agents_of_other_nodes_within
         (&visitor_id, &json!(true))
     );
 
-    let killed = std::time::Instant::now();
-    let pid = cluster.nodes[0].pid();
-    Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    cluster.nodes[0].wait_exit(Duration::from_secs(5));
+    let killed = cluster.kill(0);
     let offline = watcher
         .recv_type_within("presence", Duration::from_secs(13))
         .await;
