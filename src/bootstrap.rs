@@ -13,8 +13,6 @@ const IDENTITY_SECRET_LEN: usize = 40;
 pub enum BootstrapError {
     #[error("{0}")]
     Invalid(String),
-    #[error("an agent with email {0} already exists")]
-    EmailTaken(Email),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -31,6 +29,17 @@ pub async fn create_workspace(
     admin_email: Email,
     admin_password: String,
     site_name: &str,
+) -> Result<CreatedWorkspace, BootstrapError> {
+    make_workspace(store, name, admin_email, admin_password, site_name, false).await
+}
+
+async fn make_workspace(
+    store: &dyn Store,
+    name: &str,
+    admin_email: Email,
+    admin_password: String,
+    site_name: &str,
+    first: bool,
 ) -> Result<CreatedWorkspace, BootstrapError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -49,7 +58,8 @@ pub async fn create_workspace(
         .to_owned();
     let new = NewWorkspace {
         name: name.to_owned(),
-        admin_email: admin_email.clone(),
+        first,
+        admin_email,
         admin_name,
         admin_password_hash: password_hash,
         site: NewSite {
@@ -60,12 +70,7 @@ pub async fn create_workspace(
             settings: default_site_settings(),
         },
     };
-    store.create_workspace(&new).await.map_err(|err| match err {
-        StoreError::Conflict(what) if what.contains("email") => {
-            BootstrapError::EmailTaken(admin_email)
-        }
-        other => other.into(),
-    })
+    Ok(store.create_workspace(&new).await?)
 }
 
 /// What the first start made, for the banner.
@@ -92,12 +97,13 @@ pub async fn first_start(
         .map(str::to_owned)
         .or_else(|| generated.clone())
         .unwrap_or_default();
-    match create_workspace(
+    match make_workspace(
         store,
         "My workspace",
         admin_email.clone(),
         password,
         "Demo site",
+        true,
     )
     .await
     {
@@ -106,7 +112,7 @@ pub async fn first_start(
             generated_password: generated,
         })),
         // Another node bootstrapped the same database at the same moment.
-        Err(BootstrapError::EmailTaken(_)) => Ok(None),
+        Err(BootstrapError::Store(StoreError::Conflict(_))) => Ok(None),
         Err(other) => Err(other),
     }
 }

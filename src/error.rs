@@ -32,6 +32,10 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The email and password open several workspaces; the caller names one. Only someone who
+    /// knows the password of every one of them is shown their names.
+    #[error("this email and password open several workspaces: send one's id as workspace_id")]
+    ChooseWorkspace(Vec<crate::domain::Workspace>),
     #[error("{0}")]
     TooLarge(String),
     #[error("too many requests")]
@@ -52,7 +56,7 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::Unauthenticated(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
-            ApiError::Conflict(_) => "conflict",
+            ApiError::Conflict(_) | ApiError::ChooseWorkspace(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
@@ -70,6 +74,14 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspaces: Option<Vec<WorkspaceChoice<'a>>>,
+}
+
+#[derive(Serialize)]
+struct WorkspaceChoice<'a> {
+    id: crate::domain::WorkspaceId,
+    name: &'a str,
 }
 
 impl ResponseError for ApiError {
@@ -80,7 +92,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized | ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ChooseWorkspace(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -107,6 +119,17 @@ impl ResponseError for ApiError {
             error: ErrorDetail {
                 code: self.code(),
                 message,
+                workspaces: match self {
+                    ApiError::ChooseWorkspace(all) => Some(
+                        all.iter()
+                            .map(|w| WorkspaceChoice {
+                                id: w.id,
+                                name: &w.name,
+                            })
+                            .collect(),
+                    ),
+                    _ => None,
+                },
             },
         })
     }

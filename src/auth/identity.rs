@@ -44,6 +44,8 @@ pub enum IdentityCheck {
         external_id: String,
         name: Option<String>,
         email: Option<String>,
+        /// Whether name and email were signed too (a JWT), or given beside a signed id (HMAC).
+        attributes_signed: bool,
     },
     /// A signature was offered and is wrong, expired or malformed.
     Rejected,
@@ -123,7 +125,7 @@ fn check_jwt(token: &str, site: &Site) -> IdentityCheck {
             &validation,
         ) {
             let claims = data.claims;
-            return verified(claims.sub, claims.name, claims.email);
+            return verified(claims.sub, claims.name, claims.email, true);
         }
     }
     IdentityCheck::Rejected
@@ -146,13 +148,18 @@ fn check_hmac(
         mac.update(id.as_bytes());
         // verify_slice compares in constant time.
         if mac.verify_slice(&expected).is_ok() {
-            return verified(id.to_owned(), name, email);
+            return verified(id.to_owned(), name, email, false);
         }
     }
     IdentityCheck::Rejected
 }
 
-fn verified(external_id: String, name: Option<String>, email: Option<String>) -> IdentityCheck {
+fn verified(
+    external_id: String,
+    name: Option<String>,
+    email: Option<String>,
+    attributes_signed: bool,
+) -> IdentityCheck {
     if external_id.is_empty() || external_id.chars().count() > MAX_EXTERNAL_ID_CHARS {
         return IdentityCheck::Rejected;
     }
@@ -160,6 +167,7 @@ fn verified(external_id: String, name: Option<String>, email: Option<String>) ->
         external_id,
         name: name_of(name),
         email: email_of(email),
+        attributes_signed,
     }
 }
 

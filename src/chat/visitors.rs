@@ -47,6 +47,8 @@ impl Chat {
             user_agent: None,
             created_at: now,
             last_seen_at: now,
+            name_signed: false,
+            email_signed: false,
         });
         // An anonymous visitor becoming this person: its other sessions, unverified, must not
         // go on seeing the person's conversations. They are closed and start anew.
@@ -54,13 +56,24 @@ impl Chat {
         if external_id.is_some() {
             visitor.external_id = external_id;
         }
-        match identity {
-            IdentityCheck::Verified { name, email, .. }
-            | IdentityCheck::Unverified { name, email } => {
-                visitor.name = name.clone().or(visitor.name);
-                visitor.email = email.clone().or(visitor.email);
-            }
-            IdentityCheck::None | IdentityCheck::Rejected => {}
+        // A given name or email replaces the stored one, and says whether it is signed now.
+        let (name, email, signed) = match identity {
+            IdentityCheck::Verified {
+                name,
+                email,
+                attributes_signed,
+                ..
+            } => (name, email, *attributes_signed),
+            IdentityCheck::Unverified { name, email } => (name, email, false),
+            IdentityCheck::None | IdentityCheck::Rejected => (&None, &None, false),
+        };
+        if let Some(name) = name {
+            visitor.name = Some(name.clone());
+            visitor.name_signed = signed;
+        }
+        if let Some(email) = email {
+            visitor.email = Some(email.clone());
+            visitor.email_signed = signed;
         }
         visitor.user_agent = user_agent.or(visitor.user_agent);
         visitor.last_seen_at = now;

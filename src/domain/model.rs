@@ -67,6 +67,30 @@ pub struct Visitor {
     pub user_agent: Option<String>,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// Whether `name` (and `email`) came signed by the business (a JWT identity), rather than
+    /// from the visitor or beside an HMAC that signs the id only.
+    #[serde(default)]
+    pub name_signed: bool,
+    #[serde(default)]
+    pub email_signed: bool,
+}
+
+impl Visitor {
+    /// What the business signed of this visitor's identity: `id`, and `name` and `email` when
+    /// they came signed too. Empty for a visitor who is not verified.
+    pub fn signed_attributes(&self) -> Vec<&'static str> {
+        if self.external_id.is_none() {
+            return Vec::new();
+        }
+        let mut signed = vec!["id"];
+        if self.name_signed && self.name.is_some() {
+            signed.push("name");
+        }
+        if self.email_signed && self.email.is_some() {
+            signed.push("email");
+        }
+        signed
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -144,6 +168,9 @@ pub struct ReadMark {
 #[derive(Clone, Debug)]
 pub struct NewWorkspace {
     pub name: String,
+    /// The first workspace of an empty database, made on start: of several nodes starting at
+    /// once, only one may make it.
+    pub first: bool,
     pub admin_email: Email,
     pub admin_name: String,
     pub admin_password_hash: String,

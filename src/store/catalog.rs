@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use super::{Audience, ConversationChange, StoreResult};
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, Email, Message, Site, SiteId, SiteKey, Timestamp,
-    Visitor, VisitorId, VisitorPage, WorkspaceId,
+    Visitor, VisitorId, VisitorPage, Workspace, WorkspaceId,
 };
 
 /// Where a page of a keyset-paged list starts: after this (time, id).
@@ -39,13 +39,20 @@ impl Cursor {
 #[async_trait]
 pub trait Catalog: Send + Sync {
     async fn workspace_count(&self) -> StoreResult<i64>;
+    async fn workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>>;
     async fn site_by_key(&self, key: &SiteKey) -> StoreResult<Option<Site>>;
     async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>>;
     /// The oldest site of the oldest workspace (the demo page's default).
     async fn first_site(&self) -> StoreResult<Option<Site>>;
     /// The workspace's sites, oldest first.
     async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>>;
-    async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>>;
+    /// The accounts with this email, oldest first: one per workspace at most, and at most
+    /// `LOGIN_CANDIDATES` of them; only `workspace`'s when given.
+    async fn agents_by_email(
+        &self,
+        email: &Email,
+        workspace: Option<WorkspaceId>,
+    ) -> StoreResult<Vec<Agent>>;
     async fn agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<Option<Agent>>;
     /// The workspace's agents, by name.
     async fn agents(&self, workspace: WorkspaceId) -> StoreResult<Vec<Agent>>;
@@ -136,11 +143,23 @@ pub trait Catalog: Send + Sync {
 /// Pages kept per visitor; older ones are forgotten as new ones come.
 pub const PAGES_KEPT: i64 = 100;
 
+/// Accounts of one email a login checks the password against (each check is an argon2 hash).
+/// The same person rarely works in more workspaces than this; beyond it, login names the
+/// workspace.
+pub const LOGIN_CANDIDATES: i64 = 5;
+
 /// Implements `Catalog` for a backend.
 macro_rules! impl_catalog {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::catalog::Catalog for $store {
+            async fn workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
+                Ok(sqlx::query_as("select id, name, created_at from workspaces where id = $1")
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?)
+            }
+
             async fn workspace_count(&self) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("select count(*) from workspaces")
                     .fetch_one(self.reader())
@@ -191,14 +210,21 @@ macro_rules! impl_catalog {
                 .await?)
             }
 
-            async fn agent_by_email(&self, email: &Email) -> StoreResult<Option<Agent>> {
+            async fn agents_by_email(
+                &self,
+                email: &Email,
+                workspace: Option<WorkspaceId>,
+            ) -> StoreResult<Vec<Agent>> {
                 Ok(sqlx::query_as(concat!(
                     "select ",
                     agent_columns!(),
-                    " from agents where email = $1"
+                    " from agents where email = $1 and ($2 is null or workspace_id = $2) \
+                     order by created_at, id limit $3"
                 ))
                 .bind(email)
-                .fetch_optional(self.reader())
+                .bind(workspace)
+                .bind($crate::store::catalog::LOGIN_CANDIDATES)
+                .fetch_all(self.reader())
                 .await?)
             }
 
@@ -382,8 +408,8 @@ macro_rules! impl_catalog {
             #[tracing::instrument(skip_all, err)]
             async fn insert_visitor(&self, v: &Visitor) -> StoreResult<()> {
                 sqlx::query(
-                    "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at, \
+                     name_signed, email_signed) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(v.id)
                 .bind(v.workspace_id)
@@ -394,6 +420,8 @@ macro_rules! impl_catalog {
                 .bind(&v.user_agent)
                 .bind(v.created_at)
                 .bind(v.last_seen_at)
+                .bind(v.name_signed)
+                .bind(v.email_signed)
                 .execute(self.writer())
                 .await?;
                 Ok(())
@@ -456,7 +484,7 @@ macro_rules! impl_catalog {
             async fn update_visitor(&self, v: &Visitor) -> StoreResult<()> {
                 sqlx::query(
                     "update visitors set external_id = $3, name = $4, email = $5, user_agent = $6, \
-                     last_seen_at = $7 where workspace_id = $1 and id = $2",
+                     last_seen_at = $7, name_signed = $8, email_signed = $9 where workspace_id = $1 and id = $2",
                 )
                 .bind(v.workspace_id)
                 .bind(v.id)
@@ -465,6 +493,8 @@ macro_rules! impl_catalog {
                 .bind(&v.email)
                 .bind(&v.user_agent)
                 .bind(v.last_seen_at)
+                .bind(v.name_signed)
+                .bind(v.email_signed)
                 .execute(self.writer())
                 .await?;
                 Ok(())

@@ -299,6 +299,13 @@ impl Store for PgStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        if new.first {
+            // A second node starting at the same moment conflicts here and rolls back.
+            sqlx::query("insert into server_settings (key, value) values ('first_workspace', $1)")
+                .bind(workspace.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let admin: Agent = sqlx::query_as(concat!(
             "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $6, true, $7, $7) returning ", agent_columns!(), ""
@@ -349,9 +356,9 @@ impl Store for PgStore {
     async fn insert_visitors(&self, visitors: &[Visitor]) -> StoreResult<()> {
         sqlx::query(
             "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, \
-             created_at, last_seen_at) \
+             created_at, last_seen_at, name_signed, email_signed) \
              select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], \
-             $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])",
+             $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bool[], $11::bool[])",
         )
         .bind(visitors.iter().map(|v| v.id.0).collect::<Vec<_>>())
         .bind(visitors.iter().map(|v| v.workspace_id.0).collect::<Vec<_>>())
@@ -362,6 +369,8 @@ impl Store for PgStore {
         .bind(visitors.iter().map(|v| v.user_agent.as_deref()).collect::<Vec<_>>())
         .bind(visitors.iter().map(|v| v.created_at.as_datetime()).collect::<Vec<_>>())
         .bind(visitors.iter().map(|v| v.last_seen_at.as_datetime()).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.name_signed).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.email_signed).collect::<Vec<_>>())
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -123,6 +123,13 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        if new.first {
+            // A second node starting at the same moment conflicts here and rolls back.
+            sqlx::query("insert into server_settings (key, value) values ('first_workspace', $1)")
+                .bind(workspace.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let admin: Agent = sqlx::query_as(concat!(
             "insert into agents (id, workspace_id, email, name, password_hash, role, active, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $6, 1, $7, $7) returning ", agent_columns!(), ""
@@ -185,7 +192,9 @@ impl Store for SqliteStore {
                 .push_bind(&v.email)
                 .push_bind(&v.user_agent)
                 .push_bind(v.created_at)
-                .push_bind(v.last_seen_at);
+                .push_bind(v.last_seen_at)
+                .push_bind(v.name_signed)
+                .push_bind(v.email_signed);
         });
         // Its text depends on the batch size: not worth a cached statement.
         insert

@@ -456,7 +456,127 @@ async fn identifying_closes_the_visitors_older_unverified_sessions(backend: Back
     assert_ne!(person.name.as_deref(), Some("Impostor"));
 }
 
+async fn an_admin_learns_nothing_about_another_workspaces_agents(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app.first_workspace().await;
+    let other = app.other_workspace("owner@other.test").await;
+    let invite = |email: &str, password: &str| {
+        json!({"email": email, "name": "Same person", "password": password})
+    };
+    // The first workspace's admin email, invited into another workspace: nothing tells.
+    let (status, twin) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&other.token),
+            Some(invite(ADMIN_EMAIL, "another-pass")),
+        )
+        .await;
+    assert_eq!(status, 201, "{twin}");
+    // Within one workspace an email is still one agent.
+    let (status, _) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&other.token),
+            Some(invite(ADMIN_EMAIL, "third-pass")),
+        )
+        .await;
+    assert_eq!(status, 409);
+    // Each password opens its own account.
+    let login = |body: Value| app.api("POST", "/auth/login", None, Some(body));
+    let (_, mine) = login(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await;
+    assert_eq!(mine["agent"]["workspace_id"], json!(first.admin.workspace_id));
+    let (_, theirs) = login(json!({"email": ADMIN_EMAIL, "password": "another-pass"})).await;
+    assert_eq!(theirs["agent"]["id"], twin["id"]);
+    // One password for both: the answer names the workspaces (only to who knows it for all).
+    for token in [&first.token, &other.token] {
+        let (status, _) = app
+            .api(
+                "POST",
+                "/agents",
+                Some(token),
+                Some(invite("shared@x.test", "shared-pass")),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, ambiguous) = login(json!({"email": "shared@x.test", "password": "shared-pass"})).await;
+    assert_eq!(status, 409, "{ambiguous}");
+    assert_eq!(ambiguous["error"]["code"], "conflict");
+    let named: Vec<Value> = ambiguous["error"]["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].clone())
+        .collect();
+    assert_eq!(
+        named,
+        vec![json!(first.admin.workspace_id), json!(other.admin.workspace_id)]
+    );
+    let (status, chosen) = login(json!({"email": "shared@x.test", "password": "shared-pass",
+        "workspace_id": other.admin.workspace_id}))
+    .await;
+    assert_eq!(status, 200, "{chosen}");
+    assert_eq!(chosen["agent"]["workspace_id"], json!(other.admin.workspace_id));
+    // A wrong password says nothing about where the email exists.
+    let (status, refused) = login(json!({"email": "shared@x.test", "password": "wrong-pass"})).await;
+    assert_eq!(status, 401);
+    assert!(refused["error"].get("workspaces").is_none());
+}
+
+async fn agents_see_which_identity_attributes_the_business_signed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let secret = ws.site.identity_secret.clone();
+    let profile = |visitor: Value| {
+        let path = format!("/visitors/{}", visitor.as_str().unwrap());
+        let token = ws.token.clone();
+        let app = &app;
+        async move { app.api("GET", &path, Some(&token), None).await.1 }
+    };
+    // The HMAC form signs the id only: name and email beside it are the visitor's words.
+    let hmac = json!({"id": "u-1", "name": "Ada", "email": "ada@x.test",
+        "hash": parley::auth::identity::hmac_hex(&secret, "u-1")});
+    let (_v1, welcome) = app
+        .visitor_with(&ws.site, json!({"type": "hello", "identity": hmac}))
+        .await;
+    let seen = profile(welcome["visitor_id"].clone()).await;
+    assert_eq!(seen["identity"], "verified");
+    assert_eq!(seen["signed"], json!(["id"]), "{seen}");
+    // A JWT signs what it carries.
+    let claims = json!({"sub": "u-2", "name": "Grace", "exp": 4_000_000_000u64});
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let (mut v2, welcome) = app
+        .visitor_with(&ws.site, json!({"type": "hello", "identity": {"jwt": jwt}}))
+        .await;
+    let seen = profile(welcome["visitor_id"].clone()).await;
+    assert_eq!(seen["signed"], json!(["id", "name"]), "{seen}");
+    // The live view says the same.
+    v2.send(json!({"type": "page", "url": "https://shop.test/cart", "title": "Cart"}))
+        .await;
+    let id = welcome["visitor_id"].clone();
+    let live = loop {
+        let frame = agent.recv_type("visitor").await;
+        if frame["visitor"]["id"] == id {
+            break frame;
+        }
+    };
+    assert_eq!(live["visitor"]["identity"]["signed"], json!(["id", "name"]), "{live}");
+    // An anonymous visitor has nothing signed.
+    let (_v3, welcome) = app.visitor(&ws.site).await;
+    assert_eq!(profile(welcome["visitor_id"].clone()).await["signed"], json!([]));
+}
+
 crate::on_both_backends!(
+    an_admin_learns_nothing_about_another_workspaces_agents,
+    agents_see_which_identity_attributes_the_business_signed,
     identifying_closes_the_visitors_older_unverified_sessions,
     a_control_character_in_any_text_is_refused_naming_the_field,
     names_lose_bidi_overrides_and_invisible_characters,

@@ -249,29 +249,38 @@ async fn workspace_create_prints_one_json_line(backend: Backend) {
 
     let store = db.store().await;
     let agent = store
-        .agent_by_email(&parley::domain::Email::parse("boss@acme.test").unwrap())
+        .agents_by_email(&parley::domain::Email::parse("boss@acme.test").unwrap(), None)
         .await
         .unwrap()
-        .unwrap();
+        .remove(0);
     assert_eq!(agent.id.to_string(), line["agent_id"].as_str().unwrap());
     assert!(parley::auth::password::verify("s3cret-pass".into(), agent.password_hash).await);
 
-    // The same email again is refused with a clear message and a failing status.
-    let again = parley(&db.url)
-        .args([
-            "workspace",
-            "create",
-            "--name",
-            "Other",
-            "--admin-email",
-            "boss@acme.test",
-            "--admin-password",
-            "s3cret-pass",
-        ])
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    // The same person may run a second business: another workspace, the same email.
+    let create = |name: &str| {
+        parley(&db.url)
+            .args([
+                "workspace",
+                "create",
+                "--name",
+                name,
+                "--admin-email",
+                "boss@acme.test",
+                "--admin-password",
+                "s3cret-pass",
+            ])
+            .output()
+            .unwrap()
+    };
+    let again = create("Other");
+    assert!(again.status.success());
+    let other: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&again.stdout).trim()).unwrap();
+    assert_ne!(other["workspace_id"], line["workspace_id"]);
+    // A refused input: a clear message and a failing status.
+    let refused = create("   ");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("workspace name"));
 }
 
 async fn migrate_applies_the_migrations_and_exits(backend: Backend) {

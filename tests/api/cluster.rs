@@ -559,6 +559,39 @@ async fn the_per_ip_connection_limit_counts_over_the_whole_cluster() {
     assert!(refused.retry_after.is_some());
 }
 
+#[actix_web::test]
+async fn failed_logins_per_ip_count_over_the_cluster_and_the_eleventh_gets_429() {
+    let cluster = Cluster::start_with(2, &[("PARLEY_LOGIN_PER_MIN", "10")]).await;
+    // The count is kept per minute: start well inside one, so that it cannot reset midway.
+    let left = 60 - (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60);
+    if left < 20 {
+        tokio::time::sleep(Duration::from_secs(left + 1)).await;
+    }
+    let http = reqwest::Client::new();
+    let attempt = |node: usize, i: usize| {
+        http.post(format!(
+            "http://127.0.0.1:{}/api/v1/auth/login",
+            cluster.ports[node]
+        ))
+        // A different account each time: only the per-IP count is at stake.
+        .json(&json!({"email": format!("guess{i}@x.test"), "password": "wrong-wrong"}))
+        .send()
+    };
+    for i in 0..10 {
+        let status = attempt(i % 2, i).await.unwrap().status();
+        assert_eq!(status, 401, "failure {} of 10", i + 1);
+    }
+    for node in [0, 1] {
+        let refused = attempt(node, 10 + node).await.unwrap();
+        assert_eq!(refused.status(), 429, "the 11th try, on node {node}");
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+}
+
 #[test]
 fn a_node_refuses_redis_with_sqlite() {
     let output = parley("sqlite://refused.db")

@@ -152,10 +152,10 @@ impl TestApp {
     pub async fn first_workspace(&self) -> Workspace {
         let admin = self
             .store()
-            .agent_by_email(&Email::parse(ADMIN_EMAIL).unwrap())
+            .agents_by_email(&Email::parse(ADMIN_EMAIL).unwrap(), None)
             .await
             .unwrap()
-            .unwrap();
+            .remove(0);
         let sites = self.store().sites(admin.workspace_id).await.unwrap();
         let token = self.state.tokens.issue_agent(&admin).unwrap();
         Workspace {

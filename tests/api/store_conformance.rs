@@ -21,7 +21,8 @@ use crate::on_both_backends;
 on_both_backends!(
     settings_keep_their_first_value,
     a_workspace_is_created_with_its_admin_and_site,
-    an_admin_email_is_unique_across_workspaces,
+    an_agent_email_is_unique_within_its_workspace_only,
+    of_nodes_starting_at_once_on_an_empty_database_one_makes_the_first_workspace,
     visitors_and_their_pages_round_trip,
     a_visitor_has_one_open_conversation_per_site,
     visitors_and_conversations_are_created_in_batches,
@@ -66,6 +67,8 @@ fn new_visitor(ws: &CreatedWorkspace) -> Visitor {
         user_agent: Some("test".into()),
         created_at: now,
         last_seen_at: now,
+        name_signed: false,
+        email_signed: false,
     }
 }
 
@@ -162,10 +165,10 @@ async fn a_workspace_is_created_with_its_admin_and_site(backend: Backend) {
     assert_eq!(by_key.allowed_origins.0, Vec::<String>::new());
     assert_eq!(by_key.settings.0["title"], "Chat with us");
     let admin = store
-        .agent_by_email(&Email::parse("boss@acme.test").unwrap())
+        .agents_by_email(&Email::parse("boss@acme.test").unwrap(), None)
         .await
         .unwrap()
-        .unwrap();
+        .remove(0);
     assert_eq!(admin, ws.admin);
     assert_eq!(admin.role, parley::domain::AgentRole::Admin);
     assert!(admin.active);
@@ -190,27 +193,63 @@ async fn a_workspace_is_created_with_its_admin_and_site(backend: Backend) {
     );
 }
 
-async fn an_admin_email_is_unique_across_workspaces(backend: Backend) {
+async fn an_agent_email_is_unique_within_its_workspace_only(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;
-    workspace(&store, "boss@acme.test").await;
-    let again = bootstrap::create_workspace(
+    let first = workspace(&store, "boss@acme.test").await;
+    // Another business may have the same person: nothing tells it about the first.
+    let second = bootstrap::create_workspace(
         &*store,
         "Other",
         Email::parse("BOSS@acme.test").unwrap(),
         "password123".into(),
         "Site",
     )
-    .await;
-    assert!(
-        matches!(again, Err(bootstrap::BootstrapError::EmailTaken(_))),
-        "{again:?}"
-    );
+    .await
+    .unwrap();
+    assert_eq!(second.admin.email, first.admin.email);
+    let email = Email::parse("boss@acme.test").unwrap();
+    let both = store.agents_by_email(&email, None).await.unwrap();
     assert_eq!(
-        store.workspace_count().await.unwrap(),
-        1,
-        "nothing half-created"
+        both.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![first.admin.id, second.admin.id],
+        "oldest first"
     );
+    let only = store
+        .agents_by_email(&email, Some(second.workspace.id))
+        .await
+        .unwrap();
+    assert_eq!(only, vec![second.admin.clone()]);
+    // Within one workspace the email stays unique.
+    let again = store
+        .create_agent(
+            first.workspace.id,
+            &parley::store::admin::NewAgent {
+                email: email.clone(),
+                name: "Twin".into(),
+                password_hash: first.admin.password_hash.clone(),
+                role: parley::domain::AgentRole::Agent,
+            },
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+}
+
+async fn of_nodes_starting_at_once_on_an_empty_database_one_makes_the_first_workspace(
+    backend: Backend,
+) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let email = Email::parse("boss@acme.test").unwrap();
+    let starts = (0..4).map(|_| bootstrap::first_start(&*store, &email, Some("password123")));
+    let made = join_all(starts)
+        .await
+        .into_iter()
+        .map(|result| result.unwrap())
+        .filter(Option::is_some)
+        .count();
+    assert_eq!(made, 1);
+    assert_eq!(store.workspace_count().await.unwrap(), 1);
 }
 
 async fn visitors_and_their_pages_round_trip(backend: Backend) {
@@ -1088,4 +1127,97 @@ async fn a_value_postgres_refuses_fails_its_batch_as_invalid_not_unavailable() {
         .await
         .unwrap();
     assert!(results.iter().all(|r| r.is_ok()));
+}
+
+/// SQLite cannot drop the old global unique rule on agent emails, so migration 0003 rebuilds
+/// the agents table inside a transaction where foreign keys stay on: dropping the old table
+/// nulls every assignee, which the migration keeps aside and puts back. An upgraded database
+/// keeps its agents and who is assigned to what.
+#[actix_web::test]
+async fn upgrading_sqlite_to_per_workspace_emails_keeps_agents_and_assignees() {
+    use sqlx::Executor as _;
+    let db = TestDb::sqlite();
+    // The database as it was before 0003.
+    let before = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0003" {
+            std::fs::copy(&path, before.path().join(&name)).unwrap();
+        }
+    }
+    let options = db
+        .url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(before.path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let (ws_id, agent, site, visitor, conversation) = (
+        WorkspaceId::new(),
+        AgentId::new(),
+        parley::domain::SiteId::new(),
+        VisitorId::new(),
+        ConversationId::new(),
+    );
+    let hex = |id: uuid::Uuid| format!("x'{}'", id.simple());
+    let statements = [
+        format!("insert into workspaces (id, name, created_at) values ({}, 'Acme', 0)", hex(ws_id.0)),
+        format!(
+            "insert into agents (id, workspace_id, email, name, password_hash, role, created_at, updated_at, token_version) \
+             values ({}, {}, 'bob@acme.test', 'Bob', 'hash', 'agent', 0, 0, 3)",
+            hex(agent.0), hex(ws_id.0)
+        ),
+        format!(
+            "insert into sites (id, workspace_id, name, site_key, identity_secret, created_at, updated_at) \
+             values ({}, {}, 'Shop', 'pk_upgradeupgradeupgrade', 'secretsecretsecretsecret', 0, 0)",
+            hex(site.0), hex(ws_id.0)
+        ),
+        format!(
+            "insert into visitors (id, workspace_id, site_id, created_at, last_seen_at) values ({}, {}, {}, 0, 0)",
+            hex(visitor.0), hex(ws_id.0), hex(site.0)
+        ),
+        format!(
+            "insert into conversations (id, workspace_id, site_id, visitor_id, assignee_id, created_at, updated_at, last_activity_at) \
+             values ({}, {}, {}, {}, {}, 0, 0, 0)",
+            hex(conversation.0), hex(ws_id.0), hex(site.0), hex(visitor.0), hex(agent.0)
+        ),
+    ];
+    for statement in statements {
+        pool.execute(statement.as_str()).await.unwrap();
+    }
+    pool.close().await;
+
+    let store = db.store().await;
+    let upgraded = store
+        .agents_by_email(&Email::parse("bob@acme.test").unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(upgraded.len(), 1);
+    assert_eq!((upgraded[0].id, upgraded[0].token_version), (agent, 3));
+    let kept = store
+        .conversation(ws_id, conversation)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.assignee_id, Some(agent), "the assignee survives the rebuild");
+    // The new rule holds: one email per workspace, any number of workspaces.
+    let twin = parley::store::admin::NewAgent {
+        email: Email::parse("bob@acme.test").unwrap(),
+        name: "Twin".into(),
+        password_hash: "hash".into(),
+        role: parley::domain::AgentRole::Agent,
+    };
+    assert!(matches!(
+        store.create_agent(ws_id, &twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let other = workspace(&store, "bob@acme.test").await;
+    assert_eq!(other.admin.email.as_str(), "bob@acme.test");
 }

@@ -9,7 +9,7 @@ use super::ErrorBody;
 use crate::access::client_ip::client_ip;
 use crate::auth::password;
 use crate::cluster::counters::Counters;
-use crate::domain::{Agent, Email};
+use crate::domain::{Agent, Email, WorkspaceId};
 use crate::error::ApiError;
 use crate::http::HttpState;
 
@@ -22,6 +22,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Needed only when the same email and password open several workspaces (the answer is
+    /// then 409 listing them).
+    #[serde(default)]
+    pub workspace_id: Option<WorkspaceId>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,6 +45,7 @@ const REFUSED: &str = "invalid email or password";
     responses(
         (status = 200, body = LoginResponse),
         (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the email and password open several workspaces: `error.workspaces` lists them; send one's id as `workspace_id`"),
         (status = 429, body = ErrorBody, description = "too many failed attempts; see Retry-After"),
     )
 )]
@@ -53,6 +58,7 @@ async fn login(
     let LoginRequest {
         email,
         password: given,
+        workspace_id,
     } = body.into_inner();
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let account = email.trim().to_lowercase();
@@ -79,24 +85,40 @@ async fn login(
             retry_after_secs: 1,
         });
     };
-    let agent = match Email::parse(&email) {
-        Ok(email) => state.store.agent_by_email(&email).await?,
-        Err(_) => None,
+    // An email is unique per workspace, so it may name several accounts; the password is
+    // checked against each (a bounded few). An unknown email still costs one hash check, so
+    // timing does not tell which emails exist.
+    let candidates = match Email::parse(&email) {
+        Ok(email) => state.store.agents_by_email(&email, workspace_id).await?,
+        Err(_) => Vec::new(),
     };
-    // An unknown email still costs one hash check, so timing does not tell which emails exist.
-    let hash = agent
-        .as_ref()
-        .map_or_else(|| state.dummy_hash.to_string(), |a| a.password_hash.clone());
-    let verified = password::verify(given, hash).await;
-    match agent {
-        Some(agent) if verified && agent.active => {
+    let mut opened = Vec::new();
+    if candidates.is_empty() {
+        password::verify(given.clone(), state.dummy_hash.to_string()).await;
+    }
+    for agent in candidates {
+        if password::verify(given.clone(), agent.password_hash.clone()).await && agent.active {
+            opened.push(agent);
+        }
+    }
+    if opened.len() > 1 {
+        let mut workspaces = Vec::with_capacity(opened.len());
+        for agent in &opened {
+            if let Some(workspace) = state.store.workspace(agent.workspace_id).await? {
+                workspaces.push(workspace);
+            }
+        }
+        return Err(ApiError::ChooseWorkspace(workspaces));
+    }
+    match opened.pop() {
+        Some(agent) => {
             let token = state
                 .tokens
                 .issue_agent(&agent)
                 .map_err(|_| ApiError::Internal("token signing failed".into()))?;
             Ok(web::Json(LoginResponse { token, agent }))
         }
-        _ => {
+        None => {
             if state.counters.is_clustered() {
                 state.counters.count(&ip_key, 60).await;
             }

@@ -49,6 +49,15 @@ pub struct ErrorDetail {
     /// One of the contract's codes, e.g. `not_found`.
     pub code: String,
     pub message: String,
+    /// Only on a login whose email and password open several workspaces: `{id, name}` each.
+    #[schema(nullable = false)]
+    pub workspaces: Option<Vec<WorkspaceChoice>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkspaceChoice {
+    pub id: uuid::Uuid,
+    pub name: String,
 }
 
 /// The answer to a `DELETE`: 204 when something was removed, 404 when there was nothing.

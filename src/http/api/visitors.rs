@@ -28,6 +28,9 @@ pub struct VisitorProfile {
     pub identity: Option<String>,
     /// The site's own user id, for verified visitors.
     pub external_id: Option<String>,
+    /// Of a verified identity, what the business signed: `id`, and `name`, `email` when they
+    /// came signed (a JWT identity); empty otherwise.
+    pub signed: Vec<&'static str>,
     pub user_agent: Option<String>,
     pub online: bool,
     pub created_at: Timestamp,
@@ -67,12 +70,14 @@ async fn get_visitor(
         (None, None, None) => None,
         _ => Some("unverified".to_owned()),
     };
+    let signed = visitor.signed_attributes();
     Ok(web::Json(VisitorProfile {
         id: visitor.id,
         online: state.chat.visitor_online(workspace, visitor.id),
         name: visitor.name,
         email: visitor.email,
         identity,
+        signed,
         external_id: visitor.external_id,
         user_agent: visitor.user_agent,
         created_at: visitor.created_at,

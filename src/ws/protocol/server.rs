@@ -172,6 +172,10 @@ pub struct VisitorView<'a> {
 pub struct IdentityView<'a> {
     pub status: &'static str,
     pub id: Option<&'a str>,
+    /// Of a verified identity, the attributes the business signed (`id`, `name`, `email`);
+    /// the others are the visitor's own words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signed: Vec<&'static str>,
 }
 
 impl<'a> VisitorView<'a> {
@@ -180,11 +184,13 @@ impl<'a> VisitorView<'a> {
             (Some(id), _, _) => Some(IdentityView {
                 status: "verified",
                 id: Some(id),
+                signed: visitor.signed_attributes(),
             }),
             (None, None, None) => None,
             (None, _, _) => Some(IdentityView {
                 status: "unverified",
                 id: None,
+                signed: Vec::new(),
             }),
         };
         Self {
