@@ -460,9 +460,7 @@ async fn an_admin_learns_nothing_about_another_workspaces_agents(backend: Backen
     let app = spawn_app(backend).await;
     let first = app.first_workspace().await;
     let other = app.other_workspace("owner@other.test").await;
-    let invite = |email: &str, password: &str| {
-        json!({"email": email, "name": "Same person", "password": password})
-    };
+    let invite = |email: &str, password: &str| json!({"email": email, "name": "Same person", "password": password});
     // The first workspace's admin email, invited into another workspace: nothing tells.
     let (status, twin) = app
         .api(
@@ -486,7 +484,10 @@ async fn an_admin_learns_nothing_about_another_workspaces_agents(backend: Backen
     // Each password opens its own account.
     let login = |body: Value| app.api("POST", "/auth/login", None, Some(body));
     let (_, mine) = login(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await;
-    assert_eq!(mine["agent"]["workspace_id"], json!(first.admin.workspace_id));
+    assert_eq!(
+        mine["agent"]["workspace_id"],
+        json!(first.admin.workspace_id)
+    );
     let (_, theirs) = login(json!({"email": ADMIN_EMAIL, "password": "another-pass"})).await;
     assert_eq!(theirs["agent"]["id"], twin["id"]);
     // One password for both: the answer names the workspaces (only to who knows it for all).
@@ -501,7 +502,8 @@ async fn an_admin_learns_nothing_about_another_workspaces_agents(backend: Backen
             .await;
         assert_eq!(status, 201);
     }
-    let (status, ambiguous) = login(json!({"email": "shared@x.test", "password": "shared-pass"})).await;
+    let (status, ambiguous) =
+        login(json!({"email": "shared@x.test", "password": "shared-pass"})).await;
     assert_eq!(status, 409, "{ambiguous}");
     assert_eq!(ambiguous["error"]["code"], "conflict");
     let named: Vec<Value> = ambiguous["error"]["workspaces"]
@@ -512,15 +514,22 @@ async fn an_admin_learns_nothing_about_another_workspaces_agents(backend: Backen
         .collect();
     assert_eq!(
         named,
-        vec![json!(first.admin.workspace_id), json!(other.admin.workspace_id)]
+        vec![
+            json!(first.admin.workspace_id),
+            json!(other.admin.workspace_id)
+        ]
     );
     let (status, chosen) = login(json!({"email": "shared@x.test", "password": "shared-pass",
         "workspace_id": other.admin.workspace_id}))
     .await;
     assert_eq!(status, 200, "{chosen}");
-    assert_eq!(chosen["agent"]["workspace_id"], json!(other.admin.workspace_id));
+    assert_eq!(
+        chosen["agent"]["workspace_id"],
+        json!(other.admin.workspace_id)
+    );
     // A wrong password says nothing about where the email exists.
-    let (status, refused) = login(json!({"email": "shared@x.test", "password": "wrong-pass"})).await;
+    let (status, refused) =
+        login(json!({"email": "shared@x.test", "password": "wrong-pass"})).await;
     assert_eq!(status, 401);
     assert!(refused["error"].get("workspaces").is_none());
 }
@@ -568,10 +577,17 @@ async fn agents_see_which_identity_attributes_the_business_signed(backend: Backe
             break frame;
         }
     };
-    assert_eq!(live["visitor"]["identity"]["signed"], json!(["id", "name"]), "{live}");
+    assert_eq!(
+        live["visitor"]["identity"]["signed"],
+        json!(["id", "name"]),
+        "{live}"
+    );
     // An anonymous visitor has nothing signed.
     let (_v3, welcome) = app.visitor(&ws.site).await;
-    assert_eq!(profile(welcome["visitor_id"].clone()).await["signed"], json!([]));
+    assert_eq!(
+        profile(welcome["visitor_id"].clone()).await["signed"],
+        json!([])
+    );
 }
 
 crate::on_both_backends!(

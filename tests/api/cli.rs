@@ -249,7 +249,10 @@ async fn workspace_create_prints_one_json_line(backend: Backend) {
 
     let store = db.store().await;
     let agent = store
-        .agents_by_email(&parley::domain::Email::parse("boss@acme.test").unwrap(), None)
+        .agents_by_email(
+            &parley::domain::Email::parse("boss@acme.test").unwrap(),
+            None,
+        )
         .await
         .unwrap()
         .remove(0);

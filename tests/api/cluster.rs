@@ -563,11 +563,12 @@ async fn the_per_ip_connection_limit_counts_over_the_whole_cluster() {
 async fn failed_logins_per_ip_count_over_the_cluster_and_the_eleventh_gets_429() {
     let cluster = Cluster::start_with(2, &[("PARLEY_LOGIN_PER_MIN", "10")]).await;
     // The count is kept per minute: start well inside one, so that it cannot reset midway.
-    let left = 60 - (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        % 60);
+    let left = 60
+        - (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            % 60);
     if left < 20 {
         tokio::time::sleep(Duration::from_secs(left + 1)).await;
     }

@@ -13,6 +13,7 @@ mod http_isolation;
 mod isolation;
 mod limits;
 mod ops;
+mod properties;
 mod realtime;
 mod store_conformance;
 mod ws_client;

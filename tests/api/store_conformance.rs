@@ -1206,7 +1206,11 @@ async fn upgrading_sqlite_to_per_workspace_emails_keeps_agents_and_assignees() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(kept.assignee_id, Some(agent), "the assignee survives the rebuild");
+    assert_eq!(
+        kept.assignee_id,
+        Some(agent),
+        "the assignee survives the rebuild"
+    );
     // The new rule holds: one email per workspace, any number of workspaces.
     let twin = parley::store::admin::NewAgent {
         email: Email::parse("bob@acme.test").unwrap(),
