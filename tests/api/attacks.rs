@@ -598,3 +598,55 @@ crate::on_both_backends!(
     names_lose_bidi_overrides_and_invisible_characters,
     tokens_from_before_a_password_change_or_reset_get_401,
 );
+
+/// The reproduction of finding 2: poison bodies sent among hundreds of legitimate messages of
+/// other visitors, at once, on Postgres. Every legitimate message is stored; each poison is
+/// refused on its own, and its sender's connection lives on.
+#[actix_web::test]
+async fn every_legitimate_message_commits_beside_poison_ones() {
+    let app = spawn_app(Backend::Postgres).await;
+    let ws = app.first_workspace().await;
+    let senders = (0..30).map(|i| {
+        let app = &app;
+        let site = &ws.site;
+        async move {
+            let (mut visitor, _) = app.visitor(site).await;
+            let mut stored = 0;
+            let mut conversation: Option<String> = None;
+            for n in 0..10 {
+                // Every third visitor slips a NUL into every other message.
+                let poison = i % 3 == 0 && n % 2 == 1;
+                let body = if poison {
+                    format!("poison\u{0}{i}-{n}")
+                } else {
+                    format!("fine {i}-{n}")
+                };
+                let reply = visitor.send_text(conversation.as_deref(), &body).await;
+                if poison {
+                    assert_eq!(reply["code"], "bad_request", "{reply}");
+                } else {
+                    assert_eq!(reply["type"], "sent", "{reply}");
+                    conversation = reply["message"]["conversation_id"]
+                        .as_str()
+                        .map(str::to_owned);
+                    stored += 1;
+                }
+            }
+            stored
+        }
+    });
+    let sent: usize = futures_util::future::join_all(senders)
+        .await
+        .into_iter()
+        .sum();
+    assert_eq!(sent, 250);
+    let counted: i64 = sqlx::query_scalar("select count(*) from messages")
+        .fetch_one(
+            &mut <sqlx::PgConnection as sqlx::Connection>::connect(&app.db.url)
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counted, 250);
+}
