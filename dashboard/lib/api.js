@@ -7,15 +7,32 @@
 
 export const API_PREFIX = '/api/v1';
 
+/** @typedef {{id: string, name: string}} WorkspaceChoice */
+
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message @param {number | null} [retryAfter] */
-  constructor(status, code, message, retryAfter = null) {
+  /**
+   * @param {number} status @param {string} code @param {string} message @param {number | null} [retryAfter]
+   * @param {WorkspaceChoice[] | null} [workspaces] a login whose email and password open several workspaces (409)
+   */
+  constructor(status, code, message, retryAfter = null, workspaces = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.workspaces = workspaces;
   }
+}
+
+/**
+ * The workspaces a 409 login lists, keeping only well-formed entries; null when none.
+ * @param {unknown} list
+ * @returns {WorkspaceChoice[] | null}
+ */
+function workspaceChoices(list) {
+  if (!Array.isArray(list)) return null;
+  const valid = list.filter((w) => typeof w?.id === 'string' && w.id && typeof w.name === 'string');
+  return valid.length ? valid.map((w) => ({ id: w.id, name: w.name })) : null;
 }
 
 /**
@@ -76,7 +93,7 @@ export function createApi(options) {
     const message = data?.error?.message ?? `Request failed (${response.status})`;
     const retry = Number(response.headers.get('Retry-After'));
     if (response.status === 401 && auth) options.onUnauthorized();
-    throw new ApiError(response.status, code, message, Number.isFinite(retry) && retry > 0 ? retry : null);
+    throw new ApiError(response.status, code, message, Number.isFinite(retry) && retry > 0 ? retry : null, workspaceChoices(data?.error?.workspaces));
   }
 
   const get = (/** @type {string} */ path) => request('GET', path);
@@ -86,8 +103,12 @@ export function createApi(options) {
   const id = (/** @type {string} */ value) => encodeURIComponent(value);
 
   return {
-    /** @param {string} email @param {string} password */
-    login: (email, password) => request('POST', '/auth/login', { email, password }, { auth: false }),
+    /**
+     * `workspaceId` only after a 409 listing the workspaces this email and password open.
+     * @param {string} email @param {string} password @param {string | null} [workspaceId]
+     */
+    login: (email, password, workspaceId = null) =>
+      request('POST', '/auth/login', workspaceId ? { email, password, workspace_id: workspaceId } : { email, password }, { auth: false }),
     me: () => get('/me'),
     /** @param {{name?: string, current_password?: string, new_password?: string}} change */
     updateMe: (change) => patch('/me', change),

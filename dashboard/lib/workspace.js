@@ -36,6 +36,21 @@ import { AgentStatus, AuthorKind, Timing } from '../../common/protocol.js';
  * @typedef {{author: Author, preview: string | null, until: number}} Typist
  */
 
+/**
+ * A visitor as `visitor` and `presence` frames tell it: the frame's fields, the identity with
+ * what the business signed, and the pages seen since the dashboard opened.
+ * @typedef {{url: string, title: string, seen_at: string}} SeenPage
+ * @typedef {{status: string, id: string | null, signed: string[]}} LiveIdentity
+ * @typedef {{
+ *   id: string, name?: string | null, email?: string | null, identity?: LiveIdentity | null,
+ *   page?: {url: string, title?: string | null} | null, user_agent?: string | null,
+ *   online?: boolean, onlineKnown?: boolean, pages: RecentPages,
+ * }} LiveVisitor
+ */
+
+/** Pages kept per live visitor: as many as `GET /visitors/{id}` returns (the server keeps 100). */
+export const PAGES_KEPT = 50;
+
 /** @param {string | null | undefined} a @param {string | null | undefined} b */
 function later(a, b) {
   if (!a) return b ?? '';
@@ -53,6 +68,74 @@ export function visitorLabel(c) {
   return c.visitor_name || c.visitor_email || `Visitor ${c.visitor_id.slice(-4)}`;
 }
 
+/**
+ * What the business signed of an identity: for a verified one `id`, and `name` and `email`
+ * when listed; nothing otherwise. A verified identity without `signed` (data from before the
+ * server sent it) reads as the id alone, so a name or email is never taken as vouched for.
+ * @param {string | null | undefined} status @param {unknown} signed
+ * @returns {string[]}
+ */
+export function signedAttributes(status, signed) {
+  if (status !== 'verified') return [];
+  const listed = Array.isArray(signed) ? signed : [];
+  return ['id', ...['name', 'email'].filter((attribute) => listed.includes(attribute))];
+}
+
+/**
+ * A frame's identity, kept with what was signed.
+ * @param {any} identity @returns {LiveIdentity | null}
+ */
+export function liveIdentity(identity) {
+  if (!identity?.status) return null;
+  return { status: identity.status, id: identity.id ?? null, signed: signedAttributes(identity.status, identity.signed) };
+}
+
+/**
+ * The name and email shown for a verified visitor that the business did not sign (the HMAC
+ * form signs the id only): the visitor's own words, under the verified badge.
+ * @param {{name: string | null, email: string | null}} given @param {string[]} signed
+ * @returns {('name' | 'email')[]}
+ */
+export function unsignedGiven(given, signed) {
+  return /** @type {('name' | 'email')[]} */ (['name', 'email']).filter((field) => given[field] && !signed.includes(field));
+}
+
+/**
+ * The latest pages a visitor was seen on. Kept oldest first and appended in place, trimmed
+ * back to the limit only once it holds twice as many: a page costs O(1), not a copy of all.
+ */
+export class RecentPages {
+  /** @param {number} [limit] */
+  constructor(limit = PAGES_KEPT) {
+    this.limit = limit;
+    /** @type {SeenPage[]} oldest first; up to twice the limit */
+    this.items = [];
+  }
+
+  /** @returns {SeenPage | null} */
+  get newest() {
+    return this.items[this.items.length - 1] ?? null;
+  }
+
+  get size() {
+    return Math.min(this.items.length, this.limit);
+  }
+
+  /** @param {SeenPage} page */
+  add(page) {
+    this.items.push(page);
+    if (this.items.length >= 2 * this.limit) this.items.splice(0, this.items.length - this.limit);
+  }
+
+  /** Newest first, at most `count` and never more than the limit. @param {number} [count] @returns {SeenPage[]} */
+  latest(count = this.limit) {
+    const n = Math.min(count, this.size);
+    const out = [];
+    for (let i = this.items.length - 1; out.length < n; i--) out.push(this.items[i]);
+    return out;
+  }
+}
+
 export class Workspace extends Emitter {
   /** @param {{now?: () => number}} [options] the clock (tests give their own) */
   constructor(options = {}) {
@@ -64,7 +147,7 @@ export class Workspace extends Emitter {
     this.conversations = new Map();
     /** Messages per conversation; agents see notes, so they are kept. */
     this.timelines = new Timelines({ keepNotes: true });
-    /** Live visitor facts from `visitor` and `presence` frames. @type {Map<string, any>} */
+    /** Live visitor facts from `visitor` and `presence` frames. @type {Map<string, LiveVisitor>} */
     this.visitors = new Map();
     /** @type {Map<string, TeamMember>} */
     this.team = new Map();
@@ -264,17 +347,18 @@ export class Workspace extends Emitter {
   // ---- visitors ---------------------------------------------------------------------------
 
   /**
-   * A `visitor` frame: current page, profile, identity, browser.
+   * A `visitor` frame: current page, profile, identity (with what was signed), browser.
    * @param {any} visitor
    */
   visitorChanged(visitor) {
-    const held = this.visitors.get(visitor.id) ?? { pagesSeen: [] };
-    const next = { ...held, ...visitor, onlineKnown: true };
+    const held = this.visitors.get(visitor.id);
+    const pages = held?.pages ?? new RecentPages();
     const page = visitor.page;
-    if (page?.url && held.pagesSeen[0]?.url !== page.url) {
-      next.pagesSeen = [{ url: page.url, title: page.title ?? '', seen_at: new Date(this.now()).toISOString() }, ...held.pagesSeen];
+    if (page?.url && pages.newest?.url !== page.url) {
+      pages.add({ url: page.url, title: page.title ?? '', seen_at: new Date(this.now()).toISOString() });
     }
-    this.visitors.set(visitor.id, next);
+    const identity = 'identity' in visitor ? liveIdentity(visitor.identity) : held?.identity ?? null;
+    this.visitors.set(visitor.id, { ...held, ...visitor, identity, onlineKnown: true, pages });
     for (const c of this.conversationsOf(visitor.id)) {
       this.applyLiveVisitor(c);
       this.emit('conversation', c, { created: false });
@@ -284,13 +368,21 @@ export class Workspace extends Emitter {
 
   /** @param {string} visitorId @param {boolean} online */
   visitorPresence(visitorId, online) {
-    const held = this.visitors.get(visitorId) ?? { id: visitorId, pagesSeen: [] };
+    const held = this.visitors.get(visitorId) ?? { id: visitorId, pages: new RecentPages() };
     this.visitors.set(visitorId, { ...held, online, onlineKnown: true });
     for (const c of this.conversationsOf(visitorId)) {
       c.visitor_online = online;
       this.emit('conversation', c, { created: false });
     }
     this.emit('visitor', visitorId);
+  }
+
+  /**
+   * Pages the visitor was seen on live, newest first.
+   * @param {string} visitorId @param {number} [count] @returns {SeenPage[]}
+   */
+  pagesSeen(visitorId, count) {
+    return this.visitors.get(visitorId)?.pages.latest(count) ?? [];
   }
 
   /** @param {string} visitorId @returns {Conversation[]} */

@@ -69,6 +69,31 @@ test('login sends no token; 204 answers null', async () => {
   assert.equal(requests[1].method, 'DELETE');
 });
 
+test('a login names the workspace only when one was chosen', async () => {
+  const { api, requests } = setup(() => response(200, { token: 't' }));
+  await api.login('a@example.com', 'pw', '0192e4a4-0000-7000-8000-000000000001');
+  await api.login('a@example.com', 'pw', null);
+  assert.equal(requests[0].body, '{"email":"a@example.com","password":"pw","workspace_id":"0192e4a4-0000-7000-8000-000000000001"}');
+  assert.equal(requests[1].body, '{"email":"a@example.com","password":"pw"}');
+});
+
+test('a login that opens several workspaces fails with 409 and lists them', async () => {
+  const workspaces = [{ id: 'w-1', name: 'Acme' }, { id: 'w-2', name: 'Globex' }, { id: 7, name: 'bad' }, null, { id: 'w-3' }];
+  const { api, unauthorized } = setup(() => response(409, { error: { code: 'conflict', message: 'choose', workspaces } }));
+  await assert.rejects(api.login('a@example.com', 'pw'), (err) => {
+    assert.ok(err instanceof ApiError);
+    assert.deepEqual([err.status, err.code], [409, 'conflict']);
+    assert.deepEqual(err.workspaces, [{ id: 'w-1', name: 'Acme' }, { id: 'w-2', name: 'Globex' }], 'malformed entries are dropped');
+    return true;
+  });
+  assert.equal(unauthorized(), 0);
+});
+
+test('other errors list no workspaces', async () => {
+  const { api } = setup(() => response(409, { error: { code: 'conflict', message: 'taken' } }));
+  await assert.rejects(api.createCanned({ shortcut: 's', title: 't', body: 'b' }), { status: 409, workspaces: null });
+});
+
 test("errors carry the contract's code, message, status and Retry-After", async () => {
   const { api } = setup(() => response(429, { error: { code: 'rate_limited', message: 'Slow down' } }, { 'Retry-After': '7' }));
   await assert.rejects(api.conversations({}), (err) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Workspace, unreadOf, visitorLabel } from '../lib/workspace.js';
+import { PAGES_KEPT, RecentPages, Workspace, signedAttributes, unreadOf, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { ME, conversation, message } from './helpers.js';
 
 const VISITOR = { kind: 'visitor', id: 'v-1', name: null };
@@ -120,13 +120,83 @@ test('visitor frames update the visitor, the pages seen and their conversations'
   ws.visitorChanged({ id: 'v-1', name: 'Ada', email: 'ada@example.com', online: true, page: { url: 'https://shop.example/a', title: 'A' } });
   ws.visitorChanged({ id: 'v-1', online: true, page: { url: 'https://shop.example/a', title: 'A again' } });
   ws.visitorChanged({ id: 'v-1', online: true, page: { url: 'https://shop.example/b', title: 'B' } });
-  const live = ws.visitors.get('v-1');
-  assert.deepEqual(live.pagesSeen.map((p) => p.url), ['https://shop.example/b', 'https://shop.example/a']);
-  assert.equal(live.pagesSeen[0].seen_at, new Date(1_700_000_000_000).toISOString());
+  const seen = ws.pagesSeen('v-1');
+  assert.deepEqual(seen.map((p) => p.url), ['https://shop.example/b', 'https://shop.example/a']);
+  assert.equal(seen[0].seen_at, new Date(1_700_000_000_000).toISOString());
+  assert.deepEqual(ws.pagesSeen('v-1', 1).map((p) => p.url), ['https://shop.example/b']);
+  assert.deepEqual(ws.pagesSeen('v-unknown'), []);
   const c = /** @type {any} */ (ws.conversations.get('c-1'));
   assert.equal(c.visitor_name, 'Ada');
   assert.equal(visitorLabel(c), 'Ada');
   assert.equal(c.visitor_online, true);
+});
+
+test('a visitor keeps its latest 50 pages, newest first, without a copy per page', () => {
+  let now = 1_700_000_000_000;
+  const { ws } = workspace(() => now);
+  ws.visitorPresence('v-1', true);
+  const pages = ws.visitors.get('v-1')?.pages;
+  for (let i = 1; i <= 260; i++) {
+    now += 1000;
+    ws.visitorChanged({ id: 'v-1', online: true, page: { url: `https://shop.example/${i}`, title: `P${i}` } });
+    assert.equal(ws.visitors.get('v-1')?.pages, pages, 'the same list, appended to');
+    assert.ok(/** @type {RecentPages} */ (pages).items.length < 2 * PAGES_KEPT, `bounded after page ${i}`);
+  }
+  assert.equal(PAGES_KEPT, 50, "what the profile API returns");
+  const seen = ws.pagesSeen('v-1');
+  assert.equal(seen.length, 50);
+  assert.equal(seen[0].url, 'https://shop.example/260');
+  assert.equal(seen[49].url, 'https://shop.example/211');
+  assert.deepEqual(ws.pagesSeen('v-1', 3).map((p) => p.title), ['P260', 'P259', 'P258']);
+  assert.equal(ws.pagesSeen('v-1', 500).length, 50, 'never more than kept');
+});
+
+test('recent pages: trimmed back to the limit once twice as many, always the newest', () => {
+  const pages = new RecentPages(3);
+  assert.equal(pages.newest, null);
+  assert.deepEqual(pages.latest(), []);
+  for (let i = 1; i <= 5; i++) pages.add({ url: `u${i}`, title: '', seen_at: '' });
+  assert.equal(pages.items.length, 5);
+  assert.equal(pages.size, 3);
+  assert.deepEqual(pages.latest().map((p) => p.url), ['u5', 'u4', 'u3']);
+  assert.equal(pages.latest(10).length, 3, 'never more than the limit');
+  pages.add({ url: 'u6', title: '', seen_at: '' });
+  assert.deepEqual(pages.items.map((p) => p.url), ['u4', 'u5', 'u6']);
+  assert.equal(pages.newest?.url, 'u6');
+});
+
+test('the live visitor keeps which identity attributes the business signed', () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ id: 'c-1', visitor_id: 'v-1' }));
+  ws.visitorChanged({ id: 'v-1', name: 'Ada', email: 'ada@example.com', online: true, identity: { status: 'verified', id: 'u-42', signed: ['id', 'name'] } });
+  assert.deepEqual(ws.visitors.get('v-1')?.identity, { status: 'verified', id: 'u-42', signed: ['id', 'name'] });
+  ws.visitorPresence('v-1', false);
+  assert.deepEqual(ws.visitors.get('v-1')?.identity?.signed, ['id', 'name'], 'presence keeps it');
+  ws.visitorChanged({ id: 'v-1', name: 'Ada', email: 'ada@example.com', online: true, identity: { status: 'verified', id: 'u-42', signed: ['id'] } });
+  assert.deepEqual(ws.visitors.get('v-1')?.identity?.signed, ['id'], 'a newer frame replaces it (an HMAC hello)');
+  ws.visitorChanged({ id: 'v-1', name: 'Ada', online: true, identity: { status: 'verified', id: 'u-42' } });
+  assert.deepEqual(ws.visitors.get('v-1')?.identity?.signed, ['id'], 'absent (older server): the id alone');
+  ws.visitorChanged({ id: 'v-2', name: 'Bo', online: true, identity: { status: 'unverified', id: null } });
+  assert.deepEqual(ws.visitors.get('v-2')?.identity, { status: 'unverified', id: null, signed: [] });
+  ws.visitorChanged({ id: 'v-3', online: true, identity: null });
+  assert.equal(ws.visitors.get('v-3')?.identity, null);
+  assert.equal(ws.conversations.get('c-1')?.visitor_verified, true);
+});
+
+test('a name or email not signed is the visitor\'s own, even beside a verified id', () => {
+  assert.deepEqual(signedAttributes('verified', ['id']), ['id'], 'HMAC');
+  assert.deepEqual(signedAttributes('verified', ['id', 'name', 'email']), ['id', 'name', 'email'], 'JWT');
+  assert.deepEqual(signedAttributes('verified', undefined), ['id'], 'absent: the safe reading');
+  assert.deepEqual(signedAttributes('verified', 'name'), ['id'], 'not a list');
+  assert.deepEqual(signedAttributes('verified', ['email', 'bogus']), ['id', 'email']);
+  assert.deepEqual(signedAttributes('unverified', ['id', 'name']), [], 'only a verified identity signs anything');
+  assert.deepEqual(signedAttributes(null, undefined), []);
+  const both = { name: 'Ada', email: 'ada@example.com' };
+  assert.deepEqual(unsignedGiven(both, ['id']), ['name', 'email']);
+  assert.deepEqual(unsignedGiven(both, ['id', 'name']), ['email']);
+  assert.deepEqual(unsignedGiven(both, ['id', 'name', 'email']), []);
+  assert.deepEqual(unsignedGiven({ name: null, email: 'ada@example.com' }, ['id']), ['email'], 'nothing given, nothing to mark');
+  assert.deepEqual(unsignedGiven({ name: null, email: null }, ['id']), []);
 });
 
 test('visitor presence wins over an inbox page that says otherwise', () => {

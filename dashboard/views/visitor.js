@@ -1,14 +1,15 @@
 // @ts-check
 /**
  * The visitor beside a conversation: name, email, identity (verified or the visitor's own
- * words), online or not, the page they are on now (live from `visitor` frames), pages seen,
- * browser and device, and their other conversations. `GET /visitors/{id}` once, then frames.
+ * words; of a verified one, a name or email the business did not sign is marked as the
+ * visitor's own), online or not, the page they are on now (live from `visitor` frames), pages
+ * seen, browser and device, and their other conversations. `GET /visitors/{id}` once, then frames.
  */
 import { safeHref } from '../../common/linkify.js';
 import { h, replace } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime } from '../lib/format.js';
 import { conversationHref } from '../lib/router.js';
-import { visitorLabel } from '../lib/workspace.js';
+import { signedAttributes, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 
 const PAGES_SHOWN = 15;
 
@@ -71,26 +72,31 @@ export class VisitorPanel {
       return;
     }
     const p = this.profile ?? {};
+    /** @type {Partial<import('../lib/workspace.js').LiveVisitor>} */
     const live = this.ws.visitors.get(this.visitorId) ?? {};
     const c = this.ws.conversations.get(this.conversationId);
     const name = live.name ?? p.name ?? c?.visitor_name ?? null;
     const email = live.email ?? p.email ?? c?.visitor_email ?? null;
     const identity = live.identity?.status ?? p.identity ?? (c?.visitor_verified ? 'verified' : null);
     const externalId = live.identity?.id ?? p.external_id ?? null;
+    // From the source the name and email came from; absent (older data) means the id alone.
+    const signed = live.identity?.signed ?? signedAttributes(identity, p.signed);
+    const unsigned = identity === 'verified' ? unsignedGiven({ name, email }, signed) : [];
     const online = live.onlineKnown ? Boolean(live.online) : Boolean(p.online ?? c?.visitor_online);
     const ua = parseUserAgent(live.user_agent ?? p.user_agent);
-    /** @type {{url: string, title: string, seen_at?: string}[]} */
-    const pages = mergePages(live.pagesSeen ?? [], p.pages ?? [], this.profile ? this.fetchedAt : '');
+    const pages = mergePages(this.ws.pagesSeen(this.visitorId, PAGES_SHOWN), p.pages ?? [], this.profile ? this.fetchedAt : '', PAGES_SHOWN);
     const current = live.page?.url ? live.page : pages[0] ?? null;
 
     replace(this.body,
-      h('p', { class: 'visitor-name', testid: 'visitor-name', text: name ?? (c ? visitorLabel(c) : 'Anonymous visitor') }),
+      h('p', { class: 'visitor-name' },
+        h('span', { testid: 'visitor-name', text: name ?? (c ? visitorLabel(c) : 'Anonymous visitor') }),
+        unsigned.includes('name') ? unsignedMark('name') : null),
       h('dl', { class: 'facts' },
-        fact('Email', h('span', { testid: 'visitor-email', text: email ?? '—' })),
+        fact('Email', [h('span', { testid: 'visitor-email', text: email ?? '—' }), unsigned.includes('email') ? unsignedMark('email') : null]),
         fact('Identity', h('span', {
-          class: `identity ${identity ?? 'anonymous'}`, testid: 'visitor-identity', dataset: { identity: identity ?? 'anonymous' },
-          text: identity === 'verified' ? `Verified${externalId ? ` (${externalId})` : ''}` : identity === 'unverified' ? 'Not verified (given by the visitor)' : 'Anonymous',
-        })),
+          class: `identity ${identity ?? 'anonymous'}`, testid: 'visitor-identity',
+          dataset: { identity: identity ?? 'anonymous', signed: signed.join(' ') },
+        }, identityText(identity, externalId, signed, unsigned))),
         fact('Status', h('span', { testid: 'visitor-status', dataset: { online: String(online) } },
           h('span', { class: `presence-dot${online ? ' online' : ''}`, attrs: { 'aria-hidden': 'true' } }), online ? ' Online' : ' Offline')),
         fact('Current page', h('span', { testid: 'visitor-page' }, current ? pageLink(current) : '—')),
@@ -99,7 +105,7 @@ export class VisitorPanel {
         p.created_at ? fact('First seen', h('span', { text: fullTime(p.created_at) })) : null),
       h('h3', { class: 'panel-subtitle', text: 'Pages seen' }),
       pages.length
-        ? h('ol', { class: 'pages', testid: 'visitor-pages' }, pages.slice(0, PAGES_SHOWN).map((page) => h('li', {},
+        ? h('ol', { class: 'pages', testid: 'visitor-pages' }, pages.map((page) => h('li', {},
           pageLink(page), page.seen_at ? h('time', { class: 'muted small', dateTime: page.seen_at, text: ` ${shortTime(page.seen_at)}` }) : null)))
         : h('p', { class: 'muted', testid: 'visitor-pages', text: 'No pages recorded.' }),
       h('h3', { class: 'panel-subtitle', text: 'Conversations' }),
@@ -111,12 +117,35 @@ export class VisitorPanel {
   }
 }
 
-/** @param {string} label @param {Node} value */
+/** @param {string} label @param {import('../lib/dom.js').Child} value */
 function fact(label, value) {
   return [h('dt', { text: label }), h('dd', {}, value)];
 }
 
-/** A page as a link (http(s) only) with its title as text. @param {{url: string, title: string}} page */
+/**
+ * The identity badge. A verified one says what was signed when the visitor gave more, e.g.
+ * "Verified id (u-42) · name and email given by the visitor" (that part not in the verified style).
+ * @param {string | null} identity @param {string | null} externalId
+ * @param {string[]} signed @param {('name' | 'email')[]} unsigned
+ * @returns {import('../lib/dom.js').Child}
+ */
+function identityText(identity, externalId, signed, unsigned) {
+  if (identity === 'unverified') return 'Not verified (given by the visitor)';
+  if (identity !== 'verified') return 'Anonymous';
+  const id = externalId ? ` (${externalId})` : '';
+  if (!unsigned.length) return `Verified${id}`;
+  return [`Verified ${signed.join(' and ')}${id}`, h('span', { class: 'given', text: ` · ${unsigned.join(' and ')} given by the visitor` })];
+}
+
+/** Beside a name or email that the business did not sign. @param {'name' | 'email'} field */
+function unsignedMark(field) {
+  return h('span', {
+    class: 'unsigned', testid: `visitor-${field}-unsigned`, text: 'not verified',
+    attrs: { title: `The ${field} was given by the visitor; the site did not sign it.` },
+  });
+}
+
+/** A page as a link (http(s) only) with its title as text. @param {{url: string, title?: string | null}} page */
 function pageLink(page) {
   const label = page.title?.trim() || page.url;
   const href = safeHref(page.url);
@@ -127,12 +156,14 @@ function pageLink(page) {
 }
 
 /**
- * Pages seen live since the profile was fetched, newest first, then the profile's own.
- * @param {{url: string, title: string, seen_at?: string}[]} live
- * @param {{url: string, title: string, seen_at?: string}[]} stored
+ * Pages seen live since the profile was fetched, newest first, then the profile's own: the
+ * newest `count` of them.
+ * @param {{url: string, title: string, seen_at?: string}[]} live newest first
+ * @param {{url: string, title: string, seen_at?: string}[]} stored newest first
  * @param {string} fetchedAt
+ * @param {number} count
  */
-function mergePages(live, stored, fetchedAt) {
+function mergePages(live, stored, fetchedAt, count) {
   const recent = fetchedAt ? live.filter((page) => (page.seen_at ?? '') > fetchedAt) : live;
-  return [...recent, ...stored];
+  return [...recent, ...stored.slice(0, Math.max(0, count - recent.length))];
 }

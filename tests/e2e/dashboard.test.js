@@ -8,7 +8,7 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/dashboard.test.js
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import {
   ADMIN,
@@ -75,14 +75,25 @@ function messages(page) {
 /**
  * A visitor over a plain WebSocket (no browser): exact control of what it sends.
  * @param {import('./harness.js').Cleanup} t @param {ParleyServer} server
- * @param {{page?: {url: string, title: string}, token?: string}} [options] `token`: the same visitor again
+ * @param {{page?: {url: string, title: string}, token?: string, identity?: object}} [options]
+ *   `token`: the same visitor again; `identity`: as the site's server signed it (HMAC or `{jwt}`)
  */
 async function connectVisitor(t, server, options = {}) {
   const visitor = new AgentSocket(`${server.url.replace(/^http/, 'ws')}/ws/visitor?site_key=${server.siteKey}`);
   t.after(() => visitor.close());
   await visitor.opened;
-  visitor.welcome = await visitor.request({ type: 'hello', token: options.token ?? null, page: options.page });
+  visitor.welcome = await visitor.request({ type: 'hello', token: options.token ?? null, page: options.page, identity: options.identity });
   return visitor;
+}
+
+/**
+ * An identity JWT as a business's server signs one (HS256 with the site's identity secret).
+ * @param {string} secret @param {Record<string, unknown>} claims
+ */
+function identityJwt(secret, claims) {
+  const part = (/** @type {object} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ exp: Math.floor(Date.now() / 1000) + 600, ...claims })}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
 /** @param {AgentSocket} visitor @param {string} body @returns {Promise<any>} the stored message */
@@ -569,5 +580,100 @@ test('the dashboard loads as one script and one stylesheet, cached for good unde
     assert.equal(/\bimmutable\b/.test(cacheControl), path !== '/dashboard', `${path}: Cache-Control ${cacheControl}`);
   }
   assert.equal(await page.evaluate(() => document.querySelectorAll('script').length), 1, 'one script, and it is the bundle');
+  await assertClean(errors);
+});
+
+test('an email and password that open two workspaces: the form asks which one, and the keyboard can answer', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  // The same person runs a second business, with the same email and password.
+  const acme = JSON.parse(await server.cli('workspace', 'create', '--name', 'Acme <Shop>', '--admin-email', ADMIN.email, '--admin-password', ADMIN.password));
+  const refused = await api(server, null, 'POST', '/auth/login', ADMIN);
+  assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  assert.deepEqual(refused.body.error.workspaces.map((/** @type {any} */ w) => w.name), ['My workspace', 'Acme <Shop>']);
+
+  const browser = await launchBrowser(t);
+  const page = await (await browser.newContext({ viewport: LAPTOP })).newPage();
+  const errors = await watchPageErrors(page);
+  await page.goto(`${server.url}/dashboard#/inbox/open`);
+  const choice = page.getByTestId('login-workspaces');
+  const choices = page.getByTestId('login-workspace');
+
+  // A wrong password is refused as before, with no choice.
+  await page.getByTestId('login-email').fill(ADMIN.email);
+  await page.getByTestId('login-password').fill('not the password');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('login-error').filter({ hasText: 'Wrong email or password.' }).waitFor();
+  assert.ok(await choice.isHidden());
+
+  // The right one opens both: the form lists them (as text), the focus on the first.
+  await page.getByTestId('login-password').fill(ADMIN.password);
+  await page.getByTestId('login-password').press('Enter');
+  await choice.waitFor({ state: 'visible' });
+  assert.match(await choice.locator('legend').textContent() ?? '', /several workspaces/);
+  assert.deepEqual(await choices.allTextContents(), ['My workspace', 'Acme <Shop>']);
+  assert.equal(await choices.nth(1).getAttribute('data-workspace-id'), acme.workspace_id);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'login-workspace');
+  assert.equal(await page.getByTestId('login-error').textContent(), '');
+  await page.screenshot({ path: artifactPath('dashboard-login-workspaces.png') });
+
+  // The choice belongs to the email and password it answered: editing either takes it away.
+  await page.getByTestId('login-password').press('End');
+  await page.getByTestId('login-password').press('x');
+  await choice.waitFor({ state: 'hidden' });
+  await page.getByTestId('login-password').press('Backspace');
+  await page.getByTestId('login-password').press('Enter');
+  await choice.waitFor({ state: 'visible' });
+
+  // Tab to the second, Enter: signed in to Acme.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Acme <Shop>');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent);
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('parley-dashboard:token') ?? 'null'));
+  const sites = await api(server, token, 'GET', '/sites');
+  assert.deepEqual(sites.body.items.map((/** @type {any} */ s) => s.id), [acme.site_id], "the token is Acme's");
+  await assertClean(errors, [
+    // Chromium logs the answers of the logins refused on purpose: the wrong password (401),
+    // and the two without a workspace named (409).
+    new RegExp(`^${escapeRegExp(`${server.url}/api/v1/auth/login`)}: Failed to load resource: the server responded with a status of (401 \\(Unauthorized\\)|409 \\(Conflict\\))$`),
+  ]);
+});
+
+test("a verified visitor's name and email that the site did not sign are marked as the visitor's own", { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const secret = (await demoSite(server, admin.token)).identity_secret;
+  const page = { url: 'https://shop.example/account', title: 'Account' };
+  const hmac = { id: 'u-42', name: 'Ada Lovelace', email: 'ada@example.com', hash: createHmac('sha256', secret).update('u-42').digest('hex') };
+  const ada = await connectVisitor(t, server, { page, identity: hmac });
+  const { conversation_id: id } = await visitorSays(ada, 'Where is my order?');
+  const visitorId = (await api(server, admin.token, 'GET', `/conversations/${id}`)).body.visitor_id;
+  const profile = await api(server, admin.token, 'GET', `/visitors/${visitorId}`);
+  assert.deepEqual(profile.body.signed, ['id'], JSON.stringify(profile.body));
+
+  const browser = await launchBrowser(t);
+  const { page: agent, errors } = await openDashboard(browser, server, ADMIN, `#/c/${id}`);
+  const identity = agent.getByTestId('visitor-identity');
+  const marks = agent.locator('[data-testid="visitor-name-unsigned"], [data-testid="visitor-email-unsigned"]');
+
+  // The HMAC form signs the id only (from GET /visitors/{id}).
+  await identity.filter({ hasText: 'Verified id (u-42) · name and email given by the visitor' }).waitFor();
+  assert.equal(await identity.getAttribute('data-signed'), 'id');
+  assert.equal(await agent.getByTestId('visitor-name').textContent(), 'Ada Lovelace');
+  assert.equal(await agent.getByTestId('visitor-email').textContent(), 'ada@example.com');
+  assert.deepEqual(await marks.allTextContents(), ['not verified', 'not verified']);
+  assert.match(await agent.getByTestId('visitor-name-unsigned').getAttribute('title') ?? '', /given by the visitor/);
+  await agent.getByTestId('visitor-panel').screenshot({ path: artifactPath('dashboard-visitor-unsigned.png') });
+
+  // The same person comes back with a JWT carrying both: the panel follows live.
+  await connectVisitor(t, server, { page, identity: { jwt: identityJwt(secret, { sub: 'u-42', name: 'Ada Lovelace', email: 'ada@example.com' }) } });
+  await identity.filter({ hasText: /^Verified \(u-42\)$/ }).waitFor();
+  assert.equal(await identity.getAttribute('data-signed'), 'id name email');
+  assert.equal(await marks.count(), 0);
+
+  // And with the HMAC form again: the name and email are the visitor's words once more.
+  await connectVisitor(t, server, { page, identity: hmac });
+  await identity.filter({ hasText: 'Verified id (u-42) · name and email given by the visitor' }).waitFor();
+  assert.equal(await marks.count(), 2);
   await assertClean(errors);
 });

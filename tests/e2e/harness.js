@@ -151,7 +151,8 @@ export async function startServer(t, options = {}) {
   let databaseUrl = `sqlite://${path.join(dir, 'parley.db')}`;
   if (postgres) databaseUrl = await createPgDatabase(t);
   const server = new ParleyServer({
-    bin: options.bin ?? process.env.PARLEY_BIN ?? path.join(REPO, 'target', 'debug', 'parley'),
+    // Resolved here: the server runs in a temporary directory, where a relative path fails.
+    bin: path.resolve(options.bin ?? process.env.PARLEY_BIN ?? path.join(REPO, 'target', 'debug', 'parley')),
     dir,
     databaseUrl,
     env: options.env ?? {},
@@ -195,12 +196,23 @@ export class ParleyServer {
   /** Starts the process (on the port of the previous run, if any) and waits for its banner. */
   async start() {
     if (this.child) throw new Error('server already running');
+    // No retry on "address in use": the server binds with std's `TcpListener::bind`, which sets
+    // SO_REUSEADDR on Unix, so the port of a process killed a moment ago (its connections in
+    // TIME_WAIT) is bindable at once. If something else holds the port, that is a real failure.
+    await this.spawnOnce(this.env());
+  }
+
+  /**
+   * The binary's environment: none of the caller's Parley settings, this server's database.
+   * @returns {Record<string, string | undefined>}
+   */
+  env() {
     /** @type {Record<string, string | undefined>} */
     const env = {};
     for (const [key, value] of Object.entries(process.env)) {
       if (!/^(PARLEY_|DATABASE_URL$|REDIS_URL$|RUST_LOG$)/.test(key)) env[key] = value;
     }
-    Object.assign(env, {
+    return Object.assign(env, {
       DATABASE_URL: this.databaseUrl,
       PARLEY_BIND: `127.0.0.1:${this.port}`,
       PARLEY_ADMIN_EMAIL: ADMIN.email,
@@ -209,10 +221,21 @@ export class ParleyServer {
       RUST_LOG: 'warn',
       ...this.extraEnv,
     });
-    // No retry on "address in use": the server binds with std's `TcpListener::bind`, which sets
-    // SO_REUSEADDR on Unix, so the port of a process killed a moment ago (its connections in
-    // TIME_WAIT) is bindable at once. If something else holds the port, that is a real failure.
-    await this.spawnOnce(env);
+  }
+
+  /**
+   * Runs a command of the binary on this server's database (`workspace create …`) and returns
+   * what it printed on stdout; a failing status rejects with its stderr.
+   * @param {...string} args
+   */
+  async cli(...args) {
+    try {
+      const { stdout } = await run(this.bin, args, { cwd: this.dir, env: this.env(), timeout: START_TIMEOUT_MS });
+      return stdout;
+    } catch (err) {
+      const e = /** @type {{stderr?: string, message: string}} */ (err);
+      throw new Error(`parley ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+    }
   }
 
   /**
