@@ -159,6 +159,20 @@ pub struct Settings {
     pub write_batch: usize,
     /// Parallel message writers on Postgres (`PARLEY_WRITERS`, default 2). SQLite has one.
     pub writers: usize,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered.
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// Allow receivers on loopback, private, link-local and unique-local addresses
+    /// (`PARLEY_WEBHOOK_ALLOW_PRIVATE`, default false): for on-premise receivers only.
+    pub allow_private: bool,
+    /// How long an event is retried, and how long a webhook may fail before it is switched off
+    /// (`PARLEY_WEBHOOK_RETRY_S`, default 24 h).
+    pub retry_for: Duration,
+    /// How long one attempt may take (`PARLEY_WEBHOOK_TIMEOUT_S`, default 10 s).
+    pub timeout: Duration,
 }
 
 /// A bad configuration value, naming the variable (and never echoing a secret's value).
@@ -293,6 +307,11 @@ impl Settings {
             write_delay: Duration::from_micros(env.parse("PARLEY_WRITE_DELAY_US", Some(0))?),
             write_batch: env.parse("PARLEY_WRITE_BATCH", Some(1024))?,
             writers: env.parse("PARLEY_WRITERS", Some(2))?,
+            webhooks: WebhookSettings {
+                allow_private: env.parse("PARLEY_WEBHOOK_ALLOW_PRIVATE", Some(false))?,
+                retry_for: env.seconds("PARLEY_WEBHOOK_RETRY_S", Duration::from_secs(24 * 3600))?,
+                timeout: env.seconds("PARLEY_WEBHOOK_TIMEOUT_S", Duration::from_secs(10))?,
+            },
         })
     }
 }

@@ -30,6 +30,7 @@ use crate::http::{self, HttpState};
 use crate::shutdown::{Shutdown, TerminationSignals};
 use crate::store::{self, Backend, DynStore, StoreError};
 use crate::telemetry;
+use crate::webhooks::Deliverer;
 use crate::ws::hub::Hub;
 use crate::ws::protocol::Close;
 use crate::ws::{self, WsState};
@@ -162,12 +163,14 @@ impl Application {
         let settings = Arc::new(settings);
         let tokens = TokenKeys::new(&secret, &public_url);
         let counters = Counters::new(redis);
+        let shutdown = Shutdown::new();
+        let webhooks = Deliverer::start(store.clone(), settings.webhooks.clone(), shutdown.clone());
         let services = Services {
             settings: settings.clone(),
             store: store.clone(),
             chat: chat.clone(),
             tokens: tokens.clone(),
-            shutdown: Shutdown::new(),
+            shutdown,
             hub: hub.clone(),
         };
         let ws_state = WsState {
@@ -192,6 +195,7 @@ impl Application {
             counters,
             dummy_hash: dummy_hash.into(),
             openapi: openapi.into(),
+            webhooks,
         };
         let server = serve(listener, http_state, ws_state, settings.workers.max(1))?;
         Ok(Self {

@@ -13,6 +13,7 @@ mod presence;
 mod settings;
 mod text;
 mod time;
+mod webhook;
 
 pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, ReaderKind};
 pub use errors::ErrorCode;
@@ -23,9 +24,10 @@ pub use ids::{
 };
 pub use model::{
     Agent, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace, ReadMark,
-    Site, Visitor, VisitorPage, Webhook, WebhookDelivery, Workspace,
+    Site, Visitor, VisitorPage, Workspace,
 };
 pub use presence::{AgentStatus, PageInfo, TypingState};
 pub use settings::WidgetSettings;
 pub use text::{Body, BodyError, Email, SiteKey};
 pub use time::Timestamp;
+pub use webhook::{Webhook, WebhookDelivery, WebhookEvent};

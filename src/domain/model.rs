@@ -8,8 +8,8 @@ use sqlx::types::Json;
 
 use super::{
     AgentId, AgentRole, AuthorKind, Body, CannedId, ClientMsgId, ConversationId,
-    ConversationStatus, DeliveryId, Email, MessageId, MessageKind, ReaderKind, SiteId, SiteKey,
-    Timestamp, VisitorId, WebhookId, WorkspaceId,
+    ConversationStatus, Email, MessageId, MessageKind, ReaderKind, SiteId, SiteKey, Timestamp,
+    VisitorId, WorkspaceId,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -197,35 +197,4 @@ pub struct Canned {
     pub body: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-}
-
-/// An outgoing webhook subscription.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct Webhook {
-    pub id: WebhookId,
-    #[serde(skip)]
-    pub workspace_id: WorkspaceId,
-    pub url: String,
-    /// Signs every delivery (`Parley-Signature`).
-    pub secret: String,
-    #[schema(value_type = Vec<String>)]
-    pub events: Json<Vec<String>>,
-    pub active: bool,
-    pub created_at: Timestamp,
-}
-
-/// One queued or attempted delivery of a webhook event.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct WebhookDelivery {
-    pub id: DeliveryId,
-    pub webhook_id: WebhookId,
-    pub event_id: uuid::Uuid,
-    pub event: String,
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: Timestamp,
-    pub last_status_code: Option<i32>,
-    pub last_error: Option<String>,
-    pub created_at: Timestamp,
-    pub delivered_at: Option<Timestamp>,
 }

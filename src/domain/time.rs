@@ -46,6 +46,41 @@ impl Timestamp {
     pub fn as_datetime(&self) -> DateTime<Utc> {
         self.0
     }
+
+    /// This instant moved `by` later (saturating at the end of representable time).
+    pub fn plus(self, by: std::time::Duration) -> Self {
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        Self(
+            self.0
+                .checked_add_signed(by)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+        .trunc()
+    }
+
+    /// This instant moved `by` earlier.
+    pub fn minus(self, by: std::time::Duration) -> Self {
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        Self(
+            self.0
+                .checked_sub_signed(by)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
+        .trunc()
+    }
+
+    /// How long after `earlier` this is; zero when it is not after.
+    pub fn since(self, earlier: Self) -> std::time::Duration {
+        (self.0 - earlier.0).to_std().unwrap_or_default()
+    }
+
+    pub fn unix_seconds(self) -> i64 {
+        self.0.timestamp()
+    }
+
+    fn trunc(self) -> Self {
+        Self(self.0.trunc_subsecs(6))
+    }
 }
 
 impl From<DateTime<Utc>> for Timestamp {

@@ -40,6 +40,8 @@ pub struct HttpState {
     pub dummy_hash: Arc<str>,
     /// The OpenAPI document, serialised once.
     pub openapi: Arc<str>,
+    /// Woken when an event is queued by hand (a test, a redelivery).
+    pub webhooks: crate::webhooks::Deliverer,
 }
 
 /// Mounts the routes of this transport that are not under `/api/v1`.

@@ -1,15 +1,13 @@
-//! The workspace's administration, the same SQL on both backends: sites, agents, canned
-//! responses and webhooks, each created, changed and removed within one workspace.
+//! The workspace's administration, the same SQL on both backends: sites, agents and canned
+//! responses, each created, changed and removed within one workspace.
 //!
 //! Written once in `impl_admin!` and instantiated for each backend, as `catalog.rs` is.
 
 use async_trait::async_trait;
 
-use super::catalog::Cursor;
 use super::StoreResult;
 use crate::domain::{
-    Agent, AgentId, AgentRole, Canned, CannedId, Email, NewSite, Site, SiteId, Webhook,
-    WebhookDelivery, WebhookId, WorkspaceId,
+    Agent, AgentId, AgentRole, Canned, CannedId, Email, NewSite, Site, SiteId, WorkspaceId,
 };
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,13 +48,6 @@ pub struct CannedChange {
     pub body: Option<String>,
 }
 
-#[derive(Clone, Debug)]
-pub struct NewWebhook {
-    pub url: String,
-    pub secret: String,
-    pub events: Vec<String>,
-}
-
 #[async_trait]
 pub trait Admin: Send + Sync {
     async fn create_site(&self, workspace: WorkspaceId, site: &NewSite) -> StoreResult<Site>;
@@ -94,31 +85,10 @@ pub trait Admin: Send + Sync {
         change: &CannedChange,
     ) -> StoreResult<Option<Canned>>;
     async fn delete_canned(&self, workspace: WorkspaceId, id: CannedId) -> StoreResult<bool>;
-
-    async fn webhooks(&self, workspace: WorkspaceId) -> StoreResult<Vec<Webhook>>;
-    async fn create_webhook(
-        &self,
-        workspace: WorkspaceId,
-        new: &NewWebhook,
-    ) -> StoreResult<Webhook>;
-    async fn delete_webhook(&self, workspace: WorkspaceId, id: WebhookId) -> StoreResult<bool>;
-    /// The webhook's deliveries, newest first; `None` when the webhook is not the workspace's.
-    async fn webhook_deliveries(
-        &self,
-        workspace: WorkspaceId,
-        webhook: WebhookId,
-        after: Option<Cursor>,
-        limit: i64,
-    ) -> StoreResult<Option<Vec<WebhookDelivery>>>;
 }
 
-pub(crate) const DELIVERY_COLUMNS: &str =
-    "id, webhook_id, event_id, event, status, attempts, next_attempt_at, \
-    last_status_code, last_error, created_at, delivered_at";
 pub(crate) const CANNED_COLUMNS: &str =
     "id, workspace_id, shortcut, title, body, created_at, updated_at";
-pub(crate) const WEBHOOK_COLUMNS: &str =
-    "id, workspace_id, url, secret, events, active, created_at";
 
 /// Implements `Admin` for a backend.
 macro_rules! impl_admin {
@@ -336,87 +306,6 @@ macro_rules! impl_admin {
                     .execute(self.writer())
                     .await?;
                 Ok(done.rows_affected() > 0)
-            }
-
-            async fn webhooks(
-                &self,
-                workspace: $crate::domain::WorkspaceId,
-            ) -> $crate::store::StoreResult<Vec<$crate::domain::Webhook>> {
-                Ok(sqlx::query_as(&format!(
-                    "select {} from webhooks where workspace_id = $1 order by created_at, id",
-                    $crate::store::admin::WEBHOOK_COLUMNS
-                ))
-                .bind(workspace)
-                .fetch_all(self.reader())
-                .await?)
-            }
-
-            async fn create_webhook(
-                &self,
-                workspace: $crate::domain::WorkspaceId,
-                new: &$crate::store::admin::NewWebhook,
-            ) -> $crate::store::StoreResult<$crate::domain::Webhook> {
-                let sql = format!(
-                    "insert into webhooks (id, workspace_id, url, secret, events, active, created_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7) returning {}",
-                    $crate::store::admin::WEBHOOK_COLUMNS
-                );
-                Ok(sqlx::query_as(&sql)
-                    .bind($crate::domain::WebhookId::new())
-                    .bind(workspace)
-                    .bind(new.url.clone())
-                    .bind(new.secret.clone())
-                    .bind(sqlx::types::Json(new.events.clone()))
-                    .bind(true)
-                    .bind($crate::domain::Timestamp::now())
-                    .fetch_one(self.writer())
-                    .await?)
-            }
-
-            async fn delete_webhook(
-                &self,
-                workspace: $crate::domain::WorkspaceId,
-                id: $crate::domain::WebhookId,
-            ) -> $crate::store::StoreResult<bool> {
-                let done = sqlx::query("delete from webhooks where workspace_id = $1 and id = $2")
-                    .bind(workspace)
-                    .bind(id)
-                    .execute(self.writer())
-                    .await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn webhook_deliveries(
-                &self,
-                workspace: $crate::domain::WorkspaceId,
-                webhook: $crate::domain::WebhookId,
-                after: Option<$crate::store::catalog::Cursor>,
-                limit: i64,
-            ) -> $crate::store::StoreResult<Option<Vec<$crate::domain::WebhookDelivery>>> {
-                let exists: Option<$crate::domain::WebhookId> =
-                    sqlx::query_scalar("select id from webhooks where workspace_id = $1 and id = $2")
-                        .bind(workspace)
-                        .bind(webhook)
-                        .fetch_optional(self.reader())
-                        .await?;
-                if exists.is_none() {
-                    return Ok(None);
-                }
-                let sql = format!(
-                    "select {} from webhook_deliveries where webhook_id = $1 \
-                     and ($2 is null or created_at < $2 or (created_at = $2 and id < $3)) \
-                     order by created_at desc, id desc limit $4",
-                    $crate::store::admin::DELIVERY_COLUMNS
-                );
-                Ok(Some(
-                    sqlx::query_as(&sql)
-                        .bind(webhook)
-                        .bind(after.map(|c| c.at))
-                        .bind(after.map(|c| c.id))
-                        .bind(limit)
-                        .fetch_all(self.reader())
-                        .await?,
-                ))
             }
         }
     };

@@ -8,7 +8,7 @@
 
 use async_trait::async_trait;
 
-use super::{Audience, ConversationChange, StoreResult};
+use super::{Audience, StoreResult};
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, Email, Message, Site, SiteId, SiteKey, Timestamp,
     Visitor, VisitorId, VisitorPage, Workspace, WorkspaceId,
@@ -125,13 +125,6 @@ pub trait Catalog: Send + Sync {
         name: Option<&str>,
         email: Option<&str>,
     ) -> StoreResult<bool>;
-    /// Changes a conversation's status and/or assignee; `None` when it is not the workspace's.
-    async fn update_conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-        change: &ConversationChange,
-    ) -> StoreResult<Option<Conversation>>;
 
     async fn visitor_conversations(
         &self,
@@ -498,31 +491,6 @@ macro_rules! impl_catalog {
                 .execute(self.writer())
                 .await?;
                 Ok(())
-            }
-
-            #[tracing::instrument(skip_all, err)]
-            async fn update_conversation(
-                &self,
-                workspace: WorkspaceId,
-                id: ConversationId,
-                change: &ConversationChange,
-            ) -> StoreResult<Option<Conversation>> {
-                Ok(sqlx::query_as(concat!(
-                    "update conversations set \
-                     status = coalesce($3, status), \
-                     assignee_id = case when $4 then $5 else assignee_id end, \
-                     updated_at = $6 \
-                     where workspace_id = $1 and id = $2 returning ",
-                    conversation_columns!()
-                ))
-                .bind(workspace)
-                .bind(id)
-                .bind(change.status)
-                .bind(change.assignee.is_some())
-                .bind(change.assignee.flatten())
-                .bind(Timestamp::now())
-                .fetch_optional(self.writer())
-                .await?)
             }
 
             async fn visitor_conversations(

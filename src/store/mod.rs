@@ -10,6 +10,7 @@ mod error;
 pub mod inbox;
 mod postgres;
 mod sqlite;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +66,7 @@ pub(crate) use visitor_columns;
 pub use admin::Admin;
 pub use catalog::Catalog;
 pub use inbox::Inbox;
+pub use webhooks::Webhooks;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -147,7 +149,7 @@ impl Audience {
 }
 
 #[async_trait]
-pub trait Store: Catalog + Admin + Inbox + Send + Sync + 'static {
+pub trait Store: Catalog + Admin + Inbox + Webhooks + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Cheap round trip used by readiness checks.
@@ -172,6 +174,16 @@ pub trait Store: Catalog + Admin + Inbox + Send + Sync + 'static {
         &self,
         drafts: &[Conversation],
     ) -> StoreResult<Vec<(Conversation, bool)>>;
+
+    /// Changes a conversation's status and/or assignee; `None` when it is not the workspace's.
+    /// Its webhook events (`conversation.updated`, and `conversation.assigned` when it gets a
+    /// new assignee) are queued in the same transaction.
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>>;
 
     /// Appends a batch of messages in one transaction (group commit). Each message gets the
     /// next `seq` of its conversation, in batch order; a `client_msg_id` already stored for

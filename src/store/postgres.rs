@@ -19,7 +19,7 @@ use super::{
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
     Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
-    VisitorId, VisitorPage, Workspace, WorkspaceId,
+    VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -131,6 +131,7 @@ impl PgStore {
 
         let mut results = Vec::with_capacity(batch.len());
         let mut fresh: Vec<Message> = Vec::with_capacity(batch.len());
+        let mut fresh_workspaces: Vec<Uuid> = Vec::with_capacity(batch.len());
         for new in batch {
             let key = idempotency_key(new);
             if let Some(existing) = key.and_then(|k| stored.get(&k)) {
@@ -184,6 +185,7 @@ impl PgStore {
                 stored.insert(k, message.clone());
             }
             fresh.push(message.clone());
+            fresh_workspaces.push(state.workspace_id);
             results.push(Ok(Appended {
                 message,
                 outcome: AppendOutcome::Stored {
@@ -218,6 +220,14 @@ impl PgStore {
                    status = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
                      then 'open' else c.status end \
                    where c.id = any($11::uuid[]) \
+                 ), outbox as ( \
+                   insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
+                   message_id, next_attempt_at, created_at) \
+                   select gen_random_uuid(), w.workspace_id, w.id, e.event_id, 'message.created', \
+                   e.message_id, $12, $12 \
+                   from unnest($1::uuid[], $15::uuid[], $16::uuid[]) as e(message_id, workspace_id, event_id) \
+                   join webhooks w on w.workspace_id = e.workspace_id and w.active \
+                   and w.events ? 'message.created' \
                  ) select count(*) from inserted",
             )
             .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
@@ -234,11 +244,34 @@ impl PgStore {
             .bind(now)
             .bind(touched.iter().map(|(_, s)| s.last_seq).collect::<Vec<_>>())
             .bind(touched.iter().map(|(_, s)| s.reopened).collect::<Vec<_>>())
+            // message.created: its message is read when sent, so only ids are written here.
+            .bind(fresh_workspaces)
+            .bind(fresh.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>())
             .fetch_one(&mut *tx)
             .await?;
             if inserted != fresh.len() as i64 {
                 tx.rollback().await?;
                 return Ok(Attempt::KeyTaken);
+            }
+            // A visitor writing into a resolved conversation reopened it (rare).
+            let reopened: Vec<Uuid> = touched
+                .iter()
+                .filter(|(_, s)| s.reopened)
+                .map(|(id, _)| **id)
+                .collect();
+            if !reopened.is_empty() {
+                let changed: Vec<Conversation> = sqlx::query_as(concat!(
+                    "select ",
+                    conversation_columns!(),
+                    " from conversations where id = any($1)"
+                ))
+                .bind(&reopened)
+                .fetch_all(&mut *tx)
+                .await?;
+                for conversation in changed {
+                    let before = conversation.assignee_id;
+                    enqueue_change(&mut tx, before, &conversation).await?;
+                }
             }
         }
         tx.commit().await?;
@@ -260,6 +293,45 @@ enum Attempt {
 
 super::catalog::impl_catalog!(PgStore);
 super::admin::impl_admin!(PgStore);
+super::webhooks::impl_webhooks!(PgStore, lock = "for update of o skip locked");
+
+/// Queues one event in the transaction of its change: a row for each active webhook of the
+/// workspace subscribed to it, all with the same event id.
+async fn enqueue_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    workspace: WorkspaceId,
+    event: WebhookEvent,
+    payload: serde_json::Value,
+    at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, payload, \
+         next_attempt_at, created_at) \
+         select gen_random_uuid(), w.workspace_id, w.id, $2, $3, $4, $5, $5 from webhooks w \
+         where w.workspace_id = $1 and w.active and w.events ? $3",
+    )
+    .bind(workspace)
+    .bind(Uuid::new_v4())
+    .bind(event.as_str())
+    .bind(Json(payload))
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues the events of a changed conversation.
+async fn enqueue_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    assignee_before: Option<AgentId>,
+    after: &Conversation,
+) -> StoreResult<()> {
+    for event in super::webhooks::change_events(assignee_before, after) {
+        let payload = super::webhooks::conversation_payload(after);
+        enqueue_event(tx, after.workspace_id, event, payload, after.updated_at).await?;
+    }
+    Ok(())
+}
 super::inbox::impl_inbox!(
     PgStore,
     search = "exists (select 1 from messages m where m.conversation_id = c.id \
@@ -381,6 +453,7 @@ impl Store for PgStore {
         &self,
         drafts: &[Conversation],
     ) -> StoreResult<Vec<(Conversation, bool)>> {
+        let mut tx = self.pool.begin().await?;
         let created: Vec<Conversation> = sqlx::query_as(concat!(
             "insert into conversations (",
             conversation_columns!(),
@@ -398,8 +471,21 @@ impl Store for PgStore {
         .bind(drafts.iter().map(|c| c.visitor_id.0).collect::<Vec<_>>())
         .bind(drafts.iter().map(|c| c.assignee_id.map(|a| a.0)).collect::<Vec<_>>())
         .bind(drafts.iter().map(|c| c.created_at.as_datetime()).collect::<Vec<_>>())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
+        for conversation in &created {
+            let payload = super::webhooks::conversation_payload(conversation);
+            let (workspace, at) = (conversation.workspace_id, conversation.created_at);
+            enqueue_event(
+                &mut tx,
+                workspace,
+                WebhookEvent::ConversationCreated,
+                payload,
+                at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         let mut created: HashMap<ConversationId, Conversation> =
             created.into_iter().map(|c| (c.id, c)).collect();
         let mut results = Vec::with_capacity(drafts.len());
@@ -416,6 +502,44 @@ impl Store for PgStore {
             results.push(result);
         }
         Ok(results)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>> {
+        let mut tx = self.pool.begin().await?;
+        // Locked, so that two changes at once each see the assignee the other left.
+        let before: Option<Option<AgentId>> = sqlx::query_scalar(
+            "select assignee_id from conversations where workspace_id = $1 and id = $2 for update",
+        )
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before else {
+            return Ok(None);
+        };
+        let updated: Conversation = sqlx::query_as(concat!(
+            "update conversations set status = coalesce($3, status), \
+             assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6 \
+             where workspace_id = $1 and id = $2 returning ",
+            conversation_columns!()
+        ))
+        .bind(workspace)
+        .bind(id)
+        .bind(change.status)
+        .bind(change.assignee.is_some())
+        .bind(change.assignee.flatten())
+        .bind(Timestamp::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        enqueue_change(&mut tx, before, &updated).await?;
+        tx.commit().await?;
+        Ok(Some(updated))
     }
 
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]

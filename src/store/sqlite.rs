@@ -23,8 +23,8 @@ use super::{
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
-    Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
-    VisitorId, VisitorPage, Workspace, WorkspaceId,
+    Message, MessageId, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp,
+    Visitor, VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -79,6 +79,74 @@ impl SqliteStore {
 
 super::catalog::impl_catalog!(SqliteStore);
 super::admin::impl_admin!(SqliteStore);
+// One writer connection: nothing to skip.
+super::webhooks::impl_webhooks!(SqliteStore, lock = "");
+
+/// Whether the workspace has an active webhook subscribed to `event`.
+async fn subscribed(
+    tx: &mut Transaction<'_, Sqlite>,
+    workspace: WorkspaceId,
+    event: WebhookEvent,
+) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(
+        "select exists (select 1 from webhooks w where w.workspace_id = $1 and w.active = true \
+         and exists (select 1 from json_each(w.events) where json_each.value = $2))",
+    )
+    .bind(workspace)
+    .bind(event.as_str())
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Queues one event in the transaction of its change: a row for each active webhook of the
+/// workspace subscribed to it, all with the same event id. `message.created` carries the
+/// message's id instead of a payload (the message is read when sent).
+async fn enqueue_event(
+    tx: &mut Transaction<'_, Sqlite>,
+    workspace: WorkspaceId,
+    event: WebhookEvent,
+    payload: Option<serde_json::Value>,
+    message: Option<MessageId>,
+    at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, payload, \
+         message_id, next_attempt_at, created_at) \
+         select randomblob(16), w.workspace_id, w.id, $2, $3, $4, $5, $6, $6 from webhooks w \
+         where w.workspace_id = $1 and w.active = true \
+         and exists (select 1 from json_each(w.events) where json_each.value = $3)",
+    )
+    .bind(workspace)
+    .bind(Uuid::new_v4())
+    .bind(event.as_str())
+    .bind(payload.map(Json))
+    .bind(message)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues the events of a changed conversation.
+async fn enqueue_change(
+    tx: &mut Transaction<'_, Sqlite>,
+    assignee_before: Option<AgentId>,
+    after: &Conversation,
+) -> StoreResult<()> {
+    for event in super::webhooks::change_events(assignee_before, after) {
+        let payload = super::webhooks::conversation_payload(after);
+        enqueue_event(
+            tx,
+            after.workspace_id,
+            event,
+            Some(payload),
+            None,
+            after.updated_at,
+        )
+        .await?;
+    }
+    Ok(())
+}
 super::inbox::impl_inbox!(
     SqliteStore,
     search = "exists (select 1 from messages_fts f join messages m on m.rowid = f.rowid \
@@ -220,6 +288,44 @@ impl Store for SqliteStore {
         Ok(results)
     }
 
+    #[tracing::instrument(skip_all, err)]
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>> {
+        // The one writer connection: nothing changes the row between these statements.
+        let mut tx = self.writer.begin().await?;
+        let before: Option<Option<AgentId>> = sqlx::query_scalar(
+            "select assignee_id from conversations where workspace_id = $1 and id = $2",
+        )
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before else {
+            return Ok(None);
+        };
+        let updated: Conversation = sqlx::query_as(concat!(
+            "update conversations set status = coalesce($3, status), \
+             assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6 \
+             where workspace_id = $1 and id = $2 returning ",
+            conversation_columns!()
+        ))
+        .bind(workspace)
+        .bind(id)
+        .bind(change.status)
+        .bind(change.assignee.is_some())
+        .bind(change.assignee.flatten())
+        .bind(Timestamp::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        enqueue_change(&mut tx, before, &updated).await?;
+        tx.commit().await?;
+        Ok(Some(updated))
+    }
+
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
     async fn append_messages(
         &self,
@@ -301,6 +407,33 @@ impl Store for SqliteStore {
             }));
         }
         let now = Timestamp::now();
+        // message.created, for workspaces with a webhook that wants it (asked once per batch).
+        let mut wanted: HashMap<Uuid, bool> = HashMap::new();
+        for (result, new) in results.iter().zip(batch) {
+            let Ok(Appended {
+                message,
+                outcome: AppendOutcome::Stored { .. },
+            }) = result
+            else {
+                continue;
+            };
+            let Some(Some(state)) = conversations.get(&new.conversation_id) else {
+                continue;
+            };
+            let workspace = WorkspaceId(state.workspace_id);
+            let want = match wanted.get(&state.workspace_id) {
+                Some(want) => *want,
+                None => {
+                    let want = subscribed(&mut tx, workspace, WebhookEvent::MessageCreated).await?;
+                    wanted.insert(state.workspace_id, want);
+                    want
+                }
+            };
+            if want {
+                let event = WebhookEvent::MessageCreated;
+                enqueue_event(&mut tx, workspace, event, None, Some(message.id), now).await?;
+            }
+        }
         for (id, state) in conversations
             .iter()
             .filter_map(|(id, s)| Some((id, s.as_ref()?)))
@@ -319,6 +452,17 @@ impl Store for SqliteStore {
             .bind(state.reopened)
             .execute(&mut *tx)
             .await?;
+            if state.reopened {
+                let conversation: Conversation = sqlx::query_as(concat!(
+                    "select ",
+                    conversation_columns!(),
+                    " from conversations where id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                enqueue_change(&mut tx, conversation.assignee_id, &conversation).await?;
+            }
         }
         tx.commit().await?;
         Ok(results)
@@ -457,7 +601,13 @@ async fn open_or_create_in(
     .fetch_optional(&mut **tx)
     .await?;
     Ok(match inserted {
-        Some(created) => (created, true),
+        Some(created) => {
+            let payload = super::webhooks::conversation_payload(&created);
+            let event = WebhookEvent::ConversationCreated;
+            let (workspace, at) = (created.workspace_id, created.created_at);
+            enqueue_event(tx, workspace, event, Some(payload), None, at).await?;
+            (created, true)
+        }
         None => {
             let existing: Conversation = sqlx::query_as(concat!(
                 "select ",

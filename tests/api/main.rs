@@ -15,5 +15,7 @@ mod limits;
 mod ops;
 mod properties;
 mod realtime;
+mod receiver;
 mod store_conformance;
+mod webhooks;
 mod ws_client;
