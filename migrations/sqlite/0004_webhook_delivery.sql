@@ -46,3 +46,19 @@ create table webhook_attempts (
 );
 create index webhook_attempts_webhook_idx on webhook_attempts (webhook_id, created_at desc, id desc);
 create index webhook_attempts_outbox_idx on webhook_attempts (outbox_id);
+
+-- API keys for scripts and integrations: a key acts with its role in its workspace. Only a
+-- hash is kept (keys are 40 random characters, so SHA-256 is enough); deleting the row
+-- revokes it.
+create table api_keys (
+    id blob primary key check (length(id) = 16),
+    workspace_id blob not null references workspaces (id) on delete cascade,
+    name text not null check (length(name) between 1 and 200),
+    role text not null check (role in ('admin', 'agent')),
+    key_hash text not null unique,
+    -- the key's first characters, to recognise it in a list
+    key_prefix text not null,
+    created_at integer not null,
+    last_used_at integer
+);
+create index api_keys_workspace_idx on api_keys (workspace_id);

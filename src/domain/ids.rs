@@ -73,4 +73,6 @@ id_type!(
     WebhookId,
     /// One queued delivery of a webhook event.
     DeliveryId,
+    /// A key for scripts and integrations.
+    ApiKeyId,
 );

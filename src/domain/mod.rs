@@ -19,12 +19,12 @@ pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, ReaderKi
 pub use errors::ErrorCode;
 pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
 pub use ids::{
-    AgentId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId, VisitorId,
-    WebhookId, WorkspaceId,
+    AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId,
+    VisitorId, WebhookId, WorkspaceId,
 };
 pub use model::{
-    Agent, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace, ReadMark,
-    Site, Visitor, VisitorPage, Workspace,
+    Agent, ApiKey, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace,
+    ReadMark, Site, Visitor, VisitorPage, Workspace,
 };
 pub use presence::{AgentStatus, PageInfo, TypingState};
 pub use settings::WidgetSettings;

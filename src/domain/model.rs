@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
 use super::{
-    AgentId, AgentRole, AuthorKind, Body, CannedId, ClientMsgId, ConversationId,
+    AgentId, AgentRole, ApiKeyId, AuthorKind, Body, CannedId, ClientMsgId, ConversationId,
     ConversationStatus, Email, MessageId, MessageKind, ReaderKind, SiteId, SiteKey, Timestamp,
     VisitorId, WorkspaceId,
 };
@@ -197,4 +197,19 @@ pub struct Canned {
     pub body: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A key for scripts and integrations, as listed: the key itself is shown once, when made.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    #[serde(skip)]
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    /// What the key may do: an admin's or an agent's routes.
+    pub role: AgentRole,
+    /// The key's first characters, to recognise it.
+    pub key_prefix: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
 }

@@ -1,6 +1,7 @@
 //! The authenticated agent of a request: `Authorization: Bearer <JWT>`, checked, and the agent
 //! loaded from the database on every request, so that a deactivated agent or a changed role
-//! takes effect at once.
+//! takes effect at once. `Bearer sk_…` is an API key: it acts as an agent of its workspace with
+//! the key's role and name, and is refused where only a person makes sense (`/me`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,11 +9,14 @@ use std::pin::Pin;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use super::HttpState;
-use crate::domain::{Agent, AgentRole};
+use crate::domain::{Agent, AgentId, AgentRole, Email, Timestamp};
 use crate::error::ApiError;
 
-/// An active agent, authenticated.
+/// An active agent, or an API key acting as one, authenticated.
 pub struct CurrentAgent(pub Agent);
+
+/// A person signed in with a token (not an API key).
+pub struct SignedInAgent(pub Agent);
 
 /// An active admin, authenticated; another role is 403, before the request body is read.
 pub struct CurrentAdmin(pub Agent);
@@ -43,6 +47,57 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// How long a key's last use may be out of date: one write a minute per key at most.
+const LAST_USE_PRECISION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Where API keys start: anything else is an agent's token.
+pub const API_KEY_PREFIX: &str = "sk_";
+
+/// The hash an API key is stored and found by.
+pub fn api_key_hash(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
+
+async fn person(state: &HttpState, token: Option<String>) -> Result<Agent, ApiError> {
+    let claims = token
+        .and_then(|t| state.tokens.verify_agent(&t).ok())
+        .ok_or(ApiError::Unauthorized)?;
+    match state.store.agent(claims.workspace_id, claims.sub).await? {
+        Some(agent) if claims.is_current_for(&agent) => Ok(agent),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+/// The agent an API key acts as: its id and name are the key's.
+async fn key_holder(state: &HttpState, key: &str) -> Result<Agent, ApiError> {
+    let key = state
+        .store
+        .api_key_by_hash(&api_key_hash(key))
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let now = Timestamp::now();
+    if key
+        .last_used_at
+        .is_none_or(|at| now.since(at) >= LAST_USE_PRECISION)
+    {
+        state.store.touch_api_key(key.id, now).await?;
+    }
+    Ok(Agent {
+        id: AgentId(key.id.0),
+        workspace_id: key.workspace_id,
+        email: Email::parse("api-key@parley.invalid")
+            .map_err(|_| ApiError::Internal("api key principal".into()))?,
+        name: key.name,
+        password_hash: String::new(),
+        role: key.role,
+        active: true,
+        created_at: key.created_at,
+        updated_at: key.created_at,
+        token_version: 0,
+    })
+}
+
 impl FromRequest for CurrentAgent {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -52,13 +107,34 @@ impl FromRequest for CurrentAgent {
         let token = bearer(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
-            let claims = token
-                .and_then(|t| state.tokens.verify_agent(&t).ok())
-                .ok_or(ApiError::Unauthorized)?;
-            match state.store.agent(claims.workspace_id, claims.sub).await? {
-                Some(agent) if claims.is_current_for(&agent) => Ok(CurrentAgent(agent)),
-                _ => Err(ApiError::Unauthorized),
+            match token {
+                Some(key) if key.starts_with(API_KEY_PREFIX) => {
+                    key_holder(&state, &key).await.map(CurrentAgent)
+                }
+                token => person(&state, token).await.map(CurrentAgent),
             }
+        })
+    }
+}
+
+impl FromRequest for SignedInAgent {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<HttpState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
+            if token
+                .as_deref()
+                .is_some_and(|t| t.starts_with(API_KEY_PREFIX))
+            {
+                return Err(ApiError::Forbidden(
+                    "an API key has no profile: sign in as a person".into(),
+                ));
+            }
+            person(&state, token).await.map(SignedInAgent)
         })
     }
 }

@@ -7,8 +7,18 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::{
-    Agent, AgentId, AgentRole, Canned, CannedId, Email, NewSite, Site, SiteId, WorkspaceId,
+    Agent, AgentId, AgentRole, ApiKey, ApiKeyId, Canned, CannedId, Email, NewSite, Site, SiteId,
+    Timestamp, WorkspaceId,
 };
+
+#[derive(Clone, Debug)]
+pub struct NewApiKey {
+    pub name: String,
+    pub role: AgentRole,
+    /// Hex SHA-256 of the key.
+    pub key_hash: String,
+    pub key_prefix: String,
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SiteChange {
@@ -85,6 +95,16 @@ pub trait Admin: Send + Sync {
         change: &CannedChange,
     ) -> StoreResult<Option<Canned>>;
     async fn delete_canned(&self, workspace: WorkspaceId, id: CannedId) -> StoreResult<bool>;
+
+    /// The workspace's API keys, newest first.
+    async fn api_keys(&self, workspace: WorkspaceId) -> StoreResult<Vec<ApiKey>>;
+    async fn create_api_key(&self, workspace: WorkspaceId, new: &NewApiKey) -> StoreResult<ApiKey>;
+    /// Revokes a key.
+    async fn delete_api_key(&self, workspace: WorkspaceId, id: ApiKeyId) -> StoreResult<bool>;
+    /// The key with this hash, whatever its workspace: this is how a request is authenticated.
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+    /// Records a use (callers skip it when the last one is recent).
+    async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> StoreResult<()>;
 }
 
 pub(crate) const CANNED_COLUMNS: &str =
@@ -306,6 +326,79 @@ macro_rules! impl_admin {
                     .execute(self.writer())
                     .await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn api_keys(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::ApiKey>> {
+                Ok(sqlx::query_as(
+                    "select id, workspace_id, name, role, key_prefix, created_at, last_used_at \
+                     from api_keys where workspace_id = $1 order by created_at desc, id desc",
+                )
+                .bind(workspace)
+                .fetch_all(self.reader())
+                .await?)
+            }
+
+            async fn create_api_key(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                new: &$crate::store::admin::NewApiKey,
+            ) -> $crate::store::StoreResult<$crate::domain::ApiKey> {
+                Ok(sqlx::query_as(
+                    "insert into api_keys (id, workspace_id, name, role, key_hash, key_prefix, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7) \
+                     returning id, workspace_id, name, role, key_prefix, created_at, last_used_at",
+                )
+                .bind($crate::domain::ApiKeyId::new())
+                .bind(workspace)
+                .bind(&new.name)
+                .bind(new.role)
+                .bind(&new.key_hash)
+                .bind(&new.key_prefix)
+                .bind($crate::domain::Timestamp::now())
+                .fetch_one(self.writer())
+                .await?)
+            }
+
+            async fn delete_api_key(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::ApiKeyId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("delete from api_keys where workspace_id = $1 and id = $2")
+                    .bind(workspace)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn api_key_by_hash(
+                &self,
+                key_hash: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::ApiKey>> {
+                Ok(sqlx::query_as(
+                    "select id, workspace_id, name, role, key_prefix, created_at, last_used_at \
+                     from api_keys where key_hash = $1",
+                )
+                .bind(key_hash)
+                .fetch_optional(self.reader())
+                .await?)
+            }
+
+            async fn touch_api_key(
+                &self,
+                id: $crate::domain::ApiKeyId,
+                at: $crate::domain::Timestamp,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("update api_keys set last_used_at = $2 where id = $1")
+                    .bind(id)
+                    .bind(at)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
             }
         }
     };

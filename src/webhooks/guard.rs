@@ -57,7 +57,8 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8))
 }
 
-/// Checks a URL's host now: an address literal directly, a name by resolving it.
+/// Checks a URL's host now: an address literal directly, a name by resolving it. A name that
+/// does not resolve yet passes (its DNS may be on its way); the delivery checks it again.
 pub async fn check_url(url: &url::Url, allow_private: bool) -> Result<(), Refusal> {
     let host = url.host_str().unwrap_or_default().to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
@@ -70,9 +71,6 @@ pub async fn check_url(url: &url::Url, allow_private: bool) -> Result<(), Refusa
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    if addresses.is_empty() {
-        return Err(Refusal::Unresolved { host });
-    }
     if !allow_private && addresses.iter().any(|ip| !is_public(*ip)) {
         return Err(Refusal::Private { host });
     }

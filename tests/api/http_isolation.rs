@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_both_backends;
+use crate::receiver::Receiver;
 
 on_both_backends!(
     another_workspaces_token_gets_nothing_from_any_route,
@@ -42,8 +43,16 @@ const ROUTES: &[&str] = &[
     "DELETE /canned/{id}",
     "GET /webhooks",
     "POST /webhooks",
+    "GET /webhooks/{id}",
+    "PATCH /webhooks/{id}",
     "DELETE /webhooks/{id}",
+    "POST /webhooks/{id}/rotate-secret",
+    "POST /webhooks/{id}/test",
     "GET /webhooks/{id}/deliveries",
+    "POST /webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    "GET /api-keys",
+    "POST /api-keys",
+    "DELETE /api-keys/{id}",
     "GET /widget/config",
     "GET /openapi.json",
 ];
@@ -57,7 +66,7 @@ const PUBLIC: &[&str] = &[
 
 /// Routes for admins only.
 fn admin_only(route: &str) -> bool {
-    ["/sites", "/agents", "/webhooks"]
+    ["/sites", "/agents", "/webhooks", "/api-keys"]
         .iter()
         .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
         || (route.starts_with("POST /canned")
@@ -85,7 +94,8 @@ async fn documented_routes(app: &TestApp) -> BTreeSet<String> {
 
 #[actix_web::test]
 async fn the_openapi_document_lists_every_route_and_only_those() {
-    let app = spawn_app(Backend::Sqlite).await;
+    // Its webhook delivers to a receiver of the test's own, on 127.0.0.1.
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
     let documented = documented_routes(&app).await;
     let expected: BTreeSet<String> = ROUTES.iter().map(|r| r.to_string()).collect();
     assert_eq!(documented, expected);
@@ -104,7 +114,8 @@ async fn the_openapi_document_lists_every_route_and_only_those() {
         let path = match ids.get(collection) {
             Some(id) => path.replace("{id}", id),
             None => path.to_owned(),
-        };
+        }
+        .replace("{delivery_id}", &ids["deliveries"]);
         assert!(
             !path.contains("{id}"),
             "{route}: no resource to call it with"
@@ -144,12 +155,42 @@ async fn own_resources(
             Some(json!({"shortcut": "mounted", "body": "m"})),
         )
         .await;
+    let receiver = Receiver::start().await;
     let (_, hook) = app
         .api(
             "POST",
             "/webhooks",
             Some(token),
-            Some(json!({"url": "https://a.example/h", "events": ["message.created"]})),
+            Some(json!({"url": receiver.url, "events": ["message.created"]})),
+        )
+        .await;
+    let hook = created(hook);
+    // A delivery attempt to redeliver: a ping, logged.
+    app.api("POST", &format!("/webhooks/{hook}/test"), Some(token), None)
+        .await;
+    receiver
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await;
+    let delivery = loop {
+        let (_, log) = app
+            .api(
+                "GET",
+                &format!("/webhooks/{hook}/deliveries"),
+                Some(token),
+                None,
+            )
+            .await;
+        if let Some(id) = log["items"][0]["id"].as_str() {
+            break id.to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let (_, key) = app
+        .api(
+            "POST",
+            "/api-keys",
+            Some(token),
+            Some(json!({"name": "mounted", "role": "agent"})),
         )
         .await;
     std::collections::HashMap::from([
@@ -161,7 +202,9 @@ async fn own_resources(
         ("sites", site.id.to_string()),
         ("agents", created(agent)),
         ("canned", created(canned)),
-        ("webhooks", created(hook)),
+        ("webhooks", hook),
+        ("deliveries", delivery),
+        ("api-keys", created(key)),
     ])
 }
 
@@ -181,7 +224,9 @@ async fn every_agent_route_wants_a_token_and_admin_routes_an_admin(backend: Back
             continue;
         }
         let (method, path) = route.split_once(' ').unwrap();
-        let path = path.replace("{id}", &Uuid::new_v4().to_string());
+        let path = path
+            .replace("{id}", &Uuid::new_v4().to_string())
+            .replace("{delivery_id}", &Uuid::new_v4().to_string());
         let (status, body) = app.api(method, &path, None, Some(json!({}))).await;
         assert_eq!(status, 401, "{route} without a token: {body}");
         assert_eq!(body["error"]["code"], "unauthorized");
@@ -215,6 +260,8 @@ fn body_for(route: &str) -> Option<Value> {
         }
         "PATCH /canned/{id}" => json!({"body": "hijacked"}),
         "POST /webhooks" => json!({"url": "https://b.example/hook", "events": ["message.created"]}),
+        "PATCH /webhooks/{id}" => json!({"active": false}),
+        "POST /api-keys" => json!({"name": "B key", "role": "admin"}),
         "POST /auth/login" => json!({"email": "nobody@x.test", "password": "whatever1"}),
         _ => return None,
     })
@@ -248,6 +295,14 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
             Some(json!({"url": "https://a.example/h", "events": ["message.created"]})),
         )
         .await;
+    let (_, key) = app
+        .api(
+            "POST",
+            "/api-keys",
+            Some(&a.token),
+            Some(json!({"name": "A key", "role": "admin"})),
+        )
+        .await;
     let ids = |route: &str| -> String {
         let path = route.split(' ').nth(1).unwrap();
         match path.split('/').nth(1).unwrap() {
@@ -257,6 +312,7 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
             "agents" => a.admin.id.to_string(),
             "canned" => canned["id"].as_str().unwrap().to_owned(),
             "webhooks" => hook["id"].as_str().unwrap().to_owned(),
+            "api-keys" => key["id"].as_str().unwrap().to_owned(),
             other => panic!("no id for {other}"),
         }
     };
@@ -271,6 +327,8 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
         canned["id"].as_str().unwrap().to_owned(),
         hook["id"].as_str().unwrap().to_owned(),
         hook["secret"].as_str().unwrap().to_owned(),
+        key["id"].as_str().unwrap().to_owned(),
+        key["key"].as_str().unwrap().to_owned(),
     ];
     for route in documented_routes(&app).await {
         if route == "GET /widget/config" || route == "GET /openapi.json" {
@@ -278,7 +336,9 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
         }
         let (method, template) = route.split_once(' ').unwrap();
         let path = if template.contains("{id}") {
-            template.replace("{id}", &ids(&route))
+            template
+                .replace("{id}", &ids(&route))
+                .replace("{delivery_id}", &Uuid::new_v4().to_string())
         } else {
             template.to_owned()
         };

@@ -1,5 +1,6 @@
 //! Webhooks delivered to a real HTTP receiver: signed, at least once, retried, guarded against
 //! private addresses, surviving a crash, once per event across nodes, redelivered on demand.
+//! And API keys, which integrations use beside them.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -27,6 +28,7 @@ crate::on_both_backends!(
     a_hanging_receiver_is_timed_out_and_tried_again,
     test_and_redeliver_send_again_with_the_same_id,
     the_secret_is_shown_only_when_made_or_rotated,
+    an_api_key_acts_with_its_role_in_its_workspace_until_revoked,
 );
 
 /// Makes a webhook; returns its id and secret.
@@ -511,4 +513,135 @@ pub async fn first_site_key(http: &reqwest::Client, base: &str, token: &str) -> 
         .await
         .unwrap();
     sites["items"][0]["site_key"].as_str().unwrap().to_owned()
+}
+
+async fn an_api_key_acts_with_its_role_in_its_workspace_until_revoked(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let ws = app.first_workspace().await;
+    let (status, made) = app
+        .api(
+            "POST",
+            "/api-keys",
+            Some(&ws.token),
+            Some(json!({"name": "CRM sync", "role": "agent"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let key = made["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("sk_") && key.len() > 40);
+    assert!(key.starts_with(made["key_prefix"].as_str().unwrap()));
+    // Shown once: the list never has it.
+    let (_, listed) = app.api("GET", "/api-keys", Some(&ws.token), None).await;
+    assert!(listed["items"][0].get("key").is_none(), "{listed}");
+    assert!(listed["items"][0]["last_used_at"].is_null());
+
+    // An agent key reads and writes the workspace's conversations.
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let sent = visitor.send_text(None, "hello").await;
+    let conversation = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, inbox) = app.api("GET", "/conversations", Some(&key), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(inbox["items"][0]["id"], json!(conversation));
+    let reply = json!({"client_msg_id": uuid::Uuid::new_v4(), "body": "from the CRM"});
+    let (status, posted) = app
+        .api(
+            "POST",
+            &format!("/conversations/{conversation}/messages"),
+            Some(&key),
+            Some(reply),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(posted["author"]["name"], "CRM sync");
+    assert_eq!(
+        visitor.recv_type("message").await["message"]["body"],
+        "from the CRM"
+    );
+    // ... but not an admin's routes, nor a person's profile.
+    assert_eq!(app.api("GET", "/sites", Some(&key), None).await.0, 403);
+    assert_eq!(app.api("GET", "/me", Some(&key), None).await.0, 403);
+    // Its use is recorded.
+    let (_, listed) = app.api("GET", "/api-keys", Some(&ws.token), None).await;
+    assert!(!listed["items"][0]["last_used_at"].is_null(), "{listed}");
+
+    // Another workspace's resources do not exist for it.
+    let other = app.other_workspace("owner@other.test").await;
+    let (mut stranger, _) = app.visitor(&other.site).await;
+    let theirs = stranger.send_text(None, "private").await["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.api("GET", &format!("/conversations/{theirs}"), Some(&key), None)
+            .await
+            .0,
+        404
+    );
+    // Nor can the other workspace's admin revoke it.
+    let id = made["id"].as_str().unwrap();
+    assert_eq!(
+        app.api(
+            "DELETE",
+            &format!("/api-keys/{id}"),
+            Some(&other.token),
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    // An admin key may do admin things.
+    let (_, admin_key) = app
+        .api(
+            "POST",
+            "/api-keys",
+            Some(&ws.token),
+            Some(json!({"name": "Provisioning", "role": "admin"})),
+        )
+        .await;
+    let admin_key = admin_key["key"].as_str().unwrap();
+    assert_eq!(app.api("GET", "/sites", Some(admin_key), None).await.0, 200);
+
+    // Revoked: 401 at once.
+    assert_eq!(
+        app.api("DELETE", &format!("/api-keys/{id}"), Some(&ws.token), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        app.api("GET", "/conversations", Some(&key), None).await.0,
+        401
+    );
+    // A made-up key is no better.
+    let forged = format!("sk_{}", "A".repeat(40));
+    assert_eq!(
+        app.api("GET", "/conversations", Some(&forged), None)
+            .await
+            .0,
+        401
+    );
+    // Plain agents cannot make keys.
+    let (status, _) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "bob@acme.test", "name": "Bob", "password": "initial-pass"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let bob = app.login("bob@acme.test", "initial-pass").await;
+    let (status, _) = app
+        .api(
+            "POST",
+            "/api-keys",
+            Some(&bob),
+            Some(json!({"name": "mine", "role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, 403);
 }

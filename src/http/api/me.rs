@@ -10,7 +10,7 @@ use crate::access::client_ip::client_ip;
 use crate::auth::password;
 use crate::domain::Agent;
 use crate::error::ApiError;
-use crate::http::extract::CurrentAgent;
+use crate::http::extract::SignedInAgent;
 use crate::http::HttpState;
 use crate::store::admin::AgentChange;
 
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// The signed-in agent.
 #[utoipa::path(tag = "me", responses((status = 200, body = Agent), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/me")]
-async fn get_me(me: CurrentAgent) -> web::Json<Agent> {
+async fn get_me(me: SignedInAgent) -> web::Json<Agent> {
     web::Json(me.0)
 }
 
@@ -44,7 +44,7 @@ pub struct UpdateMe {
 #[patch("/me")]
 async fn update_me(
     req: actix_web::HttpRequest,
-    me: CurrentAgent,
+    me: SignedInAgent,
     state: web::Data<HttpState>,
     body: web::Json<UpdateMe>,
 ) -> Result<web::Json<Agent>, ApiError> {

@@ -3,6 +3,7 @@
 //! very routes that are mounted, so it cannot drift from them.
 
 pub mod agents;
+pub mod api_keys;
 pub mod auth;
 pub mod canned;
 pub mod conversations;
@@ -98,6 +99,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     agents::configure(cfg);
     canned::configure(cfg);
     webhooks::configure(cfg);
+    api_keys::configure(cfg);
 }
 
 /// The API scope, ready to mount on an `App` (the public widget routes carry their own CORS).
