@@ -448,11 +448,17 @@ macro_rules! impl_webhooks {
                     .execute(&mut *tx)
                     .await?;
                 } else {
-                    // Failing since the first failure after a success; past the window, off.
+                    // Failing since the first failure after a success. Switched off once that
+                    // is the whole window, or when an event is given up that never got through
+                    // (the receiver failed from its first try to its last).
                     sqlx::query(
-                        "update webhooks set failing_since = coalesce(failing_since, $3), \
-                         active = case when coalesce(failing_since, $3) <= $4 then false else active end, \
-                         disabled_reason = case when active = true and coalesce(failing_since, $3) <= $4 \
+                        "with off as (select coalesce(w.failing_since, $3) <= $4 \
+                           or ($6 and coalesce(w.failing_since, $3) <= \
+                               (select min(a.created_at) from webhook_attempts a where a.outbox_id = $7)) \
+                           as off from webhooks w where w.workspace_id = $1 and w.id = $2) \
+                         update webhooks set failing_since = coalesce(failing_since, $3), \
+                         active = case when (select off from off) then false else active end, \
+                         disabled_reason = case when active = true and (select off from off) \
                            then $5 else disabled_reason end \
                          where workspace_id = $1 and id = $2",
                     )
@@ -461,6 +467,8 @@ macro_rules! impl_webhooks {
                     .bind(r.at)
                     .bind(r.disable_if_failing_since)
                     .bind(&r.disable_reason)
+                    .bind(r.after == AfterAttempt::GaveUp)
+                    .bind(r.outbox_id)
                     .execute(&mut *tx)
                     .await?;
                 }

@@ -593,6 +593,45 @@ async fn failed_logins_per_ip_count_over_the_cluster_and_the_eleventh_gets_429()
     }
 }
 
+#[actix_web::test]
+async fn two_nodes_on_one_database_deliver_each_webhook_event_once() {
+    let cluster = Cluster::start_with(2, &[("PARLEY_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
+    let receiver = crate::receiver::Receiver::start().await;
+    let http = reqwest::Client::new();
+    let made = http
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/webhooks",
+            cluster.ports[0]
+        ))
+        .bearer_auth(&cluster.token)
+        .json(&json!({"url": receiver.url, "events": ["message.created", "conversation.created"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    // 20 visitors, half on each node, 5 messages each: 120 events, both workers claiming.
+    let mut expected = 0;
+    for v in 0..20 {
+        let (mut visitor, _) = cluster.visitor(v % 2, None).await;
+        for m in 0..5 {
+            visitor.send_text(None, &format!("v{v} m{m}")).await;
+            expected += 1;
+        }
+        expected += 1;
+    }
+    let received = receiver.wait_for(expected, Duration::from_secs(60)).await;
+    // Any duplicate would have arrived by now too.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = receiver.received();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for r in &received {
+        *ids.entry(r.json["id"].to_string()).or_default() += 1;
+    }
+    let twice: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    assert_eq!(ids.len(), expected);
+}
+
 #[test]
 fn a_node_refuses_redis_with_sqlite() {
     let output = parley("sqlite://refused.db")

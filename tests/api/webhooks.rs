@@ -175,6 +175,22 @@ async fn a_receiver_failing_twice_gets_the_event_three_times_with_one_id(backend
     );
     let first = &log["items"][2];
     assert_eq!(first["error"], "answered 500");
+    // Metrics count attempts by result, and show the outbox (emptied by now).
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "parley_webhook_deliveries_total{result=\"retry\"} 2",
+        "parley_webhook_deliveries_total{result=\"delivered\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing in\n{metrics}");
+    }
+    assert!(
+        metrics.contains("parley_webhook_outbox_pending"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("parley_webhook_outbox_oldest_seconds"),
+        "{metrics}"
+    );
     assert_eq!(first["event"], "message.created");
     assert_eq!(first["event_id"], received[0].json["id"]);
 }
@@ -378,6 +394,64 @@ async fn a_private_address_is_refused_at_creation_and_at_delivery() {
         receiver.received().is_empty(),
         "nothing reached the private address"
     );
+}
+
+/// An event that fails for the whole retry window is marked failed, and a receiver failing that
+/// long is switched off with the reason shown; turned back on, it forgets.
+#[actix_web::test]
+async fn a_receiver_failing_for_the_whole_window_is_switched_off_with_the_reason() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[ALLOW_PRIVATE, ("PARLEY_WEBHOOK_RETRY_S", "4")],
+    )
+    .await;
+    let ws = app.first_workspace().await;
+    let receiver = Receiver::start().await;
+    receiver.otherwise(Reply::Status(500));
+    let (id, _) = hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    visitor.send_text(None, "hello").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let off = loop {
+        let (_, webhook) = app
+            .api("GET", &format!("/webhooks/{id}"), Some(&ws.token), None)
+            .await;
+        if webhook["active"] == false {
+            break webhook;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still on: {webhook}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let reason = off["disabled_reason"].as_str().unwrap();
+    assert!(reason.contains("answered 500"), "{reason}");
+    assert!(!off["failing_since"].is_null());
+    // Nothing more is sent while it is off.
+    let count = receiver.received().len();
+    assert!(count >= 2, "tried again before giving up: {count}");
+    visitor.send_text(None, "while off").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(receiver.received().len(), count);
+    // Turned back on: the reason is gone, and new events flow.
+    receiver.otherwise(Reply::Status(200));
+    let (_, on) = app
+        .api(
+            "PATCH",
+            &format!("/webhooks/{id}"),
+            Some(&ws.token),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(on["active"], true);
+    assert!(
+        on["disabled_reason"].is_null() && on["failing_since"].is_null(),
+        "{on}"
+    );
+    visitor.send_text(None, "back").await;
+    let arrived = receiver.wait_for(count + 1, Duration::from_secs(15)).await;
+    assert!(arrived.iter().any(|r| r.json["data"]["body"] == "back"));
 }
 
 /// A node killed with events in its outbox: they are delivered once it is back.
