@@ -36,6 +36,19 @@ function workspaceChoices(list) {
 }
 
 /**
+ * The request field that a 422 names at the start of its message (`url: 127.0.0.1 is a private
+ * address…`, `events must name at least one event`), if it is one of `fields`: the form shows
+ * the message next to that field. Null for any other error.
+ * @param {unknown} err @param {readonly string[]} fields
+ * @returns {string | null}
+ */
+export function errorField(err, fields) {
+  if (!(err instanceof ApiError) || err.status !== 422) return null;
+  const head = /^([a-z_]+)(?::|\s)/.exec(err.message)?.[1];
+  return head && fields.includes(head) ? head : null;
+}
+
+/**
  * @typedef {{items: any[], next_cursor: string | null}} Page
  * @typedef {{items: import('../../common/protocol.js').Message[], more: boolean}} MessagePage
  * @typedef {{
@@ -97,7 +110,8 @@ export function createApi(options) {
   }
 
   const get = (/** @type {string} */ path) => request('GET', path);
-  const post = (/** @type {string} */ path, /** @type {unknown} */ body) => request('POST', path, body ?? {});
+  /** @param {string} path @param {unknown} [body] */
+  const post = (path, body) => request('POST', path, body ?? {});
   const patch = (/** @type {string} */ path, /** @type {unknown} */ body) => request('PATCH', path, body);
   const del = (/** @type {string} */ path) => request('DELETE', path);
   const id = (/** @type {string} */ value) => encodeURIComponent(value);
@@ -159,12 +173,29 @@ export function createApi(options) {
 
     /** @returns {Promise<Page>} */
     webhooks: () => get('/webhooks'),
-    /** @param {{url: string, events: string[]}} hook */
+    /** @param {string} wid */
+    webhook: (wid) => get(`/webhooks/${id(wid)}`),
+    /** The answer carries the signing `secret`, never shown again. @param {{url: string, events: string[]}} hook */
     createWebhook: (hook) => post('/webhooks', hook),
+    /** @param {string} wid @param {{url?: string, events?: string[], active?: boolean}} change */
+    updateWebhook: (wid, change) => patch(`/webhooks/${id(wid)}`, change),
     /** @param {string} wid */
     deleteWebhook: (wid) => del(`/webhooks/${id(wid)}`),
-    /** @param {string} wid @param {string | null} [cursor] @returns {Promise<Page>} */
+    /** The answer carries the new `secret`, never shown again. @param {string} wid */
+    rotateWebhookSecret: (wid) => post(`/webhooks/${id(wid)}/rotate-secret`),
+    /** Queues a `ping`; answers `{event_id}`. @param {string} wid */
+    testWebhook: (wid) => post(`/webhooks/${id(wid)}/test`),
+    /** Every delivery attempt, newest first. @param {string} wid @param {string | null} [cursor] @returns {Promise<Page>} */
     deliveries: (wid, cursor) => get(`/webhooks/${id(wid)}/deliveries${query({ cursor })}`),
+    /** Sends the attempt's event again, with the same event id. @param {string} wid @param {string} did */
+    redeliver: (wid, did) => post(`/webhooks/${id(wid)}/deliveries/${id(did)}/redeliver`),
+
+    /** @returns {Promise<Page>} */
+    apiKeys: () => get('/api-keys'),
+    /** The answer carries the `key`, never shown again. @param {{name: string, role: string}} key */
+    createApiKey: (key) => post('/api-keys', key),
+    /** @param {string} kid */
+    deleteApiKey: (kid) => del(`/api-keys/${id(kid)}`),
   };
 }
 

@@ -1,5 +1,5 @@
 // @ts-check
-/** Small formatting helpers: times, user agents. */
+/** Small formatting helpers: times, durations, API key prefixes, user agents. */
 
 /** @param {string | null | undefined} iso */
 export function shortTime(iso) {
@@ -18,6 +18,22 @@ export function fullTime(iso) {
   if (!iso) return '';
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleString();
+}
+
+/** `85 ms`, `1.2 s`. @param {number | null | undefined} ms */
+export function duration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * An API key as the list shows it: its first characters and an ellipsis (`sk_AbC1…`), the rest
+ * being known only to whoever copied it when it was made.
+ * @param {string | null | undefined} prefix
+ */
+export function keyPrefix(prefix) {
+  if (!prefix) return '—';
+  return prefix.endsWith('…') ? prefix : `${prefix}…`;
 }
 
 /**

@@ -17,6 +17,7 @@ export const ADMIN_SECTIONS = Object.freeze([
   { id: 'agents', label: 'Agents' },
   { id: 'canned', label: 'Canned responses' },
   { id: 'webhooks', label: 'Webhooks' },
+  { id: 'api-keys', label: 'API keys' },
 ]);
 
 export const DEFAULT_TAB = 'open';

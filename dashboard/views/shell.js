@@ -19,6 +19,7 @@ import { sitesPage } from './admin/sites.js';
 import { agentsPage } from './admin/agents.js';
 import { cannedPage } from './admin/canned.js';
 import { webhooksPage } from './admin/webhooks.js';
+import { apiKeysPage } from './admin/api-keys.js';
 
 /**
  * What every view gets.
@@ -38,7 +39,7 @@ const CONNECTING_NOTICE_MS = 1000;
 const BEEP_GAP_MS = 1500;
 
 /** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
-const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage };
+const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage, 'api-keys': apiKeysPage };
 
 export class Shell {
   /** @param {HTMLElement} root @param {AppContext} ctx */

@@ -619,7 +619,7 @@ async fn two_nodes_on_one_database_deliver_each_webhook_event_once() {
         }
         expected += 1;
     }
-    let received = receiver.wait_for(expected, Duration::from_secs(60)).await;
+    receiver.wait_for(expected, Duration::from_secs(60)).await;
     // Any duplicate would have arrived by now too.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let received = receiver.received();

@@ -8,7 +8,8 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/dashboard.test.js
  */
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
 import { test } from 'node:test';
 import {
   ADMIN,
@@ -125,6 +126,58 @@ async function created(request) {
 async function demoSite(server, token) {
   const { body } = await api(server, token, 'GET', '/sites');
   return body.items.find((/** @type {any} */ s) => s.site_key === server.siteKey);
+}
+
+/**
+ * @typedef {{method: string, path: string, headers: import('node:http').IncomingHttpHeaders, body: string}} ReceivedRequest
+ */
+
+/**
+ * A webhook receiver: a Node HTTP server on 127.0.0.1 (a private address: the server must run
+ * with PARLEY_WEBHOOK_ALLOW_PRIVATE=true) that records every request with its raw body and
+ * answers `receiver.status` (200 at first) with a short text.
+ * @param {import('./harness.js').Cleanup} t
+ */
+async function startReceiver(t) {
+  /** @type {ReceivedRequest[]} */
+  const requests = [];
+  const receiver = {
+    requests,
+    status: 200,
+    url: (/** @type {string} */ path) => `http://127.0.0.1:${port}${path}`,
+  };
+  const server = http.createServer((req, res) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(receiver.status, { 'Content-Type': 'text/plain' }).end(`received #${requests.length}`);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  t.after(() => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve(undefined));
+  }));
+  return receiver;
+}
+
+/**
+ * Checks a `Parley-Signature` header as a receiver would: `t=<unix>,v1=<hex HMAC-SHA256(secret,
+ * "<t>.<raw body>")>`, made within the last five minutes.
+ * @param {string} secret @param {string | string[] | undefined} header @param {string} rawBody
+ */
+function assertSigned(secret, header, rawBody) {
+  assert.equal(typeof header, 'string', 'a Parley-Signature header');
+  const parts = Object.fromEntries(String(header).split(',').map((part) => part.split('=', 2)));
+  assert.match(parts.t ?? '', /^\d+$/, `the signed time in ${header}`);
+  assert.ok(Math.abs(Date.now() / 1000 - Number(parts.t)) < 300, `a fresh signature (${header})`);
+  const expected = createHmac('sha256', secret).update(`${parts.t}.${rawBody}`).digest();
+  const given = Buffer.from(parts.v1 ?? '', 'hex');
+  assert.ok(given.length === expected.length && timingSafeEqual(given, expected), `v1 is the HMAC of the body with the secret (${header})`);
 }
 
 /** @param {string} text @returns {string} `text` as a regular expression that matches it literally */
@@ -295,12 +348,23 @@ test('an admin creates a site and an agent, and that agent signs in to an agent-
   await page.getByTestId('canned-body').fill('Thanks for your patience!');
   await page.getByTestId('canned-save').click();
   await page.locator('[data-testid="canned-row"][data-shortcut="thanks"]').waitFor();
+  // A webhook to a private address is refused by this server (it does not allow them): the
+  // server's reason shows under the URL, which is marked invalid and focused. No event picked
+  // is said under the events, before asking the server.
   await page.getByTestId('admin-nav-webhooks').click();
-  await page.getByTestId('webhook-url').fill('http://127.0.0.1:9/hook');
+  await page.getByTestId('webhooks-list').getByText('No webhooks yet.').waitFor();
+  const hookUrl = page.getByTestId('webhook-url');
+  await hookUrl.fill('http://127.0.0.1:9/hook');
   await page.getByTestId('webhook-create').click();
-  await page.getByTestId('webhook-row').waitFor();
-  await page.getByTestId('webhook-deliveries').click();
-  await page.getByTestId('deliveries-list').waitFor();
+  await page.getByTestId('webhook-url-error').filter({ hasText: /^url: 127\.0\.0\.1 is a private address/ }).waitFor();
+  assert.equal(await hookUrl.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'webhook-url');
+  assert.equal(await page.getByTestId('webhook-form-error').textContent(), '');
+  await page.getByTestId('webhook-event-message.created').uncheck();
+  await page.getByTestId('webhook-create').click();
+  await page.getByTestId('webhook-events-error').filter({ hasText: 'Pick at least one event.' }).waitFor();
+  assert.equal(await page.getByTestId('webhook-url-error').textContent(), '', 'the earlier error is gone');
+  assert.equal(await page.getByTestId('webhook-row').count(), 0);
 
   // An agent, who then signs in and sees no admin pages.
   await page.getByTestId('admin-nav-agents').click();
@@ -309,17 +373,21 @@ test('an admin creates a site and an agent, and that agent signs in to an agent-
   await page.getByTestId('agent-password').fill('carol password 1');
   await page.getByTestId('agent-invite').click();
   await page.getByTestId('agent-row').filter({ hasText: 'carol@example.com' }).waitFor();
-  await assertClean(errors);
+  // Chromium logs the answer to the webhook refused on purpose (422), and only that.
+  const refusedWebhook = new RegExp(`^${escapeRegExp(`${server.url}/api/v1/webhooks`)}: Failed to load resource: the server responded with a status of 422 \\(Unprocessable (Content|Entity)\\)$`);
+  await assertClean(errors, [refusedWebhook]);
 
   await page.getByTestId('logout-button').click();
   await signIn(page, { email: 'carol@example.com', password: 'carol password 1' });
   assert.equal(await page.getByTestId('me-name').textContent(), 'Carol');
   assert.ok(await page.getByTestId('nav-admin').isHidden(), 'agents have no Settings link');
   await page.getByTestId('inbox-list').waitFor();
-  await page.goto(`${server.url}/dashboard#/admin/agents`);
-  await waitFor(() => page.url().includes('#/inbox/'), { message: 'an agent sent back to the inbox' });
-  assert.equal(await page.getByTestId('agents-list').count(), 0);
-  await assertClean(errors);
+  for (const section of ['agents', 'webhooks', 'api-keys']) {
+    await page.goto(`${server.url}/dashboard#/admin/${section}`);
+    await waitFor(() => page.url().includes('#/inbox/'), { message: `an agent sent back to the inbox from ${section}` });
+  }
+  assert.equal(await page.locator('[data-testid="agents-list"], [data-testid="webhooks-list"], [data-testid="api-keys-list"]').count(), 0);
+  await assertClean(errors, [refusedWebhook]);
 });
 
 test('visitor names, page titles and messages with markup show as text', { timeout: TEST_TIMEOUT }, async (t) => {
@@ -675,5 +743,170 @@ test("a verified visitor's name and email that the site did not sign are marked 
   await connectVisitor(t, server, { page, identity: hmac });
   await identity.filter({ hasText: 'Verified id (u-42) · name and email given by the visitor' }).waitFor();
   assert.equal(await marks.count(), 2);
+  await assertClean(errors);
+});
+
+test('an admin subscribes a live receiver: the secret once, a signed ping in the delivery log, a redelivery with the same event id', { timeout: TEST_TIMEOUT }, async (t) => {
+  const receiver = await startReceiver(t);
+  // No retry window: the first failure switches the webhook off (24 h of failures, at once).
+  const server = await startServer(t, { env: { ...NO_LIMITS, PARLEY_WEBHOOK_ALLOW_PRIVATE: 'true', PARLEY_WEBHOOK_RETRY_S: '0' } });
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/admin/webhooks');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+
+  // Subscribed to message.created only (the form's default), to the receiver.
+  await page.getByTestId('webhooks-list').getByText('No webhooks yet.').waitFor();
+  await page.getByTestId('webhook-url').fill(receiver.url('/hooks/parley'));
+  for (const event of ['conversation.created', 'conversation.updated', 'conversation.assigned', 'conversation.rated']) {
+    assert.equal(await page.getByTestId(`webhook-event-${event}`).isChecked(), false, event);
+  }
+  assert.equal(await page.getByTestId('webhook-event-message.created').isChecked(), true);
+  await page.getByTestId('webhook-create').click();
+
+  // The signing secret, shown once, with a copy button and a warning.
+  const reveal = page.getByTestId('webhook-secret');
+  await reveal.waitFor();
+  const secret = await reveal.getByTestId('secret-value').inputValue();
+  assert.match(secret, /^whsec_\S{20,}$/);
+  assert.match(await reveal.getByTestId('secret-warning').textContent() ?? '', /you will not see it again/);
+  await reveal.getByTestId('secret-copy').click();
+  await reveal.getByTestId('secret-copy-status').filter({ hasText: 'Copied.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+  const row = page.getByTestId('webhook-row');
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-state'), 'on');
+  const admin = await login(server);
+  const listed = (await api(server, admin.token, 'GET', '/webhooks')).body;
+  assert.deepEqual(listed.items.map((/** @type {any} */ w) => [w.url, w.events]), [[receiver.url('/hooks/parley'), ['message.created']]]);
+  assert.ok(!JSON.stringify(listed).includes(secret), 'the list never gives the secret again');
+  await page.screenshot({ path: artifactPath('dashboard-webhook-secret.png') });
+  await reveal.getByTestId('secret-done').click();
+  await reveal.waitFor({ state: 'detached' });
+  assert.equal(await page.getByText(secret).count(), 0, 'the secret is off the page');
+
+  // Its page: an empty log; "Send test" queues a ping, which the log shows delivered (200).
+  await row.getByTestId('webhook-deliveries').click();
+  await page.getByTestId('deliveries-empty').waitFor();
+  assert.equal(await page.getByTestId('webhook-url-shown').textContent(), receiver.url('/hooks/parley'));
+  await page.getByTestId('webhook-test').click();
+  const sent = await page.getByTestId('webhook-status').filter({ hasText: /^Ping sent/ }).textContent();
+  const pings = page.locator('[data-testid="delivery-row"][data-event="ping"]');
+  await pings.first().waitFor({ timeout: 15_000 });
+  const first = await pings.first().evaluate((tr) => ({ ...tr.dataset }));
+  assert.equal(first.statusCode, '200');
+  assert.equal(first.ok, 'true');
+  assert.equal(first.attempt, '1');
+  assert.ok(sent?.includes(String(first.eventId)), `the test's event id in "${sent}"`);
+  assert.equal(await pings.first().getByTestId('delivery-status').textContent(), '200');
+  assert.match(await pings.first().getByTestId('delivery-duration').textContent() ?? '', /^\d+(\.\d)? m?s$/);
+  // The receiver's answer, on demand.
+  const firstRow = page.locator(`[data-testid="delivery-row"][data-delivery-id="${first.deliveryId}"]`);
+  const response = firstRow.getByTestId('delivery-response');
+  assert.ok(await response.isHidden());
+  await firstRow.locator('summary').click();
+  assert.equal(await response.textContent(), 'received #1');
+
+  // The receiver got one signed POST: {id, event: "ping", created_at, data}.
+  await waitFor(() => receiver.requests.length === 1, { message: 'the ping at the receiver' });
+  const [ping] = receiver.requests;
+  assert.equal(ping.method, 'POST');
+  assert.equal(ping.path, '/hooks/parley');
+  assert.match(String(ping.headers['content-type']), /^application\/json/);
+  assertSigned(secret, ping.headers['parley-signature'], ping.body);
+  const payload = JSON.parse(ping.body);
+  assert.deepEqual(Object.keys(payload).sort(), ['created_at', 'data', 'event', 'id']);
+  assert.equal(payload.event, 'ping');
+  assert.equal(payload.id, first.eventId);
+  assert.ok(!Number.isNaN(Date.parse(payload.created_at)), payload.created_at);
+
+  // Redeliver: a second attempt of the same event, on top of the log; the receiver gets the
+  // same event id again, signed again.
+  await pings.first().getByTestId('delivery-redeliver').click();
+  await page.getByTestId('deliveries-status').filter({ hasText: 'queued again' }).waitFor();
+  await waitFor(async () => (await pings.count()) === 2, { timeout: 15_000, message: 'the second attempt in the log' });
+  const attempts = await pings.evaluateAll((rows) => rows.map((tr) => ({ .../** @type {HTMLElement} */ (tr).dataset })));
+  assert.deepEqual(attempts.map((a) => [a.eventId, a.attempt, a.statusCode]), [[first.eventId, '2', '200'], [first.eventId, '1', '200']]);
+  assert.equal(attempts[1].deliveryId, first.deliveryId, 'the first row stays as it was');
+  assert.equal(await response.isVisible(), true, 'the response opened before stays open');
+  await waitFor(() => receiver.requests.length === 2, { message: 'the redelivery at the receiver' });
+  const again = receiver.requests[1];
+  assert.equal(JSON.parse(again.body).id, first.eventId);
+  assertSigned(secret, again.headers['parley-signature'], again.body);
+  await page.screenshot({ path: artifactPath('dashboard-webhook-deliveries.png'), fullPage: true });
+
+  // Off and on again from its page; the API agrees.
+  await page.getByTestId('webhook-disable').click();
+  await page.locator('[data-testid="webhook-state-box"][data-state="off"]').waitFor();
+  assert.equal((await api(server, admin.token, 'GET', `/webhooks/${listed.items[0].id}`)).body.active, false);
+  await page.getByTestId('webhook-enable').click();
+  await page.locator('[data-testid="webhook-state-box"][data-state="on"]').waitFor();
+  assert.equal(receiver.requests.length, 2, 'nothing else was sent');
+
+  // The receiver fails: the failed attempt is logged, and Parley switches the webhook off (its
+  // retry window is over). The page, which polls, says so, with the reason and a way back on.
+  receiver.status = 500;
+  await page.getByTestId('webhook-test').click();
+  const failed = page.locator('[data-testid="delivery-row"][data-ok="false"]');
+  await failed.waitFor({ timeout: 15_000 });
+  assert.equal(await failed.getAttribute('data-status-code'), '500');
+  assert.equal(await failed.getByTestId('delivery-status').textContent(), '500');
+  const stateBox = page.locator('[data-testid="webhook-state-box"][data-state="disabled"]');
+  await stateBox.waitFor({ timeout: 15_000 });
+  assert.equal(await stateBox.getAttribute('role'), 'alert');
+  const reason = (await api(server, admin.token, 'GET', `/webhooks/${listed.items[0].id}`)).body.disabled_reason;
+  assert.match(reason, /answered 500/);
+  assert.equal(await stateBox.getByTestId('webhook-disabled-reason').textContent(), reason);
+  assert.equal(await stateBox.getByTestId('webhook-enable').textContent(), 'Turn back on');
+  await page.screenshot({ path: artifactPath('dashboard-webhook-disabled.png') });
+  // The list says it too; turned back on from there.
+  await page.getByTestId('deliveries-back').click();
+  const disabledRow = page.locator('[data-testid="webhook-row"][data-state="disabled"]');
+  await disabledRow.waitFor();
+  assert.match(await disabledRow.textContent() ?? '', new RegExp(escapeRegExp(reason)));
+  await disabledRow.getByTestId('webhook-toggle').click();
+  await page.locator('[data-testid="webhook-row"][data-state="on"]').waitFor();
+  const back = (await api(server, admin.token, 'GET', `/webhooks/${listed.items[0].id}`)).body;
+  assert.deepEqual([back.active, back.disabled_reason], [true, null]);
+  await assertClean(errors);
+});
+
+test('an API key is shown once, works as a Bearer token, and stops working when revoked', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/admin/api-keys');
+  await page.getByTestId('api-keys-list').getByText('No API keys yet.').waitFor();
+  await page.getByTestId('api-key-name').fill('CRM sync');
+  await page.getByTestId('api-key-role').selectOption('agent');
+  await page.getByTestId('api-key-create').click();
+
+  // The key, once, with its warning; the list shows only its first characters.
+  const reveal = page.getByTestId('api-key-secret');
+  await reveal.waitFor();
+  const key = await reveal.getByTestId('secret-value').inputValue();
+  assert.match(key, /^sk_\S{16,}$/);
+  assert.match(await reveal.getByTestId('secret-warning').textContent() ?? '', /you will not see it again/);
+  const row = page.locator('[data-testid="api-key-row"]').filter({ hasText: 'CRM sync' });
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-role'), 'agent');
+  const prefix = await row.getByTestId('api-key-prefix').textContent() ?? '';
+  assert.match(prefix, /^sk_\S+…$/);
+  assert.ok(key.startsWith(prefix.slice(0, -1)) && prefix.length - 1 < key.length, `${prefix} is the start of the key, not all of it`);
+  assert.equal(await row.getByTestId('api-key-last-used').textContent(), 'never');
+  await page.screenshot({ path: artifactPath('dashboard-api-key.png') });
+  await reveal.getByTestId('secret-done').click();
+  await reveal.waitFor({ state: 'detached' });
+  assert.equal(await page.getByText(key).count(), 0, 'the key is off the page');
+
+  // It works from anywhere as a Bearer token, with its role (an agent's: no admin routes).
+  const use = (/** @type {string} */ route) => fetch(`${server.url}/api/v1${route}`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal((await use('/conversations')).status, 200);
+  assert.equal((await use('/api-keys')).status, 403, 'an agent key cannot manage keys');
+
+  // Revoked (after a confirmation): refused at once.
+  await row.getByTestId('api-key-revoke').click();
+  await page.getByTestId('confirm-ok').click();
+  await row.waitFor({ state: 'detached' });
+  await page.getByTestId('api-keys-list').getByText('No API keys yet.').waitFor();
+  assert.equal((await use('/conversations')).status, 401);
   await assertClean(errors);
 });

@@ -1,6 +1,10 @@
 // @ts-check
-/** Pieces the admin pages share: page frame, labelled fields, error and status lines. */
-import { h } from '../../lib/dom.js';
+/**
+ * Pieces the admin pages share: page frame, labelled fields, error and status lines (a form's
+ * and a field's), actions that show their error, and a secret shown once.
+ */
+import { errorField } from '../../lib/api.js';
+import { copyText, h } from '../../lib/dom.js';
 
 let fieldCounter = 0;
 
@@ -40,22 +44,93 @@ export function statusLine(testid) {
 }
 
 /**
- * Runs an admin action, showing its error (or a success note) instead of throwing.
+ * @typedef {{control: HTMLElement, error: HTMLElement}} FieldError where a field's own error goes
+ */
+
+/**
+ * An error line for one field, announced with it (`aria-describedby`). `control` may be a
+ * fieldset (a group of checkboxes).
+ * @param {HTMLElement} control @param {string} testid
+ * @returns {FieldError}
+ */
+export function fieldError(control, testid) {
+  fieldCounter += 1;
+  const error = errorLine(testid);
+  error.id = `field-error-${fieldCounter}`;
+  const described = control.getAttribute('aria-describedby');
+  control.setAttribute('aria-describedby', described ? `${described} ${error.id}` : error.id);
+  return { control, error };
+}
+
+/**
+ * Shows `message` under its field (empty: clears it), marks the field invalid and takes the
+ * focus there, so that a keyboard user lands where the fix is.
+ * @param {FieldError} field @param {string} message
+ */
+export function showFieldError(field, message) {
+  field.error.textContent = message;
+  if (message) field.control.setAttribute('aria-invalid', 'true');
+  else field.control.removeAttribute('aria-invalid');
+  if (!message) return;
+  const focusable = field.control.matches('input, select, textarea') ? field.control : field.control.querySelector('input');
+  /** @type {HTMLElement | null} */ (focusable)?.focus();
+}
+
+/**
+ * Runs an admin action, showing its error (or a success note) instead of throwing. A 422 that
+ * names one of `fields` (`url: …`) is shown under that field rather than in `errorEl`.
  * @param {HTMLElement} errorEl @param {() => Promise<unknown>} action @param {HTMLButtonElement} [button]
+ * @param {Record<string, FieldError>} [fields]
  * @returns {Promise<boolean>} whether it succeeded
  */
-export async function attempt(errorEl, action, button) {
+export async function attempt(errorEl, action, button, fields = {}) {
   errorEl.textContent = '';
+  for (const field of Object.values(fields)) showFieldError(field, '');
   if (button) button.disabled = true;
   try {
     await action();
     return true;
   } catch (err) {
-    errorEl.textContent = /** @type {Error} */ (err).message;
+    const message = /** @type {Error} */ (err).message;
+    const name = errorField(err, Object.keys(fields));
+    if (name) showFieldError(fields[name], message);
+    else errorEl.textContent = message;
     return false;
   } finally {
     if (button) button.disabled = false;
   }
+}
+
+/**
+ * A secret the server shows once (a webhook's signing secret, an API key): the value, a copy
+ * button, and a plain warning that it will not be shown again. "Done" removes it from the
+ * page. The focus goes to the value, so that a screen reader reads it out with its label.
+ * @param {{testid: string, title: string, value: string, note: string}} options
+ */
+export function oneTimeSecret({ testid, title, value, note }) {
+  fieldCounter += 1;
+  const id = `secret-${fieldCounter}`;
+  const input = h('input', {
+    type: 'text', id, readOnly: true, value, class: 'secret-value', testid: 'secret-value', spellcheck: false, autocomplete: 'off',
+    on: { focus: () => input.select() },
+  });
+  const status = statusLine('secret-copy-status');
+  const copy = h('button', { type: 'button', class: 'button primary', testid: 'secret-copy', text: 'Copy', on: { click: async () => {
+    const ok = await copyText(value);
+    if (!ok) input.select();
+    status.textContent = ok ? 'Copied.' : 'Press Ctrl+C (⌘C) to copy.';
+  } } });
+  const done = h('button', { type: 'button', class: 'button', testid: 'secret-done', text: 'Done', on: { click: () => box.remove() } });
+  const box = h('section', { class: 'one-time-secret', testid, attrs: { 'aria-labelledby': `${id}-title` } },
+    h('h2', { class: 'panel-subtitle', id: `${id}-title`, text: title }),
+    h('p', { class: 'warning', testid: 'secret-warning', text: `Copy it now: you will not see it again. ${note}` }),
+    h('label', { htmlFor: id, class: 'sr-only', text: title }),
+    h('div', { class: 'row' }, input, copy, done),
+    status);
+  queueMicrotask(() => {
+    if (box.isConnected) input.focus();
+  });
+  return box;
 }
 
 /** @param {string[]} headings */
