@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_PREFIX, ApiError, createApi, query } from '../lib/api.js';
+import { API_PREFIX, ApiError, createApi, errorField, query } from '../lib/api.js';
 
 /** A fetch that records requests and answers from `respond(url, init)`. */
 function fakeFetch(respond) {
@@ -142,4 +142,59 @@ test('each endpoint has its method and path', async () => {
     'POST /api/v1/conversations/c-1/messages',
   ]);
   assert.equal(requests[0].body, '{}', 'a POST without a body sends an empty object');
+});
+
+test('webhooks: every endpoint with its method, path and body', async () => {
+  const { api, requests } = setup(() => response(200, {}));
+  await api.webhooks();
+  await api.webhook('w/1');
+  await api.createWebhook({ url: 'https://example.com/hook', events: ['message.created'] });
+  await api.updateWebhook('w-1', { active: true });
+  await api.rotateWebhookSecret('w-1');
+  await api.testWebhook('w-1');
+  await api.deliveries('w-1', null);
+  await api.deliveries('w-1', 'cur/2');
+  await api.redeliver('w-1', 'd 1');
+  await api.deleteWebhook('w-1');
+  assert.deepEqual(requests.map((r) => [r.method, r.url, r.body]), [
+    ['GET', '/api/v1/webhooks', undefined],
+    ['GET', '/api/v1/webhooks/w%2F1', undefined],
+    ['POST', '/api/v1/webhooks', '{"url":"https://example.com/hook","events":["message.created"]}'],
+    ['PATCH', '/api/v1/webhooks/w-1', '{"active":true}'],
+    ['POST', '/api/v1/webhooks/w-1/rotate-secret', '{}'],
+    ['POST', '/api/v1/webhooks/w-1/test', '{}'],
+    ['GET', '/api/v1/webhooks/w-1/deliveries', undefined],
+    ['GET', '/api/v1/webhooks/w-1/deliveries?cursor=cur%2F2', undefined],
+    ['POST', '/api/v1/webhooks/w-1/deliveries/d%201/redeliver', '{}'],
+    ['DELETE', '/api/v1/webhooks/w-1', undefined],
+  ]);
+});
+
+test('API keys: list, create with a name and a role, revoke', async () => {
+  const made = { id: 'k-1', name: 'CRM', role: 'agent', key: 'sk_secret', key_prefix: 'sk_secr', created_at: '2026-12-06T12:00:00Z', last_used_at: null };
+  const { api, requests } = setup((url, init) => (init.method === 'DELETE' ? response(204) : response(init.method === 'POST' ? 201 : 200, init.method === 'POST' ? made : { items: [], next_cursor: null })));
+  assert.deepEqual(await api.apiKeys(), { items: [], next_cursor: null });
+  assert.deepEqual(await api.createApiKey({ name: 'CRM', role: 'agent' }), made);
+  assert.equal(await api.deleteApiKey('k-1'), null);
+  assert.deepEqual(requests.map((r) => [r.method, r.url, r.body]), [
+    ['GET', '/api/v1/api-keys', undefined],
+    ['POST', '/api/v1/api-keys', '{"name":"CRM","role":"agent"}'],
+    ['DELETE', '/api/v1/api-keys/k-1', undefined],
+  ]);
+});
+
+test('a 422 naming a field says which one, for the form to show the message there', async () => {
+  const refuse = (message, status = 422) => {
+    const { api } = setup(() => response(status, { error: { code: 'unprocessable', message } }));
+    return api.createWebhook({ url: 'http://127.0.0.1/', events: [] }).catch((err) => err);
+  };
+  const fields = ['url', 'events'];
+  assert.equal(errorField(await refuse('url: 127.0.0.1 is a private address (PARLEY_WEBHOOK_ALLOW_PRIVATE allows it on-premise)'), fields), 'url');
+  assert.equal(errorField(await refuse('url must be an http:// or https:// URL of at most 2048 bytes, without credentials'), fields), 'url');
+  assert.equal(errorField(await refuse('events: unknown event "ping"'), fields), 'events');
+  assert.equal(errorField(await refuse('events must name at least one event'), fields), 'events');
+  assert.equal(errorField(await refuse('name: too long'), fields), null, 'a field the form does not have');
+  assert.equal(errorField(await refuse('urls are hard'), fields), null, 'a word that only starts like a field');
+  assert.equal(errorField(await refuse('url: taken', 409), fields), null, 'only a 422');
+  assert.equal(errorField(new Error('url: not an ApiError'), fields), null);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fullTime, parseUserAgent, shortTime } from '../lib/format.js';
+import { duration, fullTime, keyPrefix, parseUserAgent, shortTime } from '../lib/format.js';
 
 const UA = {
   chromeWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -49,4 +49,20 @@ test('times: nothing for no date or a bad one; today as a time, other days as a 
   assert.equal(today, now.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
   assert.equal(shortTime(earlier), new Date(earlier).toLocaleDateString([], { month: 'short', day: 'numeric' }));
   assert.equal(fullTime(earlier), new Date(earlier).toLocaleString());
+});
+
+test('durations in milliseconds under a second, in seconds above', () => {
+  assert.equal(duration(0), '0 ms');
+  assert.equal(duration(85), '85 ms');
+  assert.equal(duration(999), '999 ms');
+  assert.equal(duration(1000), '1.0 s');
+  assert.equal(duration(10_042), '10.0 s');
+  for (const bad of [null, undefined, -1, Number.NaN]) assert.equal(duration(bad), '');
+});
+
+test('an API key as the list shows it: its prefix and an ellipsis', () => {
+  assert.equal(keyPrefix('sk_AbC1'), 'sk_AbC1…');
+  assert.equal(keyPrefix('sk_AbC1…'), 'sk_AbC1…', 'not twice');
+  assert.equal(keyPrefix(null), '—');
+  assert.equal(keyPrefix(''), '—');
 });

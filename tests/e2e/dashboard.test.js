@@ -639,7 +639,8 @@ test('the dashboard loads as one script and one stylesheet, cached for good unde
   });
   await page.goto(`${server.url}/dashboard#/inbox/open`);
   await signIn(page, ADMIN);
-  const paths = loaded.map((r) => r.path).sort();
+  // Sorted by extension, not by name: the hashes decide which of the two names comes first.
+  const paths = loaded.map((r) => r.path).sort((a, b) => (a.split('.')[1] ?? '').localeCompare(b.split('.')[1] ?? ''));
   assert.equal(paths.length, 3, `the page, its script and its stylesheet (${paths.join(', ')})`);
   assert.equal(paths[0], '/dashboard');
   assert.match(paths[1], /^\/dashboard\/app-[0-9a-f]{12}\.css$/);
@@ -775,6 +776,8 @@ test('an admin subscribes a live receiver: the secret once, a signed ping in the
   const row = page.getByTestId('webhook-row');
   await row.waitFor();
   assert.equal(await row.getAttribute('data-state'), 'on');
+  assert.equal(await page.getByTestId('webhook-url').inputValue(), '', 'the form is back to its defaults');
+  assert.equal(await page.getByTestId('webhook-event-message.created').isChecked(), true);
   const admin = await login(server);
   const listed = (await api(server, admin.token, 'GET', '/webhooks')).body;
   assert.deepEqual(listed.items.map((/** @type {any} */ w) => [w.url, w.events]), [[receiver.url('/hooks/parley'), ['message.created']]]);
@@ -842,6 +845,13 @@ test('an admin subscribes a live receiver: the secret once, a signed ping in the
   await page.locator('[data-testid="webhook-state-box"][data-state="on"]').waitFor();
   assert.equal(receiver.requests.length, 2, 'nothing else was sent');
 
+  // Its events edited: only they are sent, and the server keeps them.
+  await page.getByTestId('webhook-edit-event-conversation.created').check();
+  await page.getByTestId('webhook-save').click();
+  await page.getByTestId('webhook-status').filter({ hasText: 'Saved.' }).waitFor();
+  const edited = (await api(server, admin.token, 'GET', `/webhooks/${listed.items[0].id}`)).body;
+  assert.deepEqual([edited.url, edited.events], [receiver.url('/hooks/parley'), ['conversation.created', 'message.created']]);
+
   // The receiver fails: the failed attempt is logged, and Parley switches the webhook off (its
   // retry window is over). The page, which polls, says so, with the reason and a way back on.
   receiver.status = 500;
@@ -901,6 +911,12 @@ test('an API key is shown once, works as a Bearer token, and stops working when 
   const use = (/** @type {string} */ route) => fetch(`${server.url}/api/v1${route}`, { headers: { Authorization: `Bearer ${key}` } });
   assert.equal((await use('/conversations')).status, 200);
   assert.equal((await use('/api-keys')).status, 403, 'an agent key cannot manage keys');
+  // The list, shown again, says when it was last used.
+  await page.getByTestId('admin-nav-agents').click();
+  await page.getByTestId('agents-list').waitFor();
+  await page.getByTestId('admin-nav-api-keys').click();
+  const lastUsed = await row.getByTestId('api-key-last-used').locator('time').getAttribute('datetime');
+  assert.ok(Math.abs(Date.parse(String(lastUsed)) - Date.now()) < 60_000, `last used just now (${lastUsed})`);
 
   // Revoked (after a confirmation): refused at once.
   await row.getByTestId('api-key-revoke').click();

@@ -112,7 +112,7 @@ export function oneTimeSecret({ testid, title, value, note }) {
   const id = `secret-${fieldCounter}`;
   const input = h('input', {
     type: 'text', id, readOnly: true, value, class: 'secret-value', testid: 'secret-value', spellcheck: false, autocomplete: 'off',
-    on: { focus: () => input.select() },
+    attrs: { 'aria-describedby': `${id}-warning` }, on: { focus: () => input.select() },
   });
   const status = statusLine('secret-copy-status');
   const copy = h('button', { type: 'button', class: 'button primary', testid: 'secret-copy', text: 'Copy', on: { click: async () => {
@@ -123,7 +123,7 @@ export function oneTimeSecret({ testid, title, value, note }) {
   const done = h('button', { type: 'button', class: 'button', testid: 'secret-done', text: 'Done', on: { click: () => box.remove() } });
   const box = h('section', { class: 'one-time-secret', testid, attrs: { 'aria-labelledby': `${id}-title` } },
     h('h2', { class: 'panel-subtitle', id: `${id}-title`, text: title }),
-    h('p', { class: 'warning', testid: 'secret-warning', text: `Copy it now: you will not see it again. ${note}` }),
+    h('p', { class: 'warning', id: `${id}-warning`, testid: 'secret-warning', text: `Copy it now: you will not see it again. ${note}` }),
     h('label', { htmlFor: id, class: 'sr-only', text: title }),
     h('div', { class: 'row' }, input, copy, done),
     status);

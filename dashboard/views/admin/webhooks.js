@@ -39,7 +39,8 @@ function webhookFields(prefix, webhook) {
     placeholder: 'https://example.com/parley-hook', value: webhook?.url ?? '', testid: `${prefix}-url`,
   });
   const boxes = WEBHOOK_EVENTS.map((event) => h('input', {
-    type: 'checkbox', value: event, checked: webhook ? webhook.events.includes(event) : event === 'message.created',
+    // defaultChecked, so that a form reset comes back to it.
+    type: 'checkbox', value: event, defaultChecked: webhook ? webhook.events.includes(event) : event === 'message.created',
     testid: `${prefix}-event-${event}`,
   }));
   const events = h('fieldset', { class: 'events' }, h('legend', { text: 'Events' }), boxes.map((b) => field(b.value, b)));
@@ -132,7 +133,7 @@ function webhooksList(ctx) {
   const table = h('table', { class: 'table', testid: 'webhooks-list' }, tableHead(['URL', 'Events', 'State', '']), body);
   refresh();
   return adminPage('Webhooks',
-    h('p', { class: 'muted', text: 'Parley POSTs each event you pick to your URL, signed, and retries for 24 hours until it gets a 2xx.' }),
+    h('p', { class: 'muted', text: 'Parley POSTs each event you pick to your URL, signed, and tries again (for 24 hours by default) until it gets a 2xx.' }),
     form, secretSlot, listError, table);
 }
 
@@ -196,11 +197,12 @@ function webhookView(ctx, initial) {
     /** @type {Record<string, any[]>} */
     const content = {
       on: [statePill(w), h('span', { text: 'Events are delivered as they happen.' }), turnOff],
-      failing: [statePill(w), h('span', { testid: 'webhook-failing', text: `Every delivery has failed since ${since}. Parley keeps retrying for 24 hours, then switches it off.` }), turnOff],
+      failing: [statePill(w), h('span', { testid: 'webhook-failing', text: `Every delivery has failed since ${since}. Parley keeps retrying, and switches it off if it goes on failing (for 24 hours by default).` }), turnOff],
       off: [statePill(w), h('span', { text: 'Turned off: no events are sent (a test still is).' }), turnOn],
       disabled: [statePill(w),
-        h('span', {}, 'Parley switched this webhook off: ', h('strong', { testid: 'webhook-disabled-reason', text: w.disabled_reason ?? '' }),
-          '. Events that happen while it is off are not sent; fix the receiver, then turn it back on.'),
+        h('span', {}, h('strong', { text: 'Every delivery failed for too long. ' }),
+          'Reason: ', h('q', { testid: 'webhook-disabled-reason', text: w.disabled_reason ?? '' }),
+          '. Events that happen while it is off are not sent: fix the receiver, then turn it back on.'),
         turnOn],
     };
     stateBox.setAttribute('role', state === 'disabled' || state === 'failing' ? 'alert' : 'status');
@@ -232,7 +234,7 @@ function webhookView(ctx, initial) {
     const change = {};
     const url = fields.url.value.trim();
     if (url !== webhook.url) change.url = url;
-    if (events.join() !== [...webhook.events].sort().join()) change.events = events;
+    if ([...events].sort().join() !== [...webhook.events].sort().join()) change.events = events;
     notice.textContent = '';
     const ok = await attempt(formError, async () => {
       if (Object.keys(change).length) showWebhook(await ctx.api.updateWebhook(id, change));
