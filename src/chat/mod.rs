@@ -9,6 +9,7 @@ pub mod creations;
 pub mod error;
 pub mod history;
 pub mod presence;
+pub mod ratings;
 pub mod site_cache;
 pub mod visitors;
 pub mod writer;

@@ -114,6 +114,19 @@ pub struct Conversation {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_activity_at: Timestamp,
+    /// The visitor's rating, once it is resolved.
+    #[serde(default)]
+    #[schema(value_type = Option<Rating>)]
+    pub rating: Option<Json<Rating>>,
+}
+
+/// How the visitor rated a resolved conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Rating {
+    /// 1 to 5.
+    pub score: u8,
+    pub comment: Option<String>,
+    pub created_at: Timestamp,
 }
 
 /// Who wrote a message, as the wire shows it.

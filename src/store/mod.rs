@@ -19,7 +19,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, ConversationStatus, Message, NewMessage,
-    NewWorkspace, ReadMark, Site, Visitor, VisitorId, Workspace, WorkspaceId,
+    NewWorkspace, Rating, ReadMark, Site, Visitor, VisitorId, Workspace, WorkspaceId,
 };
 
 pub use error::StoreError;
@@ -36,7 +36,7 @@ pub(crate) use message_columns;
 
 macro_rules! conversation_columns {
     () => {
-        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at"
+        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at, rating"
     };
 }
 pub(crate) use conversation_columns;
@@ -126,6 +126,16 @@ pub struct ConversationChange {
     pub assignee: Option<Option<AgentId>>,
 }
 
+/// What came of a rating.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rated {
+    Rated(Conversation),
+    /// Not a conversation of this visitor in this workspace.
+    NotFound,
+    /// Still open: a conversation is rated once it is resolved.
+    StillOpen,
+}
+
 /// Why one message of a batch was not stored (the others are unaffected).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AppendError {
@@ -184,6 +194,16 @@ pub trait Store: Catalog + Admin + Inbox + Webhooks + Send + Sync + 'static {
         id: ConversationId,
         change: &ConversationChange,
     ) -> StoreResult<Option<Conversation>>;
+
+    /// Records the visitor's rating of its resolved conversation, with the
+    /// `conversation.rated` webhook event in the same transaction.
+    async fn rate_conversation(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        id: ConversationId,
+        rating: &Rating,
+    ) -> StoreResult<Rated>;
 
     /// Appends a batch of messages in one transaction (group commit). Each message gets the
     /// next `seq` of its conversation, in batch order; a `client_msg_id` already stored for

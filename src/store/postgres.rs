@@ -14,11 +14,11 @@ use super::catalog::Catalog;
 use super::{
     agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
     AppendError, AppendOutcome, Appended, Audience, Backend, ConversationChange, CreatedWorkspace,
-    Store, StoreError, StoreResult,
+    Rated, Store, StoreError, StoreResult,
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
-    Message, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
+    Message, NewMessage, NewWorkspace, Rating, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
     VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
 };
 
@@ -458,7 +458,7 @@ impl Store for PgStore {
             "insert into conversations (",
             conversation_columns!(),
             ") select id, workspace_id, site_id, visitor_id, 'open', assignee_id, 0, created_at, \
-             created_at, created_at \
+             created_at, created_at, null \
              from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[]) \
              as d(id, workspace_id, site_id, visitor_id, assignee_id, created_at) \
              on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
@@ -502,6 +502,47 @@ impl Store for PgStore {
             results.push(result);
         }
         Ok(results)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn rate_conversation(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        id: ConversationId,
+        rating: &Rating,
+    ) -> StoreResult<Rated> {
+        let mut tx = self.pool.begin().await?;
+        let status: Option<ConversationStatus> = sqlx::query_scalar(
+            "select status from conversations where workspace_id = $1 and id = $2 \
+             and visitor_id = $3 for update",
+        )
+        .bind(workspace)
+        .bind(id)
+        .bind(visitor)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status {
+            None => return Ok(Rated::NotFound),
+            Some(ConversationStatus::Open) => return Ok(Rated::StillOpen),
+            Some(ConversationStatus::Resolved) => {}
+        }
+        let rated: Conversation = sqlx::query_as(concat!(
+            "update conversations set rating = $3, updated_at = $4 \
+             where workspace_id = $1 and id = $2 returning ",
+            conversation_columns!()
+        ))
+        .bind(workspace)
+        .bind(id)
+        .bind(Json(rating))
+        .bind(rating.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let payload = super::webhooks::conversation_payload(&rated);
+        let event = WebhookEvent::ConversationRated;
+        enqueue_event(&mut tx, workspace, event, payload, rating.created_at).await?;
+        tx.commit().await?;
+        Ok(Rated::Rated(rated))
     }
 
     #[tracing::instrument(skip_all, err)]

@@ -19,12 +19,12 @@ use uuid::Uuid;
 use super::{
     agent_columns, conversation_columns, message_columns, site_columns, visitor_columns,
     AppendError, AppendOutcome, Appended, Audience, Backend, ConversationChange, CreatedWorkspace,
-    Store, StoreError, StoreResult,
+    Rated, Store, StoreError, StoreResult,
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
-    Message, MessageId, NewMessage, NewWorkspace, ReadMark, Site, SiteId, SiteKey, Timestamp,
-    Visitor, VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
+    Message, MessageId, NewMessage, NewWorkspace, Rating, ReadMark, Site, SiteId, SiteKey,
+    Timestamp, Visitor, VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -286,6 +286,55 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(results)
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn rate_conversation(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        id: ConversationId,
+        rating: &Rating,
+    ) -> StoreResult<Rated> {
+        let mut tx = self.writer.begin().await?;
+        let status: Option<ConversationStatus> = sqlx::query_scalar(
+            "select status from conversations where workspace_id = $1 and id = $2 \
+             and visitor_id = $3 ",
+        )
+        .bind(workspace)
+        .bind(id)
+        .bind(visitor)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status {
+            None => return Ok(Rated::NotFound),
+            Some(ConversationStatus::Open) => return Ok(Rated::StillOpen),
+            Some(ConversationStatus::Resolved) => {}
+        }
+        let rated: Conversation = sqlx::query_as(concat!(
+            "update conversations set rating = $3, updated_at = $4 \
+             where workspace_id = $1 and id = $2 returning ",
+            conversation_columns!()
+        ))
+        .bind(workspace)
+        .bind(id)
+        .bind(Json(rating))
+        .bind(rating.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let payload = super::webhooks::conversation_payload(&rated);
+        let event = WebhookEvent::ConversationRated;
+        enqueue_event(
+            &mut tx,
+            workspace,
+            event,
+            Some(payload),
+            None,
+            rating.created_at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Rated::Rated(rated))
     }
 
     #[tracing::instrument(skip_all, err)]
@@ -587,7 +636,7 @@ async fn open_or_create_in(
     let inserted: Option<Conversation> = sqlx::query_as(concat!(
         "insert into conversations (",
         conversation_columns!(),
-        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6) \
+        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6, null) \
              on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
         conversation_columns!(),
         ""

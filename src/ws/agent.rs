@@ -173,6 +173,11 @@ impl Role for AgentSide {
                 ErrorCode::Forbidden,
                 "agents resolve conversations with the HTTP API",
             ),
+            ClientFrame::Rate(rate) => session.conn.error(
+                rate.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "rate is for visitors",
+            ),
             ClientFrame::Hello(_)
             | ClientFrame::Ping(_)
             | ClientFrame::Sync(_)

@@ -260,6 +260,29 @@ impl Role for VisitorSide {
                     },
                 );
             }
+            ClientFrame::Rate(rate) => {
+                let (score, comment) = match crate::chat::ratings::checked(rate.score, rate.comment)
+                {
+                    Ok(checked) => checked,
+                    Err(why) => {
+                        return session.refuse(rate.reference.as_deref(), &why);
+                    }
+                };
+                session.with_conversation(
+                    ctx,
+                    rate.reference,
+                    rate.conversation_id,
+                    move |session, reference, conversation, ctx| {
+                        let chat = session.state.chat.clone();
+                        let work = async move {
+                            chat.rate(conversation, score, comment).await.map(|_| ())
+                        };
+                        session.request(ctx, reference, work, |session, reference, (), _| {
+                            session.conn.ok(reference.as_deref())
+                        });
+                    },
+                );
+            }
             ClientFrame::Status(status) => session.conn.error(
                 status.reference.as_deref(),
                 ErrorCode::Forbidden,
@@ -369,6 +392,7 @@ fn send_message(
         created_at: now,
         updated_at: now,
         last_activity_at: now,
+        rating: None,
     };
     let chat = session.state.chat.clone();
     let work = async move { chat.open_conversation(&draft).await };

@@ -79,6 +79,7 @@ fn valid_frames() -> Vec<Value> {
                "referrer": ""}),
         json!({"type": "profile", "ref": "1", "name": "Ada", "email": "ada@x.test"}),
         json!({"type": "end", "ref": "1", "conversation_id": ID}),
+        json!({"type": "rate", "ref": "1", "conversation_id": ID, "score": 4, "comment": "ok"}),
     ]
 }
 
@@ -174,7 +175,7 @@ proptest! {
     }
 
     #[test]
-    fn a_duplicate_key_is_refused(index in 0usize..11, value in "[a-z]{1,8}") {
+    fn a_duplicate_key_is_refused(index in 0usize..12, value in "[a-z]{1,8}") {
         let frame = valid_frames().swap_remove(index);
         let text = frame.to_string();
         // The same key twice: `ref` repeated at the end of the object.

@@ -23,6 +23,7 @@ on_both_backends!(
     a_visitor_message_reopens_a_resolved_conversation_and_agents_are_told,
     sending_into_an_old_conversation_while_another_is_open_is_a_conflict,
     a_visitor_leaves_an_email_and_ends_the_chat,
+    a_visitor_rates_its_resolved_conversation_and_agents_see_it,
 );
 
 fn id(frame: &Value, pointer: &str) -> String {
@@ -667,4 +668,73 @@ async fn a_visitor_leaves_an_email_and_ends_the_chat(backend: Backend) {
         agent.recv_type("conversation").await["conversation"]["status"],
         "open"
     );
+}
+
+async fn a_visitor_rates_its_resolved_conversation_and_agents_see_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let conversation = id(
+        &visitor.send_text(None, "help").await,
+        "/message/conversation_id",
+    );
+    let rate = |score: Value, comment: Value| json!({"type": "rate", "conversation_id": conversation, "score": score, "comment": comment});
+    // Not while it is open.
+    let early = visitor.call(rate(json!(5), Value::Null)).await;
+    assert_eq!(
+        (early["type"].as_str(), early["code"].as_str()),
+        (Some("error"), Some("conflict")),
+        "{early}"
+    );
+    let path = format!("/conversations/{conversation}");
+    app.api(
+        "PATCH",
+        &path,
+        Some(&ws.token),
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    // Out of range, wrong type, a control character: refused, the connection lives on.
+    for (score, comment) in [
+        (json!(0), Value::Null),
+        (json!(6), Value::Null),
+        (json!("5"), Value::Null),
+        (json!(3), json!("a\u{0}b")),
+    ] {
+        let refused = visitor.call(rate(score.clone(), comment)).await;
+        assert_eq!(refused["type"], "error", "{score}: {refused}");
+    }
+    let rated = visitor.call(rate(json!(4), json!("  helpful  "))).await;
+    assert_eq!(rated["type"], "ok", "{rated}");
+    // Agents are told at once, and the API shows it.
+    let told = loop {
+        let frame = agent.recv_type("conversation").await;
+        if !frame["conversation"]["rating"].is_null() {
+            break frame;
+        }
+    };
+    assert_eq!(told["conversation"]["rating"]["score"], 4);
+    assert_eq!(told["conversation"]["rating"]["comment"], "helpful");
+    let (_, shown) = app.api("GET", &path, Some(&ws.token), None).await;
+    assert_eq!(shown["rating"]["score"], 4, "{shown}");
+    // Rating again replaces it.
+    assert_eq!(
+        visitor.call(rate(json!(2), Value::Null)).await["type"],
+        "ok"
+    );
+    let (_, shown) = app.api("GET", &path, Some(&ws.token), None).await;
+    assert_eq!(
+        (
+            shown["rating"]["score"].as_i64(),
+            shown["rating"]["comment"].is_null()
+        ),
+        (Some(2), true)
+    );
+    // Another visitor cannot rate it; an agent cannot rate at all.
+    let (mut stranger, _) = app.visitor(&ws.site).await;
+    let theirs = stranger.call(rate(json!(1), Value::Null)).await;
+    assert_eq!(theirs["code"], "not_found", "{theirs}");
+    let by_agent = agent.call(rate(json!(5), Value::Null)).await;
+    assert_eq!(by_agent["code"], "forbidden", "{by_agent}");
 }

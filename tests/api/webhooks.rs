@@ -81,8 +81,14 @@ async fn every_event_arrives_signed_with_the_api_object(backend: Backend) {
         200
     );
 
-    // created, message, updated + assigned, updated.
-    let received = receiver.wait_for(5, Duration::from_secs(15)).await;
+    // The visitor rates the resolved conversation.
+    let rated = visitor
+        .call(json!({"type": "rate", "conversation_id": conversation, "score": 5, "comment": "quick!"}))
+        .await;
+    assert_eq!(rated["type"], "ok", "{rated}");
+
+    // created, message, updated + assigned, updated, rated.
+    let received = receiver.wait_for(6, Duration::from_secs(15)).await;
     let mut by_event: HashMap<String, Vec<&Received>> = HashMap::new();
     for r in &received {
         assert!(verified(r, &secret), "bad signature on {}", r.json);
@@ -108,6 +114,11 @@ async fn every_event_arrives_signed_with_the_api_object(backend: Backend) {
     assert_eq!(
         by_event["conversation.assigned"][0].json["data"]["assignee_id"],
         json!(ws.admin.id)
+    );
+    let rating = &by_event["conversation.rated"][0].json["data"]["rating"];
+    assert_eq!(
+        (rating["score"].as_i64(), rating["comment"].as_str()),
+        (Some(5), Some("quick!"))
     );
     let statuses: Vec<&Value> = by_event["conversation.updated"]
         .iter()

@@ -22,6 +22,8 @@ pub enum ClientFrame {
     Profile(Profile),
     /// Parley addition: a visitor ends (resolves) its conversation.
     End(End),
+    /// A visitor rates its resolved conversation.
+    Rate(Rate),
 }
 
 impl ClientFrame {
@@ -38,6 +40,7 @@ impl ClientFrame {
             ClientFrame::Page(f) => f.reference.as_deref(),
             ClientFrame::Profile(f) => f.reference.as_deref(),
             ClientFrame::End(f) => f.reference.as_deref(),
+            ClientFrame::Rate(f) => f.reference.as_deref(),
         }
     }
 }
@@ -144,4 +147,14 @@ pub struct End {
     #[serde(rename = "ref")]
     pub reference: Option<Ref>,
     pub conversation_id: ConversationId,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Rate {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+    pub score: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
 }
