@@ -17,8 +17,8 @@
 export const SocketPath = Object.freeze({ visitor: '/ws/visitor', agent: '/ws/agent' });
 
 /**
- * Client frame types (`ClientFrame` in protocol.rs). `status` is an agent's; `page`, `profile`
- * and `end` are a visitor's (`profile` and `end` are Parley additions to the contract).
+ * Client frame types (`ClientFrame` in protocol.rs). `status` is an agent's; `page`, `profile`,
+ * `end` and `rate` are a visitor's (`profile` and `end` are Parley additions to the contract).
  */
 export const Client = Object.freeze({
   HELLO: 'hello',
@@ -32,6 +32,7 @@ export const Client = Object.freeze({
   PAGE: 'page',
   PROFILE: 'profile',
   END: 'end',
+  RATE: 'rate',
 });
 
 /**
@@ -113,6 +114,8 @@ export const Limits = Object.freeze({
   MAX_PREVIEW_CHARS: 4000,
   /** `PARLEY_MAX_BODY_CHARS`, in Unicode code points. */
   MAX_BODY_CHARS: 4000,
+  /** A rating's comment, in Unicode code points (`MAX_COMMENT_CHARS` in chat/ratings.rs). */
+  MAX_COMMENT_CHARS: 1000,
   /**
    * The `send` burst per connection is 20 (`PARLEY_SEND_BURST`): at most this many sends wait
    * for their `sent` at once, so a long outbox flushed after a reconnect stays under it.
@@ -200,6 +203,8 @@ export function codePoints(text) {
  *   author: Author, kind: 'text' | 'note' | 'event', body: string, created_at: string}} Message
  * @typedef {{id: string, status: 'open' | 'resolved', assignee: {name: string} | null,
  *   last_seq: number}} ConversationView
+ * @typedef {{score: number, comment: string | null, created_at: string}} Rating a visitor's
+ *   rating of a resolved conversation (`rating` of the conversation object, null until rated)
  * @typedef {{type: string, ref?: string, [key: string]: any}} Frame
  */
 
@@ -326,4 +331,23 @@ export function profileFrame(ref, email, name) {
 /** A visitor ends the conversation (it becomes resolved). @param {string} ref @param {string} conversationId @returns {Frame} */
 export function endFrame(ref, conversationId) {
   return { type: Client.END, ref, conversation_id: conversationId };
+}
+
+/** A rating's score: an integer from 1 to 5. @param {unknown} score @returns {score is number} */
+export function isScore(score) {
+  return Number.isInteger(score) && /** @type {number} */ (score) >= 1 && /** @type {number} */ (score) <= 5;
+}
+
+/**
+ * A visitor rates a resolved conversation (again: the new rating replaces the old one). The
+ * comment is left out when empty.
+ * @param {string} ref @param {string} conversationId @param {number} score 1 to 5
+ * @param {string | null} [comment] at most `Limits.MAX_COMMENT_CHARS`
+ * @returns {Frame}
+ */
+export function rateFrame(ref, conversationId, score, comment) {
+  /** @type {Frame} */
+  const frame = { type: Client.RATE, ref, conversation_id: conversationId, score };
+  if (comment) frame.comment = comment;
+  return frame;
 }

@@ -73,7 +73,7 @@ test('message kinds, author kinds and agent statuses are those of the server', (
 
 test("limits are the server's defaults", () => {
   const consts = numericConsts(sources);
-  for (const name of ['MAX_REF_CHARS', 'SYNC_PAGE', 'HISTORY_MAX', 'HISTORY_DEFAULT', 'MAX_URL_CHARS', 'MAX_TITLE_CHARS', 'MAX_PREVIEW_CHARS']) {
+  for (const name of ['MAX_REF_CHARS', 'SYNC_PAGE', 'HISTORY_MAX', 'HISTORY_DEFAULT', 'MAX_URL_CHARS', 'MAX_TITLE_CHARS', 'MAX_PREVIEW_CHARS', 'MAX_COMMENT_CHARS']) {
     assert.ok(consts[name]?.length, `no const ${name} under src/`);
     for (const value of consts[name]) assert.equal(value, P.Limits[name], name);
   }
@@ -128,7 +128,7 @@ test('send: text by default, notes for agents, no conversation id for a first vi
     { type: 'send', ref: '3', conversation_id: 'c-1', client_msg_id: 'm-2', kind: 'note', body: 'FYI' });
 });
 
-test('history asks for at most HISTORY_MAX; sync, read, status, page, profile and end have their shapes', () => {
+test('history asks for at most HISTORY_MAX; sync, read, status, page, profile, end and rate have their shapes', () => {
   assert.equal(P.historyFrame('1', 'c', null, 500).limit, P.Limits.HISTORY_MAX);
   assert.deepEqual(P.historyFrame('1', 'c', 7, 20), { type: 'history', ref: '1', conversation_id: 'c', before_seq: 7, limit: 20 });
   assert.deepEqual(P.syncFrame('1', 'c', 3), { type: 'sync', ref: '1', conversation_id: 'c', after_seq: 3 });
@@ -139,6 +139,8 @@ test('history asks for at most HISTORY_MAX; sync, read, status, page, profile an
   assert.deepEqual(P.profileFrame('1', 'a@b.example'), { type: 'profile', ref: '1', email: 'a@b.example' });
   assert.deepEqual(P.profileFrame('1', 'a@b.example', 'Ada'), { type: 'profile', ref: '1', email: 'a@b.example', name: 'Ada' });
   assert.deepEqual(P.endFrame('1', 'c'), { type: 'end', ref: '1', conversation_id: 'c' });
+  assert.deepEqual(P.rateFrame('1', 'c', 4, 'Quick'), { type: 'rate', ref: '1', conversation_id: 'c', score: 4, comment: 'Quick' });
+  assert.deepEqual(P.rateFrame('1', 'c', 5, ''), { type: 'rate', ref: '1', conversation_id: 'c', score: 5 }, 'no comment: left out');
   assert.deepEqual(P.pingFrame(), { type: 'ping' });
 });
 
@@ -146,6 +148,11 @@ test('typing carries a clipped preview only with `on`', () => {
   assert.deepEqual(P.typingFrame('c', 'on'), { type: 'typing', conversation_id: 'c', state: 'on' });
   assert.equal(P.typingFrame('c', 'on', 'é'.repeat(5000)).preview.length, P.Limits.MAX_PREVIEW_CHARS);
   assert.equal('preview' in P.typingFrame('c', 'off', 'draft'), false);
+});
+
+test('a score is an integer from 1 to 5', () => {
+  for (const good of [1, 2, 3, 4, 5]) assert.equal(P.isScore(good), true, String(good));
+  for (const bad of [0, 6, 4.5, -1, '4', null, undefined, NaN]) assert.equal(P.isScore(bad), false, String(bad));
 });
 
 test('lengths are counted, and text cut, in code points as the server does', () => {

@@ -37,7 +37,7 @@
   };
   const PREFIX = 'parley:';
   /** Keys the panel may write (PanelKeys in messages.js); `outbox` and `open` are the loader's. */
-  const PANEL_KEYS = ['token', 'conversation', 'seen', 'sound', 'email'];
+  const PANEL_KEYS = ['token', 'conversation', 'seen', 'sound', 'email', 'rated'];
   const EVENTS = ['message', 'open', 'close', 'unread'];
   /** Launcher words, before the panel (and its translations) exist: open, close, new message, chat. */
   const WORDS = {
@@ -332,6 +332,7 @@
             outbox: outbox(),
             sound: kept('sound') === '1',
             email: kept('email') === '1',
+            rated: kept('rated'),
           },
         });
         break;

@@ -49,6 +49,7 @@ import { PanelKeys } from './messages.js';
  * @property {number} [seen]
  * @property {unknown} [outbox]
  * @property {boolean} [email]
+ * @property {string | null} [rated] the conversation the visitor rated in this browser
  *
  * @typedef {{item: OutboxItem, code: string}} Failure
  * @typedef {{key: string, message?: Message, item?: OutboxItem, mine: boolean,
@@ -108,6 +109,10 @@ export class Chat {
     /** older messages exist before the first one held */
     this.more = false;
     this.emailGiven = restored.email === true;
+    /** @type {string | null} the conversation rated in this browser (kept by the host page) */
+    this.rated = typeof restored.rated === 'string' ? restored.rated : null;
+    /** @type {string | null} the conversation rated on this page, thanked until it reopens */
+    this.thanked = null;
     /** @type {Map<string, Failure>} messages the server refused for good */
     this.failed = new Map();
 
@@ -150,6 +155,7 @@ export class Chat {
     if (!text) return 'empty';
     if (P.codePoints(text) > P.Limits.MAX_BODY_CHARS) return 'too_long';
     this.outbox.add({ body: text }, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
+    this.thanked = null;
     this.typingSender.stop();
     this.hooks.changed();
     this.#flushOutbox();
@@ -192,6 +198,8 @@ export class Chat {
     this.readSent = 0;
     this.more = false;
     this.emailGiven = false;
+    this.rated = null;
+    this.thanked = null;
     this.agentTyping = null;
     this.timelines.clear();
     this.outbox.clear();
@@ -243,6 +251,38 @@ export class Chat {
     if (this.conversation && this.conversation.id === c.id) this.conversation = { ...this.conversation, status: 'resolved' };
     this.agentTyping = null;
     this.hooks.changed();
+  }
+
+  /**
+   * The visitor rates the resolved conversation: `score` 1 to 5, an optional comment (rating
+   * again replaces the earlier rating). Once the server says `ok`, the conversation is kept as
+   * rated in the host page's storage, so the prompt does not come back after a reload. Rejects
+   * with the server's error (`conflict` while the conversation is open), the prompt staying.
+   * @param {number} score @param {string} [comment]
+   */
+  async rate(score, comment = '') {
+    const text = comment.trim();
+    if (!P.isScore(score)) throw chatError(P.ErrorCode.BAD_REQUEST, 'score must be 1 to 5');
+    if (P.codePoints(text) > P.Limits.MAX_COMMENT_CHARS) throw chatError(P.ErrorCode.TOO_LARGE, 'comment too long');
+    const c = this.conversation;
+    if (!c || !this.welcomed) throw chatError(DISCONNECTED, 'not connected');
+    await this.#request((ref) => P.rateFrame(ref, c.id, score, text));
+    this.rated = this.thanked = c.id;
+    this.hooks.persist(PanelKeys.RATED, c.id);
+    this.hooks.changed();
+  }
+
+  /**
+   * What the rating prompt shows: `ask` while the conversation is resolved and was not rated
+   * in this browser, `thanks` once the visitor rated it on this page, else nothing. A message
+   * typed after the resolution (which reopens the conversation) hides both at once.
+   * @returns {'ask' | 'thanks' | null}
+   */
+  rating() {
+    const c = this.conversation;
+    if (!c || c.status !== 'resolved' || this.outbox.size > 0) return null;
+    if (this.rated !== c.id) return 'ask';
+    return this.thanked === c.id ? 'thanks' : null;
   }
 
   /** Closes the socket for good (the panel is going away). */
@@ -595,6 +635,7 @@ export class Chat {
       assignee: view.assignee && typeof view.assignee.name === 'string' ? { name: view.assignee.name } : null,
       last_seq: Number(view.last_seq) || 0,
     };
+    if (this.conversation.status === 'open') this.thanked = null;
     // Optional: how far agents read, so `read` ticks survive a reload (if the server sends it).
     if (Number.isInteger(view.agent_read_seq)) this.#markAgentRead(view.id, view.agent_read_seq);
     if (this.seenConversation !== view.id) {

@@ -42,6 +42,13 @@ export const EN = Object.freeze({
   sound_off: 'Turn sound notifications off',
   too_long: 'This message is too long ({max} characters at most).',
   new_message: 'New message from {name}: {text}',
+  rating_title: 'How was this conversation?',
+  star_one: '{n} star',
+  star_other: '{n} stars',
+  rating_comment: 'Comment (optional)',
+  rating_pick: 'Choose from 1 to 5 stars.',
+  rating_failed: 'Your rating could not be sent. Please try again.',
+  rating_thanks: 'Thanks for your feedback',
 });
 
 /** Languages with a file under `i18n/` (English is built in). */

@@ -49,4 +49,6 @@ export const PanelKeys = Object.freeze({
   SEEN: 'seen',
   SOUND: 'sound',
   EMAIL: 'email',
+  /** the id of the conversation the visitor rated in this browser (the prompt is not shown again) */
+  RATED: 'rated',
 });

@@ -20,6 +20,7 @@ import { Limits } from '../../../common/protocol.js';
  * @property {() => Promise<void>} end
  * @property {() => Promise<void>} loadEarlier
  * @property {(on: boolean) => void} sound
+ * @property {(score: number, comment: string) => Promise<void>} rate
  */
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -37,6 +38,16 @@ const DEFAULT_SETTINGS = {
 };
 const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SCORES = [1, 2, 3, 4, 5];
+/** Keys that move the choice in the star radio group, and where to. */
+const STAR_KEYS = /** @type {Record<string, (score: number) => number>} */ ({
+  ArrowRight: (n) => (n % 5) + 1,
+  ArrowDown: (n) => (n % 5) + 1,
+  ArrowLeft: (n) => ((n + 3) % 5) + 1,
+  ArrowUp: (n) => ((n + 3) % 5) + 1,
+  Home: () => 1,
+  End: () => 5,
+});
 
 /**
  * @param {Document} doc
@@ -139,7 +150,21 @@ export function createView(doc, actions) {
   const list = bind(el(doc, 'ol', { class: 'messages', 'data-testid': 'parley-messages' }), 'aria-label', 'messages');
   const typingLine = el(doc, 'p', { class: 'typing', 'data-testid': 'parley-typing', hidden: true });
   const endedLine = bind(el(doc, 'p', { class: 'ended', 'data-testid': 'parley-ended', hidden: true }), 'text', 'ended');
-  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, list, typingLine, endedLine);
+
+  // --- rating prompt (the conversation is resolved): a radio group of five stars, a comment
+  const stars = SCORES.map((n) => el(doc, 'button', { type: 'button', role: 'radio', class: 'star', 'data-score': String(n), 'data-testid': 'parley-star' }));
+  const starGroup = el(doc, 'div', { role: 'radiogroup', class: 'stars', 'aria-labelledby': 'parley-rating-title', 'data-testid': 'parley-rating-stars' }, ...stars);
+  const ratingComment = /** @type {HTMLTextAreaElement} */ (el(doc, 'textarea', { rows: '2', maxlength: String(Limits.MAX_COMMENT_CHARS), 'data-testid': 'parley-rating-comment' }));
+  const ratingError = el(doc, 'p', { class: 'error', role: 'alert', 'data-testid': 'parley-rating-error', hidden: true });
+  const ratingSubmit = bind(el(doc, 'button', { type: 'submit', class: 'primary', 'data-testid': 'parley-rating-submit' }), 'text', 'send');
+  const ratingForm = el(doc, 'form', { class: 'rating', 'aria-labelledby': 'parley-rating-title', 'data-testid': 'parley-rating', novalidate: true, hidden: true },
+    bind(el(doc, 'p', { id: 'parley-rating-title', class: 'rating-title' }), 'text', 'rating_title'),
+    starGroup,
+    el(doc, 'label', {}, bind(el(doc, 'span'), 'text', 'rating_comment'), ratingComment),
+    ratingError,
+    ratingSubmit);
+  const ratingThanks = bind(el(doc, 'p', { class: 'rating-thanks', 'data-testid': 'parley-rating-thanks', hidden: true }), 'text', 'rating_thanks');
+  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, list, typingLine, endedLine, ratingForm, ratingThanks);
 
   // --- email form (no agent online)
   const emailIntro = el(doc, 'p', { class: 'email-intro' });
@@ -172,6 +197,8 @@ export function createView(doc, actions) {
   const nodes = new Map();
   let soundOn = false;
   let lastEmail = '';
+  /** the stars chosen in the rating prompt, 0 for none yet */
+  let score = 0;
   /** scroll to the newest message at the next render (first render, own message sent) */
   let stickToBottom = true;
   /** @type {Chat | null} */
@@ -241,6 +268,71 @@ export function createView(doc, actions) {
     );
   });
 
+  for (const star of stars) star.addEventListener('click', () => chooseScore(Number(star.dataset.score)));
+  starGroup.addEventListener('keydown', (event) => {
+    const move = STAR_KEYS[event.key];
+    if (!move) return;
+    event.preventDefault();
+    chooseScore(move(score || 1));
+    stars[score - 1].focus();
+  });
+  ratingForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!score) {
+      showError(ratingError, t.rating_pick);
+      stars[0].focus();
+      return;
+    }
+    ratingError.hidden = true;
+    ratingSubmit.setAttribute('disabled', '');
+    actions.rate(score, ratingComment.value).then(
+      () => {
+        ratingSubmit.removeAttribute('disabled');
+        live.textContent = t.rating_thanks;
+      },
+      () => {
+        ratingSubmit.removeAttribute('disabled');
+        showError(ratingError, t.rating_failed);
+      },
+    );
+  });
+
+  /** @param {number} n */
+  function chooseScore(n) {
+    score = n;
+    ratingError.hidden = true;
+    paintStars();
+  }
+
+  /** Filled stars up to the score (a shape, not only a colour); one tab stop, on the choice. */
+  function paintStars() {
+    for (const [i, star] of stars.entries()) {
+      const n = i + 1;
+      star.textContent = n <= score ? '★' : '☆';
+      star.classList.toggle('on', n <= score);
+      star.setAttribute('aria-checked', String(n === score));
+      star.setAttribute('tabindex', n === (score || 1) ? '0' : '-1');
+      star.setAttribute('aria-label', format(n === 1 ? t.star_one : t.star_other, { n }));
+    }
+  }
+
+  /**
+   * Shows the prompt while the chat asks for a rating (fresh each time it appears), the thanks
+   * once given. Focus inside a prompt that goes away moves to the composer.
+   * @param {'ask' | 'thanks' | null} rating
+   */
+  function renderRating(rating) {
+    const asking = rating === 'ask';
+    if (asking && ratingForm.hidden) {
+      ratingComment.value = '';
+      ratingError.hidden = true;
+      chooseScore(0);
+    }
+    if (!asking && ratingForm.contains(doc.activeElement)) composer.focus();
+    ratingForm.hidden = !asking;
+    ratingThanks.hidden = rating !== 'thanks';
+  }
+
   function submitComposer() {
     const result = actions.send(composer.value);
     if (result === 'too_long') {
@@ -287,6 +379,7 @@ export function createView(doc, actions) {
       else node.setAttribute(attr, t[key]);
     }
     renderSound();
+    paintStars();
     title.textContent = setting('title');
     greeting.textContent = setting('greeting');
     emailIntro.textContent = setting('offline_message');
@@ -323,6 +416,7 @@ export function createView(doc, actions) {
     sendButton.toggleAttribute('disabled', stopped);
 
     const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    renderRating(state.rating());
     renderEntries(state.entries());
     if (nearBottom || stickToBottom) scroller.scrollTop = scroller.scrollHeight;
     stickToBottom = false;
