@@ -145,6 +145,8 @@ pub trait Webhooks {
     ) -> StoreResult<Option<(Message, VisitorId)>>;
     async fn record_attempt(&self, record: &AttemptRecord) -> StoreResult<()>;
     async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
+    /// Forgets delivered and failed events made before `before`, with their attempts.
+    async fn purge_webhook_history(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 pub(crate) const WEBHOOK_COLUMNS: &str = "id, workspace_id, url, secret, events, active, \
@@ -474,6 +476,19 @@ macro_rules! impl_webhooks {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn purge_webhook_history(
+                &self,
+                before: $crate::domain::Timestamp,
+            ) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query(
+                    "delete from webhook_outbox where status <> 'pending' and created_at < $1",
+                )
+                .bind(before)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected())
             }
 
             async fn outbox_stats(

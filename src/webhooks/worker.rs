@@ -29,6 +29,11 @@ const LEASE_MARGIN: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(500);
 /// A claimed event whose receiver is busy is handed back for this long.
 const BUSY_BACKOFF: Duration = Duration::from_secs(1);
+/// Delivered and failed events, and their attempts, are kept this long for the log.
+const HISTORY_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How often old history is forgotten.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// How much of a receiver's answer is kept in the log.
 const RESPONSE_KEPT: usize = 1024;
 
@@ -82,10 +87,18 @@ impl Deliverer {
 
     async fn run(self, shutdown: Shutdown) {
         let mut stats_at = Instant::now() - Duration::from_secs(60);
+        let mut purged_at = Instant::now();
         while !shutdown.is_triggered() {
             if stats_at.elapsed() >= Duration::from_secs(5) {
                 stats_at = Instant::now();
                 self.publish_stats().await;
+            }
+            if purged_at.elapsed() >= PURGE_EVERY {
+                purged_at = Instant::now();
+                let before = Timestamp::now().minus(HISTORY_KEPT);
+                if let Err(err) = self.inner.store.purge_webhook_history(before).await {
+                    tracing::warn!(error = %err, "could not forget old webhook history");
+                }
             }
             let full = self.claim_and_send().await;
             if full {

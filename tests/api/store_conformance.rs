@@ -40,6 +40,7 @@ on_both_backends!(
     the_inbox_is_scoped_and_sorted_by_activity,
     concurrent_appends_into_one_conversation_stay_gapless,
     conversation_updates_are_scoped_to_the_workspace,
+    old_webhook_history_is_forgotten_but_never_a_pending_event,
 );
 
 async fn workspace(store: &DynStore, email: &str) -> CreatedWorkspace {
@@ -1225,4 +1226,86 @@ async fn upgrading_sqlite_to_per_workspace_emails_keeps_agents_and_assignees() {
     ));
     let other = workspace(&store, "bob@acme.test").await;
     assert_eq!(other.admin.email.as_str(), "bob@acme.test");
+}
+
+/// Old webhook history is forgotten (delivered and failed events with their attempts); what is
+/// still pending never is.
+async fn old_webhook_history_is_forgotten_but_never_a_pending_event(backend: Backend) {
+    use parley::store::webhooks::{AfterAttempt, AttemptRecord, NewWebhook};
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let hook = store
+        .create_webhook(
+            ws.workspace.id,
+            &NewWebhook {
+                url: "https://hooks.example/x".into(),
+                secret: "whsec_x".into(),
+                events: vec!["message.created".into()],
+            },
+        )
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert!(store
+            .enqueue_ping(
+                ws.workspace.id,
+                hook.id,
+                uuid::Uuid::new_v4(),
+                &serde_json::json!({})
+            )
+            .await
+            .unwrap());
+    }
+    let now = Timestamp::now();
+    let claimed = store
+        .claim_due(now, now.plus(Duration::from_secs(60)), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    // A second claim finds nothing: both are leased.
+    assert!(store
+        .claim_due(now, now.plus(Duration::from_secs(60)), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let delivered = &claimed[0];
+    store
+        .record_attempt(&AttemptRecord {
+            outbox_id: delivered.id,
+            workspace_id: ws.workspace.id,
+            webhook_id: hook.id,
+            attempt: 1,
+            status_code: Some(200),
+            ok: true,
+            error: None,
+            response: Some("fine".into()),
+            duration_ms: 3,
+            at: now,
+            after: AfterAttempt::Delivered,
+            disable_if_failing_since: now.minus(Duration::from_secs(86_400)),
+            disable_reason: String::new(),
+        })
+        .await
+        .unwrap();
+    let log = store
+        .webhook_deliveries(ws.workspace.id, hook.id, None, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    // Forgetting what was made before a moment after both: the delivered one goes, with its
+    // attempt; the pending one stays.
+    let purged = store
+        .purge_webhook_history(Timestamp::now().plus(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let log = store
+        .webhook_deliveries(ws.workspace.id, hook.id, None, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(log.is_empty());
+    assert_eq!(store.outbox_stats().await.unwrap().pending, 1);
 }
