@@ -3,7 +3,10 @@
 use super::{Chat, ChatResult};
 use crate::auth::identity::IdentityCheck;
 use crate::auth::tokens::VisitorClaims;
-use crate::domain::{Event, PageInfo, Site, Timestamp, Visitor, VisitorId, VisitorPage};
+use crate::domain::{
+    AgentId, Event, PageInfo, Site, Timestamp, Visitor, VisitorBlock, VisitorId, VisitorPage,
+    WorkspaceId,
+};
 
 impl Chat {
     /// Finds or makes the visitor a `hello` speaks for, and says whether it is new. A verified
@@ -121,5 +124,58 @@ impl Chat {
             self.visitor_changed(visitor.clone(), page);
         }
         Ok(())
+    }
+}
+
+impl Chat {
+    /// Whether a `hello` comes from a blocked visitor: the one its token or verified identity
+    /// names, or anyone from a blocked address. Read only: nothing is stored for it.
+    pub async fn is_blocked(
+        &self,
+        site: &Site,
+        token: Option<&VisitorClaims>,
+        identity: &IdentityCheck,
+        ip: &str,
+    ) -> ChatResult<bool> {
+        let store = self.store();
+        let named = match identity {
+            IdentityCheck::Verified { external_id, .. } => store
+                .visitor_by_external_id(site.id, external_id)
+                .await?
+                .map(|v| v.id),
+            _ => None,
+        };
+        let from_token = token.filter(|c| c.site_id == site.id).map(|c| c.sub);
+        for visitor in [named, from_token].into_iter().flatten() {
+            if store
+                .is_blocked(site.workspace_id, Some(visitor), Some(ip))
+                .await?
+            {
+                return Ok(true);
+            }
+        }
+        Ok(named.is_none()
+            && from_token.is_none()
+            && store.is_blocked(site.workspace_id, None, Some(ip)).await?)
+    }
+
+    /// Blocks a visitor of the workspace (and its last address, if asked); its open
+    /// connections close at once.
+    pub async fn block_visitor(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        reason: &str,
+        with_ip: bool,
+        by: AgentId,
+    ) -> ChatResult<VisitorBlock> {
+        let block = self
+            .store()
+            .block_visitor(workspace, visitor, reason, with_ip, by)
+            .await?
+            .ok_or(super::ChatError::NotFound)?;
+        self.bus()
+            .publish(Event::VisitorBlocked { workspace, visitor });
+        Ok(block)
     }
 }

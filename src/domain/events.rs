@@ -126,4 +126,10 @@ pub enum Event {
         workspace: WorkspaceId,
         visitor: VisitorId,
     },
+    /// An agent blocked the visitor: its connections close (4003) and its next `hello` is
+    /// refused.
+    VisitorBlocked {
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+    },
 }

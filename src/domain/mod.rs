@@ -24,7 +24,7 @@ pub use ids::{
 };
 pub use model::{
     Agent, ApiKey, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace,
-    Rating, ReadMark, Site, Visitor, VisitorPage, Workspace,
+    Rating, ReadMark, Site, Visitor, VisitorBlock, VisitorPage, Workspace,
 };
 pub use presence::{AgentStatus, PageInfo, TypingState};
 pub use settings::WidgetSettings;

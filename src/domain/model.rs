@@ -226,3 +226,16 @@ pub struct ApiKey {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
 }
+
+/// A visitor an agent blocked.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct VisitorBlock {
+    pub visitor_id: VisitorId,
+    /// The visitor's name when it gave one, to recognise the block in a list.
+    pub visitor_name: Option<String>,
+    /// The address blocked with the visitor, if the agent chose to.
+    pub ip: Option<String>,
+    pub reason: String,
+    pub blocked_by: Option<AgentId>,
+    pub created_at: Timestamp,
+}

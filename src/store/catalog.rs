@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use super::{Audience, StoreResult};
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, Email, Message, Site, SiteId, SiteKey, Timestamp,
-    Visitor, VisitorId, VisitorPage, Workspace, WorkspaceId,
+    Visitor, VisitorBlock, VisitorId, VisitorPage, Workspace, WorkspaceId,
 };
 
 /// Where a page of a keyset-paged list starts: after this (time, id).
@@ -64,6 +64,42 @@ pub trait Catalog: Send + Sync {
         visitor: VisitorId,
         limit: i64,
     ) -> StoreResult<Vec<VisitorPage>>;
+    /// Whether the visitor, or anyone of the workspace from `ip`, is blocked.
+    async fn is_blocked(
+        &self,
+        workspace: WorkspaceId,
+        visitor: Option<VisitorId>,
+        ip: Option<&str>,
+    ) -> StoreResult<bool>;
+    /// Blocks a visitor of the workspace (again: replaces the reason and address); `None`
+    /// when it is not the workspace's.
+    async fn block_visitor(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        reason: &str,
+        with_ip: bool,
+        by: AgentId,
+    ) -> StoreResult<Option<VisitorBlock>>;
+    async fn unblock_visitor(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+    ) -> StoreResult<bool>;
+    async fn visitor_block(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<VisitorBlock>>;
+    /// The workspace's blocks, newest first.
+    async fn visitor_blocks(&self, workspace: WorkspaceId) -> StoreResult<Vec<VisitorBlock>>;
+    /// Remembers the address of a visitor's latest hello.
+    async fn set_last_ip(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+        ip: &str,
+    ) -> StoreResult<()>;
     /// The visitor with this verified external id on the site.
     async fn visitor_by_external_id(
         &self,
@@ -201,6 +237,113 @@ macro_rules! impl_catalog {
                 .bind(workspace)
                 .fetch_all(self.reader())
                 .await?)
+            }
+
+            async fn is_blocked(
+                &self,
+                workspace: WorkspaceId,
+                visitor: Option<VisitorId>,
+                ip: Option<&str>,
+            ) -> StoreResult<bool> {
+                Ok(sqlx::query_scalar(
+                    "select exists (select 1 from visitor_blocks where workspace_id = $1 \
+                     and (visitor_id = $2 or ip = $3))",
+                )
+                .bind(workspace)
+                .bind(visitor)
+                .bind(ip)
+                .fetch_one(self.reader())
+                .await?)
+            }
+
+            async fn block_visitor(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+                reason: &str,
+                with_ip: bool,
+                by: AgentId,
+            ) -> StoreResult<Option<$crate::domain::VisitorBlock>> {
+                let done = sqlx::query(
+                    "insert into visitor_blocks (id, workspace_id, visitor_id, ip, reason, blocked_by, created_at) \
+                     select $1, workspace_id, id, case when $4 then last_ip else null end, $5, $6, $7 \
+                     from visitors where workspace_id = $2 and id = $3 \
+                     on conflict (workspace_id, visitor_id) do update set ip = excluded.ip, \
+                     reason = excluded.reason, blocked_by = excluded.blocked_by, created_at = excluded.created_at",
+                )
+                .bind(uuid::Uuid::new_v4())
+                .bind(workspace)
+                .bind(visitor)
+                .bind(with_ip)
+                .bind(reason)
+                .bind(by)
+                .bind(Timestamp::now())
+                .execute(self.writer())
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                self.visitor_block(workspace, visitor).await
+            }
+
+            async fn unblock_visitor(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "delete from visitor_blocks where workspace_id = $1 and visitor_id = $2",
+                )
+                .bind(workspace)
+                .bind(visitor)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn visitor_block(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+            ) -> StoreResult<Option<$crate::domain::VisitorBlock>> {
+                Ok(sqlx::query_as(
+                    "select b.visitor_id, v.name as visitor_name, b.ip, b.reason, b.blocked_by, b.created_at \
+                     from visitor_blocks b join visitors v on v.id = b.visitor_id \
+                     where b.workspace_id = $1 and b.visitor_id = $2",
+                )
+                .bind(workspace)
+                .bind(visitor)
+                .fetch_optional(self.reader())
+                .await?)
+            }
+
+            async fn visitor_blocks(&self, workspace: WorkspaceId) -> StoreResult<Vec<$crate::domain::VisitorBlock>> {
+                Ok(sqlx::query_as(
+                    "select b.visitor_id, v.name as visitor_name, b.ip, b.reason, b.blocked_by, b.created_at \
+                     from visitor_blocks b join visitors v on v.id = b.visitor_id \
+                     where b.workspace_id = $1 order by b.created_at desc, b.id desc limit 1000",
+                )
+                .bind(workspace)
+                .fetch_all(self.reader())
+                .await?)
+            }
+
+            async fn set_last_ip(
+                &self,
+                workspace: WorkspaceId,
+                visitor: VisitorId,
+                ip: &str,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "update visitors set last_ip = $3 where workspace_id = $1 and id = $2 \
+                     and last_ip is distinct from $3",
+                )
+                .bind(workspace)
+                .bind(visitor)
+                .bind(ip)
+                .execute(self.writer())
+                .await?;
+                Ok(())
             }
 
             async fn agents_by_email(

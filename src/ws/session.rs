@@ -61,7 +61,18 @@ pub trait Role: Sized + Unpin + 'static {
     fn typing_preview(&self, _typing: &Typing) -> Option<String> {
         None
     }
+
+    /// Whether every frame but `ping` is refused (a blocked visitor).
+    fn barred(&self) -> bool {
+        false
+    }
+
+    /// From now on, refuses every frame but `ping`.
+    fn bar(&mut self) {}
 }
+
+/// What a blocked visitor is told, for every frame but `ping`.
+const BLOCKED: &str = "you have been blocked from this chat";
 
 /// Why a `hello` was not welcomed.
 pub enum HelloRefusal {
@@ -71,6 +82,8 @@ pub enum HelloRefusal {
     Forbidden(&'static str),
     /// The store could not answer: the client may try again.
     Unavailable,
+    /// A blocked visitor: `forbidden`; the connection stays, refusing all but `ping`.
+    Blocked,
 }
 
 pub struct Session<R: Role> {
@@ -193,6 +206,10 @@ impl<R: Role> Session<R> {
                         let err = ChatError::Unavailable;
                         return self.refuse(reference, &err);
                     }
+                    HelloRefusal::Blocked => {
+                        self.role.bar();
+                        (ErrorCode::Forbidden, BLOCKED, None)
+                    }
                 };
                 self.conn.error(reference, code, message);
                 if let Some(close) = close {
@@ -252,6 +269,11 @@ impl<R: Role> Session<R> {
             return self
                 .conn
                 .error(frame.reference(), ErrorCode::RateLimited, "too many frames");
+        }
+        if self.role.barred() && !matches!(frame, ClientFrame::Ping(_)) {
+            return self
+                .conn
+                .error(frame.reference(), ErrorCode::Forbidden, BLOCKED);
         }
         match frame {
             ClientFrame::Ping(ping) => self.conn.push(

@@ -129,7 +129,8 @@ async fn visitor_socket(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    upgrade(&req, body, &state, VisitorSide::new(site, user_agent))
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    upgrade(&req, body, &state, VisitorSide::new(site, user_agent, ip))
 }
 
 #[get("/ws/agent")]

@@ -2,6 +2,7 @@
 //! A visitor sees only its own conversations, and never notes.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix::{ActorFutureExt, AsyncContext, WrapFuture};
@@ -26,7 +27,10 @@ const MAX_NAME_CHARS: usize = 200;
 pub struct VisitorSide {
     site: Arc<Site>,
     user_agent: Option<String>,
+    /// The client's address, as the server determines it.
+    ip: IpAddr,
     greeted: Option<Greeted>,
+    blocked: bool,
 }
 
 pub struct Greeted {
@@ -41,11 +45,13 @@ pub struct Greeted {
 }
 
 impl VisitorSide {
-    pub fn new(site: Arc<Site>, user_agent: Option<String>) -> Self {
+    pub fn new(site: Arc<Site>, user_agent: Option<String>, ip: IpAddr) -> Self {
         Self {
             site,
             user_agent: user_agent.map(|ua| clip(&ua, 1000)),
+            ip,
             greeted: None,
+            blocked: false,
         }
     }
 }
@@ -71,6 +77,14 @@ impl Role for VisitorSide {
     const NAME: &'static str = "visitor";
     const AUDIENCE: Audience = Audience::Visitor;
     type Greeted = Greeted;
+
+    fn barred(&self) -> bool {
+        self.blocked
+    }
+
+    fn bar(&mut self) {
+        self.blocked = true;
+    }
 
     fn greet(&mut self, greeted: Greeted, span: &tracing::Span) {
         span.record("visitor", tracing::field::display(greeted.visitor.id));
@@ -129,6 +143,7 @@ impl Role for VisitorSide {
         let state = session.state.clone();
         let site = session.role.site.clone();
         let user_agent = session.role.user_agent.clone();
+        let ip = session.role.ip.to_string();
         let (conn, outbound) = (session.conn.id, session.conn.outbound.clone());
         let reference = hello.reference.clone();
         // Events for this visitor queue up behind the welcome while it is prepared.
@@ -146,10 +161,22 @@ impl Role for VisitorSide {
                 .and_then(|token| state.tokens.verify_visitor(token).ok());
             let chat = &state.chat;
             let unavailable = |_: ChatError| HelloRefusal::Unavailable;
+            // Before anything is stored: a blocked visitor (or address) leaves no trace.
+            if chat
+                .is_blocked(&site, token.as_ref(), &identity, &ip)
+                .await
+                .map_err(unavailable)?
+            {
+                return Err(HelloRefusal::Blocked);
+            }
             let (visitor, created) = chat
                 .resolve_visitor(&site, token.as_ref(), &identity, user_agent)
                 .await
                 .map_err(unavailable)?;
+            chat.store()
+                .set_last_ip(site.workspace_id, visitor.id, &ip)
+                .await
+                .map_err(|e| unavailable(e.into()))?;
             // Registered only once nothing can fail any more: agents never see a visitor come
             // online for a hello that is then refused.
             let page = hello.page.as_ref().map(clip_page);

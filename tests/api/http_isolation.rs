@@ -27,6 +27,9 @@ const ROUTES: &[&str] = &[
     "GET /conversations/{id}/messages",
     "POST /conversations/{id}/messages",
     "GET /visitors/{id}",
+    "POST /visitors/{id}/block",
+    "DELETE /visitors/{id}/block",
+    "GET /blocks",
     "GET /sites",
     "POST /sites",
     "GET /sites/{id}",
@@ -66,7 +69,7 @@ const PUBLIC: &[&str] = &[
 
 /// Routes for admins only.
 fn admin_only(route: &str) -> bool {
-    ["/sites", "/agents", "/webhooks", "/api-keys"]
+    ["/sites", "/agents", "/webhooks", "/api-keys", "/blocks"]
         .iter()
         .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
         || (route.starts_with("POST /canned")
@@ -193,6 +196,15 @@ async fn own_resources(
             Some(json!({"name": "mounted", "role": "agent"})),
         )
         .await;
+    // A block to lift (the visitor's connection closes: it is not used again).
+    let visitor_id = welcome["visitor_id"].as_str().unwrap().to_owned();
+    app.api(
+        "POST",
+        &format!("/visitors/{visitor_id}/block"),
+        Some(token),
+        Some(json!({"reason": "mounted"})),
+    )
+    .await;
     std::collections::HashMap::from([
         ("conversations", conversation),
         (
@@ -262,6 +274,7 @@ fn body_for(route: &str) -> Option<Value> {
         "POST /webhooks" => json!({"url": "https://b.example/hook", "events": ["message.created"]}),
         "PATCH /webhooks/{id}" => json!({"active": false}),
         "POST /api-keys" => json!({"name": "B key", "role": "admin"}),
+        "POST /visitors/{id}/block" => json!({"reason": "B blocks A's visitor", "ip": true}),
         "POST /auth/login" => json!({"email": "nobody@x.test", "password": "whatever1"}),
         _ => return None,
     })

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attacks;
+mod blocks;
 mod cli;
 mod cluster;
 mod documented;

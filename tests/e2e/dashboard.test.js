@@ -307,6 +307,67 @@ test('an agent answers a demo-page visitor live: read, canned reply, note, assig
   await assertClean(errors);
 });
 
+test('a visitor rates the conversation the agent resolved, and the agent sees the stars and the comment live', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const browser = await launchBrowser(t);
+  const { page: agent, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/open');
+  const visitorPage = await (await browser.newContext()).newPage();
+  const visitorErrors = await watchPageErrors(visitorPage);
+  await visitorPage.goto(`${server.url}/demo`);
+  await visitorPage.getByTestId('parley-launcher').click();
+  const panel = visitorPage.frameLocator('[data-testid="parley-frame"]');
+  await panel.getByTestId('parley-composer').fill('My parcel arrived damaged.');
+  await panel.getByTestId('parley-composer').press('Enter');
+
+  // The agent answers and resolves, in the dashboard.
+  const item = agent.getByTestId('inbox-item').first();
+  await item.waitFor();
+  const id = await item.getAttribute('data-conversation-id');
+  assert.ok(id);
+  await item.click();
+  await agent.getByTestId('composer').fill('Sorry! A replacement is on its way.');
+  await agent.getByTestId('composer').press('Enter');
+  await panel.locator('[data-testid="parley-message"][data-author="agent"]').filter({ hasText: 'A replacement is on its way.' }).waitFor();
+  assert.ok(await panel.getByTestId('parley-rating').isHidden(), 'no prompt while the conversation is open');
+  assert.ok(await agent.getByTestId('conversation-rating').isHidden(), 'no rating yet');
+  await agent.getByTestId('resolve-button').click();
+  await agent.getByTestId('reopen-button').waitFor({ state: 'visible' });
+
+  // The visitor is asked, and rates 4 stars with a comment.
+  await panel.getByTestId('parley-rating').waitFor({ state: 'visible' });
+  const stars = panel.getByRole('radiogroup', { name: 'How was this conversation?' });
+  await stars.getByRole('radio', { name: '4 stars' }).click();
+  assert.equal(await stars.getByRole('radio', { name: '4 stars' }).getAttribute('aria-checked'), 'true');
+  await panel.getByTestId('parley-rating-comment').fill('Quick and kind, thank you!');
+  await panel.getByTestId('parley-rating-submit').click();
+  await panel.getByTestId('parley-rating-thanks').filter({ hasText: 'Thanks for your feedback' }).waitFor();
+  assert.ok(await panel.getByTestId('parley-rating').isHidden());
+
+  // The agent, still on the conversation, sees it arrive without reloading anything.
+  const rating = agent.getByTestId('conversation-rating');
+  await rating.getByTestId('conversation-rating-score').filter({ hasText: '★★★★☆ 4/5' }).waitFor();
+  assert.equal(await rating.getByTestId('conversation-rating-comment').textContent(), 'Quick and kind, thank you!');
+  await agent.getByTestId('live-region').filter({ hasText: 'rated this conversation 4 out of 5' }).waitFor({ state: 'attached' });
+  await agent.screenshot({ path: artifactPath('dashboard-rating.png') });
+  await agent.getByTestId('inbox-tab-resolved').click();
+  await inboxItem(agent, id).getByTestId('inbox-item-rating').filter({ hasText: '4/5' }).waitFor();
+  const stored = (await api(server, admin.token, 'GET', `/conversations/${id}`)).body.rating;
+  assert.deepEqual([stored?.score, stored?.comment], [4, 'Quick and kind, thank you!']);
+
+  // Another agent opening it later gets the rating from the API.
+  const { page: later, errors: laterErrors } = await openDashboard(browser, server, ADMIN, `#/c/${id}`);
+  await later.getByTestId('conversation-rating-score').filter({ hasText: '★★★★☆ 4/5' }).waitFor();
+  assert.equal(await later.getByTestId('conversation-rating-comment').textContent(), 'Quick and kind, thank you!');
+  await assertClean(errors);
+  await assertClean(laterErrors);
+  await assertNoPageErrors(visitorErrors, {
+    where: 'the demo page or the panel',
+    // Chromium asks the demo page's origin for a favicon, which Parley does not serve.
+    allowedConsoleErrors: [/^http:\/\/127\.0\.0\.1:\d+\/favicon\.ico: Failed to load resource: the server responded with a status of 404/],
+  });
+});
+
 test('an admin creates a site and an agent, and that agent signs in to an agent-only dashboard', { timeout: TEST_TIMEOUT }, async (t) => {
   const server = await startServer(t, { env: NO_LIMITS });
   const browser = await launchBrowser(t);

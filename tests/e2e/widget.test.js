@@ -302,6 +302,83 @@ test('a reload keeps the visitor and the conversation', { timeout: TEST_TIMEOUT 
   assert.equal(after.seq, 3);
 });
 
+test('a resolved conversation asks for a rating: stars by keyboard, errors inline, writing again hides it, never asked twice', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, agent, token, page } = await setup(t, { env: NO_LIMITS });
+  const errors = await watchPageErrors(page);
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  await say(panel, 'Can I change my address?');
+  const { message } = await agentSees(agent, 'Can I change my address?');
+  const id = message.conversation_id;
+  const prompt = panel.getByTestId('parley-rating');
+  const resolve = async () => assert.equal((await api(server, token, 'PATCH', `/conversations/${id}`, { status: 'resolved' })).status, 200);
+  assert.ok(await prompt.isHidden(), 'no prompt while the conversation is open');
+
+  // Resolved by an agent: the prompt ends the timeline. Writing again hides it at once.
+  await resolve();
+  await prompt.waitFor({ state: 'visible' });
+  const stars = panel.getByRole('radiogroup', { name: 'How was this conversation?' });
+  assert.deepEqual(await stars.getByRole('radio').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label'))),
+    ['1 star', '2 stars', '3 stars', '4 stars', '5 stars']);
+  await stars.getByRole('radio', { name: '2 stars' }).click();
+  await say(panel, 'Actually, one more thing');
+  assert.ok(await prompt.isHidden(), 'hidden as soon as the visitor writes');
+  await agentSees(agent, 'Actually, one more thing');
+  assert.equal((await api(server, token, 'GET', `/conversations/${id}`)).body.status, 'open', 'the message reopened it');
+
+  // Resolved again: a fresh prompt. Send without stars says so; the keyboard picks them.
+  await resolve();
+  await prompt.waitFor({ state: 'visible' });
+  assert.equal(await stars.locator('[aria-checked="true"]').count(), 0, 'nothing chosen yet');
+  await panel.getByTestId('parley-rating-submit').click();
+  await panel.getByTestId('parley-rating-error').filter({ hasText: 'Choose from 1 to 5 stars.' }).waitFor();
+  const frame = await panelFrame(page);
+  const focused = () => frame.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? null);
+  assert.equal(await focused(), '1 star', 'the focus goes to the stars');
+  await page.keyboard.press('Space');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focused(), '4 stars');
+  assert.equal(await stars.getByRole('radio', { name: '4 stars' }).getAttribute('aria-checked'), 'true');
+  assert.equal(await stars.locator('[aria-checked="true"]').count(), 1);
+  assert.ok(await panel.getByTestId('parley-rating-error').isHidden(), 'choosing clears the error');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Changed in a minute.');
+  assert.equal(await panel.getByTestId('parley-rating-comment').inputValue(), 'Changed in a minute.');
+  await animationsFinished(frame);
+  await page.screenshot({ path: artifactPath('widget-rating.png') });
+
+  // Parley is down: the error shows in the prompt, which keeps the choice and stays usable.
+  await server.kill();
+  await panel.getByTestId('parley-connection').waitFor({ state: 'visible' });
+  await panel.getByTestId('parley-rating-submit').click();
+  await panel.getByTestId('parley-rating-error').filter({ hasText: 'Your rating could not be sent. Please try again.' }).waitFor();
+  assert.equal(await stars.getByRole('radio', { name: '4 stars' }).getAttribute('aria-checked'), 'true');
+  assert.equal(await panel.getByTestId('parley-rating-comment').inputValue(), 'Changed in a minute.');
+  assert.equal((await parleyKeys(page))['parley:rated'], undefined);
+  await server.start();
+  await panel.getByTestId('parley-connection').waitFor({ state: 'hidden', timeout: 30_000 });
+  await panel.getByTestId('parley-rating-submit').click();
+  await panel.getByTestId('parley-rating-thanks').filter({ hasText: 'Thanks for your feedback' }).waitFor();
+  assert.ok(await prompt.isHidden());
+  const rated = (await api(server, token, 'GET', `/conversations/${id}`)).body.rating;
+  assert.deepEqual([rated?.score, rated?.comment], [4, 'Changed in a minute.']);
+  assert.equal((await parleyKeys(page))['parley:rated'], id, 'the host page remembers it');
+
+  // After a reload the chat is back, resolved, and does not ask again.
+  await page.reload();
+  await panelOf(page).getByTestId('parley-ended').waitFor({ state: 'visible' });
+  assert.equal((await shown(panelOf(page))).length, 2);
+  assert.ok(await panelOf(page).getByTestId('parley-rating').isHidden(), 'not asked again');
+  assert.ok(await panelOf(page).getByTestId('parley-rating-thanks').isHidden());
+  await assertNoPageErrors(errors, {
+    where: 'the page or the panel',
+    // The socket's reconnect attempts while the server was killed on purpose.
+    allowedConsoleErrors: [/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/visitor\?site_key=pk_\w+' failed/],
+  });
+});
+
 test('a page loaded while the server is down starts the chat, and sends what was typed, once it is back', { timeout: TEST_TIMEOUT }, async (t) => {
   const { server, host, token, page } = await setup(t, { env: NO_LIMITS });
   /** @type {string[]} */

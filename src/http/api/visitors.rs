@@ -1,20 +1,26 @@
-//! Visitor profiles for agents: identity, browser, pages seen, past conversations.
+//! Visitor profiles for agents: identity, browser, pages seen, past conversations; and blocks.
 
-use actix_web::{get, web};
-use serde::Serialize;
+use actix_web::{delete, get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::ErrorBody;
-use crate::domain::{Conversation, Timestamp, VisitorId, VisitorPage};
+use crate::domain::{Conversation, Timestamp, VisitorBlock, VisitorId, VisitorPage};
 use crate::error::ApiError;
-use crate::http::extract::CurrentAgent;
+use crate::http::extract::{CurrentAdmin, CurrentAgent};
 use crate::http::HttpState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_visitor);
+    cfg.service(get_visitor)
+        .service(block)
+        .service(unblock)
+        .service(blocks);
 }
+
+/// Longest block reason, in characters.
+const MAX_REASON_CHARS: usize = 500;
 
 /// Pages listed in a profile.
 const PAGES: i64 = 50;
@@ -39,6 +45,8 @@ pub struct VisitorProfile {
     pub pages: Vec<VisitorPage>,
     /// Most recent first.
     pub conversations: Vec<Conversation>,
+    /// Set when an agent blocked this visitor.
+    pub blocked: Option<VisitorBlock>,
 }
 
 /// A visitor of the agent's workspace.
@@ -71,6 +79,7 @@ async fn get_visitor(
         _ => Some("unverified".to_owned()),
     };
     let signed = visitor.signed_attributes();
+    let blocked = state.store.visitor_block(workspace, visitor.id).await?;
     Ok(web::Json(VisitorProfile {
         id: visitor.id,
         online: state.chat.visitor_online(workspace, visitor.id),
@@ -84,5 +93,82 @@ async fn get_visitor(
         last_seen_at: visitor.last_seen_at,
         pages,
         conversations,
+        blocked,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockVisitor {
+    /// Why, for the other agents (at most 500 characters).
+    pub reason: String,
+    /// Also refuse anyone of the workspace from the visitor's last address.
+    #[serde(default)]
+    pub ip: bool,
+}
+
+/// Blocks a visitor: its connections close, and from then on its frames (but `ping`) get
+/// `forbidden` and nothing of it is stored.
+#[utoipa::path(
+    tag = "visitors",
+    params(("id" = Uuid, Path)),
+    request_body = BlockVisitor,
+    responses((status = 201, body = VisitorBlock), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/visitors/{id}/block")]
+async fn block(
+    me: CurrentAgent,
+    state: web::Data<HttpState>,
+    id: web::Path<Uuid>,
+    body: web::Json<BlockVisitor>,
+) -> Result<HttpResponse, ApiError> {
+    let BlockVisitor { reason, ip } = body.into_inner();
+    crate::domain::input::check_text("reason", &reason)?;
+    let reason = reason.trim();
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::Unprocessable(format!(
+            "reason must be at most {MAX_REASON_CHARS} characters"
+        )));
+    }
+    let block = state
+        .chat
+        .block_visitor(
+            me.workspace_id,
+            VisitorId(id.into_inner()),
+            reason,
+            ip,
+            me.id,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(block))
+}
+
+/// Lifts a block.
+#[utoipa::path(tag = "visitors", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[delete("/visitors/{id}/block")]
+async fn unblock(
+    me: CurrentAgent,
+    state: web::Data<HttpState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    super::deleted(
+        state
+            .store
+            .unblock_visitor(me.workspace_id, VisitorId(id.into_inner()))
+            .await?,
+    )
+}
+
+/// The workspace's blocked visitors, newest first (admins).
+#[utoipa::path(tag = "visitors", responses((status = 200, body = super::Page<VisitorBlock>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/blocks")]
+async fn blocks(
+    admin: CurrentAdmin,
+    state: web::Data<HttpState>,
+) -> Result<web::Json<super::Page<VisitorBlock>>, ApiError> {
+    Ok(web::Json(super::Page {
+        items: state.store.visitor_blocks(admin.workspace_id).await?,
+        next_cursor: None,
     }))
 }

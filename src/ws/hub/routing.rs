@@ -180,6 +180,11 @@ impl Hub {
                     room.close_visitor(*visitor, Close::Unauthorized);
                 }
             }
+            Event::VisitorBlocked { workspace, visitor } => {
+                if let Some(room) = self.shard(*workspace).read().get(workspace) {
+                    room.close_visitor(*visitor, Close::Forbidden);
+                }
+            }
         }
     }
 
