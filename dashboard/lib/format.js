@@ -1,5 +1,5 @@
 // @ts-check
-/** Small formatting helpers: times, durations, API key prefixes, user agents. */
+/** Small formatting helpers: times, durations, ratings, API key prefixes, user agents. */
 
 /** @param {string | null | undefined} iso */
 export function shortTime(iso) {
@@ -24,6 +24,12 @@ export function fullTime(iso) {
 export function duration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Five stars filled up to a rating's score: `★★★★☆` for 4. @param {number} score 1 to 5 */
+export function stars(score) {
+  const n = Math.max(0, Math.min(5, Math.round(score)));
+  return '★'.repeat(n) + '☆'.repeat(5 - n);
 }
 
 /**

@@ -11,9 +11,10 @@
  */
 import { Emitter } from './emitter.js';
 import { Timelines } from '../../common/timeline.js';
-import { AgentStatus, AuthorKind, Timing } from '../../common/protocol.js';
+import { AgentStatus, AuthorKind, Timing, isScore } from '../../common/protocol.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
+/** @typedef {import('../../common/protocol.js').Rating} Rating */
 /** @typedef {import('../../common/protocol.js').Author} Author */
 
 /**
@@ -25,7 +26,7 @@ import { AgentStatus, AuthorKind, Timing } from '../../common/protocol.js';
  *   created_at: string, updated_at: string, last_activity_at: string,
  *   visitor_name: string | null, visitor_email: string | null, visitor_verified: boolean,
  *   visitor_online: boolean, last_body: string | null, last_author_kind: string | null,
- *   last_kind: string | null,
+ *   last_kind: string | null, rating: Rating | null,
  *   unreadBase: number, unreadBaseSeq: number, liveUnread: Set<number>,
  * }} Conversation
  */
@@ -56,6 +57,16 @@ function later(a, b) {
   if (!a) return b ?? '';
   if (!b) return a;
   return a >= b ? a : b;
+}
+
+/**
+ * The visitor's rating as the API gives it (`rating` of a conversation), or null when there is
+ * none or it is not one (a score that is not 1 to 5).
+ * @param {any} raw @returns {Rating | null}
+ */
+export function ratingOf(raw) {
+  if (!raw || !isScore(raw.score)) return null;
+  return { score: raw.score, comment: typeof raw.comment === 'string' && raw.comment ? raw.comment : null, created_at: String(raw.created_at ?? '') };
 }
 
 /** @param {Conversation} c */
@@ -171,7 +182,8 @@ export class Workspace extends Emitter {
   /**
    * Merges a conversation from any source: an inbox item (`assignee_name`, `unread`, visitor
    * fields), a `conversation` frame (`assignee {id,name}`) or the welcome (`visitor_online`).
-   * Status and assignee are taken only from a version at least as new as the one held.
+   * Status, assignee and rating are taken only from a version at least as new as the one held
+   * (rating bumps `updated_at`).
    * @param {any} raw
    * @returns {Conversation}
    */
@@ -185,13 +197,14 @@ export class Workspace extends Emitter {
       assignee_id: raw.assignee_id ?? null, assignee_name: assigneeName, last_seq: raw.last_seq ?? 0,
       created_at: raw.created_at, updated_at: raw.updated_at, last_activity_at: raw.last_activity_at,
       visitor_name: null, visitor_email: null, visitor_verified: false, visitor_online: false,
-      last_body: null, last_author_kind: null, last_kind: null,
+      last_body: null, last_author_kind: null, last_kind: null, rating: ratingOf(raw.rating),
       unreadBase: 0, unreadBaseSeq: raw.last_seq ?? 0, liveUnread: new Set(),
     };
     if (held && (raw.updated_at ?? '') >= (held.updated_at ?? '')) {
       c.status = raw.status;
       c.assignee_id = raw.assignee_id ?? null;
       c.assignee_name = c.assignee_id ? assigneeName ?? this.agentName(c.assignee_id) : null;
+      if ('rating' in raw) c.rating = ratingOf(raw.rating);
       c.updated_at = raw.updated_at;
     }
     c.last_activity_at = later(c.last_activity_at, raw.last_activity_at);

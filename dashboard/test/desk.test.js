@@ -274,6 +274,16 @@ test('a new visitor message alerts; a new open conversation alerts and is fetche
   assert.deepEqual(s.api.calls.filter(([name]) => name === 'conversation').map(([, id]) => id), ['c-9']);
 });
 
+test("a visitor's rating reaches the conversation held live, from its conversation frame", async (t) => {
+  const s = setup(t);
+  await online(s, { conversations: [conversation({ status: 'resolved', rating: null })] });
+  const rating = { score: 4, comment: 'Quick and kind', created_at: '2024-05-01T10:10:00Z' };
+  s.net.current.receive({ type: 'conversation', conversation: conversation({ status: 'resolved', updated_at: '2024-05-01T10:10:00Z', rating }) });
+  await settle();
+  assert.deepEqual(s.desk.workspace.conversations.get('c-1')?.rating, rating);
+  assert.equal(s.events.filter(([n]) => n === 'alert').length, 0, 'a rating is no alert');
+});
+
 test('the read mark is sent once per new seq, and clears the unread count', async (t) => {
   const s = setup(t);
   await online(s, { conversations: [conversation({ unread: 2, last_seq: 2 })] });

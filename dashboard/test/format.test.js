@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { duration, fullTime, keyPrefix, parseUserAgent, shortTime } from '../lib/format.js';
+import { duration, fullTime, keyPrefix, parseUserAgent, shortTime, stars } from '../lib/format.js';
 
 const UA = {
   chromeWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -65,4 +65,10 @@ test('an API key as the list shows it: its prefix and an ellipsis', () => {
   assert.equal(keyPrefix('sk_AbC1…'), 'sk_AbC1…', 'not twice');
   assert.equal(keyPrefix(null), '—');
   assert.equal(keyPrefix(''), '—');
+});
+
+test('a rating as stars: filled up to the score, out of five', () => {
+  assert.equal(stars(4), '★★★★☆');
+  assert.equal(stars(1), '★☆☆☆☆');
+  assert.equal(stars(5), '★★★★★');
 });

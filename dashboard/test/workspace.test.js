@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGES_KEPT, RecentPages, Workspace, signedAttributes, unreadOf, unsignedGiven, visitorLabel } from '../lib/workspace.js';
+import { PAGES_KEPT, RecentPages, Workspace, ratingOf, signedAttributes, unreadOf, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { ME, conversation, message } from './helpers.js';
 
 const VISITOR = { kind: 'visitor', id: 'v-1', name: null };
@@ -27,6 +27,32 @@ test('a conversation is merged from every source; status and assignee only from 
   assert.equal(c?.status, 'resolved');
   assert.equal(c?.assignee_name, 'Bob', 'a frame names the assignee in `assignee`');
   assert.equal(ws.agentName('a-2'), 'Bob', 'the team learns names from assignments');
+});
+
+test("the visitor's rating comes with the conversation, from a version as new; a slow answer does not undo it", () => {
+  const { ws, events } = workspace();
+  ws.upsertConversation(conversation({ status: 'resolved', updated_at: '2024-05-01T10:05:00Z', rating: null }));
+  assert.equal(ws.conversations.get('c-1')?.rating, null);
+  const rated = { score: 4, comment: 'Quick and kind', created_at: '2024-05-01T10:06:00Z' };
+  events.length = 0;
+  ws.upsertConversation({ ...conversation({ status: 'resolved', updated_at: '2024-05-01T10:06:00Z', rating: rated }), assignee: null });
+  assert.deepEqual(ws.conversations.get('c-1')?.rating, rated, 'a live conversation frame');
+  assert.deepEqual(events.map(([n]) => n), ['conversation'], 'views hear of it');
+
+  ws.upsertConversation(conversation({ status: 'resolved', updated_at: '2024-05-01T10:05:00Z', rating: null }));
+  assert.deepEqual(ws.conversations.get('c-1')?.rating, rated, 'an HTTP answer older than the rating');
+  const { rating: _, ...withoutRating } = conversation({ status: 'resolved', updated_at: '2024-05-01T10:07:00Z' });
+  ws.upsertConversation(withoutRating);
+  assert.deepEqual(ws.conversations.get('c-1')?.rating, rated, 'a source that does not carry ratings leaves it');
+  const again = { score: 2, comment: null, created_at: '2024-05-01T10:08:00Z' };
+  ws.upsertConversation(conversation({ status: 'resolved', updated_at: '2024-05-01T10:08:00Z', rating: again }));
+  assert.deepEqual(ws.conversations.get('c-1')?.rating, again, 'rating again replaces it');
+});
+
+test('a rating is a score from 1 to 5 and a comment or null; anything else is no rating', () => {
+  assert.deepEqual(ratingOf({ score: 5, comment: 'Great', created_at: 't' }), { score: 5, comment: 'Great', created_at: 't' });
+  assert.deepEqual(ratingOf({ score: 1, comment: '', created_at: 't' }), { score: 1, comment: null, created_at: 't' });
+  for (const bad of [null, undefined, {}, { score: 0 }, { score: 6 }, { score: '4' }, { score: 3.5 }]) assert.equal(ratingOf(bad), null, JSON.stringify(bad));
 });
 
 test('last activity and the preview only move forward', () => {

@@ -1,16 +1,18 @@
 // @ts-check
 /**
- * One conversation: header with assignment and status actions, the message list (scroll-back
- * paging, live messages, notes set apart, the visitor's read receipt), who is typing (with the
- * visitor's draft when the site shares it), the replies waiting in the outbox, and the composer.
+ * One conversation: header with assignment and status actions and the visitor's rating, the
+ * message list (scroll-back paging, live messages, notes set apart, the visitor's read receipt),
+ * who is typing (with the visitor's draft when the site shares it), the replies waiting in the
+ * outbox, and the composer.
  */
 import { h, linkify, replace } from '../lib/dom.js';
-import { fullTime, shortTime } from '../lib/format.js';
+import { fullTime, shortTime, stars } from '../lib/format.js';
 import { AuthorKind, Kind } from '../../common/protocol.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { Composer } from './composer.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
+/** @typedef {import('../../common/protocol.js').Rating} Rating */
 
 /** Within this many pixels of the bottom, new messages keep the list scrolled down. */
 const STICKY_PX = 80;
@@ -34,6 +36,8 @@ export class ConversationView {
     this.loaded = false;
     this.loadingOlder = false;
     this.pendingShown = 0;
+    /** @type {string | null} the rating shown (score, comment, time); null before the first render */
+    this.ratingShown = null;
     this.composer = new Composer(ctx, id);
     this.composer.onEscape = () => this.focusList();
     this.build();
@@ -66,6 +70,7 @@ export class ConversationView {
     this.resolveButton = h('button', { type: 'button', class: 'button small primary', testid: 'resolve-button', text: 'Resolve', attrs: { 'aria-keyshortcuts': 'e' }, on: { click: () => this.resolve() } });
     this.reopenButton = h('button', { type: 'button', class: 'button small', testid: 'reopen-button', text: 'Reopen', on: { click: () => this.act(() => this.desk.reopen(this.id)) } });
     this.actionError = h('p', { class: 'form-error', testid: 'conversation-error', attrs: { role: 'alert' } });
+    this.rating = h('p', { class: 'conversation-rating', testid: 'conversation-rating', hidden: true });
     const header = h('header', { class: 'conversation-header' },
       this.backLink = h('a', { href: this.options.backHref, class: 'back-link', testid: 'conversation-back', attrs: { 'aria-label': 'Back to the inbox' }, text: '←' }),
       h('div', { class: 'conversation-who' }, this.onlineDot, this.title, this.statusPill),
@@ -73,6 +78,7 @@ export class ConversationView {
         h('label', { htmlFor: `assign-${this.id}`, class: 'sr-only', text: 'Assignee' }),
         this.assignSelect, this.assignMe, this.resolveButton, this.reopenButton,
         h('button', { type: 'button', class: 'button small visitor-toggle', testid: 'visitor-toggle', text: 'Visitor', attrs: { 'aria-label': 'Show visitor details' }, on: { click: () => this.options.toggleVisitor() } })),
+      this.rating,
       this.actionError);
 
     this.earlier = h('button', { type: 'button', class: 'button small', testid: 'load-earlier', text: 'Load earlier messages', hidden: true, on: { click: () => this.loadOlder() } });
@@ -300,6 +306,31 @@ export class ConversationView {
     this.reopenButton.hidden = c.status === 'open';
     this.assignMe.hidden = Boolean(me && c.assignee_id === me.id);
     this.renderAssignees(c.assignee_id);
+    this.renderRating(c.rating);
+  }
+
+  /**
+   * The visitor's rating under the header: `★★★★☆ 4/5` and the comment. One that arrives while
+   * the conversation is on screen is read out too.
+   * @param {Rating | null} rating
+   */
+  renderRating(rating) {
+    const shown = rating ? JSON.stringify([rating.score, rating.comment, rating.created_at]) : '';
+    if (shown === this.ratingShown) return;
+    const arrived = this.ratingShown !== null && rating !== null;
+    this.ratingShown = shown;
+    this.rating.hidden = !rating;
+    if (!rating) {
+      this.rating.replaceChildren();
+      return;
+    }
+    this.rating.dataset.score = String(rating.score);
+    replace(this.rating,
+      h('span', { class: 'muted', text: 'Visitor’s rating ' }),
+      h('span', { class: 'rating-score', testid: 'conversation-rating-score', attrs: { title: fullTime(rating.created_at) } },
+        h('span', { class: 'rating-stars', attrs: { 'aria-hidden': 'true' }, text: stars(rating.score) }), ` ${rating.score}/5`),
+      rating.comment ? h('q', { class: 'rating-comment', testid: 'conversation-rating-comment', text: rating.comment }) : null);
+    if (arrived) this.ctx.announce(`The visitor rated this conversation ${rating.score} out of 5${rating.comment ? `: ${rating.comment}` : ''}`);
   }
 
   /** @param {string | null} current */

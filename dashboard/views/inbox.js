@@ -7,7 +7,7 @@
  * without a refetch. With a search, only the conversations the search returned are shown.
  */
 import { h, replace } from '../lib/dom.js';
-import { shortTime } from '../lib/format.js';
+import { shortTime, stars } from '../lib/format.js';
 import { TABS, conversationHref, inboxHref } from '../lib/router.js';
 import { unreadOf, visitorLabel } from '../lib/workspace.js';
 
@@ -274,7 +274,8 @@ export class InboxView {
       : 'No messages yet';
     const assignee = c.assignee_id ? (c.assignee_id === me ? 'You' : c.assignee_name ?? this.ws.agentName(c.assignee_id) ?? 'Agent') : 'Unassigned';
     const selected = c.id === this.selected;
-    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, c.status, c.last_activity_at]);
+    const score = c.rating?.score ?? 0;
+    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, c.status, c.last_activity_at, score]);
     if (row.dataset.signature === signature) return;
     row.dataset.signature = signature;
     const link = h('a', {
@@ -297,7 +298,9 @@ export class InboxView {
       h('span', { class: 'item-meta muted' },
         h('span', { testid: 'inbox-item-assignee', text: assignee }),
         c.visitor_online ? h('span', { class: 'sr-only', text: ', visitor online' }) : null,
-        c.status === 'resolved' ? h('span', { text: ' · Resolved' }) : null)));
+        c.status === 'resolved' ? h('span', { text: ' · Resolved' }) : null,
+        score ? h('span', { class: 'item-rating', testid: 'inbox-item-rating', dataset: { score: String(score) }, attrs: { title: `Rated ${stars(score)} ${score}/5` } },
+          ' · ', h('span', { class: 'sr-only', text: 'rated ' }), h('span', { class: 'rating-stars', attrs: { 'aria-hidden': 'true' }, text: '★' }), `${score}/5`) : null)));
     replace(row, link);
   }
 }

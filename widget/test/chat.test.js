@@ -450,3 +450,102 @@ test('a long outbox goes out in typing order, at most 10 sends awaiting sent at 
   assert.deepEqual(net.current.frames('send').map((f) => f.body), Array.from({ length: 25 }, (_, i) => `m${i + 1}`));
   assert.deepEqual(chat.entries().map((e) => e.message?.body), Array.from({ length: 25 }, (_, i) => `m${i + 1}`));
 });
+
+// ---- rating a resolved conversation -------------------------------------------------------
+
+test('a conversation that becomes resolved asks for a rating; ok keeps it rated and says thanks', async () => {
+  const { chat, net, kept } = await connected({}, { conversation: conversation() });
+  assert.equal(chat.rating(), null, 'nothing to rate while open');
+  net.current.receive({ type: 'conversation', conversation: conversation({ status: 'resolved' }) });
+  assert.equal(chat.rating(), 'ask');
+
+  const rating = chat.rate(4, '  Quick and kind  ');
+  const rate = net.current.last('rate');
+  assert.deepEqual(rate, { type: 'rate', ref: rate.ref, conversation_id: 'c-1', score: 4, comment: 'Quick and kind' });
+  assert.equal(chat.rating(), 'ask', 'asked until the server says ok');
+  net.current.receive({ type: 'ok', ref: rate.ref });
+  await rating;
+  assert.equal(kept.get('rated'), 'c-1', 'the host page keeps which conversation was rated');
+  assert.equal(chat.rating(), 'thanks');
+});
+
+test('a refused rating leaves the prompt up to try again; bad scores and long comments are never sent', async () => {
+  const { chat, net, kept } = await connected({}, { conversation: conversation({ status: 'resolved' }) });
+  const rating = chat.rate(5);
+  const rate = net.current.last('rate');
+  assert.equal('comment' in rate, false, 'no comment: none is sent');
+  net.current.receive({ type: 'error', ref: rate.ref, code: 'conflict', message: 'a conversation is rated once it is resolved' });
+  await assert.rejects(rating, { code: 'conflict' });
+  assert.equal(chat.rating(), 'ask');
+  assert.equal(kept.has('rated'), false);
+
+  await assert.rejects(chat.rate(0), { code: 'bad_request' });
+  await assert.rejects(chat.rate(4.5), { code: 'bad_request' });
+  await assert.rejects(chat.rate(3, '😀'.repeat(1001)), { code: 'too_large' }, 'the limit counts code points');
+  assert.equal(net.current.frames('rate').length, 1);
+  const again = chat.rate(3, '😀'.repeat(1000));
+  net.current.receive({ type: 'ok', ref: net.current.last('rate').ref });
+  await again;
+  assert.equal(chat.rating(), 'thanks');
+});
+
+test('a rating without a connection fails at once, and the prompt stays', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation({ status: 'resolved' }) });
+  net.current.drop(1006);
+  await assert.rejects(chat.rate(4), { code: 'disconnected' });
+  assert.equal(chat.rating(), 'ask');
+});
+
+test('after a reload, a conversation rated in this browser is not asked again; another one is', async () => {
+  const rated = await connected({ restored: { rated: 'c-1' } }, { conversation: conversation({ status: 'resolved' }) });
+  assert.equal(rated.chat.rating(), null, 'no prompt, and no thanks either: that was another page');
+
+  const notYet = await connected({ restored: { rated: 'c-0' } }, { conversation: conversation({ status: 'resolved' }) });
+  assert.equal(notYet.chat.rating(), 'ask');
+});
+
+test('writing again hides the prompt at once, and the thanks; an agent reopening hides them too', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation({ status: 'resolved', last_seq: 2 }) });
+  assert.equal(chat.rating(), 'ask');
+  chat.send('One more thing');
+  assert.equal(chat.rating(), null, 'hidden as soon as the message is typed');
+  const send = net.current.last('send');
+  net.current.receive({ type: 'sent', ref: send.ref, message: message({ seq: 3, client_msg_id: send.client_msg_id, author: { kind: 'visitor', id: 'v-1', name: null } }) });
+  await settle();
+  assert.equal(chat.conversation?.status, 'open');
+  assert.equal(chat.rating(), null);
+
+  net.current.receive({ type: 'conversation', conversation: conversation({ status: 'resolved', last_seq: 3 }) });
+  const rating = chat.rate(2);
+  net.current.receive({ type: 'ok', ref: net.current.last('rate').ref });
+  await rating;
+  assert.equal(chat.rating(), 'thanks');
+  net.current.receive({ type: 'conversation', conversation: conversation({ status: 'open', last_seq: 3 }) });
+  assert.equal(chat.rating(), null, 'reopened by an agent');
+  net.current.receive({ type: 'conversation', conversation: conversation({ status: 'resolved', last_seq: 3 }) });
+  assert.equal(chat.rating(), null, 'rated once: neither asked nor thanked again');
+});
+
+/** Ends the chat's conversation as the visitor does, the server saying ok. */
+async function endChat({ chat, net }) {
+  const ending = chat.end();
+  net.current.receive({ type: 'ok', ref: net.current.last('end').ref });
+  await ending;
+}
+
+test('a conversation the visitor ends is asked for a rating unless rated here; reset forgets what was rated', async () => {
+  const fresh = await connected({}, { conversation: conversation() });
+  await endChat(fresh);
+  assert.equal(fresh.chat.rating(), 'ask');
+
+  const { chat, net } = await connected({ restored: { rated: 'c-1' } }, { conversation: conversation() });
+  await endChat({ chat, net });
+  assert.equal(chat.rating(), null, 'c-1 was rated in this browser');
+
+  chat.reset();
+  assert.equal(chat.rated, null);
+  net.current.open();
+  net.current.welcome({ conversation: conversation({ status: 'resolved' }) });
+  await settle();
+  assert.equal(chat.rating(), 'ask', 'a new visitor is asked');
+});

@@ -209,6 +209,20 @@ test('outbox changes are kept in host storage and handed back to the panel after
   assert.equal(reloaded.kept()['parley:outbox'], undefined, 'an empty outbox leaves no key');
 });
 
+test('the conversation rated is kept and handed back to the panel after a reload', () => {
+  const storage = new FakeStorage();
+  const first = openedPage({ storage });
+  first.fromPanel({ type: ToLoader.SET, key: PanelKeys.CONVERSATION, value: 'c-1' });
+  first.fromPanel({ type: ToLoader.SET, key: PanelKeys.RATED, value: 'c-1' });
+  assert.equal(first.kept()['parley:rated'], 'c-1');
+
+  const reloaded = createPage({ storage }).load();
+  reloaded.fromPanel({ type: ToLoader.READY });
+  const [init] = reloaded.postedOfType(ToPanel.INIT);
+  assert.equal(init.state.rated, 'c-1');
+  assert.equal(openedPage().postedOfType(ToPanel.INIT)[0].state.rated, null, 'nothing rated yet');
+});
+
 test('init carries the page, and SPA navigation is forwarded once the panel exists', () => {
   const page = createPage().load();
   const original = page.win.history.pushState;
