@@ -730,3 +730,36 @@ async fn an_api_key_acts_with_its_role_in_its_workspace_until_revoked(backend: B
         .await;
     assert_eq!(status, 403);
 }
+
+/// Each message writes a row per subscribed webhook in the shared batch: a workspace cannot
+/// make that unbounded.
+#[actix_web::test]
+async fn a_workspace_has_a_bounded_number_of_webhooks_and_keys() {
+    let app = spawn_app_with(Backend::Sqlite, &[ALLOW_PRIVATE]).await;
+    let ws = app.first_workspace().await;
+    let receiver = Receiver::start().await;
+    for _ in 0..20 {
+        hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
+    }
+    let body = json!({"url": receiver.url, "events": ["message.created"]});
+    let (status, refused) = app
+        .api("POST", "/webhooks", Some(&ws.token), Some(body))
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    for i in 0..100 {
+        let key = json!({"name": format!("key {i}"), "role": "agent"});
+        assert_eq!(
+            app.api("POST", "/api-keys", Some(&ws.token), Some(key))
+                .await
+                .0,
+            201
+        );
+    }
+    let key = json!({"name": "one too many", "role": "agent"});
+    assert_eq!(
+        app.api("POST", "/api-keys", Some(&ws.token), Some(key))
+            .await
+            .0,
+        409
+    );
+}

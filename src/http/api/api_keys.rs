@@ -21,6 +21,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Random characters after `sk_`: 40 alphanumerics, about 238 bits.
 const KEY_RANDOM_LEN: usize = 40;
+/// Keys one workspace may have.
+pub const MAX_KEYS: usize = 100;
 /// Characters of a key kept to recognise it in a list (`sk_` and 6 more).
 const PREFIX_LEN: usize = 9;
 
@@ -67,6 +69,11 @@ async fn create(
     AdminJson(admin, body): AdminJson<CreateApiKey>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
+    if state.store.api_keys(admin.workspace_id).await?.len() >= MAX_KEYS {
+        return Err(ApiError::Conflict(format!(
+            "a workspace has at most {MAX_KEYS} API keys"
+        )));
+    }
     let name = crate::domain::input::clean_name(&body.name, 200)
         .ok_or_else(|| ApiError::Unprocessable("name must show 1 to 200 characters".into()))?;
     let key = format!("{API_KEY_PREFIX}{}", random_token(KEY_RANDOM_LEN));

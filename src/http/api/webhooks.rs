@@ -30,6 +30,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 const DELIVERIES_PAGE: i64 = 50;
+/// Webhooks one workspace may have: each message writes a row per subscribed webhook in the
+/// shared batch, so the number is bounded.
+pub const MAX_WEBHOOKS: usize = 20;
 const MAX_URL_BYTES: usize = 2048;
 
 /// A webhook with its signing secret: only when made or rotated.
@@ -125,6 +128,11 @@ async fn create(
     AdminJson(admin, body): AdminJson<CreateWebhook>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
+    if state.store.webhooks(admin.workspace_id).await?.len() >= MAX_WEBHOOKS {
+        return Err(ApiError::Conflict(format!(
+            "a workspace has at most {MAX_WEBHOOKS} webhooks"
+        )));
+    }
     let new = NewWebhook {
         url: checked_url(&state, &body.url).await?,
         secret: new_secret(),
