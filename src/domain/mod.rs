@@ -5,6 +5,7 @@
 
 mod enums;
 mod errors;
+pub mod hours;
 mod events;
 mod ids;
 pub mod input;
