@@ -137,8 +137,17 @@ export function createApi(options) {
     messages: (cid, params) => get(`/conversations/${id(cid)}/messages${query(params)}`),
     /** @param {string} cid @param {{client_msg_id: string, kind: string, body: string}} message */
     sendMessage: (cid, message) => post(`/conversations/${id(cid)}/messages`, message),
-    /** @param {string} vid */
+    /** The profile, with `blocked` (null, or the block). @param {string} vid */
     visitor: (vid) => get(`/visitors/${id(vid)}`),
+    /**
+     * Blocks a visitor (with `ip`, also its last address): its connections close. Answers the block.
+     * @param {string} vid @param {{reason: string, ip?: boolean}} block
+     */
+    blockVisitor: (vid, block) => post(`/visitors/${id(vid)}/block`, block),
+    /** Lifts a visitor's block; 404 when there was none. @param {string} vid */
+    unblockVisitor: (vid) => del(`/visitors/${id(vid)}/block`),
+    /** The workspace's blocks, newest first (admins). @returns {Promise<Page>} */
+    blocks: () => get('/blocks'),
 
     /** @returns {Promise<Page>} */
     sites: () => get('/sites'),

@@ -18,6 +18,7 @@ export const ADMIN_SECTIONS = Object.freeze([
   { id: 'canned', label: 'Canned responses' },
   { id: 'webhooks', label: 'Webhooks' },
   { id: 'api-keys', label: 'API keys' },
+  { id: 'blocks', label: 'Blocked visitors' },
 ]);
 
 export const DEFAULT_TAB = 'open';

@@ -183,6 +183,27 @@ test('API keys: list, create with a name and a role, revoke', async () => {
   ]);
 });
 
+test('blocking: block a visitor with a reason (and its address), unblock, list the blocks', async () => {
+  const made = { visitor_id: 'v-1', visitor_name: null, ip: '203.0.113.7', reason: 'Spam', blocked_by: 'a-1', created_at: '2026-12-06T13:15:27Z' };
+  const { api, requests } = setup((url, init) => {
+    if (init.method === 'DELETE') return response(204);
+    return init.method === 'POST' ? response(201, made) : response(200, { items: [made], next_cursor: null });
+  });
+  assert.deepEqual(await api.blockVisitor('v/1', { reason: 'Spam', ip: true }), made);
+  assert.equal(await api.unblockVisitor('v-1'), null);
+  assert.deepEqual(await api.blocks(), { items: [made], next_cursor: null });
+  assert.deepEqual(requests.map((r) => [r.method, r.url, r.body]), [
+    ['POST', '/api/v1/visitors/v%2F1/block', '{"reason":"Spam","ip":true}'],
+    ['DELETE', '/api/v1/visitors/v-1/block', undefined],
+    ['GET', '/api/v1/blocks', undefined],
+  ]);
+});
+
+test('unblocking a visitor without a block is a 404 with its code', async () => {
+  const { api } = setup(() => response(404, { error: { code: 'not_found', message: 'not found' } }));
+  await assert.rejects(api.unblockVisitor('v-1'), { name: 'ApiError', status: 404, code: 'not_found' });
+});
+
 test('a 422 naming a field says which one, for the form to show the message there', async () => {
   const refuse = (message, status = 422) => {
     const { api } = setup(() => response(status, { error: { code: 'unprocessable', message } }));

@@ -10,6 +10,7 @@ test('every route parses', () => {
   assert.deepEqual(parseRoute('#/admin/webhooks/w-1'), { name: 'admin', section: 'webhooks', id: 'w-1' });
   assert.deepEqual(parseRoute('#/admin/agents'), { name: 'admin', section: 'agents', id: null });
   assert.deepEqual(parseRoute('#/admin/api-keys'), { name: 'admin', section: 'api-keys', id: null });
+  assert.deepEqual(parseRoute('#/admin/blocks'), { name: 'admin', section: 'blocks', id: null });
 });
 
 test('unknown routes fall back: the inbox (its default tab), or the sites page for an unknown admin section', () => {

@@ -20,6 +20,7 @@ import { agentsPage } from './admin/agents.js';
 import { cannedPage } from './admin/canned.js';
 import { webhooksPage } from './admin/webhooks.js';
 import { apiKeysPage } from './admin/api-keys.js';
+import { blocksPage } from './admin/blocks.js';
 
 /**
  * What every view gets.
@@ -39,7 +40,7 @@ const CONNECTING_NOTICE_MS = 1000;
 const BEEP_GAP_MS = 1500;
 
 /** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
-const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage, 'api-keys': apiKeysPage };
+const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage };
 
 export class Shell {
   /** @param {HTMLElement} root @param {AppContext} ctx */

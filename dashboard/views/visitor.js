@@ -3,13 +3,15 @@
  * The visitor beside a conversation: name, email, identity (verified or the visitor's own
  * words; of a verified one, a name or email the business did not sign is marked as the
  * visitor's own), online or not, the page they are on now (live from `visitor` frames), pages
- * seen, browser and device, and their other conversations. `GET /visitors/{id}` once, then frames.
+ * seen, browser and device, their other conversations, and blocking them (`block.js`).
+ * `GET /visitors/{id}` once, then frames.
  */
 import { safeHref } from '../../common/linkify.js';
 import { h, replace } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime } from '../lib/format.js';
 import { conversationHref } from '../lib/router.js';
 import { signedAttributes, unsignedGiven, visitorLabel } from '../lib/workspace.js';
+import { BlockSection } from './block.js';
 
 const PAGES_SHOWN = 15;
 
@@ -29,14 +31,22 @@ export class VisitorPanel {
     this.profile = null;
     this.error = '';
     this.fetchedAt = '';
+    // The facts and the history re-render on every frame; the block section, between them,
+    // only on its own changes (a reason being typed stays).
     this.body = h('div', { class: 'visitor-body' });
+    this.history = h('div', { class: 'visitor-body' });
+    this.blockSlot = h('div', { hidden: true });
+    /** @type {BlockSection | null} */
+    this.block = null;
     this.el = h('div', { class: 'visitor-panel', testid: 'visitor-panel' },
       h('div', { class: 'visitor-panel-top' },
         h('h2', { class: 'panel-title', text: 'Visitor' }),
         h('button', { type: 'button', class: 'button small visitor-close', testid: 'visitor-close', text: 'Close', on: { click: options.close } })),
-      this.body);
+      this.body, this.blockSlot, this.history);
     this.offs = [
       this.ws.on('visitor', (vid) => vid === this.visitorId && this.render()),
+      // Who blocked is named once the team is known (admins fetch it after the welcome).
+      this.ws.on('agents', () => this.block?.render()),
       this.ws.on('conversation', (c) => {
         if (c.id === conversationId && !this.visitorId) {
           this.visitorId = c.visitor_id;
@@ -60,10 +70,21 @@ export class VisitorPanel {
       this.fetchedAt = new Date().toISOString();
       this.profile = await this.ctx.api.visitor(this.visitorId);
       this.error = '';
+      this.showBlock(this.visitorId, this.profile.blocked);
     } catch (err) {
       this.error = /** @type {Error} */ (err).message;
     }
     this.render();
+  }
+
+  /** @param {string} visitorId @param {unknown} blocked the profile's */
+  showBlock(visitorId, blocked) {
+    if (this.block?.state.visitorId !== visitorId) {
+      this.block = new BlockSection(this.ctx, visitorId);
+      this.blockSlot.replaceChildren(this.block.el);
+      this.blockSlot.hidden = false;
+    }
+    this.block.load(blocked);
   }
 
   render() {
@@ -102,7 +123,8 @@ export class VisitorPanel {
         fact('Current page', h('span', { testid: 'visitor-page' }, current ? pageLink(current) : '—')),
         fact('Browser', h('span', { testid: 'visitor-browser', text: `${ua.browser} on ${ua.os}` })),
         fact('Device', h('span', { testid: 'visitor-device', text: ua.device })),
-        p.created_at ? fact('First seen', h('span', { text: fullTime(p.created_at) })) : null),
+        p.created_at ? fact('First seen', h('span', { text: fullTime(p.created_at) })) : null));
+    replace(this.history,
       h('h3', { class: 'panel-subtitle', text: 'Pages seen' }),
       pages.length
         ? h('ol', { class: 'pages', testid: 'visitor-pages' }, pages.map((page) => h('li', {},

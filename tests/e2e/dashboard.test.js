@@ -987,3 +987,136 @@ test('an API key is shown once, works as a Bearer token, and stops working when 
   assert.equal((await use('/conversations')).status, 401);
   await assertClean(errors);
 });
+
+test('an agent blocks a chatting visitor with a reason: its socket closes (4003) and its hellos are refused until an admin unblocks it', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const bea = { email: 'bea@example.com', password: 'bea password 1' };
+  await created(api(server, admin.token, 'POST', '/agents', { ...bea, name: 'Bea', role: 'agent' }));
+  const visitorUrl = `${server.url.replace(/^http/, 'ws')}/ws/visitor?site_key=${server.siteKey}`;
+  /** A hello with the visitor's token on a new socket: the reply. @param {string} token */
+  const helloAgain = async (token) => {
+    const socket = new AgentSocket(visitorUrl);
+    t.after(() => socket.close());
+    await socket.opened;
+    socket.send({ type: 'hello', ref: 'again', token });
+    return { socket, reply: await socket.next((f) => f.ref === 'again') };
+  };
+  const mallory = await connectVisitor(t, server, { page: { url: 'https://shop.example/cart', title: 'Cart' } });
+  const token = mallory.welcome.token;
+  assert.equal(typeof token, 'string');
+  const { conversation_id: id } = await visitorSays(mallory, 'Give me a refund or else.');
+  const visitorId = (await api(server, admin.token, 'GET', `/conversations/${id}`)).body.visitor_id;
+
+  // Bea, an agent, opens the conversation: the panel offers to block.
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, bea, `#/c/${id}`);
+  const section = page.getByTestId('visitor-block');
+  const open = page.getByTestId('block-visitor');
+  const reason = page.getByTestId('block-reason');
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.textContent ?? null);
+  await open.waitFor();
+  assert.equal(await section.getAttribute('data-blocked'), 'false');
+  assert.equal(await open.getAttribute('aria-expanded'), 'false');
+
+  // By keyboard: Enter opens the form with the focus in the reason; Escape closes it, back on the button.
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('block-form').waitFor();
+  assert.equal(await focused(), 'block-reason');
+  await page.keyboard.type('Not sure yet');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('block-form').waitFor({ state: 'hidden' });
+  assert.equal(await focused(), 'block-visitor');
+  await page.keyboard.press('Enter');
+  assert.equal(await reason.inputValue(), '', 'a cancelled reason is not kept');
+
+  // No reason: refused before asking, under the field. A control character: the server's 422, there too.
+  await page.getByTestId('block-submit').click();
+  await page.getByTestId('block-reason-error').filter({ hasText: 'Say why, for the other agents.' }).waitFor();
+  assert.equal(await reason.getAttribute('aria-invalid'), 'true');
+  assert.equal(await focused(), 'block-reason');
+  await reason.evaluate((el) => { /** @type {HTMLTextAreaElement} */ (el).value = 'Spam \u0007'; });
+  await page.getByTestId('block-submit').click();
+  await page.getByTestId('block-reason-error').filter({ hasText: 'reason contains a control character' }).waitFor();
+  assert.equal(mallory.closed, null, 'not blocked yet');
+
+  // A reason and the address too: the visitor's socket is closed with 4003.
+  await reason.fill('Threatening messages.');
+  await page.getByTestId('block-ip').check();
+  await page.getByTestId('block-submit').click();
+  const blocked = page.getByTestId('visitor-blocked');
+  await blocked.waitFor();
+  assert.equal(await page.getByTestId('visitor-blocked-reason').textContent(), 'Threatening messages.');
+  assert.match(await page.getByTestId('visitor-blocked-by').textContent() ?? '', /^By you · \S/);
+  assert.equal(await page.getByTestId('visitor-blocked-ip').locator('code').textContent(), '127.0.0.1');
+  assert.equal(await section.getAttribute('data-blocked'), 'true');
+  assert.equal(await focused(), 'Blocked', 'the focus on the new state');
+  assert.ok(await open.isHidden());
+  await page.getByTestId('live-region').filter({ hasText: 'Visitor blocked.' }).waitFor({ state: 'attached' });
+  await waitFor(() => mallory.closed, { message: "the blocked visitor's socket to close" });
+  assert.equal(mallory.closed?.code, 4003);
+  await page.getByTestId('visitor-panel').screenshot({ path: artifactPath('dashboard-visitor-blocked.png') });
+
+  // Back with the same token: refused, and so is everything but ping; nothing is stored.
+  const { socket: barred, reply } = await helloAgain(token);
+  assert.deepEqual([reply.type, reply.code], ['error', 'forbidden'], JSON.stringify(reply));
+  const from = barred.frames.length;
+  barred.send({ type: 'send', ref: 'send', client_msg_id: randomUUID(), body: 'Let me in' });
+  const refused = await barred.next((f) => f.ref === 'send', { from });
+  assert.deepEqual([refused.type, refused.code], ['error', 'forbidden']);
+  assert.equal((await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items.length, 1, 'nothing stored');
+
+  // The admin opening the conversation sees the block (from GET /visitors/{id}), Bea's name on it.
+  assert.ok(await page.getByTestId('nav-admin').isHidden(), 'no settings for an agent');
+  const { page: adminPage, errors: adminErrors } = await openDashboard(browser, server, ADMIN, `#/c/${id}`);
+  await adminPage.getByTestId('visitor-blocked-reason').filter({ hasText: 'Threatening messages.' }).waitFor();
+  await adminPage.getByTestId('visitor-blocked-by').filter({ hasText: /^By Bea · / }).waitFor();
+
+  // And on the Blocked visitors page, beside Webhooks and API keys.
+  await adminPage.getByTestId('nav-admin').click();
+  await adminPage.getByTestId('admin-nav-blocks').click();
+  const row = adminPage.locator(`[data-testid="block-row"][data-visitor-id="${visitorId}"]`);
+  await row.waitFor();
+  assert.equal(await adminPage.getByTestId('admin-nav-blocks').getAttribute('aria-current'), 'page');
+  assert.equal(await adminPage.getByTestId('admin-nav-blocks').textContent(), 'Blocked visitors');
+  assert.equal(await row.getByTestId('block-row-visitor').textContent(), visitorId, 'no name given: the id');
+  assert.equal(await row.getByTestId('block-row-reason').textContent(), 'Threatening messages.');
+  assert.equal(await row.getByTestId('block-row-ip').textContent(), '127.0.0.1');
+  assert.match(await row.getByTestId('block-row-when').textContent() ?? '', / by Bea$/);
+  await adminPage.screenshot({ path: artifactPath('dashboard-blocks.png') });
+
+  // Unblock asks first; cancelled, nothing changes.
+  await row.getByTestId('block-unblock').click();
+  await adminPage.getByTestId('confirm-cancel').click();
+  assert.equal((await api(server, admin.token, 'GET', '/blocks')).body.items.length, 1);
+  await row.getByTestId('block-unblock').click();
+  await adminPage.getByTestId('confirm-ok').click();
+  await row.waitFor({ state: 'detached' });
+  await adminPage.getByTestId('blocks-list').getByText('No blocked visitors.').waitFor();
+  await adminPage.getByTestId('blocks-status').filter({ hasText: `${visitorId} is unblocked.` }).waitFor();
+  assert.deepEqual((await api(server, admin.token, 'GET', '/blocks')).body.items, []);
+
+  // The same token is welcomed again, and may write.
+  const { socket: back, reply: welcome } = await helloAgain(token);
+  assert.equal(welcome.type, 'welcome', JSON.stringify(welcome));
+  await visitorSays(back, 'Sorry about that.');
+
+  // Bea's panel still says blocked: Unblock there finds no block (404), which is what she wanted.
+  await page.getByTestId('unblock-visitor').click();
+  await open.waitFor();
+  assert.ok(await blocked.isHidden());
+  assert.equal(await page.getByTestId('unblock-error').textContent(), '');
+  assert.equal(await focused(), 'block-visitor', 'the focus back on the button');
+  await page.getByTestId('live-region').filter({ hasText: 'Visitor unblocked.' }).waitFor({ state: 'attached' });
+
+  // An agent sent to the admin page goes back to the inbox.
+  await page.goto(`${server.url}/dashboard#/admin/blocks`);
+  await page.waitForFunction(() => location.hash.startsWith('#/inbox/'));
+  await assertClean(errors, [
+    // Chromium logs the answers refused on purpose: the reason with a control character (422),
+    // and the unblock of a block the admin had lifted (404).
+    new RegExp(`^${escapeRegExp(`${server.url}/api/v1/visitors/${visitorId}/block`)}: Failed to load resource: the server responded with a status of (422 \\(Unprocessable Entity\\)|404 \\(Not Found\\))$`),
+  ]);
+  await assertClean(adminErrors);
+});
