@@ -120,6 +120,29 @@ impl Chat {
         self.presence().map_or(0, |p| p.agents_online(workspace))
     }
 
+    /// Whether a visitor of `site` can be answered live now: its team within its hours with
+    /// a member online (not away), or, for a site without a team, any agent online.
+    pub async fn available(&self, site: &crate::domain::Site) -> ChatResult<bool> {
+        let Some(presence) = self.presence() else {
+            return Ok(false);
+        };
+        let team = match site.team_id {
+            Some(team) => self.inner.store.team(site.workspace_id, team).await?,
+            None => None,
+        };
+        let Some(team) = team else {
+            return Ok(presence.agents_online(site.workspace_id) > 0);
+        };
+        let open = match &team.hours {
+            None => true,
+            Some(hours) => hours
+                .schedule()
+                .map(|s| s.is_open(chrono::Utc::now()))
+                .unwrap_or(true),
+        };
+        Ok(open && presence.any_online(site.workspace_id, &team.agent_ids))
+    }
+
     fn presence(&self) -> Option<Arc<dyn Presence>> {
         self.inner.presence.get().and_then(Weak::upgrade)
     }

@@ -1,7 +1,7 @@
 //! Presence questions the core and the HTTP API ask of whoever holds the connections (the
 //! WebSocket hub, over the whole cluster): the core never tracks connections itself.
 
-use crate::domain::{VisitorId, WorkspaceId};
+use crate::domain::{AgentId, VisitorId, WorkspaceId};
 
 pub trait Presence: Send + Sync {
     /// Whether the visitor has a connection on any node.
@@ -9,4 +9,7 @@ pub trait Presence: Send + Sync {
 
     /// Distinct agents of the workspace online (not away), on any node.
     fn agents_online(&self, workspace: WorkspaceId) -> usize;
+
+    /// Whether any of `agents` is online (not away), on any node.
+    fn any_online(&self, workspace: WorkspaceId, agents: &[AgentId]) -> bool;
 }

@@ -111,15 +111,20 @@ impl BusinessHours {
             .iter()
             .map(|slot| {
                 let (from, to) = range(&slot.from, &slot.to).map_err(|e| format!("weekly: {e}"))?;
-                Ok((day(&slot.day).map_err(|e| format!("weekly: {e}"))?, from, to))
+                Ok((
+                    day(&slot.day).map_err(|e| format!("weekly: {e}"))?,
+                    from,
+                    to,
+                ))
             })
             .collect::<Result<Vec<_>, String>>()?;
         let exceptions = self
             .exceptions
             .iter()
             .map(|e| {
-                let date = NaiveDate::parse_from_str(&e.date, "%Y-%m-%d")
-                    .map_err(|_| format!("exceptions: date must be YYYY-MM-DD, not {:?}", e.date))?;
+                let date = NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").map_err(|_| {
+                    format!("exceptions: date must be YYYY-MM-DD, not {:?}", e.date)
+                })?;
                 let open = match (e.closed, &e.from, &e.to) {
                     (true, None, None) => None,
                     (false, Some(from), Some(to)) => {
@@ -210,7 +215,10 @@ mod tests {
         assert!(!office.is_open(utc("2026-03-23T07:30:00Z")));
         // Monday 30 March 2026, summer time (UTC+2): 07:30 UTC is already 09:30.
         assert!(office.is_open(utc("2026-03-30T07:30:00Z")));
-        assert!(!office.is_open(utc("2026-03-30T15:00:00Z")), "17:00 in Paris: closed");
+        assert!(
+            !office.is_open(utc("2026-03-30T15:00:00Z")),
+            "17:00 in Paris: closed"
+        );
         assert!(office.is_open(utc("2026-03-30T14:59:00Z")));
     }
 
@@ -263,10 +271,22 @@ mod tests {
             &[("thu", "09:00", "17:00"), ("fri", "09:00", "17:00")],
             exceptions,
         );
-        assert!(!shop.is_open(utc("2026-12-25T11:00:00Z")), "Christmas, a Friday");
-        assert!(shop.is_open(utc("2026-12-24T10:00:00Z")), "11:00 on the 24th");
-        assert!(!shop.is_open(utc("2026-12-24T12:00:00Z")), "13:00 on the 24th");
-        assert!(shop.is_open(utc("2026-12-18T15:00:00Z")), "an ordinary Friday");
+        assert!(
+            !shop.is_open(utc("2026-12-25T11:00:00Z")),
+            "Christmas, a Friday"
+        );
+        assert!(
+            shop.is_open(utc("2026-12-24T10:00:00Z")),
+            "11:00 on the 24th"
+        );
+        assert!(
+            !shop.is_open(utc("2026-12-24T12:00:00Z")),
+            "13:00 on the 24th"
+        );
+        assert!(
+            shop.is_open(utc("2026-12-18T15:00:00Z")),
+            "an ordinary Friday"
+        );
     }
 
     #[test]

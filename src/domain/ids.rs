@@ -75,4 +75,6 @@ id_type!(
     DeliveryId,
     /// A key for scripts and integrations.
     ApiKeyId,
+    /// A team of agents answering some sites.
+    TeamId,
 );

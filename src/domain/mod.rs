@@ -5,8 +5,8 @@
 
 mod enums;
 mod errors;
-pub mod hours;
 mod events;
+pub mod hours;
 mod ids;
 pub mod input;
 mod model;
@@ -21,11 +21,11 @@ pub use errors::ErrorCode;
 pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
 pub use ids::{
     AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId,
-    VisitorId, WebhookId, WorkspaceId,
+    TeamId, VisitorId, WebhookId, WorkspaceId,
 };
 pub use model::{
-    Agent, ApiKey, Author, Canned, Conversation, Message, NewMessage, NewSite, NewWorkspace,
-    Rating, ReadMark, Site, Visitor, VisitorBlock, VisitorPage, Workspace,
+    Agent, ApiKey, Assignment, Author, Canned, Conversation, Message, NewMessage, NewSite,
+    NewWorkspace, Rating, ReadMark, Site, Team, Visitor, VisitorBlock, VisitorPage, Workspace,
 };
 pub use presence::{AgentStatus, PageInfo, TypingState};
 pub use settings::WidgetSettings;

@@ -8,8 +8,8 @@ use sqlx::types::Json;
 
 use super::{
     AgentId, AgentRole, ApiKeyId, AuthorKind, Body, CannedId, ClientMsgId, ConversationId,
-    ConversationStatus, Email, MessageId, MessageKind, ReaderKind, SiteId, SiteKey, Timestamp,
-    VisitorId, WorkspaceId,
+    ConversationStatus, Email, MessageId, MessageKind, ReaderKind, SiteId, SiteKey, TeamId,
+    Timestamp, VisitorId, WorkspaceId,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -36,6 +36,8 @@ pub struct Site {
     pub settings: Json<serde_json::Value>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The team that answers it; null: the workspace's agents, always open.
+    pub team_id: Option<TeamId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -114,6 +116,9 @@ pub struct Conversation {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_activity_at: Timestamp,
+    /// The team of its site when it was opened.
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
     /// The visitor's rating, once it is resolved.
     #[serde(default)]
     #[schema(value_type = Option<Rating>)]
@@ -238,4 +243,39 @@ pub struct VisitorBlock {
     pub reason: String,
     pub blocked_by: Option<AgentId>,
     pub created_at: Timestamp,
+}
+
+/// How a team's new conversations find an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Assignment {
+    /// Agents pick conversations themselves.
+    Manual,
+    RoundRobin,
+    LeastBusy,
+}
+
+impl Assignment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assignment::Manual => "manual",
+            Assignment::RoundRobin => "round_robin",
+            Assignment::LeastBusy => "least_busy",
+        }
+    }
+}
+
+/// A team of agents, and when it answers.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Team {
+    pub id: TeamId,
+    #[serde(skip)]
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub agent_ids: Vec<AgentId>,
+    pub assignment: Assignment,
+    /// Null: always open.
+    pub hours: Option<super::hours::BusinessHours>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }

@@ -26,6 +26,8 @@ pub struct SiteChange {
     pub allowed_origins: Option<Vec<String>>,
     pub require_identity: Option<bool>,
     pub settings: Option<serde_json::Value>,
+    /// `Some(None)` gives the site back to the whole workspace.
+    pub team_id: Option<Option<crate::domain::TeamId>>,
 }
 
 #[derive(Clone, Debug)]
@@ -144,7 +146,8 @@ macro_rules! impl_admin {
             ) -> $crate::store::StoreResult<Option<$crate::domain::Site>> {
                 Ok(sqlx::query_as(concat!(
                     "update sites set name = coalesce($3, name), allowed_origins = coalesce($4, allowed_origins), \
-                     require_identity = coalesce($5, require_identity), settings = coalesce($6, settings), updated_at = $7 \
+                     require_identity = coalesce($5, require_identity), settings = coalesce($6, settings), updated_at = $7, \
+                     team_id = case when $8 then $9 else team_id end \
                      where workspace_id = $1 and id = $2 returning ", $crate::store::site_columns!()
                 ))
                 .bind(workspace)
@@ -154,6 +157,8 @@ macro_rules! impl_admin {
                 .bind(change.require_identity)
                 .bind(change.settings.as_ref().map(sqlx::types::Json))
                 .bind($crate::domain::Timestamp::now())
+                .bind(change.team_id.is_some())
+                .bind(change.team_id.flatten())
                 .fetch_optional(self.writer())
                 .await?)
             }

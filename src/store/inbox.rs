@@ -67,7 +67,7 @@ macro_rules! inbox_select {
     () => {
         concat!(
             "select c.id, c.workspace_id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.last_seq, \
-             c.created_at, c.updated_at, c.last_activity_at, c.rating, \
+             c.created_at, c.updated_at, c.last_activity_at, c.team_id, c.rating, \
              v.name as visitor_name, v.email as visitor_email, v.external_id as visitor_external_id, \
              a.name as assignee_name, \
              (select count(*) from messages m where m.conversation_id = c.id \

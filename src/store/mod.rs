@@ -10,6 +10,7 @@ mod error;
 pub mod inbox;
 mod postgres;
 mod sqlite;
+pub mod teams;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -36,14 +37,14 @@ pub(crate) use message_columns;
 
 macro_rules! conversation_columns {
     () => {
-        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at, rating"
+        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at, team_id, rating"
     };
 }
 pub(crate) use conversation_columns;
 
 macro_rules! site_columns {
     () => {
-        "id, workspace_id, name, site_key, identity_secret, previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at"
+        "id, workspace_id, name, site_key, identity_secret, previous_identity_secret, allowed_origins, require_identity, settings, created_at, updated_at, team_id"
     };
 }
 pub(crate) use site_columns;
@@ -66,6 +67,7 @@ pub(crate) use visitor_columns;
 pub use admin::Admin;
 pub use catalog::Catalog;
 pub use inbox::Inbox;
+pub use teams::Teams;
 pub use webhooks::Webhooks;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -159,7 +161,7 @@ impl Audience {
 }
 
 #[async_trait]
-pub trait Store: Catalog + Admin + Inbox + Webhooks + Send + Sync + 'static {
+pub trait Store: Catalog + Admin + Inbox + Teams + Webhooks + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Cheap round trip used by readiness checks.

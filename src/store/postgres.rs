@@ -293,6 +293,7 @@ enum Attempt {
 
 super::catalog::impl_catalog!(PgStore);
 super::admin::impl_admin!(PgStore);
+super::teams::impl_teams!(PgStore);
 super::webhooks::impl_webhooks!(PgStore, lock = "for update of o skip locked");
 
 /// Queues one event in the transaction of its change: a row for each active webhook of the
@@ -458,9 +459,9 @@ impl Store for PgStore {
             "insert into conversations (",
             conversation_columns!(),
             ") select id, workspace_id, site_id, visitor_id, 'open', assignee_id, 0, created_at, \
-             created_at, created_at, null \
-             from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[]) \
-             as d(id, workspace_id, site_id, visitor_id, assignee_id, created_at) \
+             created_at, created_at, team_id, null \
+             from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], \
+             $7::uuid[]) as d(id, workspace_id, site_id, visitor_id, assignee_id, created_at, team_id) \
              on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
             conversation_columns!(),
             ""
@@ -471,6 +472,7 @@ impl Store for PgStore {
         .bind(drafts.iter().map(|c| c.visitor_id.0).collect::<Vec<_>>())
         .bind(drafts.iter().map(|c| c.assignee_id.map(|a| a.0)).collect::<Vec<_>>())
         .bind(drafts.iter().map(|c| c.created_at.as_datetime()).collect::<Vec<_>>())
+        .bind(drafts.iter().map(|c| c.team_id.map(|t| t.0)).collect::<Vec<_>>())
         .fetch_all(&mut *tx)
         .await?;
         for conversation in &created {

@@ -79,6 +79,7 @@ impl SqliteStore {
 
 super::catalog::impl_catalog!(SqliteStore);
 super::admin::impl_admin!(SqliteStore);
+super::teams::impl_teams!(SqliteStore);
 // One writer connection: nothing to skip.
 super::webhooks::impl_webhooks!(SqliteStore, lock = "");
 
@@ -636,7 +637,7 @@ async fn open_or_create_in(
     let inserted: Option<Conversation> = sqlx::query_as(concat!(
         "insert into conversations (",
         conversation_columns!(),
-        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6, null) \
+        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6, $7, null) \
              on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
         conversation_columns!(),
         ""
@@ -647,6 +648,7 @@ async fn open_or_create_in(
     .bind(c.visitor_id)
     .bind(c.assignee_id)
     .bind(c.created_at)
+    .bind(c.team_id)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(match inserted {

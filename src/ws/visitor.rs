@@ -211,6 +211,7 @@ impl Role for VisitorSide {
                 state
                     .hub
                     .register_visitor(site.workspace_id, visitor.id, conn, outbound);
+            let available = chat.available(&site).await.map_err(unavailable)?;
             let welcome = ServerFrame::VisitorWelcome {
                 reference: hello.reference.as_deref(),
                 visitor_id: visitor.id,
@@ -219,6 +220,7 @@ impl Role for VisitorSide {
                     .as_ref()
                     .map(|c| VisitorConversationView::new(c, assignee.as_ref())),
                 agents_online: chat.agents_online(site.workspace_id),
+                available,
                 settings: &site.settings.0,
                 identity: identity.status().map(|status| WelcomeIdentity {
                     status,
@@ -419,6 +421,7 @@ fn send_message(
         created_at: now,
         updated_at: now,
         last_activity_at: now,
+        team_id: session.role.site.team_id,
         rating: None,
     };
     let chat = session.state.chat.clone();

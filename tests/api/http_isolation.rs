@@ -30,6 +30,11 @@ const ROUTES: &[&str] = &[
     "POST /visitors/{id}/block",
     "DELETE /visitors/{id}/block",
     "GET /blocks",
+    "GET /teams",
+    "POST /teams",
+    "GET /teams/{id}",
+    "PATCH /teams/{id}",
+    "DELETE /teams/{id}",
     "GET /sites",
     "POST /sites",
     "GET /sites/{id}",
@@ -69,9 +74,16 @@ const PUBLIC: &[&str] = &[
 
 /// Routes for admins only.
 fn admin_only(route: &str) -> bool {
-    ["/sites", "/agents", "/webhooks", "/api-keys", "/blocks"]
-        .iter()
-        .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
+    [
+        "/sites",
+        "/agents",
+        "/webhooks",
+        "/api-keys",
+        "/blocks",
+        "/teams",
+    ]
+    .iter()
+    .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
         || (route.starts_with("POST /canned")
             || route.starts_with("PATCH /canned")
             || route.starts_with("DELETE /canned"))
@@ -196,6 +208,14 @@ async fn own_resources(
             Some(json!({"name": "mounted", "role": "agent"})),
         )
         .await;
+    let (_, team) = app
+        .api(
+            "POST",
+            "/teams",
+            Some(token),
+            Some(json!({"name": "Mounted"})),
+        )
+        .await;
     // A block to lift (the visitor's connection closes: it is not used again).
     let visitor_id = welcome["visitor_id"].as_str().unwrap().to_owned();
     app.api(
@@ -217,6 +237,7 @@ async fn own_resources(
         ("webhooks", hook),
         ("deliveries", delivery),
         ("api-keys", created(key)),
+        ("teams", created(team)),
     ])
 }
 
@@ -275,6 +296,8 @@ fn body_for(route: &str) -> Option<Value> {
         "PATCH /webhooks/{id}" => json!({"active": false}),
         "POST /api-keys" => json!({"name": "B key", "role": "admin"}),
         "POST /visitors/{id}/block" => json!({"reason": "B blocks A's visitor", "ip": true}),
+        "POST /teams" => json!({"name": "B team"}),
+        "PATCH /teams/{id}" => json!({"name": "hijacked"}),
         "POST /auth/login" => json!({"email": "nobody@x.test", "password": "whatever1"}),
         _ => return None,
     })
@@ -316,6 +339,14 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
             Some(json!({"name": "A key", "role": "admin"})),
         )
         .await;
+    let (_, team) = app
+        .api(
+            "POST",
+            "/teams",
+            Some(&a.token),
+            Some(json!({"name": "A team"})),
+        )
+        .await;
     let ids = |route: &str| -> String {
         let path = route.split(' ').nth(1).unwrap();
         match path.split('/').nth(1).unwrap() {
@@ -326,6 +357,7 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
             "canned" => canned["id"].as_str().unwrap().to_owned(),
             "webhooks" => hook["id"].as_str().unwrap().to_owned(),
             "api-keys" => key["id"].as_str().unwrap().to_owned(),
+            "teams" => team["id"].as_str().unwrap().to_owned(),
             other => panic!("no id for {other}"),
         }
     };

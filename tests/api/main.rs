@@ -18,5 +18,6 @@ mod properties;
 mod realtime;
 mod receiver;
 mod store_conformance;
+mod teams;
 mod webhooks;
 mod ws_client;

@@ -93,6 +93,7 @@ fn draft(ws: &CreatedWorkspace, v: &Visitor) -> Conversation {
         created_at: now,
         updated_at: now,
         last_activity_at: now,
+        team_id: None,
         rating: None,
     }
 }

@@ -9,6 +9,7 @@ pub mod canned;
 pub mod conversations;
 pub mod me;
 pub mod sites;
+pub mod teams;
 pub mod visitors;
 pub mod webhooks;
 pub mod widget;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     canned::configure(cfg);
     webhooks::configure(cfg);
     api_keys::configure(cfg);
+    teams::configure(cfg);
 }
 
 /// The API scope, ready to mount on an `App` (the public widget routes carry their own CORS).

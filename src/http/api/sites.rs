@@ -168,6 +168,10 @@ pub struct UpdateSite {
     /// Only the fields given change.
     #[schema(value_type = Option<Object>)]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The team answering this site; null: the workspace's agents, always open.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub team_id: Option<Option<crate::domain::TeamId>>,
 }
 
 /// Changes a site's name, origins, identity requirement or widget settings.
@@ -195,7 +199,15 @@ async fn update(
         allowed_origins,
         require_identity,
         settings: patch,
+        team_id,
     } = body;
+    if let Some(Some(team)) = team_id {
+        if state.store.team(admin.workspace_id, team).await?.is_none() {
+            return Err(ApiError::Unprocessable(
+                "team_id: no such team in this workspace".into(),
+            ));
+        }
+    }
     let change = SiteChange {
         name: name.as_deref().map(site_name).transpose()?,
         allowed_origins: allowed_origins.map(origins).transpose()?,
@@ -203,6 +215,7 @@ async fn update(
         settings: patch
             .map(|p| settings(current.settings.0.clone(), p))
             .transpose()?,
+        team_id,
     };
     let site = state
         .store

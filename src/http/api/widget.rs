@@ -43,6 +43,9 @@ pub struct WidgetConfig {
     #[serde(flatten)]
     pub settings: WidgetSettings,
     pub agents_online: usize,
+    /// Whether an agent can answer live now: the site's team within its hours with a member
+    /// online, or any agent online for a site without a team.
+    pub available: bool,
 }
 
 /// A site's public widget settings and how many agents are online.
@@ -62,8 +65,10 @@ async fn config(
         .site_by_key(&key)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let available = state.chat.available(&site).await?;
     let settings: WidgetSettings = serde_json::from_value(site.settings.0).unwrap_or_default();
     Ok(web::Json(WidgetConfig {
+        available,
         settings,
         agents_online: state.chat.agents_online(site.workspace_id),
     }))

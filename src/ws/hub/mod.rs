@@ -306,6 +306,12 @@ impl Presence for Hub {
             .collect();
         online.len()
     }
+
+    fn any_online(&self, workspace: WorkspaceId, agents: &[AgentId]) -> bool {
+        self.statuses_everywhere(workspace)
+            .into_iter()
+            .any(|(a, s)| s == AgentStatus::Online && agents.contains(&a))
+    }
 }
 
 impl Subscriber for Hub {

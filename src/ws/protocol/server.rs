@@ -20,6 +20,8 @@ pub enum ServerFrame<'a> {
         token: &'a str,
         conversation: Option<VisitorConversationView<'a>>,
         agents_online: usize,
+        /// Whether an agent can answer live now (the site's team within hours and online).
+        available: bool,
         settings: &'a serde_json::Value,
         identity: Option<WelcomeIdentity<'a>>,
     },
