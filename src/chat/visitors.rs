@@ -18,6 +18,7 @@ impl Chat {
         token: Option<&VisitorClaims>,
         identity: &IdentityCheck,
         user_agent: Option<String>,
+        ip: String,
     ) -> ChatResult<(Visitor, bool)> {
         let store = self.store();
         let claims = token.filter(|c| c.site_id == site.id && c.external_id.is_none());
@@ -52,6 +53,7 @@ impl Chat {
             last_seen_at: now,
             name_signed: false,
             email_signed: false,
+            last_ip: None,
         });
         // An anonymous visitor becoming this person: its other sessions, unverified, must not
         // go on seeing the person's conversations. They are closed and start anew.
@@ -79,6 +81,7 @@ impl Chat {
             visitor.email_signed = signed;
         }
         visitor.user_agent = user_agent.or(visitor.user_agent);
+        visitor.last_ip = Some(ip);
         visitor.last_seen_at = now;
         if is_new {
             self.creations().insert_visitor(&visitor).await?;

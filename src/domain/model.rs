@@ -75,6 +75,9 @@ pub struct Visitor {
     pub name_signed: bool,
     #[serde(default)]
     pub email_signed: bool,
+    /// The address of its latest `hello`, kept so that an agent can block it; never sent.
+    #[serde(default, skip_serializing)]
+    pub last_ip: Option<String>,
 }
 
 impl Visitor {

@@ -93,13 +93,6 @@ pub trait Catalog: Send + Sync {
     ) -> StoreResult<Option<VisitorBlock>>;
     /// The workspace's blocks, newest first.
     async fn visitor_blocks(&self, workspace: WorkspaceId) -> StoreResult<Vec<VisitorBlock>>;
-    /// Remembers the address of a visitor's latest hello.
-    async fn set_last_ip(
-        &self,
-        workspace: WorkspaceId,
-        visitor: VisitorId,
-        ip: &str,
-    ) -> StoreResult<()>;
     /// The visitor with this verified external id on the site.
     async fn visitor_by_external_id(
         &self,
@@ -328,24 +321,6 @@ macro_rules! impl_catalog {
                 .await?)
             }
 
-            async fn set_last_ip(
-                &self,
-                workspace: WorkspaceId,
-                visitor: VisitorId,
-                ip: &str,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "update visitors set last_ip = $3 where workspace_id = $1 and id = $2 \
-                     and last_ip is distinct from $3",
-                )
-                .bind(workspace)
-                .bind(visitor)
-                .bind(ip)
-                .execute(self.writer())
-                .await?;
-                Ok(())
-            }
-
             async fn agents_by_email(
                 &self,
                 email: &Email,
@@ -545,7 +520,7 @@ macro_rules! impl_catalog {
             async fn insert_visitor(&self, v: &Visitor) -> StoreResult<()> {
                 sqlx::query(
                     "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at, \
-                     name_signed, email_signed) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     name_signed, email_signed, last_ip) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(v.id)
                 .bind(v.workspace_id)
@@ -558,6 +533,7 @@ macro_rules! impl_catalog {
                 .bind(v.last_seen_at)
                 .bind(v.name_signed)
                 .bind(v.email_signed)
+                .bind(&v.last_ip)
                 .execute(self.writer())
                 .await?;
                 Ok(())
@@ -620,7 +596,8 @@ macro_rules! impl_catalog {
             async fn update_visitor(&self, v: &Visitor) -> StoreResult<()> {
                 sqlx::query(
                     "update visitors set external_id = $3, name = $4, email = $5, user_agent = $6, \
-                     last_seen_at = $7, name_signed = $8, email_signed = $9 where workspace_id = $1 and id = $2",
+                     last_seen_at = $7, name_signed = $8, email_signed = $9, last_ip = $10 \
+                     where workspace_id = $1 and id = $2",
                 )
                 .bind(v.workspace_id)
                 .bind(v.id)
@@ -631,6 +608,7 @@ macro_rules! impl_catalog {
                 .bind(v.last_seen_at)
                 .bind(v.name_signed)
                 .bind(v.email_signed)
+                .bind(&v.last_ip)
                 .execute(self.writer())
                 .await?;
                 Ok(())

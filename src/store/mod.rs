@@ -59,7 +59,7 @@ pub(crate) use agent_columns;
 macro_rules! visitor_columns {
     () => {
         "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at, \
-         name_signed, email_signed"
+         name_signed, email_signed, last_ip"
     };
 }
 pub(crate) use visitor_columns;

@@ -429,9 +429,10 @@ impl Store for PgStore {
     async fn insert_visitors(&self, visitors: &[Visitor]) -> StoreResult<()> {
         sqlx::query(
             "insert into visitors (id, workspace_id, site_id, external_id, name, email, user_agent, \
-             created_at, last_seen_at, name_signed, email_signed) \
+             created_at, last_seen_at, name_signed, email_signed, last_ip) \
              select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], \
-             $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bool[], $11::bool[])",
+             $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bool[], $11::bool[], \
+             $12::text[])",
         )
         .bind(visitors.iter().map(|v| v.id.0).collect::<Vec<_>>())
         .bind(visitors.iter().map(|v| v.workspace_id.0).collect::<Vec<_>>())
@@ -444,6 +445,7 @@ impl Store for PgStore {
         .bind(visitors.iter().map(|v| v.last_seen_at.as_datetime()).collect::<Vec<_>>())
         .bind(visitors.iter().map(|v| v.name_signed).collect::<Vec<_>>())
         .bind(visitors.iter().map(|v| v.email_signed).collect::<Vec<_>>())
+        .bind(visitors.iter().map(|v| v.last_ip.as_deref()).collect::<Vec<_>>())
         .execute(&self.pool)
         .await?;
         Ok(())

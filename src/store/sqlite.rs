@@ -263,7 +263,8 @@ impl Store for SqliteStore {
                 .push_bind(v.created_at)
                 .push_bind(v.last_seen_at)
                 .push_bind(v.name_signed)
-                .push_bind(v.email_signed);
+                .push_bind(v.email_signed)
+                .push_bind(&v.last_ip);
         });
         // Its text depends on the batch size: not worth a cached statement.
         insert

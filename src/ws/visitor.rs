@@ -170,13 +170,9 @@ impl Role for VisitorSide {
                 return Err(HelloRefusal::Blocked);
             }
             let (visitor, created) = chat
-                .resolve_visitor(&site, token.as_ref(), &identity, user_agent)
+                .resolve_visitor(&site, token.as_ref(), &identity, user_agent, ip.clone())
                 .await
                 .map_err(unavailable)?;
-            chat.store()
-                .set_last_ip(site.workspace_id, visitor.id, &ip)
-                .await
-                .map_err(|e| unavailable(e.into()))?;
             // Registered only once nothing can fail any more: agents never see a visitor come
             // online for a hello that is then refused.
             let page = hello.page.as_ref().map(clip_page);

@@ -70,6 +70,7 @@ fn new_visitor(ws: &CreatedWorkspace) -> Visitor {
         last_seen_at: now,
         name_signed: false,
         email_signed: false,
+        last_ip: None,
     }
 }
 
