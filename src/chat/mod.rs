@@ -5,6 +5,7 @@
 
 pub mod announce;
 pub mod batcher;
+pub mod block_flags;
 pub mod creations;
 pub mod error;
 pub mod history;
@@ -44,6 +45,7 @@ struct Inner {
     sites: SiteCache,
     max_body_chars: usize,
     presence: OnceLock<Weak<dyn Presence>>,
+    block_flags: block_flags::BlockFlags,
 }
 
 /// A conversation as the core routes its events: whose it is.
@@ -82,8 +84,13 @@ impl Chat {
                 sites,
                 max_body_chars,
                 presence: OnceLock::new(),
+                block_flags: block_flags::BlockFlags::default(),
             }),
         }
+    }
+
+    pub(crate) fn block_flags(&self) -> &block_flags::BlockFlags {
+        &self.inner.block_flags
     }
 
     pub fn store(&self) -> &DynStore {

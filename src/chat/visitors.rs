@@ -141,6 +141,14 @@ impl Chat {
         ip: &str,
     ) -> ChatResult<bool> {
         let store = self.store();
+        let workspace = site.workspace_id;
+        if self.block_flags().blocks_nobody(workspace) {
+            return Ok(false);
+        }
+        if !store.has_blocks(workspace).await? {
+            self.block_flags().saw_none(workspace);
+            return Ok(false);
+        }
         let named = match identity {
             IdentityCheck::Verified { external_id, .. } => store
                 .visitor_by_external_id(site.id, external_id)
@@ -177,6 +185,7 @@ impl Chat {
             .block_visitor(workspace, visitor, reason, with_ip, by)
             .await?
             .ok_or(super::ChatError::NotFound)?;
+        self.block_flags().forget(workspace);
         self.bus()
             .publish(Event::VisitorBlocked { workspace, visitor });
         Ok(block)

@@ -64,6 +64,8 @@ pub trait Catalog: Send + Sync {
         visitor: VisitorId,
         limit: i64,
     ) -> StoreResult<Vec<VisitorPage>>;
+    /// Whether the workspace blocks anyone at all.
+    async fn has_blocks(&self, workspace: WorkspaceId) -> StoreResult<bool>;
     /// Whether the visitor, or anyone of the workspace from `ip`, is blocked.
     async fn is_blocked(
         &self,
@@ -229,6 +231,15 @@ macro_rules! impl_catalog {
                 ))
                 .bind(workspace)
                 .fetch_all(self.reader())
+                .await?)
+            }
+
+            async fn has_blocks(&self, workspace: WorkspaceId) -> StoreResult<bool> {
+                Ok(sqlx::query_scalar(
+                    "select exists (select 1 from visitor_blocks where workspace_id = $1)",
+                )
+                .bind(workspace)
+                .fetch_one(self.reader())
                 .await?)
             }
 
