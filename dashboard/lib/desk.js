@@ -58,7 +58,11 @@ export class Desk extends Emitter {
     this.readSent = new Map();
     /** Conversations being caught up, so that a second catch-up waits for the first. @type {Map<string, Promise<void>>} */
     this.syncing = new Map();
-    /** The status this agent chose (re-sent after each reconnect). @type {'online' | 'away'} */
+    /**
+     * The status this agent chose. The server keeps it (in every tab, on every node, across
+     * reconnects): each welcome and each `presence` frame about this agent says what it is.
+     * @type {'online' | 'away'}
+     */
     this.status = 'online';
     /** @type {any} */ this.retrySendTimer = null;
     /** @type {Set<string>} conversations whose details are being fetched */
@@ -95,13 +99,12 @@ export class Desk extends Emitter {
     const ws = this.workspace;
     ws.setMe(frame.agent);
     ws.setPresence(frame.agents ?? []);
-    if (this.status !== 'online') ws.agentPresence(frame.agent.id, this.status);
+    this.adoptStatus(frame.agent.status);
     const openIds = new Set();
     for (const raw of frame.conversations ?? []) {
       openIds.add(raw.id);
       ws.upsertConversation(raw);
     }
-    if (this.status !== 'online') this.connection.request(statusFrame('', this.status)).catch(() => {});
     this.emit('welcome', info);
     if (info.reconnect && !frame.more) this.refreshMissing(openIds);
     // Catch up every conversation held, then send what waits in the outboxes.
@@ -185,7 +188,11 @@ export class Desk extends Emitter {
         return;
       case Server.PRESENCE:
         if (frame.visitor_id) ws.visitorPresence(frame.visitor_id, Boolean(frame.online));
-        else if (frame.agent_id) ws.agentPresence(frame.agent_id, frame.status);
+        else if (frame.agent_id) {
+          ws.agentPresence(frame.agent_id, frame.status);
+          // Chosen in another tab (or on another node): this tab follows.
+          if (frame.agent_id === this.me?.id) this.adoptStatus(frame.status);
+        }
         return;
       case Server.VISITOR:
         return ws.visitorChanged(frame.visitor);
@@ -395,6 +402,15 @@ export class Desk extends Emitter {
   /** @param {string} conversationId @param {'on' | 'off'} state */
   typing(conversationId, state) {
     this.connection.fire(typingFrame(conversationId, state));
+  }
+
+  /** The server's word on this agent's status. @param {unknown} status */
+  adoptStatus(status) {
+    if (status !== 'online' && status !== 'away') return;
+    const changed = status !== this.status;
+    this.status = status;
+    if (this.me) this.workspace.agentPresence(this.me.id, status);
+    if (changed) this.emit('status', status);
   }
 
   /** @param {'online' | 'away'} status */

@@ -340,19 +340,30 @@ test('conversations the welcome no longer lists as open are fetched again after 
   assert.deepEqual(s.api.calls.filter(([name]) => name === 'conversation').map(([, id]) => id), ['c-2']);
 });
 
-test('away is the status sent, and sent again after every reconnect', async (t) => {
+test('the status is the server\'s: set here, followed from other tabs, taken from each welcome', async (t) => {
   const s = setup(t);
   await online(s);
+  const heard = [];
+  s.desk.on('status', (status) => heard.push(status));
   const setting = s.desk.setStatus('away');
   answer(s.net.current, 'status', { type: 'ok' });
   await setting;
   assert.equal(s.desk.workspace.team.get(ME.id)?.status, 'away');
+  // Another tab of the same agent goes back online: this one follows.
+  s.net.current.receive({ type: 'presence', agent_id: ME.id, status: 'online' });
+  assert.equal(s.desk.status, 'online');
+  assert.deepEqual(heard, ['online']);
+  // After a reconnect the welcome says what it is now; nothing stale is sent again.
   s.net.current.drop(1012);
   await settle();
   s.clock.advance(499);
-  await online(s);
-  assert.deepEqual(s.net.current.frames('status').map((f) => f.status), ['away']);
-  assert.equal(s.desk.workspace.team.get(ME.id)?.status, 'away', 'the welcome does not undo it');
+  await online(s, { agent: { ...ME, status: 'away' } });
+  assert.equal(s.desk.status, 'away');
+  assert.equal(s.desk.workspace.team.get(ME.id)?.status, 'away');
+  assert.deepEqual(s.net.current.frames('status'), [], 'no status re-sent');
+  // A colleague's presence does not change this agent's status.
+  s.net.current.receive({ type: 'presence', agent_id: 'a-2', status: 'online' });
+  assert.equal(s.desk.status, 'away');
 });
 
 test('typing is fired without waiting for an answer, and dropped while offline', async (t) => {

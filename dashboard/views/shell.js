@@ -129,6 +129,11 @@ export class Shell {
       this.renderMe();
       this.route();
     }));
+    on(this.desk.on('status', (status) => {
+      this.status.value = status;
+      save(Keys.STATUS, status);
+      this.renderTeam();
+    }));
     on(ws.on('agents', () => this.renderTeam()));
     on(ws.on('unread', (total) => this.ctx.alerts.setTitle(total)));
     on(this.desk.on('alert', (alert) => this.alert(alert)));

@@ -150,6 +150,7 @@ mod tests {
             created_at: crate::domain::Timestamp::now(),
             updated_at: crate::domain::Timestamp::now(),
             token_version: 3,
+            status: crate::domain::AgentStatus::Online,
         }
     }
 

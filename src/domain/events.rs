@@ -107,6 +107,16 @@ pub enum Event {
         #[serde(skip)]
         from: Option<ConnId>,
     },
+    /// An agent chose a status (in any tab): every node applies it to all the agent's
+    /// connections. The node where it was chosen announces the `presence`.
+    AgentStatusChosen {
+        workspace: WorkspaceId,
+        agent: AgentId,
+        status: AgentStatus,
+        /// This node only: the connection it was chosen in.
+        #[serde(skip)]
+        from: Option<ConnId>,
+    },
     /// A visitor's first connection on the publishing node opened, or its last one closed.
     /// `at` is Unix seconds on the publisher's clock (the clock of presence snapshots).
     VisitorPresence {

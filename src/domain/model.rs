@@ -55,6 +55,10 @@ pub struct Agent {
     /// Raised by a password change or a deactivation: tokens issued before are refused.
     #[serde(skip)]
     pub token_version: i32,
+    /// The status the agent chose (`online` or `away`), whichever tab or node it was set in.
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub status: super::AgentStatus,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]

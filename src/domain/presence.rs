@@ -11,7 +11,27 @@ pub enum AgentStatus {
     Offline,
 }
 
+impl TryFrom<String> for AgentStatus {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.as_str() {
+            "online" => Ok(AgentStatus::Online),
+            "away" => Ok(AgentStatus::Away),
+            "offline" => Ok(AgentStatus::Offline),
+            other => Err(format!("unknown status {other:?}")),
+        }
+    }
+}
+
 impl AgentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Online => "online",
+            AgentStatus::Away => "away",
+            AgentStatus::Offline => "offline",
+        }
+    }
+
     /// An agent's status over several connections: online beats away beats offline.
     pub fn best(statuses: impl IntoIterator<Item = AgentStatus>) -> AgentStatus {
         let mut best = AgentStatus::Offline;

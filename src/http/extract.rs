@@ -95,6 +95,7 @@ async fn key_holder(state: &HttpState, key: &str) -> Result<Agent, ApiError> {
         created_at: key.created_at,
         updated_at: key.created_at,
         token_version: 0,
+        status: crate::domain::AgentStatus::Online,
     })
 }
 

@@ -105,6 +105,13 @@ pub trait Admin: Send + Sync {
     async fn delete_api_key(&self, workspace: WorkspaceId, id: ApiKeyId) -> StoreResult<bool>;
     /// The key with this hash, whatever its workspace: this is how a request is authenticated.
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+    /// Sets the status an agent chose; false when it is not the workspace's.
+    async fn set_agent_status(
+        &self,
+        workspace: WorkspaceId,
+        agent: AgentId,
+        status: crate::domain::AgentStatus,
+    ) -> StoreResult<bool>;
     /// Records a use (callers skip it when the last one is recent).
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> StoreResult<()>;
 }
@@ -391,6 +398,23 @@ macro_rules! impl_admin {
                 .bind(key_hash)
                 .fetch_optional(self.reader())
                 .await?)
+            }
+
+            async fn set_agent_status(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                agent: $crate::domain::AgentId,
+                status: $crate::domain::AgentStatus,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "update agents set status = $3 where workspace_id = $1 and id = $2",
+                )
+                .bind(workspace)
+                .bind(agent)
+                .bind(status.as_str())
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn touch_api_key(

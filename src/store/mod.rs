@@ -51,7 +51,7 @@ pub(crate) use site_columns;
 
 macro_rules! agent_columns {
     () => {
-        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version"
+        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status"
     };
 }
 pub(crate) use agent_columns;

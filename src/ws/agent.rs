@@ -116,10 +116,13 @@ impl Role for AgentSide {
                 .map(|a| (a.id, a.name))
                 .collect();
             // Registered only once nothing can fail any more.
-            let registration =
-                state
-                    .hub
-                    .register_agent(agent.workspace_id, conn, agent.id, outbound);
+            let registration = state.hub.register_agent(
+                agent.workspace_id,
+                conn,
+                agent.id,
+                agent.status,
+                outbound,
+            );
             let welcome = welcome_frame(
                 &state.chat,
                 &state.hub.agent_statuses(agent.workspace_id),
@@ -142,21 +145,45 @@ impl Role for AgentSide {
         session.await_hello(ctx, reference, work);
     }
 
-    fn frame(session: &mut Session<Self>, frame: ClientFrame, _ctx: &mut Ctx<Self>) {
+    fn frame(session: &mut Session<Self>, frame: ClientFrame, ctx: &mut Ctx<Self>) {
         match frame {
             ClientFrame::Send(send) => send_message(session, send),
             ClientFrame::Status(status) => {
                 let Some(greeted) = &session.role.greeted else {
                     return;
                 };
+                if status.status == AgentStatus::Offline {
+                    return session.conn.error(
+                        status.reference.as_deref(),
+                        ErrorCode::BadRequest,
+                        "status is online or away; offline is having no connection",
+                    );
+                }
                 let (workspace, agent) = (greeted.agent.workspace_id, greeted.agent.id);
-                session.state.hub.set_agent_status(
-                    workspace,
-                    session.conn.id,
-                    agent,
-                    status.status,
+                let chosen = status.status;
+                // Stored first: a tab opened, or a node asked, later finds it.
+                let store = session.state.chat.store().clone();
+                let work = async move {
+                    store
+                        .set_agent_status(workspace, agent, chosen)
+                        .await
+                        .map(|_| ())
+                        .map_err(crate::chat::ChatError::from)
+                };
+                session.request(
+                    ctx,
+                    status.reference,
+                    work,
+                    move |session, reference, (), _| {
+                        session.state.hub.choose_agent_status(
+                            workspace,
+                            session.conn.id,
+                            agent,
+                            chosen,
+                        );
+                        session.conn.ok(reference.as_deref());
+                    },
                 );
-                session.conn.ok(status.reference.as_deref());
             }
             ClientFrame::Page(page) => session.conn.error(
                 page.reference.as_deref(),
@@ -214,7 +241,7 @@ fn welcome_frame(
             name: &agent.name,
             email: agent.email.as_str(),
             role: agent.role,
-            status: AgentStatus::Online,
+            status: agent.status,
         },
         conversations: conversations
             .iter()

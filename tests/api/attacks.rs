@@ -289,13 +289,12 @@ async fn a_flood_of_any_frame_type_is_refused_before_two_hundred_frames() {
     .await
     .expect("pages refused");
     assert!(first < 200, "first refused: {first}");
-    // An agent's frames too.
+    // An agent's frames too: a status is stored, so it meets the in-flight bound like a page.
     let (mut agent, _) = app.agent(&ws.token).await;
-    let (first, why) = flood(&mut agent, |_| json!({"type": "status", "status": "away"}))
+    let (first, _) = flood(&mut agent, |_| json!({"type": "status", "status": "away"}))
         .await
         .expect("statuses refused");
-    assert!((140..200).contains(&first), "first refused: {first}");
-    assert_eq!(why, "too many frames");
+    assert!(first < 200, "first refused: {first}");
 }
 
 #[actix_web::test]

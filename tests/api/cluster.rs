@@ -632,6 +632,38 @@ async fn two_nodes_on_one_database_deliver_each_webhook_event_once() {
     assert_eq!(ids.len(), expected);
 }
 
+#[actix_web::test]
+async fn an_agents_status_holds_in_its_tabs_on_every_node() {
+    let cluster = Cluster::start(2).await;
+    let mut here = cluster.agent(0).await;
+    let mut there = cluster.agent(1).await;
+    let (mut visitor, welcome) = cluster.visitor(1, None).await;
+    assert_eq!(welcome["agents_online"], 1);
+    let set = here.call(json!({"type": "status", "status": "away"})).await;
+    assert_eq!(set["type"], "ok");
+    // The tab on the other node hears it at once.
+    let away = loop {
+        let frame = there.recv_type("presence").await;
+        if frame.get("agent_id").is_some() {
+            break frame;
+        }
+    };
+    assert_eq!(away["status"], "away", "{away}");
+    // The other node's visitors see nobody online once its view of the first node catches up
+    // (presence snapshots every 2 s).
+    let zero = visitor
+        .recv_type_within("agents", Duration::from_secs(6))
+        .await;
+    assert_eq!(zero["online"], 0);
+    // A tab opened later, on either node, starts away.
+    let url = format!("ws://127.0.0.1:{}/ws/agent", cluster.ports[1]);
+    let mut late = WsClient::connect(&url, None).await.unwrap();
+    let greeted = late
+        .call(json!({"type": "hello", "token": cluster.token}))
+        .await;
+    assert_eq!(greeted["agent"]["status"], "away", "{greeted}");
+}
+
 #[test]
 fn a_node_refuses_redis_with_sqlite() {
     let output = parley("sqlite://refused.db")

@@ -371,23 +371,33 @@ async fn presence_and_agent_status_reach_agents_and_visitors(backend: Backend) {
         .unwrap()
         .iter()
         .any(|a| a["status"] == "online"));
+    // The status is the agent's, not a connection's: away set in one tab holds in the other.
     watcher
         .call(json!({"type": "status", "status": "away"}))
         .await;
-    // The same admin is on both connections: its status stays online while one is online.
-    let presence = colleague
-        .collect_type("presence", Duration::from_millis(300))
-        .await;
-    assert!(
-        presence.iter().all(|p| p["status"] != "away"),
-        "{presence:?}"
-    );
-    colleague
-        .call(json!({"type": "status", "status": "away"}))
-        .await;
-    let away = watcher.recv_type("presence").await;
+    let away = colleague.recv_type("presence").await;
     assert_eq!(away["agent_id"], ws.admin.id.to_string());
     assert_eq!(away["status"], "away");
+    assert_eq!(visitor.recv_type("agents").await["online"], 0);
+    // ... and across a reconnect: a new tab starts away.
+    let (_third, third_welcome) = app.agent(&ws.token).await;
+    assert_eq!(third_welcome["agent"]["status"], "away", "{third_welcome}");
+    let (_, me) = app.api("GET", "/me", Some(&ws.token), None).await;
+    assert_eq!(me["status"], "away");
+    // Back online from the other tab: the first hears it.
+    colleague
+        .call(json!({"type": "status", "status": "online"}))
+        .await;
+    let back = watcher.recv_type("presence").await;
+    assert_eq!(
+        (back["agent_id"].as_str(), back["status"].as_str()),
+        (Some(ws.admin.id.to_string().as_str()), Some("online"))
+    );
+    // Offline is not a status one chooses.
+    let refused = watcher
+        .call(json!({"type": "status", "status": "offline"}))
+        .await;
+    assert_eq!(refused["code"], "bad_request", "{refused}");
     // An agent of another workspace heard none of it.
     stranger
         .assert_silent("presence", Duration::from_millis(300))

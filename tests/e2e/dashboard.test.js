@@ -663,6 +663,14 @@ test('keyboard shortcuts, search, paging, presence and the narrow layouts', { ti
   // Presence: another agent comes online; this agent goes away; the visitor leaves.
   const danSocket = await connectAgent(t, server, (await login(server, { email: 'dan@example.com', password: 'dan password 1' })).token);
   await page.locator(`[data-testid="team-member"][data-agent-id="${dan.id}"]`).waitFor();
+  // The status is the agent's, not a tab's: another tab of this admin hears "away", and when
+  // that tab goes back online this page follows.
+  const otherTab = await connectAgent(t, server, admin.token);
+  await page.getByTestId('status-switch').selectOption('away');
+  await danSocket.next((f) => f.type === 'presence' && f.agent_id === admin.agent.id && f.status === 'away');
+  await otherTab.next((f) => f.type === 'presence' && f.agent_id === admin.agent.id && f.status === 'away');
+  await otherTab.request({ type: 'status', status: 'online' });
+  await waitFor(async () => (await page.getByTestId('status-switch').inputValue()) === 'online', { message: 'this page follows the other tab' });
   await page.getByTestId('status-switch').selectOption('away');
   await danSocket.next((f) => f.type === 'presence' && f.agent_id === admin.agent.id && f.status === 'away');
   long.close();

@@ -85,12 +85,14 @@ impl Hub {
         self.registration(Registered::Connection { conn })
     }
 
-    /// Adds a greeted agent connection (online) until the guard is dropped.
+    /// Adds a greeted agent connection, with the status the agent chose, until the guard is
+    /// dropped.
     pub fn register_agent(
         &self,
         workspace: WorkspaceId,
         conn: ConnId,
         agent: AgentId,
+        status: AgentStatus,
         outbound: Arc<Outbound>,
     ) -> Registration {
         self.change_agents(workspace, agent, conn, |room| {
@@ -98,7 +100,7 @@ impl Hub {
                 conn,
                 AgentConn {
                     agent_id: agent,
-                    status: AgentStatus::Online,
+                    status,
                     outbound,
                 },
             );
@@ -171,18 +173,51 @@ impl Hub {
         });
     }
 
-    pub fn set_agent_status(
+    /// An agent chose a status in connection `conn`: every node applies it to all the
+    /// agent's connections (this one through its own bus), and its tabs and the workspace's
+    /// other agents are told.
+    pub fn choose_agent_status(
         &self,
         workspace: WorkspaceId,
         conn: ConnId,
         agent: AgentId,
         status: AgentStatus,
     ) {
-        self.change_agents(workspace, agent, conn, |room| {
-            if let Some(c) = room.agents.get_mut(&conn) {
-                c.status = status;
-            }
+        self.bus.publish(Event::AgentStatusChosen {
+            workspace,
+            agent,
+            status,
+            from: Some(conn),
         });
+    }
+
+    /// Applies a chosen status to this node's connections of the agent. The node where it was
+    /// chosen announces it: the agent's status is now this wherever it is connected (other
+    /// nodes' presence snapshots catch up within their period).
+    fn apply_chosen_status(
+        &self,
+        workspace: WorkspaceId,
+        agent: AgentId,
+        status: AgentStatus,
+        chosen_in: Option<ConnId>,
+    ) {
+        {
+            let mut shard = self.shard(workspace).write();
+            if let Some(room) = shard.get_mut(&workspace) {
+                for conn in room.agents.values_mut().filter(|c| c.agent_id == agent) {
+                    conn.status = status;
+                }
+            }
+        }
+        if let Some(conn) = chosen_in {
+            self.bus.publish(Event::AgentPresence {
+                workspace,
+                agent,
+                status,
+                from: Some(conn),
+            });
+        }
+        self.announce_agents_online(workspace);
     }
 
     /// Applies `change` to the room, then announces what it changed: the agent's status to

@@ -129,6 +129,16 @@ impl Hub {
                     room.to_agents(&frame, None);
                 }
             }
+            Event::AgentStatusChosen {
+                workspace,
+                agent,
+                status,
+                from: conn,
+            } => {
+                // Announced by the node it was chosen on only.
+                let chosen_here = if from.is_none() { *conn } else { None };
+                self.apply_chosen_status(*workspace, *agent, *status, chosen_here);
+            }
             Event::AgentPresence {
                 workspace,
                 agent,
