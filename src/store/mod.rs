@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod catalog;
+mod changes;
 mod error;
 pub mod inbox;
 mod postgres;

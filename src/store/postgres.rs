@@ -18,8 +18,8 @@ use super::{
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
-    Message, NewMessage, NewWorkspace, Rating, ReadMark, Site, SiteId, SiteKey, Timestamp, Visitor,
-    VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
+    Message, MessageId, NewMessage, NewWorkspace, Rating, ReadMark, Site, SiteId, SiteKey,
+    Timestamp, Visitor, VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -294,6 +294,7 @@ enum Attempt {
 super::catalog::impl_catalog!(PgStore);
 super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
+super::changes::conversation_changes!(PgStore, writer = pool, lock = "for update");
 super::webhooks::impl_webhooks!(PgStore, lock = "for update of o skip locked");
 
 /// Queues one event in the transaction of its change: a row for each active webhook of the
@@ -302,19 +303,21 @@ async fn enqueue_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     workspace: WorkspaceId,
     event: WebhookEvent,
-    payload: serde_json::Value,
+    payload: Option<serde_json::Value>,
+    message: Option<MessageId>,
     at: Timestamp,
 ) -> StoreResult<()> {
     sqlx::query(
         "insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, payload, \
-         next_attempt_at, created_at) \
-         select gen_random_uuid(), w.workspace_id, w.id, $2, $3, $4, $5, $5 from webhooks w \
+         message_id, next_attempt_at, created_at) \
+         select gen_random_uuid(), w.workspace_id, w.id, $2, $3, $4, $5, $6, $6 from webhooks w \
          where w.workspace_id = $1 and w.active and w.events ? $3",
     )
     .bind(workspace)
     .bind(Uuid::new_v4())
     .bind(event.as_str())
-    .bind(Json(payload))
+    .bind(payload.map(Json))
+    .bind(message)
     .bind(at)
     .execute(&mut **tx)
     .await?;
@@ -329,7 +332,15 @@ async fn enqueue_change(
 ) -> StoreResult<()> {
     for event in super::webhooks::change_events(assignee_before, after) {
         let payload = super::webhooks::conversation_payload(after);
-        enqueue_event(tx, after.workspace_id, event, payload, after.updated_at).await?;
+        enqueue_event(
+            tx,
+            after.workspace_id,
+            event,
+            Some(payload),
+            None,
+            after.updated_at,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -480,14 +491,8 @@ impl Store for PgStore {
         for conversation in &created {
             let payload = super::webhooks::conversation_payload(conversation);
             let (workspace, at) = (conversation.workspace_id, conversation.created_at);
-            enqueue_event(
-                &mut tx,
-                workspace,
-                WebhookEvent::ConversationCreated,
-                payload,
-                at,
-            )
-            .await?;
+            let event = WebhookEvent::ConversationCreated;
+            enqueue_event(&mut tx, workspace, event, Some(payload), None, at).await?;
         }
         tx.commit().await?;
         let mut created: HashMap<ConversationId, Conversation> =
@@ -508,7 +513,15 @@ impl Store for PgStore {
         Ok(results)
     }
 
-    #[tracing::instrument(skip_all, err)]
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>> {
+        self.changed_conversation(workspace, id, change).await
+    }
+
     async fn rate_conversation(
         &self,
         workspace: WorkspaceId,
@@ -516,75 +529,8 @@ impl Store for PgStore {
         id: ConversationId,
         rating: &Rating,
     ) -> StoreResult<Rated> {
-        let mut tx = self.pool.begin().await?;
-        let status: Option<ConversationStatus> = sqlx::query_scalar(
-            "select status from conversations where workspace_id = $1 and id = $2 \
-             and visitor_id = $3 for update",
-        )
-        .bind(workspace)
-        .bind(id)
-        .bind(visitor)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match status {
-            None => return Ok(Rated::NotFound),
-            Some(ConversationStatus::Open) => return Ok(Rated::StillOpen),
-            Some(ConversationStatus::Resolved) => {}
-        }
-        let rated: Conversation = sqlx::query_as(concat!(
-            "update conversations set rating = $3, updated_at = $4 \
-             where workspace_id = $1 and id = $2 returning ",
-            conversation_columns!()
-        ))
-        .bind(workspace)
-        .bind(id)
-        .bind(Json(rating))
-        .bind(rating.created_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let payload = super::webhooks::conversation_payload(&rated);
-        let event = WebhookEvent::ConversationRated;
-        enqueue_event(&mut tx, workspace, event, payload, rating.created_at).await?;
-        tx.commit().await?;
-        Ok(Rated::Rated(rated))
-    }
-
-    #[tracing::instrument(skip_all, err)]
-    async fn update_conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-        change: &ConversationChange,
-    ) -> StoreResult<Option<Conversation>> {
-        let mut tx = self.pool.begin().await?;
-        // Locked, so that two changes at once each see the assignee the other left.
-        let before: Option<Option<AgentId>> = sqlx::query_scalar(
-            "select assignee_id from conversations where workspace_id = $1 and id = $2 for update",
-        )
-        .bind(workspace)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(before) = before else {
-            return Ok(None);
-        };
-        let updated: Conversation = sqlx::query_as(concat!(
-            "update conversations set status = coalesce($3, status), \
-             assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6 \
-             where workspace_id = $1 and id = $2 returning ",
-            conversation_columns!()
-        ))
-        .bind(workspace)
-        .bind(id)
-        .bind(change.status)
-        .bind(change.assignee.is_some())
-        .bind(change.assignee.flatten())
-        .bind(Timestamp::now())
-        .fetch_one(&mut *tx)
-        .await?;
-        enqueue_change(&mut tx, before, &updated).await?;
-        tx.commit().await?;
-        Ok(Some(updated))
+        self.rated_conversation(workspace, visitor, id, rating)
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]

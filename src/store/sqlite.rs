@@ -80,6 +80,7 @@ impl SqliteStore {
 super::catalog::impl_catalog!(SqliteStore);
 super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
+super::changes::conversation_changes!(SqliteStore, writer = writer, lock = "");
 // One writer connection: nothing to skip.
 super::webhooks::impl_webhooks!(SqliteStore, lock = "");
 
@@ -290,7 +291,15 @@ impl Store for SqliteStore {
         Ok(results)
     }
 
-    #[tracing::instrument(skip_all, err)]
+    async fn update_conversation(
+        &self,
+        workspace: WorkspaceId,
+        id: ConversationId,
+        change: &ConversationChange,
+    ) -> StoreResult<Option<Conversation>> {
+        self.changed_conversation(workspace, id, change).await
+    }
+
     async fn rate_conversation(
         &self,
         workspace: WorkspaceId,
@@ -298,83 +307,8 @@ impl Store for SqliteStore {
         id: ConversationId,
         rating: &Rating,
     ) -> StoreResult<Rated> {
-        let mut tx = self.writer.begin().await?;
-        let status: Option<ConversationStatus> = sqlx::query_scalar(
-            "select status from conversations where workspace_id = $1 and id = $2 \
-             and visitor_id = $3 ",
-        )
-        .bind(workspace)
-        .bind(id)
-        .bind(visitor)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match status {
-            None => return Ok(Rated::NotFound),
-            Some(ConversationStatus::Open) => return Ok(Rated::StillOpen),
-            Some(ConversationStatus::Resolved) => {}
-        }
-        let rated: Conversation = sqlx::query_as(concat!(
-            "update conversations set rating = $3, updated_at = $4 \
-             where workspace_id = $1 and id = $2 returning ",
-            conversation_columns!()
-        ))
-        .bind(workspace)
-        .bind(id)
-        .bind(Json(rating))
-        .bind(rating.created_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let payload = super::webhooks::conversation_payload(&rated);
-        let event = WebhookEvent::ConversationRated;
-        enqueue_event(
-            &mut tx,
-            workspace,
-            event,
-            Some(payload),
-            None,
-            rating.created_at,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Rated::Rated(rated))
-    }
-
-    #[tracing::instrument(skip_all, err)]
-    async fn update_conversation(
-        &self,
-        workspace: WorkspaceId,
-        id: ConversationId,
-        change: &ConversationChange,
-    ) -> StoreResult<Option<Conversation>> {
-        // The one writer connection: nothing changes the row between these statements.
-        let mut tx = self.writer.begin().await?;
-        let before: Option<Option<AgentId>> = sqlx::query_scalar(
-            "select assignee_id from conversations where workspace_id = $1 and id = $2",
-        )
-        .bind(workspace)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(before) = before else {
-            return Ok(None);
-        };
-        let updated: Conversation = sqlx::query_as(concat!(
-            "update conversations set status = coalesce($3, status), \
-             assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6 \
-             where workspace_id = $1 and id = $2 returning ",
-            conversation_columns!()
-        ))
-        .bind(workspace)
-        .bind(id)
-        .bind(change.status)
-        .bind(change.assignee.is_some())
-        .bind(change.assignee.flatten())
-        .bind(Timestamp::now())
-        .fetch_one(&mut *tx)
-        .await?;
-        enqueue_change(&mut tx, before, &updated).await?;
-        tx.commit().await?;
-        Ok(Some(updated))
+        self.rated_conversation(workspace, visitor, id, rating)
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(batch = batch.len()), err)]
