@@ -25,10 +25,20 @@ pub struct InboxQuery {
     pub viewer: AgentId,
     pub status: Option<ConversationStatus>,
     pub assignee: AssigneeFilter,
+    pub team: TeamFilter,
     /// Words searched in message text (notes included).
     pub search: Option<String>,
     pub after: Option<Cursor>,
     pub limit: i64,
+}
+
+/// Which team's conversations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamFilter {
+    Any,
+    /// Conversations of no team (their site is answered by the whole workspace).
+    NoTeam,
+    Team(crate::domain::TeamId),
 }
 
 /// A conversation as the inbox shows it.
@@ -101,12 +111,18 @@ macro_rules! impl_inbox {
                     AssigneeFilter::Unassigned => ("none", None),
                     AssigneeFilter::Agent(id) => ("agent", Some(id)),
                 };
+                let (team_mode, team) = match q.team {
+                    $crate::store::inbox::TeamFilter::Any => ("any", None),
+                    $crate::store::inbox::TeamFilter::NoTeam => ("none", None),
+                    $crate::store::inbox::TeamFilter::Team(id) => ("team", Some(id)),
+                };
                 Ok(sqlx::query_as(concat!(
                     $crate::store::inbox::inbox_select!(),
                     "and ($3 is null or c.status = $3) \
                      and ($4 = 'any' or ($4 = 'none' and c.assignee_id is null) or ($4 = 'agent' and c.assignee_id = $5)) \
                      and ($6 is null or ", $search, ") \
                      and ($7 is null or c.last_activity_at < $7 or (c.last_activity_at = $7 and c.id < $8)) \
+                     and ($10 = 'any' or ($10 = 'none' and c.team_id is null) or ($10 = 'team' and c.team_id = $11)) \
                      order by c.last_activity_at desc, c.id desc limit $9"
                 ))
                 .bind(q.workspace)
@@ -118,6 +134,8 @@ macro_rules! impl_inbox {
                 .bind(q.after.map(|c| c.at))
                 .bind(q.after.map(|c| c.id))
                 .bind(q.limit)
+                .bind(team_mode)
+                .bind(team)
                 .fetch_all(self.reader())
                 .await?)
             }

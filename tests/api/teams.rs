@@ -170,6 +170,37 @@ async fn a_site_is_available_when_its_team_is_open_and_a_member_online(backend: 
         )
         .await;
     assert_eq!(shown["team_id"], team["id"]);
+    // The inbox filters by team.
+    let listed = |filter: String| {
+        let token = ws.token.clone();
+        let app = &app;
+        async move {
+            let (status, page) = app
+                .api(
+                    "GET",
+                    &format!("/conversations?team={filter}"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(status, 200, "{page}");
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let team_id = team["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed(team_id.clone()).await, vec![conversation.to_owned()]);
+    assert!(!listed("none".into())
+        .await
+        .contains(&conversation.to_owned()));
+    let (status, _) = app
+        .api("GET", "/conversations?team=sales", Some(&ws.token), None)
+        .await;
+    assert_eq!(status, 400);
     // Bob away: not available.
     bob_tab
         .call(json!({"type": "status", "status": "away"}))

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
 use crate::http::HttpState;
 use crate::store::catalog::Cursor;
-use crate::store::inbox::{AssigneeFilter, InboxQuery, InboxRow};
+use crate::store::inbox::{AssigneeFilter, InboxQuery, InboxRow, TeamFilter};
 use crate::store::{AppendOutcome, Audience, ConversationChange};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -46,6 +46,8 @@ pub struct InboxParams {
     pub assignee: Option<String>,
     /// Words to find in message text.
     pub q: Option<String>,
+    /// `none` (conversations of no team) or a team id.
+    pub team: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -107,6 +109,13 @@ async fn list(
         viewer: me.0.id,
         status: params.status,
         assignee: parse_assignee(params.assignee.as_deref(), me.0.id)?,
+        team: match params.team.as_deref() {
+            None | Some("") | Some("any") => TeamFilter::Any,
+            Some("none") => TeamFilter::NoTeam,
+            Some(id) => Uuid::parse_str(id)
+                .map(|id| TeamFilter::Team(crate::domain::TeamId(id)))
+                .map_err(|_| ApiError::BadRequest("team must be none or a team id".into()))?,
+        },
         search: params
             .q
             .map(|q| q.trim().chars().take(200).collect::<String>())
