@@ -358,8 +358,16 @@ enum Outcome {
     Undeliverable(String),
 }
 
-/// What went wrong, in words an admin can act on; never the secret or the body.
+/// Longest error kept for an attempt (the column allows 2,000; the reason built from it too).
+const ERROR_KEPT: usize = 500;
+
+/// What went wrong, in words an admin can act on; never the secret or the body. Cut to
+/// `ERROR_KEPT`, so that no cause's text can make the attempt's record fail.
 fn describe(err: &reqwest::Error, timeout: Duration) -> String {
+    crate::domain::input::clean_meta(&cause_of(err, timeout), ERROR_KEPT)
+}
+
+fn cause_of(err: &reqwest::Error, timeout: Duration) -> String {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cause) = source {
         if let Some(refusal) = cause.downcast_ref::<guard::Refusal>() {

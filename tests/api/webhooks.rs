@@ -709,6 +709,18 @@ async fn an_api_key_acts_with_its_role_in_its_workspace_until_revoked(backend: B
             .0,
         401
     );
+    // Not shaped like a key: refused before any lookup.
+    for malformed in [
+        "sk_".to_owned(),
+        format!("sk_{}", "A".repeat(10_000)),
+        format!("sk_{}-", "A".repeat(39)),
+    ] {
+        let status = app
+            .api("GET", "/conversations", Some(&malformed), None)
+            .await
+            .0;
+        assert_eq!(status, 401, "{}", &malformed[..10.min(malformed.len())]);
+    }
     // Plain agents cannot make keys.
     let (status, _) = app
         .api(

@@ -11,7 +11,9 @@ use super::{ErrorBody, Page};
 use crate::auth::random_token;
 use crate::domain::{AgentRole, ApiKey, ApiKeyId};
 use crate::error::ApiError;
-use crate::http::extract::{api_key_hash, AdminJson, CurrentAdmin, API_KEY_PREFIX};
+use crate::http::extract::{
+    api_key_hash, AdminJson, CurrentAdmin, API_KEY_PREFIX, API_KEY_RANDOM_LEN,
+};
 use crate::http::HttpState;
 use crate::store::admin::NewApiKey;
 
@@ -19,8 +21,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(create).service(revoke);
 }
 
-/// Random characters after `sk_`: 40 alphanumerics, about 238 bits.
-const KEY_RANDOM_LEN: usize = 40;
 /// Keys one workspace may have.
 pub const MAX_KEYS: usize = 100;
 /// Characters of a key kept to recognise it in a list (`sk_` and 6 more).
@@ -76,7 +76,7 @@ async fn create(
     }
     let name = crate::domain::input::clean_name(&body.name, 200)
         .ok_or_else(|| ApiError::Unprocessable("name must show 1 to 200 characters".into()))?;
-    let key = format!("{API_KEY_PREFIX}{}", random_token(KEY_RANDOM_LEN));
+    let key = format!("{API_KEY_PREFIX}{}", random_token(API_KEY_RANDOM_LEN));
     let new = NewApiKey {
         name,
         role: body.role,
