@@ -160,6 +160,21 @@ pub struct Settings {
     /// Parallel message writers on Postgres (`PARLEY_WRITERS`, default 2). SQLite has one.
     pub writers: usize,
     pub webhooks: WebhookSettings,
+    pub routing: RoutingSettings,
+}
+
+/// Automatic assignment and agents' idleness.
+#[derive(Clone, Debug)]
+pub struct RoutingSettings {
+    /// An agent's dashboard sets it away after this long without input
+    /// (`PARLEY_AUTO_AWAY_S`, default 900; 0 = never).
+    pub auto_away: Duration,
+    /// An agent offline or away this long gives back its open conversations of automatically
+    /// assigning teams to their queues (`PARLEY_GIVE_BACK_S`, default 600; 0 = never).
+    pub give_back_after: Duration,
+    /// How often each node looks for waiting conversations and agents gone, besides the
+    /// changes that start a pass at once (`PARLEY_ASSIGN_SWEEP_S`, default 5).
+    pub sweep: Duration,
 }
 
 /// How webhooks are delivered.
@@ -311,6 +326,11 @@ impl Settings {
                 allow_private: env.parse("PARLEY_WEBHOOK_ALLOW_PRIVATE", Some(false))?,
                 retry_for: env.seconds("PARLEY_WEBHOOK_RETRY_S", Duration::from_secs(24 * 3600))?,
                 timeout: env.seconds("PARLEY_WEBHOOK_TIMEOUT_S", Duration::from_secs(10))?,
+            },
+            routing: RoutingSettings {
+                auto_away: env.seconds("PARLEY_AUTO_AWAY_S", Duration::from_secs(900))?,
+                give_back_after: env.seconds("PARLEY_GIVE_BACK_S", Duration::from_secs(600))?,
+                sweep: env.seconds("PARLEY_ASSIGN_SWEEP_S", Duration::from_secs(5))?,
             },
         })
     }

@@ -165,6 +165,7 @@ impl Application {
         let counters = Counters::new(redis);
         let shutdown = Shutdown::new();
         let webhooks = Deliverer::start(store.clone(), settings.webhooks.clone(), shutdown.clone());
+        chat.start_routing(settings.routing.clone(), shutdown.clone());
         let services = Services {
             settings: settings.clone(),
             store: store.clone(),

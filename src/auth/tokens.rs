@@ -151,6 +151,7 @@ mod tests {
             updated_at: crate::domain::Timestamp::now(),
             token_version: 3,
             status: crate::domain::AgentStatus::Online,
+            capacity: 5,
         }
     }
 

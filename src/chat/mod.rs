@@ -9,8 +9,10 @@ pub mod block_flags;
 pub mod creations;
 pub mod error;
 pub mod history;
+pub mod lines;
 pub mod presence;
 pub mod ratings;
+pub mod routing;
 pub mod site_cache;
 pub mod visitors;
 pub mod writer;
@@ -46,6 +48,7 @@ struct Inner {
     max_body_chars: usize,
     presence: OnceLock<Weak<dyn Presence>>,
     block_flags: block_flags::BlockFlags,
+    assigner: Arc<routing::Assigner>,
 }
 
 /// A conversation as the core routes its events: whose it is.
@@ -85,6 +88,7 @@ impl Chat {
                 max_body_chars,
                 presence: OnceLock::new(),
                 block_flags: block_flags::BlockFlags::default(),
+                assigner: Arc::default(),
             }),
         }
     }
@@ -125,29 +129,6 @@ impl Chat {
 
     pub fn agents_online(&self, workspace: WorkspaceId) -> usize {
         self.presence().map_or(0, |p| p.agents_online(workspace))
-    }
-
-    /// Whether a visitor of `site` can be answered live now: its team within its hours with
-    /// a member online (not away), or, for a site without a team, any agent online.
-    pub async fn available(&self, site: &crate::domain::Site) -> ChatResult<bool> {
-        let Some(presence) = self.presence() else {
-            return Ok(false);
-        };
-        let team = match site.team_id {
-            Some(team) => self.inner.store.team(site.workspace_id, team).await?,
-            None => None,
-        };
-        let Some(team) = team else {
-            return Ok(presence.agents_online(site.workspace_id) > 0);
-        };
-        let open = match &team.hours {
-            None => true,
-            Some(hours) => hours
-                .schedule()
-                .map(|s| s.is_open(chrono::Utc::now()))
-                .unwrap_or(true),
-        };
-        Ok(open && presence.any_online(site.workspace_id, &team.agent_ids))
     }
 
     fn presence(&self) -> Option<Arc<dyn Presence>> {
@@ -209,6 +190,12 @@ impl Chat {
         id: ConversationId,
         change: &ConversationChange,
     ) -> ChatResult<Conversation> {
+        // Who had it and where it was, for the lines that tell a handover.
+        let before = if change.assignee.is_some() || change.team.is_some() {
+            self.inner.store.conversation(workspace, id).await?
+        } else {
+            None
+        };
         let conversation = self
             .inner
             .store
@@ -223,6 +210,9 @@ impl Chat {
             .ok_or(ChatError::NotFound)?;
         announce::conversation_changed(&self.inner.store, &self.inner.bus, conversation.clone())
             .await;
+        if let Some(before) = &before {
+            self.tell_change(before, &conversation).await;
+        }
         Ok(conversation)
     }
 
@@ -255,6 +245,23 @@ impl Chat {
             author,
             state,
             preview,
+            from,
+        });
+    }
+
+    /// An agent opened (`on`) or left a conversation: the other agents see who else is on it.
+    pub fn viewing(
+        &self,
+        conversation: ConversationRef,
+        agent: crate::domain::AgentId,
+        on: bool,
+        from: Option<ConnId>,
+    ) {
+        self.inner.bus.publish(Event::Viewing {
+            workspace: conversation.workspace_id,
+            conversation: conversation.id,
+            agent,
+            viewing: on,
             from,
         });
     }

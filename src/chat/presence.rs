@@ -10,6 +10,9 @@ pub trait Presence: Send + Sync {
     /// Distinct agents of the workspace online (not away), on any node.
     fn agents_online(&self, workspace: WorkspaceId) -> usize;
 
+    /// The workspace's agents online (not away), on any node.
+    fn online_agents(&self, workspace: WorkspaceId) -> Vec<AgentId>;
+
     /// Whether any of `agents` is online (not away), on any node.
     fn any_online(&self, workspace: WorkspaceId, agents: &[AgentId]) -> bool;
 }

@@ -1,11 +1,11 @@
 //! Visitors: who a `hello` speaks for, the pages they visit and the profile they leave.
 
-use super::{Chat, ChatResult};
+use super::{Chat, ChatError, ChatResult};
 use crate::auth::identity::IdentityCheck;
 use crate::auth::tokens::VisitorClaims;
 use crate::domain::{
     AgentId, Event, PageInfo, Site, Timestamp, Visitor, VisitorBlock, VisitorId, VisitorPage,
-    WorkspaceId,
+    WidgetSettings, WorkspaceId,
 };
 
 impl Chat {
@@ -54,6 +54,7 @@ impl Chat {
             name_signed: false,
             email_signed: false,
             last_ip: None,
+            attributes: Default::default(),
         });
         // An anonymous visitor becoming this person: its other sessions, unverified, must not
         // go on seeing the person's conversations. They are closed and start anew.
@@ -125,6 +126,53 @@ impl Chat {
             .await?;
         if saved {
             self.visitor_changed(visitor.clone(), page);
+        }
+        Ok(())
+    }
+
+    /// A visitor's form answers: its name and email as `save_profile`, the other answers
+    /// added to its attributes; agents are told.
+    pub async fn save_answers(
+        &self,
+        visitor: &Visitor,
+        attributes: &serde_json::Map<String, serde_json::Value>,
+        page: Option<PageInfo>,
+    ) -> ChatResult<()> {
+        let store = self.store();
+        store
+            .update_visitor_profile(
+                visitor.workspace_id,
+                visitor.id,
+                visitor.name.as_deref(),
+                visitor.email.as_deref(),
+            )
+            .await?;
+        if !attributes.is_empty() {
+            store
+                .merge_visitor_attributes(visitor.workspace_id, visitor.id, attributes)
+                .await?;
+        }
+        self.visitor_changed(visitor.clone(), page);
+        Ok(())
+    }
+
+    /// Whether a visitor's first message may open a conversation: the site's pre-chat form
+    /// answered, and an email given when the site asks for one while nobody can answer.
+    pub async fn admit_first_message(&self, site: &Site, visitor: &Visitor) -> ChatResult<()> {
+        let settings = WidgetSettings::of(&site.settings.0);
+        if let Some(field) = settings.prechat.missing(visitor) {
+            return Err(ChatError::Conflict(format!(
+                "the pre-chat form comes first: {} is required",
+                field.name
+            )));
+        }
+        if settings.email_required_offline()
+            && visitor.email.is_none()
+            && !self.available(site).await?
+        {
+            return Err(ChatError::Conflict(
+                "an email address comes first while nobody is available".into(),
+            ));
         }
         Ok(())
     }

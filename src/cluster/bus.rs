@@ -12,7 +12,14 @@ pub struct Bus {
     node: NodeId,
     broker: OnceLock<Arc<dyn Broker>>,
     subscriber: OnceLock<Weak<dyn Subscriber>>,
+    /// Sees the events published on this node (not other nodes'): the core's own reactions.
+    watcher: OnceLock<Weak<dyn Watcher>>,
     remote: RemotePresence,
+}
+
+/// A part of this node that reacts to what happens on it (e.g. the assigner).
+pub trait Watcher: Send + Sync {
+    fn on_local_event(&self, event: &Event);
 }
 
 impl Bus {
@@ -22,6 +29,7 @@ impl Bus {
             node,
             broker: OnceLock::new(),
             subscriber: OnceLock::new(),
+            watcher: OnceLock::new(),
             remote: RemotePresence::new(node),
         })
     }
@@ -38,6 +46,11 @@ impl Bus {
     /// Who gets this node's events (once, at start-up).
     pub fn subscribe(&self, subscriber: Weak<dyn Subscriber>) {
         let _ = self.subscriber.set(subscriber);
+    }
+
+    /// Who reacts to this node's own events (once, at start-up).
+    pub fn watch(&self, watcher: Weak<dyn Watcher>) {
+        let _ = self.watcher.set(watcher);
     }
 
     /// `None` for a node alone; otherwise whether the broker is connected.
@@ -58,6 +71,9 @@ impl Bus {
     pub fn publish(&self, event: Event) {
         if let Some(subscriber) = self.subscriber() {
             subscriber.on_event(&event, None);
+        }
+        if let Some(watcher) = self.watcher.get().and_then(Weak::upgrade) {
+            watcher.on_local_event(&event);
         }
         if let Some(broker) = self.broker.get() {
             broker.publish(Envelope {

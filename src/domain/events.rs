@@ -136,6 +136,25 @@ pub enum Event {
         workspace: WorkspaceId,
         visitor: VisitorId,
     },
+    /// An agent opened or left a conversation's view (not stored): the other agents see who
+    /// else is on it.
+    Viewing {
+        workspace: WorkspaceId,
+        conversation: ConversationId,
+        agent: AgentId,
+        viewing: bool,
+        /// This node only: the viewing connection.
+        #[serde(skip)]
+        from: Option<ConnId>,
+    },
+    /// A team's queue moved: each waiting conversation's visitor learns its place (`waiting`,
+    /// in order, from 1), and those just taken by an agent learn that they wait no more.
+    QueueMoved {
+        workspace: WorkspaceId,
+        waiting: Vec<(ConversationId, VisitorId)>,
+        taken: Vec<(ConversationId, VisitorId)>,
+        expected_reply_s: Option<u64>,
+    },
     /// An agent blocked the visitor: its connections close (4003) and its next `hello` is
     /// refused.
     VisitorBlocked {

@@ -6,12 +6,13 @@
 mod enums;
 mod errors;
 mod events;
+pub mod forms;
 pub mod hours;
 mod ids;
 pub mod input;
 mod model;
 mod presence;
-mod settings;
+pub mod settings;
 mod text;
 mod time;
 mod webhook;

@@ -59,6 +59,8 @@ pub struct Agent {
     #[sqlx(try_from = "String")]
     #[schema(value_type = String)]
     pub status: super::AgentStatus,
+    /// Open conversations automatic assignment gives the agent at once; 0 = never.
+    pub capacity: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -82,6 +84,10 @@ pub struct Visitor {
     /// The address of its latest `hello`, kept so that an agent can block it; never sent.
     #[serde(default, skip_serializing)]
     pub last_ip: Option<String>,
+    /// Answers to the site's pre-chat or offline form, by field name (the visitor's own words).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Visitor {

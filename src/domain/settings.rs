@@ -23,7 +23,63 @@ pub struct WidgetSettings {
     pub offline_message: String,
     /// Lets agents see what the visitor is typing (the visitor is told).
     pub draft_preview: bool,
+    /// What the widget does while nobody can answer live: `message` (take the message, ask
+    /// for an email), `form` (an offline form) or `hidden` (no launcher).
+    pub offline: OfflinePolicy,
+    /// With `message`, an email is needed before a message is taken while nobody can answer.
+    pub offline_email_required: bool,
+    /// Questions asked before the first message (also the offline form's fields).
+    pub prechat: Prechat,
 }
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflinePolicy {
+    #[default]
+    Message,
+    Form,
+    Hidden,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prechat {
+    pub enabled: bool,
+    pub fields: Vec<FormField>,
+}
+
+/// One question of a site's form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormField {
+    /// `[a-z0-9_]{1,32}`; `name` fills the visitor's name, an `email` field its email.
+    pub name: String,
+    pub kind: FieldKind,
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
+    /// The choices of a `select`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+    /// The label in other languages, by language code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Email,
+    Phone,
+    Select,
+    Checkbox,
+}
+
+/// Most fields in a form.
+pub const MAX_FIELDS: usize = 10;
+/// Longest text answer.
+pub const MAX_ANSWER_CHARS: usize = 1000;
 
 impl Default for WidgetSettings {
     fn default() -> Self {
@@ -36,6 +92,9 @@ impl Default for WidgetSettings {
             dark_mode: "auto".into(),
             offline_message: "We're away right now. Leave your email and we'll reply there.".into(),
             draft_preview: false,
+            offline: OfflinePolicy::Message,
+            offline_email_required: false,
+            prechat: Prechat::default(),
         }
     }
 }
@@ -75,7 +134,18 @@ impl WidgetSettings {
         if !locale_ok {
             return Err("settings.locale must be auto or a language code".into());
         }
-        Ok(())
+        self.prechat.validate()
+    }
+
+    /// The settings stored for a site (older sites lack newer fields: their defaults).
+    pub fn of(stored: &serde_json::Value) -> Self {
+        serde_json::from_value(stored.clone()).unwrap_or_default()
+    }
+
+    /// Whether a visitor must have given an email before its message is taken while nobody
+    /// can answer.
+    pub fn email_required_offline(&self) -> bool {
+        self.offline == OfflinePolicy::Form || self.offline_email_required
     }
 
     pub fn to_json(&self) -> serde_json::Value {

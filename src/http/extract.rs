@@ -104,6 +104,8 @@ async fn key_holder(state: &HttpState, key: &str) -> Result<Agent, ApiError> {
         updated_at: key.created_at,
         token_version: 0,
         status: crate::domain::AgentStatus::Online,
+        // A key is never given conversations.
+        capacity: 0,
     })
 }
 

@@ -44,6 +44,7 @@ pub struct AgentChange {
     pub role: Option<AgentRole>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    pub capacity: Option<i32>,
 }
 
 #[derive(Clone, Debug)]
@@ -230,7 +231,7 @@ macro_rules! impl_admin {
             ) -> $crate::store::StoreResult<Option<$crate::domain::Agent>> {
                 Ok(sqlx::query_as(concat!(
                     "update agents set name = coalesce($3, name), role = coalesce($4, role), active = coalesce($5, active), \
-                     password_hash = coalesce($6, password_hash), updated_at = $7, \
+                     password_hash = coalesce($6, password_hash), updated_at = $7, capacity = coalesce($8, capacity), \
                      token_version = token_version + case when $6 is not null or $5 = false then 1 else 0 end \
                      where workspace_id = $1 and id = $2 returning ", $crate::store::agent_columns!()
                 ))
@@ -241,6 +242,7 @@ macro_rules! impl_admin {
                 .bind(change.active)
                 .bind(&change.password_hash)
                 .bind($crate::domain::Timestamp::now())
+                .bind(change.capacity)
                 .fetch_optional(self.writer())
                 .await?)
             }

@@ -32,7 +32,8 @@ macro_rules! conversation_changes {
                 };
                 let updated: Conversation = sqlx::query_as(concat!(
                     "update conversations set status = coalesce($3, status), \
-                     assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6 \
+                     assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6, \
+                     team_id = case when $7 then $8 else team_id end \
                      where workspace_id = $1 and id = $2 returning ",
                     conversation_columns!()
                 ))
@@ -42,6 +43,8 @@ macro_rules! conversation_changes {
                 .bind(change.assignee.is_some())
                 .bind(change.assignee.flatten())
                 .bind(Timestamp::now())
+                .bind(change.team.is_some())
+                .bind(change.team.flatten())
                 .fetch_one(&mut *tx)
                 .await?;
                 enqueue_change(&mut tx, before, &updated).await?;

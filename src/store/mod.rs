@@ -10,6 +10,7 @@ mod changes;
 mod error;
 pub mod inbox;
 mod postgres;
+pub mod routing;
 mod sqlite;
 pub mod teams;
 pub mod webhooks;
@@ -21,7 +22,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, ConversationStatus, Message, NewMessage,
-    NewWorkspace, Rating, ReadMark, Site, Visitor, VisitorId, Workspace, WorkspaceId,
+    NewWorkspace, Rating, ReadMark, Site, TeamId, Visitor, VisitorId, Workspace, WorkspaceId,
 };
 
 pub use error::StoreError;
@@ -52,7 +53,7 @@ pub(crate) use site_columns;
 
 macro_rules! agent_columns {
     () => {
-        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status"
+        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status, capacity"
     };
 }
 pub(crate) use agent_columns;
@@ -60,7 +61,7 @@ pub(crate) use agent_columns;
 macro_rules! visitor_columns {
     () => {
         "id, workspace_id, site_id, external_id, name, email, user_agent, created_at, last_seen_at, \
-         name_signed, email_signed, last_ip"
+         name_signed, email_signed, last_ip, attributes"
     };
 }
 pub(crate) use visitor_columns;
@@ -68,6 +69,7 @@ pub(crate) use visitor_columns;
 pub use admin::Admin;
 pub use catalog::Catalog;
 pub use inbox::Inbox;
+pub use routing::Routing;
 pub use teams::Teams;
 pub use webhooks::Webhooks;
 
@@ -127,6 +129,8 @@ pub struct ConversationChange {
     pub status: Option<ConversationStatus>,
     /// `Some(None)` unassigns.
     pub assignee: Option<Option<AgentId>>,
+    /// A transfer: `Some(None)` to the workspace's agents.
+    pub team: Option<Option<TeamId>>,
 }
 
 /// What came of a rating.
@@ -162,7 +166,9 @@ impl Audience {
 }
 
 #[async_trait]
-pub trait Store: Catalog + Admin + Inbox + Teams + Webhooks + Send + Sync + 'static {
+pub trait Store:
+    Catalog + Admin + Inbox + Routing + Teams + Webhooks + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Cheap round trip used by readiness checks.

@@ -294,6 +294,12 @@ enum Attempt {
 super::catalog::impl_catalog!(PgStore);
 super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
+super::routing::impl_routing!(
+    PgStore,
+    lock = "for update",
+    skip_locked = "for update skip locked",
+    merge = "attributes || $3"
+);
 super::changes::conversation_changes!(PgStore, writer = pool, lock = "for update");
 super::webhooks::impl_webhooks!(PgStore, lock = "for update of o skip locked");
 

@@ -80,6 +80,13 @@ impl SqliteStore {
 super::catalog::impl_catalog!(SqliteStore);
 super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
+// One writer connection: its transaction is the only one deciding.
+super::routing::impl_routing!(
+    SqliteStore,
+    lock = "",
+    skip_locked = "",
+    merge = "json_patch(attributes, $3)"
+);
 super::changes::conversation_changes!(SqliteStore, writer = writer, lock = "");
 // One writer connection: nothing to skip.
 super::webhooks::impl_webhooks!(SqliteStore, lock = "");
@@ -265,7 +272,8 @@ impl Store for SqliteStore {
                 .push_bind(v.last_seen_at)
                 .push_bind(v.name_signed)
                 .push_bind(v.email_signed)
-                .push_bind(&v.last_ip);
+                .push_bind(&v.last_ip)
+                .push_bind(&v.attributes);
         });
         // Its text depends on the batch size: not worth a cached statement.
         insert

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::hub::Registration;
 use super::protocol::{
     self, AgentConversationView, AgentPresenceView, AgentView, ClientFrame,
-    ConversationWithPresence, ErrorCode, Hello, ServerFrame,
+    ConversationWithPresence, ErrorCode, Hello, ServerFrame, TeamRef,
 };
 use super::session::{Ctx, HelloRefusal, Role, Session};
 use crate::chat::{agent_author, Chat, ConversationRef};
@@ -108,6 +108,7 @@ impl Role for AgentSide {
                 .map_err(unavailable)?;
             let more = conversations.len() as i64 > WELCOME_CONVERSATIONS;
             conversations.truncate(WELCOME_CONVERSATIONS as usize);
+            let teams = store.teams(agent.workspace_id).await.map_err(unavailable)?;
             let names: HashMap<AgentId, String> = store
                 .agents(agent.workspace_id)
                 .await
@@ -131,6 +132,8 @@ impl Role for AgentSide {
                 &conversations,
                 more,
                 &names,
+                &teams,
+                state.settings.routing.auto_away.as_secs(),
             );
             let visitors = conversations.iter().map(|c| (c.id, c.visitor_id)).collect();
             Ok((
@@ -205,6 +208,38 @@ impl Role for AgentSide {
                 ErrorCode::Forbidden,
                 "rate is for visitors",
             ),
+            ClientFrame::Prechat(prechat) => session.conn.error(
+                prechat.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "prechat is for visitors",
+            ),
+            ClientFrame::Viewing(viewing) => {
+                // As often as typing: it is as cheap and as chatty.
+                if !session.conn.allow_typing() {
+                    return session.conn.error(
+                        viewing.reference.as_deref(),
+                        ErrorCode::RateLimited,
+                        "viewing too often",
+                    );
+                }
+                let on = viewing.state == crate::domain::TypingState::On;
+                session.with_conversation(
+                    ctx,
+                    viewing.reference,
+                    viewing.conversation_id,
+                    move |session, reference, conversation, _| {
+                        let Some(greeted) = &session.role.greeted else {
+                            return;
+                        };
+                        let agent = greeted.agent.id;
+                        session
+                            .state
+                            .chat
+                            .viewing(conversation, agent, on, Some(session.conn.id));
+                        session.conn.ok(reference.as_deref());
+                    },
+                );
+            }
             ClientFrame::Hello(_)
             | ClientFrame::Ping(_)
             | ClientFrame::Sync(_)
@@ -215,6 +250,7 @@ impl Role for AgentSide {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the welcome's parts, each read once
 fn welcome_frame(
     chat: &Chat,
     statuses: &[(AgentId, AgentStatus)],
@@ -223,6 +259,8 @@ fn welcome_frame(
     conversations: &[Conversation],
     more: bool,
     names: &HashMap<AgentId, String>,
+    teams: &[crate::domain::Team],
+    auto_away_s: u64,
 ) -> bytestring::ByteString {
     let assignees: Vec<Option<Assignee>> = conversations
         .iter()
@@ -242,6 +280,7 @@ fn welcome_frame(
             email: agent.email.as_str(),
             role: agent.role,
             status: agent.status,
+            capacity: agent.capacity,
         },
         conversations: conversations
             .iter()
@@ -260,6 +299,14 @@ fn welcome_frame(
             .map(|(id, status)| AgentPresenceView {
                 id: *id,
                 status: *status,
+            })
+            .collect(),
+        auto_away_s,
+        teams: teams
+            .iter()
+            .map(|t| TeamRef {
+                id: t.id,
+                name: &t.name,
             })
             .collect(),
     }

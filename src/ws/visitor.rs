@@ -10,14 +10,15 @@ use actix::{ActorFutureExt, AsyncContext, WrapFuture};
 use super::hub::Registration;
 use super::protocol::{
     self, ClientFrame, ErrorCode, Hello, ServerFrame, Typing, VisitorConversationView,
-    WelcomeIdentity, MAX_PREVIEW_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
+    VisitorProfile, WelcomeIdentity, MAX_PREVIEW_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 use super::session::{Ctx, HelloRefusal, Role, Session};
 use crate::auth::identity::{self, IdentityCheck};
+use crate::chat::lines::Line;
 use crate::chat::{announce, visitor_author, ChatError, ConversationRef};
 use crate::domain::{
     input, Author, Conversation, ConversationId, ConversationStatus, Email, MessageId, MessageKind,
-    NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, WorkspaceId,
+    NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, WidgetSettings, WorkspaceId,
 };
 use crate::store::{Audience, ConversationChange};
 
@@ -207,7 +208,10 @@ impl Role for VisitorSide {
                 state
                     .hub
                     .register_visitor(site.workspace_id, visitor.id, conn, outbound);
-            let available = chat.available(&site).await.map_err(unavailable)?;
+            let outlook = chat
+                .outlook(&site, conversation.as_ref())
+                .await
+                .map_err(unavailable)?;
             let welcome = ServerFrame::VisitorWelcome {
                 reference: hello.reference.as_deref(),
                 visitor_id: visitor.id,
@@ -216,7 +220,14 @@ impl Role for VisitorSide {
                     .as_ref()
                     .map(|c| VisitorConversationView::new(c, assignee.as_ref())),
                 agents_online: chat.agents_online(site.workspace_id),
-                available,
+                available: outlook.available,
+                queue_position: outlook.queue_position,
+                expected_reply_s: outlook.expected_reply_s,
+                profile: VisitorProfile {
+                    name: visitor.name.as_deref(),
+                    email: visitor.email.as_deref(),
+                    attributes: &visitor.attributes.0,
+                },
                 settings: &site.settings.0,
                 identity: identity.status().map(|status| WelcomeIdentity {
                     status,
@@ -313,6 +324,12 @@ impl Role for VisitorSide {
                 ErrorCode::Forbidden,
                 "status is for agents",
             ),
+            ClientFrame::Viewing(viewing) => session.conn.error(
+                viewing.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "viewing is for agents",
+            ),
+            ClientFrame::Prechat(prechat) => answer_form(session, prechat, ctx),
             ClientFrame::Hello(_)
             | ClientFrame::Ping(_)
             | ClientFrame::Sync(_)
@@ -355,17 +372,108 @@ fn update_profile(
     };
     if greeted.visitor.external_id.is_none() {
         greeted.visitor.name = name.or(greeted.visitor.name.take());
-        greeted.visitor.email = email.or(greeted.visitor.email.take());
+        greeted.visitor.email = email.clone().or(greeted.visitor.email.take());
     }
     let (chat, visitor, page) = (
         session.state.chat.clone(),
         greeted.visitor.clone(),
         greeted.page.clone(),
     );
-    let work = async move { chat.save_profile(&visitor, page).await };
+    // An address left before any conversation, while nobody can answer, is a lead: agents get
+    // it as a conversation of its own.
+    let lead = match (&email, greeted.current) {
+        (Some(email), None) => Some((
+            email.clone(),
+            draft_conversation(&session.role.site, &visitor),
+        )),
+        _ => None,
+    };
+    let site = session.role.site.clone();
+    let work = async move {
+        chat.save_profile(&visitor, page).await?;
+        let Some((email, draft)) = lead else {
+            return Ok(None);
+        };
+        if chat.available(&site).await? {
+            return Ok(None);
+        }
+        let conversation = chat.open_conversation(&draft).await?;
+        chat.post_line(&conversation, Line::LeftEmail(&email)).await;
+        Ok(Some(conversation.id))
+    };
+    session.request(ctx, reference, work, |session, reference, lead, _| {
+        if let (Some(id), Some(greeted)) = (lead, session.role.greeted.as_mut()) {
+            greeted.current.get_or_insert(id);
+            greeted.own.insert(id);
+        }
+        session.conn.ok(reference.as_deref())
+    });
+}
+
+/// The visitor's answers to its site's form: name and email into its profile (unless a
+/// verified identity gave them), the rest into its attributes; agents are told.
+fn answer_form(
+    session: &mut Session<VisitorSide>,
+    prechat: protocol::Prechat,
+    ctx: &mut Ctx<VisitorSide>,
+) {
+    let reference = prechat.reference;
+    let settings = WidgetSettings::of(&session.role.site.settings.0);
+    let Some(greeted) = session.role.greeted.as_mut() else {
+        return;
+    };
+    let answers = match settings
+        .prechat
+        .check_answers(&prechat.answers, &greeted.visitor)
+    {
+        Ok(answers) => answers,
+        Err(why) => {
+            return session
+                .conn
+                .error(reference.as_deref(), ErrorCode::BadRequest, &why)
+        }
+    };
+    let visitor = &mut greeted.visitor;
+    if visitor.external_id.is_none() || !visitor.name_signed {
+        visitor.name = answers.name.or(visitor.name.take());
+    }
+    if visitor.external_id.is_none() || !visitor.email_signed {
+        visitor.email = answers.email.or(visitor.email.take());
+    }
+    visitor.attributes.0.extend(
+        answers
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    let (chat, visitor, page) = (
+        session.state.chat.clone(),
+        greeted.visitor.clone(),
+        greeted.page.clone(),
+    );
+    let work = async move { chat.save_answers(&visitor, &answers.attributes, page).await };
     session.request(ctx, reference, work, |session, reference, (), _| {
         session.conn.ok(reference.as_deref())
     });
+}
+
+/// A new open conversation of the visitor on its site, not yet stored.
+fn draft_conversation(site: &Site, visitor: &Visitor) -> Conversation {
+    let now = Timestamp::now();
+    Conversation {
+        id: ConversationId::new(),
+        workspace_id: visitor.workspace_id,
+        site_id: site.id,
+        visitor_id: visitor.id,
+        status: ConversationStatus::Open,
+        assignee_id: None,
+        last_seq: 0,
+        created_at: now,
+        updated_at: now,
+        last_activity_at: now,
+        team_id: site.team_id,
+        rating: None,
+    }
 }
 
 fn send_message(
@@ -404,24 +512,18 @@ fn send_message(
         return session.submit(message, reference);
     }
     // The first message: open the conversation first, holding the connection's other frames
-    // so that its later sends keep their order.
-    let now = message.created_at;
+    // so that its later sends keep their order. The site's form and offline policy may ask
+    // for answers or an email first.
     let draft = Conversation {
         id: message.conversation_id,
-        workspace_id: greeted.visitor.workspace_id,
-        site_id: session.role.site.id,
-        visitor_id: greeted.visitor.id,
-        status: ConversationStatus::Open,
-        assignee_id: None,
-        last_seq: 0,
-        created_at: now,
-        updated_at: now,
-        last_activity_at: now,
-        team_id: session.role.site.team_id,
-        rating: None,
+        ..draft_conversation(&session.role.site, &greeted.visitor)
     };
     let chat = session.state.chat.clone();
-    let work = async move { chat.open_conversation(&draft).await };
+    let (site, visitor) = (session.role.site.clone(), greeted.visitor.clone());
+    let work = async move {
+        chat.admit_first_message(&site, &visitor).await?;
+        chat.open_conversation(&draft).await
+    };
     ctx.wait(
         work.into_actor(session)
             .map(move |result, session, _| match result {

@@ -17,6 +17,7 @@ mod ops;
 mod properties;
 mod realtime;
 mod receiver;
+mod routing;
 mod store_conformance;
 mod teams;
 mod webhooks;

@@ -71,6 +71,7 @@ fn new_visitor(ws: &CreatedWorkspace) -> Visitor {
         name_signed: false,
         email_signed: false,
         last_ip: None,
+        attributes: Default::default(),
     }
 }
 

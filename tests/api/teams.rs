@@ -51,8 +51,8 @@ async fn teams_are_made_checked_changed_and_removed(backend: Backend) {
     let other = app.other_workspace("owner@other.test").await;
     let (status, foreign) = post(json!({"name": "Night", "agent_ids": [other.admin.id]})).await;
     assert_eq!(status, 422, "another workspace's agent: {foreign}");
-    let (status, _) = post(json!({"name": "Night", "assignment": "round_robin"})).await;
-    assert_eq!(status, 422, "automatic assignment is not offered yet");
+    let (status, _) = post(json!({"name": "Night", "assignment": "sometimes"})).await;
+    assert_eq!(status, 422, "an unknown rule");
 
     // Changed: only what is given.
     let path = format!("/teams/{id}");

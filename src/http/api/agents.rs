@@ -116,6 +116,8 @@ pub struct UpdateAgent {
     pub active: Option<bool>,
     /// Sets a new password (for an agent who lost theirs).
     pub password: Option<String>,
+    /// Open conversations automatic assignment gives the agent at once (0 to 1000; 0 = never).
+    pub capacity: Option<i32>,
 }
 
 /// Refuses a change that would leave the workspace without an active admin.
@@ -162,7 +164,13 @@ async fn update(
         role,
         active,
         password: new_password,
+        capacity,
     } = body;
+    if capacity.is_some_and(|c| !(0..=1000).contains(&c)) {
+        return Err(ApiError::Unprocessable(
+            "capacity must be between 0 and 1000".into(),
+        ));
+    }
     let demoted = role == Some(AgentRole::Agent) || active == Some(false);
     keep_an_admin(&state, workspace, &target, demoted).await?;
     let password_hash = match new_password {
@@ -178,6 +186,7 @@ async fn update(
         role,
         active,
         password_hash,
+        capacity,
     };
     let agent = state
         .store
@@ -187,6 +196,10 @@ async fn update(
     // A deactivation or a password reset ends every session of the agent, tokens and sockets.
     if !agent.active || agent.token_version != target.token_version {
         state.chat.revoke_agent(workspace, agent.id);
+    }
+    // A raised capacity may take conversations waiting in a queue.
+    if capacity.is_some_and(|c| c > target.capacity) {
+        state.chat.routing().wanted(workspace);
     }
     Ok(web::Json(agent))
 }

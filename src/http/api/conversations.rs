@@ -12,7 +12,7 @@ use super::{nullable, ErrorBody, MessagePage, Page};
 use crate::chat::history::{HISTORY_DEFAULT, HISTORY_MAX};
 use crate::chat::writer::{Reply, SendRequest};
 use crate::domain::{
-    AgentId, ClientMsgId, ConversationId, ConversationStatus, Message, MessageKind,
+    AgentId, ClientMsgId, ConversationId, ConversationStatus, Message, MessageKind, TeamId,
 };
 use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
@@ -172,9 +172,17 @@ pub struct UpdateConversation {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub assignee_id: Option<Option<AgentId>>,
+    /// Transfers to a team of the workspace (null: to all its agents). Without `assignee_id`
+    /// the conversation leaves its assignee and waits for the team.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub team_id: Option<Option<TeamId>>,
+    /// A note to the agents about the handover (never shown to the visitor).
+    pub note: Option<String>,
 }
 
-/// Assigns, resolves or reopens. Every connected agent and the visitor are told.
+/// Assigns, transfers, resolves or reopens. Every connected agent and the visitor are told;
+/// a handover leaves system lines in the timeline, and the note as a note.
 #[utoipa::path(
     tag = "conversations",
     params(("id" = Uuid, Path)),
@@ -192,8 +200,29 @@ async fn update(
     let UpdateConversation {
         status,
         assignee_id,
+        team_id,
+        note,
     } = body.into_inner();
     let workspace = me.0.workspace_id;
+    let id = ConversationId(id.into_inner());
+    if let Some(Some(team)) = team_id {
+        if state.store.team(workspace, team).await?.is_none() {
+            return Err(ApiError::Unprocessable(
+                "team_id is not a team of this workspace".into(),
+            ));
+        }
+    }
+    // Checked before anything changes: a bad note refuses the whole request.
+    let note = match note.filter(|n| !n.trim().is_empty()) {
+        Some(text) => Some(state.chat.agent_message(
+            &me.0,
+            id,
+            ClientMsgId::new(),
+            MessageKind::Note,
+            text,
+        )?),
+        None => None,
+    };
     if let Some(Some(assignee)) = assignee_id {
         match state.store.agent(workspace, assignee).await? {
             Some(agent) if agent.active => {}
@@ -206,12 +235,17 @@ async fn update(
     }
     let change = ConversationChange {
         status,
-        assignee: assignee_id,
+        // A transfer to a team without an agent named leaves the conversation to the team.
+        assignee: assignee_id.or(team_id.map(|_| None)),
+        team: team_id,
     };
     let conversation = state
         .chat
-        .change_conversation(workspace, ConversationId(id.into_inner()), &change)
+        .change_conversation(workspace, id, &change)
         .await?;
+    if let Some(note) = note {
+        state.chat.post(note).await?;
+    }
     Ok(web::Json(load(&state, &me, conversation.id.0).await?))
 }
 

@@ -42,12 +42,6 @@ fn checked(draft: TeamDraft) -> Result<TeamDraft, ApiError> {
             .schedule()
             .map_err(|e| ApiError::Unprocessable(format!("hours: {e}")))?;
     }
-    // Automatic assignment is not built yet: accepting it would promise what nothing does.
-    if draft.assignment != Assignment::Manual {
-        return Err(ApiError::Unprocessable(
-            "assignment: only manual is available in this version".into(),
-        ));
-    }
     Ok(draft)
 }
 
@@ -185,6 +179,8 @@ async fn update(
         .await?
         .map_err(refused)?
         .ok_or(ApiError::NotFound)?;
+    // New members or another rule may take what waits.
+    state.chat.routing().wanted(admin.workspace_id);
     Ok(web::Json(team))
 }
 

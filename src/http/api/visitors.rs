@@ -47,6 +47,9 @@ pub struct VisitorProfile {
     pub conversations: Vec<Conversation>,
     /// Set when an agent blocked this visitor.
     pub blocked: Option<VisitorBlock>,
+    /// Answers to the site's pre-chat or offline form, by field name (the visitor's words).
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A visitor of the agent's workspace.
@@ -94,6 +97,7 @@ async fn get_visitor(
         pages,
         conversations,
         blocked,
+        attributes: visitor.attributes.0,
     }))
 }
 

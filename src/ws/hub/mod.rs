@@ -342,6 +342,18 @@ impl Presence for Hub {
         online.len()
     }
 
+    fn online_agents(&self, workspace: WorkspaceId) -> Vec<AgentId> {
+        let mut online: Vec<AgentId> = self
+            .statuses_everywhere(workspace)
+            .into_iter()
+            .filter(|(_, s)| *s == AgentStatus::Online)
+            .map(|(a, _)| a)
+            .collect();
+        online.sort_unstable();
+        online.dedup();
+        online
+    }
+
     fn any_online(&self, workspace: WorkspaceId, agents: &[AgentId]) -> bool {
         self.statuses_everywhere(workspace)
             .into_iter()

@@ -13,7 +13,8 @@ use super::Hub;
 use crate::chat::presence::Presence;
 use crate::cluster::NodeId;
 use crate::domain::{
-    AuthorKind, ConnId, ConversationId, Event, Message, MessageKind, Origin, VisitorId, WorkspaceId,
+    AuthorKind, ConnId, ConversationId, Event, Message, MessageKind, Origin, TypingState,
+    VisitorId, WorkspaceId,
 };
 use crate::store::Audience;
 
@@ -188,6 +189,53 @@ impl Hub {
             Event::VisitorIdentified { workspace, visitor } => {
                 if let Some(room) = self.shard(*workspace).read().get(workspace) {
                     room.close_visitor(*visitor, Close::Unauthorized);
+                }
+            }
+            Event::Viewing {
+                workspace,
+                conversation,
+                agent,
+                viewing,
+                from: conn,
+            } => {
+                let frame = ServerFrame::Viewing {
+                    conversation_id: *conversation,
+                    agent_id: *agent,
+                    state: if *viewing {
+                        TypingState::On
+                    } else {
+                        TypingState::Off
+                    },
+                }
+                .encode();
+                if let Some(room) = self.shard(*workspace).read().get(workspace) {
+                    room.to_agents(&frame, *conn);
+                }
+            }
+            Event::QueueMoved {
+                workspace,
+                waiting,
+                taken,
+                expected_reply_s,
+            } => {
+                if let Some(room) = self.shard(*workspace).read().get(workspace) {
+                    let places = waiting
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (c, v))| (*c, *v, Some(i + 1)))
+                        .chain(taken.iter().map(|(c, v)| (*c, *v, None)));
+                    for (conversation, visitor, position) in places {
+                        if !room.visitors.contains_key(&visitor) {
+                            continue;
+                        }
+                        let frame = ServerFrame::Queue {
+                            conversation_id: conversation,
+                            position,
+                            expected_reply_s: *expected_reply_s,
+                        }
+                        .encode();
+                        room.to_visitor(visitor, &frame, None);
+                    }
                 }
             }
             Event::VisitorBlocked { workspace, visitor } => {

@@ -24,6 +24,10 @@ pub enum ClientFrame {
     End(End),
     /// A visitor rates its resolved conversation.
     Rate(Rate),
+    /// Parley addition: a visitor answers its site's pre-chat (or offline) form.
+    Prechat(Prechat),
+    /// Parley addition: an agent opened or left a conversation (collision warnings).
+    Viewing(Viewing),
 }
 
 impl ClientFrame {
@@ -41,6 +45,8 @@ impl ClientFrame {
             ClientFrame::Profile(f) => f.reference.as_deref(),
             ClientFrame::End(f) => f.reference.as_deref(),
             ClientFrame::Rate(f) => f.reference.as_deref(),
+            ClientFrame::Prechat(f) => f.reference.as_deref(),
+            ClientFrame::Viewing(f) => f.reference.as_deref(),
         }
     }
 }
@@ -157,4 +163,19 @@ pub struct Rate {
     pub score: i64,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Prechat {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub answers: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Viewing {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    pub conversation_id: ConversationId,
+    pub state: TypingState,
 }

@@ -22,6 +22,12 @@ pub enum ServerFrame<'a> {
         agents_online: usize,
         /// Whether an agent can answer live now (the site's team within hours and online).
         available: bool,
+        /// Its conversation's place among those waiting for an agent (from 1), if it waits.
+        queue_position: Option<usize>,
+        /// The typical first reply time, in seconds, when known.
+        expected_reply_s: Option<u64>,
+        /// What the visitor already gave (the forms skip it).
+        profile: VisitorProfile<'a>,
         settings: &'a serde_json::Value,
         identity: Option<WelcomeIdentity<'a>>,
     },
@@ -33,6 +39,10 @@ pub enum ServerFrame<'a> {
         conversations: Vec<ConversationWithPresence<'a>>,
         more: bool,
         agents: Vec<AgentPresenceView>,
+        /// Seconds without input after which the dashboard sets the agent away (0 = never).
+        auto_away_s: u64,
+        /// The workspace's teams, to transfer to and filter by.
+        teams: Vec<TeamRef<'a>>,
     },
     Sent {
         #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
@@ -106,6 +116,18 @@ pub enum ServerFrame<'a> {
     Visitor {
         visitor: VisitorView<'a>,
     },
+    /// To a visitor: its place in the queue (null: an agent took it).
+    Queue {
+        conversation_id: ConversationId,
+        position: Option<usize>,
+        expected_reply_s: Option<u64>,
+    },
+    /// To agents: another agent opened (`on`) or left (`off`) a conversation.
+    Viewing {
+        conversation_id: ConversationId,
+        agent_id: AgentId,
+        state: TypingState,
+    },
 }
 
 impl ServerFrame<'_> {
@@ -168,6 +190,8 @@ pub struct VisitorView<'a> {
     pub page: Option<&'a PageInfo>,
     pub user_agent: Option<&'a str>,
     pub online: bool,
+    /// Pre-chat and offline form answers, by field name.
+    pub attributes: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -203,6 +227,7 @@ impl<'a> VisitorView<'a> {
             page,
             user_agent: visitor.user_agent.as_deref(),
             online,
+            attributes: &visitor.attributes.0,
         }
     }
 }
@@ -221,6 +246,21 @@ pub struct AgentView<'a> {
     pub email: &'a str,
     pub role: AgentRole,
     pub status: AgentStatus,
+    pub capacity: i32,
+}
+
+#[derive(Serialize)]
+pub struct TeamRef<'a> {
+    pub id: crate::domain::TeamId,
+    pub name: &'a str,
+}
+
+/// The visitor's own profile, as its widget needs it.
+#[derive(Serialize)]
+pub struct VisitorProfile<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub attributes: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]

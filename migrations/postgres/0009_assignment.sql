@@ -1,0 +1,11 @@
+-- Automatic assignment: how many open conversations an agent takes at once (0 = never
+-- assigned automatically) and when it was last given one (round robin takes the longest idle).
+alter table agents add column capacity integer not null default 5 check (capacity between 0 and 1000);
+alter table agents add column last_assigned_at timestamptz;
+-- What a visitor answered in a pre-chat or offline form, by field name.
+alter table visitors add column attributes jsonb not null default '{}'
+    check (jsonb_typeof(attributes) = 'object');
+-- Open conversations of a team, oldest change first: the queue (unassigned) and the holders
+-- (assigned) that the assigner reads.
+create index conversations_team_open_idx on conversations (team_id, updated_at, id)
+    where status = 'open' and team_id is not null;
