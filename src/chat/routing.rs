@@ -39,12 +39,15 @@ const EXPECTED_SAMPLE: i64 = 50;
 /// Longest time a system line may wait for its commit before it is given up (and logged).
 const LINE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Expected reply times by workspace and team, with when each was computed.
+type ExpectedCache = HashMap<(WorkspaceId, Option<TeamId>), (Instant, Option<u64>)>;
+
 /// Which workspaces want a pass, and the cache of expected reply times.
 #[derive(Default)]
 pub struct Assigner {
     wanted: Mutex<HashSet<WorkspaceId>>,
     wake: Notify,
-    expected: Mutex<HashMap<(WorkspaceId, Option<TeamId>), (Instant, Option<u64>)>>,
+    expected: Mutex<ExpectedCache>,
 }
 
 impl Assigner {

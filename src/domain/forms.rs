@@ -67,7 +67,7 @@ impl FormField {
             }
             FieldKind::Select if !text.is_empty() => {
                 let allowed = self.options.as_deref().unwrap_or_default();
-                if !allowed.iter().any(|o| *o == text) {
+                if !allowed.contains(&text) {
                     return Err(format!("answers.{name} must be one of its options"));
                 }
                 Ok(Value::String(text))

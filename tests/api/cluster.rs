@@ -674,3 +674,217 @@ fn a_node_refuses_redis_with_sqlite() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("SQLite is single-node"), "{stderr}");
 }
+
+#[actix_web::test]
+async fn two_nodes_assigning_at_once_never_give_one_conversation_twice_nor_exceed_a_capacity() {
+    let cluster = Cluster::start_with(2, &[("PARLEY_ASSIGN_SWEEP_S", "1")]).await;
+    let http = reqwest::Client::new();
+    let api =
+        |node: usize, path: &str| format!("http://127.0.0.1:{}/api/v1{path}", cluster.ports[node]);
+    let call = |method: reqwest::Method, url: String, body: Option<Value>| {
+        let mut request = http.request(method, url).bearer_auth(&cluster.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    use reqwest::Method;
+    let (status, bob) = call(
+        Method::POST,
+        api(0, "/agents"),
+        Some(json!({"email": "bob@cluster.test", "name": "Bob", "password": "initial-pass"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{bob}");
+    let (_, me) = call(Method::GET, api(0, "/me"), None).await;
+    let (admin_id, bob_id) = (
+        me["id"].as_str().unwrap().to_owned(),
+        bob["id"].as_str().unwrap().to_owned(),
+    );
+    for agent in [&admin_id, &bob_id] {
+        let (status, _) = call(
+            Method::PATCH,
+            api(0, &format!("/agents/{agent}")),
+            Some(json!({"capacity": 4})),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, team) = call(
+        Method::POST,
+        api(1, "/teams"),
+        Some(
+            json!({"name": "Support", "agent_ids": [admin_id, bob_id], "assignment": "least_busy"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{team}");
+    let (_, sites) = call(Method::GET, api(0, "/sites"), None).await;
+    let site = sites["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        Method::PATCH,
+        api(0, &format!("/sites/{site}")),
+        Some(json!({"team_id": team["id"]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The admin answers on node 1, Bob on node 2: each node sees the other's agent only
+    // through presence, and both assign.
+    let _admin_tab = cluster.agent(0).await;
+    let bob_token = {
+        let login: Value = http
+            .post(api(1, "/auth/login"))
+            .json(&json!({"email": "bob@cluster.test", "password": "initial-pass"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        login["token"].as_str().unwrap().to_owned()
+    };
+    let mut bob_tab = WsClient::connect(
+        &format!("ws://127.0.0.1:{}/ws/agent", cluster.ports[1]),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        bob_tab
+            .call(json!({"type": "hello", "token": bob_token}))
+            .await["type"],
+        "welcome"
+    );
+    // The nodes learn of each other's agent (presence snapshots every 2 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // 20 visitors write at once, half through each node: 8 slots for 20 conversations.
+    let mut visitors = Vec::new();
+    for v in 0..20 {
+        visitors.push(cluster.visitor(v % 2, None).await.0);
+    }
+    let sends = visitors
+        .iter_mut()
+        .enumerate()
+        .map(|(v, visitor)| async move {
+            let sent = visitor.send_text(None, &format!("visitor {v}")).await;
+            assert_eq!(sent["type"], "sent", "{sent}");
+            sent["message"]["conversation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        });
+    let ids: Vec<String> = futures_util::future::join_all(sends).await;
+
+    let state = || async {
+        let mut assignees = Vec::new();
+        let mut joined = Vec::new();
+        for id in &ids {
+            let (_, conversation) =
+                call(Method::GET, api(0, &format!("/conversations/{id}")), None).await;
+            assignees.push(conversation["assignee_id"].as_str().map(str::to_owned));
+            let (_, page) = call(
+                Method::GET,
+                api(1, &format!("/conversations/{id}/messages")),
+                None,
+            )
+            .await;
+            let lines = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["kind"] == "event")
+                .count();
+            joined.push(lines);
+        }
+        (assignees, joined)
+    };
+    let check = |assignees: &[Option<String>], joined: &[usize], slots: usize| {
+        let load = |agent: &str| {
+            assignees
+                .iter()
+                .filter(|a| a.as_deref() == Some(agent))
+                .count()
+        };
+        assert!(
+            load(&admin_id) <= 4 && load(&bob_id) <= 4,
+            "a capacity exceeded: {assignees:?}"
+        );
+        assert_eq!(
+            assignees.iter().filter(|a| a.is_some()).count(),
+            slots,
+            "{assignees:?}"
+        );
+        for (assignee, lines) in assignees.iter().zip(joined) {
+            // One line per assignment: a conversation given twice would have two.
+            assert_eq!(
+                *lines,
+                usize::from(assignee.is_some()),
+                "{assignees:?} {joined:?}"
+            );
+        }
+    };
+    assert!(
+        eventually(Duration::from_secs(10), async || {
+            state().await.0.iter().filter(|a| a.is_some()).count() == 8
+        })
+        .await,
+        "8 slots filled"
+    );
+    // Passes on both nodes go on: nothing more is assigned, nothing twice.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (assignees, joined) = state().await;
+    check(&assignees, &joined, 8);
+
+    // Two of the admin's are resolved: the two oldest waiting take their slots.
+    let admins: Vec<&String> = ids
+        .iter()
+        .zip(&assignees)
+        .filter(|(_, a)| a.as_deref() == Some(admin_id.as_str()))
+        .map(|(id, _)| id)
+        .take(2)
+        .collect();
+    for id in &admins {
+        let (status, _) = call(
+            Method::PATCH,
+            api(1, &format!("/conversations/{id}")),
+            Some(json!({"status": "resolved"})),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let open: Vec<String> = ids
+        .iter()
+        .filter(|id| !admins.contains(id))
+        .cloned()
+        .collect();
+    assert!(
+        eventually(Duration::from_secs(10), async || {
+            let mut n = 0;
+            for id in &open {
+                let (_, c) = call(Method::GET, api(0, &format!("/conversations/{id}")), None).await;
+                n += usize::from(c["assignee_id"].is_string());
+            }
+            n == 8
+        })
+        .await,
+        "the freed slots are taken"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (assignees, joined) = state().await;
+    let still_open: Vec<(Option<String>, usize)> = ids
+        .iter()
+        .zip(assignees.into_iter().zip(joined))
+        .filter(|(id, _)| !admins.contains(id))
+        .map(|(_, pair)| pair)
+        .collect();
+    let (assignees, joined): (Vec<_>, Vec<_>) = still_open.into_iter().unzip();
+    check(&assignees, &joined, 8);
+}

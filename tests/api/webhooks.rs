@@ -87,8 +87,9 @@ async fn every_event_arrives_signed_with_the_api_object(backend: Backend) {
         .await;
     assert_eq!(rated["type"], "ok", "{rated}");
 
-    // created, message, updated + assigned, updated, rated.
-    let received = receiver.wait_for(6, Duration::from_secs(15)).await;
+    // created, message, updated + assigned, the "joined" system line (a message), updated,
+    // rated.
+    let received = receiver.wait_for(7, Duration::from_secs(15)).await;
     let mut by_event: HashMap<String, Vec<&Received>> = HashMap::new();
     for r in &received {
         assert!(verified(r, &secret), "bad signature on {}", r.json);
@@ -101,8 +102,16 @@ async fn every_event_arrives_signed_with_the_api_object(backend: Backend) {
             .or_default()
             .push(r);
     }
-    let message = &by_event["message.created"][0].json["data"];
-    assert_eq!(message["id"], sent["message"]["id"]);
+    let message = &by_event["message.created"]
+        .iter()
+        .find(|r| r.json["data"]["id"] == sent["message"]["id"])
+        .expect("the visitor's message")
+        .json["data"];
+    let line = by_event["message.created"]
+        .iter()
+        .find(|r| r.json["data"]["kind"] == "event")
+        .expect("the system line");
+    assert_eq!(line.json["data"]["author"]["kind"], "system");
     assert_eq!(message["body"], "hello 𝄞");
     assert_eq!(message["seq"], 1);
     assert_eq!(message["conversation_id"], json!(conversation));
