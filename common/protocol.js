@@ -17,8 +17,9 @@
 export const SocketPath = Object.freeze({ visitor: '/ws/visitor', agent: '/ws/agent' });
 
 /**
- * Client frame types (`ClientFrame` in protocol.rs). `status` is an agent's; `page`, `profile`,
- * `end` and `rate` are a visitor's (`profile` and `end` are Parley additions to the contract).
+ * Client frame types (`ClientFrame` in protocol.rs). `status` and `viewing` are an agent's;
+ * `page`, `profile`, `end`, `rate` and `prechat` are a visitor's (`profile` and `end` are Parley
+ * additions to the contract; `prechat` carries the answers to the site's pre-chat form).
  */
 export const Client = Object.freeze({
   HELLO: 'hello',
@@ -33,11 +34,14 @@ export const Client = Object.freeze({
   PROFILE: 'profile',
   END: 'end',
   RATE: 'rate',
+  PRECHAT: 'prechat',
+  VIEWING: 'viewing',
 });
 
 /**
- * Server frame types. `agents` goes to visitors only (how many agents are online); `presence`
- * and `visitor` to agents only.
+ * Server frame types. `agents` (how many agents are online) and `queue` (the place of the
+ * visitor's conversation among those waiting for an agent) go to visitors only; `presence` and
+ * `visitor` to agents only.
  */
 export const Server = Object.freeze({
   WELCOME: 'welcome',
@@ -51,6 +55,7 @@ export const Server = Object.freeze({
   PRESENCE: 'presence',
   VISITOR: 'visitor',
   CONVERSATION: 'conversation',
+  QUEUE: 'queue',
   ERROR: 'error',
   PONG: 'pong',
   OK: 'ok',
@@ -350,4 +355,14 @@ export function rateFrame(ref, conversationId, score, comment) {
   const frame = { type: Client.RATE, ref, conversation_id: conversationId, score };
   if (comment) frame.comment = comment;
   return frame;
+}
+
+/**
+ * A visitor's answers to the site's pre-chat form, by field name: text for the text, email,
+ * phone and select fields, a boolean for a checkbox.
+ * @param {string} ref @param {Record<string, string | boolean>} answers
+ * @returns {Frame}
+ */
+export function prechatFrame(ref, answers) {
+  return { type: Client.PRECHAT, ref, answers };
 }

@@ -10,8 +10,12 @@
 // stable name), the widget's panel (an ES module) and the dashboard (an ES module), and each
 // stylesheet. The panel's and the dashboard's code and styles get content-hashed names,
 // `<name>-<first 12 hex chars of the sha256 of the content>.<ext>`, which the server caches
-// for good; the HTML documents name them. The output depends only on the sources and the
-// esbuild version: the same sources always give the same bytes. See docs/web.md.
+// for good; the HTML documents name them. The panel is split: what it loads with `import()`
+// (the forms, the rating prompt) becomes a chunk of its own, hashed alike, fetched only when
+// first needed; the build fails if the panel's first-open file would import anything (a module
+// shared by the panel and a lazy part would become such a chunk). The output depends only on
+// the sources and the esbuild version: the same sources always give the same bytes. See
+// docs/web.md.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,9 +82,9 @@ async function buildAll(esbuild) {
 
   // The widget: the loader under its stable name, the panel's code and style hashed.
   out.set('widget/loader.js', await bundle(esbuild, 'widget/src/loader.js', 'iife'));
-  const panelJs = hashedName('widget/panel', 'js', await bundle(esbuild, 'widget/src/panel.js', 'esm'));
+  const [panelJs, ...chunks] = await split(esbuild, 'widget/src/panel.js', 'widget/panel');
   const panelCss = hashedName('widget/panel', 'css', await bundle(esbuild, 'widget/src/panel.css'));
-  for (const file of [panelJs, panelCss]) out.set(file.path, file.content);
+  for (const file of [panelJs, ...chunks, panelCss]) out.set(file.path, file.content);
   out.set('widget/panel.html', html('widget/src/panel.html', {
     '/widget/panel.js': `/${panelJs.path}`,
     '/widget/panel.css': `/${panelCss.path}`,
@@ -110,7 +114,19 @@ async function buildAll(esbuild) {
  * @returns {Promise<Buffer>}
  */
 async function bundle(esbuild, entry, format) {
-  const result = await esbuild.build({
+  const result = await esbuild.build(options(entry, entry.endsWith('.css') ? undefined : format));
+  await refuseWarnings(esbuild, entry, result);
+  if (result.outputFiles.length !== 1) fail(`${entry} gave ${result.outputFiles.length} files, not one`);
+  return Buffer.from(result.outputFiles[0].contents);
+}
+
+/**
+ * What every build of an entry shares: bundled, minified, in memory, for browsers at `TARGET`.
+ * @param {string} entry @param {'iife' | 'esm' | undefined} format
+ * @returns {import('esbuild').BuildOptions & {write: false}}
+ */
+function options(entry, format) {
+  return {
     absWorkingDir: ROOT,
     entryPoints: [entry],
     bundle: true,
@@ -119,18 +135,79 @@ async function bundle(esbuild, entry, format) {
     outdir: 'out',
     platform: 'browser',
     target: TARGET,
-    format: entry.endsWith('.css') ? undefined : format,
+    format,
     charset: 'utf8',
     legalComments: 'none',
     sourcemap: false,
     logLevel: 'silent',
+  };
+}
+
+/**
+ * Any esbuild warning fails the build: it would ship.
+ * @param {typeof import('esbuild')} esbuild @param {string} entry @param {import('esbuild').BuildResult} result
+ */
+async function refuseWarnings(esbuild, entry, result) {
+  if (!result.warnings.length) return;
+  const text = await esbuild.formatMessages(result.warnings, { kind: 'warning' });
+  fail(`esbuild warned about ${entry}:\n${text.join('\n')}`);
+}
+
+/**
+ * An ES module entry split by esbuild: the entry and the chunks it loads with `import()`, each
+ * named `<name>-<hash>.js` from its content (after the names of the chunks it imports are put
+ * in it), all in the entry's folder so that the imports' relative paths hold. The entry must
+ * import nothing statically: its first load is one request.
+ * @param {typeof import('esbuild')} esbuild
+ * @param {string} entry relative to the repository
+ * @param {string} base the entry's built name without hash and extension, e.g. `widget/panel`
+ * @returns {Promise<{path: string, content: Buffer}[]>} the entry first, then its chunks by name
+ */
+async function split(esbuild, entry, base) {
+  const result = await esbuild.build({
+    ...options(entry, 'esm'),
+    splitting: true,
+    metafile: true,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
   });
-  if (result.warnings.length) {
-    const text = await esbuild.formatMessages(result.warnings, { kind: 'warning' });
-    fail(`esbuild warned about ${entry}:\n${text.join('\n')}`);
+  await refuseWarnings(esbuild, entry, result);
+  /** esbuild's output name (`out/x.js`) → its content and the output names it imports. */
+  const built = new Map(result.outputFiles.map((f) => {
+    const name = path.relative(ROOT, f.path);
+    const imports = result.metafile.outputs[name].imports.filter((i) => !i.external);
+    return [name, { content: Buffer.from(f.contents), imports }];
+  }));
+  const entryName = [...built.keys()].find((name) => result.metafile.outputs[name].entryPoint === entry);
+  if (!entryName) fail(`${entry}: esbuild named no output for it`);
+  const eager = built.get(entryName)?.imports.filter((i) => i.kind !== 'dynamic-import') ?? [];
+  if (eager.length) {
+    fail(`${entry} would import ${eager.map((i) => i.path).join(', ')} at its first load: a module it shares with a part it `
+      + 'loads with import() went into a chunk of its own. Give that part what it needs as an argument instead (see widget/src/lib/view.js, Kit).');
   }
-  if (result.outputFiles.length !== 1) fail(`${entry} gave ${result.outputFiles.length} files, not one`);
-  return Buffer.from(result.outputFiles[0].contents);
+  const dir = path.posix.dirname(base);
+  /** esbuild's name → the hashed file */
+  const named = new Map();
+  /** @param {string} name */
+  const rename = (name) => {
+    const done = named.get(name);
+    if (done) return done;
+    const file = /** @type {{content: Buffer, imports: {path: string}[]}} */ (built.get(name));
+    let text = file.content.toString('utf8');
+    for (const { path: imported } of file.imports) {
+      const from = `"./${path.posix.basename(imported)}"`;
+      const to = `"./${path.posix.basename(rename(imported).path)}"`;
+      if (!text.includes(from)) fail(`${name} does not name ${from} as esbuild said it imports it`);
+      text = text.split(from).join(to);
+    }
+    const stem = name === entryName ? base : `${dir}/${path.posix.basename(name).replace(/-[A-Z0-9]+\.js$/, '')}`;
+    const hashed = hashedName(stem, 'js', Buffer.from(text, 'utf8'));
+    named.set(name, hashed);
+    return hashed;
+  };
+  const entryFile = rename(entryName);
+  const chunks = [...built.keys()].filter((name) => name !== entryName).map(rename);
+  return [entryFile, ...chunks.sort((a, b) => (a.path < b.path ? -1 : 1))];
 }
 
 /**

@@ -144,6 +144,12 @@ test('history asks for at most HISTORY_MAX; sync, read, status, page, profile, e
   assert.deepEqual(P.pingFrame(), { type: 'ping' });
 });
 
+test('prechat carries the answers as given, by field name', () => {
+  assert.deepEqual(P.prechatFrame('4', { name: 'Ada', terms: true }), { type: 'prechat', ref: '4', answers: { name: 'Ada', terms: true } });
+  assert.equal(P.Client.PRECHAT, 'prechat');
+  assert.equal(P.Server.QUEUE, 'queue');
+});
+
 test('typing carries a clipped preview only with `on`', () => {
   assert.deepEqual(P.typingFrame('c', 'on'), { type: 'typing', conversation_id: 'c', state: 'on' });
   assert.equal(P.typingFrame('c', 'on', 'é'.repeat(5000)).preview.length, P.Limits.MAX_PREVIEW_CHARS);

@@ -127,11 +127,17 @@ export function createApi(options) {
     /** @param {{name?: string, current_password?: string, new_password?: string}} change */
     updateMe: (change) => patch('/me', change),
 
-    /** @param {{status?: string, assignee?: string, q?: string, cursor?: string | null}} params @returns {Promise<Page>} */
+    /**
+     * `assignee`: `me`, `none` or an agent id; `team`: `none` or a team id.
+     * @param {{status?: string, assignee?: string, team?: string, q?: string, cursor?: string | null}} params @returns {Promise<Page>}
+     */
     conversations: (params) => get(`/conversations${query(params)}`),
     /** @param {string} cid */
     conversation: (cid) => get(`/conversations/${id(cid)}`),
-    /** @param {string} cid @param {{status?: string, assignee_id?: string | null}} change */
+    /**
+     * Assigns, resolves, reopens, or transfers (`team_id`, or `assignee_id`, with an optional `note`).
+     * @param {string} cid @param {{status?: string, assignee_id?: string | null, team_id?: string | null, note?: string}} change
+     */
     updateConversation: (cid, change) => patch(`/conversations/${id(cid)}`, change),
     /** @param {string} cid @param {{before_seq?: number | null, after_seq?: number | null, limit?: number}} params @returns {Promise<MessagePage>} */
     messages: (cid, params) => get(`/conversations/${id(cid)}/messages${query(params)}`),
@@ -166,10 +172,24 @@ export function createApi(options) {
     agents: () => get('/agents'),
     /** @param {{email: string, name: string, password: string, role: string}} agent */
     createAgent: (agent) => post('/agents', agent),
-    /** @param {string} aid @param {{name?: string, role?: string, active?: boolean, password?: string}} change */
+    /**
+     * `capacity`: open conversations automatic assignment may give the agent at once (0: none).
+     * @param {string} aid @param {{name?: string, role?: string, active?: boolean, password?: string, capacity?: number}} change
+     */
     updateAgent: (aid, change) => patch(`/agents/${id(aid)}`, change),
     /** @param {string} aid */
     deleteAgent: (aid) => del(`/agents/${id(aid)}`),
+
+    /** The workspace's teams (admins). @returns {Promise<Page>} */
+    teams: () => get('/teams'),
+    /** @param {string} tid */
+    team: (tid) => get(`/teams/${id(tid)}`),
+    /** @param {import('./teams.js').TeamDraft} team */
+    createTeam: (team) => post('/teams', team),
+    /** @param {string} tid @param {Partial<import('./teams.js').TeamDraft>} change */
+    updateTeam: (tid, change) => patch(`/teams/${id(tid)}`, change),
+    /** Its sites go back to the whole workspace. @param {string} tid */
+    deleteTeam: (tid) => del(`/teams/${id(tid)}`),
 
     /** @returns {Promise<Page>} */
     canned: () => get('/canned'),

@@ -4,7 +4,8 @@
  * together. It answers frames (welcome, message, conversation, typing, read, presence,
  * visitor), catches up after every reconnect (`sync` from the last seq held, for every
  * timeline held), sends replies through the outbox (same `client_msg_id` until acknowledged),
- * marks conversations read, and carries out the agent's actions. No DOM.
+ * marks conversations read, tells the other agents which conversation it shows (`viewing`),
+ * and carries out the agent's actions (assign, resolve, transfer). No DOM.
  *
  * Events (besides the workspace's own): `connection` (state), `welcome` ({reconnect}),
  * `outbox` (conversationId), `alert` ({kind: 'conversation' | 'message', conversation, message?}),
@@ -14,6 +15,7 @@ import { Emitter } from './emitter.js';
 import { AgentConnection, FrameError, SYSTEM_CLOCK } from './connection.js';
 import { Workspace } from './workspace.js';
 import { createOutbox, storedItems } from './outbox.js';
+import { VIEWING, VIEWING_REPEAT_MS, viewingFrame } from './viewers.js';
 import {
   AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, codePoints, socketUrl,
   historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame,
@@ -29,6 +31,8 @@ import {
 const PAGE = Limits.HISTORY_DEFAULT;
 /** A retryable send failure is retried after this long while connected. */
 const RETRY_SEND_MS = 2_000;
+/** Pages of this agent's open conversations fetched when the welcome does not list them all. */
+const MINE_PAGES = 20;
 
 export class Desk extends Emitter {
   /**
@@ -67,6 +71,11 @@ export class Desk extends Emitter {
     /** @type {any} */ this.retrySendTimer = null;
     /** @type {Set<string>} conversations whose details are being fetched */
     this.fetching = new Set();
+    /** The workspace's auto-away delay in seconds (`welcome.auto_away_s`; 0: off). */
+    this.autoAwayS = 0;
+    /** The conversation this page shows, which the other agents are told about. @type {string | null} */
+    this.shown = null;
+    /** @type {any} */ this.viewingTimer = null;
 
     this.connection.on('state', (state) => this.emit('connection', state));
     this.connection.on('welcome', (frame, info) => this.welcomed(frame, info));
@@ -80,6 +89,9 @@ export class Desk extends Emitter {
 
   stop() {
     this.clock.clearTimeout(this.retrySendTimer);
+    this.clock.clearInterval(this.viewingTimer);
+    this.viewingTimer = null;
+    this.shown = null;
     this.connection.stop();
     this.inflight.clear();
     this.backingOff.clear();
@@ -99,14 +111,20 @@ export class Desk extends Emitter {
     const ws = this.workspace;
     ws.setMe(frame.agent);
     ws.setPresence(frame.agents ?? []);
+    if ('teams' in frame) ws.setTeams(frame.teams);
+    this.autoAwayS = Number(frame.auto_away_s) > 0 ? Number(frame.auto_away_s) : 0;
     this.adoptStatus(frame.agent.status);
     const openIds = new Set();
     for (const raw of frame.conversations ?? []) {
       openIds.add(raw.id);
       ws.upsertConversation(raw);
     }
+    // The server forgot who views what with the old socket.
+    if (this.shown) this.viewing(this.shown, 'on');
     this.emit('welcome', info);
     if (info.reconnect && !frame.more) this.refreshMissing(openIds);
+    // This agent's load counts their open conversations: fetch those the welcome left out.
+    if (frame.more) this.loadMine();
     // Catch up every conversation held, then send what waits in the outboxes.
     const held = [...ws.timelines.values()].filter((t) => t.loaded).map((t) => t.conversationId);
     await Promise.all(held.map((id) => this.catchUp(id)));
@@ -121,6 +139,22 @@ export class Desk extends Emitter {
   refreshMissing(openIds) {
     for (const c of this.workspace.conversations.values()) {
       if (c.status === 'open' && !openIds.has(c.id)) this.refreshConversation(c.id);
+    }
+  }
+
+  /** Every open conversation assigned to this agent (a bounded number of pages). */
+  async loadMine() {
+    /** @type {string | null} */
+    let cursor = null;
+    try {
+      for (let page = 0; page < MINE_PAGES; page++) {
+        const result = await this.api.conversations({ status: 'open', assignee: 'me', cursor });
+        for (const raw of result.items) this.workspace.upsertConversation(raw);
+        cursor = result.next_cursor;
+        if (!cursor) return;
+      }
+    } catch {
+      /* the Mine tab fetches its own */
     }
   }
 
@@ -196,6 +230,11 @@ export class Desk extends Emitter {
         return;
       case Server.VISITOR:
         return ws.visitorChanged(frame.visitor);
+      case VIEWING:
+        if (typeof frame.conversation_id === 'string' && typeof frame.agent_id === 'string') {
+          ws.setViewing(frame.conversation_id, frame.agent_id, frame.state);
+        }
+        return;
       case Server.ERROR:
         console.warn('parley: server error', frame.code, frame.message);
         return;
@@ -404,6 +443,31 @@ export class Desk extends Emitter {
     this.connection.fire(typingFrame(conversationId, state));
   }
 
+  // ---- viewing ----------------------------------------------------------------------------
+
+  /**
+   * The conversation this page shows (null: none): the other agents are told `on` now and
+   * every `VIEWING_REPEAT_MS` while it stays, and `off` when it leaves.
+   * @param {string | null} conversationId
+   */
+  show(conversationId) {
+    if (this.shown === conversationId) return;
+    if (this.shown) this.viewing(this.shown, 'off');
+    this.clock.clearInterval(this.viewingTimer);
+    this.viewingTimer = null;
+    this.shown = conversationId;
+    if (!conversationId) return;
+    this.viewing(conversationId, 'on');
+    this.viewingTimer = this.clock.setInterval(() => this.viewing(conversationId, 'on'), VIEWING_REPEAT_MS);
+  }
+
+  /** @param {string} conversationId @param {'on' | 'off'} state */
+  viewing(conversationId, state) {
+    if (!this.connection.isOpen) return;
+    // Nothing to retry: the next renewal, or the next welcome, says it again.
+    this.connection.request(viewingFrame('', conversationId, state)).catch(() => {});
+  }
+
   /** The server's word on this agent's status. @param {unknown} status */
   adoptStatus(status) {
     if (status !== 'online' && status !== 'away') return;
@@ -422,7 +486,10 @@ export class Desk extends Emitter {
 
   // ---- conversation actions (HTTP) --------------------------------------------------------
 
-  /** @param {string} id @param {{status?: string, assignee_id?: string | null}} change */
+  /**
+   * @param {string} id
+   * @param {{status?: string, assignee_id?: string | null, team_id?: string | null, note?: string}} change
+   */
   async update(id, change) {
     const raw = await this.api.updateConversation(id, change);
     this.workspace.upsertConversation(raw);
@@ -442,6 +509,22 @@ export class Desk extends Emitter {
   /** @param {string} id @param {string | null} agentId */
   assign(id, agentId) {
     return this.update(id, { assignee_id: agentId });
+  }
+
+  /**
+   * Hands a conversation to a team (null: the whole workspace), whose automatic assignment
+   * then applies, or to an agent, with an optional note for whoever takes it. The server writes
+   * the system line ("Transferred to Billing") and the note.
+   * @param {string} id
+   * @param {{team_id: string | null} | {assignee_id: string}} target
+   * @param {string} [note]
+   */
+  transfer(id, target, note) {
+    /** @type {{team_id?: string | null, assignee_id?: string, note?: string}} */
+    const change = { ...target };
+    const text = note?.trim();
+    if (text) change.note = text;
+    return this.update(id, change);
   }
 }
 

@@ -1,5 +1,5 @@
 // @ts-check
-/** Small formatting helpers: times, durations, ratings, API key prefixes, user agents. */
+/** Small formatting helpers: times, durations, waiting times, loads, ratings, API key prefixes, user agents. */
 
 /** @param {string | null | undefined} iso */
 export function shortTime(iso) {
@@ -24,6 +24,30 @@ export function fullTime(iso) {
 export function duration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * How long something has waited, to the unit that matters: `35 s`, `4 min`, `1 h 05 min`,
+ * `2 d 3 h`. Nothing negative (a clock a little ahead of the server's reads `0 s`).
+ * @param {number} ms
+ */
+export function waited(ms) {
+  const seconds = Math.max(0, Math.floor((Number.isFinite(ms) ? ms : 0) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/**
+ * An agent's load as the top bar shows it: `3 / 5` (open conversations assigned to them, their
+ * capacity), or just the count when the capacity is not known.
+ * @param {{assigned: number, capacity: number | null}} load
+ */
+export function loadText(load) {
+  return load.capacity === null ? String(load.assigned) : `${load.assigned} / ${load.capacity}`;
 }
 
 /** Five stars filled up to a rating's score: `★★★★☆` for 4. @param {number} score 1 to 5 */

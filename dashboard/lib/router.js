@@ -1,12 +1,16 @@
 // @ts-check
 /**
- * Hash routes: `#/login`, `#/inbox/<tab>`, `#/c/<conversation id>`, `#/admin/<section>[/<id>]`.
+ * Hash routes: `#/login`, `#/inbox/<tab>` (mine, queue, unassigned, open, resolved), `#/c/<conversation id>`, `#/admin/<section>[/<id>]`.
  * Views are addressed by the fragment so that `/dashboard` stays one document.
  */
 
-/** The inbox tabs, in display order: route name → filter and label. */
+/**
+ * The inbox tabs, in display order: route name → filter and label. The queue is the
+ * unassigned conversations again, oldest first, with how long each has waited.
+ */
 export const TABS = Object.freeze([
   { id: 'mine', label: 'Mine', status: 'open', assignee: 'me' },
+  { id: 'queue', label: 'Queue', status: 'open', assignee: 'none' },
   { id: 'unassigned', label: 'Unassigned', status: 'open', assignee: 'none' },
   { id: 'open', label: 'All open', status: 'open', assignee: undefined },
   { id: 'resolved', label: 'Resolved', status: 'resolved', assignee: undefined },
@@ -15,6 +19,7 @@ export const TABS = Object.freeze([
 export const ADMIN_SECTIONS = Object.freeze([
   { id: 'sites', label: 'Sites' },
   { id: 'agents', label: 'Agents' },
+  { id: 'teams', label: 'Teams' },
   { id: 'canned', label: 'Canned responses' },
   { id: 'webhooks', label: 'Webhooks' },
   { id: 'api-keys', label: 'API keys' },

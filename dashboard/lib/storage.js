@@ -14,6 +14,11 @@ export const Keys = Object.freeze({
   STATUS: 'status',
   MUTED: 'muted',
   INBOX_TAB: 'inbox-tab',
+  INBOX_TEAM: 'inbox-team',
+  /** When the agent last did something in any tab (ms), for auto-away. */
+  ACTIVITY: 'activity',
+  /** True while the away status is auto-away's, not the agent's choice. */
+  AUTO_AWAY: 'auto-away',
   draft: (/** @type {string} */ id) => `draft:${id}`,
   outbox: (/** @type {string} */ id) => `outbox:${id}`,
   OUTBOX_PREFIX: 'outbox:',

@@ -7,9 +7,12 @@
  * - `conversation` (conversation, {created}) for each upsert,
  * - `messages` (conversationId, newMessages) when a timeline grows,
  * - `typing` (conversationId), `visitor` (visitorId), `agents` (), `read` (conversationId),
- * - `unread` (total) when the total of unread messages changes.
+ * - `unread` (total) when the total of unread messages changes,
+ * - `viewers` (conversationId) when the other agents viewing a conversation change,
+ * - `teams` () when the workspace's teams change, `me` () when this agent's record does.
  */
 import { Emitter } from './emitter.js';
+import { Viewers } from './viewers.js';
 import { Timelines } from '../../common/timeline.js';
 import { AgentStatus, AuthorKind, Timing, isScore } from '../../common/protocol.js';
 
@@ -22,7 +25,7 @@ import { AgentStatus, AuthorKind, Timing, isScore } from '../../common/protocol.
  * additions, and the pieces the unread count is made of.
  * @typedef {{
  *   id: string, site_id: string, visitor_id: string, status: 'open' | 'resolved',
- *   assignee_id: string | null, assignee_name: string | null, last_seq: number,
+ *   assignee_id: string | null, assignee_name: string | null, team_id: string | null, last_seq: number,
  *   created_at: string, updated_at: string, last_activity_at: string,
  *   visitor_name: string | null, visitor_email: string | null, visitor_verified: boolean,
  *   visitor_online: boolean, last_body: string | null, last_author_kind: string | null,
@@ -32,8 +35,11 @@ import { AgentStatus, AuthorKind, Timing, isScore } from '../../common/protocol.
  */
 
 /**
+ * @typedef {{id: string, name: string, email: string, role: string, capacity?: number}} Me
+ *   this agent (`capacity`: how many open conversations automatic assignment gives them)
+ * @typedef {{id: string, name: string}} TeamRef a team of the workspace (`welcome.teams`)
  * @typedef {{id: string, name: string | null, email?: string | null, role?: string,
- *   active?: boolean, status: 'online' | 'away' | 'offline'}} TeamMember
+ *   active?: boolean, capacity?: number, status: 'online' | 'away' | 'offline'}} TeamMember
  * @typedef {{author: Author, preview: string | null, until: number}} Typist
  */
 
@@ -152,7 +158,7 @@ export class Workspace extends Emitter {
   constructor(options = {}) {
     super();
     this.now = options.now ?? (() => Date.now());
-    /** @type {{id: string, name: string, email: string, role: string} | null} */
+    /** @type {Me | null} */
     this.me = null;
     /** @type {Map<string, Conversation>} */
     this.conversations = new Map();
@@ -164,13 +170,41 @@ export class Workspace extends Emitter {
     this.team = new Map();
     /** @type {Map<string, Map<string, Typist>>} */
     this.typing = new Map();
+    /** Other agents viewing each conversation (`viewing` frames). */
+    this.viewers = new Viewers({ now: this.now });
+    /** The workspace's teams, by id, in the order given. @type {Map<string, TeamRef>} */
+    this.teams = new Map();
     this.lastUnreadTotal = -1;
   }
 
-  /** @param {{id: string, name: string, email: string, role: string}} me */
+  /** @param {Me} me */
   setMe(me) {
     this.me = me;
     this.learnAgent(me.id, me.name);
+    this.emit('me');
+  }
+
+  /**
+   * This agent's capacity changed (an admin's edit on the Agents page).
+   * @param {number} capacity
+   */
+  setMyCapacity(capacity) {
+    if (!this.me || this.me.capacity === capacity) return;
+    this.me = { ...this.me, capacity };
+    this.emit('me');
+  }
+
+  /**
+   * This agent's load: the open conversations assigned to them, and their capacity (null when
+   * the server did not say).
+   * @returns {{assigned: number, capacity: number | null}}
+   */
+  ownLoad() {
+    const me = this.me?.id;
+    let assigned = 0;
+    if (me) for (const c of this.conversations.values()) if (c.status === 'open' && c.assignee_id === me) assigned += 1;
+    const capacity = this.me?.capacity;
+    return { assigned, capacity: typeof capacity === 'number' && Number.isFinite(capacity) ? capacity : null };
   }
 
   get isAdmin() {
@@ -194,7 +228,7 @@ export class Workspace extends Emitter {
     /** @type {Conversation} */
     const c = held ?? {
       id: raw.id, site_id: raw.site_id, visitor_id: raw.visitor_id, status: raw.status,
-      assignee_id: raw.assignee_id ?? null, assignee_name: assigneeName, last_seq: raw.last_seq ?? 0,
+      assignee_id: raw.assignee_id ?? null, assignee_name: assigneeName, team_id: raw.team_id ?? null, last_seq: raw.last_seq ?? 0,
       created_at: raw.created_at, updated_at: raw.updated_at, last_activity_at: raw.last_activity_at,
       visitor_name: null, visitor_email: null, visitor_verified: false, visitor_online: false,
       last_body: null, last_author_kind: null, last_kind: null, rating: ratingOf(raw.rating),
@@ -204,6 +238,7 @@ export class Workspace extends Emitter {
       c.status = raw.status;
       c.assignee_id = raw.assignee_id ?? null;
       c.assignee_name = c.assignee_id ? assigneeName ?? this.agentName(c.assignee_id) : null;
+      if ('team_id' in raw) c.team_id = raw.team_id ?? null;
       if ('rating' in raw) c.rating = ratingOf(raw.rating);
       c.updated_at = raw.updated_at;
     }
@@ -335,6 +370,8 @@ export class Workspace extends Emitter {
    * @param {'on' | 'off'} state @param {string | null | undefined} preview
    */
   setTyping(conversationId, author, state, preview) {
+    // This agent's own typing (from another of their tabs) is nothing to show here.
+    if (author.kind === AuthorKind.AGENT && author.id && author.id === this.me?.id) return;
     let typists = this.typing.get(conversationId);
     if (!typists) this.typing.set(conversationId, (typists = new Map()));
     const key = Workspace.authorKey(author);
@@ -355,6 +392,25 @@ export class Workspace extends Emitter {
     const now = this.now();
     for (const [key, t] of typists) if (t.until <= now) typists.delete(key);
     return [...typists.values()];
+  }
+
+  // ---- viewers ----------------------------------------------------------------------------
+
+  /**
+   * A `viewing` frame about another agent (this agent's own other tabs are not shown).
+   * @param {string} conversationId @param {string} agentId @param {string} state
+   */
+  setViewing(conversationId, agentId, state) {
+    if (agentId === this.me?.id) return;
+    if (this.viewers.seen(conversationId, agentId, state)) this.emit('viewers', conversationId);
+  }
+
+  /**
+   * The other agents viewing a conversation now, with what is known of them.
+   * @param {string} conversationId @returns {{id: string, name: string | null}[]}
+   */
+  viewersOf(conversationId) {
+    return this.viewers.of(conversationId).map((id) => ({ id, name: this.agentName(id) }));
   }
 
   // ---- visitors ---------------------------------------------------------------------------
@@ -425,22 +481,43 @@ export class Workspace extends Emitter {
   setTeam(agents) {
     for (const a of agents) {
       const held = this.team.get(a.id);
-      this.team.set(a.id, { ...held, id: a.id, name: a.name, email: a.email, role: a.role, active: a.active, status: held?.status ?? AgentStatus.OFFLINE });
+      this.team.set(a.id, { ...held, id: a.id, name: a.name, email: a.email, role: a.role, active: a.active, capacity: a.capacity, status: held?.status ?? AgentStatus.OFFLINE });
+      if (a.id === this.me?.id && typeof a.capacity === 'number') this.setMyCapacity(a.capacity);
     }
     this.emit('agents');
   }
 
   /**
+   * The workspace's teams (`welcome.teams`, or the Teams page after a change).
+   * @param {unknown} teams
+   */
+  setTeams(teams) {
+    this.teams.clear();
+    for (const t of Array.isArray(teams) ? teams : []) {
+      if (t && typeof t.id === 'string') this.teams.set(t.id, { id: t.id, name: String(t.name ?? '') });
+    }
+    this.emit('teams');
+  }
+
+  /** @param {string | null | undefined} id */
+  teamName(id) {
+    return id ? this.teams.get(id)?.name ?? null : null;
+  }
+
+  /**
    * The welcome's statuses: everyone not listed is offline.
-   * @param {{id: string, status: 'online' | 'away' | 'offline'}[]} statuses
+   * @param {{id: string, name?: string | null, status: 'online' | 'away' | 'offline'}[]} statuses
    */
   setPresence(statuses) {
     for (const member of this.team.values()) member.status = AgentStatus.OFFLINE;
-    for (const { id, status } of statuses) {
+    for (const { id, status, name } of statuses) {
       const held = this.team.get(id);
-      this.team.set(id, { ...(held ?? { id, name: null }), status });
+      // The welcome names connected agents, for agents who cannot list the team.
+      this.team.set(id, { ...(held ?? { id, name: null }), status, name: held?.name ?? name ?? null });
     }
     this.emit('agents');
+    const present = new Set(statuses.filter((a) => a.status !== AgentStatus.OFFLINE).map((a) => a.id));
+    for (const c of this.viewers.keepOnly(present)) this.emit('viewers', c);
   }
 
   /** @param {string} id @param {'online' | 'away' | 'offline'} status */
@@ -448,6 +525,8 @@ export class Workspace extends Emitter {
     const held = this.team.get(id);
     this.team.set(id, { ...(held ?? { id, name: null }), status });
     this.emit('agents');
+    // An agent gone offline has nothing on screen.
+    if (status === AgentStatus.OFFLINE) for (const c of this.viewers.forgetAgent(id)) this.emit('viewers', c);
   }
 
   /** Forgets everything (logout). */
@@ -458,6 +537,8 @@ export class Workspace extends Emitter {
     this.visitors.clear();
     this.team.clear();
     this.typing.clear();
+    this.viewers.clear();
+    this.teams.clear();
     this.lastUnreadTotal = -1;
     this.emitUnread();
   }

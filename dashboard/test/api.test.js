@@ -219,3 +219,40 @@ test('a 422 naming a field says which one, for the form to show the message ther
   assert.equal(errorField(await refuse('url: taken', 409), fields), null, 'only a 422');
   assert.equal(errorField(new Error('url: not an ApiError'), fields), null);
 });
+
+test('routing: teams, capacities, the inbox by team, transfers with a note', async () => {
+  const { api, requests } = setup((url, init) => (init.method === 'DELETE' ? response(204) : response(init.method === 'POST' ? 201 : 200, { id: 'x' })));
+  const draft = { name: 'Billing', agent_ids: ['a-2'], assignment: 'least_busy', hours: { time_zone: 'UTC', weekly: [{ day: 'mon', from: '09:00', to: '17:00' }], exceptions: [] } };
+  await api.teams();
+  await api.team('t/1');
+  await api.createTeam(draft);
+  await api.updateTeam('t-1', { hours: null });
+  await api.deleteTeam('t-1');
+  await api.updateAgent('a-2', { capacity: 0 });
+  await api.conversations({ status: 'open', assignee: 'none', team: 'none' });
+  await api.updateConversation('c-1', { team_id: 't-1', note: 'VIP' });
+  await api.updateConversation('c-1', { team_id: null });
+  assert.deepEqual(requests.map((r) => [r.method, r.url, r.body]), [
+    ['GET', '/api/v1/teams', undefined],
+    ['GET', '/api/v1/teams/t%2F1', undefined],
+    ['POST', '/api/v1/teams', JSON.stringify(draft)],
+    ['PATCH', '/api/v1/teams/t-1', '{"hours":null}'],
+    ['DELETE', '/api/v1/teams/t-1', undefined],
+    ['PATCH', '/api/v1/agents/a-2', '{"capacity":0}'],
+    ['GET', '/api/v1/conversations?status=open&assignee=none&team=none', undefined],
+    ['PATCH', '/api/v1/conversations/c-1', '{"team_id":"t-1","note":"VIP"}'],
+    ['PATCH', '/api/v1/conversations/c-1', '{"team_id":null}'],
+  ]);
+});
+
+test("a team's or a site's 422 names its field: hours, agent_ids, team_id", async () => {
+  const refuse = (message) => {
+    const { api } = setup(() => response(422, { error: { code: 'unprocessable', message } }));
+    return api.createTeam({ name: 'x', agent_ids: [], assignment: 'manual', hours: null }).catch((err) => err);
+  };
+  const fields = ['name', 'agent_ids', 'assignment', 'hours', 'team_id'];
+  assert.equal(errorField(await refuse('hours: time_zone: unknown zone "Mars/Base"'), fields), 'hours');
+  assert.equal(errorField(await refuse('agent_ids: 0192 is not an agent of this workspace'), fields), 'agent_ids');
+  assert.equal(errorField(await refuse('team_id: no such team in this workspace'), fields), 'team_id');
+  assert.equal(errorField(await refuse('name must show 1 to 200 characters'), fields), 'name');
+});

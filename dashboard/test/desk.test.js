@@ -382,3 +382,98 @@ test('a refused token ends the session', async (t) => {
   s.net.current.drop(4001);
   assert.equal(s.events.filter(([n]) => n === 'unauthorized').length, 1);
 });
+
+test('the welcome brings the teams, the auto-away delay and this agent\'s capacity', async (t) => {
+  const s = setup(t);
+  await online(s, { agent: { ...ME, capacity: 4 }, teams: [{ id: 't-1', name: 'Billing' }], auto_away_s: 300 });
+  assert.deepEqual([...s.desk.workspace.teams.values()], [{ id: 't-1', name: 'Billing' }]);
+  assert.equal(s.desk.autoAwayS, 300);
+  assert.deepEqual(s.desk.workspace.ownLoad(), { assigned: 0, capacity: 4 });
+  // A server that says nothing of them: off, and the teams as they were.
+  s.net.current.drop(1012);
+  await settle();
+  s.clock.advance(499);
+  await online(s);
+  assert.equal(s.desk.autoAwayS, 0);
+  assert.equal(s.desk.workspace.teams.size, 1);
+});
+
+test('a welcome that does not list every open conversation: those assigned to this agent are fetched, page after page', async (t) => {
+  const pages = {
+    '': { items: [conversation({ id: 'c-7', assignee_id: ME.id })], next_cursor: 'p2' },
+    p2: { items: [conversation({ id: 'c-8', assignee_id: ME.id })], next_cursor: null },
+  };
+  const s = setup(t, { answers: { conversations: (params) => pages[params.cursor ?? ''] } });
+  await online(s, { agent: { ...ME, capacity: 5 }, conversations: [conversation({ id: 'c-1', assignee_id: ME.id })], more: true });
+  await settle();
+  assert.deepEqual(s.api.calls.filter(([n]) => n === 'conversations').map(([, p]) => p), [
+    { status: 'open', assignee: 'me', cursor: null },
+    { status: 'open', assignee: 'me', cursor: 'p2' },
+  ]);
+  assert.deepEqual(s.desk.workspace.ownLoad(), { assigned: 3, capacity: 5 });
+});
+
+test('the conversation shown is told to the other agents: on, again every 20 s, off when it leaves, on again after a reconnect', async (t) => {
+  const s = setup(t);
+  await online(s);
+  const viewing = () => s.net.current.frames('viewing').map((f) => `${f.conversation_id} ${f.state}`);
+  s.desk.show('c-1');
+  assert.deepEqual(viewing(), ['c-1 on']);
+  assert.ok(s.net.current.last('viewing').ref, 'with a ref: the server answers ok');
+  s.net.current.receive({ type: 'ok', ref: s.net.current.last('viewing').ref });
+  s.desk.show('c-1');
+  s.clock.advance(19_999);
+  assert.deepEqual(viewing(), ['c-1 on'], 'shown again: nothing new');
+  s.clock.advance(1);
+  assert.deepEqual(viewing(), ['c-1 on', 'c-1 on']);
+  s.desk.show('c-2');
+  assert.deepEqual(viewing(), ['c-1 on', 'c-1 on', 'c-1 off', 'c-2 on']);
+  s.clock.advance(5_000);
+  s.net.current.receive({ type: 'pong' }); // the heartbeat's ping, answered
+  s.clock.advance(15_000);
+  assert.deepEqual(viewing().slice(4), ['c-2 on'], 'only the one shown is renewed');
+  // A refusal (an older server) is nobody's concern.
+  s.net.current.receive({ type: 'error', ref: s.net.current.last('viewing').ref, code: 'bad_request', message: 'unknown frame' });
+  await settle();
+  s.net.current.drop(1012);
+  await settle();
+  s.clock.advance(499);
+  await online(s);
+  assert.deepEqual(viewing(), ['c-2 on'], 'the new socket is told at once');
+  s.desk.show(null);
+  assert.deepEqual(viewing(), ['c-2 on', 'c-2 off']);
+  const socket = s.net.current;
+  s.clock.advance(20_000);
+  assert.equal(socket.frames('viewing').length, 2, 'nothing shown, nothing renewed');
+});
+
+test('other agents viewing and typing arrive as frames; this agent\'s own are not shown', async (t) => {
+  const s = setup(t);
+  await online(s);
+  s.desk.workspace.learnAgent('a-2', 'Bob');
+  s.net.current.receive({ type: 'viewing', conversation_id: 'c-1', agent_id: 'a-2', state: 'on' });
+  s.net.current.receive({ type: 'viewing', conversation_id: 'c-1', agent_id: ME.id, state: 'on' });
+  s.net.current.receive({ type: 'viewing', conversation_id: 'c-1', state: 'on' });
+  assert.deepEqual(s.desk.workspace.viewersOf('c-1'), [{ id: 'a-2', name: 'Bob' }]);
+  s.net.current.receive({ type: 'typing', conversation_id: 'c-1', author: { kind: 'agent', id: 'a-2', name: 'Bob' }, state: 'on' });
+  assert.deepEqual(s.desk.workspace.typists('c-1').map((t) => t.author.name), ['Bob']);
+  s.clock.advance(45_000);
+  assert.deepEqual(s.desk.workspace.viewersOf('c-1'), [], 'not renewed within 45 s');
+  s.net.current.receive({ type: 'viewing', conversation_id: 'c-1', agent_id: 'a-2', state: 'on' });
+  s.net.current.receive({ type: 'viewing', conversation_id: 'c-1', agent_id: 'a-2', state: 'off' });
+  assert.deepEqual(s.desk.workspace.viewersOf('c-1'), []);
+});
+
+test('a transfer goes to a team or an agent, with the note when there is one', async (t) => {
+  const s = setup(t, { answers: { updateConversation: (id, change) => conversation({ id, updated_at: '2024-05-01T10:09:00Z', team_id: change.team_id ?? null, assignee_id: change.assignee_id ?? null }) } });
+  await online(s);
+  await s.desk.transfer('c-1', { team_id: 't-1' }, '  VIP, be nice  ');
+  await s.desk.transfer('c-1', { team_id: null }, '   ');
+  await s.desk.transfer('c-1', { assignee_id: 'a-2' });
+  assert.deepEqual(s.api.calls.filter(([n]) => n === 'updateConversation').map(([, id, change]) => [id, change]), [
+    ['c-1', { team_id: 't-1', note: 'VIP, be nice' }],
+    ['c-1', { team_id: null }],
+    ['c-1', { assignee_id: 'a-2' }],
+  ]);
+  assert.equal(s.desk.workspace.conversations.get('c-1')?.assignee_id, 'a-2', 'the answer is merged');
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { duration, fullTime, keyPrefix, parseUserAgent, shortTime, stars } from '../lib/format.js';
+import { duration, fullTime, keyPrefix, loadText, parseUserAgent, shortTime, stars, waited } from '../lib/format.js';
 
 const UA = {
   chromeWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -71,4 +71,21 @@ test('a rating as stars: filled up to the score, out of five', () => {
   assert.equal(stars(4), '★★★★☆');
   assert.equal(stars(1), '★☆☆☆☆');
   assert.equal(stars(5), '★★★★★');
+});
+
+test('waiting times to the unit that matters, never negative', () => {
+  assert.equal(waited(0), '0 s');
+  assert.equal(waited(-5_000), '0 s', 'a clock a little ahead of the server');
+  assert.equal(waited(59_999), '59 s');
+  assert.equal(waited(60_000), '1 min');
+  assert.equal(waited(59 * 60_000 + 59_000), '59 min');
+  assert.equal(waited(65 * 60_000), '1 h 05 min');
+  assert.equal(waited(26 * 3_600_000), '1 d 2 h');
+  assert.equal(waited(Number.NaN), '0 s');
+});
+
+test('an agent\'s load: assigned / capacity, or the count alone', () => {
+  assert.equal(loadText({ assigned: 3, capacity: 5 }), '3 / 5');
+  assert.equal(loadText({ assigned: 0, capacity: 0 }), '0 / 0');
+  assert.equal(loadText({ assigned: 2, capacity: null }), '2');
 });

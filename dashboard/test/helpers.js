@@ -1,6 +1,7 @@
 // Fakes for the dashboard's DOM-free modules: a localStorage installed as the global one, an
 // HTTP API that records calls and answers from a table, and the agent's side of the socket
-// (the fake sockets and clock are the widget's, in common/test/helpers).
+// (the fake sockets and clock are the widget's, in common/test/helpers); and a reader of the
+// server's enums, for lists that must match them.
 import { FakeStorage } from '../../common/test/helpers/storage.js';
 
 export { FakeClock, settle } from '../../common/test/helpers/clock.js';
@@ -91,4 +92,11 @@ export function setGlobal(t, name, value) {
     else delete globalThis[name];
   });
   return value;
+}
+
+/** The variants of a Rust enum in `source`, as serde's snake_case writes them. */
+export function enumVariants(source, name) {
+  const body = new RegExp(`pub enum ${name} \\{([^}]*)\\}`).exec(source)?.[1] ?? '';
+  return body.split(',').map((v) => v.replace(/\/\/\/[^\n]*|#\[[^\]]*\]/g, '').trim()).filter(Boolean)
+    .map((v) => v.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
 }

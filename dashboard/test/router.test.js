@@ -4,13 +4,15 @@ import { ADMIN_SECTIONS, DEFAULT_TAB, TABS, adminHref, conversationHref, go, inb
 
 test('every route parses', () => {
   assert.deepEqual(parseRoute('#/login'), { name: 'login' });
-  for (const tab of ['mine', 'unassigned', 'open', 'resolved']) assert.deepEqual(parseRoute(`#/inbox/${tab}`), { name: 'inbox', tab });
+  for (const tab of ['mine', 'queue', 'unassigned', 'open', 'resolved']) assert.deepEqual(parseRoute(`#/inbox/${tab}`), { name: 'inbox', tab });
   assert.deepEqual(parseRoute('#/c/0192e4a4-0000-7000-8000-000000000001'), { name: 'conversation', id: '0192e4a4-0000-7000-8000-000000000001' });
   assert.deepEqual(parseRoute('#/admin/sites/new'), { name: 'admin', section: 'sites', id: 'new' });
   assert.deepEqual(parseRoute('#/admin/webhooks/w-1'), { name: 'admin', section: 'webhooks', id: 'w-1' });
   assert.deepEqual(parseRoute('#/admin/agents'), { name: 'admin', section: 'agents', id: null });
   assert.deepEqual(parseRoute('#/admin/api-keys'), { name: 'admin', section: 'api-keys', id: null });
   assert.deepEqual(parseRoute('#/admin/blocks'), { name: 'admin', section: 'blocks', id: null });
+  assert.deepEqual(parseRoute('#/admin/teams'), { name: 'admin', section: 'teams', id: null });
+  assert.deepEqual(parseRoute('#/admin/teams/new'), { name: 'admin', section: 'teams', id: 'new' });
 });
 
 test('unknown routes fall back: the inbox (its default tab), or the sites page for an unknown admin section', () => {
@@ -28,12 +30,13 @@ test('hrefs round-trip through parseRoute, ids encoded', () => {
   for (const section of ADMIN_SECTIONS) assert.equal(parseRoute(adminHref(section.id)).section, section.id);
 });
 
-test('tabs filter as the inbox needs: mine and unassigned are open conversations', () => {
+test('tabs filter as the inbox needs: mine, the queue and unassigned are open conversations', () => {
   const byId = Object.fromEntries(TABS.map((t) => [t.id, t]));
   assert.deepEqual([byId.mine.status, byId.mine.assignee], ['open', 'me']);
+  assert.deepEqual([byId.queue.status, byId.queue.assignee], ['open', 'none']);
   assert.deepEqual([byId.unassigned.status, byId.unassigned.assignee], ['open', 'none']);
   assert.equal(byId.resolved.status, 'resolved');
-  assert.deepEqual(TABS.map((t) => t.id), ['mine', 'unassigned', 'open', 'resolved'], 'display order');
+  assert.deepEqual(TABS.map((t) => t.id), ['mine', 'queue', 'unassigned', 'open', 'resolved'], 'display order');
 });
 
 test('go changes the hash only when it differs (no duplicate history entry)', (t) => {

@@ -250,6 +250,10 @@ test("the team: the welcome's statuses (others offline), live changes, names lea
   ws.addMessages('c-9', [message({ conversation_id: 'c-9', seq: 1, author: { kind: 'agent', id: 'a-4', name: 'Dee' } })]);
   assert.equal(ws.agentName('a-4'), 'Dee');
   assert.equal(ws.isAdmin, true);
+  // An agent who cannot list the team learns the names of those online from the welcome.
+  ws.setPresence([{ id: 'a-5', name: 'Eve', status: 'online' }, { id: 'a-2', name: 'Robert', status: 'online' }]);
+  assert.equal(ws.agentName('a-5'), 'Eve');
+  assert.equal(ws.agentName('a-2'), 'Bob', 'a name already known is kept');
 });
 
 test('clear forgets everything (logout) and says the total is 0', () => {
@@ -260,4 +264,78 @@ test('clear forgets everything (logout) and says the total is 0', () => {
   assert.equal(ws.conversations.size, 0);
   assert.equal(ws.timeline('c-1').list().length, 0);
   assert.equal(events.filter(([n]) => n === 'unread').at(-1)?.[1], 0);
+});
+
+test("this agent's load: open conversations assigned to them, live, against their capacity", () => {
+  const { ws } = workspace();
+  const changes = [];
+  ws.on('me', () => changes.push('me'));
+  assert.deepEqual(ws.ownLoad(), { assigned: 0, capacity: null }, 'a server that does not say');
+  ws.setMe({ ...ME, capacity: 5 });
+  ws.upsertConversation(conversation({ id: 'c-1', assignee_id: ME.id }));
+  ws.upsertConversation(conversation({ id: 'c-2', assignee_id: ME.id }));
+  ws.upsertConversation(conversation({ id: 'c-3', assignee_id: 'a-2' }));
+  ws.upsertConversation(conversation({ id: 'c-4', assignee_id: ME.id, status: 'resolved' }));
+  assert.deepEqual(ws.ownLoad(), { assigned: 2, capacity: 5 });
+  // A `conversation` frame: assigned to me automatically; another resolved.
+  ws.upsertConversation(conversation({ id: 'c-3', assignee_id: ME.id, assignee: { id: ME.id, name: ME.name }, updated_at: '2024-05-01T10:01:00Z' }));
+  ws.upsertConversation(conversation({ id: 'c-1', assignee_id: ME.id, status: 'resolved', updated_at: '2024-05-01T10:02:00Z' }));
+  assert.deepEqual(ws.ownLoad(), { assigned: 2, capacity: 5 });
+  ws.upsertConversation(conversation({ id: 'c-2', assignee_id: null, updated_at: '2024-05-01T10:03:00Z' }));
+  assert.deepEqual(ws.ownLoad(), { assigned: 1, capacity: 5 });
+  // An admin changes this agent's capacity (the Agents page), or another agent's.
+  ws.setTeam([{ id: ME.id, name: ME.name, email: ME.email, role: 'admin', active: true, capacity: 3 }, { id: 'a-2', name: 'Bob', email: 'b@example.com', role: 'agent', active: true, capacity: 9 }]);
+  assert.deepEqual(ws.ownLoad(), { assigned: 1, capacity: 3 });
+  assert.equal(ws.team.get('a-2')?.capacity, 9);
+  ws.setMyCapacity(3);
+  assert.equal(changes.filter((c) => c === 'me').length, 2, 'setMe, then the capacity once');
+});
+
+test("a conversation's team comes from a version as new; teams are named from the welcome", () => {
+  const { ws } = workspace();
+  const changes = [];
+  ws.on('teams', () => changes.push('teams'));
+  ws.setTeams([{ id: 't-1', name: 'Billing' }, { id: 't-2', name: 'Sales' }, { name: 'no id' }]);
+  assert.deepEqual([...ws.teams.keys()], ['t-1', 't-2']);
+  assert.equal(ws.teamName('t-2'), 'Sales');
+  assert.equal(ws.teamName(null), null);
+  ws.upsertConversation(conversation({ team_id: 't-1', updated_at: '2024-05-01T10:05:00Z' }));
+  assert.equal(ws.conversations.get('c-1')?.team_id, 't-1');
+  ws.upsertConversation(conversation({ team_id: 't-2', updated_at: '2024-05-01T10:04:00Z' }));
+  assert.equal(ws.conversations.get('c-1')?.team_id, 't-1', 'a staler version does not move it');
+  ws.upsertConversation(conversation({ team_id: null, updated_at: '2024-05-01T10:06:00Z' }));
+  assert.equal(ws.conversations.get('c-1')?.team_id, null, 'transferred to the whole workspace');
+  ws.setTeams(undefined);
+  assert.equal(ws.teams.size, 0);
+  assert.deepEqual(changes, ['teams', 'teams']);
+});
+
+test('other agents viewing a conversation: named, expired after 45 s, gone when offline; never this agent', () => {
+  let now = 1_700_000_000_000;
+  const { ws } = workspace(() => now);
+  const changed = [];
+  ws.on('viewers', (id) => changed.push(id));
+  ws.learnAgent('a-2', 'Bob');
+  ws.setViewing('c-1', 'a-2', 'on');
+  ws.setViewing('c-1', 'a-3', 'on');
+  ws.setViewing('c-1', ME.id, 'on');
+  assert.deepEqual(ws.viewersOf('c-1'), [{ id: 'a-2', name: 'Bob' }, { id: 'a-3', name: null }]);
+  ws.setViewing('c-1', 'a-2', 'on');
+  assert.deepEqual(changed, ['c-1', 'c-1'], 'a renewal is no change');
+  now += 45_000;
+  assert.deepEqual(ws.viewersOf('c-1'), []);
+  ws.setViewing('c-2', 'a-2', 'on');
+  ws.agentPresence('a-2', 'offline');
+  assert.deepEqual(ws.viewersOf('c-2'), []);
+  ws.setViewing('c-2', 'a-3', 'on');
+  ws.setPresence([{ id: ME.id, status: 'online' }]);
+  assert.deepEqual(ws.viewersOf('c-2'), [], 'not online in a new welcome: views nothing');
+  assert.deepEqual(changed.slice(2), ['c-2', 'c-2', 'c-2', 'c-2'], 'on, offline, on, the welcome');
+});
+
+test("other agents' typing is shown; this agent's own (from another tab) is not", () => {
+  const { ws } = workspace();
+  ws.setTyping('c-1', OTHER_AGENT, 'on', null);
+  ws.setTyping('c-1', MINE, 'on', null);
+  assert.deepEqual(ws.typists('c-1').map((t) => t.author.name), ['Bob']);
 });

@@ -1,15 +1,18 @@
 // @ts-check
 /**
- * One conversation: header with assignment and status actions and the visitor's rating, the
- * message list (scroll-back paging, live messages, notes set apart, the visitor's read receipt),
- * who is typing (with the visitor's draft when the site shares it), the replies waiting in the
- * outbox, and the composer.
+ * One conversation: header with assignment, transfer and status actions, its team, the
+ * visitor's rating and the other agents viewing it, the message list (scroll-back paging, live
+ * messages, notes set apart, system lines centred, the visitor's read receipt), who is typing
+ * (other agents, and the visitor with their draft when the site shares it), the replies waiting
+ * in the outbox, and the composer. While it is shown the other agents are told (`viewing`).
  */
 import { h, linkify, replace } from '../lib/dom.js';
 import { fullTime, shortTime, stars } from '../lib/format.js';
 import { AuthorKind, Kind } from '../../common/protocol.js';
+import { namesAre } from '../lib/viewers.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { Composer } from './composer.js';
+import { TransferSection } from './transfer.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
 /** @typedef {import('../../common/protocol.js').Rating} Rating */
@@ -38,14 +41,22 @@ export class ConversationView {
     this.pendingShown = 0;
     /** @type {string | null} the rating shown (score, comment, time); null before the first render */
     this.ratingShown = null;
+    /** @type {string} the viewers line shown */
+    this.viewersShown = '';
     this.composer = new Composer(ctx, id);
     this.composer.onEscape = () => this.focusList();
+    this.transfer = new TransferSection(ctx, id);
     this.build();
     const ws = this.ws;
     this.offs = [
       ws.on('messages', (cid, added) => cid === id && this.messagesAdded(added)),
       ws.on('conversation', (c) => c.id === id && this.renderHeader()),
-      ws.on('agents', () => this.renderHeader()),
+      ws.on('agents', () => {
+        this.renderHeader();
+        this.renderViewers();
+      }),
+      ws.on('teams', () => this.renderHeader()),
+      ws.on('viewers', (cid) => cid === id && this.renderViewers()),
       ws.on('typing', (cid) => cid === id && this.renderTyping()),
       ws.on('read', (cid) => cid === id && this.renderReceipt()),
       this.desk.on('outbox', (cid) => cid === id && this.renderOutbox()),
@@ -55,15 +66,23 @@ export class ConversationView {
     this.onVisible = () => this.markRead();
     document.addEventListener('visibilitychange', this.onVisible);
     globalThis.addEventListener('focus', this.onVisible);
-    this.typingTimer = setInterval(() => this.renderTyping(), 1000);
+    // Typing and viewing both expire without a word: look again every second.
+    this.typingTimer = setInterval(() => {
+      this.renderTyping();
+      this.renderViewers();
+    }, 1000);
     this.renderHeader();
+    this.renderViewers();
     this.renderOutbox();
+    this.desk.show(id);
     this.load();
   }
 
   build() {
     this.title = h('h2', { class: 'conversation-title', testid: 'conversation-title' });
     this.statusPill = h('span', { class: 'pill', testid: 'conversation-status' });
+    this.teamPill = h('span', { class: 'pill team-pill', testid: 'conversation-team', hidden: true });
+    this.viewers = h('p', { class: 'viewers', testid: 'conversation-viewers', hidden: true, attrs: { 'aria-live': 'polite' } });
     this.onlineDot = h('span', { class: 'presence-dot', testid: 'conversation-online' });
     this.assignSelect = h('select', { id: `assign-${this.id}`, testid: 'assign-select', on: { change: () => this.assignFromSelect() } });
     this.assignMe = h('button', { type: 'button', class: 'button small', testid: 'assign-me', text: 'Assign to me', on: { click: () => this.act(() => this.desk.assign(this.id, this.ws.me?.id ?? null)) } });
@@ -73,11 +92,13 @@ export class ConversationView {
     this.rating = h('p', { class: 'conversation-rating', testid: 'conversation-rating', hidden: true });
     const header = h('header', { class: 'conversation-header' },
       this.backLink = h('a', { href: this.options.backHref, class: 'back-link', testid: 'conversation-back', attrs: { 'aria-label': 'Back to the inbox' }, text: '←' }),
-      h('div', { class: 'conversation-who' }, this.onlineDot, this.title, this.statusPill),
+      h('div', { class: 'conversation-who' }, this.onlineDot, this.title, this.statusPill, this.teamPill),
       h('div', { class: 'conversation-actions' },
         h('label', { htmlFor: `assign-${this.id}`, class: 'sr-only', text: 'Assignee' }),
-        this.assignSelect, this.assignMe, this.resolveButton, this.reopenButton,
+        this.assignSelect, this.assignMe, this.transfer.button, this.resolveButton, this.reopenButton,
         h('button', { type: 'button', class: 'button small visitor-toggle', testid: 'visitor-toggle', text: 'Visitor', attrs: { 'aria-label': 'Show visitor details' }, on: { click: () => this.options.toggleVisitor() } })),
+      this.transfer.form,
+      this.viewers,
       this.rating,
       this.actionError);
 
@@ -108,6 +129,7 @@ export class ConversationView {
 
   destroy() {
     for (const off of this.offs) off();
+    if (this.desk.shown === this.id) this.desk.show(null);
     document.removeEventListener('visibilitychange', this.onVisible);
     globalThis.removeEventListener('focus', this.onVisible);
     clearInterval(this.typingTimer);
@@ -179,9 +201,12 @@ export class ConversationView {
     const classes = ['message', `from-${from}`, `kind-${m.kind}`];
     if (mine) classes.push('mine');
     const dataset = { seq: String(m.seq), kind: m.kind, author: from, mine: String(mine) };
-    if (m.kind === Kind.EVENT) {
+    // A system line ("Transferred to Billing", "Alice joined the conversation"), centred.
+    if (m.kind === Kind.EVENT || m.author.kind === AuthorKind.SYSTEM) {
+      if (!classes.includes('kind-event')) classes.push('kind-event');
       return h('li', { class: classes.join(' '), testid: 'message', dataset },
-        h('span', { class: 'event-text', text: m.body }), ' ', h('time', { dateTime: m.created_at, text: shortTime(m.created_at) }));
+        h('span', { class: 'event-text', testid: 'message-body', text: m.body }), ' ',
+        h('time', { dateTime: m.created_at, text: shortTime(m.created_at), attrs: { title: fullTime(m.created_at) } }));
     }
     return h('li', { class: classes.join(' '), testid: 'message', dataset },
       h('div', { class: 'message-head' },
@@ -227,6 +252,17 @@ export class ConversationView {
       : h('div', { class: 'pending-state muted', text: connected ? 'Sending…' : 'Waiting for the connection…' }))));
     if (items.length > this.pendingShown) this.scrollToBottom();
     this.pendingShown = items.length;
+  }
+
+  /** "Bob is viewing": the other agents who have this conversation on screen. */
+  renderViewers() {
+    const names = this.ws.viewersOf(this.id).map((v) => v.name ?? 'Another agent');
+    const text = namesAre(names, 'viewing');
+    if (text === this.viewersShown) return;
+    this.viewersShown = text;
+    this.viewers.hidden = !text;
+    this.viewers.dataset.count = String(names.length);
+    this.viewers.textContent = text;
   }
 
   renderTyping() {
@@ -302,6 +338,11 @@ export class ConversationView {
     this.onlineDot.title = c.visitor_online ? 'Visitor online' : 'Visitor offline';
     this.statusPill.textContent = c.status === 'open' ? 'Open' : 'Resolved';
     this.statusPill.dataset.status = c.status;
+    const team = this.ws.teamName(c.team_id);
+    this.teamPill.hidden = !c.team_id;
+    this.teamPill.textContent = team ?? (c.team_id ? 'A team' : '');
+    this.teamPill.dataset.teamId = c.team_id ?? '';
+    this.teamPill.title = team ? `Team: ${team}` : '';
     this.resolveButton.hidden = c.status !== 'open';
     this.reopenButton.hidden = c.status === 'open';
     this.assignMe.hidden = Boolean(me && c.assignee_id === me.id);

@@ -1,20 +1,27 @@
 // @ts-check
 /**
- * The inbox: tabs (Mine, Unassigned, All open, Resolved), search over message text, the list
- * sorted by last activity with unread badges and the visitor-online dot, and "load more".
+ * The inbox: tabs (Mine, Queue, Unassigned, All open, Resolved), a team filter, search over
+ * message text, the list sorted by last activity with unread badges and the visitor-online
+ * dot, and "load more". The queue is the unassigned conversations oldest first, each with how
+ * long it has waited (since its `updated_at`), counted live.
  * What a tab shows is every conversation held that matches its filter — fetched pages, the
  * welcome, and live `conversation`/`message` frames alike — so a new conversation appears
  * without a refetch. With a search, only the conversations the search returned are shown.
  */
 import { h, replace } from '../lib/dom.js';
-import { shortTime, stars } from '../lib/format.js';
+import { shortTime, stars, waited } from '../lib/format.js';
 import { TABS, conversationHref, inboxHref } from '../lib/router.js';
+import { Keys, load, save } from '../lib/storage.js';
 import { unreadOf, visitorLabel } from '../lib/workspace.js';
 
 /** @typedef {import('../lib/workspace.js').Conversation} Conversation */
 /** @typedef {{ids: Set<string>, cursor: string | null, loading: boolean, loaded: boolean, error: string}} Listing */
 
 const SEARCH_DELAY_MS = 300;
+/** The queue is shown whole, oldest first: this many pages at most. */
+const QUEUE_PAGES = 20;
+/** Waiting times are counted again this often. */
+const WAITING_TICK_MS = 1000;
 
 /**
  * @param {Conversation} c @param {string} tab @param {string | undefined} me
@@ -23,6 +30,7 @@ export function inTab(c, tab, me) {
   switch (tab) {
     case 'mine':
       return c.status === 'open' && c.assignee_id === me;
+    case 'queue':
     case 'unassigned':
       return c.status === 'open' && !c.assignee_id;
     case 'open':
@@ -34,10 +42,26 @@ export function inTab(c, tab, me) {
   }
 }
 
+/**
+ * The team filter: '' (every team), `none` (conversations of no team) or a team id.
+ * @param {Conversation} c @param {string} team
+ */
+export function inTeam(c, team) {
+  if (!team) return true;
+  if (team === 'none') return !c.team_id;
+  return c.team_id === team;
+}
+
 /** @param {Conversation} a @param {Conversation} b */
 function byActivity(a, b) {
   if (a.last_activity_at === b.last_activity_at) return a.id < b.id ? 1 : -1;
   return a.last_activity_at < b.last_activity_at ? 1 : -1;
+}
+
+/** The queue's order: the longest waiting first. @param {Conversation} a @param {Conversation} b */
+export function byWaiting(a, b) {
+  if (a.updated_at === b.updated_at) return a.id < b.id ? -1 : 1;
+  return a.updated_at < b.updated_at ? -1 : 1;
 }
 
 export class InboxView {
@@ -51,6 +75,8 @@ export class InboxView {
     this.options = options;
     this.tab = '';
     this.q = '';
+    /** @type {string} '' (every team), `none`, or a team id */
+    this.team = String(load(Keys.INBOX_TEAM, '') ?? '');
     /** @type {string | null} */
     this.selected = null;
     /** @type {Map<string, Listing>} */
@@ -65,12 +91,15 @@ export class InboxView {
     this.offs = [
       this.ws.on('conversation', () => this.schedule()),
       this.ws.on('agents', () => this.schedule()),
+      this.ws.on('teams', () => this.renderTeams()),
       ctx.desk.on('welcome', (/** @type {{reconnect: boolean}} */ info) => {
         if (info.reconnect) this.refetch();
         else this.schedule();
-        if (this.tab !== 'open' || this.q) this.prefetchOpen();
+        if (this.tab !== 'open' || this.q || this.team) this.prefetchOpen();
       }),
     ];
+    this.waitingTimer = setInterval(() => this.tickWaiting(), WAITING_TICK_MS);
+    this.renderTeams();
   }
 
   build() {
@@ -85,6 +114,9 @@ export class InboxView {
       type: 'search', id: 'inbox-search', testid: 'inbox-search', placeholder: 'Search messages  ( / )',
       autocomplete: 'off', on: { input: () => this.searchSoon(), keydown: (/** @type {KeyboardEvent} */ e) => this.searchKey(e) },
     });
+    this.teamSelect = h('select', { id: 'inbox-team', testid: 'inbox-team-filter', on: { change: () => this.setTeam(this.teamSelect.value) } });
+    this.teamFilter = h('div', { class: 'team-filter', hidden: true },
+      h('label', { htmlFor: 'inbox-team', class: 'muted small', text: 'Team' }), this.teamSelect);
     this.list = h('ul', { class: 'inbox-list', testid: 'inbox-list', attrs: { 'aria-label': 'Conversations' } });
     this.more = h('button', { type: 'button', class: 'button wide', testid: 'inbox-load-more', text: 'Load more', hidden: true, on: { click: () => this.fetch(true) } });
     this.status = h('p', { class: 'inbox-status muted', testid: 'inbox-status', attrs: { role: 'status' } });
@@ -92,16 +124,52 @@ export class InboxView {
       h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Inbox views' } }, this.tabLinks),
       h('form', { class: 'search', attrs: { role: 'search' }, on: { submit: (/** @type {Event} */ e) => { e.preventDefault(); this.runSearch(); } } },
         h('label', { htmlFor: 'inbox-search', class: 'sr-only', text: 'Search messages' }), this.search),
+      this.teamFilter,
       this.list, this.status, this.more);
   }
 
   destroy() {
     for (const off of this.offs) off();
     clearTimeout(this.searchTimer);
+    clearInterval(this.waitingTimer);
   }
 
   key() {
-    return `${this.tab}|${this.q}`;
+    return `${this.tab}|${this.team}|${this.q}`;
+  }
+
+  /** The team filter's choices: shown once the workspace has teams (or one is chosen). */
+  renderTeams() {
+    const teams = [...this.ws.teams.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const options = [h('option', { value: '', text: 'All teams' }), h('option', { value: 'none', text: 'No team' })];
+    for (const t of teams) options.push(h('option', { value: t.id, text: t.name }));
+    // A team chosen earlier that is not known (yet) stays chosen.
+    if (this.team && this.team !== 'none' && !this.ws.teams.has(this.team)) options.push(h('option', { value: this.team, text: 'Another team' }));
+    replace(this.teamSelect, options);
+    this.teamSelect.value = this.team;
+    this.teamFilter.hidden = !teams.length && !this.team;
+    this.schedule();
+  }
+
+  /** @param {string} team '' (every team), `none`, or a team id */
+  setTeam(team) {
+    if (team === this.team) return;
+    this.team = team;
+    save(Keys.INBOX_TEAM, team || null);
+    this.teamSelect.value = team;
+    if (!this.listings.get(this.key())?.loaded) this.fetch(false);
+    this.render();
+  }
+
+  /** The queue's waiting times, counted again (the rows stay as they are). */
+  tickWaiting() {
+    if (this.tab !== 'queue') return;
+    const now = Date.now();
+    for (const span of this.list.querySelectorAll('[data-testid="inbox-item-waiting"]')) {
+      const since = Date.parse(/** @type {HTMLElement} */ (span).dataset.since ?? '');
+      const text = `Waiting ${waited(now - since)}`;
+      if (span.textContent !== text) span.textContent = text;
+    }
   }
 
   /** @param {string} tab */
@@ -186,14 +254,21 @@ export class InboxView {
     listing.error = '';
     this.render();
     try {
-      const page = await this.ctx.api.conversations({
-        status: tab.status, assignee: tab.assignee, q: this.q || undefined, cursor: more ? listing.cursor : undefined,
-      });
-      for (const raw of page.items) {
-        listing.ids.add(raw.id);
-        this.ws.upsertConversation(raw);
-      }
-      listing.cursor = page.next_cursor;
+      // The queue is read whole: its oldest conversation may be on the last page.
+      let pages = tab.id === 'queue' && !this.q ? QUEUE_PAGES : 1;
+      let cursor = more ? listing.cursor : null;
+      do {
+        const page = await this.ctx.api.conversations({
+          status: tab.status, assignee: tab.assignee, team: this.team || undefined, q: this.q || undefined, cursor: cursor ?? undefined,
+        });
+        for (const raw of page.items) {
+          listing.ids.add(raw.id);
+          this.ws.upsertConversation(raw);
+        }
+        cursor = page.next_cursor;
+        pages -= 1;
+      } while (cursor && pages > 0);
+      listing.cursor = cursor;
       listing.loaded = true;
     } catch (err) {
       listing.error = /** @type {Error} */ (err).message;
@@ -209,7 +284,7 @@ export class InboxView {
     const listing = this.listings.get(this.key());
     let all = [...this.ws.conversations.values()];
     if (this.q) all = listing ? all.filter((c) => listing.ids.has(c.id)) : [];
-    return all.filter((c) => inTab(c, this.tab, me)).sort(byActivity);
+    return all.filter((c) => inTab(c, this.tab, me) && inTeam(c, this.team)).sort(this.tab === 'queue' ? byWaiting : byActivity);
   }
 
   /**
@@ -275,7 +350,9 @@ export class InboxView {
     const assignee = c.assignee_id ? (c.assignee_id === me ? 'You' : c.assignee_name ?? this.ws.agentName(c.assignee_id) ?? 'Agent') : 'Unassigned';
     const selected = c.id === this.selected;
     const score = c.rating?.score ?? 0;
-    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, c.status, c.last_activity_at, score]);
+    const queued = this.tab === 'queue';
+    const team = this.ws.teamName(c.team_id);
+    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, c.status, c.last_activity_at, score, queued && c.updated_at, team]);
     if (row.dataset.signature === signature) return;
     row.dataset.signature = signature;
     const link = h('a', {
@@ -296,7 +373,10 @@ export class InboxView {
         h('span', { class: 'item-preview', testid: 'inbox-item-preview', text: preview }),
         unread ? h('span', { class: 'badge', testid: 'unread-badge', text: String(unread), attrs: { 'aria-label': `${unread} unread` } }) : null),
       h('span', { class: 'item-meta muted' },
+        queued ? h('span', { class: 'waited', testid: 'inbox-item-waiting', dataset: { since: c.updated_at }, text: `Waiting ${waited(Date.now() - Date.parse(c.updated_at))}` }) : null,
+        queued ? ' · ' : null,
         h('span', { testid: 'inbox-item-assignee', text: assignee }),
+        team ? h('span', { testid: 'inbox-item-team', text: ` · ${team}` }) : null,
         c.visitor_online ? h('span', { class: 'sr-only', text: ', visitor online' }) : null,
         c.status === 'resolved' ? h('span', { text: ' · Resolved' }) : null,
         score ? h('span', { class: 'item-rating', testid: 'inbox-item-rating', dataset: { score: String(score) }, attrs: { title: `Rated ${stars(score)} ${score}/5` } },

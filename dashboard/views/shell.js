@@ -1,11 +1,14 @@
 // @ts-check
 /**
- * The signed-in page: top bar (navigation, team presence, own status, notifications, sound,
- * help, sign out), the connection banner, and the routed content — the inbox with a
+ * The signed-in page: top bar (navigation, team presence, own status and load, notifications,
+ * sound, help, sign out), the connection banner, and the routed content — the inbox with a
  * conversation and its visitor (three panes on wide screens), or an admin page. Also the
- * inbox's keyboard shortcuts and their help overlay.
+ * inbox's keyboard shortcuts and their help overlay, and auto-away (the page's activity).
  */
+import { AutoAway } from '../lib/away.js';
+import { SYSTEM_CLOCK } from '../lib/connection.js';
 import { h, isTyping, replace } from '../lib/dom.js';
+import { loadText } from '../lib/format.js';
 import { Keys, load, save } from '../lib/storage.js';
 import {
   ADMIN_SECTIONS, DEFAULT_TAB, TABS, adminHref, conversationHref, go, inboxHref, parseRoute,
@@ -17,6 +20,7 @@ import { VisitorPanel } from './visitor.js';
 import { helpDialog } from './help.js';
 import { sitesPage } from './admin/sites.js';
 import { agentsPage } from './admin/agents.js';
+import { teamsPage } from './admin/teams.js';
 import { cannedPage } from './admin/canned.js';
 import { webhooksPage } from './admin/webhooks.js';
 import { apiKeysPage } from './admin/api-keys.js';
@@ -38,9 +42,13 @@ import { blocksPage } from './admin/blocks.js';
 const CONNECTING_NOTICE_MS = 1000;
 /** A new conversation and its first message come together: one beep for both. */
 const BEEP_GAP_MS = 1500;
+/** What counts as the agent being there, for auto-away (on the document, or the window). */
+const ACTIVITY_EVENTS = Object.freeze(['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart']);
+/** Activity is reported at most this often (a pointer moves many times a second). */
+const ACTIVITY_EVERY_MS = 500;
 
 /** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
-const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, canned: cannedPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage };
+const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, teams: teamsPage, canned: cannedPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage };
 
 export class Shell {
   /** @param {HTMLElement} root @param {AppContext} ctx */
@@ -60,6 +68,11 @@ export class Shell {
     /** @type {{el: HTMLElement, destroy?: () => void} | null} */
     this.adminPage = null;
     this.adminKey = '';
+    this.autoAway = new AutoAway({
+      clock: SYSTEM_CLOCK,
+      getStatus: () => this.desk.status,
+      setStatus: (status) => this.applyStatus(status),
+    });
 
     this.inbox = new InboxView(ctx, { onTab: (tab) => this.switchTab(tab) });
     this.build();
@@ -79,6 +92,11 @@ export class Shell {
     this.adminLink = h('a', { href: adminHref('sites'), class: 'nav-link', testid: 'nav-admin', text: 'Settings', hidden: true });
     this.inboxLink = h('a', { href: inboxHref(this.tab), class: 'nav-link', testid: 'nav-inbox', text: 'Inbox' });
     this.meName = h('span', { class: 'me-name', testid: 'me-name' });
+    this.loadValue = h('span', { testid: 'own-load' });
+    this.load = h('span', {
+      class: 'own-load', testid: 'own-load-box',
+      attrs: { title: 'Open conversations assigned to you / your capacity (how many automatic assignment gives you at once)' },
+    }, h('span', { class: 'muted', text: 'Load ' }), this.loadValue);
     const top = h('header', { class: 'topbar' },
       h('a', { class: 'brand', href: inboxHref(this.tab), text: 'Parley' }),
       h('nav', { class: 'main-nav', attrs: { 'aria-label': 'Main' } }, this.inboxLink, this.adminLink),
@@ -86,6 +104,7 @@ export class Shell {
       h('div', { class: 'topbar-tools' },
         h('label', { class: 'status-label', htmlFor: 'status-switch' }, h('span', { class: 'status-dot', testid: 'own-status-dot' }), h('span', { class: 'sr-only', text: 'Your status' })),
         this.status,
+        this.load,
         this.notifyButton,
         this.muteButton,
         h('button', { type: 'button', class: 'button small', testid: 'help-button', text: '?', attrs: { 'aria-label': 'Keyboard shortcuts' }, on: { click: () => this.showHelp() } }),
@@ -109,6 +128,7 @@ export class Shell {
     replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.live));
     this.renderMe();
     this.renderTeam();
+    this.renderLoad();
     this.renderAlerts();
     this.renderConnection(this.desk.connection.state);
     void ws;
@@ -128,13 +148,18 @@ export class Shell {
     on(this.desk.on('welcome', () => {
       this.renderMe();
       this.route();
+      this.autoAway.configure(this.desk.autoAwayS);
     }));
     on(this.desk.on('status', (status) => {
       this.status.value = status;
       save(Keys.STATUS, status);
       this.renderTeam();
+      this.autoAway.followed(status);
     }));
     on(ws.on('agents', () => this.renderTeam()));
+    on(ws.on('conversation', () => this.renderLoad()));
+    on(ws.on('me', () => this.renderLoad()));
+    this.watchActivity();
     on(ws.on('unread', (total) => this.ctx.alerts.setTitle(total)));
     on(this.desk.on('alert', (alert) => this.alert(alert)));
     this.countdown = setInterval(() => {
@@ -145,6 +170,7 @@ export class Shell {
 
   destroy() {
     clearTimeout(this.connectingTimer);
+    this.autoAway.stop();
     for (const off of this.cleanups) off();
     this.conversation?.destroy();
     this.visitor?.destroy();
@@ -278,13 +304,58 @@ export class Shell {
 
   async changeStatus() {
     const status = this.status.value === 'away' ? 'away' : 'online';
+    this.autoAway.chose(status);
+    await this.applyStatus(status);
+  }
+
+  /**
+   * Sets this agent's status (chosen here, or by auto-away) and shows it.
+   * @param {'online' | 'away'} status
+   */
+  async applyStatus(status) {
     save(Keys.STATUS, status);
-    try {
-      await this.desk.setStatus(status);
-    } catch {
-      /* re-sent after the next welcome */
-    }
+    this.status.value = status;
+    const sent = this.desk.setStatus(status);
     this.renderTeam();
+    try {
+      await sent;
+    } catch {
+      /* the server keeps the status it had; the next welcome says which */
+    }
+  }
+
+  /** This agent's load: open conversations assigned to them / their capacity. */
+  renderLoad() {
+    const load = this.ws.ownLoad();
+    const text = loadText(load);
+    if (this.loadValue.textContent === text) return;
+    this.loadValue.textContent = text;
+    this.loadValue.dataset.assigned = String(load.assigned);
+    this.loadValue.dataset.capacity = load.capacity === null ? '' : String(load.capacity);
+    this.load.classList.toggle('full', load.capacity !== null && load.assigned >= load.capacity);
+  }
+
+  /** The page's activity, for auto-away: pointer, keys, the window focused, the tab shown. */
+  watchActivity() {
+    let last = 0;
+    const active = () => {
+      const now = Date.now();
+      if (now - last < ACTIVITY_EVERY_MS) return;
+      last = now;
+      this.autoAway.activity();
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') active();
+    };
+    const options = { capture: true, passive: true };
+    for (const name of ACTIVITY_EVENTS) document.addEventListener(name, active, options);
+    globalThis.addEventListener('focus', active);
+    document.addEventListener('visibilitychange', onVisible);
+    this.cleanups.push(() => {
+      for (const name of ACTIVITY_EVENTS) document.removeEventListener(name, active, options);
+      globalThis.removeEventListener('focus', active);
+      document.removeEventListener('visibilitychange', onVisible);
+    });
   }
 
   async askNotifications() {

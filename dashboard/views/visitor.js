@@ -2,13 +2,15 @@
 /**
  * The visitor beside a conversation: name, email, identity (verified or the visitor's own
  * words; of a verified one, a name or email the business did not sign is marked as the
- * visitor's own), online or not, the page they are on now (live from `visitor` frames), pages
- * seen, browser and device, their other conversations, and blocking them (`block.js`).
- * `GET /visitors/{id}` once, then frames.
+ * visitor's own), online or not, the page they are on now (live from `visitor` frames), their
+ * answers to the site's pre-chat form (`attributes`), this conversation's rating, pages seen,
+ * browser and device, their other conversations (rated ones with their score), and blocking
+ * them (`block.js`). `GET /visitors/{id}` once, then frames.
  */
 import { safeHref } from '../../common/linkify.js';
 import { h, replace } from '../lib/dom.js';
-import { fullTime, parseUserAgent, shortTime } from '../lib/format.js';
+import { fullTime, parseUserAgent, shortTime, stars } from '../lib/format.js';
+import { answers, fieldLabel } from '../lib/settings.js';
 import { conversationHref } from '../lib/router.js';
 import { signedAttributes, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { BlockSection } from './block.js';
@@ -107,6 +109,8 @@ export class VisitorPanel {
     const ua = parseUserAgent(live.user_agent ?? p.user_agent);
     const pages = mergePages(this.ws.pagesSeen(this.visitorId, PAGES_SHOWN), p.pages ?? [], this.profile ? this.fetchedAt : '', PAGES_SHOWN);
     const current = live.page?.url ? live.page : pages[0] ?? null;
+    const attributes = answers(/** @type {any} */ (live).attributes ?? p.attributes);
+    const rating = c?.rating ?? null;
 
     replace(this.body,
       h('p', { class: 'visitor-name' },
@@ -123,7 +127,17 @@ export class VisitorPanel {
         fact('Current page', h('span', { testid: 'visitor-page' }, current ? pageLink(current) : '—')),
         fact('Browser', h('span', { testid: 'visitor-browser', text: `${ua.browser} on ${ua.os}` })),
         fact('Device', h('span', { testid: 'visitor-device', text: ua.device })),
-        p.created_at ? fact('First seen', h('span', { text: fullTime(p.created_at) })) : null));
+        p.created_at ? fact('First seen', h('span', { text: fullTime(p.created_at) })) : null,
+        rating ? fact('Rating', h('span', { testid: 'visitor-rating', dataset: { score: String(rating.score) }, attrs: { title: fullTime(rating.created_at) } },
+          h('span', { class: 'rating-stars', attrs: { 'aria-hidden': 'true' }, text: stars(rating.score) }), ` ${rating.score}/5`,
+          rating.comment ? h('q', { class: 'rating-comment', text: rating.comment }) : null)) : null),
+      attributes.length
+        ? [h('h3', { class: 'panel-subtitle', text: 'Pre-chat answers' }),
+          h('dl', { class: 'facts', testid: 'visitor-attributes' }, attributes.map(([key, value]) => [
+            h('dt', { text: fieldLabel(key) }),
+            h('dd', { testid: 'visitor-attribute', dataset: { name: key }, text: value }),
+          ]))]
+        : null);
     replace(this.history,
       h('h3', { class: 'panel-subtitle', text: 'Pages seen' }),
       pages.length
@@ -134,7 +148,8 @@ export class VisitorPanel {
       h('ul', { class: 'past', testid: 'visitor-conversations' }, (p.conversations ?? []).map((/** @type {any} */ conv) => h('li', {},
         conv.id === this.conversationId
           ? h('span', { text: `This conversation · ${conv.status}` })
-          : h('a', { href: conversationHref(conv.id), testid: 'visitor-conversation', text: `${shortTime(conv.last_activity_at)} · ${conv.status}` })))),
+          : h('a', { href: conversationHref(conv.id), testid: 'visitor-conversation', text: `${shortTime(conv.last_activity_at)} · ${conv.status}` }),
+        conv.rating?.score ? h('span', { class: 'muted', text: ` · rated ${conv.rating.score}/5` }) : null))),
       this.error ? h('p', { class: 'form-error', text: this.error }) : null);
   }
 }

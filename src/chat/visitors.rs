@@ -159,6 +159,10 @@ impl Chat {
     /// Whether a visitor's first message may open a conversation: the site's pre-chat form
     /// answered, and an email given when the site asks for one while nobody can answer.
     pub async fn admit_first_message(&self, site: &Site, visitor: &Visitor) -> ChatResult<()> {
+        // The site as it is now (cached briefly), not as the connection first read it: an
+        // admin's change applies to visitors already on the page.
+        let current = self.sites().by_key(self.store(), &site.site_key).await?;
+        let site = current.as_deref().unwrap_or(site);
         let settings = WidgetSettings::of(&site.settings.0);
         if let Some(field) = settings.prechat.missing(visitor) {
             return Err(ChatError::Conflict(format!(

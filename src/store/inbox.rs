@@ -26,7 +26,8 @@ pub struct InboxQuery {
     pub status: Option<ConversationStatus>,
     pub assignee: AssigneeFilter,
     pub team: TeamFilter,
-    /// Words searched in message text (notes included).
+    /// Words searched in message text (notes included), or text in the visitor's name, email
+    /// or form answers.
     pub search: Option<String>,
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -98,7 +99,7 @@ macro_rules! inbox_select {
 /// Implements `Inbox` for a backend. `$search` is the SQL condition that `$6` (the search
 /// text, as `search_term` prepares it) matches conversation `c`.
 macro_rules! impl_inbox {
-    ($store:ty, search = $search:expr, search_term = $term:path) => {
+    ($store:ty, search = $search:expr, search_term = $term:path, visitor_search = $visitor:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::inbox::Inbox for $store {
             async fn inbox(
@@ -120,7 +121,8 @@ macro_rules! impl_inbox {
                     $crate::store::inbox::inbox_select!(),
                     "and ($3 is null or c.status = $3) \
                      and ($4 = 'any' or ($4 = 'none' and c.assignee_id is null) or ($4 = 'agent' and c.assignee_id = $5)) \
-                     and ($6 is null or ", $search, ") \
+                     and ($6 is null or ", $search, " or exists (select 1 from visitors v \
+                     where v.id = c.visitor_id and ", $visitor, ")) \
                      and ($7 is null or c.last_activity_at < $7 or (c.last_activity_at = $7 and c.id < $8)) \
                      and ($10 = 'any' or ($10 = 'none' and c.team_id is null) or ($10 = 'team' and c.team_id = $11)) \
                      order by c.last_activity_at desc, c.id desc limit $9"
@@ -136,6 +138,7 @@ macro_rules! impl_inbox {
                 .bind(q.limit)
                 .bind(team_mode)
                 .bind(team)
+                .bind(q.search.as_deref())
                 .fetch_all(self.reader())
                 .await?)
             }

@@ -354,7 +354,10 @@ super::inbox::impl_inbox!(
     PgStore,
     search = "exists (select 1 from messages m where m.conversation_id = c.id \
               and to_tsvector('simple', m.body) @@ plainto_tsquery('simple', $6))",
-    search_term = str::to_owned
+    search_term = str::to_owned,
+    // The visitor's name, email and form answers, as typed (no wildcard syntax).
+    visitor_search = "strpos(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
+                      || v.attributes::text), lower($12::text)) > 0"
 );
 
 /// The idempotency key of a message: one per author.

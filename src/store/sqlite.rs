@@ -160,7 +160,10 @@ super::inbox::impl_inbox!(
     SqliteStore,
     search = "exists (select 1 from messages_fts f join messages m on m.rowid = f.rowid \
               where messages_fts match $6 and m.conversation_id = c.id)",
-    search_term = fts_query
+    search_term = fts_query,
+    // The visitor's name, email and form answers, as typed (no wildcard syntax).
+    visitor_search = "instr(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
+                      || v.attributes), lower($12)) > 0"
 );
 
 /// Turns free text into an FTS5 query that matches every word, with no operator syntax: each

@@ -298,6 +298,7 @@ fn welcome_frame(
             .iter()
             .map(|(id, status)| AgentPresenceView {
                 id: *id,
+                name: names.get(id).map(String::as_str),
                 status: *status,
             })
             .collect(),

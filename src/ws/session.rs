@@ -150,11 +150,16 @@ impl<R: Role> Session<R> {
             return;
         }
         let work = tracing::Instrument::instrument(work, self.span.clone());
-        ctx.spawn(work.into_actor(self).map(move |output, session, ctx| {
+        // Its own task: a future spawned on the actor is not polled while the actor waits
+        // (`ctx.wait`, e.g. for a first message's conversation), and one paused while it
+        // holds a database connection would starve that wait of it (SQLite has one writer).
+        let task = actix_web::rt::spawn(work);
+        ctx.spawn(task.into_actor(self).map(move |output, session, ctx| {
             session.conn.end_request();
             match output {
-                Ok(value) => then(session, reference, value, ctx),
-                Err(err) => session.refuse(reference.as_deref(), &err),
+                Ok(Ok(value)) => then(session, reference, value, ctx),
+                Ok(Err(err)) => session.refuse(reference.as_deref(), &err),
+                Err(_) => session.refuse(reference.as_deref(), &ChatError::Unavailable),
             }
         }));
     }

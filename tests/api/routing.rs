@@ -17,6 +17,7 @@ crate::on_both_backends!(
     prechat_answers_come_first_are_checked_and_reach_agents,
     agents_see_who_else_views_a_conversation,
     the_visitor_learns_the_expected_reply_time,
+    a_first_message_right_behind_a_profile_is_stored_at_once,
 );
 
 /// Passes every second, and agents gone for a second give back: tests wait seconds, not
@@ -622,6 +623,35 @@ async fn prechat_answers_come_first_are_checked_and_reach_agents(backend: Backen
         .await;
     assert_eq!(profile["email"], "ada@example.com", "{profile}");
     assert_eq!(profile["attributes"]["topic"], "Support", "{profile}");
+    // The answers, the name and the email find the conversation in the inbox.
+    for q in ["support", "Ada", "ada@example.com"] {
+        let (status, found) = app
+            .api(
+                "GET",
+                &format!("/conversations?q={q}"),
+                Some(&ws.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found["items"].as_array().unwrap().len(), 1, "{q}: {found}");
+    }
+    let (status, none) = app
+        .api("GET", "/conversations?q=Sales", Some(&ws.token), None)
+        .await;
+    assert_eq!(status, 200, "{none}");
+    assert_eq!(
+        none["items"],
+        json!([]),
+        "an option not chosen finds nothing"
+    );
+    let (status, _) = app
+        .api("GET", "/conversations?q=%00ada", Some(&ws.token), None)
+        .await;
+    assert_eq!(
+        status, 400,
+        "a control character is refused, not sent to the database"
+    );
     // Back later, the widget knows what it gave.
     let token = welcome["token"].as_str().unwrap();
     let (_, again) = app
@@ -688,4 +718,39 @@ async fn the_visitor_learns_the_expected_reply_time(backend: Backend) {
     let expected = welcome["expected_reply_s"].as_u64().expect("a number");
     assert!((1..=5).contains(&expected), "{welcome}");
     assert!(welcome["queue_position"].is_null());
+}
+
+/// A widget sends the email and the message without waiting between them. The profile's
+/// write must not hold the database while the message's conversation is being opened (it
+/// did on SQLite: the send waited 5 s for the one writer connection and failed).
+async fn a_first_message_right_behind_a_profile_is_stored_at_once(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
+    let ws = app.first_workspace().await;
+    for round in 0..3 {
+        let (mut visitor, _) = app.visitor(&ws.site).await;
+        let started = std::time::Instant::now();
+        visitor
+            .send(json!({"type": "profile", "ref": "p", "email": format!("v{round}@example.com")}))
+            .await;
+        visitor
+            .send(json!({"type": "send", "ref": "s", "client_msg_id": uuid::Uuid::new_v4().to_string(), "body": "hello"}))
+            .await;
+        let mut answered = Vec::new();
+        while answered.len() < 2 {
+            let frame = visitor.recv().await;
+            if frame["ref"] == "p" || frame["ref"] == "s" {
+                answered.push(frame);
+            }
+        }
+        assert!(
+            answered.iter().any(|f| f["type"] == "sent")
+                && answered.iter().any(|f| f["type"] == "ok"),
+            "{answered:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
 }

@@ -21,6 +21,7 @@ import {
   launchBrowser,
   login,
   startHostServer,
+  sleep,
   startServer,
   waitFor,
   watchPageErrors,
@@ -300,10 +301,17 @@ test('an agent answers a demo-page visitor live: read, canned reply, note, assig
   await agent.getByTestId('resolve-button').waitFor({ state: 'visible' });
   await inboxItem(agent, id).waitFor({ state: 'detached' });
 
-  // Stored once each, in order: the visitor's message, the canned reply, the note, the reply.
+  // Stored once each, in order: the visitor's message, the canned reply, the note, the reply;
+  // then the assignments' system lines, shown as such (centred, by nobody).
   const stored = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
-  assert.deepEqual(stored.map((/** @type {any} */ m) => m.kind), ['text', 'text', 'note', 'text']);
-  assert.deepEqual((await messages(agent)).map((m) => m.seq), [1, 2, 3, 4]);
+  assert.deepEqual(stored.map((/** @type {any} */ m) => m.kind), ['text', 'text', 'note', 'text', 'event', 'event', 'event']);
+  const name = admin.agent.name;
+  assert.deepEqual(stored.slice(4).map((/** @type {any} */ m) => [m.author.kind, m.body]), [
+    ['system', `${name} joined the conversation`], ['system', `${name} left the conversation`], ['system', 'Bob joined the conversation'],
+  ]);
+  const shown = await messages(agent);
+  assert.deepEqual(shown.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(shown.slice(4).map((m) => [m.kind, m.author, m.body]), stored.slice(4).map((/** @type {any} */ m) => ['event', 'system', m.body]));
   await assertClean(errors);
 });
 
@@ -1127,4 +1135,299 @@ test('an agent blocks a chatting visitor with a reason: its socket closes (4003)
     new RegExp(`^${escapeRegExp(`${server.url}/api/v1/visitors/${visitorId}/block`)}: Failed to load resource: the server responded with a status of (422 \\(Unprocessable Entity\\)|404 \\(Not Found\\))$`),
   ]);
   await assertClean(adminErrors);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Routing: teams, business hours, automatic assignment, transfers, collision, auto-away
+
+/** An agent of the workspace, made over the API: `{id, name, email, password}`. @param {ParleyServer} server @param {string} token @param {string} name */
+async function makeAgent(server, token, name) {
+  const who = { email: `${name.toLowerCase()}@example.com`, name, password: `${name.toLowerCase()} password 1` };
+  const agent = await created(api(server, token, 'POST', '/agents', who));
+  return { ...who, id: agent.id };
+}
+
+/** Fills a team's weekly row. @param {import('playwright-core').Locator} row @param {string} day @param {string} from @param {string} to */
+async function weeklyRow(row, day, from, to) {
+  await row.getByTestId('team-weekly-day').selectOption(day);
+  await row.getByTestId('team-weekly-from').fill(from);
+  await row.getByTestId('team-weekly-to').fill(to);
+}
+
+test('an admin makes a least-busy team open now with a member, gives it a site and a pre-chat form; the member, online with room, is assigned the next conversation', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const bea = await makeAgent(server, admin.token, 'Bea');
+  await makeAgent(server, admin.token, 'Cy');
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/admin/agents');
+
+  // Bea's capacity: the help says what 0 means; the change is saved, and is there after a reload.
+  assert.match(await page.getByTestId('agent-capacity-help').textContent() ?? '', /0 = never assigned automatically/);
+  const beaRow = page.locator(`[data-testid="agent-row"][data-agent-id="${bea.id}"]`);
+  assert.equal(await beaRow.getByTestId('agent-capacity').inputValue(), '5', 'new agents take 5');
+  await beaRow.getByTestId('agent-capacity').fill('3');
+  await beaRow.getByTestId('agent-capacity').press('Tab');
+  await beaRow.getByTestId('agent-capacity-status').filter({ hasText: 'Saved.' }).waitFor();
+  await page.reload();
+  await waitFor(async () => (await beaRow.getByTestId('agent-capacity').inputValue()) === '3', { message: "Bea's capacity after a reload" });
+  const agents = (await api(server, admin.token, 'GET', '/agents')).body.items;
+  assert.equal(agents.find((/** @type {any} */ a) => a.id === bea.id).capacity, 3);
+
+  // A team: Bea only, least busy, open every day all day (UTC), with two dated exceptions.
+  await page.getByTestId('admin-nav-teams').click();
+  await page.getByTestId('teams-list').getByText('No teams yet').waitFor();
+  await page.getByTestId('team-new').click();
+  await page.getByTestId('team-name').fill('Support');
+  await page.locator(`[data-testid="team-member-option"][data-agent-id="${bea.id}"]`).check();
+  await page.getByTestId('team-assignment-least_busy').check();
+  await page.getByTestId('team-hours-enabled').check();
+  await page.getByTestId('team-time-zone').selectOption('UTC');
+  await page.getByTestId('team-weekly-add').click();
+  const rows = page.getByTestId('team-weekly-row');
+  await weeklyRow(rows.nth(0), 'mon', '00:00', '24:00');
+  for (let i = 1; i < 7; i++) await page.getByTestId('team-weekly-add').click();
+  assert.deepEqual(await rows.getByTestId('team-weekly-day').evaluateAll((els) => els.map((el) => /** @type {HTMLSelectElement} */ (el).value)),
+    ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], '"Add hours" continues the week');
+  // A second opening on Monday, then removed again.
+  await page.getByTestId('team-weekly-add').click();
+  await weeklyRow(rows.nth(7), 'mon', '25:00', '26:00');
+  await page.getByTestId('team-exception-add').click();
+  await page.getByTestId('team-exception-add').click();
+  const exceptions = page.getByTestId('team-exception-row');
+  await exceptions.nth(0).getByTestId('team-exception-date').fill('2099-12-25');
+  await exceptions.nth(1).getByTestId('team-exception-date').fill('2099-12-24');
+  await exceptions.nth(1).getByTestId('team-exception-closed').uncheck();
+  await exceptions.nth(1).getByTestId('team-exception-from').fill('9:00');
+  await exceptions.nth(1).getByTestId('team-exception-to').fill('12:30');
+  // A wrong time is named at its row before asking; the focus goes there.
+  await page.getByTestId('team-save').click();
+  await page.getByTestId('team-hours-error').filter({ hasText: 'Monday, row 8: “from” must be a time' }).waitFor();
+  assert.equal(await rows.nth(7).getByTestId('team-weekly-from').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'team-weekly-from');
+  await rows.nth(7).getByTestId('team-weekly-remove').click();
+  assert.equal(await rows.count(), 7);
+  await page.getByTestId('team-save').click();
+  const teamRow = page.getByTestId('team-row').filter({ hasText: 'Support' });
+  await teamRow.waitFor();
+  assert.equal(await teamRow.getByTestId('team-row-members').textContent(), 'Bea');
+  assert.equal(await teamRow.getByTestId('team-row-assignment').textContent(), 'Least busy');
+  assert.equal(await teamRow.getByTestId('team-row-hours').textContent(), 'UTC · 7 weekly slots, 2 exceptions');
+  const [team] = (await api(server, admin.token, 'GET', '/teams')).body.items;
+  assert.deepEqual({ name: team.name, agent_ids: team.agent_ids, assignment: team.assignment, hours: team.hours }, {
+    name: 'Support', agent_ids: [bea.id], assignment: 'least_busy',
+    hours: {
+      time_zone: 'UTC',
+      weekly: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, from: '00:00', to: '24:00' })),
+      exceptions: [{ date: '2099-12-25', closed: true }, { date: '2099-12-24', from: '09:00', to: '12:30' }],
+    },
+  });
+  // Opened again, the editor shows what was saved.
+  await teamRow.getByTestId('team-link').click();
+  await page.getByTestId('team-hours').waitFor();
+  assert.equal(await page.getByTestId('team-weekly-row').count(), 7);
+  assert.equal(await page.getByTestId('team-exception-row').nth(1).getByTestId('team-exception-to').inputValue(), '12:30');
+  assert.equal(await page.getByTestId('team-assignment-least_busy').isChecked(), true);
+  await page.screenshot({ path: artifactPath('dashboard-team.png'), fullPage: true });
+
+  // The demo site: answered by Support, with a pre-chat form of two questions.
+  await page.getByTestId('admin-nav-sites').click();
+  await page.getByTestId('site-row').first().getByTestId('site-link').click();
+  await page.getByTestId('site-team').selectOption({ label: 'Support' });
+  for (const policy of ['message', 'form', 'hidden']) assert.ok(await page.getByTestId(`site-offline-policy-${policy}`).isVisible());
+  assert.equal(await page.getByTestId('site-offline-policy-message').isChecked(), true, 'the default');
+  await page.getByTestId('site-offline-email-required').check();
+  await page.getByTestId('site-prechat-enabled').check();
+  await page.getByTestId('site-prechat-add').click();
+  await page.getByTestId('site-prechat-label').nth(0).fill('Order number');
+  await page.getByTestId('site-prechat-required').nth(0).check();
+  await page.getByTestId('site-prechat-add').click();
+  await page.getByTestId('site-prechat-label').nth(1).fill('Topic');
+  await page.getByTestId('site-prechat-kind').nth(1).selectOption('select');
+  // A choice without options is refused before asking.
+  await page.getByTestId('site-save').click();
+  await page.getByTestId('site-prechat-error').filter({ hasText: 'Field 2: a choice needs options' }).waitFor();
+  await page.getByTestId('site-prechat-options').nth(1).fill('Billing\nShipping');
+  await page.getByTestId('site-save').click();
+  await page.getByTestId('site-status').filter({ hasText: 'Saved.' }).waitFor();
+  const site = await demoSite(server, admin.token);
+  assert.equal(site.team_id, team.id);
+  assert.equal(site.settings.offline_email_required, true);
+  assert.equal(site.settings.title, 'Chat with us', 'what the form did not change is as it was');
+  assert.deepEqual(site.settings.prechat, {
+    enabled: true,
+    fields: [
+      { name: 'order_number', kind: 'text', label: 'Order number', required: true },
+      { name: 'topic', kind: 'select', label: 'Topic', required: false, options: ['Billing', 'Shipping'] },
+    ],
+  });
+
+  // Bea signs in: her load is 0 of her 3.
+  const { page: beaPage, errors: beaErrors } = await openDashboard(browser, server, bea, '#/inbox/mine');
+  await beaPage.getByTestId('own-load').filter({ hasText: /^0 \/ 3$/ }).waitFor();
+  await waitFor(async () => (await api(server, admin.token, 'GET', `/widget/config?site_key=${server.siteKey}`)).body?.available === true, { message: 'the site available with Bea online' });
+
+  // A visitor answers the pre-chat form and writes: the conversation is Bea's at once.
+  const visitor = await connectVisitor(t, server);
+  await visitor.request({ type: 'prechat', answers: { order_number: 'A-1234', topic: 'Shipping' } });
+  const first = await visitorSays(visitor, 'Where is my parcel?');
+  const id = first.conversation_id;
+  await inboxItem(beaPage, id).waitFor();
+  assert.equal(await inboxItem(beaPage, id).getByTestId('inbox-item-assignee').textContent(), 'You');
+  await beaPage.getByTestId('own-load').filter({ hasText: /^1 \/ 3$/ }).waitFor();
+  const assigned = (await api(server, admin.token, 'GET', `/conversations/${id}`)).body;
+  assert.deepEqual([assigned.assignee_id, assigned.team_id], [bea.id, team.id]);
+  await inboxItem(beaPage, id).click();
+  await beaPage.locator('[data-testid="message"][data-kind="event"]').filter({ hasText: 'Bea joined the conversation' }).waitFor();
+  assert.equal(await beaPage.getByTestId('conversation-team').textContent(), 'Support');
+  // The visitor panel shows the pre-chat answers.
+  const answers = beaPage.getByTestId('visitor-attributes');
+  await answers.waitFor();
+  assert.equal(await answers.locator('[data-testid="visitor-attribute"][data-name="order_number"]').textContent(), 'A-1234');
+  assert.equal(await answers.locator('[data-testid="visitor-attribute"][data-name="topic"]').textContent(), 'Shipping');
+  await beaPage.screenshot({ path: artifactPath('dashboard-assigned.png') });
+  await assertClean(errors);
+  await assertClean(beaErrors);
+});
+
+test('two agents on one conversation see each other viewing and typing; a transfer to a team with a note, then to an agent; the queue', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const bea = await makeAgent(server, admin.token, 'Bea');
+  const support = await created(api(server, admin.token, 'POST', '/teams', { name: 'Support', agent_ids: [bea.id], assignment: 'least_busy', hours: null }));
+  const billing = await created(api(server, admin.token, 'POST', '/teams', { name: 'Billing', agent_ids: [], assignment: 'manual', hours: null }));
+  const site = await demoSite(server, admin.token);
+  assert.equal((await api(server, admin.token, 'PATCH', `/sites/${site.id}`, { team_id: support.id })).status, 200);
+
+  const browser = await launchBrowser(t);
+  const { page: beaPage, errors: beaErrors } = await openDashboard(browser, server, bea, '#/inbox/mine');
+  await beaPage.getByTestId('own-load').filter({ hasText: /^0 \/ 5$/ }).waitFor();
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/open');
+  const visitor = await connectVisitor(t, server);
+  const { conversation_id: id } = await visitorSays(visitor, 'I was charged twice.');
+  await inboxItem(beaPage, id).waitFor();
+  await beaPage.getByTestId('own-load').filter({ hasText: /^1 \/ 5$/ }).waitFor();
+
+  // Both open it: each is told the other is there.
+  await inboxItem(beaPage, id).click();
+  await inboxItem(page, id).click();
+  await page.getByTestId('conversation-viewers').filter({ hasText: /^Bea is viewing$/ }).waitFor();
+  await beaPage.getByTestId('conversation-viewers').filter({ hasText: /is viewing$/ }).waitFor();
+  // Bea starts a reply: the admin sees her typing.
+  await beaPage.getByTestId('composer').pressSequentially('Let me check');
+  await page.getByTestId('typing-text').filter({ hasText: 'Bea is typing…' }).waitFor();
+  await beaPage.getByTestId('composer').fill('');
+
+  // The admin hands it to Billing, with a note: a system line and the note, on both screens.
+  await page.getByTestId('transfer-button').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'transfer-target');
+  // Escape closes the form, the focus back on the button.
+  await page.keyboard.press('Escape');
+  assert.ok(await page.getByTestId('transfer-form').isHidden());
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'transfer-button');
+  await page.getByTestId('transfer-button').click();
+  await page.getByTestId('transfer-submit').click();
+  await page.getByTestId('transfer-error').filter({ hasText: 'Choose a team or an agent.' }).waitFor();
+  await page.getByTestId('transfer-target').selectOption(`team:${billing.id}`);
+  await page.getByTestId('transfer-note').fill('Refund asked: over to Billing.');
+  await page.getByTestId('transfer-submit').click();
+  await page.getByTestId('transfer-form').waitFor({ state: 'hidden' });
+  for (const p of [page, beaPage]) {
+    const line = p.locator('[data-testid="message"][data-kind="event"][data-author="system"]').filter({ hasText: 'Transferred to Billing' });
+    await line.waitFor();
+    assert.equal(await line.evaluate((el) => getComputedStyle(el).alignSelf), 'center', 'a centred line');
+    await p.locator('[data-testid="message"][data-kind="note"]').filter({ hasText: 'Refund asked: over to Billing.' }).waitFor();
+    await p.getByTestId('conversation-team').filter({ hasText: 'Billing' }).waitFor();
+  }
+  await page.getByTestId('live-region').filter({ hasText: 'Transferred to Billing.' }).waitFor({ state: 'attached' });
+  const moved = (await api(server, admin.token, 'GET', `/conversations/${id}`)).body;
+  assert.deepEqual([moved.team_id, moved.assignee_id], [billing.id, null], 'the team takes it: no assignee, and Billing assigns by hand');
+  await beaPage.getByTestId('own-load').filter({ hasText: /^0 \/ 5$/ }).waitFor();
+  // Bea learned the admin's name from the note: her viewers line names them.
+  await beaPage.getByTestId('conversation-viewers').filter({ hasText: `${admin.agent.name} is viewing` }).waitFor();
+  const stored = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
+  assert.ok(stored.some((/** @type {any} */ m) => m.kind === 'note' && m.body === 'Refund asked: over to Billing.' && m.author.id === admin.agent.id), 'the note, by the admin');
+  // The visitor hears the system line, never the note.
+  await visitor.next((f) => f.type === 'message' && f.message.kind === 'event' && f.message.body === 'Transferred to Billing');
+  assert.ok(!visitor.frames.some((f) => f.type === 'message' && f.message.kind === 'note'));
+
+  // The queue: unassigned, how long it has waited, counted live; the team filter.
+  await page.getByTestId('inbox-tab-queue').click();
+  const queued = inboxItem(page, id);
+  await queued.waitFor();
+  assert.equal(await page.getByTestId('conversation').getAttribute('data-conversation-id'), id, 'the conversation stays open');
+  const waiting = queued.getByTestId('inbox-item-waiting');
+  assert.match(await waiting.textContent() ?? '', /^Waiting \d+ s$/);
+  const before = await waiting.textContent();
+  await waitFor(async () => (await waiting.textContent()) !== before, { message: 'the waiting time counted live', timeout: 3000 });
+  await page.getByTestId('inbox-team-filter').selectOption(support.id);
+  await queued.waitFor({ state: 'detached' });
+  await page.getByTestId('inbox-team-filter').selectOption(billing.id);
+  await queued.waitFor();
+  assert.equal(await queued.getByTestId('inbox-item-team').textContent(), ' · Billing');
+  await page.screenshot({ path: artifactPath('dashboard-queue.png') });
+  await page.getByTestId('inbox-team-filter').selectOption('');
+
+  // Then to an agent, with a note: Bea has it again.
+  await page.getByTestId('transfer-button').click();
+  await page.getByTestId('transfer-target').selectOption(`agent:${bea.id}`);
+  await page.getByTestId('transfer-note').fill('Billing says: refund done, please confirm.');
+  await page.getByTestId('transfer-submit').click();
+  await beaPage.locator('[data-testid="message"][data-kind="note"]').filter({ hasText: 'refund done, please confirm' }).waitFor();
+  await beaPage.locator('[data-testid="message"][data-kind="event"]').filter({ hasText: 'Bea joined the conversation' }).last().waitFor();
+  await beaPage.getByTestId('own-load').filter({ hasText: /^1 \/ 5$/ }).waitFor();
+  await queued.waitFor({ state: 'detached' });
+  assert.equal((await api(server, admin.token, 'GET', `/conversations/${id}`)).body.assignee_id, bea.id);
+
+  // Bea leaves the conversation: the admin's line goes.
+  await beaPage.getByTestId('conversation-back').evaluate((el) => /** @type {HTMLAnchorElement} */ (el).click());
+  await beaPage.getByTestId('no-conversation').waitFor();
+  await page.getByTestId('conversation-viewers').waitFor({ state: 'hidden' });
+  await page.screenshot({ path: artifactPath('dashboard-transfer.png') });
+  await assertClean(errors);
+  await assertClean(beaErrors);
+});
+
+test('an agent left idle is set away, and back online at the next input; an away chosen by hand stays', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: { ...NO_LIMITS, PARLEY_AUTO_AWAY_S: '2' } });
+  const admin = await login(server);
+  const bea = await makeAgent(server, admin.token, 'Bea');
+  const watcher = await connectAgent(t, server, (await login(server, { email: bea.email, password: bea.password })).token);
+  assert.equal(watcher.welcome.auto_away_s, 2);
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/open');
+  const status = page.getByTestId('status-switch');
+  /** The admin's status as the other agent hears it, from frame `from` on. @param {string} value @param {number} from */
+  const heard = (value, from) => watcher.next((f) => f.type === 'presence' && f.agent_id === admin.agent.id && f.status === value, { from });
+
+  // Nothing done for 2 s: away, for everyone.
+  let from = watcher.frames.length;
+  await waitFor(async () => (await status.inputValue()) === 'away', { message: 'auto-away', timeout: 6000 });
+  await heard('away', from);
+  // The pointer moves: online again.
+  from = watcher.frames.length;
+  await page.mouse.move(200, 300);
+  await page.mouse.move(220, 320);
+  await waitFor(async () => (await status.inputValue()) === 'online', { message: 'back online at the next input' });
+  await heard('online', from);
+
+  // Away chosen by hand: neither idleness nor input changes it.
+  await status.selectOption('away');
+  from = watcher.frames.length;
+  await sleep(3000);
+  await page.mouse.move(300, 300);
+  await page.keyboard.press('Shift');
+  await sleep(700);
+  assert.equal(await status.inputValue(), 'away', 'an away the agent chose stays');
+  assert.ok(!watcher.frames.slice(from).some((f) => f.type === 'presence' && f.agent_id === admin.agent.id && f.status === 'online'), 'no online sent');
+  assert.equal(await page.getByTestId('me-name').textContent(), admin.agent.name, 'the page was alive meanwhile');
+
+  // Online by hand: watched again, and a key brings it back this time.
+  await status.selectOption('online');
+  await waitFor(async () => (await status.inputValue()) === 'away', { message: 'auto-away again', timeout: 6000 });
+  from = watcher.frames.length;
+  await page.keyboard.press('Shift');
+  await waitFor(async () => (await status.inputValue()) === 'online', { message: 'back online at a key' });
+  await heard('online', from);
+  await assertClean(errors);
 });

@@ -699,3 +699,416 @@ for (const device of [
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Routing: offline policies, the pre-chat form, the queue (issue #17)
+
+/** The demo site's id. @param {import('./harness.js').ParleyServer} server @param {string} token */
+async function demoSiteId(server, token) {
+  return (await api(server, token, 'GET', '/sites')).body.items[0].id;
+}
+
+/**
+ * Changes the demo site (settings are merged into its current ones).
+ * @param {import('./harness.js').ParleyServer} server @param {string} token @param {Record<string, unknown>} patch
+ */
+async function patchSite(server, token, patch) {
+  const patched = await api(server, token, 'PATCH', `/sites/${await demoSiteId(server, token)}`, patch);
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  return patched.body;
+}
+
+/** Creates a team. @param {import('./harness.js').ParleyServer} server @param {string} token @param {Record<string, unknown>} team */
+async function createTeam(server, token, team) {
+  const created = await api(server, token, 'POST', '/teams', team);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body;
+}
+
+/**
+ * Business hours that are closed now: open one hour a week on another day, and today and
+ * tomorrow (UTC) closed by exception, so that no time of the run falls in a slot.
+ */
+function closedHours() {
+  const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const weekday = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 3) % 7];
+  return {
+    time_zone: 'UTC',
+    weekly: [{ day: weekday, from: '09:00', to: '10:00' }],
+    exceptions: [{ date: day(0), closed: true }, { date: day(1), closed: true }],
+  };
+}
+
+/** Clicks the launcher and waits for the panel's pre-chat or offline form. @param {import('playwright-core').Page} page */
+async function openToForm(page) {
+  await page.getByTestId('parley-launcher').click();
+  const panel = panelOf(page);
+  await panel.getByTestId('parley-form').waitFor({ state: 'visible' });
+  return panel;
+}
+
+/** The id and text of the element that has the focus in the panel. @param {import('playwright-core').Page} page */
+async function focusedInPanel(page) {
+  return (await panelFrame(page)).evaluate(() => {
+    const el = document.activeElement;
+    const described = el?.getAttribute('aria-describedby');
+    return {
+      id: el?.id ?? '',
+      invalid: el?.getAttribute('aria-invalid') ?? null,
+      description: described ? document.getElementById(described)?.textContent ?? '' : '',
+      label: el?.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent ?? '' : '',
+    };
+  });
+}
+
+test('outside business hours, a visitor leaves a message with the email the site requires first; the agent gets both', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, me, agent, page } = await setup(t);
+  const team = await createTeam(server, token, { name: 'Support', agent_ids: [me.id], assignment: 'manual', hours: closedHours() });
+  await patchSite(server, token, { team_id: team.id, settings: { offline: 'message', offline_email_required: true } });
+  const errors = await watchPageErrors(page);
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+
+  // An agent is online, but the team is closed: the visitor is told replies come by email.
+  await waitFor(async () => (await panel.getByTestId('parley-status').textContent()) === "We'll reply by email", { message: 'the offline status' });
+  await panel.getByTestId('parley-email-form').waitFor({ state: 'visible' });
+  assert.ok(await panel.getByTestId('parley-expected').isHidden(), 'no live reply time while closed');
+
+  // The message is typed first: it waits (kept in the host page), and the email is asked for.
+  await say(panel, 'Can I return a gift without the receipt?');
+  const waiting = panel.getByTestId('parley-message').filter({ hasText: 'Can I return a gift without the receipt?' });
+  await waitFor(async () => (await waiting.getAttribute('data-state')) === 'waiting', { message: 'the message to wait for the email' });
+  assert.equal(await waiting.getByTestId('parley-message-state').textContent(), 'Waiting for your details');
+  const input = panel.getByTestId('parley-email-input');
+  await waitFor(() => input.evaluate((el) => el === document.activeElement), { message: 'the focus on the email input' });
+  assert.equal(await panel.getByTestId('parley-email-intro').textContent(), "Please leave your email first: we'll send your message and reply there.");
+  assert.equal(JSON.parse((await parleyKeys(page))['parley:outbox'] ?? '[]').length, 1, 'the waiting message is kept in the host page');
+  await sleep(500); // nothing may reach the agent before the email
+  assert.equal(agent.frames.filter((f) => f.type === 'message' && f.message.body.startsWith('Can I return')).length, 0);
+  await animationsFinished(await panelFrame(page));
+  await page.screenshot({ path: artifactPath('widget-offline-email-first.png') });
+
+  await input.fill('not an email');
+  await panel.getByTestId('parley-email-submit').click();
+  await panel.getByTestId('parley-email-form').getByRole('alert').filter({ hasText: 'Please enter a valid email address.' }).waitFor();
+  await input.fill('gift@example.com');
+  await input.press('Enter');
+  await waitFor(async () => (await waiting.getAttribute('data-state')) === 'sent', { message: 'the message sent once the email is given' });
+  await panel.getByTestId('parley-email-done').filter({ hasText: "Thanks! We'll reply to gift@example.com." }).waitFor();
+
+  // The agent: the message on its socket, the email on the conversation, and the lead's line.
+  const { message } = await agentSees(agent, 'Can I return a gift without the receipt?');
+  const conversation = (await api(server, token, 'GET', `/conversations/${message.conversation_id}`)).body;
+  assert.equal(conversation.visitor_email, 'gift@example.com', JSON.stringify(conversation));
+  assert.equal(conversation.team_id, team.id);
+  const history = (await api(server, token, 'GET', `/conversations/${message.conversation_id}/messages`)).body.items;
+  assert.deepEqual(history.map((/** @type {any} */ m) => [m.author.kind, m.kind, m.body]), [
+    ['system', 'event', 'Left an email address: gift@example.com'],
+    ['visitor', 'text', 'Can I return a gift without the receipt?'],
+  ], 'the email reached the agents first (as a lead), then the message');
+  // The system line shows in the visitor's timeline as a line, not a bubble, and is not unread.
+  const line = panel.getByTestId('parley-message').filter({ hasText: 'Left an email address: gift@example.com' });
+  await line.waitFor();
+  assert.equal(await line.getAttribute('data-author'), 'system');
+  assert.match(await line.getAttribute('class') ?? '', /\bevent\b/);
+  assert.equal(await page.getByTestId('parley-badge').isHidden(), true);
+  await assertNoPageErrors(errors, { where: 'the page or the panel' });
+});
+
+test('a visitor fills the pre-chat form (by keyboard, errors announced), chats, ends the chat and rates it; the agent sees the answers and the rating', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, agent, page } = await setup(t);
+  await patchSite(server, token, {
+    settings: {
+      prechat: {
+        enabled: true,
+        fields: [
+          { name: 'name', kind: 'text', label: 'Your name', required: true },
+          { name: 'company', kind: 'text', label: 'Company', required: false },
+          { name: 'phone', kind: 'phone', label: 'Phone', required: false },
+          { name: 'topic', kind: 'select', label: 'Topic', required: true, options: ['Orders', 'Returns'] },
+          { name: 'terms', kind: 'checkbox', label: 'I accept the terms', required: true },
+        ],
+      },
+    },
+  });
+  /** @type {string[]} */
+  const chunks = [];
+  /** @type {string[]} */
+  const chunkUrls = [];
+  page.on('request', (request) => {
+    const name = new URL(request.url()).pathname;
+    if (!/^\/widget\/(forms|rating)-[0-9a-f]{12}\.js$/.test(name)) return;
+    chunks.push(name.replace(/-[0-9a-f]{12}\.js$/, '').slice('/widget/'.length));
+    chunkUrls.push(request.url());
+  });
+  const errors = await watchPageErrors(page);
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openToForm(page);
+  const form = panel.getByTestId('parley-form');
+  assert.equal(await form.getAttribute('data-step'), 'prechat');
+  assert.ok(await panel.getByTestId('parley-composer').isHidden(), 'the form comes before the first message');
+  assert.deepEqual(chunks, ['forms'], 'the forms were loaded when needed; the rating prompt not yet');
+
+  // Labels are bound to their controls; required ones say so.
+  const name = panel.getByLabel('Your name');
+  assert.equal(await name.getAttribute('required'), '');
+  assert.equal(await panel.getByLabel('Company').getAttribute('required'), null);
+  assert.equal(await panel.getByRole('combobox', { name: 'Topic' }).count(), 1);
+  assert.equal(await panel.getByRole('checkbox', { name: 'I accept the terms' }).count(), 1);
+  await animationsFinished(await panelFrame(page));
+  await page.screenshot({ path: artifactPath('widget-prechat.png') });
+
+  // Sent empty: each error is bound to its field, a summary is announced, the focus goes to the first.
+  await panel.getByTestId('parley-form-submit').click();
+  await panel.getByTestId('parley-form-error').filter({ hasText: 'Please check the answers marked below.' }).waitFor();
+  assert.equal(await panel.getByTestId('parley-form-error').getAttribute('role'), 'alert');
+  assert.deepEqual(await focusedInPanel(page), { id: 'parley-field-name', invalid: 'true', description: 'Please fill in this field.', label: 'Your name *' });
+  const fieldErrors = await panel.getByTestId('parley-field-error').evaluateAll((nodes) => nodes.filter((n) => !n.hidden).map((n) => [n.getAttribute('data-field'), n.textContent]));
+  assert.deepEqual(fieldErrors, [
+    ['parley-field-name', 'Please fill in this field.'],
+    ['parley-field-topic', 'Please fill in this field.'],
+    ['parley-field-terms', 'Please tick this box.'],
+    ['parley-form-message', 'Please fill in this field.'],
+  ]);
+
+  // By keyboard: type, Tab from field to field, choose, tick, write, send.
+  await page.keyboard.type('Ada Lovelace');
+  assert.equal(await name.getAttribute('aria-invalid'), null, 'typing clears the error');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Analytical Engines');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('call me maybe');
+  await page.keyboard.press('Tab');
+  assert.equal((await focusedInPanel(page)).id, 'parley-field-topic');
+  await panel.getByRole('combobox', { name: 'Topic' }).selectOption('Returns');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Where is my parcel?');
+  await page.keyboard.press('Enter'); // a new line in the message, not a send
+  await panel.getByTestId('parley-form-submit').press('Enter');
+  // The phone was not one: the focus goes to it, the rest is kept.
+  await waitFor(async () => (await focusedInPanel(page)).id === 'parley-field-phone', { message: 'the focus on the bad phone number' });
+  assert.deepEqual(await focusedInPanel(page), { id: 'parley-field-phone', invalid: 'true', description: 'Please enter a valid phone number.', label: 'Phone' });
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('+44 20 7946 0000');
+  await panel.getByTestId('parley-form-submit').click();
+
+  // prechat, then the message: the agent gets the message, and the answers on the visitor.
+  const { message } = await agentSees(agent, 'Where is my parcel?');
+  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+  assert.ok(await panel.getByTestId('parley-form').isHidden(), 'answered: the composer is back');
+  const conversation = (await api(server, token, 'GET', `/conversations/${message.conversation_id}`)).body;
+  assert.equal(conversation.visitor_name, 'Ada Lovelace');
+  const visitor = (await api(server, token, 'GET', `/visitors/${message.author.id}`)).body;
+  assert.deepEqual(visitor.attributes, { company: 'Analytical Engines', phone: '+44 20 7946 0000', topic: 'Returns', terms: true }, JSON.stringify(visitor));
+
+  // The chat goes on; the visitor ends it and rates it.
+  await reply(agent, message.conversation_id, 'It left our warehouse this morning.');
+  await panel.getByTestId('parley-message').filter({ hasText: 'It left our warehouse this morning.' }).waitFor();
+  await say(panel, 'Great, thanks!');
+  await agentSees(agent, 'Great, thanks!');
+  await panel.getByTestId('parley-end').click();
+  await panel.getByTestId('parley-end-confirm').click();
+  const prompt = panel.getByTestId('parley-rating');
+  await prompt.waitFor({ state: 'visible' });
+  assert.deepEqual(chunks, ['forms', 'rating'], 'the rating prompt was loaded once needed');
+  await prompt.getByRole('radio', { name: '5 stars' }).click();
+  await panel.getByTestId('parley-rating-comment').fill('Quick and clear.');
+  await panel.getByTestId('parley-rating-submit').click();
+  await panel.getByTestId('parley-rating-thanks').filter({ hasText: 'Thanks for your feedback' }).waitFor();
+
+  const rated = await waitFor(async () => (await api(server, token, 'GET', `/conversations/${message.conversation_id}`)).body.rating, { message: 'the rating on the conversation' });
+  assert.deepEqual([rated.score, rated.comment], [5, 'Quick and clear.']);
+  const frame = await agent.next((f) => f.type === 'conversation' && f.conversation.id === message.conversation_id && f.conversation.rating);
+  assert.equal(frame.conversation.rating.score, 5, 'the agent is told live');
+  // The lazily loaded chunks are served like the panel's script: compressed, cached for good.
+  for (const href of chunkUrls) {
+    const { encoding, cacheControl } = await transferred(href);
+    assert.equal(encoding, 'gzip', href);
+    assert.match(cacheControl, /\bimmutable\b/, `${href}: Cache-Control ${cacheControl}`);
+  }
+  await assertNoPageErrors(errors, { where: 'the page or the panel' });
+});
+
+test("offline 'form': while nobody is available, the offline form takes the answers, the email and the message", { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t);
+  const host = await startHostServer(t);
+  const { token } = await login(server);
+  await patchSite(server, token, {
+    settings: {
+      offline: 'form',
+      offline_message: 'We are closed. Leave your details and we will write back.',
+      prechat: { enabled: true, fields: [{ name: 'order', kind: 'text', label: 'Order number', required: true, labels: { de: 'Bestellnummer' } }] },
+    },
+  });
+  const browser = await launchBrowser(t);
+  const page = await (await browser.newContext()).newPage();
+  const errors = await watchPageErrors(page);
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  // Nobody is online: the launcher is there (only `hidden` hides it), and opens to the form.
+  const panel = await openToForm(page);
+  const form = panel.getByTestId('parley-form');
+  assert.equal(await form.getAttribute('data-step'), 'offline');
+  assert.equal(await panel.getByTestId('parley-status').textContent(), "We'll reply by email");
+  assert.equal(await form.locator('#parley-form-title').textContent(), 'We are closed. Leave your details and we will write back.');
+  assert.ok(await panel.getByTestId('parley-composer').isHidden());
+  assert.equal(await form.getByLabel('Email').getAttribute('required'), '', 'the email is required');
+  assert.equal(await form.getByLabel('Message').getAttribute('required'), null, 'an email alone is a lead');
+  await animationsFinished(await panelFrame(page));
+  await page.screenshot({ path: artifactPath('widget-offline-form.png') });
+
+  await form.getByLabel('Order number').fill('A-1042');
+  await form.getByLabel('Email').fill('ada@example');
+  await form.getByLabel('Message').fill('The parcel came damaged.');
+  await panel.getByTestId('parley-form-submit').click();
+  assert.deepEqual(await focusedInPanel(page), { id: 'parley-form-email', invalid: 'true', description: 'Please enter a valid email address.', label: 'Email *' });
+  await page.keyboard.type('.com');
+  await page.keyboard.press('Enter');
+
+  // Sent as prechat, profile, message: the agents have a conversation with all three.
+  const mine = panel.getByTestId('parley-message').filter({ hasText: 'The parcel came damaged.' });
+  await waitFor(async () => (await mine.getAttribute('data-state')) === 'sent', { message: 'the message sent' });
+  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+  const conversationId = (await parleyKeys(page))['parley:conversation'];
+  assert.ok(conversationId);
+  const conversation = (await api(server, token, 'GET', `/conversations/${conversationId}`)).body;
+  assert.equal(conversation.visitor_email, 'ada@example.com');
+  const history = (await api(server, token, 'GET', `/conversations/${conversationId}/messages`)).body.items;
+  assert.deepEqual(history.map((/** @type {any} */ m) => m.body), ['Left an email address: ada@example.com', 'The parcel came damaged.']);
+  const visitor = (await api(server, token, 'GET', `/visitors/${history[1].author.id}`)).body;
+  assert.deepEqual(visitor.attributes, { order: 'A-1042' });
+
+  // Further messages need nothing more.
+  await say(panel, 'Photos on request.');
+  await waitFor(async () => (await shown(panel)).some((m) => m.body === 'Photos on request.' && m.state === 'sent'), { message: 'the second message sent' });
+  await assertNoPageErrors(errors, { where: 'the page or the panel' });
+});
+
+test("offline 'hidden': no launcher while nobody is available; a launcher once an agent is online", { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t);
+  const host = await startHostServer(t);
+  const { token } = await login(server);
+  await patchSite(server, token, { settings: { offline: 'hidden' } });
+  const browser = await launchBrowser(t);
+  const url = host.page('/', hostHtml({ body: server.snippet() }));
+
+  const away = await (await browser.newContext()).newPage();
+  const config = away.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/widget/config');
+  await away.goto(url);
+  const answer = await (await config).json();
+  assert.equal(answer.available, false, JSON.stringify(answer));
+  assert.equal(answer.offline ?? answer.settings?.offline, 'hidden');
+  await away.getByTestId('parley-launcher').waitFor({ state: 'hidden' });
+  // Hidden for good, not only until the 1.5 s reveal: that timer was cleared by the answer.
+  await sleep(1600);
+  assert.equal(await away.getByTestId('parley-launcher').isVisible(), false);
+  assert.equal(await away.evaluate(() => /** @type {any} */ (window).Parley.loaded), true, 'the loader ran, and the page is alive');
+  assert.equal(await away.locator('[data-testid="parley-frame"]').count(), 0, 'no panel');
+
+  // An agent comes online: the next page shows the launcher, and the chat works.
+  const agent = await connectAgent(t, server, token);
+  const online = await (await browser.newContext()).newPage();
+  await online.goto(url);
+  const panel = await openChat(online);
+  await say(panel, 'Hello, anyone?');
+  await agentSees(agent, 'Hello, anyone?');
+});
+
+test('a conversation waiting for an agent shows its place in the queue, live, until an agent takes it', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, me, agent, browser } = await setup(t);
+  // The only member is online but takes no conversation automatically (capacity 0): nobody is eligible.
+  assert.equal((await api(server, token, 'PATCH', `/agents/${me.id}`, { capacity: 0 })).status, 200);
+  const team = await createTeam(server, token, { name: 'Sales', agent_ids: [me.id], assignment: 'least_busy', hours: null });
+  await patchSite(server, token, { team_id: team.id });
+  const url = host.page('/', hostHtml({ body: server.snippet() }));
+
+  /** A visitor of their own, who writes `text`. @param {string} text */
+  async function visitor(text) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(url);
+    const panel = await openChat(page);
+    await waitFor(async () => (await panel.getByTestId('parley-status').textContent()) === "We're online", { message: 'the team available' });
+    await say(panel, text);
+    const { message } = await agentSees(agent, text);
+    return { page, panel, conversationId: message.conversation_id };
+  }
+
+  const first = await visitor('First in line');
+  const queue = first.panel.getByTestId('parley-queue');
+  await queue.filter({ hasText: 'You are number 1 in the queue' }).waitFor();
+  assert.equal(await queue.getAttribute('role'), 'status', 'read out when it changes');
+  const second = await visitor('Second in line');
+  await second.panel.getByTestId('parley-queue').filter({ hasText: 'You are number 2 in the queue' }).waitFor();
+  await animationsFinished(await panelFrame(second.page));
+  await second.page.screenshot({ path: artifactPath('widget-queue.png') });
+
+  // The agent can take one: the oldest is assigned, the other moves up, live.
+  assert.equal((await api(server, token, 'PATCH', `/agents/${me.id}`, { capacity: 1 })).status, 200);
+  await queue.waitFor({ state: 'hidden' });
+  await second.panel.getByTestId('parley-queue').filter({ hasText: 'You are number 1 in the queue' }).waitFor();
+  const assigned = (await api(server, token, 'GET', `/conversations/${first.conversationId}`)).body;
+  assert.equal(assigned.assignee_id, me.id);
+  // Its "joined" line: a small centred system line, not a bubble, not unread.
+  const joined = first.panel.getByTestId('parley-message').filter({ hasText: `${me.name} joined the conversation` });
+  await joined.waitFor();
+  assert.equal(await joined.getAttribute('data-author'), 'system');
+  const look = await joined.evaluate((li) => ({ align: getComputedStyle(li).alignSelf, background: getComputedStyle(li.querySelector('.bubble') ?? li).backgroundColor, meta: li.querySelectorAll('.meta').length }));
+  assert.deepEqual(look, { align: 'center', background: 'rgba(0, 0, 0, 0)', meta: 0 });
+  await first.page.getByTestId('parley-launcher').click(); // closed: replies would be unread
+  await reply(agent, first.conversationId, 'Hello, I am here.');
+  await waitFor(async () => (await first.page.getByTestId('parley-badge').textContent()) === '1', { message: 'one unread reply' });
+
+  // Once conversations have been answered, a newcomer is told the usual reply time. The server
+  // keeps an unknown time for a few seconds (UNKNOWN_TTL): each reload is a new welcome.
+  const third = await (await browser.newContext()).newPage();
+  await third.goto(url);
+  await openChat(third);
+  const text = await waitFor(async () => {
+    await third.reload();
+    const expected = panelOf(third).getByTestId('parley-expected');
+    await panelOf(third).getByTestId('parley-status').filter({ hasText: "We're online" }).waitFor();
+    return (await expected.isVisible()) ? expected.textContent() : null;
+  }, { timeout: 20_000, interval: 1000, message: 'the expected reply time in a welcome' });
+  assert.match(text, /^Usually replies in (under a minute|about \d+ minutes?)$/);
+});
+
+test('a send the server refuses with conflict leads the visitor to the missing email, and the message is sent after it', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, host, token, agent, context, page } = await setup(t);
+  await patchSite(server, token, { settings: { offline_email_required: true } });
+  // The panel will miss the news that nobody is available any more: the `agents` frames from
+  // the server are dropped on their way, everything else goes through. Only the server knows
+  // that this visitor must leave an email first.
+  /** @type {string[]} */
+  const dropped = [];
+  await context.routeWebSocket(/\/ws\/visitor/, (ws) => {
+    const upstream = ws.connectToServer();
+    upstream.onMessage((data) => {
+      if (String(data).includes('"type":"agents"')) dropped.push(String(data));
+      else ws.send(data);
+    });
+  });
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  await waitFor(async () => (await panel.getByTestId('parley-status').textContent()) === "We're online", { message: 'the agent online' });
+  await agent.request({ type: 'status', status: 'away' });
+  await waitFor(() => dropped.length > 0, { message: 'the agents frame (dropped)' });
+  assert.equal(await panel.getByTestId('parley-status').textContent(), "We're online", 'the panel did not hear it');
+
+  await say(panel, 'Still there?');
+  const mine = panel.getByTestId('parley-message').filter({ hasText: 'Still there?' });
+  await waitFor(async () => (await mine.getAttribute('data-state')) === 'waiting', { message: 'the refused message to wait, not fail' });
+  assert.equal(await panel.getByTestId('parley-status').textContent(), "We'll reply by email", 'the refusal says nobody is available');
+  const input = panel.getByTestId('parley-email-input');
+  await waitFor(() => input.evaluate((el) => el === document.activeElement), { message: 'the focus on the email input' });
+  assert.equal(await panel.getByTestId('parley-email-intro').textContent(), "Please leave your email first: we'll send your message and reply there.");
+  await input.fill('late@example.com');
+  await input.press('Enter');
+  await waitFor(async () => (await mine.getAttribute('data-state')) === 'sent', { message: 'the message sent after the email' });
+
+  const conversationId = (await parleyKeys(page))['parley:conversation'];
+  const conversation = (await api(server, token, 'GET', `/conversations/${conversationId}`)).body;
+  assert.equal(conversation.visitor_email, 'late@example.com');
+  const bodies = (await api(server, token, 'GET', `/conversations/${conversationId}/messages`)).body.items.map((/** @type {any} */ m) => m.body);
+  assert.deepEqual(bodies, ['Left an email address: late@example.com', 'Still there?'], 'stored once, after the email');
+});

@@ -57,6 +57,7 @@
     ':host{all:initial!important;display:block!important}',
     '.r{--a:#4f46e5;--f:#fff}',
     '.wait .l{visibility:hidden}',
+    '.off:not(.open) .l{display:none}',
     '.l{position:fixed;z-index:2147483000;bottom:20px;right:20px;width:60px;height:60px;margin:0;padding:0;border:0;border-radius:50%;background:var(--a);color:var(--f);box-shadow:0 4px 16px rgba(0,0,0,.25);cursor:pointer;display:flex;align-items:center;justify-content:center;transition:transform .15s}',
     '.l:hover{transform:scale(1.05)}',
     '.l:focus-visible{outline:3px solid var(--a);outline-offset:3px}',
@@ -643,12 +644,28 @@
         if (response.status === 404) state.unknownSite = true;
         return response.ok ? response.json() : null;
       })
-      .then(applySettings)
+      .then((config) => {
+        applySettings(config && typeof config.settings === 'object' ? config.settings : config);
+        hideWhenUnavailable(config);
+      })
       .catch(() => {})
       .then(() => {
         clearTimeout(timer);
         reveal();
       });
+  }
+
+  /**
+   * The site's `offline: hidden` policy: no launcher while nobody can answer live (the config's
+   * `available`), except for a browser that already has a conversation here or unsent messages.
+   * An open panel keeps its launcher, which closes it.
+   */
+  function hideWhenUnavailable(config) {
+    if (!config || typeof config !== 'object') return;
+    const settings = typeof config.settings === 'object' && config.settings ? config.settings : config;
+    const available = typeof config.available === 'boolean' ? config.available : config.chat && config.chat.available;
+    const chatting = !!(kept('conversation') || kept('outbox'));
+    root.classList.toggle('off', settings.offline === 'hidden' && available === false && !chatting);
   }
 
   /** Full-screen panel on phones: follow the visual viewport, which shrinks under the keyboard. */

@@ -79,6 +79,7 @@ function boot(siteKey, parentOrigin) {
       leaveEmail: (email, name) => (chat ? chat.leaveEmail(email, name) : Promise.reject()),
       end: () => (chat ? chat.end() : Promise.reject()),
       rate: (score, comment) => (chat ? chat.rate(score, comment) : Promise.reject()),
+      submitForm: (form) => (chat ? chat.submitForm(form) : Promise.reject()),
       loadEarlier: () => (chat ? chat.loadEarlier() : Promise.resolve()),
       sound: (on) => bridge.post(ToLoader.SET, { key: PanelKeys.SOUND, value: on ? '1' : null }),
     });
@@ -104,6 +105,8 @@ function boot(siteKey, parentOrigin) {
           bridge.post(ToLoader.MESSAGE, { message });
           if (message.author.kind === 'agent') {
             v.announce(format(strings().new_message, { name: message.author.name || strings().support, text: message.body.slice(0, 300) }));
+          } else if (message.kind === 'event') {
+            v.announce(message.body.slice(0, 300)); // "Alice joined the conversation"
           }
         },
         unread: (count) => bridge.post(ToLoader.UNREAD, { count }),
@@ -152,7 +155,9 @@ function boot(siteKey, parentOrigin) {
       }
       if (!response.ok || settingsFromWelcome) return;
       const config = await response.json();
-      if (!settingsFromWelcome && config && typeof config === 'object') useSettings(config);
+      // The settings at the top level, beside `available` and `agents_online` (or under `settings`).
+      const settings = config && typeof config.settings === 'object' ? config.settings : config;
+      if (!settingsFromWelcome && settings && typeof settings === 'object') useSettings(settings);
     } catch {
       /* the socket's welcome brings the settings too */
     }

@@ -549,3 +549,237 @@ test('a conversation the visitor ends is asked for a rating unless rated here; r
   await settle();
   assert.equal(chat.rating(), 'ask', 'a new visitor is asked');
 });
+
+// ---- routing: availability, offline policies, the pre-chat form, the queue ------------------
+
+const PRECHAT = {
+  enabled: true,
+  fields: [
+    { name: 'name', kind: 'text', label: 'Name', required: true },
+    { name: 'company', kind: 'text', label: 'Company', required: false },
+  ],
+};
+
+/** The server's ok for the last frame of `type`. */
+function ok(net, type) {
+  net.current.receive({ type: 'ok', ref: net.current.last(type).ref });
+  return settle();
+}
+
+/** The server's sent for the last send, as the first message of conversation c-1. */
+function sent(net, seq = 1) {
+  const send = net.current.last('send');
+  net.current.receive({ type: 'sent', ref: send.ref, message: message({ seq, client_msg_id: send.client_msg_id, body: send.body, author: { kind: 'visitor', id: 'v-1', name: null } }) });
+  return settle();
+}
+
+test('welcome: availability, what the visitor gave, the queue and the expected reply time', async () => {
+  const { chat } = await connected({}, {
+    agents_online: 2, available: false, queue_position: 3, expected_reply_s: 240,
+    profile: { name: 'Ada', email: null, attributes: { plan: 'pro' } },
+    conversation: conversation(),
+  });
+  assert.equal(chat.available, false, 'agents online, but the team is outside its hours');
+  assert.deepEqual(chat.profile, { name: 'Ada', email: null, attributes: { plan: 'pro' } });
+  assert.equal(chat.queuePosition, 3);
+  assert.equal(chat.expectedReplyS, 240);
+  assert.equal(chat.emailKnown(), false);
+
+  const older = await connected({}, { agents_online: 1 });
+  assert.equal(older.chat.available, true, 'a welcome without `available` counts agents online');
+});
+
+test('agents frames: nobody online is unavailable; back online is available unless the welcome said hours were closed', async () => {
+  const closedHours = await connected({}, { agents_online: 2, available: false });
+  closedHours.net.current.receive({ type: 'agents', online: 0 });
+  closedHours.net.current.receive({ type: 'agents', online: 1 });
+  assert.equal(closedHours.chat.available, false);
+
+  const nobody = await connected({}, { agents_online: 0, available: false });
+  nobody.net.current.receive({ type: 'agents', online: 1 });
+  assert.equal(nobody.chat.available, true);
+  nobody.net.current.receive({ type: 'agents', online: 0 });
+  assert.equal(nobody.chat.available, false);
+});
+
+test('queue frames move the place in line; null (an agent took it) and another conversation are handled', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation(), queue_position: 2, expected_reply_s: 60 });
+  net.current.receive({ type: 'queue', conversation_id: 'c-1', position: 1, expected_reply_s: 30 });
+  assert.equal(chat.queuePosition, 1);
+  assert.equal(chat.expectedReplyS, 30);
+  net.current.receive({ type: 'queue', conversation_id: 'c-other', position: 7, expected_reply_s: null });
+  assert.equal(chat.queuePosition, 1, "another conversation's place is not ours");
+  net.current.receive({ type: 'queue', conversation_id: 'c-1', position: null, expected_reply_s: 30 });
+  assert.equal(chat.queuePosition, null);
+
+  net.current.receive({ type: 'queue', conversation_id: 'c-1', position: 4 });
+  net.current.receive({ type: 'conversation', conversation: conversation({ assignee: { name: 'Alice' } }) });
+  assert.equal(chat.queuePosition, null, 'an assignee ends the wait');
+});
+
+test('the first message of a new visitor learns its place from a queue frame that comes before its sent', async () => {
+  const { chat, net } = await connected();
+  chat.send('Hello?');
+  net.current.receive({ type: 'queue', conversation_id: 'c-1', position: 2, expected_reply_s: null });
+  assert.equal(chat.queuePosition, 2);
+  await sent(net);
+  assert.equal(chat.queuePosition, 2, 'the same conversation: still waiting');
+});
+
+test('message policy with a required email: the message waits for the email, then goes after profile', async () => {
+  const { chat, net, readOutbox } = await connected({}, { agents_online: 0, available: false, settings: { offline_email_required: true } });
+  assert.equal(chat.step(), 'email');
+  assert.equal(chat.send('Is the blue one in stock?'), 'queued');
+  assert.equal(net.current.frames('send').length, 0, 'not sent before the email');
+  assert.equal(readOutbox().length, 1, 'kept in the host page meanwhile');
+  assert.deepEqual(chat.entries().map((e) => e.state), ['waiting']);
+
+  const leaving = chat.leaveEmail('ada@example.com');
+  assert.equal(net.current.frames('send').length, 0, 'nor before profile is acknowledged');
+  await ok(net, 'profile');
+  await leaving;
+  assert.equal(chat.step(), null);
+  const types = net.current.sent.map((f) => f.type).filter((type) => type === 'profile' || type === 'send');
+  assert.deepEqual(types, ['profile', 'send']);
+  assert.equal(net.current.last('send').body, 'Is the blue one in stock?');
+  assert.deepEqual(chat.entries().map((e) => e.state), ['sending']);
+});
+
+test('a visitor who only leaves an email sends profile alone: a lead', async () => {
+  const { chat, net } = await connected({}, { agents_online: 0, available: false, settings: { offline_email_required: true } });
+  const leaving = chat.leaveEmail('lead@example.com', 'Lee');
+  assert.deepEqual(net.current.last('profile'), { type: 'profile', ref: net.current.last('profile').ref, email: 'lead@example.com', name: 'Lee' });
+  await ok(net, 'profile');
+  await leaving;
+  assert.equal(net.current.frames('send').length, 0);
+  assert.deepEqual(chat.profile.email, 'lead@example.com');
+});
+
+test('a pre-chat form: its fields before the first message, then prechat, then the message', async () => {
+  const { chat, net } = await connected({}, { settings: { prechat: PRECHAT } });
+  assert.equal(chat.step(), 'prechat');
+  assert.deepEqual(chat.form(), { step: 'prechat', fields: chat.form()?.fields, email: false, messageRequired: true });
+  assert.deepEqual(chat.form()?.fields.map((f) => f.name), ['name', 'company']);
+
+  const submitting = chat.submitForm({ answers: { name: 'Ada', company: 'ACME' }, body: 'Do you ship to Lyon?' });
+  assert.equal(net.current.frames('send').length, 0, 'the message waits for the answers');
+  assert.deepEqual(net.current.last('prechat'), { type: 'prechat', ref: net.current.last('prechat').ref, answers: { name: 'Ada', company: 'ACME' } });
+  await ok(net, 'prechat');
+  await submitting;
+  assert.deepEqual(net.current.sent.map((f) => f.type).filter((type) => type === 'prechat' || type === 'send'), ['prechat', 'send']);
+  assert.deepEqual(chat.profile, { name: 'Ada', email: null, attributes: { company: 'ACME' } });
+  await sent(net);
+  assert.equal(chat.step(), null, 'an open conversation is not asked again');
+});
+
+test('the pre-chat form skips what the visitor already gave, and is not shown in an open conversation', async () => {
+  const known = await connected({}, { settings: { prechat: PRECHAT }, profile: { name: 'Ada', email: null, attributes: {} } });
+  assert.equal(known.chat.step(), null, 'only an optional field is left');
+  const open = await connected({}, { settings: { prechat: PRECHAT }, conversation: conversation() });
+  assert.equal(open.chat.step(), null);
+  open.chat.send('more');
+  assert.equal(open.net.current.frames('send').length, 1);
+});
+
+test('answers the server refuses keep the message waiting, and the form up', async () => {
+  const { chat, net, readOutbox } = await connected({}, { settings: { prechat: PRECHAT } });
+  const submitting = chat.submitForm({ answers: { name: 'Ada' }, body: 'Hello' });
+  net.current.receive({ type: 'error', ref: net.current.last('prechat').ref, code: 'bad_request', message: 'answers.name must be at most 1000 characters' });
+  await assert.rejects(submitting, { code: 'bad_request' });
+  assert.equal(chat.step(), 'prechat');
+  assert.equal(readOutbox().length, 1);
+  assert.equal(chat.form()?.messageRequired, false, 'the message is already waiting: not typed again');
+  const again = chat.submitForm({ answers: { name: 'Ada' } });
+  await ok(net, 'prechat');
+  await again;
+  assert.equal(net.current.last('send').body, 'Hello');
+});
+
+test('offline form: prechat, profile, then the message, in that order', async () => {
+  const { chat, net } = await connected({}, { agents_online: 0, available: false, settings: { offline: 'form', prechat: PRECHAT } });
+  assert.equal(chat.step(), 'offline');
+  assert.equal(chat.form()?.email, true);
+  assert.equal(chat.form()?.messageRequired, false, 'an email alone is a lead');
+  const submitting = chat.submitForm({ answers: { name: 'Ada' }, email: 'ada@example.com', body: 'Call me back' });
+  await ok(net, 'prechat');
+  assert.equal(net.current.frames('send').length, 0, 'the email is still missing');
+  await ok(net, 'profile');
+  await submitting;
+  assert.deepEqual(net.current.sent.map((f) => f.type).filter((type) => ['prechat', 'profile', 'send'].includes(type)), ['prechat', 'profile', 'send']);
+  assert.equal(net.current.last('send').body, 'Call me back');
+});
+
+test('a conflict on send leads to the missing step, and the message goes once it is done, with the same id', async () => {
+  const { chat, net, clock, readOutbox } = await connected({}, { agents_online: 1, available: true });
+  chat.send('Hello?');
+  const first = net.current.last('send');
+  // Between the welcome and the send, the last agent left and the site requires an email.
+  net.current.receive({ type: 'error', ref: first.ref, code: 'conflict', message: 'an email is required while nobody is available' });
+  await settle();
+  assert.equal(chat.step(), 'email');
+  assert.equal(chat.available, false);
+  assert.deepEqual(chat.entries().map((e) => e.state), ['waiting'], 'not failed, not lost');
+  clock.advance(20_000); // a retry after a conflict would come within a few seconds
+  assert.equal(net.current.frames('send').length, 1, 'not retried before the step');
+  assert.equal(readOutbox().length, 1);
+
+  const leaving = chat.leaveEmail('ada@example.com');
+  await ok(net, 'profile');
+  await leaving;
+  assert.equal(net.current.frames('send').length, 2);
+  assert.equal(net.current.last('send').client_msg_id, first.client_msg_id);
+});
+
+test('a conflict on send for a site with a pre-chat form shows the form, even when the profile seemed complete', async () => {
+  const { chat, net } = await connected({}, { settings: { prechat: PRECHAT }, profile: { name: 'Ada', email: null, attributes: { company: 'ACME' } } });
+  chat.send('Hello?');
+  net.current.receive({ type: 'error', ref: net.current.last('send').ref, code: 'conflict', message: 'answers.name is required' });
+  await settle();
+  assert.equal(chat.step(), 'prechat');
+  assert.deepEqual(chat.form()?.fields.map((f) => f.name), ['name', 'company']);
+});
+
+test('a conflict with nothing left to ask is retried later, as before', async () => {
+  const { chat, net, clock } = await connected({}, { profile: { name: null, email: 'ada@example.com', attributes: {} } });
+  chat.send('Hello?');
+  net.current.receive({ type: 'error', ref: net.current.last('send').ref, code: 'conflict', message: 'busy' });
+  await settle();
+  assert.equal(chat.step(), null);
+  clock.advance(30_000);
+  assert.equal(net.current.frames('send').length, 2);
+});
+
+test('messages kept from an earlier page wait for the step too after a reload', async () => {
+  const kept = new Map([['outbox', JSON.stringify([{ client_msg_id: '00000000-0000-4000-8000-0000000000aa', body: 'typed before', created_at: '2024-05-01T10:00:00.000Z' }])]]);
+  const { chat, net } = await connected({ kept, restored: { outbox: JSON.parse(kept.get('outbox')) } }, { settings: { prechat: PRECHAT } });
+  assert.equal(net.current.frames('send').length, 0);
+  assert.equal(chat.form()?.messageRequired, false);
+  const submitting = chat.submitForm({ answers: { name: 'Ada' } });
+  await ok(net, 'prechat');
+  await submitting;
+  assert.equal(net.current.last('send').body, 'typed before');
+});
+
+test('system lines are kept and shown, and never counted as unread', async () => {
+  const { chat, net, log } = await connected({}, { conversation: conversation() });
+  net.current.receive({ type: 'message', message: message({ seq: 1, kind: 'event', author: { kind: 'system', id: null, name: null }, body: 'Alice joined the conversation' }) });
+  assert.deepEqual(chat.entries().map((e) => [e.message?.kind, e.mine, e.state]), [['event', false, null]]);
+  assert.deepEqual(log.unread, []);
+  assert.equal(chat.unreadCount, 0);
+});
+
+test('a form sent without a connection keeps its message for later and says so', async () => {
+  const { chat, net, clock, readOutbox } = await connected({}, { settings: { prechat: PRECHAT } });
+  net.current.drop(1006);
+  await assert.rejects(chat.submitForm({ answers: { name: 'Ada' }, body: 'Typed in a tunnel' }), { code: 'disconnected' });
+  assert.deepEqual(readOutbox().map((i) => i.body), ['Typed in a tunnel']);
+  clock.advance(1000);
+  net.current.open();
+  net.current.welcome({ settings: { prechat: PRECHAT } });
+  await settle();
+  assert.equal(net.current.frames('send').length, 0, 'still waiting for the answers');
+  const again = chat.submitForm({ answers: { name: 'Ada' } });
+  await ok(net, 'prechat');
+  await again;
+  assert.equal(net.current.last('send').body, 'Typed in a tunnel');
+});

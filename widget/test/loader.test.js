@@ -365,3 +365,49 @@ test('a second copy of the script does nothing', () => {
   assert.equal(page.win.Parley, api);
   assert.equal(page.doc.body.childNodes.length, 1);
 });
+
+/** Whether the launcher is drawn: the `off` class hides it while the chat is closed (CSS). */
+function launcherHidden(page) {
+  const root = page.find('parley-launcher').parentNode;
+  return root.classList.contains('off') && !root.classList.contains('open');
+}
+
+test("offline 'hidden': no launcher while nobody is available, a launcher once somebody is", async () => {
+  const hidden = createPage({ config: { offline: 'hidden', available: false, agents_online: 0 } }).load();
+  await settle();
+  await settle();
+  assert.equal(launcherHidden(hidden), true);
+  const shadow = hidden.find('parley-widget').shadowRoot;
+  assert.match(shadow.adoptedStyleSheets[0].text, /\.off:not\(\.open\) \.l\{display:none\}/, 'hidden for screen readers too, not only out of sight');
+  assert.equal(hidden.frame, null, 'and nothing loaded');
+
+  const available = createPage({ config: { offline: 'hidden', available: true, agents_online: 1 } }).load();
+  await settle();
+  await settle();
+  assert.equal(launcherHidden(available), false);
+
+  const otherPolicy = createPage({ config: { offline: 'message', available: false } }).load();
+  await settle();
+  await settle();
+  assert.equal(launcherHidden(otherPolicy), false, 'the message policy takes messages while away');
+});
+
+test("offline 'hidden' keeps the launcher for a visitor who already has a conversation here", async () => {
+  const page = createPage({
+    config: { offline: 'hidden', available: false },
+    storage: new FakeStorage({ 'parley:token': 't', 'parley:conversation': 'c-1' }),
+  }).load();
+  await settle();
+  await settle();
+  assert.equal(launcherHidden(page), false);
+});
+
+test("offline 'hidden' also reads a config with the settings and the chat's availability nested", async () => {
+  const page = createPage({ config: { settings: { offline: 'hidden', color: '#facc15' }, chat: { available: false } } }).load();
+  await settle();
+  await settle();
+  assert.equal(launcherHidden(page), true);
+  assert.equal(page.find('parley-launcher').parentNode.style.props['--a'], '#facc15');
+  page.parley('open');
+  assert.equal(launcherHidden(page), false, 'opened by the page: the launcher is there to close it');
+});

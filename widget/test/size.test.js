@@ -1,7 +1,9 @@
 // What the widget ships, as built into dist/widget by scripts/build-web.mjs (`--check`, run by
 // common/test/dist.test.js, proves dist/ is what the sources build to): size budgets measured
-// as the browser receives the files (each gzipped on its own), the layout the server serves,
-// and no way to write HTML from strings, in the sources and in the bundles.
+// as the browser receives the files (each gzipped on its own), the layout the server serves
+// (the panel's one file for the first open, and the chunks it imports only when needed: the
+// forms, the rating prompt), and no way to write HTML from strings, in the sources and in the
+// bundles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -26,7 +28,7 @@ function panelDocument() {
 /** @param {string} href an absolute path under /widget/ @returns {URL} the file in dist/widget */
 const built = (href) => new URL(href.replace(/^\/widget\//, ''), dist);
 
-/** Every module panel.js reaches through static imports (common/ included), as URLs. */
+/** Every module panel.js reaches through static and dynamic imports (common/ included), as URLs. */
 function moduleGraph() {
   const seen = new Map();
   /** @param {URL} url */
@@ -35,9 +37,35 @@ function moduleGraph() {
     seen.set(url.href, url);
     const text = readFileSync(url, 'utf8');
     for (const [, spec] of text.matchAll(/^\s*import\s[^'"]*['"](\.[^'"]+)['"]/gm)) visit(new URL(spec, url));
+    for (const [, spec] of text.matchAll(/\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g)) visit(new URL(spec, url));
   };
   visit(new URL('panel.js', src));
   return [...seen.values()];
+}
+
+/** What a built module imports: `import("./x.js")` (lazily) and `import … from "./x.js"` (at once). @param {string} code */
+function importsOf(code) {
+  return {
+    lazy: [...code.matchAll(/\bimport\("\.\/([^"]+)"\)/g)].map((m) => m[1]),
+    eager: [...code.matchAll(/(?:\bimport\s*["']|\bimport\s*[{*][^;]*?from\s*["']|\}from["'])(\.\/[^"']+)/g)].map((m) => m[1]),
+  };
+}
+
+/** The chunks the panel loads only when needed (named in its bundle), as file names in dist/widget. */
+function lazyChunks() {
+  const { scripts } = panelDocument();
+  const names = new Set();
+  /** @param {string} file */
+  const visit = (file) => {
+    const { lazy, eager } = importsOf(readFileSync(new URL(file, dist), 'utf8'));
+    for (const name of [...lazy, ...eager.map((e) => e.replace(/^\.\//, ''))]) {
+      if (names.has(name)) continue;
+      names.add(name);
+      visit(name);
+    }
+  };
+  visit(scripts[0].replace(/^\/widget\//, ''));
+  return [...names].sort();
 }
 
 test('the loader, as served, is at most 10 KB gzipped', (t) => {
@@ -55,6 +83,14 @@ test('the first open loads at most 40 KB gzipped, in five requests', (t) => {
   t.diagnostic(`first open: ${total} B gzipped in ${files.length + 1} requests: ${sizes.map(([f, s]) => `${f} ${s}`).join(', ')}, largest i18n ${largestLanguage}`);
   assert.equal(files.length + 1, 5, 'loader, panel.html, one script, one stylesheet, one translation');
   assert.ok(total <= 40 * KB, `first open: ${total} bytes gzipped`);
+
+  // A site with a pre-chat form shows it at the first open, and a chat may come to its rating
+  // on that page: with every lazily loaded chunk too, the budget still holds.
+  const chunks = lazyChunks().map((name) => [name, gz(new URL(name, dist))]);
+  const everything = total + chunks.reduce((sum, [, size]) => sum + Number(size), 0);
+  t.diagnostic(`with every chunk loaded when needed: ${everything} B gzipped (${chunks.map(([f, size]) => `${f} ${size}`).join(', ')})`);
+  assert.ok(chunks.some(([f]) => String(f).startsWith('forms-')) && chunks.some(([f]) => String(f).startsWith('rating-')), 'the forms and the rating prompt are chunks of their own');
+  assert.ok(everything <= 40 * KB, `first open with the forms and the rating prompt: ${everything} bytes gzipped`);
 });
 
 test('panel.html names one module script and one stylesheet, content-hashed, with no inline script or style', () => {
@@ -80,7 +116,7 @@ test('dist/widget holds exactly what the server serves', () => {
   const { scripts, styles } = panelDocument();
   const names = readdirSync(dist).sort();
   const expected = ['demo.css', 'demo.html', 'demo.js', 'i18n', 'loader.js', 'panel.html',
-    ...[...scripts, ...styles].map((href) => href.split('/').pop())].sort();
+    ...[...scripts, ...styles].map((href) => href.split('/').pop()), ...lazyChunks()].sort();
   assert.deepEqual(names, expected, 'no stale bundle is left behind');
   assert.deepEqual(readdirSync(new URL('i18n/', dist)).sort(), readdirSync(new URL('i18n/', src)).sort());
   for (const f of ['demo.html', 'demo.css', 'demo.js', 'i18n/de.json']) {
@@ -89,18 +125,28 @@ test('dist/widget holds exactly what the server serves', () => {
   assert.match(readFileSync(new URL('demo.html', dist), 'utf8'), /__PUBLIC_URL__[\s\S]*__SITE_KEY__/, 'the server fills the demo page in');
 });
 
-test('the panel is one file: its bundle imports nothing', () => {
+test('the panel opens with one file; what it imports later are content-hashed chunks beside it', () => {
   const { scripts } = panelDocument();
   const code = readFileSync(built(scripts[0]), 'utf8');
-  assert.doesNotMatch(code, /\bimport\s*\(|\bimport\s*[{*"']|\}from["']/);
+  assert.doesNotMatch(code, /\bimport\s*[{*"']|\}from["']/, 'no static import: the first open is one script');
+  const { lazy } = importsOf(code);
+  assert.deepEqual(lazy.map((f) => f.replace(/-[0-9a-f]{12}\.js$/, '')).sort(), ['forms', 'rating']);
+  for (const name of lazyChunks()) {
+    const [, base, hash] = HASHED.exec(name) ?? [];
+    assert.ok(base && hash, `${name} is <name>-<hash>.js (cached for good by the server)`);
+    const sha = createHash('sha256').update(readFileSync(new URL(name, dist))).digest('hex');
+    assert.ok(sha.startsWith(hash), `${name}: the name's hash is its content's`);
+  }
   assert.doesNotMatch(readFileSync(new URL('loader.js', dist), 'utf8'), /\bimport\s*\(|\bimport\s*[{*"']|\}from["']/);
 });
 
 test('no widget code writes HTML from strings, in the sources or in what is served', () => {
   const modules = moduleGraph();
   assert.ok(modules.some((m) => m.pathname.endsWith('/lib/chat.js')) && modules.some((m) => m.pathname.endsWith('/common/timeline.js')), 'the module graph was followed');
+  assert.ok(modules.some((m) => m.pathname.endsWith('/lib/forms.js')) && modules.some((m) => m.pathname.endsWith('/lib/rating.js')), 'lazily imported modules too');
   const { scripts } = panelDocument();
-  const files = [new URL('loader.js', src), ...modules, new URL('loader.js', dist), ...scripts.map(built)];
+  const chunks = lazyChunks().map((name) => new URL(name, dist));
+  const files = [new URL('loader.js', src), ...modules, new URL('loader.js', dist), ...scripts.map(built), ...chunks];
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     assert.doesNotMatch(text, /\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, f.pathname);

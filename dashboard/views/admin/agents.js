@@ -1,5 +1,8 @@
 // @ts-check
-/** The team (admins): invite with an initial password, change roles, deactivate, remove. */
+/**
+ * The agents (admins): invite with an initial password, change roles and capacities (how many
+ * open conversations automatic assignment gives each at once), deactivate, remove.
+ */
 import { confirmDialog, h, replace } from '../../lib/dom.js';
 import { adminPage, attempt, errorLine, field, statusLine, tableHead } from './common.js';
 
@@ -14,6 +17,10 @@ export function agentsPage(ctx) {
   const formStatus = statusLine('agent-form-status');
   const listError = errorLine('agents-error');
   const body = h('tbody');
+  const capacityHelp = h('p', {
+    class: 'muted', id: 'agent-capacity-help', testid: 'agent-capacity-help',
+    text: 'Capacity: how many open conversations automatic assignment (round robin, least busy) gives an agent at once. 0 = never assigned automatically; they can still take conversations themselves.',
+  });
 
   async function refresh() {
     await attempt(listError, async () => {
@@ -21,6 +28,45 @@ export function agentsPage(ctx) {
       ctx.desk.workspace.setTeam(items);
       replace(body, items.map((/** @type {any} */ a) => agentRow(a)));
     });
+  }
+
+  /**
+   * The agent's capacity, saved when changed (Enter, or leaving the field).
+   * @param {any} a
+   */
+  function capacityInput(a) {
+    const input = h('input', {
+      type: 'number', min: 0, max: 1000, step: 1, required: true, class: 'capacity', testid: 'agent-capacity',
+      value: String(a.capacity ?? ''), disabled: !a.active || typeof a.capacity !== 'number',
+      attrs: { 'aria-label': `Capacity of ${a.name}`, 'aria-describedby': capacityHelp.id },
+    });
+    const status = h('span', { class: 'form-status small', testid: 'agent-capacity-status', attrs: { role: 'status' } });
+    input.addEventListener('change', async () => {
+      status.textContent = '';
+      const capacity = Number(input.value);
+      if (input.value.trim() === '' || !Number.isInteger(capacity) || capacity < 0 || capacity > 1000) {
+        listError.textContent = `Capacity of ${a.name}: a whole number from 0 to 1000.`;
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return;
+      }
+      input.removeAttribute('aria-invalid');
+      if (capacity === a.capacity) return;
+      /** @type {any} */
+      let saved = null;
+      const ok = await attempt(listError, async () => {
+        saved = await ctx.api.updateAgent(a.id, { capacity });
+      });
+      if (!ok) {
+        input.value = String(a.capacity);
+        return;
+      }
+      a.capacity = saved?.capacity ?? capacity;
+      input.value = String(a.capacity);
+      status.textContent = 'Saved.';
+      ctx.desk.workspace.setTeam([a]);
+    });
+    return h('span', { class: 'capacity-cell' }, input, ' ', status);
   }
 
   /** @param {any} a */
@@ -53,6 +99,7 @@ export function agentsPage(ctx) {
       h('td', { testid: 'agent-row-name', text: self ? `${a.name} (you)` : a.name }),
       h('td', { text: a.email }),
       h('td', {}, roleSelect),
+      h('td', {}, capacityInput(a)),
       h('td', { testid: 'agent-row-status', text: a.active ? 'Active' : 'Deactivated' }),
       h('td', { class: 'actions' }, toggle, ' ', remove));
   }
@@ -76,7 +123,7 @@ export function agentsPage(ctx) {
       h('div', { class: 'grid-fields' },
         field('Email', email), field('Name', name), field('Initial password', password, 'Share it privately; they can change it.'), field('Role', role)),
       formError, formStatus, h('div', { class: 'row' }, invite)));
-  const table = h('table', { class: 'table', testid: 'agents-list' }, tableHead(['Name', 'Email', 'Role', 'Status', '']), body);
+  const table = h('table', { class: 'table', testid: 'agents-list' }, tableHead(['Name', 'Email', 'Role', 'Capacity', 'Status', '']), body);
   refresh();
-  return { el: adminPage('Agents', form, listError, table) };
+  return { el: adminPage('Agents', form, capacityHelp, listError, table) };
 }

@@ -27,7 +27,7 @@ export function field(label, control, hint) {
   if (!control.id) control.id = `field-${fieldCounter}`;
   const hintEl = hint ? h('span', { class: 'hint muted small', id: `${control.id}-hint`, text: hint }) : null;
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
-  const isCheck = control instanceof HTMLInputElement && control.type === 'checkbox';
+  const isCheck = control instanceof HTMLInputElement && (control.type === 'checkbox' || control.type === 'radio');
   return isCheck
     ? h('div', { class: 'field check' }, control, h('label', { htmlFor: control.id, text: label }), hintEl)
     : h('div', { class: 'field' }, h('label', { htmlFor: control.id, text: label }), control, hintEl);

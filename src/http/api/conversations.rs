@@ -44,7 +44,8 @@ pub struct InboxParams {
     pub status: Option<ConversationStatus>,
     /// `me`, `none`, or an agent id.
     pub assignee: Option<String>,
-    /// Words to find in message text.
+    /// Words to find in message text, or text found in the visitor's name, email or form
+    /// answers.
     pub q: Option<String>,
     /// `none` (conversations of no team) or a team id.
     pub team: Option<String>,

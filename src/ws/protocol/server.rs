@@ -38,7 +38,7 @@ pub enum ServerFrame<'a> {
         agent: AgentView<'a>,
         conversations: Vec<ConversationWithPresence<'a>>,
         more: bool,
-        agents: Vec<AgentPresenceView>,
+        agents: Vec<AgentPresenceView<'a>>,
         /// Seconds without input after which the dashboard sets the agent away (0 = never).
         auto_away_s: u64,
         /// The workspace's teams, to transfer to and filter by.
@@ -271,8 +271,10 @@ pub struct ConversationWithPresence<'a> {
 }
 
 #[derive(Serialize)]
-pub struct AgentPresenceView {
+pub struct AgentPresenceView<'a> {
     pub id: AgentId,
+    /// So that every agent, admin or not, can name who else is online, viewing or typing.
+    pub name: Option<&'a str>,
     pub status: AgentStatus,
 }
 

@@ -15,6 +15,7 @@ import { Outbox } from '../../../common/outbox.js';
 import { Timelines } from '../../../common/timeline.js';
 import { TypingSender } from './typing.js';
 import { PanelKeys } from './messages.js';
+import { emailRequired, formFields, nextStep, prechatFields, readProfile, stepForConflict } from './policy.js';
 
 /**
  * @typedef {import('../../../common/protocol.js').Message} Message
@@ -23,6 +24,10 @@ import { PanelKeys } from './messages.js';
  * @typedef {import('../../../common/protocol.js').Page} Page
  * @typedef {import('../../../common/outbox.js').BaseItem} OutboxItem
  * @typedef {import('./typing.js').Clock} Clock
+ * @typedef {import('./policy.js').Field} Field
+ * @typedef {import('./policy.js').Profile} Profile
+ * @typedef {import('./policy.js').Step} Step
+ * @typedef {import('./policy.js').StepState} StepState
  *
  * @typedef {{readyState?: number, send(data: string): void, close(code?: number): void,
  *   onopen: any, onmessage: any, onclose: any, onerror: any}} SocketLike
@@ -53,7 +58,17 @@ import { PanelKeys } from './messages.js';
  *
  * @typedef {{item: OutboxItem, code: string}} Failure
  * @typedef {{key: string, message?: Message, item?: OutboxItem, mine: boolean,
- *   state: 'sending' | 'sent' | 'read' | 'failed' | null}} Entry
+ *   state: 'sending' | 'waiting' | 'sent' | 'read' | 'failed' | null}} Entry `waiting`: held in
+ *   the outbox until the visitor does what `step()` says
+ *
+ * @typedef {object} FormSpec the pre-chat or offline form the visitor must fill before writing
+ * @property {'prechat' | 'offline'} step
+ * @property {Field[]} fields the pre-chat fields still to answer
+ * @property {boolean} email the form asks for the email (required)
+ * @property {boolean} messageRequired the form's message may not be empty (nothing is waiting)
+ *
+ * @typedef {{answers?: Record<string, string | boolean> | null, email?: string, body?: string}} FormAnswers
+ *   what a form sends: `prechat` answers (null: the form had no fields), `profile` email, message
  */
 
 /** A request's reply never came because its connection went away. */
@@ -102,6 +117,20 @@ export class Chat {
     this.unreadCount = 0;
     this.visible = false;
     this.agentsOnline = 0;
+    /** an agent can answer live now: `welcome.available`, then `agents` frames */
+    this.available = false;
+    /** what `available` is while agents are online, as far as the last welcome tells */
+    this.availableWhenOnline = true;
+    /** @type {Profile} what the visitor already gave (`welcome.profile`, then the forms) */
+    this.profile = readProfile(null);
+    /** @type {number | null} the conversation's place among those waiting for an agent */
+    this.queuePosition = null;
+    /** @type {number | null} the team's typical first-reply time, in seconds */
+    this.expectedReplyS = null;
+    /** the pre-chat answers were accepted on this page */
+    this.prechatSent = false;
+    /** @type {Step | null} a step the server asked for by refusing a `send` with `conflict` */
+    this.wanted = null;
     /** @type {Record<string, unknown>} */
     this.settings = {};
     /** @type {string | null} name of the agent typing ('' when unnamed), null when nobody */
@@ -146,7 +175,8 @@ export class Chat {
   }
 
   /**
-   * Queues a message typed by the visitor and sends it when possible.
+   * Queues a message typed by the visitor and sends it when possible: at once, or once the
+   * visitor did what `step()` asks (the message waits in the outbox meanwhile).
    * @param {string} body
    * @returns {'queued' | 'empty' | 'too_long'}
    */
@@ -198,9 +228,13 @@ export class Chat {
     this.readSent = 0;
     this.more = false;
     this.emailGiven = false;
+    this.profile = readProfile(null);
     this.rated = null;
     this.thanked = null;
     this.agentTyping = null;
+    this.wanted = null;
+    this.prechatSent = false;
+    this.queuePosition = null;
     this.timelines.clear();
     this.outbox.clear();
     this.failed.clear();
@@ -239,8 +273,71 @@ export class Chat {
     if (!this.welcomed) throw chatError(DISCONNECTED, 'not connected');
     await this.#request((ref) => P.profileFrame(ref, email, name));
     this.emailGiven = true;
+    this.profile = { ...this.profile, email, name: name || this.profile.name };
+    if (this.wanted === 'email' || this.wanted === 'offline') this.wanted = null;
     this.hooks.persist(PanelKeys.EMAIL, '1');
     this.hooks.changed();
+    this.#flushOutbox();
+  }
+
+  /**
+   * The visitor's answers to the pre-chat form: `prechat`, then what was waiting goes (unless
+   * an email is still missing). Rejects with the server's error (`bad_request` naming a field).
+   * @param {Record<string, string | boolean>} answers
+   */
+  async submitPrechat(answers) {
+    if (!this.welcomed) throw chatError(DISCONNECTED, 'not connected');
+    await this.#request((ref) => P.prechatFrame(ref, answers));
+    this.prechatSent = true;
+    this.#learnAnswers(answers);
+    if (this.wanted === 'prechat') this.wanted = null;
+    this.hooks.changed();
+    this.#flushOutbox();
+  }
+
+  /**
+   * A filled pre-chat or offline form: its message enters the outbox first (so that nothing
+   * typed is lost whatever happens next, a lost connection included), then `prechat` (when the
+   * form had fields) and `profile` (when it asked for the email) go, in that order; the message
+   * is sent once nothing is missing any more. Rejects with the first error (`disconnected`
+   * without a connection); what succeeded is not asked again.
+   * @param {FormAnswers} form
+   */
+  async submitForm({ answers = null, email = '', body = '' }) {
+    // Even without a connection: the outbox keeps the message for when there is one.
+    if (body.trim()) {
+      const queued = this.send(body);
+      if (queued === 'too_long') throw chatError(P.ErrorCode.TOO_LARGE, 'message too long');
+    }
+    if (answers && !this.prechatSent) await this.submitPrechat(answers);
+    if (email) await this.leaveEmail(email);
+  }
+
+  /**
+   * What the visitor must do before messages go (null: nothing): leave an email, or fill the
+   * pre-chat or the offline form. See `policy.nextStep`.
+   * @returns {Step | null}
+   */
+  step() {
+    return nextStep(this.#stepState());
+  }
+
+  /** The form to show while `step()` is `prechat` or `offline`, else null. @returns {FormSpec | null} */
+  form() {
+    const s = this.#stepState();
+    const step = nextStep(s);
+    if (step !== 'prechat' && step !== 'offline') return null;
+    return {
+      step,
+      fields: formFields(s, step),
+      email: !s.emailKnown && (step === 'offline' || emailRequired(s) || this.wanted === 'email'),
+      messageRequired: step === 'prechat' && this.outbox.size === 0,
+    };
+  }
+
+  /** Whether the visitor's email is known (given here, earlier in this browser, or by identity). */
+  emailKnown() {
+    return this.emailGiven || !!this.profile.email;
   }
 
   /** The visitor ends the conversation; a later message reopens it. */
@@ -310,9 +407,11 @@ export class Chat {
         state: mine && timeline ? timeline.deliveryState(message) : null,
       });
     }
+    const held = this.step() !== null;
     for (const item of this.outbox.items()) {
       if (this.timelines.hasClientMsgId(item.client_msg_id)) continue;
-      out.push({ key: entryKey(item.client_msg_id, ''), item, mine: true, state: 'sending' });
+      const state = held && !this.inflight.has(item.client_msg_id) ? 'waiting' : 'sending';
+      out.push({ key: entryKey(item.client_msg_id, ''), item, mine: true, state });
     }
     for (const { item } of this.failed.values()) {
       out.push({ key: entryKey(item.client_msg_id, ''), item, mine: true, state: 'failed' });
@@ -373,8 +472,16 @@ export class Chat {
       this.hooks.persist(PanelKeys.TOKEN, welcome.token);
     }
     this.agentsOnline = Number(welcome.agents_online) || 0;
+    this.available = typeof welcome.available === 'boolean' ? welcome.available : this.agentsOnline > 0;
+    // Unavailable with agents online: the team is outside its hours (or its members away), which
+    // an `agents` frame does not change; unavailable with nobody online may be only that.
+    this.availableWhenOnline = this.available || this.agentsOnline === 0;
+    this.profile = readProfile(welcome.profile);
+    this.wanted = null;
     this.#applySettings(welcome.settings);
     this.#setConversation(welcome.conversation ?? null);
+    this.queuePosition = position(welcome.queue_position);
+    this.expectedReplyS = seconds(welcome.expected_reply_s);
     this.#schedulePing();
     this.hooks.changed();
     this.#flushOutbox();
@@ -597,7 +704,12 @@ export class Chat {
         break;
       case P.Server.AGENTS:
         this.agentsOnline = Number(frame.online) || 0;
+        this.available = typeof frame.available === 'boolean' ? frame.available : this.agentsOnline > 0 && this.availableWhenOnline;
         this.hooks.changed();
+        this.#flushOutbox();
+        break;
+      case P.Server.QUEUE:
+        this.#onQueue(frame);
         break;
       case P.Server.CONVERSATION:
         this.#onConversation(frame.conversation);
@@ -609,6 +721,16 @@ export class Chat {
         // pong, ok: the heartbeat already counted them
         break;
     }
+  }
+
+  /** The conversation's place in the queue changed (position null: an agent took it). @param {any} frame */
+  #onQueue(frame) {
+    if (typeof frame.conversation_id !== 'string') return;
+    // Before its `sent`, the first message's conversation is known only by this frame.
+    if (this.conversation && frame.conversation_id !== this.conversation.id) return;
+    this.queuePosition = position(frame.position);
+    if ('expected_reply_s' in frame) this.expectedReplyS = seconds(frame.expected_reply_s);
+    this.hooks.changed();
   }
 
   /** @param {any} view */
@@ -629,6 +751,7 @@ export class Chat {
       this.conversation = null;
       return;
     }
+    const switched = this.conversation !== null && this.conversation.id !== view.id;
     this.conversation = {
       id: view.id,
       status: view.status === 'resolved' ? 'resolved' : 'open',
@@ -636,6 +759,8 @@ export class Chat {
       last_seq: Number(view.last_seq) || 0,
     };
     if (this.conversation.status === 'open') this.thanked = null;
+    // Waiting ends with an agent or with the conversation; another conversation waits anew.
+    if (switched || this.conversation.assignee || this.conversation.status === 'resolved') this.queuePosition = null;
     // Optional: how far agents read, so `read` ticks survive a reload (if the server sends it).
     if (Number.isInteger(view.agent_read_seq)) this.#markAgentRead(view.id, view.agent_read_seq);
     if (this.seenConversation !== view.id) {
@@ -664,6 +789,37 @@ export class Chat {
     this.loaded.clear();
     this.conversation = null;
     this.more = false;
+    this.prechatSent = false;
+  }
+
+  /** @returns {StepState} */
+  #stepState() {
+    return {
+      settings: this.settings,
+      available: this.available,
+      conversationOpen: this.conversation?.status === 'open',
+      profile: this.profile,
+      emailKnown: this.emailKnown(),
+      prechatSent: this.prechatSent,
+      wanted: this.wanted,
+    };
+  }
+
+  /**
+   * Accepted pre-chat answers are what the visitor gave: a field named `name` is the name, a
+   * field of kind email the email, any other an attribute (as the server keeps them).
+   * @param {Record<string, string | boolean>} answers
+   */
+  #learnAnswers(answers) {
+    const profile = { ...this.profile, attributes: { ...this.profile.attributes } };
+    for (const field of prechatFields(this.settings)) {
+      const answer = answers[field.name];
+      if (answer === undefined) continue;
+      if (field.name === 'name' && field.kind === 'text' && typeof answer === 'string') profile.name = answer;
+      else if (field.kind === 'email' && typeof answer === 'string') profile.email = answer;
+      else profile.attributes[field.name] = answer;
+    }
+    this.profile = profile;
   }
 
   /** @param {Record<string, unknown>} settings */
@@ -721,8 +877,9 @@ export class Chat {
     this.hooks.changed();
   }
 
+  /** Sends what the outbox holds, unless the visitor must first do what `step()` says. */
   #flushOutbox() {
-    if (!this.welcomed) return;
+    if (!this.welcomed || this.step() !== null) return;
     for (const item of this.outbox.items()) {
       if (this.inflight.size >= P.Limits.SEND_WINDOW) return;
       if (this.inflight.has(item.client_msg_id) || this.retrying.has(item.client_msg_id)) continue;
@@ -779,6 +936,18 @@ export class Chat {
       this.#flushOutbox();
       return;
     }
+    if (err.code === P.ErrorCode.CONFLICT) {
+      // The server wants pre-chat answers or an email first: the message waits in the outbox,
+      // and the panel shows the step; doing it sends the message.
+      const step = this.wanted ?? stepForConflict(this.#stepState());
+      if (step) {
+        // Messages without an email are refused only while nobody is available.
+        if (step !== 'prechat') this.available = false;
+        this.wanted = step;
+        this.hooks.changed();
+        return;
+      }
+    }
     if (err.code && P.RETRYABLE.has(err.code)) {
       this.retrying.add(id);
       this.clock.setTimeout(() => {
@@ -822,6 +991,16 @@ export class Chat {
 /** What counts as unread for a visitor: agents' text messages (not events, never notes). @param {Message} m */
 function isReply(m) {
   return m.author.kind === P.AuthorKind.AGENT && m.kind === P.Kind.TEXT;
+}
+
+/** A 1-based queue position, or null. @param {unknown} value */
+function position(value) {
+  return Number.isInteger(value) && /** @type {number} */ (value) > 0 ? /** @type {number} */ (value) : null;
+}
+
+/** A number of seconds, or null. @param {unknown} value */
+function seconds(value) {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 /** @param {string | null} clientMsgId @param {string} fallback */

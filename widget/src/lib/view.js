@@ -3,10 +3,17 @@
  * The panel's DOM: built once with createElement, updated from the chat's state. Text is only
  * ever set with textContent (message bodies go through linkify, which does the same). Stable
  * `data-testid`s and ARIA labels are part of the widget's interface for end-to-end tests.
+ *
+ * Two parts are loaded only when first needed, each a chunk of its own (`import()`): the
+ * pre-chat and offline forms (`forms.js`) and the rating prompt (`rating.js`). They import
+ * nothing the panel's bundle has (a shared import would become one more chunk for the first
+ * open to fetch): they get what they need from the panel in a `Kit`.
  */
 import { appendText } from '../../../common/linkify.js';
 import { EN, format } from './i18n.js';
 import { Limits } from '../../../common/protocol.js';
+import { isEmail } from './policy.js';
+import { expectedReplyText, queueText } from './waiting.js';
 
 /**
  * @typedef {import('./chat.js').Chat} Chat
@@ -21,6 +28,18 @@ import { Limits } from '../../../common/protocol.js';
  * @property {() => Promise<void>} loadEarlier
  * @property {(on: boolean) => void} sound
  * @property {(score: number, comment: string) => Promise<void>} rate
+ * @property {(form: import('./chat.js').FormAnswers) => Promise<void>} submitForm
+ *
+ * @typedef {object} Kit what a lazily loaded part of the panel is given instead of imports
+ * @property {Document} doc
+ * @property {typeof el} el builds an element
+ * @property {<T extends Element>(node: T, attr: string, key: string) => T} bind shows string
+ *   `key` in `node`'s `attr` (or text), in the current language and the next ones
+ * @property {() => Record<string, string>} strings the current strings
+ * @property {typeof format} format
+ * @property {(text: string) => void} announce reads `text` to screen-reader users
+ * @property {(text: string) => boolean} isEmail
+ * @property {{MAX_BODY_CHARS: number, MAX_COMMENT_CHARS: number}} limits
  */
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -37,17 +56,6 @@ const DEFAULT_SETTINGS = {
   offline_message: EN.email_intro,
 };
 const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const SCORES = [1, 2, 3, 4, 5];
-/** Keys that move the choice in the star radio group, and where to. */
-const STAR_KEYS = /** @type {Record<string, (score: number) => number>} */ ({
-  ArrowRight: (n) => (n % 5) + 1,
-  ArrowDown: (n) => (n % 5) + 1,
-  ArrowLeft: (n) => ((n + 3) % 5) + 1,
-  ArrowUp: (n) => ((n + 3) % 5) + 1,
-  Home: () => 1,
-  End: () => 5,
-});
 
 /**
  * @param {Document} doc
@@ -117,26 +125,34 @@ export function createView(doc, actions) {
   /** @type {Array<[Element, string, string]>} element, attribute (or 'text'), string key */
   const bindings = [];
   /**
-   * Remembers that `node`'s `attr` shows string `key`, for when the language changes.
+   * Shows string `key` in `node`'s `attr` (or text), and remembers it for when the language
+   * changes.
    * @template {Element} T
    * @param {T} node @param {string} attr @param {string} key
    * @returns {T}
    */
   const bind = (node, attr, key) => {
     bindings.push([node, attr, key]);
+    showString(node, attr, key);
     return node;
+  };
+  /** @param {Element} node @param {string} attr @param {string} key */
+  const showString = (node, attr, key) => {
+    if (attr === 'text') node.textContent = t[key];
+    else node.setAttribute(attr, t[key]);
   };
 
   // --- header
   const title = el(doc, 'h1', { id: 'parley-title', class: 'title', 'data-testid': 'parley-title' });
   const statusText = el(doc, 'span', { class: 'status-text' });
   const status = el(doc, 'p', { class: 'status', 'data-testid': 'parley-status' }, el(doc, 'span', { class: 'dot', 'aria-hidden': 'true' }), statusText);
+  const expected = el(doc, 'p', { class: 'expected', 'data-testid': 'parley-expected', hidden: true });
   const soundButton = el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-sound', 'aria-pressed': 'false' }, icon(doc, 'bell'));
   const endButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-end', hidden: true }, icon(doc, 'end')), 'aria-label', 'end');
   endButton.setAttribute('title', t.end);
   bindings.push([endButton, 'title', 'end']);
   const closeButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-close' }, icon(doc, 'close')), 'aria-label', 'close');
-  const header = el(doc, 'header', { class: 'head' }, el(doc, 'div', { class: 'head-main' }, title, status), el(doc, 'div', { class: 'head-actions' }, soundButton, endButton, closeButton));
+  const header = el(doc, 'header', { class: 'head' }, el(doc, 'div', { class: 'head-main' }, title, status, expected), el(doc, 'div', { class: 'head-actions' }, soundButton, endButton, closeButton));
 
   const confirmYes = bind(el(doc, 'button', { type: 'button', class: 'danger', 'data-testid': 'parley-end-confirm' }), 'text', 'end_yes');
   const confirmNo = bind(el(doc, 'button', { type: 'button', class: 'plain', 'data-testid': 'parley-end-cancel' }), 'text', 'end_no');
@@ -151,24 +167,17 @@ export function createView(doc, actions) {
   const typingLine = el(doc, 'p', { class: 'typing', 'data-testid': 'parley-typing', hidden: true });
   const endedLine = bind(el(doc, 'p', { class: 'ended', 'data-testid': 'parley-ended', hidden: true }), 'text', 'ended');
 
-  // --- rating prompt (the conversation is resolved): a radio group of five stars, a comment
-  const stars = SCORES.map((n) => el(doc, 'button', { type: 'button', role: 'radio', class: 'star', 'data-score': String(n), 'data-testid': 'parley-star' }));
-  const starGroup = el(doc, 'div', { role: 'radiogroup', class: 'stars', 'aria-labelledby': 'parley-rating-title', 'data-testid': 'parley-rating-stars' }, ...stars);
-  const ratingComment = /** @type {HTMLTextAreaElement} */ (el(doc, 'textarea', { rows: '2', maxlength: String(Limits.MAX_COMMENT_CHARS), 'data-testid': 'parley-rating-comment' }));
-  const ratingError = el(doc, 'p', { class: 'error', role: 'alert', 'data-testid': 'parley-rating-error', hidden: true });
-  const ratingSubmit = bind(el(doc, 'button', { type: 'submit', class: 'primary', 'data-testid': 'parley-rating-submit' }), 'text', 'send');
-  const ratingForm = el(doc, 'form', { class: 'rating', 'aria-labelledby': 'parley-rating-title', 'data-testid': 'parley-rating', novalidate: true, hidden: true },
-    bind(el(doc, 'p', { id: 'parley-rating-title', class: 'rating-title' }), 'text', 'rating_title'),
-    starGroup,
-    el(doc, 'label', {}, bind(el(doc, 'span'), 'text', 'rating_comment'), ratingComment),
-    ratingError,
-    ratingSubmit);
+  // --- where the lazily loaded parts go: the rating prompt (a resolved conversation), the
+  // pre-chat or offline form (before the first message)
+  const ratingSlot = el(doc, 'div', { class: 'slot' });
   const ratingThanks = bind(el(doc, 'p', { class: 'rating-thanks', 'data-testid': 'parley-rating-thanks', hidden: true }), 'text', 'rating_thanks');
-  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, list, typingLine, endedLine, ratingForm, ratingThanks);
+  const formSlot = el(doc, 'div', { class: 'slot', hidden: true });
+  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, list, typingLine, endedLine, ratingSlot, ratingThanks, formSlot);
+  const queueLine = el(doc, 'p', { class: 'queue', role: 'status', 'data-testid': 'parley-queue', hidden: true });
 
   // --- email form (no agent online)
-  const emailIntro = el(doc, 'p', { class: 'email-intro' });
-  const emailInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'email', name: 'email', required: true, autocomplete: 'email', 'data-testid': 'parley-email-input' }));
+  const emailIntro = el(doc, 'p', { id: 'parley-email-intro', class: 'email-intro', 'data-testid': 'parley-email-intro' });
+  const emailInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'email', name: 'email', required: true, autocomplete: 'email', 'aria-describedby': 'parley-email-intro', 'data-testid': 'parley-email-input' }));
   const nameInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'text', name: 'name', autocomplete: 'name', maxlength: '200', 'data-testid': 'parley-name-input' }));
   const emailError = el(doc, 'p', { class: 'error', role: 'alert', hidden: true });
   const emailSubmit = bind(el(doc, 'button', { type: 'submit', class: 'primary', 'data-testid': 'parley-email-submit' }), 'text', 'email_submit');
@@ -191,18 +200,44 @@ export function createView(doc, actions) {
   const live = el(doc, 'div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-testid': 'parley-live' });
 
   const panel = el(doc, 'main', { class: 'panel', role: 'dialog', 'aria-labelledby': 'parley-title', 'data-testid': 'parley-panel' },
-    header, confirmBar, banner, scroller, emailForm, emailDone, notice, composerForm, composerError, live);
+    header, confirmBar, banner, scroller, queueLine, emailForm, emailDone, notice, composerForm, composerError, live);
 
   /** @type {Map<string, {node: HTMLElement, sig: string}>} */
   const nodes = new Map();
   let soundOn = false;
   let lastEmail = '';
-  /** the stars chosen in the rating prompt, 0 for none yet */
-  let score = 0;
   /** scroll to the newest message at the next render (first render, own message sent) */
   let stickToBottom = true;
   /** @type {Chat | null} */
   let chat = null;
+  /** @type {import('./policy.js').Step | null} the step the last render showed */
+  let shownStep = null;
+  /** move the focus into the form once it is there (it may still be loading) */
+  let focusForm = false;
+  /** move the focus to the email input once the email form is shown */
+  let focusEmail = false;
+
+  /** @type {Kit} */
+  const kit = {
+    doc,
+    el,
+    bind,
+    strings: () => t,
+    format,
+    announce: (text) => {
+      live.textContent = text;
+    },
+    isEmail,
+    limits: Limits,
+  };
+  const lazy = {
+    rating: lazily(() => import('./rating.js'), rerender),
+    forms: lazily(() => import('./forms.js'), rerender),
+  };
+  /** @type {ReturnType<import('./rating.js').createRating> | null} */
+  let rating = null;
+  /** @type {ReturnType<import('./forms.js').createForm> | null} */
+  let form = null;
 
   // --- behaviour
   composerForm.addEventListener('submit', (event) => {
@@ -248,7 +283,7 @@ export function createView(doc, actions) {
   emailForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const email = emailInput.value.trim();
-    if (!EMAIL.test(email)) {
+    if (!isEmail(email)) {
       showError(emailError, t.email_invalid);
       emailInput.focus();
       return;
@@ -268,69 +303,74 @@ export function createView(doc, actions) {
     );
   });
 
-  for (const star of stars) star.addEventListener('click', () => chooseScore(Number(star.dataset.score)));
-  starGroup.addEventListener('keydown', (event) => {
-    const move = STAR_KEYS[event.key];
-    if (!move) return;
-    event.preventDefault();
-    chooseScore(move(score || 1));
-    stars[score - 1].focus();
-  });
-  ratingForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (!score) {
-      showError(ratingError, t.rating_pick);
-      stars[0].focus();
-      return;
+  /**
+   * Shows the prompt while the chat asks for a rating (loading its code the first time), the
+   * thanks once given. Focus inside a prompt that goes away moves to the composer.
+   * @param {'ask' | 'thanks' | null} asked
+   */
+  function renderRating(asked) {
+    const asking = asked === 'ask';
+    ratingThanks.hidden = asked !== 'thanks';
+    if (!rating) {
+      const loaded = asking ? lazy.rating.get() : null;
+      if (!loaded) {
+        if (asking) lazy.rating.load();
+        return;
+      }
+      rating = loaded.createRating(kit, { rate: actions.rate });
+      ratingSlot.appendChild(rating.element);
     }
-    ratingError.hidden = true;
-    ratingSubmit.setAttribute('disabled', '');
-    actions.rate(score, ratingComment.value).then(
-      () => {
-        ratingSubmit.removeAttribute('disabled');
-        live.textContent = t.rating_thanks;
-      },
-      () => {
-        ratingSubmit.removeAttribute('disabled');
-        showError(ratingError, t.rating_failed);
-      },
-    );
-  });
-
-  /** @param {number} n */
-  function chooseScore(n) {
-    score = n;
-    ratingError.hidden = true;
-    paintStars();
-  }
-
-  /** Filled stars up to the score (a shape, not only a colour); one tab stop, on the choice. */
-  function paintStars() {
-    for (const [i, star] of stars.entries()) {
-      const n = i + 1;
-      star.textContent = n <= score ? '★' : '☆';
-      star.classList.toggle('on', n <= score);
-      star.setAttribute('aria-checked', String(n === score));
-      star.setAttribute('tabindex', n === (score || 1) ? '0' : '-1');
-      star.setAttribute('aria-label', format(n === 1 ? t.star_one : t.star_other, { n }));
-    }
+    if (!asking && rating.element.contains(doc.activeElement)) composer.focus();
+    rating.show(asking);
   }
 
   /**
-   * Shows the prompt while the chat asks for a rating (fresh each time it appears), the thanks
-   * once given. Focus inside a prompt that goes away moves to the composer.
-   * @param {'ask' | 'thanks' | null} rating
+   * The pre-chat or offline form, instead of the composer, while the chat needs one (its code
+   * loaded the first time). The email step uses the email form below the timeline.
+   * @param {Chat} state
    */
-  function renderRating(rating) {
-    const asking = rating === 'ask';
-    if (asking && ratingForm.hidden) {
-      ratingComment.value = '';
-      ratingError.hidden = true;
-      chooseScore(0);
+  function renderStep(state) {
+    const step = state.step();
+    const spec = state.form();
+    // A send refused for a missing step (`conflict`) while the visitor was writing: go there.
+    if (step !== null && step !== shownStep && doc.activeElement === composer) focusStep(step);
+    shownStep = step;
+    formSlot.hidden = !spec;
+    composerForm.hidden = !!spec;
+    if (!spec) {
+      if (form && form.element.contains(doc.activeElement)) composer.focus();
+      return;
     }
-    if (!asking && ratingForm.contains(doc.activeElement)) composer.focus();
-    ratingForm.hidden = !asking;
-    ratingThanks.hidden = rating !== 'thanks';
+    composerError.hidden = true;
+    if (!form) {
+      const loaded = lazy.forms.get();
+      if (!loaded) {
+        lazy.forms.load();
+        return;
+      }
+      form = loaded.createForm(kit, { submit: actions.submitForm });
+      formSlot.appendChild(form.element);
+    }
+    form.update(spec, { intro: spec.step === 'offline' ? setting('offline_message') : t.prechat_intro, lang });
+    if (focusForm) {
+      focusForm = false;
+      form.focusFirst();
+    }
+  }
+
+  function rerender() {
+    if (chat) render(chat);
+  }
+
+  /**
+   * Moves the focus to what the visitor must do before the message goes: the email input, or
+   * the form's first control (once the form is there).
+   * @param {import('./policy.js').Step} step
+   */
+  function focusStep(step) {
+    if (step !== 'email') focusForm = true;
+    else if (!emailForm.hidden) emailInput.focus();
+    else focusEmail = true;
   }
 
   function submitComposer() {
@@ -343,6 +383,9 @@ export function createView(doc, actions) {
       composer.value = '';
       fitComposer();
       stickToBottom = true;
+      // The message waits for a step: the visitor is taken to it.
+      const step = chat?.step();
+      if (step) focusStep(step);
     }
   }
 
@@ -374,15 +417,12 @@ export function createView(doc, actions) {
   }
 
   function applyStrings() {
-    for (const [node, attr, key] of bindings) {
-      if (attr === 'text') node.textContent = t[key];
-      else node.setAttribute(attr, t[key]);
-    }
+    for (const [node, attr, key] of bindings) showString(node, attr, key);
     renderSound();
-    paintStars();
+    rating?.relabel();
     title.textContent = setting('title');
     greeting.textContent = setting('greeting');
-    emailIntro.textContent = setting('offline_message');
+    emailIntro.textContent = shownStep === 'email' ? t.email_first : setting('offline_message');
     doc.documentElement.lang = lang;
   }
 
@@ -391,10 +431,13 @@ export function createView(doc, actions) {
   /** @param {Chat} state */
   function render(state) {
     chat = state;
-    const online = state.agentsOnline > 0;
+    const online = state.available;
     const stopped = state.status === 'stopped';
     statusText.textContent = stopped ? t.unavailable : online ? t.online : t.offline;
     status.classList.toggle('online', online && !stopped);
+    const expectedText = online && !stopped ? expectedReplyText(t, state.expectedReplyS) : null;
+    expected.hidden = !expectedText;
+    expected.textContent = expectedText ?? '';
 
     banner.hidden = !(state.status === 'reconnecting' || stopped);
     banner.textContent = stopped ? t.unavailable : t.reconnecting;
@@ -407,8 +450,17 @@ export function createView(doc, actions) {
     earlier.hidden = !state.more;
     renderTyping(state.agentTyping);
 
+    const waiting = c && c.status === 'open' ? queueText(t, state.queuePosition) : null;
+    queueLine.hidden = !waiting;
+    if (queueLine.textContent !== (waiting ?? '')) queueLine.textContent = waiting ?? '';
+
+    renderStep(state);
     const offline = state.status === 'online' && !online;
-    emailForm.hidden = !offline || state.emailGiven;
+    const emailStep = shownStep === 'email';
+    emailForm.hidden = !offline || state.emailKnown() || !formSlot.hidden;
+    emailIntro.textContent = emailStep ? t.email_first : setting('offline_message');
+    if (focusEmail && !emailForm.hidden) emailInput.focus();
+    focusEmail = false;
     emailDone.hidden = !(state.emailGiven && lastEmail);
     emailDone.textContent = lastEmail ? format(t.email_thanks, { email: lastEmail }) : '';
     notice.hidden = state.settings.draft_preview !== true;
@@ -542,12 +594,49 @@ export function createView(doc, actions) {
       live.textContent = text;
     },
     focusComposer() {
-      if (!composer.disabled) composer.focus();
+      if (!formSlot.hidden) {
+        focusForm = true;
+        if (form) {
+          focusForm = false;
+          form.focusFirst();
+        }
+      } else if (!composer.disabled) composer.focus();
       else closeButton.focus();
     },
     /** The panel was shown: the newest messages are in view. */
     shown() {
       scroller.scrollTop = scroller.scrollHeight;
+    },
+  };
+}
+
+/**
+ * A module loaded once, when first asked for: `get()` is null until a `load()` has brought it,
+ * then `loaded()` is called; a failed load (the server unreachable) is tried again by the next
+ * `load()`.
+ * @template T
+ * @param {() => Promise<T>} importer
+ * @param {() => void} loaded
+ */
+function lazily(importer, loaded) {
+  /** @type {T | null} */
+  let module = null;
+  let loading = false;
+  return {
+    get: () => module,
+    load() {
+      if (module || loading) return;
+      loading = true;
+      importer().then(
+        (m) => {
+          module = m;
+          loading = false;
+          loaded();
+        },
+        () => {
+          loading = false;
+        },
+      );
     },
   };
 }
