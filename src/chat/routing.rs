@@ -69,9 +69,12 @@ impl Watcher for Assigner {
                 let waits = conversation.status == ConversationStatus::Open
                     && conversation.assignee_id.is_none()
                     && conversation.team_id.is_some();
-                // Resolved or unassigned: its agent may have room for a waiting one now.
-                let frees = conversation.status == ConversationStatus::Resolved
-                    || conversation.assignee_id.is_none();
+                // Resolved by its agent, or taken from one: that agent may have room now. A
+                // conversation just created freed nothing (a storm of new visitors on a site
+                // without a team must not cost a pass each).
+                let created = conversation.created_at == conversation.updated_at;
+                let resolved = conversation.status == ConversationStatus::Resolved;
+                let frees = !created && (resolved == conversation.assignee_id.is_some());
                 if waits || frees {
                     self.wanted(conversation.workspace_id);
                 }
@@ -500,5 +503,77 @@ async fn run(inner: Weak<Inner>, settings: RoutingSettings, shutdown: Shutdown) 
                 tracing::warn!(error = %err, "assignment sweep failed; retried at the next");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ConversationId, SiteId, VisitorId};
+
+    fn conversation(
+        status: ConversationStatus,
+        assignee: Option<AgentId>,
+        team: Option<TeamId>,
+        changed: bool,
+    ) -> Conversation {
+        let created = Timestamp::now();
+        Conversation {
+            id: ConversationId::new(),
+            workspace_id: WorkspaceId(uuid::Uuid::nil()),
+            site_id: SiteId::new(),
+            visitor_id: VisitorId::new(),
+            status,
+            assignee_id: assignee,
+            last_seq: 1,
+            created_at: created,
+            updated_at: if changed {
+                created.plus(Duration::from_millis(5))
+            } else {
+                created
+            },
+            last_activity_at: created,
+            team_id: team,
+            rating: None,
+        }
+    }
+
+    fn wants(conversation: Conversation) -> bool {
+        let assigner = Assigner::default();
+        assigner.on_local_event(&Event::ConversationChanged {
+            conversation,
+            assignee: None,
+        });
+        !assigner.take_wanted().is_empty()
+    }
+
+    #[test]
+    fn a_pass_is_wanted_when_a_conversation_waits_or_a_slot_frees_and_not_otherwise() {
+        use ConversationStatus::{Open, Resolved};
+        let (agent, team) = (Some(AgentId::new()), Some(TeamId::new()));
+        assert!(
+            wants(conversation(Open, None, team, false)),
+            "new in a team: it waits"
+        );
+        assert!(
+            !wants(conversation(Open, None, None, false)),
+            "new without a team"
+        );
+        assert!(
+            wants(conversation(Resolved, agent, None, true)),
+            "resolved: a slot frees"
+        );
+        assert!(
+            wants(conversation(Open, None, None, true)),
+            "unassigned: a slot frees"
+        );
+        assert!(
+            !wants(conversation(Open, agent, None, true)),
+            "assigned: nothing frees"
+        );
+        assert!(
+            !wants(conversation(Resolved, None, None, true)),
+            "nobody's: nothing frees"
+        );
     }
 }
