@@ -66,6 +66,17 @@ ensure_redis() {
   export PARLEY_TEST_REDIS_URL="$url"
 }
 
+# Makes sure Python can run the tests' SMTP server (aiosmtpd, from PyPI).
+ensure_aiosmtpd() {
+  python3 -c 'import aiosmtpd' 2>/dev/null && return 0
+  command -v python3 >/dev/null || apt_install python3
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  log "installing aiosmtpd (the tests' SMTP server)"
+  python3 -m pip install -q aiosmtpd >&2 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages aiosmtpd >&2
+  python3 -c 'import aiosmtpd' || { log "aiosmtpd could not be installed"; return 1; }
+}
+
 # Makes sure `node` (20 or later is what the JavaScript tests are written for) and `npm` exist.
 ensure_node() {
   if ! command -v node >/dev/null; then

@@ -161,6 +161,26 @@ pub struct Settings {
     pub writers: usize,
     pub webhooks: WebhookSettings,
     pub routing: RoutingSettings,
+    pub email: EmailSettings,
+}
+
+/// Email to visitors and from them.
+#[derive(Clone, Debug)]
+pub struct EmailSettings {
+    /// `smtp://user:pass@host:port`, `smtps://…` (`PARLEY_SMTP_URL`); unset: no email sent.
+    pub smtp_url: Option<Secret>,
+    /// The sender, e.g. `Support <support@shop.example>` (`PARLEY_MAIL_FROM`); required with
+    /// `PARLEY_SMTP_URL`.
+    pub mail_from: Option<String>,
+    /// How long a visitor must have been gone before agents' replies are emailed
+    /// (`PARLEY_EMAIL_DELAY_S`, default 120).
+    pub delay: Duration,
+    /// The domain of reply addresses (`PARLEY_INBOUND_DOMAIN`); unset: emails cannot be
+    /// answered.
+    pub inbound_domain: Option<String>,
+    /// The first retry of an email the SMTP server refused comes after this long, then twice
+    /// as late each time up to an hour (`PARLEY_EMAIL_RETRY_S`, default 30).
+    pub first_retry: Duration,
 }
 
 /// Automatic assignment and agents' idleness.
@@ -326,6 +346,26 @@ impl Settings {
                 allow_private: env.parse("PARLEY_WEBHOOK_ALLOW_PRIVATE", Some(false))?,
                 retry_for: env.seconds("PARLEY_WEBHOOK_RETRY_S", Duration::from_secs(24 * 3600))?,
                 timeout: env.seconds("PARLEY_WEBHOOK_TIMEOUT_S", Duration::from_secs(10))?,
+            },
+            email: {
+                let smtp_url = env.get("PARLEY_SMTP_URL").filter(|v| !v.trim().is_empty());
+                let mail_from = env.get("PARLEY_MAIL_FROM").filter(|v| !v.trim().is_empty());
+                if smtp_url.is_some() && mail_from.is_none() {
+                    return Err(ConfigError {
+                        var: "PARLEY_MAIL_FROM",
+                        reason: "required when PARLEY_SMTP_URL is set".into(),
+                    });
+                }
+                EmailSettings {
+                    smtp_url: smtp_url.map(Secret::new),
+                    mail_from,
+                    delay: env.seconds("PARLEY_EMAIL_DELAY_S", Duration::from_secs(120))?,
+                    inbound_domain: env
+                        .get("PARLEY_INBOUND_DOMAIN")
+                        .map(|d| d.trim().to_owned())
+                        .filter(|d| !d.is_empty()),
+                    first_retry: env.seconds("PARLEY_EMAIL_RETRY_S", Duration::from_secs(30))?,
+                }
             },
             routing: RoutingSettings {
                 auto_away: env.seconds("PARLEY_AUTO_AWAY_S", Duration::from_secs(900))?,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod shutdown;

@@ -25,6 +25,7 @@ use crate::cluster::counters::Counters;
 use crate::cluster::redis::RedisBroker;
 use crate::cluster::Bus;
 use crate::config::Settings;
+use crate::email::{Mailer, ReplyAddresses};
 use crate::error::{self, ApiError};
 use crate::http::{self, HttpState};
 use crate::shutdown::{Shutdown, TerminationSignals};
@@ -36,6 +37,8 @@ use crate::ws::protocol::Close;
 use crate::ws::{self, WsState};
 use utoipa_actix_web::AppExt;
 
+/// Emails a mail server may post to the inbound endpoint per minute from one address.
+const INBOUND_PER_MIN: u32 = 120;
 /// In-flight requests get this long to finish once shutdown starts.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
 /// Sends queued per writer before new ones are answered `unavailable`.
@@ -166,6 +169,15 @@ impl Application {
         let shutdown = Shutdown::new();
         let webhooks = Deliverer::start(store.clone(), settings.webhooks.clone(), shutdown.clone());
         chat.start_routing(settings.routing.clone(), shutdown.clone());
+        let reply_addresses =
+            ReplyAddresses::new(secret.expose(), settings.email.inbound_domain.as_deref());
+        Mailer::start(
+            chat.clone(),
+            settings.email.clone(),
+            reply_addresses.clone(),
+            shutdown.clone(),
+        )
+        .map_err(|e| StartupError::Io(std::io::Error::other(e)))?;
         let services = Services {
             settings: settings.clone(),
             store: store.clone(),
@@ -197,6 +209,8 @@ impl Application {
             dummy_hash: dummy_hash.into(),
             openapi: openapi.into(),
             webhooks,
+            reply_addresses,
+            inbound_limit: Arc::new(IpLimiter::per_minute(INBOUND_PER_MIN)),
         };
         let server = serve(listener, http_state, ws_state, settings.workers.max(1))?;
         Ok(Self {

@@ -141,6 +141,8 @@ export function createApi(options) {
     updateConversation: (cid, change) => patch(`/conversations/${id(cid)}`, change),
     /** @param {string} cid @param {{before_seq?: number | null, after_seq?: number | null, limit?: number}} params @returns {Promise<MessagePage>} */
     messages: (cid, params) => get(`/conversations/${id(cid)}/messages${query(params)}`),
+    /** The reply emails carrying agents' replies to a visitor who left (docs/email.md). @param {string} cid */
+    conversationEmails: (cid) => get(`/conversations/${id(cid)}/emails`),
     /** @param {string} cid @param {{client_msg_id: string, kind: string, body: string}} message */
     sendMessage: (cid, message) => post(`/conversations/${id(cid)}/messages`, message),
     /** The profile, with `blocked` (null, or the block). @param {string} vid */

@@ -5,11 +5,13 @@
  * messages, notes set apart, system lines centred, the visitor's read receipt), who is typing
  * (other agents, and the visitor with their draft when the site shares it), the replies waiting
  * in the outbox, and the composer. While it is shown the other agents are told (`viewing`).
+ * Under an agent's text reply, whether it was emailed to the visitor who left (lib/emails.js).
  */
 import { h, linkify, replace } from '../lib/dom.js';
 import { fullTime, shortTime, stars } from '../lib/format.js';
 import { AuthorKind, Kind } from '../../common/protocol.js';
 import { namesAre } from '../lib/viewers.js';
+import { EmailRefresh, emailMark } from '../lib/emails.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { Composer } from './composer.js';
 import { TransferSection } from './transfer.js';
@@ -46,6 +48,15 @@ export class ConversationView {
     this.composer = new Composer(ctx, id);
     this.composer.onEscape = () => this.focusList();
     this.transfer = new TransferSection(ctx, id);
+    /** @type {import('../lib/emails.js').ReplyEmail[]} */
+    this.emails = [];
+    this.emailRefresh = new EmailRefresh({
+      load: () => (this.mayBeEmailed() ? ctx.api.conversationEmails(id) : Promise.resolve(null)),
+      apply: (emails) => {
+        this.emails = emails;
+        this.renderEmails();
+      },
+    });
     this.build();
     const ws = this.ws;
     this.offs = [
@@ -133,6 +144,7 @@ export class ConversationView {
     document.removeEventListener('visibilitychange', this.onVisible);
     globalThis.removeEventListener('focus', this.onVisible);
     clearInterval(this.typingTimer);
+    this.emailRefresh.stop();
     this.composer.destroy();
   }
 
@@ -149,6 +161,7 @@ export class ConversationView {
     this.renderHeader();
     this.scrollToBottom();
     this.markRead();
+    this.emailRefresh.request();
   }
 
   // ---- messages ---------------------------------------------------------------------------
@@ -166,6 +179,7 @@ export class ConversationView {
     });
     this.earlier.hidden = !timeline.hasOlder;
     this.renderReceipt();
+    this.renderEmails();
   }
 
   /** @param {Message[]} added */
@@ -181,6 +195,7 @@ export class ConversationView {
       }
     }
     this.markRead();
+    if (added.some(isAgentReply)) this.emailRefresh.request();
   }
 
   /** @param {Message} m */
@@ -214,7 +229,29 @@ export class ConversationView {
         m.kind === Kind.NOTE ? h('span', { class: 'note-label', testid: 'note-label', text: 'Internal note' }) : null,
         h('time', { dateTime: m.created_at, text: shortTime(m.created_at), attrs: { title: fullTime(m.created_at) } })),
       h('div', { class: 'message-body', testid: 'message-body' }, linkify(m.body)),
-      h('div', { class: 'receipt', testid: 'read-receipt', hidden: true, text: 'Seen' }));
+      h('div', { class: 'receipt', testid: 'read-receipt', hidden: true, text: 'Seen' }),
+      isAgentReply(m) ? h('div', { class: 'email-mark', testid: 'email-mark', hidden: true }) : null);
+  }
+
+  /**
+   * Reply emails are only written for a visitor with an email, and only carry agents' text
+   * replies: without both there is nothing to ask the server about.
+   */
+  mayBeEmailed() {
+    return Boolean(this.ws.conversations.get(this.id)?.visitor_email) && this.ws.timeline(this.id).list().some(isAgentReply);
+  }
+
+  /** "Emailed", "Email failed" or "Will be emailed…" under the agent replies emails carry. */
+  renderEmails() {
+    for (const [seq, row] of this.rows) {
+      const el = /** @type {HTMLElement | null} */ (row.querySelector('.email-mark'));
+      if (!el) continue;
+      const mark = emailMark(this.emails, seq);
+      el.hidden = !mark;
+      el.textContent = mark?.text ?? '';
+      el.title = mark?.title ?? '';
+      el.dataset.state = mark?.state ?? '';
+    }
   }
 
   /** Marks the last agent reply the visitor has read. */
@@ -413,4 +450,9 @@ export class ConversationView {
       this.renderHeader();
     }
   }
+}
+
+/** An agent's text reply (never a note): what reply emails carry. @param {Message} m */
+function isAgentReply(m) {
+  return m.author.kind === AuthorKind.AGENT && m.kind === Kind.TEXT;
 }

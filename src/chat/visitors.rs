@@ -242,4 +242,18 @@ impl Chat {
             .publish(Event::VisitorBlocked { workspace, visitor });
         Ok(block)
     }
+
+    /// The visitor's last connection on this node closed: remembered, so that agents' replies
+    /// are emailed once it has been gone long enough. Not awaited by the caller.
+    pub fn visitor_left(&self, workspace: WorkspaceId, visitor: VisitorId) {
+        let store = self.store().clone();
+        actix_web::rt::spawn(async move {
+            if let Err(err) = store
+                .set_visitor_left(workspace, visitor, Timestamp::now())
+                .await
+            {
+                tracing::debug!(error = %err, "visitor's leaving not recorded");
+            }
+        });
+    }
 }

@@ -42,6 +42,10 @@ pub struct HttpState {
     pub openapi: Arc<str>,
     /// Woken when an event is queued by hand (a test, a redelivery).
     pub webhooks: crate::webhooks::Deliverer,
+    /// Makes and checks the signed reply addresses of emails.
+    pub reply_addresses: crate::email::ReplyAddresses,
+    /// Emails posted to the inbound endpoint, per IP.
+    pub inbound_limit: Arc<crate::access::rate_limit::IpLimiter>,
 }
 
 /// Mounts the routes of this transport that are not under `/api/v1`.

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod catalog;
 mod changes;
+pub mod email;
 mod error;
 pub mod inbox;
 mod postgres;
@@ -68,6 +69,7 @@ pub(crate) use visitor_columns;
 
 pub use admin::Admin;
 pub use catalog::Catalog;
+pub use email::Emails;
 pub use inbox::Inbox;
 pub use routing::Routing;
 pub use teams::Teams;
@@ -167,7 +169,7 @@ impl Audience {
 
 #[async_trait]
 pub trait Store:
-    Catalog + Admin + Inbox + Routing + Teams + Webhooks + Send + Sync + 'static
+    Catalog + Admin + Emails + Inbox + Routing + Teams + Webhooks + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -228,6 +228,18 @@ impl PgStore {
                    from unnest($1::uuid[], $15::uuid[], $16::uuid[]) as e(message_id, workspace_id, event_id) \
                    join webhooks w on w.workspace_id = e.workspace_id and w.active \
                    and w.events ? 'message.created' \
+                 ), mails as ( \
+                   insert into email_outbox (id, workspace_id, kind, conversation_id, from_seq, \
+                   next_attempt_at, created_at) \
+                   select distinct on (e.conversation_id) gen_random_uuid(), e.workspace_id, 'reply', \
+                   e.conversation_id, e.seq, $12, $12 \
+                   from unnest($2::uuid[], $15::uuid[], $3::int8[], $5::text[], $8::text[]) \
+                   as e(conversation_id, workspace_id, seq, author_kind, kind) \
+                   where e.author_kind = 'agent' and e.kind = 'text' and exists (select 1 \
+                   from conversations c join visitors v on v.id = c.visitor_id \
+                   where c.id = e.conversation_id and v.email is not null) \
+                   order by e.conversation_id, e.seq \
+                   on conflict (conversation_id) where state = 'pending' and kind = 'reply' do nothing \
                  ) select count(*) from inserted",
             )
             .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
@@ -244,7 +256,8 @@ impl PgStore {
             .bind(now)
             .bind(touched.iter().map(|(_, s)| s.last_seq).collect::<Vec<_>>())
             .bind(touched.iter().map(|(_, s)| s.reopened).collect::<Vec<_>>())
-            // message.created: its message is read when sent, so only ids are written here.
+            // message.created: its message is read when sent, so only ids are written here. An
+            // agent's reply to a visitor with an email also starts (or joins) a reply email.
             .bind(fresh_workspaces)
             .bind(fresh.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>())
             .fetch_one(&mut *tx)
@@ -294,6 +307,7 @@ enum Attempt {
 super::catalog::impl_catalog!(PgStore);
 super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
+super::email::impl_emails!(PgStore, skip_locked = "for update skip locked");
 super::routing::impl_routing!(
     PgStore,
     lock = "for update",

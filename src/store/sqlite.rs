@@ -23,8 +23,8 @@ use super::{
 };
 use crate::domain::{
     Agent, AgentId, AgentRole, AuthorKind, Conversation, ConversationId, ConversationStatus, Email,
-    Message, MessageId, NewMessage, NewWorkspace, Rating, ReadMark, Site, SiteId, SiteKey,
-    Timestamp, Visitor, VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
+    Message, MessageId, MessageKind, NewMessage, NewWorkspace, Rating, ReadMark, Site, SiteId,
+    SiteKey, Timestamp, Visitor, VisitorId, VisitorPage, WebhookEvent, Workspace, WorkspaceId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -80,6 +80,7 @@ impl SqliteStore {
 super::catalog::impl_catalog!(SqliteStore);
 super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
+super::email::impl_emails!(SqliteStore, skip_locked = "");
 // One writer connection: its transaction is the only one deciding.
 super::routing::impl_routing!(
     SqliteStore,
@@ -428,6 +429,22 @@ impl Store for SqliteStore {
             if want {
                 let event = WebhookEvent::MessageCreated;
                 enqueue_event(&mut tx, workspace, event, None, Some(message.id), now).await?;
+            }
+            // An agent's reply to a visitor with an email starts (or joins) a reply email.
+            if message.author.kind == AuthorKind::Agent && message.kind == MessageKind::Text {
+                sqlx::query(
+                    "insert into email_outbox (id, workspace_id, kind, conversation_id, from_seq, \
+                     next_attempt_at, created_at) \
+                     select $4, c.workspace_id, 'reply', c.id, $2, $3, $3 from conversations c \
+                     join visitors v on v.id = c.visitor_id where c.id = $1 and v.email is not null \
+                     on conflict (conversation_id) where state = 'pending' and kind = 'reply' do nothing",
+                )
+                .bind(message.conversation_id)
+                .bind(message.seq)
+                .bind(now)
+                .bind(Uuid::new_v4())
+                .execute(&mut *tx)
+                .await?;
             }
         }
         for (id, state) in conversations

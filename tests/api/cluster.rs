@@ -888,3 +888,57 @@ async fn two_nodes_assigning_at_once_never_give_one_conversation_twice_nor_excee
     let (assignees, joined): (Vec<_>, Vec<_>) = still_open.into_iter().unzip();
     check(&assignees, &joined, 8);
 }
+
+#[actix_web::test]
+async fn two_nodes_send_each_reply_email_once() {
+    let sink = crate::email::SmtpSink::start(0);
+    let url = sink.url();
+    let cluster = Cluster::start_with(
+        2,
+        &[
+            ("PARLEY_SMTP_URL", url.as_str()),
+            ("PARLEY_MAIL_FROM", "Support <support@cluster.test>"),
+            ("PARLEY_EMAIL_DELAY_S", "1"),
+            ("PARLEY_INBOUND_DOMAIN", "in.cluster.test"),
+        ],
+    )
+    .await;
+    // Six visitors leave an email, write and go, half through each node; an agent on each
+    // node answers half of them.
+    let mut conversations = Vec::new();
+    for v in 0..6 {
+        let (mut visitor, _) = cluster.visitor(v % 2, None).await;
+        let ok = visitor
+            .call(json!({"type": "profile", "email": format!("visitor{v}@example.com")}))
+            .await;
+        assert_eq!(ok["type"], "ok");
+        let sent = visitor.send_text(None, "hello").await;
+        conversations.push(
+            sent["message"]["conversation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        visitor.close().await;
+    }
+    let mut agents = [cluster.agent(0).await, cluster.agent(1).await];
+    for (n, id) in conversations.iter().enumerate() {
+        let sent = agents[n % 2]
+            .send_text(Some(id), &format!("answer {n}"))
+            .await;
+        assert_eq!(sent["type"], "sent");
+    }
+    let got = sink.wait_for(6, Duration::from_secs(20)).await;
+    // Both workers claim every half second: a duplicate would have come by now too.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got_all = sink.received();
+    assert_eq!(got.len(), 6);
+    assert_eq!(got_all.len(), 6, "each email once, by one node");
+    let mut to: Vec<String> = got_all
+        .iter()
+        .map(|raw| crate::email::decode(raw).to)
+        .collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 6, "one to each visitor: {to:?}");
+}

@@ -63,13 +63,16 @@ const ROUTES: &[&str] = &[
     "DELETE /api-keys/{id}",
     "GET /widget/config",
     "GET /openapi.json",
+    "GET /conversations/{id}/emails",
+    "POST /inbound/email",
 ];
 
-/// Routes anyone may call.
+/// Routes anyone may call (the inbound email's credential is its signed reply address).
 const PUBLIC: &[&str] = &[
     "POST /auth/login",
     "GET /widget/config",
     "GET /openapi.json",
+    "POST /inbound/email",
 ];
 
 /// Routes for admins only.

@@ -7,6 +7,7 @@ mod blocks;
 mod cli;
 mod cluster;
 mod documented;
+mod email;
 mod guarantees;
 mod helpers;
 mod http_api;

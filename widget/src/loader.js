@@ -132,8 +132,28 @@
     w.addEventListener('message', onMessage);
     if (kept('open') === '1' && !isPhone()) setOpen(true, false);
     for (let i = 0; i < queued.length; i++) run(queued[i]);
+    if (linkOpens()) setOpen(true, false);
     if (state.keep || state.identity) ensureFrame();
     fetchConfig();
+  }
+
+  /**
+   * A reply email links to the visitor's page with `?parley=open`: the chat opens, and the
+   * parameter leaves the address bar (the rest of the URL and its hash kept) so that a reload
+   * does not open it again.
+   */
+  function linkOpens() {
+    const url = new URL(location.href);
+    const parts = url.search.slice(1).split('&');
+    const rest = parts.filter((p) => p !== 'parley=open');
+    if (rest.length === parts.length) return false;
+    const search = rest.join('&');
+    try {
+      w.history.replaceState(w.history.state, '', url.pathname + (search ? '?' + search : '') + url.hash);
+    } catch (err) {
+      /* opened all the same */
+    }
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -411,3 +411,33 @@ test("offline 'hidden' also reads a config with the settings and the chat's avai
   page.parley('open');
   assert.equal(launcherHidden(page), false, 'opened by the page: the launcher is there to close it');
 });
+
+test('a page opened with ?parley=open (the reply email link) opens the chat once and drops the parameter', () => {
+  const replaced = [];
+  const page = createPage({ url: 'https://shop.example/cart?item=7&parley=open&q=a%20b#top' });
+  const replaceState = page.win.history.replaceState;
+  page.win.history.replaceState = function (...args) {
+    replaced.push(args[2]);
+    return replaceState.apply(this, args);
+  };
+  page.load();
+  assert.deepEqual(replaced, ['/cart?item=7&q=a%20b#top'], 'the rest of the query and the hash are kept, as written');
+  assert.equal(page.location.href, 'https://shop.example/cart?item=7&q=a%20b#top');
+  assert.equal(page.find('parley-launcher').getAttribute('aria-expanded'), 'true');
+  assert.ok(page.frame, 'the panel loads');
+  assert.equal(page.kept()['parley:open'], '1');
+  page.fromPanel({ type: ToLoader.READY });
+  const [init] = page.postedOfType(ToPanel.INIT);
+  assert.equal(init.open, true);
+  assert.equal(init.page.url, 'https://shop.example/cart?item=7&q=a%20b#top', 'the panel is told the clean URL');
+
+  const alone = createPage({ url: 'https://shop.example/cart?parley=open' }).load();
+  assert.equal(alone.location.href, 'https://shop.example/cart');
+  assert.ok(alone.frame);
+
+  for (const url of ['https://shop.example/cart?parley=closed', 'https://shop.example/cart#parley=open', 'https://shop.example/cart?xparley=open']) {
+    const other = createPage({ url }).load();
+    assert.equal(other.location.href, url, `${url} is left alone`);
+    assert.equal(other.frame, null, `${url} does not open the chat`);
+  }
+});

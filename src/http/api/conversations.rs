@@ -26,7 +26,36 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_one)
         .service(update)
         .service(messages)
+        .service(emails)
         .service(send);
+}
+
+/// The reply emails of a conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyEmails {
+    pub items: Vec<crate::store::email::ReplyEmailState>,
+}
+
+/// Where the conversation's reply emails stand (one per group of agent replies emailed to a
+/// visitor who left): `pending`, `sent`, `failed` or `skipped`, with the replies each carries.
+#[utoipa::path(
+    tag = "conversations",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReplyEmails), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/conversations/{id}/emails")]
+async fn emails(
+    me: CurrentAgent,
+    state: web::Data<HttpState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ReplyEmails>, ApiError> {
+    let workspace = me.0.workspace_id;
+    let id = ConversationId(id.into_inner());
+    state.chat.conversation(workspace, id).await?;
+    Ok(web::Json(ReplyEmails {
+        items: state.store.reply_emails(workspace, id).await?,
+    }))
 }
 
 /// Conversations per inbox page.

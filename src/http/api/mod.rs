@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod canned;
 pub mod conversations;
+pub mod inbound;
 pub mod me;
 pub mod sites;
 pub mod teams;
@@ -102,6 +103,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     webhooks::configure(cfg);
     api_keys::configure(cfg);
     teams::configure(cfg);
+    inbound::configure(cfg);
 }
 
 /// The API scope, ready to mount on an `App` (the public widget routes carry their own CORS).

@@ -159,6 +159,7 @@ impl Hub {
         };
         if last {
             self.visitor_presence_changed(workspace, visitor, false);
+            self.chat.visitor_left(workspace, visitor);
         }
     }
 

@@ -1,0 +1,118 @@
+//! Reply addresses: `reply+<token>@<PARLEY_INBOUND_DOMAIN>`, where the token names the
+//! conversation and carries a truncated HMAC of it, so that an address cannot be made up for
+//! another conversation. Hex, because mail servers may change the case of a local part.
+
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::domain::ConversationId;
+
+/// Bytes of the HMAC kept in a token: 80 bits, out of reach of guessing.
+const TAG_BYTES: usize = 10;
+const PREFIX: &str = "reply+";
+
+#[derive(Clone)]
+pub struct ReplyAddresses {
+    key: Arc<[u8]>,
+    domain: Option<Arc<str>>,
+}
+
+impl ReplyAddresses {
+    /// Addresses under `domain` (none: emails carry no reply address), signed with a key
+    /// derived from the server's secret.
+    pub fn new(secret: &str, domain: Option<&str>) -> Self {
+        let key = mac(secret.as_bytes(), b"parley reply addresses v1");
+        Self {
+            key: key.into(),
+            domain: domain.map(|d| d.trim().to_ascii_lowercase().into()),
+        }
+    }
+
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// The reply address of a conversation, when an inbound domain is configured.
+    pub fn address(&self, conversation: ConversationId) -> Option<String> {
+        let domain = self.domain.as_deref()?;
+        Some(format!("{PREFIX}{}@{domain}", self.token(conversation)))
+    }
+
+    fn token(&self, conversation: ConversationId) -> String {
+        let id = conversation.0.as_bytes();
+        let tag = mac(&self.key, id);
+        format!("{}{}", hex::encode(id), hex::encode(&tag[..TAG_BYTES]))
+    }
+
+    /// The conversation an address names, when it is one of ours and its tag is right
+    /// (checked in constant time). Any case; an address of another domain is not ours.
+    pub fn conversation(&self, address: &str) -> Option<ConversationId> {
+        let address = address.trim().to_ascii_lowercase();
+        let (local, domain) = address.rsplit_once('@')?;
+        if Some(domain) != self.domain.as_deref() {
+            return None;
+        }
+        let token = local.strip_prefix(PREFIX)?;
+        let bytes = hex::decode(token).ok()?;
+        if bytes.len() != 16 + TAG_BYTES {
+            return None;
+        }
+        let (id, tag) = bytes.split_at(16);
+        let mut check = Hmac::<Sha256>::new_from_slice(&self.key).ok()?;
+        check.update(id);
+        check.verify_truncated_left(tag).ok()?;
+        Uuid::from_slice(id).ok().map(ConversationId)
+    }
+}
+
+fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // Any key length is accepted by HMAC.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return Vec::new(),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_names_its_conversation_and_nothing_else() {
+        let addresses = ReplyAddresses::new("server secret", Some("Inbound.Example"));
+        let id = ConversationId::new();
+        let address = addresses.address(id).unwrap();
+        assert!(address.starts_with("reply+") && address.ends_with("@inbound.example"));
+        assert!(
+            address.len() - "@inbound.example".len() <= 64,
+            "a valid local part"
+        );
+        assert_eq!(addresses.conversation(&address), Some(id));
+        assert_eq!(addresses.conversation(&address.to_uppercase()), Some(id));
+        // Another conversation's id with this tag, a changed tag, another domain, another key.
+        let other = ConversationId::new();
+        let forged = address.replace(
+            &hex::encode(id.0.as_bytes()),
+            &hex::encode(other.0.as_bytes()),
+        );
+        assert_eq!(addresses.conversation(&forged), None);
+        let mut flipped = address.clone();
+        let at = flipped.find('@').unwrap() - 1;
+        let last = if &flipped[at..=at] == "0" { "1" } else { "0" };
+        flipped.replace_range(at..=at, last);
+        assert_eq!(addresses.conversation(&flipped), None);
+        assert_eq!(
+            addresses.conversation(&address.replace("inbound.example", "evil.example")),
+            None
+        );
+        let elsewhere = ReplyAddresses::new("another secret", Some("inbound.example"));
+        assert_eq!(elsewhere.conversation(&address), None);
+        assert_eq!(addresses.conversation("reply+zz@inbound.example"), None);
+        assert_eq!(ReplyAddresses::new("s", None).address(id), None);
+    }
+}

@@ -1,0 +1,264 @@
+//! The reply email a visitor gets: the agents' replies, the last lines before them for
+//! context, the site's name and colour, a link back to the chat; plain text and HTML, in the
+//! site's language.
+
+use crate::domain::{AuthorKind, Message, MessageKind};
+
+/// What an email says, ready for the transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The parts of a reply email.
+pub struct Reply<'a> {
+    pub site_name: &'a str,
+    /// `#rrggbb`, already validated with the site's settings.
+    pub color: &'a str,
+    pub locale: &'a str,
+    /// Lines before the replies, oldest first.
+    pub context: &'a [Message],
+    /// The replies this email carries, oldest first.
+    pub replies: &'a [Message],
+    /// Where the visitor continues the chat (the page it was on), if known.
+    pub link: Option<&'a str>,
+    /// Whether answering the email reaches the conversation.
+    pub answerable: bool,
+}
+
+struct Words {
+    subject: &'static str,
+    intro: &'static str,
+    earlier: &'static str,
+    continue_chat: &'static str,
+    answer: &'static str,
+    you: &'static str,
+    team: &'static str,
+}
+
+fn words(locale: &str) -> Words {
+    match locale.split(['-', '_']).next().unwrap_or("en") {
+        "fr" => Words {
+            subject: "Nouvelle réponse de",
+            intro: "Vous avez une nouvelle réponse :",
+            earlier: "Plus tôt dans la conversation :",
+            continue_chat: "Reprendre la conversation",
+            answer: "Répondez simplement à cet e-mail pour continuer.",
+            you: "Vous",
+            team: "L'équipe",
+        },
+        "es" => Words {
+            subject: "Nueva respuesta de",
+            intro: "Tienes una nueva respuesta:",
+            earlier: "Antes en la conversación:",
+            continue_chat: "Continuar la conversación",
+            answer: "Responde a este correo para continuar.",
+            you: "Tú",
+            team: "El equipo",
+        },
+        "de" => Words {
+            subject: "Neue Antwort von",
+            intro: "Sie haben eine neue Antwort:",
+            earlier: "Zuvor im Gespräch:",
+            continue_chat: "Gespräch fortsetzen",
+            answer: "Antworten Sie einfach auf diese E-Mail, um fortzufahren.",
+            you: "Sie",
+            team: "Das Team",
+        },
+        _ => Words {
+            subject: "New reply from",
+            intro: "You have a new reply:",
+            earlier: "Earlier in the conversation:",
+            continue_chat: "Continue the conversation",
+            answer: "Just reply to this email to continue.",
+            you: "You",
+            team: "The team",
+        },
+    }
+}
+
+fn who<'a>(message: &'a Message, w: &'a Words) -> &'a str {
+    match message.author.kind {
+        AuthorKind::Visitor => w.you,
+        _ => message.author.name.as_deref().unwrap_or(w.team),
+    }
+}
+
+/// Text as HTML text: the five characters that mean something there, escaped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn reply(email: &Reply<'_>) -> Composed {
+    let w = words(email.locale);
+    let subject = format!("{} {}", w.subject, email.site_name);
+    // People's words only: notes never reach a visitor, and system lines are not quotes.
+    let shown = |m: &&Message| m.kind == MessageKind::Text;
+    let mut text = format!("{}\n\n", w.intro);
+    for m in email.replies.iter().filter(shown) {
+        text.push_str(&format!("{}:\n{}\n\n", who(m, &w), m.body.as_str()));
+    }
+    if !email.context.is_empty() {
+        text.push_str(&format!("{}\n", w.earlier));
+        for m in email.context.iter().filter(shown) {
+            let quoted = m.body.as_str().replace('\n', "\n> ");
+            text.push_str(&format!("> {}: {}\n", who(m, &w), quoted));
+        }
+        text.push('\n');
+    }
+    if let Some(link) = email.link {
+        text.push_str(&format!("{}: {}\n", w.continue_chat, link));
+    }
+    if email.answerable {
+        text.push_str(&format!("{}\n", w.answer));
+    }
+    text.push_str(&format!("\n-- \n{}\n", email.site_name));
+
+    let color = escape(email.color);
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">\
+         <div style=\"border-top:4px solid {color};padding:16px;max-width:560px\">\
+         <p style=\"font-weight:600\">{}</p>",
+        escape(w.intro)
+    );
+    for m in email.replies.iter().filter(shown) {
+        html.push_str(&format!(
+            "<p><strong>{}</strong><br>{}</p>",
+            escape(who(m, &w)),
+            escape(m.body.as_str()).replace('\n', "<br>")
+        ));
+    }
+    if !email.context.is_empty() {
+        html.push_str(&format!(
+            "<p style=\"color:#6b7280\">{}</p><blockquote style=\"color:#6b7280;border-left:3px solid #e5e7eb;margin:0;padding-left:12px\">",
+            escape(w.earlier)
+        ));
+        for m in email.context.iter().filter(shown) {
+            html.push_str(&format!(
+                "<p><strong>{}</strong>: {}</p>",
+                escape(who(m, &w)),
+                escape(m.body.as_str()).replace('\n', "<br>")
+            ));
+        }
+        html.push_str("</blockquote>");
+    }
+    if let Some(link) = email.link {
+        html.push_str(&format!(
+            "<p><a href=\"{}\" style=\"background:{color};color:#fff;padding:8px 14px;border-radius:6px;text-decoration:none\">{}</a></p>",
+            escape(link),
+            escape(w.continue_chat)
+        ));
+    }
+    if email.answerable {
+        html.push_str(&format!(
+            "<p style=\"color:#6b7280\">{}</p>",
+            escape(w.answer)
+        ));
+    }
+    html.push_str(&format!(
+        "<p style=\"color:#9ca3af\">{}</p></div></body></html>",
+        escape(email.site_name)
+    ));
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Author, Body, ConversationId, MessageId, Timestamp};
+
+    fn message(kind: AuthorKind, name: &str, body: &str, note: bool) -> Message {
+        Message {
+            id: MessageId::new(),
+            conversation_id: ConversationId::new(),
+            seq: 1,
+            client_msg_id: None,
+            author: Author {
+                kind,
+                id: None,
+                name: Some(name.into()),
+            },
+            kind: if note {
+                MessageKind::Note
+            } else {
+                MessageKind::Text
+            },
+            body: Body::parse(body.into(), 4000).unwrap(),
+            created_at: Timestamp::now(),
+        }
+    }
+
+    #[test]
+    fn a_reply_email_carries_the_replies_context_and_link_escaped() {
+        let context = [message(
+            AuthorKind::Visitor,
+            "Ada",
+            "Where is <my> order?",
+            false,
+        )];
+        let replies = [
+            message(
+                AuthorKind::Agent,
+                "Alice",
+                "It left today & arrives Monday.",
+                false,
+            ),
+            message(
+                AuthorKind::Agent,
+                "Alice",
+                "internal: check the carrier",
+                true,
+            ),
+            message(AuthorKind::Agent, "Alice", "Tracking: 42", false),
+        ];
+        let composed = reply(&Reply {
+            site_name: "Shop",
+            color: "#112233",
+            locale: "fr",
+            context: &context,
+            replies: &replies,
+            link: Some("https://shop.example/cart?parley=open"),
+            answerable: true,
+        });
+        assert_eq!(composed.subject, "Nouvelle réponse de Shop");
+        assert!(composed
+            .text
+            .contains("Alice:\nIt left today & arrives Monday."));
+        assert!(composed.text.contains("Tracking: 42"));
+        assert!(
+            !composed.text.contains("internal"),
+            "notes never reach a visitor"
+        );
+        assert!(composed.text.contains("> Vous: Where is <my> order?"));
+        assert!(
+            !composed.text.contains("Left an email"),
+            "system lines are not quoted"
+        );
+        assert!(composed.html.contains("Where is &lt;my&gt; order?"));
+        assert!(composed
+            .html
+            .contains("It left today &amp; arrives Monday."));
+        assert!(composed.html.contains("#112233"));
+        assert!(!composed.html.contains("internal"));
+        assert!(composed
+            .html
+            .contains("https://shop.example/cart?parley=open"));
+    }
+}

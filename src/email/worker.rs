@@ -1,0 +1,329 @@
+//! The email loop of one node: it claims due emails (Postgres hands each to one node), and for
+//! a reply email decides whether it is time (the visitor gone for the delay, the replies not
+//! read), composes it from what is stored now and sends it through SMTP, trying again later
+//! with growing delays when the server refuses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
+
+use super::address::ReplyAddresses;
+use super::compose::{self, Reply};
+use crate::chat::Chat;
+use crate::config::EmailSettings;
+use crate::domain::{AuthorKind, MessageKind, Timestamp, WidgetSettings};
+use crate::shutdown::Shutdown;
+use crate::store::email::{DueEmail, EmailOutcome};
+use crate::store::Audience;
+
+/// How long a claimed email is this node's: past it (the node died) another node takes it.
+const LEASE: Duration = Duration::from_secs(60);
+/// How often the outbox is looked at.
+const POLL: Duration = Duration::from_millis(500);
+/// Emails claimed at once.
+const BATCH: i64 = 20;
+/// Lines of the conversation before the replies, for context.
+const CONTEXT_LINES: i64 = 5;
+/// Replies carried by one email at most (the rest follow in the next).
+const MOST_REPLIES: i64 = 50;
+/// A failing email is tried again after `first_retry`, then twice as late each time up to an
+/// hour, for a day.
+const LONGEST_RETRY: Duration = Duration::from_secs(3600);
+const RETRY_FOR: Duration = Duration::from_secs(24 * 3600);
+
+/// Sends the outbox's emails.
+pub struct Mailer {
+    chat: Chat,
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: Option<Mailbox>,
+    settings: EmailSettings,
+    addresses: ReplyAddresses,
+}
+
+impl Mailer {
+    /// Starts the loop on the current runtime; it stops when `shutdown` starts. Without SMTP
+    /// configured, reply emails are marked skipped ("email is not configured").
+    pub fn start(
+        chat: Chat,
+        settings: EmailSettings,
+        addresses: ReplyAddresses,
+        shutdown: Shutdown,
+    ) -> Result<(), String> {
+        let transport = match &settings.smtp_url {
+            Some(url) => Some(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .map_err(|e| format!("PARLEY_SMTP_URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+            None => None,
+        };
+        let from = match &settings.mail_from {
+            Some(from) => Some(
+                from.parse::<Mailbox>()
+                    .map_err(|e| format!("PARLEY_MAIL_FROM: {e}"))?,
+            ),
+            None => None,
+        };
+        let mailer = Arc::new(Self {
+            chat,
+            transport,
+            from,
+            settings,
+            addresses,
+        });
+        actix_web::rt::spawn(async move { mailer.run(shutdown).await });
+        Ok(())
+    }
+
+    async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        while !shutdown.is_triggered() {
+            let now = Timestamp::now();
+            let claimed = self
+                .chat
+                .store()
+                .claim_emails(now, now.plus(LEASE), BATCH)
+                .await;
+            let full = match claimed {
+                Ok(emails) => {
+                    let full = emails.len() as i64 == BATCH;
+                    for email in emails {
+                        let outcome = self.attempt(&email).await;
+                        if let Err(err) = self.chat.store().email_done(&email, &outcome).await {
+                            tracing::warn!(error = %err, "email outcome not recorded; retried after its lease");
+                        }
+                    }
+                    full
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "email outbox not readable now");
+                    false
+                }
+            };
+            if full {
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = shutdown.wait() => {}
+            }
+        }
+    }
+
+    async fn attempt(&self, email: &DueEmail) -> EmailOutcome {
+        match email.kind.as_str() {
+            "reply" => match self.reply(email).await {
+                Ok(outcome) => outcome,
+                Err(error) => self.retry(email, error),
+            },
+            other => EmailOutcome::Skipped {
+                reason: format!("unknown kind {other}"),
+            },
+        }
+    }
+
+    /// After a failure: later, or given up once the retry window is over.
+    fn retry(&self, email: &DueEmail, error: String) -> EmailOutcome {
+        let now = Timestamp::now();
+        if now >= email.created_at.plus(RETRY_FOR) {
+            metrics::counter!("parley_emails_total", "result" => "failed").increment(1);
+            return EmailOutcome::Failed { error };
+        }
+        let doublings = u32::try_from(email.attempts.clamp(0, 16)).unwrap_or(16);
+        let delay = self
+            .settings
+            .first_retry
+            .max(Duration::from_secs(1))
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(LONGEST_RETRY);
+        metrics::counter!("parley_emails_total", "result" => "retried").increment(1);
+        EmailOutcome::Later {
+            at: now.plus(delay),
+            error: Some(error),
+        }
+    }
+
+    /// A reply email: sent when the visitor has been gone for the delay and has not read the
+    /// replies; otherwise looked at again when that may have changed.
+    async fn reply(&self, email: &DueEmail) -> Result<EmailOutcome, String> {
+        let internal = |e: crate::store::StoreError| e.to_string();
+        let (Some(conversation_id), Some(from_seq)) = (email.conversation_id, email.from_seq)
+        else {
+            return Ok(skipped("not a reply"));
+        };
+        let (Some(transport), Some(from)) = (&self.transport, &self.from) else {
+            return Ok(skipped("email is not configured"));
+        };
+        let store = self.chat.store();
+        let workspace = email.workspace_id;
+        let Some(conversation) = store
+            .conversation(workspace, conversation_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(skipped("the conversation is gone"));
+        };
+        let Some(visitor) = store
+            .visitor(workspace, conversation.visitor_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(skipped("the visitor is gone"));
+        };
+        let Some(address) = visitor.email.clone() else {
+            return Ok(skipped("the visitor has no email"));
+        };
+        let now = Timestamp::now();
+        let delay = self.settings.delay;
+        if self.chat.visitor_online(workspace, visitor.id) {
+            return Ok(EmailOutcome::Later {
+                at: now.plus(delay),
+                error: None,
+            });
+        }
+        let left = store
+            .visitor_left_at(visitor.id)
+            .await
+            .map_err(internal)?
+            .unwrap_or(visitor.last_seen_at);
+        let due = if left > email.created_at {
+            left
+        } else {
+            email.created_at
+        }
+        .plus(delay);
+        if now < due {
+            return Ok(EmailOutcome::Later {
+                at: due,
+                error: None,
+            });
+        }
+        let page = self
+            .chat
+            .messages_after(
+                workspace,
+                conversation_id,
+                from_seq - 1,
+                MOST_REPLIES,
+                Audience::Visitor,
+                usize::MAX,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let replies: Vec<_> = page
+            .messages
+            .into_iter()
+            .filter(|m| m.author.kind == AuthorKind::Agent && m.kind == MessageKind::Text)
+            .collect();
+        let Some(last) = replies.last().map(|m| m.seq) else {
+            return Ok(skipped("no reply to send"));
+        };
+        if store
+            .visitor_read_seq(conversation_id)
+            .await
+            .map_err(internal)?
+            >= last
+        {
+            return Ok(skipped("the visitor read the replies"));
+        }
+        let context = self
+            .chat
+            .messages_before(
+                workspace,
+                conversation_id,
+                Some(from_seq),
+                CONTEXT_LINES,
+                Audience::Visitor,
+                usize::MAX,
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .messages;
+        let site = store
+            .site(workspace, conversation.site_id)
+            .await
+            .map_err(internal)?;
+        let settings = site
+            .as_ref()
+            .map(|s| WidgetSettings::of(&s.settings.0))
+            .unwrap_or_default();
+        let site_name = site.as_ref().map_or("Parley", |s| s.name.as_str());
+        let pages = store
+            .pages(workspace, visitor.id, 1)
+            .await
+            .map_err(internal)?;
+        let link = pages.first().and_then(|p| reopen_link(&p.url));
+        let reply_to = self.addresses.address(conversation_id);
+        let composed = compose::reply(&Reply {
+            site_name,
+            color: &settings.color,
+            locale: if settings.locale == "auto" {
+                "en"
+            } else {
+                &settings.locale
+            },
+            context: &context,
+            replies: &replies,
+            link: link.as_deref(),
+            answerable: reply_to.is_some(),
+        });
+        let to: Mailbox = address
+            .parse()
+            .map_err(|e| format!("the visitor's address: {e}"))?;
+        let sender = Mailbox::new(Some(site_name.to_owned()), from.email.clone());
+        let mut builder = Mail::builder()
+            .from(sender)
+            .to(to)
+            .subject(composed.subject);
+        if let Some(reply_to) = &reply_to {
+            builder = builder.reply_to(
+                reply_to
+                    .parse()
+                    .map_err(|e| format!("the reply address: {e}"))?,
+            );
+        }
+        let mail = builder
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(composed.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(composed.html),
+                    ),
+            )
+            .map_err(|e| format!("the email could not be built: {e}"))?;
+        transport
+            .send(mail)
+            .await
+            .map_err(|e| format!("SMTP: {e}"))?;
+        metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+        Ok(EmailOutcome::Sent {
+            upto_seq: Some(last),
+        })
+    }
+}
+
+fn skipped(reason: &str) -> EmailOutcome {
+    metrics::counter!("parley_emails_total", "result" => "skipped").increment(1);
+    EmailOutcome::Skipped {
+        reason: reason.to_owned(),
+    }
+}
+
+/// The page the visitor was last on, asking the widget there to open the conversation.
+fn reopen_link(page: &str) -> Option<String> {
+    let mut url = url::Url::parse(page).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.query_pairs_mut().append_pair("parley", "open");
+    url.set_fragment(None);
+    Some(url.to_string())
+}

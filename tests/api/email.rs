@@ -1,0 +1,326 @@
+//! Email continuity against a real SMTP server (aiosmtpd, started per test): replies emailed
+//! to a visitor who left, together and after the delay; none to one still here; retries when
+//! the server refuses; answers by email appended once, without the quoted history; forged
+//! reply addresses refused.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, Backend, TestApp, Workspace};
+use crate::ws_client::WsClient;
+
+crate::on_both_backends!(
+    a_gone_visitor_gets_the_replies_together_after_the_delay_and_answers_by_email_once,
+    a_visitor_still_here_gets_no_email_and_one_who_read_gets_none_either,
+    a_refusing_smtp_server_gets_the_email_on_retry,
+);
+
+/// The tests' SMTP server: what it accepts lands in a folder, one file per message.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl SmtpSink {
+    /// Listening; the first `refuse` messages get a temporary refusal.
+    pub fn start(refuse: u32) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .arg(refuse.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test installs it)");
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        Self { port, dir, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, raw, in arrival order.
+    pub fn received(&self) -> Vec<Vec<u8>> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        names.sort();
+        names.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+
+    /// Waits until `count` messages arrived, at most `limit`.
+    pub async fn wait_for(&self, count: usize, limit: Duration) -> Vec<Vec<u8>> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let got = self.received();
+            if got.len() >= count || tokio::time::Instant::now() >= deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A received email, decoded.
+pub struct Received {
+    pub subject: String,
+    pub to: String,
+    pub reply_to: Option<String>,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn decode(raw: &[u8]) -> Received {
+    let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+    let first = |a: Option<&mail_parser::Address>| {
+        a.and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_owned)
+    };
+    Received {
+        subject: message.subject().unwrap_or_default().to_owned(),
+        to: first(message.to()).unwrap_or_default(),
+        reply_to: first(message.reply_to()),
+        text: message.body_text(0).unwrap_or_default().into_owned(),
+        html: message.body_html(0).unwrap_or_default().into_owned(),
+    }
+}
+
+fn mail_settings(sink: &SmtpSink) -> Vec<(&'static str, String)> {
+    vec![
+        ("PARLEY_SMTP_URL", sink.url()),
+        ("PARLEY_MAIL_FROM", "Support <support@shop.test>".into()),
+        ("PARLEY_EMAIL_DELAY_S", "2".into()),
+        ("PARLEY_INBOUND_DOMAIN", "in.shop.test".into()),
+        ("PARLEY_EMAIL_RETRY_S", "1".into()),
+    ]
+}
+
+async fn mail_app(backend: Backend, sink: &SmtpSink) -> TestApp {
+    let settings = mail_settings(sink);
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_app_with(backend, &pairs).await
+}
+
+/// A visitor on a page who left its email and wrote: its connection and conversation id.
+async fn visitor_with_email(app: &TestApp, ws: &Workspace, email: &str) -> (WsClient, String) {
+    let (mut visitor, _) = app
+        .visitor_with(
+            &ws.site,
+            json!({"type": "hello", "token": null,
+                   "page": {"url": "https://shop.test/orders/42#top", "title": "Order 42"}}),
+        )
+        .await;
+    let ok = visitor
+        .call(json!({"type": "profile", "email": email}))
+        .await;
+    assert_eq!(ok["type"], "ok", "{ok}");
+    let sent = visitor.send_text(None, "Where is my order?").await;
+    assert_eq!(sent["type"], "sent", "{sent}");
+    let id = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (visitor, id)
+}
+
+async fn messages(app: &TestApp, ws: &Workspace, id: &str) -> Vec<Value> {
+    let (status, page) = app
+        .api(
+            "GET",
+            &format!("/conversations/{id}/messages"),
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn post_email(app: &TestApp, raw: String, content_type: &str) -> u16 {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/inbound/email"))
+        .header("content-type", content_type)
+        .body(raw)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn a_gone_visitor_gets_the_replies_together_after_the_delay_and_answers_by_email_once(
+    backend: Backend,
+) {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(backend, &sink).await;
+    let ws = app.first_workspace().await;
+    let (visitor, id) = visitor_with_email(&app, &ws, "ada@example.com").await;
+    visitor.close().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    let mut seqs = Vec::new();
+    for body in ["It left the warehouse today.", "Tracking number: TRK-42."] {
+        let sent = agent.send_text(Some(&id), body).await;
+        assert_eq!(sent["type"], "sent");
+        seqs.push(sent["message"]["seq"].as_i64().unwrap());
+    }
+    // Nothing before the delay (2 s after the visitor left) ...
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(sink.received().is_empty(), "an email before the delay");
+    // ... then one email with both replies.
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        sink.received().len(),
+        1,
+        "the two replies travel together, once"
+    );
+    let email = decode(&got[0]);
+    assert_eq!(email.to, "ada@example.com");
+    assert!(email.subject.contains("Chat with us") || !email.subject.is_empty());
+    assert!(
+        email.text.contains("It left the warehouse today."),
+        "{}",
+        email.text
+    );
+    assert!(
+        email.text.contains("Tracking number: TRK-42."),
+        "{}",
+        email.text
+    );
+    assert!(
+        email.text.contains("Where is my order?"),
+        "the context: {}",
+        email.text
+    );
+    assert!(
+        email.html.contains("Tracking number: TRK-42."),
+        "{}",
+        email.html
+    );
+    assert!(
+        email
+            .text
+            .contains("https://shop.test/orders/42?parley=open"),
+        "a link back to the chat: {}",
+        email.text
+    );
+    // Agents see that the replies were emailed.
+    let (status, emails) = app
+        .api(
+            "GET",
+            &format!("/conversations/{id}/emails"),
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{emails}");
+    assert_eq!(emails["items"][0]["state"], "sent", "{emails}");
+    assert_eq!(emails["items"][0]["from_seq"], seqs[0], "{emails}");
+    assert_eq!(emails["items"][0]["upto_seq"], seqs[1], "{emails}");
+    let other = app.other_workspace("owner@other.test").await;
+    let (status, _) = app
+        .api(
+            "GET",
+            &format!("/conversations/{id}/emails"),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "another workspace's conversation");
+    let reply_to = email.reply_to.expect("a reply address");
+    assert!(
+        reply_to.starts_with("reply+") && reply_to.ends_with("@in.shop.test"),
+        "{reply_to}"
+    );
+
+    // The visitor answers by email; the mail server posts it twice.
+    let raw = format!(
+        "Delivered-To: {reply_to}\r\nFrom: Ada <ada@example.com>\r\nTo: {reply_to}\r\n\
+         Subject: Re: {}\r\nMessage-ID: <answer-1@example.com>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Got it, thanks!\r\n\r\nOn Mon, 7 Dec 2026, Support wrote:\r\n> Tracking number: TRK-42.\r\n",
+        email.subject
+    );
+    assert_eq!(post_email(&app, raw.clone(), "message/rfc822").await, 202);
+    assert_eq!(post_email(&app, raw.clone(), "message/rfc822").await, 202);
+    let stored = messages(&app, &ws, &id).await;
+    let answers: Vec<&Value> = stored
+        .iter()
+        .filter(|m| m["author"]["kind"] == "visitor" && m["body"] == "Got it, thanks!")
+        .collect();
+    assert_eq!(answers.len(), 1, "once, without the quote: {stored:?}");
+    // The agent saw it live.
+    let live = agent.recv_type("message").await;
+    assert_eq!(live["message"]["body"], "Got it, thanks!");
+
+    // A forged or foreign address, or not an email at all, is refused.
+    let forged = raw.replace(&reply_to[6..10], "0000");
+    assert_eq!(post_email(&app, forged, "message/rfc822").await, 404);
+    let elsewhere = raw.replace("in.shop.test", "evil.test");
+    assert_eq!(post_email(&app, elsewhere, "message/rfc822").await, 404);
+    assert_eq!(post_email(&app, raw, "application/json").await, 400);
+}
+
+async fn a_visitor_still_here_gets_no_email_and_one_who_read_gets_none_either(backend: Backend) {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(backend, &sink).await;
+    let ws = app.first_workspace().await;
+    let (mut here, here_id) = visitor_with_email(&app, &ws, "here@example.com").await;
+    let (mut reader, read_id) = visitor_with_email(&app, &ws, "reader@example.com").await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    agent.send_text(Some(&here_id), "Still there?").await;
+    let reply = agent.send_text(Some(&read_id), "Here is the answer.").await;
+    // The second visitor reads the reply, then leaves.
+    let seq = reply["message"]["seq"].as_i64().unwrap();
+    let ok = reader
+        .call(json!({"type": "read", "conversation_id": read_id, "seq": seq}))
+        .await;
+    assert_eq!(ok["type"], "ok");
+    reader.close().await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        sink.received().is_empty(),
+        "no email to a visitor here, nor for a read reply"
+    );
+    // The first is still connected and answering.
+    assert_eq!(here.call(json!({"type": "ping"})).await["type"], "pong");
+}
+
+async fn a_refusing_smtp_server_gets_the_email_on_retry(backend: Backend) {
+    let sink = SmtpSink::start(1);
+    let app = mail_app(backend, &sink).await;
+    let ws = app.first_workspace().await;
+    let (visitor, id) = visitor_with_email(&app, &ws, "ada@example.com").await;
+    visitor.close().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    agent.send_text(Some(&id), "Sorry for the wait.").await;
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(got.len(), 1, "the refused email was sent again");
+    assert!(decode(&got[0]).text.contains("Sorry for the wait."));
+}
