@@ -175,6 +175,7 @@ impl Application {
             chat.clone(),
             settings.email.clone(),
             reply_addresses.clone(),
+            public_url.clone(),
             shutdown.clone(),
         )
         .map_err(|e| StartupError::Io(std::io::Error::other(e)))?;

@@ -14,6 +14,8 @@ create table email_outbox (
     attempts integer not null default 0,
     next_attempt_at integer not null,
     last_error text,
+    -- whom it went to, once sent (the hourly cap per address counts these)
+    to_address text,
     created_at integer not null,
     sent_at integer
 );
@@ -31,3 +33,12 @@ create table inbound_emails (
 );
 -- When the visitor's last connection closed: replies wait PARLEY_EMAIL_DELAY_S after it.
 alter table visitors add column left_at integer;
+create index email_outbox_sent_to_idx on email_outbox (to_address, sent_at) where state = 'sent';
+-- Addresses a workspace no longer emails: the person unsubscribed, or mail to it bounced hard.
+create table email_suppressions (
+    workspace_id blob not null references workspaces (id) on delete cascade,
+    address text not null,
+    reason text not null check (reason in ('unsubscribed', 'bounced')),
+    created_at integer not null,
+    primary key (workspace_id, address)
+);

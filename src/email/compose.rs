@@ -26,6 +26,8 @@ pub struct Reply<'a> {
     pub link: Option<&'a str>,
     /// Whether answering the email reaches the conversation.
     pub answerable: bool,
+    /// A link that stops these emails.
+    pub unsubscribe: Option<&'a str>,
 }
 
 struct Words {
@@ -36,6 +38,7 @@ struct Words {
     answer: &'static str,
     you: &'static str,
     team: &'static str,
+    unsubscribe: &'static str,
 }
 
 fn words(locale: &str) -> Words {
@@ -48,6 +51,7 @@ fn words(locale: &str) -> Words {
             answer: "Répondez simplement à cet e-mail pour continuer.",
             you: "Vous",
             team: "L'équipe",
+            unsubscribe: "Ne plus recevoir ces e-mails",
         },
         "es" => Words {
             subject: "Nueva respuesta de",
@@ -57,6 +61,7 @@ fn words(locale: &str) -> Words {
             answer: "Responde a este correo para continuar.",
             you: "Tú",
             team: "El equipo",
+            unsubscribe: "No recibir más estos correos",
         },
         "de" => Words {
             subject: "Neue Antwort von",
@@ -66,6 +71,7 @@ fn words(locale: &str) -> Words {
             answer: "Antworten Sie einfach auf diese E-Mail, um fortzufahren.",
             you: "Sie",
             team: "Das Team",
+            unsubscribe: "Keine weiteren E-Mails erhalten",
         },
         _ => Words {
             subject: "New reply from",
@@ -75,6 +81,7 @@ fn words(locale: &str) -> Words {
             answer: "Just reply to this email to continue.",
             you: "You",
             team: "The team",
+            unsubscribe: "Stop these emails",
         },
     }
 }
@@ -126,6 +133,9 @@ pub fn reply(email: &Reply<'_>) -> Composed {
         text.push_str(&format!("{}\n", w.answer));
     }
     text.push_str(&format!("\n-- \n{}\n", email.site_name));
+    if let Some(link) = email.unsubscribe {
+        text.push_str(&format!("{}: {}\n", w.unsubscribe, link));
+    }
 
     let color = escape(email.color);
     let mut html = format!(
@@ -169,9 +179,17 @@ pub fn reply(email: &Reply<'_>) -> Composed {
         ));
     }
     html.push_str(&format!(
-        "<p style=\"color:#9ca3af\">{}</p></div></body></html>",
+        "<p style=\"color:#9ca3af\">{}</p>",
         escape(email.site_name)
     ));
+    if let Some(link) = email.unsubscribe {
+        html.push_str(&format!(
+            "<p style=\"color:#9ca3af;font-size:12px\"><a href=\"{}\" style=\"color:#9ca3af\">{}</a></p>",
+            escape(link),
+            escape(w.unsubscribe)
+        ));
+    }
+    html.push_str("</div></body></html>");
     Composed {
         subject,
         text,
@@ -236,6 +254,7 @@ mod tests {
             replies: &replies,
             link: Some("https://shop.example/cart?parley=open"),
             answerable: true,
+            unsubscribe: Some("https://chat.example/email/unsubscribe?t=1&a=2"),
         });
         assert_eq!(composed.subject, "Nouvelle réponse de Shop");
         assert!(composed

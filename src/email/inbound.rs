@@ -17,6 +17,8 @@ pub struct Inbound {
     pub recipients: Vec<String>,
     /// The new text: quoted history and signature removed.
     pub text: String,
+    /// A delivery report's permanently failed recipients (`Status: 5.x.x`).
+    pub bounced: Vec<String>,
 }
 
 pub fn parse(raw: &[u8]) -> Option<Inbound> {
@@ -47,7 +49,34 @@ pub fn parse(raw: &[u8]) -> Option<Inbound> {
         message_id,
         recipients,
         text: strip_quoted(&body),
+        bounced: hard_bounces(&String::from_utf8_lossy(raw)),
     })
+}
+
+/// The recipients a delivery status notification (RFC 3464) reports as failed for good: each
+/// `Final-Recipient: rfc822; <address>` whose `Status` is 5.x.x.
+pub fn hard_bounces(raw: &str) -> Vec<String> {
+    let mut bounced = Vec::new();
+    let mut recipient: Option<String> = None;
+    for line in raw.lines() {
+        let lower = line.trim().to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("final-recipient:") {
+            recipient = value
+                .split(';')
+                .nth(1)
+                .map(|a| a.trim().trim_matches(['<', '>']).to_owned())
+                .filter(|a| a.contains('@'));
+        } else if let Some(status) = lower.strip_prefix("status:") {
+            if status.trim().starts_with('5') {
+                if let Some(address) = recipient.take() {
+                    bounced.push(address);
+                }
+            }
+        }
+    }
+    bounced.sort();
+    bounced.dedup();
+    bounced
 }
 
 /// The lines a person wrote: everything before the first line that starts quoted history
@@ -116,5 +145,15 @@ mod tests {
             .iter()
             .any(|r| r == "reply+abc@in.example"));
         assert_eq!(inbound.text, "It arrived, thank you 😀");
+        assert!(inbound.bounced.is_empty());
+    }
+
+    #[test]
+    fn a_delivery_report_names_its_hard_bounces_only() {
+        let report =
+            "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n\
+            Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+            Final-Recipient: rfc822; <later@example.com>\r\nAction: delayed\r\nStatus: 4.4.1\r\n";
+        assert_eq!(hard_bounces(report), ["gone@example.com"]);
     }
 }

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::address::Envelope;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 
 use super::address::ReplyAddresses;
@@ -32,6 +34,10 @@ const MOST_REPLIES: i64 = 50;
 /// hour, for a day.
 const LONGEST_RETRY: Duration = Duration::from_secs(3600);
 const RETRY_FOR: Duration = Duration::from_secs(24 * 3600);
+/// Emails one address gets per hour at most, when the visitor gave it (not the business):
+/// a stranger cannot turn the widget into a way to flood someone's inbox.
+const PER_ADDRESS_HOURLY: i64 = 5;
+const HOUR: Duration = Duration::from_secs(3600);
 
 /// Sends the outbox's emails.
 pub struct Mailer {
@@ -40,6 +46,8 @@ pub struct Mailer {
     from: Option<Mailbox>,
     settings: EmailSettings,
     addresses: ReplyAddresses,
+    /// Where unsubscribe links point.
+    public_url: String,
 }
 
 impl Mailer {
@@ -49,6 +57,7 @@ impl Mailer {
         chat: Chat,
         settings: EmailSettings,
         addresses: ReplyAddresses,
+        public_url: String,
         shutdown: Shutdown,
     ) -> Result<(), String> {
         let transport = match &settings.smtp_url {
@@ -73,6 +82,7 @@ impl Mailer {
             from,
             settings,
             addresses,
+            public_url,
         });
         actix_web::rt::spawn(async move { mailer.run(shutdown).await });
         Ok(())
@@ -175,8 +185,27 @@ impl Mailer {
         let Some(address) = visitor.email.clone() else {
             return Ok(skipped("the visitor has no email"));
         };
+        if let Some(reason) = store
+            .suppression(workspace, &address)
+            .await
+            .map_err(internal)?
+        {
+            return Ok(skipped(&format!("the address is {reason}")));
+        }
         let now = Timestamp::now();
         let delay = self.settings.delay;
+        if !visitor.email_signed {
+            let (sent, oldest) = store
+                .sent_to_since(&address, now.minus(HOUR))
+                .await
+                .map_err(internal)?;
+            if sent >= PER_ADDRESS_HOURLY {
+                return Ok(EmailOutcome::Later {
+                    at: oldest.unwrap_or(now).plus(HOUR),
+                    error: None,
+                });
+            }
+        }
         if self.chat.visitor_online(workspace, visitor.id) {
             return Ok(EmailOutcome::Later {
                 at: now.plus(delay),
@@ -256,7 +285,15 @@ impl Mailer {
             .map_err(internal)?;
         let link = pages.first().and_then(|p| reopen_link(&p.url));
         let reply_to = self.addresses.address(conversation_id);
+        let unsubscribe = format!(
+            "{}/email/unsubscribe?w={}&a={}&t={}",
+            self.public_url.trim_end_matches('/'),
+            workspace,
+            url::form_urlencoded::byte_serialize(address.as_bytes()).collect::<String>(),
+            self.addresses.unsubscribe_token(workspace, &address)
+        );
         let composed = compose::reply(&Reply {
+            unsubscribe: Some(&unsubscribe),
             site_name,
             color: &settings.color,
             locale: if settings.locale == "auto" {
@@ -275,7 +312,7 @@ impl Mailer {
         let sender = Mailbox::new(Some(site_name.to_owned()), from.email.clone());
         let mut builder = Mail::builder()
             .from(sender)
-            .to(to)
+            .to(to.clone())
             .subject(composed.subject);
         if let Some(reply_to) = &reply_to {
             builder = builder.reply_to(
@@ -284,7 +321,28 @@ impl Mailer {
                     .map_err(|e| format!("the reply address: {e}"))?,
             );
         }
+        // Bounces come back to the inbound endpoint, which stops emailing a dead address.
+        if let Some(bounce) = self.addresses.bounce_address(workspace) {
+            let envelope = Envelope::new(
+                Some(
+                    bounce
+                        .parse()
+                        .map_err(|e| format!("the bounce address: {e}"))?,
+                ),
+                vec![to.email.clone()],
+            )
+            .map_err(|e| format!("the envelope: {e}"))?;
+            builder = builder.envelope(envelope);
+        }
         let mail = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{unsubscribe}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ))
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -306,6 +364,7 @@ impl Mailer {
         metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
         Ok(EmailOutcome::Sent {
             upto_seq: Some(last),
+            to: address,
         })
     }
 }

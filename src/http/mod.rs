@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod email_links;
 pub mod extract;
 pub mod ops;
 pub mod request_span;
@@ -52,4 +53,5 @@ pub struct HttpState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
     assets::configure(cfg);
+    email_links::configure(cfg);
 }

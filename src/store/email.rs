@@ -35,8 +35,8 @@ pub struct ReplyEmailState {
 /// How an attempt ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EmailOutcome {
-    /// Sent, carrying the replies up to this seq.
-    Sent { upto_seq: Option<i64> },
+    /// Sent to `to`, carrying the replies up to this seq.
+    Sent { upto_seq: Option<i64>, to: String },
     /// Not yet: tried again (or looked at again) at this time.
     Later {
         at: Timestamp,
@@ -84,6 +84,29 @@ pub trait Emails {
         message_id: &str,
         at: Timestamp,
     ) -> StoreResult<bool>;
+
+    /// Emails sent to `address` (any workspace) since `since`, and the oldest of them.
+    async fn sent_to_since(
+        &self,
+        address: &str,
+        since: Timestamp,
+    ) -> StoreResult<(i64, Option<Timestamp>)>;
+
+    /// Why the workspace no longer emails `address` (`unsubscribed`, `bounced`), if it does not.
+    async fn suppression(
+        &self,
+        workspace: WorkspaceId,
+        address: &str,
+    ) -> StoreResult<Option<String>>;
+
+    /// The workspace no longer emails `address`.
+    async fn suppress(
+        &self,
+        workspace: WorkspaceId,
+        address: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 
     /// The conversation a signed reply address names, and its visitor. The address's
     /// signature stands for the workspace scope: only this server can make one.
@@ -133,14 +156,15 @@ macro_rules! impl_emails {
                 let now = $crate::domain::Timestamp::now();
                 let mut tx = self.writer().begin().await?;
                 match outcome {
-                    EmailOutcome::Sent { upto_seq } => {
+                    EmailOutcome::Sent { upto_seq, to } => {
                         sqlx::query(
                             "update email_outbox set state = 'sent', upto_seq = $2, sent_at = $3, \
-                             attempts = attempts + 1, last_error = null where id = $1",
+                             attempts = attempts + 1, last_error = null, to_address = $4 where id = $1",
                         )
                         .bind(email.id)
                         .bind(upto_seq)
                         .bind(now)
+                        .bind(to)
                         .execute(&mut *tx)
                         .await?;
                         if let (Some(conversation), Some(upto)) = (email.conversation_id, upto_seq) {
@@ -250,6 +274,56 @@ macro_rules! impl_emails {
                 .execute(self.writer())
                 .await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn sent_to_since(
+                &self,
+                address: &str,
+                since: $crate::domain::Timestamp,
+            ) -> $crate::store::StoreResult<(i64, Option<$crate::domain::Timestamp>)> {
+                Ok(sqlx::query_as(
+                    "select count(*), min(sent_at) from email_outbox \
+                     where to_address = $1 and state = 'sent' and sent_at > $2",
+                )
+                .bind(address)
+                .bind(since)
+                .fetch_one(self.reader())
+                .await?)
+            }
+
+            async fn suppression(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                address: &str,
+            ) -> $crate::store::StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar(
+                    "select reason from email_suppressions where workspace_id = $1 and address = $2",
+                )
+                .bind(workspace)
+                .bind(address)
+                .fetch_optional(self.reader())
+                .await?)
+            }
+
+            async fn suppress(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                address: &str,
+                reason: &str,
+                at: $crate::domain::Timestamp,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "insert into email_suppressions (workspace_id, address, reason, created_at) \
+                     values ($1, $2, $3, $4) on conflict (workspace_id, address) do update set \
+                     reason = excluded.reason, created_at = excluded.created_at",
+                )
+                .bind(workspace)
+                .bind(address)
+                .bind(reason)
+                .bind(at)
+                .execute(self.writer())
+                .await?;
+                Ok(())
             }
 
             async fn reply_target(

@@ -18,6 +18,116 @@ crate::on_both_backends!(
     a_refusing_smtp_server_gets_the_email_on_retry,
 );
 
+#[actix_web::test]
+async fn unsubscribing_and_hard_bounces_stop_emails_and_an_address_gets_five_an_hour() {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(Backend::Sqlite, &sink).await;
+    let ws = app.first_workspace().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    // Six visitors give one address (anyone can type anyone's): five emails in the hour.
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        let (visitor, id) = visitor_with_email(&app, &ws, "target@example.com").await;
+        visitor.close().await;
+        ids.push(id);
+    }
+    for id in &ids {
+        agent.send_text(Some(id), "An answer.").await;
+    }
+    let got = sink.wait_for(5, Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        sink.received().len(),
+        5,
+        "the sixth waits for the hour to pass"
+    );
+    assert_eq!(got.len(), 5);
+    let raw = String::from_utf8_lossy(&got[0]).into_owned();
+    assert!(raw.contains("List-Unsubscribe: <http"), "{raw}");
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+
+    // The unsubscribe link: a page with a button; the button stops the emails.
+    let text = decode(&got[0]).text;
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/email/unsubscribe?"))
+        .expect("an unsubscribe link")
+        .to_owned();
+    let path = &link[link.find("/email/").unwrap()..];
+    let page = app.get(path).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    let http = reqwest::Client::new();
+    let forged = path.replace("&t=", "&t=00");
+    assert_eq!(
+        http.post(app.url(&forged)).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(http.post(app.url(path)).send().await.unwrap().status(), 200);
+    let (visitor, id) = visitor_with_email(&app, &ws, "target@example.com").await;
+    visitor.close().await;
+    agent.send_text(Some(&id), "Another answer.").await;
+    let emails = loop {
+        let (_, emails) = app
+            .api(
+                "GET",
+                &format!("/conversations/{id}/emails"),
+                Some(&ws.token),
+                None,
+            )
+            .await;
+        if emails["items"][0]["state"] != "pending" {
+            break emails;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(emails["items"][0]["state"], "skipped", "{emails}");
+
+    // A hard bounce to the envelope sender stops emails to that address too.
+    let bounce_to = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("X-Envelope-From: "))
+        .expect("the envelope sender")
+        .trim()
+        .to_owned();
+    assert!(
+        bounce_to.starts_with("bounce+") && bounce_to.ends_with("@in.shop.test"),
+        "{bounce_to}"
+    );
+    let report = format!(
+        "To: {bounce_to}\r\nFrom: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail\r\n\
+         Message-ID: <dsn-1@mx.example>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n\
+         Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n--b--\r\n"
+    );
+    assert_eq!(
+        post_email(&app, report.clone(), "message/rfc822").await,
+        202
+    );
+    let forged = report.replace(&bounce_to[7..12], "00000");
+    assert_eq!(post_email(&app, forged, "message/rfc822").await, 404);
+    let (visitor, id) = visitor_with_email(&app, &ws, "gone@example.com").await;
+    visitor.close().await;
+    agent.send_text(Some(&id), "Hello?").await;
+    let emails = loop {
+        let (_, emails) = app
+            .api(
+                "GET",
+                &format!("/conversations/{id}/emails"),
+                Some(&ws.token),
+                None,
+            )
+            .await;
+        if emails["items"][0]["state"] != "pending" {
+            break emails;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(emails["items"][0]["state"], "skipped", "{emails}");
+    assert_eq!(sink.received().len(), 5);
+}
+
 /// The tests' SMTP server: what it accepts lands in a folder, one file per message.
 pub struct SmtpSink {
     pub port: u16,

@@ -28,6 +28,7 @@ class Sink:
             return "451 4.3.0 Try again later"
         path = os.path.join(self.directory, f"{number:04d}.eml")
         with open(path + ".tmp", "wb") as out:
+            out.write(b"X-Envelope-From: " + (envelope.mail_from or "").encode() + b"\r\n")
             out.write(b"X-Envelope-To: " + ", ".join(envelope.rcpt_tos).encode() + b"\r\n")
             out.write(envelope.original_content or envelope.content)
         os.rename(path + ".tmp", path)

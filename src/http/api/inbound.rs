@@ -57,6 +57,20 @@ async fn receive(
     let Some(email) = inbound::parse(&raw) else {
         return Err(ApiError::Unprocessable("not an email".into()));
     };
+    // A bounce of one of our emails: the workspace stops emailing an address that is gone.
+    if let Some(workspace) = email
+        .recipients
+        .iter()
+        .find_map(|to| state.reply_addresses.bounced_workspace(to))
+    {
+        for address in email.bounced.iter().take(20) {
+            state
+                .store
+                .suppress(workspace, address, "bounced", Timestamp::now())
+                .await?;
+        }
+        return Ok(HttpResponse::Accepted().finish());
+    }
     let Some(conversation_id) = email
         .recipients
         .iter()
