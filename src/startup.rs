@@ -39,6 +39,8 @@ use utoipa_actix_web::AppExt;
 
 /// Emails a mail server may post to the inbound endpoint per minute from one address.
 const INBOUND_PER_MIN: u32 = 120;
+/// Password reset requests and uses per minute from one address.
+const RESETS_PER_MIN: u32 = 10;
 /// In-flight requests get this long to finish once shutdown starts.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(5);
 /// Sends queued per writer before new ones are answered `unavailable`.
@@ -212,6 +214,7 @@ impl Application {
             webhooks,
             reply_addresses,
             inbound_limit: Arc::new(IpLimiter::per_minute(INBOUND_PER_MIN)),
+            reset_limit: Arc::new(IpLimiter::per_minute(RESETS_PER_MIN)),
         };
         let server = serve(listener, http_state, ws_state, settings.workers.max(1))?;
         Ok(Self {

@@ -4,7 +4,7 @@
 create table email_outbox (
     id blob primary key check (length(id) = 16),
     workspace_id blob not null references workspaces (id) on delete cascade,
-    kind text not null check (kind in ('reply')),
+    kind text not null check (kind in ('reply', 'invite', 'reset')),
     conversation_id blob references conversations (id) on delete cascade,
     -- a reply email: the first agent reply it carries (the later ones join it until it is sent)
     from_seq integer,
@@ -16,6 +16,8 @@ create table email_outbox (
     last_error text,
     -- whom it went to, once sent (the hourly cap per address counts these)
     to_address text,
+    -- an invitation's or reset's link, until it is sent (then cleared: it holds a token)
+    payload text,
     created_at integer not null,
     sent_at integer
 );
@@ -42,3 +44,15 @@ create table email_suppressions (
     created_at integer not null,
     primary key (workspace_id, address)
 );
+-- Single-use links for agents: an invitation (set a first password) or a password reset. Only
+-- a hash of the token is kept.
+create table agent_tokens (
+    token_hash text primary key,
+    workspace_id blob not null references workspaces (id) on delete cascade,
+    agent_id blob not null references agents (id) on delete cascade,
+    purpose text not null check (purpose in ('invite', 'reset')),
+    expires_at integer not null,
+    used_at integer,
+    created_at integer not null
+);
+create index agent_tokens_agent_idx on agent_tokens (agent_id);

@@ -197,6 +197,39 @@ pub fn reply(email: &Reply<'_>) -> Composed {
     }
 }
 
+/// An agent's invitation (set a first password, 7 days) or password reset (1 hour).
+pub fn agent_link(invite: bool, link: &str) -> Composed {
+    let (subject, intro, action, expiry) = if invite {
+        (
+            "Your invitation to Parley",
+            "You have been invited to answer your team's chats on Parley.",
+            "Choose your password",
+            "The link works once, for 7 days.",
+        )
+    } else {
+        (
+            "Reset your Parley password",
+            "Someone (we hope you) asked to reset the password of this account.",
+            "Choose a new password",
+            "The link works once, for an hour. If you did not ask, ignore this email: nothing changes.",
+        )
+    };
+    let text = format!("{intro}\n\n{action}: {link}\n\n{expiry}\n");
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">\
+         <p>{}</p><p><a href=\"{}\">{}</a></p><p style=\"color:#6b7280\">{}</p></body></html>",
+        escape(intro),
+        escape(link),
+        escape(action),
+        escape(expiry)
+    );
+    Composed {
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

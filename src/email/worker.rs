@@ -128,6 +128,10 @@ impl Mailer {
                 Ok(outcome) => outcome,
                 Err(error) => self.retry(email, error),
             },
+            "invite" | "reset" => match self.agent_link(email).await {
+                Ok(outcome) => outcome,
+                Err(error) => self.retry(email, error),
+            },
             other => EmailOutcome::Skipped {
                 reason: format!("unknown kind {other}"),
             },
@@ -365,6 +369,67 @@ impl Mailer {
         Ok(EmailOutcome::Sent {
             upto_seq: Some(last),
             to: address,
+        })
+    }
+}
+
+impl Mailer {
+    /// An agent's invitation or password reset: its link, to its address.
+    async fn agent_link(&self, email: &DueEmail) -> Result<EmailOutcome, String> {
+        let (Some(transport), Some(from)) = (&self.transport, &self.from) else {
+            return Ok(skipped("email is not configured"));
+        };
+        let link = email
+            .payload
+            .as_ref()
+            .and_then(|p| p.0.get("link"))
+            .and_then(|l| l.as_str());
+        let (Some(address), Some(link)) = (email.to_address.as_deref(), link) else {
+            return Ok(skipped("nothing to send"));
+        };
+        // Anyone may ask for a reset of any address: at most a few an hour reach it.
+        let now = Timestamp::now();
+        let (sent, oldest) = self
+            .chat
+            .store()
+            .sent_to_since(address, now.minus(HOUR))
+            .await
+            .map_err(|e| e.to_string())?;
+        if sent >= PER_ADDRESS_HOURLY {
+            return Ok(EmailOutcome::Later {
+                at: oldest.unwrap_or(now).plus(HOUR),
+                error: None,
+            });
+        }
+        let composed = compose::agent_link(email.kind == "invite", link);
+        let mail = Mail::builder()
+            .from(from.clone())
+            .to(address
+                .parse()
+                .map_err(|e| format!("the agent's address: {e}"))?)
+            .subject(composed.subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(composed.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(composed.html),
+                    ),
+            )
+            .map_err(|e| format!("the email could not be built: {e}"))?;
+        transport
+            .send(mail)
+            .await
+            .map_err(|e| format!("SMTP: {e}"))?;
+        metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+        Ok(EmailOutcome::Sent {
+            upto_seq: None,
+            to: address.to_owned(),
         })
     }
 }

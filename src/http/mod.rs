@@ -47,6 +47,8 @@ pub struct HttpState {
     pub reply_addresses: crate::email::ReplyAddresses,
     /// Emails posted to the inbound endpoint, per IP.
     pub inbound_limit: Arc<crate::access::rate_limit::IpLimiter>,
+    /// Password reset requests and uses, per IP.
+    pub reset_limit: Arc<crate::access::rate_limit::IpLimiter>,
 }
 
 /// Mounts the routes of this transport that are not under `/api/v1`.

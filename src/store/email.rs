@@ -17,6 +17,28 @@ pub struct DueEmail {
     pub from_seq: Option<i64>,
     pub attempts: i32,
     pub created_at: Timestamp,
+    /// An invitation or a reset: whom to.
+    pub to_address: Option<String>,
+    /// An invitation or a reset: its link.
+    pub payload: Option<sqlx::types::Json<serde_json::Value>>,
+}
+
+/// What an agent's single-use link is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentLink {
+    /// Set a first password (7 days).
+    Invite,
+    /// Choose a new password (1 hour).
+    Reset,
+}
+
+impl AgentLink {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentLink::Invite => "invite",
+            AgentLink::Reset => "reset",
+        }
+    }
 }
 
 /// Where a reply email stands, for the agents' timeline.
@@ -108,6 +130,28 @@ pub trait Emails {
         at: Timestamp,
     ) -> StoreResult<()>;
 
+    /// Keeps the hash of an agent's single-use link and queues the email that carries it, in
+    /// one transaction.
+    #[allow(clippy::too_many_arguments)] // the link's parts, each stored
+    async fn queue_agent_link(
+        &self,
+        workspace: WorkspaceId,
+        agent: crate::domain::AgentId,
+        purpose: AgentLink,
+        token_hash: &str,
+        expires_at: Timestamp,
+        to: &str,
+        link: &str,
+    ) -> StoreResult<()>;
+
+    /// Uses a link once: its workspace, agent and purpose, when it exists, is unused and has
+    /// not expired at `now` (it is used from then on).
+    async fn use_agent_link(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(WorkspaceId, crate::domain::AgentId, String)>>;
+
     /// The conversation a signed reply address names, and its visitor. The address's
     /// signature stands for the workspace scope: only this server can make one.
     async fn reply_target(
@@ -138,7 +182,8 @@ macro_rules! impl_emails {
                     "update email_outbox set next_attempt_at = $2 where id in (select id from email_outbox \
                      where state = 'pending' and next_attempt_at <= $1 order by next_attempt_at limit $3 ",
                     $skip,
-                    ") returning id, workspace_id, kind, conversation_id, from_seq, attempts, created_at"
+                    ") returning id, workspace_id, kind, conversation_id, from_seq, attempts, created_at, \
+                     to_address, payload"
                 ))
                 .bind(now)
                 .bind(lease_until)
@@ -159,7 +204,8 @@ macro_rules! impl_emails {
                     EmailOutcome::Sent { upto_seq, to } => {
                         sqlx::query(
                             "update email_outbox set state = 'sent', upto_seq = $2, sent_at = $3, \
-                             attempts = attempts + 1, last_error = null, to_address = $4 where id = $1",
+                             attempts = attempts + 1, last_error = null, to_address = $4, \
+                             payload = null where id = $1",
                         )
                         .bind(email.id)
                         .bind(upto_seq)
@@ -204,7 +250,8 @@ macro_rules! impl_emails {
                             "skipped"
                         };
                         sqlx::query(
-                            "update email_outbox set state = $2, last_error = $3 where id = $1",
+                            "update email_outbox set state = $2, last_error = $3, payload = null \
+                             where id = $1",
                         )
                         .bind(email.id)
                         .bind(state)
@@ -324,6 +371,63 @@ macro_rules! impl_emails {
                 .execute(self.writer())
                 .await?;
                 Ok(())
+            }
+
+            async fn queue_agent_link(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                agent: $crate::domain::AgentId,
+                purpose: $crate::store::email::AgentLink,
+                token_hash: &str,
+                expires_at: $crate::domain::Timestamp,
+                to: &str,
+                link: &str,
+            ) -> $crate::store::StoreResult<()> {
+                let now = $crate::domain::Timestamp::now();
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "insert into agent_tokens (token_hash, workspace_id, agent_id, purpose, expires_at, created_at) \
+                     values ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(token_hash)
+                .bind(workspace)
+                .bind(agent)
+                .bind(purpose.as_str())
+                .bind(expires_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "insert into email_outbox (id, workspace_id, kind, to_address, payload, next_attempt_at, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $6)",
+                )
+                .bind(Uuid::new_v4())
+                .bind(workspace)
+                .bind(purpose.as_str())
+                .bind(to)
+                .bind(sqlx::types::Json(serde_json::json!({ "link": link })))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn use_agent_link(
+                &self,
+                token_hash: &str,
+                now: $crate::domain::Timestamp,
+            ) -> $crate::store::StoreResult<
+                Option<($crate::domain::WorkspaceId, $crate::domain::AgentId, String)>,
+            > {
+                Ok(sqlx::query_as(
+                    "update agent_tokens set used_at = $2 where token_hash = $1 and used_at is null \
+                     and expires_at > $2 returning workspace_id, agent_id, purpose",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(self.writer())
+                .await?)
             }
 
             async fn reply_target(

@@ -18,6 +18,107 @@ crate::on_both_backends!(
     a_refusing_smtp_server_gets_the_email_on_retry,
 );
 
+/// The link in an email's text part that contains `needle`.
+fn link_in(text: &str, needle: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.contains(needle))
+        .unwrap_or_else(|| panic!("no link with {needle} in {text}"))
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn an_invited_agent_sets_a_password_from_the_email_and_a_reset_link_works_once() {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(Backend::Sqlite, &sink).await;
+    let ws = app.first_workspace().await;
+    // Invited: no password in the request.
+    let (status, agent) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "new@acme.test", "name": "Nina"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{agent}");
+    assert_eq!(agent["invited"], true);
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    let invite = decode(&got[0]);
+    assert_eq!(invite.to, "new@acme.test");
+    let link = link_in(&invite.text, "#/reset?token=");
+    assert!(link.ends_with("&invite=1"), "{link}");
+    let token = link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    // A too short password does not spend the link; a good one sets it; then it is spent.
+    let set = |token: String, password: &str| {
+        app.api(
+            "POST",
+            "/auth/reset",
+            None,
+            Some(json!({"token": token, "password": password})),
+        )
+    };
+    assert_eq!(set(token.clone(), "short").await.0, 422);
+    let (status, done) = set(token.clone(), "nina's first password").await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["email"], "new@acme.test");
+    app.login("new@acme.test", "nina's first password").await;
+    assert_eq!(
+        set(token.clone(), "another password here").await.0,
+        400,
+        "once only"
+    );
+    assert_eq!(set("made-up".into(), "another password here").await.0, 400);
+
+    // A reset: asked for a known and an unknown address alike (202 both), mailed to the known.
+    for email in ["new@acme.test", "nobody@acme.test"] {
+        let (status, _) = app
+            .api(
+                "POST",
+                "/auth/reset-request",
+                None,
+                Some(json!({"email": email})),
+            )
+            .await;
+        assert_eq!(status, 202);
+    }
+    let got = sink.wait_for(2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        sink.received().len(),
+        2,
+        "nothing to an address without an account"
+    );
+    let reset = decode(&got[1]);
+    assert_eq!(reset.to, "new@acme.test");
+    let link = link_in(&reset.text, "#/reset?token=");
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let (status, _) = set(token.clone(), "nina's second password").await;
+    assert_eq!(status, 200);
+    app.login("new@acme.test", "nina's second password").await;
+    let (status, _) = app
+        .api(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"email": "new@acme.test", "password": "nina's first password"})),
+        )
+        .await;
+    assert_eq!(status, 401, "the old password is gone");
+    assert_eq!(
+        set(token, "nina's third password").await.0,
+        400,
+        "once only"
+    );
+}
+
 #[actix_web::test]
 async fn unsubscribing_and_hard_bounces_stop_emails_and_an_address_gets_five_an_hour() {
     let sink = SmtpSink::start(0);

@@ -65,6 +65,8 @@ const ROUTES: &[&str] = &[
     "GET /openapi.json",
     "GET /conversations/{id}/emails",
     "POST /inbound/email",
+    "POST /auth/reset-request",
+    "POST /auth/reset",
 ];
 
 /// Routes anyone may call (the inbound email's credential is its signed reply address).
@@ -73,6 +75,8 @@ const PUBLIC: &[&str] = &[
     "GET /widget/config",
     "GET /openapi.json",
     "POST /inbound/email",
+    "POST /auth/reset-request",
+    "POST /auth/reset",
 ];
 
 /// Routes for admins only.

@@ -8,12 +8,18 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/dashboard.test.js
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   ADMIN,
   AgentSocket,
+  REPO,
   api,
   artifactPath,
   assertNoPageErrors,
@@ -439,6 +445,10 @@ test('an admin creates a site and an agent, and that agent signs in to an agent-
   await page.getByTestId('admin-nav-agents').click();
   await page.getByTestId('agent-email').fill('carol@example.com');
   await page.getByTestId('agent-name').fill('Carol');
+  // An invitation by email is the default; this one gets a password instead.
+  assert.ok(await page.getByTestId('agent-send-invite').isChecked());
+  assert.ok(await page.getByTestId('agent-password').isHidden());
+  await page.getByTestId('agent-send-invite').uncheck();
   await page.getByTestId('agent-password').fill('carol password 1');
   await page.getByTestId('agent-invite').click();
   await page.getByTestId('agent-row').filter({ hasText: 'carol@example.com' }).waitFor();
@@ -1430,4 +1440,187 @@ test('an agent left idle is set away, and back online at the next input; an away
   await waitFor(async () => (await status.inputValue()) === 'online', { message: 'back online at a key' });
   await heard('online', from);
   await assertClean(errors);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Invitations and password resets, through a real SMTP server
+
+/** A TCP port free right now on 127.0.0.1. @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The SMTP sink of tests/support/smtp_sink.py (aiosmtpd) on a free port, once it prints "ready";
+ * killed by the test's cleanup, its folder removed.
+ * @param {import('node:test').TestContext} t
+ */
+async function startSmtpSink(t) {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-smtp-'));
+  const child = spawn('python3', [path.join(REPO, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the SMTP sink printed no "ready" within 15 s:\n${output}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (/^ready$/m.test(output)) {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+    });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    exited.then((code) => { clearTimeout(timer); reject(new Error(`the SMTP sink exited (${code}) before "ready":\n${output}`)); });
+  });
+  return {
+    port,
+    /** The messages received so far, in order, raw. */
+    messages: () => fs.readdirSync(dir).filter((f) => /^\d{4}\.eml$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f), 'latin1')),
+  };
+}
+
+/**
+ * A raw message's text as far as links go: quoted-printable decoded (soft breaks `=\r\n` gone,
+ * `=XX` as UTF-8 bytes), with any base64 part decoded after it.
+ * @param {string} raw
+ */
+function mailText(raw) {
+  const soft = raw.replace(/=\r?\n/g, '');
+  const bytes = Buffer.from(soft.replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  const text = bytes.toString('utf8');
+  const base64 = [...raw.matchAll(/Content-Transfer-Encoding:\s*base64[^\n]*\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+)/gi)]
+    .map((m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64').toString('utf8'));
+  return [text, ...base64].join('\n');
+}
+
+/**
+ * The link to choose a password in the `nth` email (from 1) sent to `to`, once it has arrived.
+ * @param {Awaited<ReturnType<typeof startSmtpSink>>} smtp @param {string} to @param {number} nth
+ */
+async function passwordLink(smtp, to, nth) {
+  const mails = await waitFor(() => {
+    const found = smtp.messages().filter((m) => new RegExp(`^X-Envelope-To: .*${escapeRegExp(to)}`, 'mi').test(m));
+    return found.length >= nth && found;
+  }, { timeout: 20_000, message: `email #${nth} to ${to}` });
+  const text = mailText(mails[nth - 1]);
+  const link = /https?:\/\/[^\s"'<>]+\/dashboard\/?#\/reset\?token=[A-Za-z0-9_\-.~%]+(?:&(?:amp;)?invite=1)?/.exec(text)?.[0];
+  assert.ok(link, `a reset link in the email:\n${text}`);
+  return link.replace('&amp;', '&');
+}
+
+test('an invited agent chooses a password from the email and signs in; later "Forgot your password?" emails a link to choose another', { timeout: 120_000 }, async (t) => {
+  const smtp = await startSmtpSink(t);
+  const server = await startServer(t, {
+    env: { ...NO_LIMITS, PARLEY_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, PARLEY_MAIL_FROM: 'Parley <no-reply@parley.test>' },
+  });
+  const browser = await launchBrowser(t);
+  const dora = { email: 'dora@example.com', password: 'dora first password' };
+  // What Chromium logs for the answers the test provokes on purpose (a link used twice).
+  const refused = new RegExp(`^${escapeRegExp(`${server.url}/api/v1/auth/reset`)}: Failed to load resource: the server responded with a status of 4(00|10|22) `);
+
+  // The admin invites Dora: no password asked for, an email sent.
+  const { page: adminPage, errors: adminErrors } = await openDashboard(browser, server, ADMIN, '#/admin/agents');
+  await adminPage.getByTestId('agent-row').first().waitFor();
+  assert.ok(await adminPage.getByTestId('agent-send-invite').isChecked(), 'an invitation is the default');
+  assert.ok(await adminPage.getByTestId('agent-password').isHidden());
+  await adminPage.getByTestId('agent-email').fill(dora.email);
+  await adminPage.getByTestId('agent-name').fill('Dora');
+  await adminPage.getByTestId('agent-invite').click();
+  await adminPage.getByTestId('agent-form-status').filter({ hasText: `An invitation to ${dora.email} was queued` }).waitFor();
+  await adminPage.getByTestId('agent-row').filter({ hasText: dora.email }).waitFor();
+  assert.equal(await adminPage.getByTestId('agent-form-error').textContent(), '');
+  await assertClean(adminErrors);
+
+  const invite = await passwordLink(smtp, dora.email, 1);
+  assert.ok(invite.startsWith(`${server.url}/dashboard`), invite);
+  assert.match(invite, /&invite=1$/);
+
+  // In a fresh browser (nobody signed in): the welcome, the checks before the server, the password set.
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  const errors = await watchPageErrors(page);
+  await page.goto(invite);
+  assert.equal(await page.getByTestId('reset-title').textContent(), 'Welcome! Choose a password to finish setting up your account');
+  await page.getByTestId('reset-password').fill('short');
+  await page.getByTestId('reset-confirm').fill('short');
+  await page.getByTestId('reset-submit').click();
+  await page.getByTestId('reset-error').filter({ hasText: 'Use at least 8 characters.' }).waitFor();
+  await page.getByTestId('reset-password').fill(dora.password);
+  await page.getByTestId('reset-confirm').fill(`${dora.password}!`);
+  await page.getByTestId('reset-submit').click();
+  await page.getByTestId('reset-error').filter({ hasText: 'The two passwords differ.' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'reset-confirm');
+  await page.getByTestId('reset-confirm').fill(dora.password);
+  await page.getByTestId('reset-submit').click();
+  await page.getByTestId('login-notice').filter({ hasText: 'Your password is set. Sign in with it.' }).waitFor();
+  assert.equal(await page.getByTestId('login-email').inputValue(), dora.email);
+  assert.ok(!page.url().includes('token='), 'the token leaves the address bar');
+  await page.getByTestId('login-password').fill(dora.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent === 'Dora');
+  await assertClean(errors);
+
+  // The invitation works once: used again, the server's refusal shows in the form.
+  const again = await (await browser.newContext({ viewport: LAPTOP })).newPage();
+  const againErrors = await watchPageErrors(again);
+  await again.goto(invite);
+  await again.getByTestId('reset-password').fill('another password');
+  await again.getByTestId('reset-confirm').fill('another password');
+  await again.getByTestId('reset-submit').click();
+  await waitFor(async () => (await again.getByTestId('reset-error').textContent())?.trim(), { message: 'the refusal of a used link' });
+  assert.ok(await again.getByTestId('reset-submit').isEnabled());
+  await assertNoPageErrors(againErrors, { where: 'the used link', allowedConsoleErrors: [refused] });
+  assert.equal((await api(server, null, 'POST', '/auth/login', { email: dora.email, password: 'another password' })).status, 401);
+
+  // "Forgot your password?": the same sentence for an unknown address, and a link only for Dora.
+  const forgot = await (await browser.newContext({ viewport: LAPTOP })).newPage();
+  const forgotErrors = await watchPageErrors(forgot);
+  await forgot.goto(`${server.url}/dashboard`);
+  await forgot.getByTestId('login-email').fill('nobody@example.com');
+  await forgot.getByTestId('login-forgot').click();
+  assert.equal(await forgot.getByTestId('forgot-email').inputValue(), 'nobody@example.com', 'the address typed is kept');
+  const sentence = "If an account exists for that address, we've sent a link to reset the password.";
+  await forgot.getByTestId('forgot-submit').click();
+  await forgot.getByTestId('forgot-status').filter({ hasText: sentence }).waitFor();
+  await forgot.getByTestId('forgot-email').fill(dora.email);
+  await forgot.getByTestId('forgot-submit').click();
+  await forgot.getByTestId('forgot-status').filter({ hasText: sentence }).waitFor();
+  const reset = await passwordLink(smtp, dora.email, 2);
+  assert.ok(!reset.includes('invite=1'), reset);
+  assert.ok(!smtp.messages().some((m) => /^X-Envelope-To: .*nobody@example\.com/mi.test(m)), 'no email to an unknown address');
+  await forgot.getByTestId('forgot-back').click();
+  assert.equal(await forgot.getByTestId('login-email').inputValue(), 'nobody@example.com');
+  await assertClean(forgotErrors);
+
+  // The reset link, a new password, signing in with it; the old one no longer works.
+  const newPassword = 'dora second password';
+  await forgot.goto(reset);
+  assert.equal(await forgot.getByTestId('reset-title').textContent(), 'Choose a password');
+  await forgot.getByTestId('reset-password').fill(newPassword);
+  await forgot.getByTestId('reset-confirm').fill(newPassword);
+  await forgot.getByTestId('reset-submit').click();
+  await forgot.getByTestId('login-notice').filter({ hasText: 'Your password is set.' }).waitFor();
+  assert.equal(await forgot.getByTestId('login-email').inputValue(), dora.email);
+  await forgot.getByTestId('login-password').fill(newPassword);
+  await forgot.getByTestId('login-submit').click();
+  await forgot.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent === 'Dora');
+  assert.equal((await api(server, null, 'POST', '/auth/login', { email: dora.email, password: dora.password })).status, 401);
+  await assertClean(forgotErrors);
 });

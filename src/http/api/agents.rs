@@ -53,8 +53,10 @@ async fn list(
 pub struct CreateAgent {
     pub email: String,
     pub name: String,
-    /// The initial password, to be changed by the agent with `PATCH /me`.
-    pub password: String,
+    /// The initial password, to be changed by the agent with `PATCH /me`. Without it the agent
+    /// is invited: an email carries a link to choose a password (7 days, once); the answer says
+    /// `"invited": true`.
+    pub password: Option<String>,
     #[serde(default = "default_role")]
     pub role: AgentRole,
 }
@@ -63,7 +65,7 @@ fn default_role() -> AgentRole {
     AgentRole::Agent
 }
 
-/// Invites an agent by email with an initial password.
+/// Adds an agent: with an initial password, or invited by email to choose one.
 #[utoipa::path(
     tag = "agents",
     request_body = CreateAgent,
@@ -83,6 +85,9 @@ async fn create(
     } = body;
     let email = Email::parse(&email).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))?;
     let name = agent_name(&name)?;
+    let invited = initial.is_none();
+    // An invited agent's password is a random one nobody knows, until the link sets theirs.
+    let initial = initial.unwrap_or_else(|| crate::auth::random_token(40));
     let password_hash = password::hash(initial)
         .await
         .map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
@@ -104,7 +109,13 @@ async fn create(
             }
             other => other.into(),
         })?;
-    Ok(HttpResponse::Created().json(agent))
+    if invited {
+        super::links::send_link(&state, &agent, crate::store::email::AgentLink::Invite).await?;
+    }
+    let mut body = serde_json::to_value(&agent)
+        .map_err(|_| ApiError::Internal("agent serialisation".into()))?;
+    body["invited"] = serde_json::Value::Bool(invited);
+    Ok(HttpResponse::Created().json(body))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod canned;
 pub mod conversations;
 pub mod inbound;
+pub mod links;
 pub mod me;
 pub mod sites;
 pub mod teams;
@@ -104,6 +105,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     api_keys::configure(cfg);
     teams::configure(cfg);
     inbound::configure(cfg);
+    links::configure(cfg);
 }
 
 /// The API scope, ready to mount on an `App` (the public widget routes carry their own CORS).
