@@ -3,14 +3,18 @@
  * The dashboard's entry point: the session (token in `localStorage`), the login form, and the
  * signed-in shell. A 401 from the API or a 4001 close of the socket ends the session
  * gracefully: the login form comes back with the email filled in, and drafts and outboxes stay
- * in storage, so whatever was typed is there after signing in again.
+ * in storage, so whatever was typed is there after signing in again. An emailed link to choose
+ * a password (`#/reset?token=…`) shows its form instead, signed in or not; once the password is
+ * set, the sign-in form comes with the email filled in.
  */
 import { createApi } from './lib/api.js';
 import { Alerts } from './lib/alerts.js';
 import { Desk } from './lib/desk.js';
 import { h } from './lib/dom.js';
+import { parseResetHash } from './lib/reset.js';
 import { Keys, load, remove, save } from './lib/storage.js';
 import { loginView } from './views/login.js';
+import { resetView } from './views/reset.js';
 import { Shell } from './views/shell.js';
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
@@ -102,5 +106,45 @@ function showLogin(notice, email) {
   }));
 }
 
-if (token) startSession();
+/** Drops the fragment (a reset link's token has no business staying in the address bar or history). */
+function clearHash() {
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+/**
+ * The form of an emailed link. A running session is paused (its token kept): "Back to sign in"
+ * resumes it; a password set shows the sign-in form.
+ * @param {{token: string, invite: boolean}} link
+ */
+function showReset(link) {
+  shell?.destroy();
+  desk?.stop();
+  shell = null;
+  desk = null;
+  root.replaceChildren(resetView({
+    api,
+    token: link.token,
+    invite: link.invite,
+    onDone(email) {
+      clearHash();
+      showLogin('Your password is set. Sign in with it.', email);
+    },
+    onBack() {
+      clearHash();
+      if (token) startSession();
+      else showLogin('', load(Keys.AGENT, null)?.email ?? '');
+    },
+  }));
+}
+
+// Registered before the shell's own listener, so that a reset link pasted into a signed-in tab
+// is not routed to the inbox first.
+globalThis.addEventListener('hashchange', () => {
+  const link = parseResetHash(location.hash);
+  if (link) showReset(link);
+});
+
+const link = parseResetHash(location.hash);
+if (link) showReset(link);
+else if (token) startSession();
 else showLogin('', load(Keys.AGENT, null)?.email ?? '');

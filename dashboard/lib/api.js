@@ -123,6 +123,16 @@ export function createApi(options) {
      */
     login: (email, password, workspaceId = null) =>
       request('POST', '/auth/login', workspaceId ? { email, password, workspace_id: workspaceId } : { email, password }, { auth: false }),
+    /**
+     * Asks for a link to choose a new password, emailed if the account exists; answers the
+     * same either way (202). @param {string} email
+     */
+    requestPasswordReset: (email) => request('POST', '/auth/reset-request', { email }, { auth: false }),
+    /**
+     * Sets the password with the token of a reset or invitation link (single use); answers
+     * `{email}`. @param {string} token @param {string} password
+     */
+    resetPassword: (token, password) => request('POST', '/auth/reset', { token, password }, { auth: false }),
     me: () => get('/me'),
     /** @param {{name?: string, current_password?: string, new_password?: string}} change */
     updateMe: (change) => patch('/me', change),
@@ -172,7 +182,10 @@ export function createApi(options) {
 
     /** @returns {Promise<Page>} */
     agents: () => get('/agents'),
-    /** @param {{email: string, name: string, password: string, role: string}} agent */
+    /**
+     * Without `password`, the agent is invited: emailed a link to choose one (`invited: true`).
+     * @param {{email: string, name: string, password?: string, role: string}} agent
+     */
     createAgent: (agent) => post('/agents', agent),
     /**
      * `capacity`: open conversations automatic assignment may give the agent at once (0: none).

@@ -256,3 +256,22 @@ test("a team's or a site's 422 names its field: hours, agent_ids, team_id", asyn
   assert.equal(errorField(await refuse('team_id: no such team in this workspace'), fields), 'team_id');
   assert.equal(errorField(await refuse('name must show 1 to 200 characters'), fields), 'name');
 });
+
+test('password reset: the request and the reset send no token, and a refused token does not end the session', async () => {
+  const { api, requests, unauthorized } = setup((url) => (url.endsWith('/auth/reset-request')
+    ? response(202, {})
+    : response(400, { error: { code: 'invalid_token', message: 'This link has expired.' } })));
+  assert.deepEqual(await api.requestPasswordReset('bob@example.com'), {});
+  await assert.rejects(api.resetPassword('tok-1', 'new password 1'), (err) => err instanceof ApiError && err.status === 400 && err.message === 'This link has expired.');
+  assert.deepEqual(requests.map((r) => [r.method, r.url, JSON.parse(r.body), r.headers.Authorization]), [
+    ['POST', `${API_PREFIX}/auth/reset-request`, { email: 'bob@example.com' }, undefined],
+    ['POST', `${API_PREFIX}/auth/reset`, { token: 'tok-1', password: 'new password 1' }, undefined],
+  ]);
+  assert.equal(unauthorized(), 0);
+});
+
+test('an agent created without a password is invited: no password is sent', async () => {
+  const { api, requests } = setup(() => response(201, { id: 'a-1', invited: true }));
+  assert.deepEqual(await api.createAgent({ email: 'd@example.com', name: 'Dan', role: 'agent' }), { id: 'a-1', invited: true });
+  assert.deepEqual(JSON.parse(requests[0].body), { email: 'd@example.com', name: 'Dan', role: 'agent' });
+});

@@ -2,7 +2,9 @@
 /**
  * The sign-in form. Nothing here is stored but the token that a successful login returns. When
  * the email and password open accounts in several workspaces, the server lists them (409) and
- * the form asks which one, then signs in again naming it.
+ * the form asks which one, then signs in again naming it. "Forgot your password?" swaps the form
+ * for one asking an email to send a reset link to; the answer is the same whether or not the
+ * account exists, and so is what the form says.
  */
 import { h, replace } from '../lib/dom.js';
 
@@ -92,6 +94,11 @@ export function loginView(options) {
     attempt(null);
   }
 
+  const forgotLink = h('button', {
+    type: 'button', class: 'link-button', testid: 'login-forgot', text: 'Forgot your password?',
+    on: { click: () => showForgot(true) },
+  });
+
   const form = h('form', { class: 'login-form', testid: 'login-form', attrs: { 'aria-labelledby': 'login-title' }, on: { submit: signIn } },
     h('h1', { id: 'login-title', text: 'Sign in to Parley' }),
     notice,
@@ -101,7 +108,76 @@ export function loginView(options) {
     password,
     error,
     choice,
-    submit);
+    submit,
+    h('p', { class: 'login-links' }, forgotLink));
+
+  const forgot = forgotForm(options.api, () => showForgot(false));
+  forgot.form.hidden = true;
+
+  /** @param {boolean} on */
+  function showForgot(on) {
+    form.hidden = on;
+    forgot.form.hidden = !on;
+    if (on) forgot.open(email.value.trim());
+    else if (forgot.email.value.trim() && !email.value.trim()) email.value = forgot.email.value.trim();
+    (on ? forgot.email : email.value ? password : email).focus();
+  }
+
   queueMicrotask(() => (email.value ? password : email).focus());
-  return h('main', { class: 'login-page' }, form);
+  return h('main', { class: 'login-page' }, form, forgot.form);
+}
+
+/**
+ * "Forgot your password?": an email, then the same sentence whatever the server knows.
+ * @param {import('../lib/api.js').Api} api @param {() => void} back
+ */
+function forgotForm(api, back) {
+  const email = h('input', {
+    id: 'forgot-email', type: 'email', name: 'email', autocomplete: 'username', required: true,
+    testid: 'forgot-email', attrs: { spellcheck: 'false' },
+  });
+  const error = h('p', { class: 'form-error', testid: 'forgot-error', attrs: { role: 'alert' } });
+  const status = h('p', { class: 'notice', testid: 'forgot-status', attrs: { role: 'status' }, hidden: true });
+  const submit = h('button', { type: 'submit', class: 'button primary wide', testid: 'forgot-submit', text: 'Send a reset link' });
+
+  /** @param {SubmitEvent} event */
+  async function send(event) {
+    event.preventDefault();
+    error.textContent = '';
+    status.hidden = true;
+    submit.disabled = true;
+    submit.textContent = 'Sending…';
+    try {
+      await api.requestPasswordReset(email.value.trim());
+      status.textContent = "If an account exists for that address, we've sent a link to reset the password.";
+      status.hidden = false;
+    } catch (err) {
+      const e = /** @type {any} */ (err);
+      error.textContent = e.status === 429 ? `Too many attempts. Try again in ${e.retryAfter ?? 60} seconds.` : e.message;
+    } finally {
+      submit.disabled = false;
+      submit.textContent = 'Send a reset link';
+    }
+  }
+
+  const form = h('form', { class: 'login-form', testid: 'forgot-form', attrs: { 'aria-labelledby': 'forgot-title' }, on: { submit: send } },
+    h('h1', { id: 'forgot-title', text: 'Reset your password' }),
+    h('p', { class: 'muted', text: 'Enter the email you sign in with: we will send a link to choose a new password.' }),
+    h('label', { htmlFor: 'forgot-email', text: 'Email' }),
+    email,
+    error,
+    status,
+    submit,
+    h('p', { class: 'login-links' }, h('button', { type: 'button', class: 'link-button', testid: 'forgot-back', text: 'Back to sign in', on: { click: back } })));
+
+  return {
+    form,
+    email,
+    /** @param {string} prefill */
+    open(prefill) {
+      if (prefill) email.value = prefill;
+      error.textContent = '';
+      status.hidden = true;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * The agents (admins): invite with an initial password, change roles and capacities (how many
+ * The agents (admins): invite by email (a link to choose a password) or add with an initial
+ * password, change roles and capacities (how many
  * open conversations automatic assignment gives each at once), deactivate, remove.
  */
 import { confirmDialog, h, replace } from '../../lib/dom.js';
@@ -11,6 +12,17 @@ export function agentsPage(ctx) {
   const email = h('input', { type: 'email', required: true, autocomplete: 'off', testid: 'agent-email' });
   const name = h('input', { type: 'text', required: true, maxLength: 200, autocomplete: 'off', testid: 'agent-name' });
   const password = h('input', { type: 'password', required: true, autocomplete: 'new-password', testid: 'agent-password' });
+  // Checked: no password is sent, and the server emails the agent a link to choose one.
+  const sendInvite = h('input', { type: 'checkbox', defaultChecked: true, testid: 'agent-send-invite' });
+  const passwordField = field('Initial password', password,
+    'Share it privately. With email set up, they can choose another with "Forgot your password?" on the sign-in page.');
+  function syncInvite() {
+    passwordField.hidden = sendInvite.checked;
+    password.required = !sendInvite.checked;
+    password.disabled = sendInvite.checked;
+  }
+  sendInvite.addEventListener('change', syncInvite);
+  syncInvite();
   const role = h('select', { testid: 'agent-role' }, h('option', { value: 'agent', text: 'Agent' }), h('option', { value: 'admin', text: 'Admin' }));
   const invite = h('button', { type: 'submit', class: 'button primary', testid: 'agent-invite', text: 'Add agent' });
   const formError = errorLine('agent-form-error');
@@ -108,12 +120,21 @@ export function agentsPage(ctx) {
   async function submit(e) {
     e.preventDefault();
     formStatus.textContent = '';
-    const ok = await attempt(formError, () => ctx.api.createAgent({
-      email: email.value.trim(), name: name.value.trim(), password: password.value, role: role.value,
-    }), invite);
+    const invited = sendInvite.checked;
+    const agent = { email: email.value.trim(), name: name.value.trim(), role: role.value };
+    /** @type {any} */
+    let answer = null;
+    const ok = await attempt(formError, async () => {
+      answer = await ctx.api.createAgent(invited ? agent : { ...agent, password: password.value });
+    }, invite);
     if (ok) {
-      formStatus.textContent = `${name.value.trim()} can now sign in with ${email.value.trim()} and the password you chose.`;
+      formStatus.textContent = invited && answer?.invited === true
+        ? `An invitation to ${agent.email} was queued: its link lets ${agent.name} choose a password (for 7 days). It is emailed only if this server has email set up.`
+        : invited
+          ? `${agent.name} was added, but the server did not say that it sent an invitation.`
+          : `${agent.name} can now sign in with ${agent.email} and the password you chose.`;
       form.reset();
+      syncInvite();
       refresh();
     }
   }
@@ -121,7 +142,8 @@ export function agentsPage(ctx) {
   const form = h('form', { class: 'admin-form inline-form', testid: 'agent-form', on: { submit } },
     h('fieldset', {}, h('legend', { text: 'Add an agent' }),
       h('div', { class: 'grid-fields' },
-        field('Email', email), field('Name', name), field('Initial password', password, 'Share it privately; they can change it.'), field('Role', role)),
+        field('Email', email), field('Name', name), field('Role', role),
+        field('Send an invitation email instead of setting a password', sendInvite), passwordField),
       formError, formStatus, h('div', { class: 'row' }, invite)));
   const table = h('table', { class: 'table', testid: 'agents-list' }, tableHead(['Name', 'Email', 'Role', 'Capacity', 'Status', '']), body);
   refresh();
