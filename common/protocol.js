@@ -18,8 +18,9 @@ export const SocketPath = Object.freeze({ visitor: '/ws/visitor', agent: '/ws/ag
 
 /**
  * Client frame types (`ClientFrame` in protocol.rs). `status` and `viewing` are an agent's;
- * `page`, `profile`, `end`, `rate` and `prechat` are a visitor's (`profile` and `end` are Parley
- * additions to the contract; `prechat` carries the answers to the site's pre-chat form).
+ * `page`, `profile`, `end`, `rate`, `prechat` and `transcript` are a visitor's (`profile` and
+ * `end` are Parley additions to the contract; `prechat` carries the answers to the site's
+ * pre-chat form; `transcript` emails a conversation to the visitor's address).
  */
 export const Client = Object.freeze({
   HELLO: 'hello',
@@ -35,6 +36,7 @@ export const Client = Object.freeze({
   END: 'end',
   RATE: 'rate',
   PRECHAT: 'prechat',
+  TRANSCRIPT: 'transcript',
   VIEWING: 'viewing',
 });
 
@@ -336,6 +338,15 @@ export function profileFrame(ref, email, name) {
 /** A visitor ends the conversation (it becomes resolved). @param {string} ref @param {string} conversationId @returns {Frame} */
 export function endFrame(ref, conversationId) {
   return { type: Client.END, ref, conversation_id: conversationId };
+}
+
+/**
+ * A visitor asks for the conversation, as they see it, by email to their address (`conflict`
+ * while the server knows no email for them: `profile` first; `not_found` for another's).
+ * @param {string} ref @param {string} conversationId @returns {Frame}
+ */
+export function transcriptFrame(ref, conversationId) {
+  return { type: Client.TRANSCRIPT, ref, conversation_id: conversationId };
 }
 
 /** A rating's score: an integer from 1 to 5. @param {unknown} score @returns {score is number} */

@@ -139,6 +139,7 @@ test('history asks for at most HISTORY_MAX; sync, read, status, page, profile, e
   assert.deepEqual(P.profileFrame('1', 'a@b.example'), { type: 'profile', ref: '1', email: 'a@b.example' });
   assert.deepEqual(P.profileFrame('1', 'a@b.example', 'Ada'), { type: 'profile', ref: '1', email: 'a@b.example', name: 'Ada' });
   assert.deepEqual(P.endFrame('1', 'c'), { type: 'end', ref: '1', conversation_id: 'c' });
+  assert.deepEqual(P.transcriptFrame('1', 'c'), { type: 'transcript', ref: '1', conversation_id: 'c' });
   assert.deepEqual(P.rateFrame('1', 'c', 4, 'Quick'), { type: 'rate', ref: '1', conversation_id: 'c', score: 4, comment: 'Quick' });
   assert.deepEqual(P.rateFrame('1', 'c', 5, ''), { type: 'rate', ref: '1', conversation_id: 'c', score: 5 }, 'no comment: left out');
   assert.deepEqual(P.pingFrame(), { type: 'ping' });

@@ -16,6 +16,7 @@ import { AgentConnection, FrameError, SYSTEM_CLOCK } from './connection.js';
 import { Workspace } from './workspace.js';
 import { createOutbox, storedItems } from './outbox.js';
 import { VIEWING, VIEWING_REPEAT_MS, viewingFrame } from './viewers.js';
+import { emailSetup } from './emails.js';
 import {
   AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, codePoints, socketUrl,
   historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame,
@@ -73,6 +74,8 @@ export class Desk extends Emitter {
     this.fetching = new Set();
     /** The workspace's auto-away delay in seconds (`welcome.auto_away_s`; 0: off). */
     this.autoAwayS = 0;
+    /** What the server says of its email (`welcome.email`). @type {import('./emails.js').EmailSetup} */
+    this.email = { configured: null, inbound: false };
     /** The conversation this page shows, which the other agents are told about. @type {string | null} */
     this.shown = null;
     /** @type {any} */ this.viewingTimer = null;
@@ -113,6 +116,7 @@ export class Desk extends Emitter {
     ws.setPresence(frame.agents ?? []);
     if ('teams' in frame) ws.setTeams(frame.teams);
     this.autoAwayS = Number(frame.auto_away_s) > 0 ? Number(frame.auto_away_s) : 0;
+    this.email = emailSetup(frame);
     this.adoptStatus(frame.agent.status);
     const openIds = new Set();
     for (const raw of frame.conversations ?? []) {

@@ -131,3 +131,42 @@ export class EmailRefresh {
     this.timer = null;
   }
 }
+
+/**
+ * What the server says of its email in the agent `welcome`: `email: {configured, inbound}`.
+ * `configured` is null when the welcome does not say (an older server): nothing is claimed
+ * then, either way.
+ * @typedef {{configured: boolean | null, inbound: boolean}} EmailSetup
+ */
+
+/** @param {any} welcome an agent `welcome` frame @returns {EmailSetup} */
+export function emailSetup(welcome) {
+  const e = welcome && typeof welcome.email === 'object' && welcome.email !== null ? welcome.email : null;
+  return {
+    configured: e && typeof e.configured === 'boolean' ? e.configured : null,
+    inbound: e?.inbound === true,
+  };
+}
+
+export const EMAIL_OFF_NOTICE = 'Email is not set up on this server: replies do not reach visitors who leave.';
+export const INVITE_OFF_NOTE = 'Invitations need email set up on the server (PARLEY_SMTP_URL)';
+
+/**
+ * The notice in the visitor panel: only for a visitor with an email, on a server that said it
+ * sends none. @param {EmailSetup} setup @param {string | null | undefined} visitorEmail
+ * @returns {string | null}
+ */
+export function visitorEmailNotice(setup, visitorEmail) {
+  return setup.configured === false && !!visitorEmail ? EMAIL_OFF_NOTICE : null;
+}
+
+/**
+ * The "send an invitation email" checkbox on Admin → Agents: checked by default, unchecked and
+ * disabled (with why) on a server that said it sends no email.
+ * @param {EmailSetup} setup @returns {{checked: boolean, disabled: boolean, note: string | null}}
+ */
+export function inviteChoice(setup) {
+  return setup.configured === false
+    ? { checked: false, disabled: true, note: INVITE_OFF_NOTE }
+    : { checked: true, disabled: false, note: null };
+}

@@ -477,3 +477,15 @@ test('a transfer goes to a team or an agent, with the note when there is one', a
   ]);
   assert.equal(s.desk.workspace.conversations.get('c-1')?.assignee_id, 'a-2', 'the answer is merged');
 });
+
+test("the welcome's email setup is kept, and read anew from every welcome", async (t) => {
+  const s = setup(t);
+  assert.deepEqual(s.desk.email, { configured: null, inbound: false }, 'before any welcome: nothing claimed');
+  await online(s, { email: { configured: false, inbound: false } });
+  assert.deepEqual(s.desk.email, { configured: false, inbound: false });
+  s.net.current.drop(1012);
+  await settle();
+  s.clock.advance(499);
+  await online(s, { email: { configured: true, inbound: true } });
+  assert.deepEqual(s.desk.email, { configured: true, inbound: true });
+});

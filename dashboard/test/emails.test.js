@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMAILS_REFRESH_MS, EmailRefresh, emailMark, replyEmails } from '../lib/emails.js';
+import { EMAILS_REFRESH_MS, EMAIL_OFF_NOTICE, EmailRefresh, INVITE_OFF_NOTE, emailMark, emailSetup, inviteChoice, replyEmails, visitorEmailNotice } from '../lib/emails.js';
 import { FakeClock, settle } from './helpers.js';
 
 const email = (fields) => ({ state: 'sent', from_seq: 1, upto_seq: 1, last_error: null, sent_at: null, ...fields });
@@ -143,4 +143,30 @@ test('a load that throws is an empty list; nothing runs or applies after stop()'
   refresh.request();
   assert.equal(loads.length, 1, 'the waiting request was cancelled');
   assert.deepEqual(later, [], 'the answer came after the view went');
+});
+
+test("the welcome's email setup: configured, inbound, and nothing claimed when it does not say", () => {
+  assert.deepEqual(emailSetup({ email: { configured: true, inbound: true } }), { configured: true, inbound: true });
+  assert.deepEqual(emailSetup({ email: { configured: false, inbound: false } }), { configured: false, inbound: false });
+  assert.deepEqual(emailSetup({}), { configured: null, inbound: false }, 'an older server');
+  assert.deepEqual(emailSetup({ email: null }), { configured: null, inbound: false });
+  assert.deepEqual(emailSetup({ email: { configured: 'no' } }), { configured: null, inbound: false });
+  assert.deepEqual(emailSetup(null), { configured: null, inbound: false });
+});
+
+test('without email on the server: the notice for a visitor with an email, the invitation off', () => {
+  const off = emailSetup({ email: { configured: false, inbound: false } });
+  const on = emailSetup({ email: { configured: true, inbound: false } });
+  const unknown = emailSetup({});
+  assert.equal(visitorEmailNotice(off, 'ada@example.com'), EMAIL_OFF_NOTICE);
+  assert.equal(EMAIL_OFF_NOTICE, 'Email is not set up on this server: replies do not reach visitors who leave.');
+  assert.equal(visitorEmailNotice(off, null), null, 'no email: nothing to say');
+  assert.equal(visitorEmailNotice(off, ''), null);
+  assert.equal(visitorEmailNotice(on, 'ada@example.com'), null);
+  assert.equal(visitorEmailNotice(unknown, 'ada@example.com'), null);
+
+  assert.deepEqual(inviteChoice(off), { checked: false, disabled: true, note: INVITE_OFF_NOTE });
+  assert.equal(INVITE_OFF_NOTE, 'Invitations need email set up on the server (PARLEY_SMTP_URL)');
+  assert.deepEqual(inviteChoice(on), { checked: true, disabled: false, note: null });
+  assert.deepEqual(inviteChoice(unknown), { checked: true, disabled: false, note: null });
 });

@@ -11,6 +11,7 @@ import { safeHref } from '../../common/linkify.js';
 import { h, replace } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime, stars } from '../lib/format.js';
 import { answers, fieldLabel } from '../lib/settings.js';
+import { visitorEmailNotice } from '../lib/emails.js';
 import { conversationHref } from '../lib/router.js';
 import { signedAttributes, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { BlockSection } from './block.js';
@@ -111,11 +112,13 @@ export class VisitorPanel {
     const current = live.page?.url ? live.page : pages[0] ?? null;
     const attributes = answers(/** @type {any} */ (live).attributes ?? p.attributes);
     const rating = c?.rating ?? null;
+    const emailNotice = visitorEmailNotice(this.ctx.desk.email, email);
 
     replace(this.body,
       h('p', { class: 'visitor-name' },
         h('span', { testid: 'visitor-name', text: name ?? (c ? visitorLabel(c) : 'Anonymous visitor') }),
         unsigned.includes('name') ? unsignedMark('name') : null),
+      emailNotice ? h('p', { class: 'notice small', testid: 'visitor-email-off', text: emailNotice }) : null,
       h('dl', { class: 'facts' },
         fact('Email', [h('span', { testid: 'visitor-email', text: email ?? '—' }), unsigned.includes('email') ? unsignedMark('email') : null]),
         fact('Identity', h('span', {

@@ -4,7 +4,7 @@
 create table email_outbox (
     id blob primary key check (length(id) = 16),
     workspace_id blob not null references workspaces (id) on delete cascade,
-    kind text not null check (kind in ('reply', 'invite', 'reset')),
+    kind text not null check (kind in ('reply', 'invite', 'reset', 'transcript')),
     conversation_id blob references conversations (id) on delete cascade,
     -- a reply email: the first agent reply it carries (the later ones join it until it is sent)
     from_seq integer,

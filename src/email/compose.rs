@@ -197,6 +197,47 @@ pub fn reply(email: &Reply<'_>) -> Composed {
     }
 }
 
+/// A conversation as its visitor saw it (no notes), for the visitor's records.
+pub fn transcript(site_name: &str, color: &str, locale: &str, messages: &[Message]) -> Composed {
+    let w = words(locale);
+    let (subject, intro) = match locale.split(['-', '_']).next().unwrap_or("en") {
+        "fr" => ("Votre conversation avec", "Voici votre conversation :"),
+        "es" => ("Tu conversación con", "Esta es tu conversación:"),
+        "de" => ("Ihr Gespräch mit", "Hier ist Ihr Gespräch:"),
+        _ => ("Your conversation with", "Here is your conversation:"),
+    };
+    let shown: Vec<&Message> = messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Text)
+        .collect();
+    let mut text = format!("{intro}\n\n");
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">\
+         <div style=\"border-top:4px solid {};padding:16px;max-width:560px\"><p style=\"font-weight:600\">{}</p>",
+        escape(color),
+        escape(intro)
+    );
+    for m in shown {
+        let at = m.created_at.as_datetime().format("%Y-%m-%d %H:%M UTC");
+        text.push_str(&format!("[{at}] {}:\n{}\n\n", who(m, &w), m.body.as_str()));
+        html.push_str(&format!(
+            "<p><span style=\"color:#6b7280\">{at}</span> <strong>{}</strong><br>{}</p>",
+            escape(who(m, &w)),
+            escape(m.body.as_str()).replace('\n', "<br>")
+        ));
+    }
+    text.push_str(&format!("-- \n{site_name}\n"));
+    html.push_str(&format!(
+        "<p style=\"color:#9ca3af\">{}</p></div></body></html>",
+        escape(site_name)
+    ));
+    Composed {
+        subject: format!("{subject} {site_name}"),
+        text,
+        html,
+    }
+}
+
 /// An agent's invitation (set a first password, 7 days) or password reset (1 hour).
 pub fn agent_link(invite: bool, link: &str) -> Composed {
     let (subject, intro, action, expiry) = if invite {

@@ -128,6 +128,10 @@ impl Mailer {
                 Ok(outcome) => outcome,
                 Err(error) => self.retry(email, error),
             },
+            "transcript" => match self.transcript(email).await {
+                Ok(outcome) => outcome,
+                Err(error) => self.retry(email, error),
+            },
             "invite" | "reset" => match self.agent_link(email).await {
                 Ok(outcome) => outcome,
                 Err(error) => self.retry(email, error),
@@ -373,7 +377,111 @@ impl Mailer {
     }
 }
 
+/// Most messages in a transcript (the newest are kept).
+const TRANSCRIPT_MESSAGES: i64 = 500;
+
 impl Mailer {
+    /// A visitor's transcript: the conversation as the visitor sees it, to the address it gave.
+    async fn transcript(&self, email: &DueEmail) -> Result<EmailOutcome, String> {
+        let (Some(transport), Some(from)) = (&self.transport, &self.from) else {
+            return Ok(skipped("email is not configured"));
+        };
+        let (Some(address), Some(conversation_id)) =
+            (email.to_address.as_deref(), email.conversation_id)
+        else {
+            return Ok(skipped("nothing to send"));
+        };
+        let store = self.chat.store();
+        let workspace = email.workspace_id;
+        let internal = |e: crate::store::StoreError| e.to_string();
+        if let Some(reason) = store
+            .suppression(workspace, address)
+            .await
+            .map_err(internal)?
+        {
+            return Ok(skipped(&format!("the address is {reason}")));
+        }
+        let now = Timestamp::now();
+        let (sent, oldest) = store
+            .sent_to_since(address, now.minus(HOUR))
+            .await
+            .map_err(internal)?;
+        if sent >= PER_ADDRESS_HOURLY {
+            return Ok(EmailOutcome::Later {
+                at: oldest.unwrap_or(now).plus(HOUR),
+                error: None,
+            });
+        }
+        let Some(conversation) = store
+            .conversation(workspace, conversation_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(skipped("the conversation is gone"));
+        };
+        let messages = self
+            .chat
+            .messages_before(
+                workspace,
+                conversation_id,
+                None,
+                TRANSCRIPT_MESSAGES,
+                Audience::Visitor,
+                usize::MAX,
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .messages;
+        let site = store
+            .site(workspace, conversation.site_id)
+            .await
+            .map_err(internal)?;
+        let settings = site
+            .as_ref()
+            .map(|s| WidgetSettings::of(&s.settings.0))
+            .unwrap_or_default();
+        let site_name = site.as_ref().map_or("Parley", |s| s.name.as_str());
+        let composed = compose::transcript(
+            site_name,
+            &settings.color,
+            if settings.locale == "auto" {
+                "en"
+            } else {
+                &settings.locale
+            },
+            &messages,
+        );
+        let mail = Mail::builder()
+            .from(Mailbox::new(Some(site_name.to_owned()), from.email.clone()))
+            .to(address
+                .parse()
+                .map_err(|e| format!("the visitor's address: {e}"))?)
+            .subject(composed.subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(composed.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(composed.html),
+                    ),
+            )
+            .map_err(|e| format!("the email could not be built: {e}"))?;
+        transport
+            .send(mail)
+            .await
+            .map_err(|e| format!("SMTP: {e}"))?;
+        metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+        Ok(EmailOutcome::Sent {
+            upto_seq: None,
+            to: address.to_owned(),
+        })
+    }
+
     /// An agent's invitation or password reset: its link, to its address.
     async fn agent_link(&self, email: &DueEmail) -> Result<EmailOutcome, String> {
         let (Some(transport), Some(from)) = (&self.transport, &self.from) else {

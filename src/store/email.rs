@@ -152,6 +152,14 @@ pub trait Emails {
         now: Timestamp,
     ) -> StoreResult<Option<(WorkspaceId, crate::domain::AgentId, String)>>;
 
+    /// Queues the conversation's transcript to `to`; false when one is waiting already.
+    async fn queue_transcript(
+        &self,
+        workspace: WorkspaceId,
+        conversation: ConversationId,
+        to: &str,
+    ) -> StoreResult<bool>;
+
     /// The conversation a signed reply address names, and its visitor. The address's
     /// signature stands for the workspace scope: only this server can make one.
     async fn reply_target(
@@ -411,6 +419,29 @@ macro_rules! impl_emails {
                 .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn queue_transcript(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                conversation: $crate::domain::ConversationId,
+                to: &str,
+            ) -> $crate::store::StoreResult<bool> {
+                let now = $crate::domain::Timestamp::now();
+                let done = sqlx::query(
+                    "insert into email_outbox (id, workspace_id, kind, conversation_id, to_address, \
+                     next_attempt_at, created_at) select $1, $2, 'transcript', $3, $4, $5, $5 \
+                     where not exists (select 1 from email_outbox where conversation_id = $3 \
+                     and kind = 'transcript' and state = 'pending')",
+                )
+                .bind(Uuid::new_v4())
+                .bind(workspace)
+                .bind(conversation)
+                .bind(to)
+                .bind(now)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn use_agent_link(

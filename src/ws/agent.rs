@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::hub::Registration;
 use super::protocol::{
     self, AgentConversationView, AgentPresenceView, AgentView, ClientFrame,
-    ConversationWithPresence, ErrorCode, Hello, ServerFrame, TeamRef,
+    ConversationWithPresence, EmailView, ErrorCode, Hello, ServerFrame, TeamRef,
 };
 use super::session::{Ctx, HelloRefusal, Role, Session};
 use crate::chat::{agent_author, Chat, ConversationRef};
@@ -134,6 +134,10 @@ impl Role for AgentSide {
                 &names,
                 &teams,
                 state.settings.routing.auto_away.as_secs(),
+                EmailView {
+                    configured: state.settings.email.smtp_url.is_some(),
+                    inbound: state.settings.email.inbound_domain.is_some(),
+                },
             );
             let visitors = conversations.iter().map(|c| (c.id, c.visitor_id)).collect();
             Ok((
@@ -213,6 +217,11 @@ impl Role for AgentSide {
                 ErrorCode::Forbidden,
                 "prechat is for visitors",
             ),
+            ClientFrame::Transcript(transcript) => session.conn.error(
+                transcript.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "transcript is for visitors",
+            ),
             ClientFrame::Viewing(viewing) => {
                 // As often as typing: it is as cheap and as chatty.
                 if !session.conn.allow_typing() {
@@ -261,6 +270,7 @@ fn welcome_frame(
     names: &HashMap<AgentId, String>,
     teams: &[crate::domain::Team],
     auto_away_s: u64,
+    email: EmailView,
 ) -> bytestring::ByteString {
     let assignees: Vec<Option<Assignee>> = conversations
         .iter()
@@ -303,6 +313,7 @@ fn welcome_frame(
             })
             .collect(),
         auto_away_s,
+        email,
         teams: teams
             .iter()
             .map(|t| TeamRef {

@@ -228,6 +228,7 @@ impl Role for VisitorSide {
                     email: visitor.email.as_deref(),
                     attributes: &visitor.attributes.0,
                 },
+                email_enabled: state.settings.email.smtp_url.is_some(),
                 settings: &site.settings.0,
                 identity: identity.status().map(|status| WelcomeIdentity {
                     status,
@@ -330,6 +331,41 @@ impl Role for VisitorSide {
                 "viewing is for agents",
             ),
             ClientFrame::Prechat(prechat) => answer_form(session, prechat, ctx),
+            ClientFrame::Transcript(transcript) => {
+                let Some(email) = session
+                    .role
+                    .greeted
+                    .as_ref()
+                    .and_then(|g| g.visitor.email.clone())
+                else {
+                    return session.conn.error(
+                        transcript.reference.as_deref(),
+                        ErrorCode::Conflict,
+                        "leave an email address first",
+                    );
+                };
+                session.with_conversation(
+                    ctx,
+                    transcript.reference,
+                    transcript.conversation_id,
+                    move |session, reference, conversation, ctx| {
+                        let store = session.state.chat.store().clone();
+                        let work = async move {
+                            store
+                                .queue_transcript(
+                                    conversation.workspace_id,
+                                    conversation.id,
+                                    &email,
+                                )
+                                .await
+                                .map_err(ChatError::from)
+                        };
+                        session.request(ctx, reference, work, |session, reference, _, _| {
+                            session.conn.ok(reference.as_deref())
+                        });
+                    },
+                );
+            }
             ClientFrame::Hello(_)
             | ClientFrame::Ping(_)
             | ClientFrame::Sync(_)

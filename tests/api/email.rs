@@ -18,6 +18,58 @@ crate::on_both_backends!(
     a_refusing_smtp_server_gets_the_email_on_retry,
 );
 
+#[actix_web::test]
+async fn a_visitor_gets_its_transcript_by_email_without_notes() {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(Backend::Sqlite, &sink).await;
+    let ws = app.first_workspace().await;
+    // Without an address there is nowhere to send it.
+    let (mut anonymous, _) = app.visitor(&ws.site).await;
+    let sent = anonymous.send_text(None, "hi").await;
+    let id = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = anonymous
+        .call(json!({"type": "transcript", "conversation_id": id}))
+        .await;
+    assert_eq!(refused["code"], "conflict", "{refused}");
+
+    let (mut visitor, id) = visitor_with_email(&app, &ws, "ada@example.com").await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    agent.send_text(Some(&id), "Your order ships Monday.").await;
+    let note = agent
+        .call(json!({"type": "send", "conversation_id": id, "client_msg_id": uuid::Uuid::new_v4().to_string(),
+                     "kind": "note", "body": "internal: VIP customer"}))
+        .await;
+    assert_eq!(note["type"], "sent");
+    let ok = visitor
+        .call(json!({"type": "transcript", "conversation_id": id}))
+        .await;
+    assert_eq!(ok["type"], "ok", "{ok}");
+    // Another visitor's conversation is not this one's to ask for.
+    let ok = anonymous
+        .call(json!({"type": "profile", "email": "other@example.com"}))
+        .await;
+    assert_eq!(ok["type"], "ok");
+    let refused = anonymous
+        .call(json!({"type": "transcript", "conversation_id": id}))
+        .await;
+    assert_eq!(refused["code"], "not_found", "{refused}");
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    let email = decode(&got[0]);
+    assert_eq!(email.to, "ada@example.com");
+    assert!(email.text.contains("Where is my order?"), "{}", email.text);
+    assert!(
+        email.text.contains("Your order ships Monday."),
+        "{}",
+        email.text
+    );
+    assert!(!email.text.contains("VIP"), "notes never reach a visitor");
+    assert!(!email.html.contains("VIP"));
+}
+
 /// The link in an email's text part that contains `needle`.
 fn link_in(text: &str, needle: &str) -> String {
     text.split_whitespace()

@@ -210,6 +210,20 @@ fn lines(messages: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The conversation's system lines once they are `expected` (a line is written right after
+/// the change it tells of), at most 5 s.
+async fn lines_become(app: &TestApp, ws: &Workspace, id: &str, expected: &[&str]) {
+    let mut now = Vec::new();
+    for _ in 0..50 {
+        now = lines(&messages(app, ws, id).await);
+        if now == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(now, expected);
+}
+
 fn count(assignees: &[Option<String>], agent: &str) -> usize {
     assignees
         .iter()
@@ -283,10 +297,7 @@ async fn round_robin_spreads_by_capacity_and_a_freed_slot_takes_the_oldest_waiti
     visitors[3]
         .frames_before(|f| f["type"] == "message" && f["message"]["kind"] == "event")
         .await;
-    assert_eq!(
-        lines(&messages(&app, &ws, &ids[3]).await),
-        ["Carol joined the conversation"]
-    );
+    lines_become(&app, &ws, &ids[3], &["Carol joined the conversation"]).await;
 }
 
 async fn least_busy_evens_loads_and_a_waiting_conversation_goes_to_the_agent_who_comes_online(
@@ -329,10 +340,7 @@ async fn least_busy_evens_loads_and_a_waiting_conversation_goes_to_the_agent_who
             .any(|f| f["type"] == "queue" && f["position"].is_null()),
         "{joined:?}"
     );
-    assert_eq!(
-        lines(&messages(&app, &ws, &first_id).await),
-        ["Carol joined the conversation"]
-    );
+    lines_become(&app, &ws, &first_id, &["Carol joined the conversation"]).await;
 
     // Bob comes online with nothing: the next goes to him, then they alternate as loads even.
     let (_bob_tab, _) = app.agent(&bob.token).await;
@@ -379,13 +387,16 @@ async fn capacity_zero_is_never_given_one_and_an_agent_gone_gives_back(backend: 
     // Carol leaves: after a second gone, hers goes back to the queue.
     carol_tab.close().await;
     settles(&app, &ws, &both, |a| a.iter().all(Option::is_none)).await;
-    assert_eq!(
-        lines(&messages(&app, &ws, &first).await),
-        [
+    lines_become(
+        &app,
+        &ws,
+        &first,
+        &[
             "Carol joined the conversation",
-            "Carol left the conversation"
-        ]
-    );
+            "Carol left the conversation",
+        ],
+    )
+    .await;
     // Bob's capacity raised: both are his, oldest first.
     set_capacity(&app, &ws, &bob.id, 2).await;
     settles(&app, &ws, &both, |a| {

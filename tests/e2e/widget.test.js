@@ -7,11 +7,16 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/*.test.js
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   animationsFinished,
+  REPO,
   api,
   artifactPath,
   assertNoPageErrors,
@@ -21,6 +26,7 @@ import {
   sleep,
   startHostServer,
   startServer,
+  tempDir,
   waitFor,
   watchPageErrors,
 } from './harness.js';
@@ -160,6 +166,7 @@ test('a visitor on another origin chats with an agent through the embedded widge
   await reply(agent, message.conversation_id, 'We do, in 2 days.');
   const answer = panel.getByTestId('parley-message').filter({ hasText: 'We do, in 2 days.' });
   await answer.waitFor({ state: 'visible' });
+  assert.equal(await panel.getByTestId('parley-transcript').isHidden(), true, 'a server without email offers no transcript');
   assert.equal(await answer.getAttribute('data-author'), 'agent');
   assert.equal(await answer.getAttribute('data-seq'), '2');
 
@@ -1111,4 +1118,116 @@ test('a send the server refuses with conflict leads the visitor to the missing e
   assert.equal(conversation.visitor_email, 'late@example.com');
   const bodies = (await api(server, token, 'GET', `/conversations/${conversationId}/messages`)).body.items.map((/** @type {any} */ m) => m.body);
   assert.deepEqual(bodies, ['Left an email address: late@example.com', 'Still there?'], 'stored once, after the email');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Transcripts by email, with a real SMTP server (tests/support/smtp_sink.py)
+
+/**
+ * Starts the SMTP sink on a free port; resolves once it prints "ready".
+ * @param {import('node:test').TestContext} t
+ */
+async function startSmtpSink(t) {
+  const port = await new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  const dir = tempDir(t, 'parley-smtp-');
+  const child = spawn('python3', [path.join(REPO, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  let output = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the SMTP sink printed no "ready" within 15 s:\n${output}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (/^ready$/m.test(output)) {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+    });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    exited.then((code) => { clearTimeout(timer); reject(new Error(`the SMTP sink exited (${code}) (is aiosmtpd installed?):\n${output}`)); });
+  });
+  return {
+    port,
+    /** The messages received so far, in order, raw. */
+    messages: () => fs.readdirSync(dir).filter((f) => /^\d{4}\.eml$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f), 'latin1')),
+  };
+}
+
+/** A raw message with quoted-printable undone (soft breaks `=\r\n`, `=XX` bytes as UTF-8). @param {string} raw */
+function decodedEmail(raw) {
+  const soft = raw.replace(/=\r?\n/g, '');
+  const bytes = [];
+  for (let i = 0; i < soft.length; i++) {
+    const hex = soft[i] === '=' ? soft.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(soft.charCodeAt(i) & 0xff);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+test('a visitor asks for the conversation by email: the widget asks for the address first, and the email has both sides', { timeout: TEST_TIMEOUT }, async (t) => {
+  const smtp = await startSmtpSink(t);
+  const { server, host, token, agent, page } = await setup(t, {
+    env: { PARLEY_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, PARLEY_MAIL_FROM: 'Support <support@shop.test>' },
+  });
+  const errors = await watchPageErrors(page);
+  await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
+  const panel = await openChat(page);
+  const action = panel.getByTestId('parley-transcript');
+  assert.equal(await action.isHidden(), true, 'no conversation yet: nothing to email');
+
+  const question = 'Can I return the kettle after 30 days?';
+  await say(panel, question);
+  const { message } = await agentSees(agent, question);
+  const answer = 'Yes, within 60 days with the receipt.';
+  const posted = await api(server, token, 'POST', `/conversations/${message.conversation_id}/messages`, { client_msg_id: randomUUID(), body: answer });
+  assert.ok(posted.status === 200 || posted.status === 201, `the reply posted: ${posted.status} ${JSON.stringify(posted.body)}`);
+  await panel.getByTestId('parley-message').filter({ hasText: answer }).waitFor({ state: 'visible' });
+
+  // The action, by keyboard: labelled, and with no email known the email form asks first.
+  await action.waitFor({ state: 'visible' });
+  assert.equal(await action.getAttribute('aria-label'), 'Email me this conversation');
+  await action.focus();
+  await page.keyboard.press('Enter');
+  const emailInput = panel.getByTestId('parley-email-input');
+  await emailInput.waitFor({ state: 'visible' });
+  await waitFor(() => emailInput.evaluate((node) => node === document.activeElement), { message: 'the focus on the email input' });
+  assert.equal(await panel.getByTestId('parley-email-intro').textContent(), 'Where should we send this conversation?');
+  assert.equal(await panel.getByTestId('parley-name-input').isHidden(), true);
+  await emailInput.fill('not an email');
+  await panel.getByTestId('parley-email-submit').click();
+  assert.equal(smtp.messages().length, 0);
+  await emailInput.fill('ada@example.com');
+  await emailInput.press('Enter');
+  const done = panel.getByTestId('parley-transcript-done');
+  await done.waitFor({ state: 'visible' });
+  assert.equal(await done.textContent(), 'Sent to ada@example.com');
+  assert.equal(await done.getAttribute('role'), 'status');
+  await panel.getByTestId('parley-email-form').waitFor({ state: 'hidden' });
+  await waitFor(() => action.evaluate((node) => node === document.activeElement), { message: 'the focus back on the action' });
+
+  const raw = await waitFor(() => smtp.messages()[0], { timeout: 30_000, interval: 100, message: () => `a transcript at the SMTP sink; the server's output:\n${server.tail()}` });
+  const text = decodedEmail(raw);
+  assert.match(text, /^X-Envelope-To: ada@example\.com\r?$/mi, 'sent to the address the visitor gave');
+  assert.match(text, /^From:.*support@shop\.test/mi);
+  assert.ok(text.includes(question), `the visitor's message in the email:\n${text}`);
+  assert.ok(text.includes(answer), `the agent's reply in the email:\n${text}`);
+  const conversation = (await api(server, token, 'GET', `/conversations/${message.conversation_id}`)).body;
+  assert.equal(conversation.visitor_email, 'ada@example.com', 'the address was left as the profile');
+  assert.equal(smtp.messages().length, 1, 'one email');
+  await assertNoPageErrors(errors, { where: 'the page or the panel' });
 });

@@ -78,6 +78,7 @@ function boot(siteKey, parentOrigin) {
       close: () => bridge.post(ToLoader.CLOSE),
       leaveEmail: (email, name) => (chat ? chat.leaveEmail(email, name) : Promise.reject()),
       end: () => (chat ? chat.end() : Promise.reject()),
+      emailTranscript: (email) => (chat ? chat.emailTranscript(email) : Promise.reject()),
       rate: (score, comment) => (chat ? chat.rate(score, comment) : Promise.reject()),
       submitForm: (form) => (chat ? chat.submitForm(form) : Promise.reject()),
       loadEarlier: () => (chat ? chat.loadEarlier() : Promise.resolve()),

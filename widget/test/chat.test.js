@@ -783,3 +783,51 @@ test('a form sent without a connection keeps its message for later and says so',
   await again;
   assert.equal(net.current.last('send').body, 'Typed in a tunnel');
 });
+
+test('a transcript is offered only when the server sends email and there is a conversation', async () => {
+  const none = await connected({}, { email_enabled: true });
+  assert.equal(none.chat.canEmailTranscript(), false, 'no conversation yet');
+  const off = await connected({}, { conversation: conversation(), email_enabled: false });
+  assert.equal(off.chat.canEmailTranscript(), false, 'the server sends no email');
+  const old = await connected({}, { conversation: conversation() });
+  assert.equal(old.chat.canEmailTranscript(), false, 'a server that does not say');
+  const on = await connected({}, { conversation: conversation(), email_enabled: true });
+  assert.equal(on.chat.canEmailTranscript(), true);
+});
+
+test('a transcript with a known email sends transcript alone and resolves with the address', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation(), email_enabled: true, profile: { email: 'ada@example.com' } });
+  const asking = chat.emailTranscript();
+  const frame = net.current.last('transcript');
+  assert.deepEqual(frame, { type: 'transcript', ref: frame.ref, conversation_id: 'c-1' });
+  assert.equal(net.current.last('profile'), undefined);
+  net.current.receive({ type: 'ok', ref: frame.ref });
+  assert.equal(await asking, 'ada@example.com');
+});
+
+test('a transcript with an email typed sends profile, then transcript, in that order', async () => {
+  const { chat, net, kept } = await connected({}, { conversation: conversation(), email_enabled: true, agents_online: 1 });
+  const asking = chat.emailTranscript('bo@example.com');
+  const profile = net.current.last('profile');
+  assert.deepEqual(profile, { type: 'profile', ref: profile.ref, email: 'bo@example.com' });
+  assert.equal(net.current.last('transcript'), undefined, 'transcript waits for the profile');
+  net.current.receive({ type: 'ok', ref: profile.ref });
+  await settle();
+  const frame = net.current.last('transcript');
+  assert.deepEqual(frame, { type: 'transcript', ref: frame.ref, conversation_id: 'c-1' });
+  net.current.receive({ type: 'ok', ref: frame.ref });
+  assert.equal(await asking, 'bo@example.com');
+  assert.equal(chat.profile.email, 'bo@example.com', 'known for the next transcript');
+  assert.equal(kept.get('email'), '1');
+});
+
+test('a transcript refused with conflict rejects with it; without a connection it fails at once', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation(), email_enabled: true });
+  const asking = chat.emailTranscript();
+  const frame = net.current.last('transcript');
+  net.current.receive({ type: 'error', ref: frame.ref, code: 'conflict', message: 'no email' });
+  await assert.rejects(asking, (err) => /** @type {any} */ (err).code === 'conflict');
+
+  const offline = setup();
+  await assert.rejects(offline.chat.emailTranscript('x@example.com'), (err) => /** @type {any} */ (err).code === 'disconnected');
+});

@@ -5,6 +5,7 @@
  * open conversations automatic assignment gives each at once), deactivate, remove.
  */
 import { confirmDialog, h, replace } from '../../lib/dom.js';
+import { inviteChoice } from '../../lib/emails.js';
 import { adminPage, attempt, errorLine, field, statusLine, tableHead } from './common.js';
 
 /** @param {import('../shell.js').AppContext} ctx */
@@ -12,8 +13,10 @@ export function agentsPage(ctx) {
   const email = h('input', { type: 'email', required: true, autocomplete: 'off', testid: 'agent-email' });
   const name = h('input', { type: 'text', required: true, maxLength: 200, autocomplete: 'off', testid: 'agent-name' });
   const password = h('input', { type: 'password', required: true, autocomplete: 'new-password', testid: 'agent-password' });
-  // Checked: no password is sent, and the server emails the agent a link to choose one.
-  const sendInvite = h('input', { type: 'checkbox', defaultChecked: true, testid: 'agent-send-invite' });
+  // Checked: no password is sent, and the server emails the agent a link to choose one. A
+  // server without email cannot: unchecked and disabled, and the field says why.
+  const invitation = inviteChoice(ctx.desk.email);
+  const sendInvite = h('input', { type: 'checkbox', defaultChecked: invitation.checked, disabled: invitation.disabled, testid: 'agent-send-invite' });
   const passwordField = field('Initial password', password,
     'Share it privately. With email set up, they can choose another with "Forgot your password?" on the sign-in page.');
   function syncInvite() {
@@ -143,7 +146,7 @@ export function agentsPage(ctx) {
     h('fieldset', {}, h('legend', { text: 'Add an agent' }),
       h('div', { class: 'grid-fields' },
         field('Email', email), field('Name', name), field('Role', role),
-        field('Send an invitation email instead of setting a password', sendInvite), passwordField),
+        field('Send an invitation email instead of setting a password', sendInvite, invitation.note ?? undefined), passwordField),
       formError, formStatus, h('div', { class: 'row' }, invite)));
   const table = h('table', { class: 'table', testid: 'agents-list' }, tableHead(['Name', 'Email', 'Role', 'Capacity', 'Status', '']), body);
   refresh();

@@ -28,6 +28,8 @@ pub enum ClientFrame {
     Prechat(Prechat),
     /// Parley addition: an agent opened or left a conversation (collision warnings).
     Viewing(Viewing),
+    /// Parley addition: a visitor asks for its conversation by email.
+    Transcript(End),
 }
 
 impl ClientFrame {
@@ -47,6 +49,7 @@ impl ClientFrame {
             ClientFrame::Rate(f) => f.reference.as_deref(),
             ClientFrame::Prechat(f) => f.reference.as_deref(),
             ClientFrame::Viewing(f) => f.reference.as_deref(),
+            ClientFrame::Transcript(f) => f.reference.as_deref(),
         }
     }
 }

@@ -28,6 +28,8 @@ pub enum ServerFrame<'a> {
         expected_reply_s: Option<u64>,
         /// What the visitor already gave (the forms skip it).
         profile: VisitorProfile<'a>,
+        /// Whether this server sends email (replies to a visitor who left, transcripts).
+        email_enabled: bool,
         settings: &'a serde_json::Value,
         identity: Option<WelcomeIdentity<'a>>,
     },
@@ -43,6 +45,8 @@ pub enum ServerFrame<'a> {
         auto_away_s: u64,
         /// The workspace's teams, to transfer to and filter by.
         teams: Vec<TeamRef<'a>>,
+        /// Whether this server sends email, and receives answers by email.
+        email: EmailView,
     },
     Sent {
         #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
@@ -253,6 +257,15 @@ pub struct AgentView<'a> {
 pub struct TeamRef<'a> {
     pub id: crate::domain::TeamId,
     pub name: &'a str,
+}
+
+/// What this server does with email.
+#[derive(Serialize)]
+pub struct EmailView {
+    /// SMTP is configured: replies reach visitors who left, invitations and resets are sent.
+    pub configured: bool,
+    /// Reply addresses exist: visitors can answer by email.
+    pub inbound: bool,
 }
 
 /// The visitor's own profile, as its widget needs it.

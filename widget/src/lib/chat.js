@@ -138,6 +138,8 @@ export class Chat {
     /** older messages exist before the first one held */
     this.more = false;
     this.emailGiven = restored.email === true;
+    /** the server sends email (`welcome.email_enabled`): the visitor may ask for a transcript */
+    this.emailEnabled = false;
     /** @type {string | null} the conversation rated in this browser (kept by the host page) */
     this.rated = typeof restored.rated === 'string' ? restored.rated : null;
     /** @type {string | null} the conversation rated on this page, thanked until it reopens */
@@ -351,6 +353,30 @@ export class Chat {
   }
 
   /**
+   * Whether the visitor may ask for the conversation by email: the server sends email, and
+   * there is a conversation.
+   */
+  canEmailTranscript() {
+    return this.emailEnabled && this.conversation !== null;
+  }
+
+  /**
+   * Emails the conversation to the visitor: `profile` first when `email` is given (the visitor
+   * typed it: none was known), then `transcript`. Resolves with the address it went to (null
+   * when the server knows it but this page does not). Rejects with `conflict` when the server
+   * knows no email for the visitor (ask for it, then call again with it).
+   * @param {string} [email]
+   * @returns {Promise<string | null>}
+   */
+  async emailTranscript(email = '') {
+    const c = this.conversation;
+    if (!c || !this.welcomed) throw chatError(DISCONNECTED, 'not connected');
+    if (email) await this.leaveEmail(email);
+    await this.#request((ref) => P.transcriptFrame(ref, c.id));
+    return this.profile.email ?? null;
+  }
+
+  /**
    * The visitor rates the resolved conversation: `score` 1 to 5, an optional comment (rating
    * again replaces the earlier rating). Once the server says `ok`, the conversation is kept as
    * rated in the host page's storage, so the prompt does not come back after a reload. Rejects
@@ -477,6 +503,7 @@ export class Chat {
     // an `agents` frame does not change; unavailable with nobody online may be only that.
     this.availableWhenOnline = this.available || this.agentsOnline === 0;
     this.profile = readProfile(welcome.profile);
+    this.emailEnabled = welcome.email_enabled === true;
     this.wanted = null;
     this.#applySettings(welcome.settings);
     this.#setConversation(welcome.conversation ?? null);

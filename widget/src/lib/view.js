@@ -25,6 +25,8 @@ import { expectedReplyText, queueText } from './waiting.js';
  * @property {() => void} close
  * @property {(email: string, name: string) => Promise<void>} leaveEmail
  * @property {() => Promise<void>} end
+ * @property {(email: string) => Promise<string | null>} emailTranscript the conversation by
+ *   email (`profile` first when an email is given), resolving with the address
  * @property {() => Promise<void>} loadEarlier
  * @property {(on: boolean) => void} sound
  * @property {(score: number, comment: string) => Promise<void>} rate
@@ -48,6 +50,7 @@ const ICONS = {
   send: 'M3.4 20.4 21 12 3.4 3.6 3.4 10.2 15 12 3.4 13.8z',
   bell: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z',
   end: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm5 11H7v-2h10z',
+  mail: 'M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z',
 };
 /** Site settings that are still the server's English defaults are shown translated. */
 const DEFAULT_SETTINGS = {
@@ -151,8 +154,11 @@ export function createView(doc, actions) {
   const endButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-end', hidden: true }, icon(doc, 'end')), 'aria-label', 'end');
   endButton.setAttribute('title', t.end);
   bindings.push([endButton, 'title', 'end']);
+  const transcriptButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-transcript', hidden: true }, icon(doc, 'mail')), 'aria-label', 'transcript');
+  transcriptButton.setAttribute('title', t.transcript);
+  bindings.push([transcriptButton, 'title', 'transcript']);
   const closeButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-close' }, icon(doc, 'close')), 'aria-label', 'close');
-  const header = el(doc, 'header', { class: 'head' }, el(doc, 'div', { class: 'head-main' }, title, status, expected), el(doc, 'div', { class: 'head-actions' }, soundButton, endButton, closeButton));
+  const header = el(doc, 'header', { class: 'head' }, el(doc, 'div', { class: 'head-main' }, title, status, expected), el(doc, 'div', { class: 'head-actions' }, soundButton, transcriptButton, endButton, closeButton));
 
   const confirmYes = bind(el(doc, 'button', { type: 'button', class: 'danger', 'data-testid': 'parley-end-confirm' }), 'text', 'end_yes');
   const confirmNo = bind(el(doc, 'button', { type: 'button', class: 'plain', 'data-testid': 'parley-end-cancel' }), 'text', 'end_no');
@@ -180,14 +186,18 @@ export function createView(doc, actions) {
   const emailInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'email', name: 'email', required: true, autocomplete: 'email', 'aria-describedby': 'parley-email-intro', 'data-testid': 'parley-email-input' }));
   const nameInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'text', name: 'name', autocomplete: 'name', maxlength: '200', 'data-testid': 'parley-name-input' }));
   const emailError = el(doc, 'p', { class: 'error', role: 'alert', hidden: true });
-  const emailSubmit = bind(el(doc, 'button', { type: 'submit', class: 'primary', 'data-testid': 'parley-email-submit' }), 'text', 'email_submit');
+  const emailSubmit = el(doc, 'button', { type: 'submit', class: 'primary', 'data-testid': 'parley-email-submit' });
+  // The same form asks for the address a transcript goes to, when none is known.
+  const transcriptCancel = bind(el(doc, 'button', { type: 'button', class: 'plain', 'data-testid': 'parley-transcript-cancel', hidden: true }), 'text', 'end_no');
+  const nameLabel = el(doc, 'label', {}, bind(el(doc, 'span'), 'text', 'name_label'), nameInput);
   const emailForm = el(doc, 'form', { class: 'email', 'data-testid': 'parley-email-form', novalidate: true, hidden: true },
     emailIntro,
     el(doc, 'label', {}, bind(el(doc, 'span'), 'text', 'email_label'), emailInput),
-    el(doc, 'label', {}, bind(el(doc, 'span'), 'text', 'name_label'), nameInput),
+    nameLabel,
     emailError,
-    emailSubmit);
+    el(doc, 'div', { class: 'email-actions' }, emailSubmit, transcriptCancel));
   const emailDone = el(doc, 'p', { class: 'email-done', role: 'status', 'data-testid': 'parley-email-done', hidden: true });
+  const transcriptDone = el(doc, 'p', { class: 'email-done', role: 'status', 'data-testid': 'parley-transcript-done', hidden: true });
 
   // --- composer
   const notice = bind(el(doc, 'p', { class: 'notice', 'data-testid': 'parley-preview-notice', hidden: true }), 'text', 'preview_notice');
@@ -200,7 +210,7 @@ export function createView(doc, actions) {
   const live = el(doc, 'div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-testid': 'parley-live' });
 
   const panel = el(doc, 'main', { class: 'panel', role: 'dialog', 'aria-labelledby': 'parley-title', 'data-testid': 'parley-panel' },
-    header, confirmBar, banner, scroller, queueLine, emailForm, emailDone, notice, composerForm, composerError, live);
+    header, confirmBar, banner, scroller, queueLine, emailForm, emailDone, transcriptDone, notice, composerForm, composerError, live);
 
   /** @type {Map<string, {node: HTMLElement, sig: string}>} */
   const nodes = new Map();
@@ -216,6 +226,10 @@ export function createView(doc, actions) {
   let focusForm = false;
   /** move the focus to the email input once the email form is shown */
   let focusEmail = false;
+  /** the email form asks where the transcript goes (no email known) */
+  let askTranscript = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} hides "Sent to …" */
+  let transcriptTimer;
 
   /** @type {Kit} */
   const kit = {
@@ -280,6 +294,15 @@ export function createView(doc, actions) {
       scroller.scrollTop = scroller.scrollHeight - fromBottom;
     }, () => {});
   });
+  transcriptButton.addEventListener('click', () => {
+    requestTranscript('');
+  });
+  transcriptCancel.addEventListener('click', () => {
+    askTranscript = false;
+    emailError.hidden = true;
+    rerender();
+    transcriptButton.focus();
+  });
   emailForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const email = emailInput.value.trim();
@@ -290,6 +313,10 @@ export function createView(doc, actions) {
     }
     emailError.hidden = true;
     emailSubmit.setAttribute('disabled', '');
+    if (askTranscript) {
+      requestTranscript(email).then(() => emailSubmit.removeAttribute('disabled'));
+      return;
+    }
     actions.leaveEmail(email, nameInput.value.trim()).then(
       () => {
         lastEmail = email;
@@ -363,6 +390,63 @@ export function createView(doc, actions) {
   }
 
   /**
+   * Emails the conversation to the visitor: at once when their address is known (or `email`,
+   * just typed, is given), else the email form asks for it first. Never rejects.
+   * @param {string} email
+   */
+  function requestTranscript(email) {
+    if (!chat) return Promise.resolve();
+    if (!email && !chat.profile.email) {
+      askTranscript = true;
+      focusEmail = true;
+      rerender();
+      return Promise.resolve();
+    }
+    transcriptButton.setAttribute('disabled', '');
+    return actions.emailTranscript(email).then(
+      (to) => {
+        transcriptButton.removeAttribute('disabled');
+        const inForm = emailForm.contains(doc.activeElement);
+        askTranscript = false;
+        showTranscriptDone(format(t.transcript_sent, { email: to || email }));
+        rerender();
+        if (inForm) transcriptButton.focus();
+      },
+      (/** @type {any} */ err) => {
+        transcriptButton.removeAttribute('disabled');
+        if (!email && err && err.code === 'conflict') {
+          // The server knows no address after all: ask for it.
+          askTranscript = true;
+          focusEmail = true;
+          rerender();
+        } else if (askTranscript) {
+          showError(emailError, t.transcript_failed);
+        } else {
+          showTranscriptDone(t.transcript_failed);
+        }
+      },
+    );
+  }
+
+  /** @param {string} text shown (and read) for a few seconds */
+  function showTranscriptDone(text) {
+    transcriptDone.textContent = text;
+    transcriptDone.hidden = false;
+    clearTimeout(transcriptTimer);
+    transcriptTimer = setTimeout(() => {
+      transcriptDone.hidden = true;
+    }, 8000);
+  }
+
+  /** The email form's intro and button: for a transcript, the email step, or nobody online. */
+  function renderEmailForm() {
+    emailIntro.textContent = askTranscript ? t.transcript_ask : shownStep === 'email' ? t.email_first : setting('offline_message');
+    emailSubmit.textContent = askTranscript ? t.transcript_send : t.email_submit;
+    nameLabel.hidden = askTranscript;
+    transcriptCancel.hidden = !askTranscript;
+  }
+
+  /**
    * Moves the focus to what the visitor must do before the message goes: the email input, or
    * the form's first control (once the form is there).
    * @param {import('./policy.js').Step} step
@@ -422,7 +506,7 @@ export function createView(doc, actions) {
     rating?.relabel();
     title.textContent = setting('title');
     greeting.textContent = setting('greeting');
-    emailIntro.textContent = shownStep === 'email' ? t.email_first : setting('offline_message');
+    renderEmailForm();
     doc.documentElement.lang = lang;
   }
 
@@ -446,6 +530,8 @@ export function createView(doc, actions) {
     const resolved = !!c && c.status === 'resolved';
     endButton.hidden = !c || resolved || state.status !== 'online';
     if (endButton.hidden) confirmBar.hidden = true;
+    transcriptButton.hidden = !state.canEmailTranscript() || state.status !== 'online';
+    if (transcriptButton.hidden) askTranscript = false;
     endedLine.hidden = !resolved;
     earlier.hidden = !state.more;
     renderTyping(state.agentTyping);
@@ -456,9 +542,8 @@ export function createView(doc, actions) {
 
     renderStep(state);
     const offline = state.status === 'online' && !online;
-    const emailStep = shownStep === 'email';
-    emailForm.hidden = !offline || state.emailKnown() || !formSlot.hidden;
-    emailIntro.textContent = emailStep ? t.email_first : setting('offline_message');
+    emailForm.hidden = !askTranscript && (!offline || state.emailKnown() || !formSlot.hidden);
+    renderEmailForm();
     if (focusEmail && !emailForm.hidden) emailInput.focus();
     focusEmail = false;
     emailDone.hidden = !(state.emailGiven && lastEmail);
