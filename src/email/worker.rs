@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 
 use super::address::ReplyAddresses;
@@ -193,27 +193,15 @@ impl Mailer {
         let Some(address) = visitor.email.clone() else {
             return Ok(skipped("the visitor has no email"));
         };
-        if let Some(reason) = store
-            .suppression(workspace, &address)
-            .await
-            .map_err(internal)?
+        // An address the business signed is theirs to email as often as agents answer.
+        if let Some(held) = self
+            .held(Some(workspace), &address, !visitor.email_signed)
+            .await?
         {
-            return Ok(skipped(&format!("the address is {reason}")));
+            return Ok(held);
         }
         let now = Timestamp::now();
         let delay = self.settings.delay;
-        if !visitor.email_signed {
-            let (sent, oldest) = store
-                .sent_to_since(&address, now.minus(HOUR))
-                .await
-                .map_err(internal)?;
-            if sent >= PER_ADDRESS_HOURLY {
-                return Ok(EmailOutcome::Later {
-                    at: oldest.unwrap_or(now).plus(HOUR),
-                    error: None,
-                });
-            }
-        }
         if self.chat.visitor_online(workspace, visitor.id) {
             return Ok(EmailOutcome::Later {
                 at: now.plus(delay),
@@ -350,26 +338,8 @@ impl Mailer {
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
                 "List-Unsubscribe=One-Click".to_owned(),
-            ))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(composed.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(composed.html),
-                    ),
-            )
-            .map_err(|e| format!("the email could not be built: {e}"))?;
-        transport
-            .send(mail)
-            .await
-            .map_err(|e| format!("SMTP: {e}"))?;
-        metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+            ));
+        deliver(transport, mail, composed.text, composed.html).await?;
         Ok(EmailOutcome::Sent {
             upto_seq: Some(last),
             to: address,
@@ -394,23 +364,8 @@ impl Mailer {
         let store = self.chat.store();
         let workspace = email.workspace_id;
         let internal = |e: crate::store::StoreError| e.to_string();
-        if let Some(reason) = store
-            .suppression(workspace, address)
-            .await
-            .map_err(internal)?
-        {
-            return Ok(skipped(&format!("the address is {reason}")));
-        }
-        let now = Timestamp::now();
-        let (sent, oldest) = store
-            .sent_to_since(address, now.minus(HOUR))
-            .await
-            .map_err(internal)?;
-        if sent >= PER_ADDRESS_HOURLY {
-            return Ok(EmailOutcome::Later {
-                at: oldest.unwrap_or(now).plus(HOUR),
-                error: None,
-            });
+        if let Some(held) = self.held(Some(workspace), address, true).await? {
+            return Ok(held);
         }
         let Some(conversation) = store
             .conversation(workspace, conversation_id)
@@ -456,30 +411,44 @@ impl Mailer {
             .to(address
                 .parse()
                 .map_err(|e| format!("the visitor's address: {e}"))?)
-            .subject(composed.subject)
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(composed.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(composed.html),
-                    ),
-            )
-            .map_err(|e| format!("the email could not be built: {e}"))?;
-        transport
-            .send(mail)
-            .await
-            .map_err(|e| format!("SMTP: {e}"))?;
-        metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+            .subject(composed.subject);
+        deliver(transport, mail, composed.text, composed.html).await?;
         Ok(EmailOutcome::Sent {
             upto_seq: None,
             to: address.to_owned(),
         })
+    }
+
+    /// Why `address` is not emailed now: the workspace no longer emails it (skipped), or it
+    /// had its hourly share when `capped` (later).
+    async fn held(
+        &self,
+        workspace: Option<crate::domain::WorkspaceId>,
+        address: &str,
+        capped: bool,
+    ) -> Result<Option<EmailOutcome>, String> {
+        let store = self.chat.store();
+        if let Some(workspace) = workspace {
+            if let Some(reason) = store
+                .suppression(workspace, address)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Ok(Some(skipped(&format!("the address is {reason}"))));
+            }
+        }
+        if !capped {
+            return Ok(None);
+        }
+        let now = Timestamp::now();
+        let (sent, oldest) = store
+            .sent_to_since(address, now.minus(HOUR))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((sent >= PER_ADDRESS_HOURLY).then(|| EmailOutcome::Later {
+            at: oldest.unwrap_or(now).plus(HOUR),
+            error: None,
+        }))
     }
 
     /// An agent's invitation or password reset: its link, to its address.
@@ -496,18 +465,8 @@ impl Mailer {
             return Ok(skipped("nothing to send"));
         };
         // Anyone may ask for a reset of any address: at most a few an hour reach it.
-        let now = Timestamp::now();
-        let (sent, oldest) = self
-            .chat
-            .store()
-            .sent_to_since(address, now.minus(HOUR))
-            .await
-            .map_err(|e| e.to_string())?;
-        if sent >= PER_ADDRESS_HOURLY {
-            return Ok(EmailOutcome::Later {
-                at: oldest.unwrap_or(now).plus(HOUR),
-                error: None,
-            });
+        if let Some(held) = self.held(None, address, true).await? {
+            return Ok(held);
         }
         let composed = compose::agent_link(email.kind == "invite", link);
         let mail = Mail::builder()
@@ -515,31 +474,31 @@ impl Mailer {
             .to(address
                 .parse()
                 .map_err(|e| format!("the agent's address: {e}"))?)
-            .subject(composed.subject)
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(composed.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(composed.html),
-                    ),
-            )
-            .map_err(|e| format!("the email could not be built: {e}"))?;
-        transport
-            .send(mail)
-            .await
-            .map_err(|e| format!("SMTP: {e}"))?;
-        metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+            .subject(composed.subject);
+        deliver(transport, mail, composed.text, composed.html).await?;
         Ok(EmailOutcome::Sent {
             upto_seq: None,
             to: address.to_owned(),
         })
     }
+}
+
+/// Sends the email `builder` made so far, with its plain-text and HTML parts.
+async fn deliver(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    builder: lettre::message::MessageBuilder,
+    text: String,
+    html: String,
+) -> Result<(), String> {
+    let mail = builder
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| format!("the email could not be built: {e}"))?;
+    transport
+        .send(mail)
+        .await
+        .map_err(|e| format!("SMTP: {e}"))?;
+    metrics::counter!("parley_emails_total", "result" => "sent").increment(1);
+    Ok(())
 }
 
 fn skipped(reason: &str) -> EmailOutcome {

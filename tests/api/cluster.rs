@@ -666,7 +666,10 @@ async fn an_agents_status_holds_in_its_tabs_on_every_node() {
 
 #[test]
 fn a_node_refuses_redis_with_sqlite() {
-    let output = parley("sqlite://refused.db")
+    // A database of the test's own: a file left by an earlier run must not decide the outcome.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("refused.db").display());
+    let output = parley(&url)
         .env("REDIS_URL", "redis://127.0.0.1:6379")
         .output()
         .unwrap();
