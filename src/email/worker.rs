@@ -266,15 +266,7 @@ impl Mailer {
             .await
             .map_err(|e| e.to_string())?
             .messages;
-        let site = store
-            .site(workspace, conversation.site_id)
-            .await
-            .map_err(internal)?;
-        let settings = site
-            .as_ref()
-            .map(|s| WidgetSettings::of(&s.settings.0))
-            .unwrap_or_default();
-        let site_name = site.as_ref().map_or("Parley", |s| s.name.as_str());
+        let brand = self.brand(&conversation).await?;
         let pages = store
             .pages(workspace, visitor.id, 1)
             .await
@@ -290,13 +282,9 @@ impl Mailer {
         );
         let composed = compose::reply(&Reply {
             unsubscribe: Some(&unsubscribe),
-            site_name,
-            color: &settings.color,
-            locale: if settings.locale == "auto" {
-                "en"
-            } else {
-                &settings.locale
-            },
+            site_name: &brand.name,
+            color: &brand.color,
+            locale: &brand.locale,
             context: &context,
             replies: &replies,
             link: link.as_deref(),
@@ -305,7 +293,7 @@ impl Mailer {
         let to: Mailbox = address
             .parse()
             .map_err(|e| format!("the visitor's address: {e}"))?;
-        let sender = Mailbox::new(Some(site_name.to_owned()), from.email.clone());
+        let sender = Mailbox::new(Some(brand.name.clone()), from.email.clone());
         let mut builder = Mail::builder()
             .from(sender)
             .to(to.clone())
@@ -387,27 +375,10 @@ impl Mailer {
             .await
             .map_err(|e| e.to_string())?
             .messages;
-        let site = store
-            .site(workspace, conversation.site_id)
-            .await
-            .map_err(internal)?;
-        let settings = site
-            .as_ref()
-            .map(|s| WidgetSettings::of(&s.settings.0))
-            .unwrap_or_default();
-        let site_name = site.as_ref().map_or("Parley", |s| s.name.as_str());
-        let composed = compose::transcript(
-            site_name,
-            &settings.color,
-            if settings.locale == "auto" {
-                "en"
-            } else {
-                &settings.locale
-            },
-            &messages,
-        );
+        let brand = self.brand(&conversation).await?;
+        let composed = compose::transcript(&brand.name, &brand.color, &brand.locale, &messages);
         let mail = Mail::builder()
-            .from(Mailbox::new(Some(site_name.to_owned()), from.email.clone()))
+            .from(Mailbox::new(Some(brand.name.clone()), from.email.clone()))
             .to(address
                 .parse()
                 .map_err(|e| format!("the visitor's address: {e}"))?)
@@ -416,6 +387,30 @@ impl Mailer {
         Ok(EmailOutcome::Sent {
             upto_seq: None,
             to: address.to_owned(),
+        })
+    }
+
+    /// How the conversation's site signs its emails.
+    async fn brand(&self, conversation: &crate::domain::Conversation) -> Result<Brand, String> {
+        let site = self
+            .chat
+            .store()
+            .site(conversation.workspace_id, conversation.site_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let settings = site
+            .as_ref()
+            .map(|s| WidgetSettings::of(&s.settings.0))
+            .unwrap_or_default();
+        Ok(Brand {
+            name: site.map_or_else(|| "Parley".to_owned(), |s| s.name),
+            color: settings.color,
+            // `auto` follows a browser; an email has none to follow.
+            locale: if settings.locale == "auto" {
+                "en".to_owned()
+            } else {
+                settings.locale
+            },
         })
     }
 
@@ -481,6 +476,13 @@ impl Mailer {
             to: address.to_owned(),
         })
     }
+}
+
+/// A site's name, colour and language, as its emails show them.
+struct Brand {
+    name: String,
+    color: String,
+    locale: String,
 }
 
 /// Sends the email `builder` made so far, with its plain-text and HTML parts.
