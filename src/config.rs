@@ -181,6 +181,9 @@ pub struct EmailSettings {
     /// The first retry of an email the SMTP server refused comes after this long, then twice
     /// as late each time up to an hour (`PARLEY_EMAIL_RETRY_S`, default 30).
     pub first_retry: Duration,
+    /// An agents' digest of new conversations nobody was online for waits this long for more
+    /// (`PARLEY_AGENT_DIGEST_S`, default 300).
+    pub digest_after: Duration,
 }
 
 /// Automatic assignment and agents' idleness.
@@ -365,6 +368,7 @@ impl Settings {
                         .map(|d| d.trim().to_owned())
                         .filter(|d| !d.is_empty()),
                     first_retry: env.seconds("PARLEY_EMAIL_RETRY_S", Duration::from_secs(30))?,
+                    digest_after: env.seconds("PARLEY_AGENT_DIGEST_S", Duration::from_secs(300))?,
                 }
             },
             routing: RoutingSettings {

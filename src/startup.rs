@@ -171,6 +171,9 @@ impl Application {
         let shutdown = Shutdown::new();
         let webhooks = Deliverer::start(store.clone(), settings.webhooks.clone(), shutdown.clone());
         chat.start_routing(settings.routing.clone(), shutdown.clone());
+        if settings.email.smtp_url.is_some() {
+            chat.digest_unattended_after(settings.email.digest_after);
+        }
         let reply_addresses =
             ReplyAddresses::new(secret.expose(), settings.email.inbound_domain.as_deref());
         Mailer::start(

@@ -152,6 +152,7 @@ mod tests {
             token_version: 3,
             status: crate::domain::AgentStatus::Online,
             capacity: 5,
+            notify_email: true,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod presence;
 pub mod ratings;
 pub mod routing;
 pub mod site_cache;
+pub mod unattended;
 pub mod visitors;
 pub mod writer;
 
@@ -49,6 +50,8 @@ struct Inner {
     presence: OnceLock<Weak<dyn Presence>>,
     block_flags: block_flags::BlockFlags,
     assigner: Arc<routing::Assigner>,
+    /// Set when the server sends email: how long agents' digests wait for more conversations.
+    digest_after: OnceLock<std::time::Duration>,
 }
 
 /// A conversation as the core routes its events: whose it is.
@@ -89,6 +92,7 @@ impl Chat {
                 presence: OnceLock::new(),
                 block_flags: block_flags::BlockFlags::default(),
                 assigner: Arc::default(),
+                digest_after: OnceLock::new(),
             }),
         }
     }
@@ -129,6 +133,12 @@ impl Chat {
 
     pub fn agents_online(&self, workspace: WorkspaceId) -> usize {
         self.presence().map_or(0, |p| p.agents_online(workspace))
+    }
+
+    /// Whether the agent is online (not away), on any node.
+    pub fn agent_online(&self, workspace: WorkspaceId, agent: crate::domain::AgentId) -> bool {
+        self.presence()
+            .is_some_and(|p| p.any_online(workspace, &[agent]))
     }
 
     fn presence(&self) -> Option<Arc<dyn Presence>> {
@@ -179,6 +189,7 @@ impl Chat {
             .await?;
         if created {
             announce::conversation_created(&self.inner.bus, conversation.clone());
+            self.check_unattended(&conversation);
         }
         Ok(conversation)
     }

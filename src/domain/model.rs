@@ -61,6 +61,8 @@ pub struct Agent {
     pub status: super::AgentStatus,
     /// Open conversations automatic assignment gives the agent at once; 0 = never.
     pub capacity: i32,
+    /// Told by email of new conversations that came while nobody of its team was online.
+    pub notify_email: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]

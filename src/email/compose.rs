@@ -271,6 +271,98 @@ pub fn agent_link(invite: bool, link: &str) -> Composed {
     }
 }
 
+/// One conversation of an agent's digest.
+pub struct DigestItem<'a> {
+    pub site_name: &'a str,
+    /// The visitor's name or address, if it gave one.
+    pub visitor: Option<&'a str>,
+    pub first_words: Option<&'a str>,
+    /// When it came, already written for the agent (UTC).
+    pub at: String,
+    /// Opens it in the dashboard.
+    pub link: String,
+}
+
+/// Longest quote of a visitor's first words in a digest.
+const FIRST_WORDS_CHARS: usize = 160;
+
+/// Text a stranger wrote, without the direction overrides that could disguise what follows it
+/// (in a subject line, a reversed address reads as another).
+fn plain(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .collect()
+}
+
+/// Up to `FIRST_WORDS_CHARS` of a text, on one line.
+fn excerpt(text: &str) -> String {
+    let line = plain(text).split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(FIRST_WORDS_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// The email telling an agent of conversations that came while nobody of its team was online.
+/// `more`: how many others wait beyond the listed ones.
+pub fn digest(items: &[DigestItem<'_>], more: usize, profile_link: &str) -> Composed {
+    let total = items.len() + more;
+    let subject = match items {
+        [one] if more == 0 => format!(
+            "New conversation from {} on {}",
+            plain(one.visitor.unwrap_or("a visitor")),
+            one.site_name
+        ),
+        _ => format!("{total} new conversations are waiting for an answer"),
+    };
+    let intro = "These conversations came while nobody of your team was online, and nobody has answered them yet:";
+    let footer =
+        "You get this email because nobody of your team was online. Change it in your profile:";
+    let mut text = format!("{intro}\n\n");
+    let mut rows = String::new();
+    for item in items {
+        let visitor = plain(item.visitor.unwrap_or("A visitor"));
+        let words = item.first_words.map(excerpt);
+        text.push_str(&format!("{visitor} on {}, {}\n", item.site_name, item.at));
+        if let Some(words) = &words {
+            text.push_str(&format!("  \"{words}\"\n"));
+        }
+        text.push_str(&format!("  {}\n\n", item.link));
+        rows.push_str(&format!(
+            "<tr><td style=\"padding:8px 0;border-bottom:1px solid #e5e7eb\"><a href=\"{}\"><strong>{}</strong></a> \
+             <span style=\"color:#6b7280\">on {}, {}</span>{}</td></tr>",
+            escape(&item.link),
+            escape(&visitor),
+            escape(item.site_name),
+            escape(&item.at),
+            words
+                .map(|w| format!("<br>{}", escape(&w)))
+                .unwrap_or_default()
+        ));
+    }
+    if more > 0 {
+        text.push_str(&format!("… and {more} more in the dashboard.\n\n"));
+        rows.push_str(&format!(
+            "<tr><td style=\"padding:8px 0;color:#6b7280\">… and {more} more in the dashboard.</td></tr>"
+        ));
+    }
+    text.push_str(&format!("{footer} {profile_link}\n"));
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">\
+         <p>{}</p><table style=\"border-collapse:collapse;width:100%\">{rows}</table>\
+         <p style=\"color:#6b7280;font-size:13px\">{} <a href=\"{}\">{}</a></p></body></html>",
+        escape(intro),
+        escape(footer),
+        escape(profile_link),
+        escape(profile_link)
+    );
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +445,45 @@ mod tests {
         assert!(composed
             .html
             .contains("https://shop.example/cart?parley=open"));
+    }
+
+    #[test]
+    fn a_digest_lists_each_conversation_escaped_and_cut_short() {
+        let long = "word ".repeat(100);
+        let items = [
+            DigestItem {
+                site_name: "Shop",
+                visitor: Some("Ada <ada@example.com>"),
+                first_words: Some("Where\nis my\u{202e} order?"),
+                at: "2026-12-06 17:00 UTC".into(),
+                link: "https://chat.example/dashboard/#/c/1".into(),
+            },
+            DigestItem {
+                site_name: "Shop",
+                visitor: None,
+                first_words: Some(&long),
+                at: "2026-12-06 17:01 UTC".into(),
+                link: "https://chat.example/dashboard/#/c/2".into(),
+            },
+        ];
+        let composed = digest(&items, 3, "https://chat.example/dashboard/#/profile");
+        assert_eq!(
+            composed.subject,
+            "5 new conversations are waiting for an answer"
+        );
+        assert!(composed.text.contains("\"Where is my order?\""));
+        assert!(composed
+            .text
+            .contains("https://chat.example/dashboard/#/c/2"));
+        assert!(composed.text.contains("and 3 more"));
+        assert!(composed.html.contains("Ada &lt;ada@example.com&gt;"));
+        assert!(!composed.html.contains("<ada@"));
+        let quoted = composed.text.lines().find(|l| l.contains("word")).unwrap();
+        assert!(quoted.chars().count() < 170, "first words are cut short");
+        let one = digest(&items[..1], 0, "https://chat.example/dashboard/#/profile");
+        assert_eq!(
+            one.subject,
+            "New conversation from Ada <ada@example.com> on Shop"
+        );
     }
 }

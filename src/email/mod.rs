@@ -10,6 +10,7 @@
 
 pub mod address;
 pub mod compose;
+mod digest;
 pub mod inbound;
 pub mod worker;
 

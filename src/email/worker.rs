@@ -41,13 +41,13 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 /// Sends the outbox's emails.
 pub struct Mailer {
-    chat: Chat,
-    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
-    from: Option<Mailbox>,
+    pub(super) chat: Chat,
+    pub(super) transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    pub(super) from: Option<Mailbox>,
     settings: EmailSettings,
     addresses: ReplyAddresses,
-    /// Where unsubscribe links point.
-    public_url: String,
+    /// Where unsubscribe and dashboard links point.
+    pub(super) public_url: String,
 }
 
 impl Mailer {
@@ -133,6 +133,10 @@ impl Mailer {
                 Err(error) => self.retry(email, error),
             },
             "invite" | "reset" => match self.agent_link(email).await {
+                Ok(outcome) => outcome,
+                Err(error) => self.retry(email, error),
+            },
+            "digest" => match self.digest(email).await {
                 Ok(outcome) => outcome,
                 Err(error) => self.retry(email, error),
             },
@@ -486,7 +490,7 @@ struct Brand {
 }
 
 /// Sends the email `builder` made so far, with its plain-text and HTML parts.
-async fn deliver(
+pub(super) async fn deliver(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     builder: lettre::message::MessageBuilder,
     text: String,
@@ -503,7 +507,7 @@ async fn deliver(
     Ok(())
 }
 
-fn skipped(reason: &str) -> EmailOutcome {
+pub(super) fn skipped(reason: &str) -> EmailOutcome {
     metrics::counter!("parley_emails_total", "result" => "skipped").increment(1);
     EmailOutcome::Skipped {
         reason: reason.to_owned(),

@@ -106,6 +106,7 @@ async fn key_holder(state: &HttpState, key: &str) -> Result<Agent, ApiError> {
         status: crate::domain::AgentStatus::Online,
         // A key is never given conversations.
         capacity: 0,
+        notify_email: false,
     })
 }
 

@@ -45,6 +45,7 @@ pub struct AgentChange {
     pub active: Option<bool>,
     pub password_hash: Option<String>,
     pub capacity: Option<i32>,
+    pub notify_email: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -232,6 +233,7 @@ macro_rules! impl_admin {
                 Ok(sqlx::query_as(concat!(
                     "update agents set name = coalesce($3, name), role = coalesce($4, role), active = coalesce($5, active), \
                      password_hash = coalesce($6, password_hash), updated_at = $7, capacity = coalesce($8, capacity), \
+                     notify_email = coalesce($9, notify_email), \
                      token_version = token_version + case when $6 is not null or $5 = false then 1 else 0 end \
                      where workspace_id = $1 and id = $2 returning ", $crate::store::agent_columns!()
                 ))
@@ -243,6 +245,7 @@ macro_rules! impl_admin {
                 .bind(&change.password_hash)
                 .bind($crate::domain::Timestamp::now())
                 .bind(change.capacity)
+                .bind(change.notify_email)
                 .fetch_optional(self.writer())
                 .await?)
             }

@@ -21,6 +21,8 @@ pub struct DueEmail {
     pub to_address: Option<String>,
     /// An invitation or a reset: its link.
     pub payload: Option<sqlx::types::Json<serde_json::Value>>,
+    /// A digest: the agent it tells.
+    pub agent_id: Option<crate::domain::AgentId>,
 }
 
 /// What an agent's single-use link is for.
@@ -191,7 +193,7 @@ macro_rules! impl_emails {
                      where state = 'pending' and next_attempt_at <= $1 order by next_attempt_at limit $3 ",
                     $skip,
                     ") returning id, workspace_id, kind, conversation_id, from_seq, attempts, created_at, \
-                     to_address, payload"
+                     to_address, payload, agent_id"
                 ))
                 .bind(now)
                 .bind(lease_until)

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod catalog;
 mod changes;
+pub mod digests;
 pub mod email;
 mod error;
 pub mod inbox;
@@ -54,7 +55,7 @@ pub(crate) use site_columns;
 
 macro_rules! agent_columns {
     () => {
-        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status, capacity"
+        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status, capacity, notify_email"
     };
 }
 pub(crate) use agent_columns;
@@ -69,6 +70,7 @@ pub(crate) use visitor_columns;
 
 pub use admin::Admin;
 pub use catalog::Catalog;
+pub use digests::Digests;
 pub use email::Emails;
 pub use inbox::Inbox;
 pub use routing::Routing;
@@ -169,7 +171,7 @@ impl Audience {
 
 #[async_trait]
 pub trait Store:
-    Catalog + Admin + Emails + Inbox + Routing + Teams + Webhooks + Send + Sync + 'static
+    Catalog + Admin + Digests + Emails + Inbox + Routing + Teams + Webhooks + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 

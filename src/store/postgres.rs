@@ -308,6 +308,7 @@ super::catalog::impl_catalog!(PgStore);
 super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
 super::email::impl_emails!(PgStore, skip_locked = "for update skip locked");
+super::digests::impl_digests!(PgStore);
 super::routing::impl_routing!(
     PgStore,
     lock = "for update",

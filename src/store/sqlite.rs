@@ -81,6 +81,7 @@ super::catalog::impl_catalog!(SqliteStore);
 super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
 super::email::impl_emails!(SqliteStore, skip_locked = "");
+super::digests::impl_digests!(SqliteStore);
 // One writer connection: its transaction is the only one deciding.
 super::routing::impl_routing!(
     SqliteStore,

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     a_gone_visitor_gets_the_replies_together_after_the_delay_and_answers_by_email_once,
     a_visitor_still_here_gets_no_email_and_one_who_read_gets_none_either,
     a_refusing_smtp_server_gets_the_email_on_retry,
+    agents_nobody_of_whose_team_is_online_get_one_digest_of_the_waiting_conversations,
 );
 
 #[actix_web::test]
@@ -617,4 +618,96 @@ async fn a_refusing_smtp_server_gets_the_email_on_retry(backend: Backend) {
     let got = sink.wait_for(1, Duration::from_secs(15)).await;
     assert_eq!(got.len(), 1, "the refused email was sent again");
     assert!(decode(&got[0]).text.contains("Sorry for the wait."));
+}
+
+async fn agents_nobody_of_whose_team_is_online_get_one_digest_of_the_waiting_conversations(
+    backend: Backend,
+) {
+    let sink = SmtpSink::start(0);
+    let mut settings = mail_settings(&sink);
+    settings.push(("PARLEY_AGENT_DIGEST_S", "2".into()));
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_app_with(backend, &pairs).await;
+    let ws = app.first_workspace().await;
+    // A second agent who turned these emails off.
+    let (status, bob) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "bob@acme.test", "name": "Bob", "password": "bob's password 1"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{bob}");
+    let bob_token = app.login("bob@acme.test", "bob's password 1").await;
+    let (status, me) = app
+        .api(
+            "PATCH",
+            "/me",
+            Some(&bob_token),
+            Some(json!({"notify_email": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["notify_email"], false);
+
+    // Nobody is online: three visitors write; one of them is answered over HTTP at once.
+    let mut ids = Vec::new();
+    let mut visitors = Vec::new();
+    for (name, words) in [
+        ("Ada", "Where is my order?"),
+        ("Grace", "Do you ship to Norway?"),
+        ("Linus", "Answered already"),
+    ] {
+        let (mut visitor, _) = app.visitor(&ws.site).await;
+        let ok = visitor.call(json!({"type": "profile", "name": name})).await;
+        assert_eq!(ok["type"], "ok", "{ok}");
+        let sent = visitor.send_text(None, words).await;
+        ids.push(
+            sent["message"]["conversation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        visitors.push(visitor);
+    }
+    let (status, _) = app
+        .api(
+            "POST",
+            &format!("/conversations/{}/messages", ids[2]),
+            Some(&ws.token),
+            Some(json!({"client_msg_id": uuid::Uuid::new_v4().to_string(), "kind": "text", "body": "Hello!"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert!(sink.received().is_empty(), "a digest waits for more first");
+
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(got.len(), 1);
+    let digest = decode(&got[0]);
+    assert_eq!(digest.to, ws.admin.email.as_str());
+    assert_eq!(
+        digest.subject,
+        "2 new conversations are waiting for an answer"
+    );
+    assert!(
+        digest.text.contains("\"Where is my order?\""),
+        "{}",
+        digest.text
+    );
+    assert!(digest.text.contains("Grace on "), "{}", digest.text);
+    assert!(digest.text.contains(&format!("/dashboard/#/c/{}", ids[0])));
+    assert!(digest.text.contains(&format!("/dashboard/#/c/{}", ids[1])));
+    assert!(
+        !digest.text.contains("Answered already"),
+        "an answered one drops out"
+    );
+    assert!(digest.text.contains("/dashboard/#/profile"));
+
+    // With an agent online, a new conversation is the inbox's: no email.
+    let (_agent, _) = app.agent(&ws.token).await;
+    let (mut late, _) = app.visitor(&ws.site).await;
+    late.send_text(None, "Anyone there?").await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(sink.received().len(), 1, "nobody is told twice, Bob never");
 }

@@ -198,6 +198,8 @@ async fn update(
         active,
         password_hash,
         capacity,
+        // The agent's own choice (`PATCH /me`).
+        notify_email: None,
     };
     let agent = state
         .store

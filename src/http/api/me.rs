@@ -1,4 +1,5 @@
-//! The signed-in agent's own profile: `GET /me`, `PATCH /me` (name, password).
+//! The signed-in agent's own profile: `GET /me`, `PATCH /me` (name, password, email
+//! notifications).
 
 use actix_web::{get, patch, web};
 use serde::Deserialize;
@@ -32,9 +33,11 @@ pub struct UpdateMe {
     /// Required to set `new_password`.
     pub current_password: Option<String>,
     pub new_password: Option<String>,
+    /// Be told by email of new conversations that come while nobody of one's team is online.
+    pub notify_email: Option<bool>,
 }
 
-/// Changes the agent's own name or password.
+/// Changes the agent's own name, password or email notifications.
 #[utoipa::path(
     tag = "me",
     request_body = UpdateMe,
@@ -52,6 +55,7 @@ async fn update_me(
         name,
         current_password,
         new_password,
+        notify_email,
     } = body.into_inner();
     let me = me.0;
     let name = name.map(|n| super::agents::agent_name(&n)).transpose()?;
@@ -91,6 +95,7 @@ async fn update_me(
     let change = AgentChange {
         name,
         password_hash,
+        notify_email,
         ..Default::default()
     };
     let updated = state
