@@ -171,6 +171,7 @@ impl Chat {
             kind,
             body: self.body(body)?,
             created_at: Timestamp::now(),
+            attachments: crate::domain::Attachments::default(),
         })
     }
 

@@ -279,6 +279,7 @@ impl Chat {
             kind: MessageKind::Event,
             body,
             created_at: Timestamp::now(),
+            attachments: crate::domain::Attachments::default(),
         };
         if let Err(err) = self.post(message).await {
             tracing::warn!(error = %err, conversation = %conversation.id, "system line not stored");

@@ -77,4 +77,6 @@ id_type!(
     ApiKeyId,
     /// A team of agents answering some sites.
     TeamId,
+    /// A file a visitor or an agent uploaded.
+    UploadId,
 );

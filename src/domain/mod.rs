@@ -3,6 +3,7 @@
 //! Everything here is plain data with no I/O. A value of these types exists only when it is
 //! valid (parse, don't validate), so the layers above never re-check it.
 
+pub mod attachments;
 mod enums;
 mod errors;
 mod events;
@@ -22,8 +23,9 @@ pub use errors::ErrorCode;
 pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
 pub use ids::{
     AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId,
-    TeamId, VisitorId, WebhookId, WorkspaceId,
+    TeamId, UploadId, VisitorId, WebhookId, WorkspaceId,
 };
+pub use attachments::{Attachment, Attachments};
 pub use model::{
     Agent, ApiKey, Assignment, Author, Canned, Conversation, Message, NewMessage, NewSite,
     NewWorkspace, Rating, ReadMark, Site, Team, Visitor, VisitorBlock, VisitorPage, Workspace,

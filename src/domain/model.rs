@@ -170,8 +170,12 @@ pub struct Message {
     #[sqlx(flatten)]
     pub author: Author,
     pub kind: MessageKind,
+    /// Empty only when the message carries files.
     pub body: Body,
     pub created_at: Timestamp,
+    /// Its files, each with a signed link.
+    #[sqlx(try_from = "Option<sqlx::types::Json<Vec<super::Attachment>>>")]
+    pub attachments: super::Attachments,
 }
 
 /// A message to append: its `seq` is given by the store, at commit.
@@ -187,6 +191,8 @@ pub struct NewMessage {
     pub kind: MessageKind,
     pub body: Body,
     pub created_at: Timestamp,
+    /// Uploads of the sender it carries, checked as the sender's and not yet sent.
+    pub attachments: super::Attachments,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]

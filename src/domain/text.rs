@@ -40,6 +40,15 @@ impl Body {
         Ok(Self(text))
     }
 
+    /// No text: allowed only for a message that carries files.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// A body written by the server itself (system events), trusted as valid.
     pub fn system(text: impl Into<String>) -> Self {
         Self(text.into())

@@ -386,6 +386,7 @@ mod tests {
             },
             body: Body::parse(body.into(), 4000).unwrap(),
             created_at: Timestamp::now(),
+            attachments: Default::default(),
         }
     }
 

@@ -34,7 +34,7 @@ pub use sqlite::SqliteStore;
 // Column lists shared by both backends, as macros so that `concat!` can build static SQL.
 macro_rules! message_columns {
     () => {
-        "id, conversation_id, seq, client_msg_id, author_kind, author_id, author_name, kind, body, created_at"
+        "id, conversation_id, seq, client_msg_id, author_kind, author_id, author_name, kind, body, created_at, attachments"
     };
 }
 pub(crate) use message_columns;

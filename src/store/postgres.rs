@@ -180,6 +180,7 @@ impl PgStore {
                 kind: new.kind,
                 body: new.body.clone(),
                 created_at: new.created_at,
+                attachments: new.attachments.clone(),
             };
             if let Some(k) = key {
                 stored.insert(k, message.clone());
@@ -206,9 +207,9 @@ impl PgStore {
             let inserted: i64 = sqlx::query_scalar(
                 "with inserted as ( \
                    insert into messages (id, conversation_id, seq, client_msg_id, author_kind, \
-                   author_id, author_name, kind, body, created_at) \
+                   author_id, author_name, kind, body, created_at, attachments) \
                    select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::uuid[], $5::text[], \
-                   $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[]) \
+                   $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $17::jsonb[]) \
                    on conflict (author_kind, author_id, client_msg_id) where client_msg_id is not null \
                    do nothing returning 1 \
                  ), touched as ( \
@@ -220,6 +221,12 @@ impl PgStore {
                    status = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
                      then 'open' else c.status end \
                    where c.id = any($11::uuid[]) \
+                 ), claimed as ( \
+                   update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
+                   from (select f.message_id, f.conversation_id, (jsonb_array_elements(f.files)->>'id')::uuid as id \
+                   from unnest($1::uuid[], $2::uuid[], $17::jsonb[]) as f(message_id, conversation_id, files) \
+                   where f.files is not null) a \
+                   where u.id = a.id and u.message_id is null \
                  ), outbox as ( \
                    insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
                    message_id, next_attempt_at, created_at) \
@@ -260,6 +267,8 @@ impl PgStore {
             // agent's reply to a visitor with an email also starts (or joins) a reply email.
             .bind(fresh_workspaces)
             .bind(fresh.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>())
+            // The uploads each message carries become its own (checked as the sender's before).
+            .bind(fresh.iter().map(|m| m.attachments.stored()).collect::<Vec<_>>())
             .fetch_one(&mut *tx)
             .await?;
             if inserted != fresh.len() as i64 {

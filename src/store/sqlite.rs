@@ -379,7 +379,7 @@ impl Store for SqliteStore {
             let message: Message = sqlx::query_as(concat!(
                 "insert into messages (",
                 message_columns!(),
-                ") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                ") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  returning ",
                 message_columns!(),
                 ""
@@ -394,8 +394,21 @@ impl Store for SqliteStore {
             .bind(new.kind)
             .bind(&new.body)
             .bind(new.created_at)
+            .bind(new.attachments.stored().map(sqlx::types::Json))
             .fetch_one(&mut *tx)
             .await?;
+            // The uploads it carries become its own (checked as the sender's before).
+            for file in &new.attachments.0 {
+                sqlx::query(
+                    "update uploads set message_id = $1, conversation_id = $2 \
+                     where id = $3 and message_id is null",
+                )
+                .bind(new.id)
+                .bind(new.conversation_id)
+                .bind(file.id)
+                .execute(&mut *tx)
+                .await?;
+            }
             results.push(Ok(Appended {
                 message,
                 outcome: AppendOutcome::Stored {

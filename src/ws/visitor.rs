@@ -543,6 +543,7 @@ fn send_message(
         kind: MessageKind::Text,
         body,
         created_at: Timestamp::now(),
+        attachments: crate::domain::Attachments::default(),
     };
     if send.conversation_id.is_some() || greeted.current.is_some() {
         return session.submit(message, reference);

@@ -141,6 +141,7 @@ fn new_message(
         kind,
         body: Body::parse(body.into(), 4000).unwrap(),
         created_at: Timestamp::now(),
+        attachments: Default::default(),
     }
 }
 

@@ -114,6 +114,7 @@ async fn receive(
         kind: MessageKind::Text,
         body,
         created_at: Timestamp::now(),
+        attachments: crate::domain::Attachments::default(),
     };
     state.chat.post(message).await?;
     metrics::counter!("parley_inbound_emails_total").increment(1);
