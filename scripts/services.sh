@@ -78,6 +78,12 @@ ensure_aiosmtpd() {
 }
 
 # Makes sure `node` (20 or later is what the JavaScript tests are written for) and `npm` exist.
+# Debian's Postfix, for the test of the documented pipe to the inbound endpoint; installed
+# unconfigured, so that no system instance starts (tests run private ones).
+ensure_postfix() {
+  bash "$(dirname "${BASH_SOURCE[0]}")/../tests/support/postfix.sh" ensure
+}
+
 ensure_node() {
   if ! command -v node >/dev/null; then
     apt_install nodejs npm

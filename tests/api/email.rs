@@ -711,3 +711,119 @@ async fn agents_nobody_of_whose_team_is_online_get_one_digest_of_the_waiting_con
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(sink.received().len(), 1, "nobody is told twice, Bob never");
 }
+
+/// A private Postfix (tests/support/postfix.sh) handing mail for one domain to the inbound
+/// endpoint through the documented pipe (contrib/postfix/parley-deliver).
+struct Postfix {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Postfix {
+    fn start(inbound_url: &str, domain: &str) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        // Postfix's daemons run as its own user: they must be able to enter the folder.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let status = Command::new("bash")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/postfix.sh"))
+            .args([
+                "start",
+                &dir.path().to_string_lossy(),
+                &port.to_string(),
+                inbound_url,
+                domain,
+            ])
+            .status()
+            .expect("bash");
+        assert!(
+            status.success(),
+            "Postfix did not start (scripts/test installs it)"
+        );
+        Self { dir, port }
+    }
+
+    fn send(&self, raw: &str) {
+        use lettre::Transport;
+        let envelope_to: Vec<lettre::Address> = raw
+            .lines()
+            .find_map(|l| l.strip_prefix("To: "))
+            .map(|to| vec![to.trim().trim_matches(['<', '>']).parse().unwrap()])
+            .unwrap();
+        let envelope =
+            lettre::address::Envelope::new(Some("ada@example.com".parse().unwrap()), envelope_to)
+                .unwrap();
+        lettre::SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(self.port)
+            .build()
+            .send_raw(&envelope, raw.as_bytes())
+            .unwrap();
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log/maillog")).unwrap_or_default()
+    }
+}
+
+impl Drop for Postfix {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/postfix.sh"))
+            .args(["stop", &self.dir.path().to_string_lossy()])
+            .status();
+    }
+}
+
+#[actix_web::test]
+async fn an_answer_through_postfix_reaches_the_conversation_and_a_forged_address_bounces() {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(Backend::Sqlite, &sink).await;
+    let postfix = Postfix::start(&app.url("/api/v1/inbound/email"), "in.shop.test");
+    let ws = app.first_workspace().await;
+    let (visitor, id) = visitor_with_email(&app, &ws, "ada@example.com").await;
+    visitor.close().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    agent.send_text(Some(&id), "Which size do you need?").await;
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    let reply_to = decode(&got[0]).reply_to.expect("a reply address");
+    assert!(reply_to.ends_with("@in.shop.test"), "{reply_to}");
+
+    let answer = format!(
+        "From: Ada <ada@example.com>\r\nTo: {reply_to}\r\nSubject: Re: your order\r\n\
+         Message-ID: <answer-1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Size M, please.\r\n\r\nOn Mon, Support wrote:\r\n> Which size do you need?\r\n"
+    );
+    postfix.send(&answer);
+    let forged = reply_to.replacen("reply+", "reply+00", 1);
+    postfix.send(
+        &answer
+            .replace(&reply_to, &forged)
+            .replace("answer-1", "answer-2"),
+    );
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let bodies: Vec<String> = messages(&app, &ws, &id)
+            .await
+            .iter()
+            .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let log = postfix.log();
+        if bodies.iter().any(|b| b == "Size M, please.") && log.contains("status=bounced") {
+            assert_eq!(bodies.iter().filter(|b| b.contains("Size M")).count(), 1);
+            assert!(log.contains("relay=parley"), "{log}");
+            assert!(log.contains("status=sent"), "{log}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not delivered through Postfix: {bodies:?}\n{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
