@@ -5,7 +5,9 @@
  * gracefully: the login form comes back with the email filled in, and drafts and outboxes stay
  * in storage, so whatever was typed is there after signing in again. An emailed link to choose
  * a password (`#/reset?token=…`) shows its form instead, signed in or not; once the password is
- * set, the sign-in form comes with the email filled in.
+ * set, the sign-in form comes with the email filled in. A password changed on the profile ends
+ * every session of the agent, this one too: the page signs in again with the new password and
+ * goes on as it was.
  */
 import { createApi } from './lib/api.js';
 import { Alerts } from './lib/alerts.js';
@@ -26,8 +28,14 @@ let token = load(Keys.TOKEN, null);
 let desk = null;
 /** @type {Shell | null} */
 let shell = null;
+/** A password change is under way: the end of the session it causes is not an end. */
+let renewing = false;
+/** The token was refused meanwhile. */
+let refusedMeanwhile = false;
 
-const api = createApi({ getToken: () => token, onUnauthorized: () => endSession(true) });
+const EXPIRED_NOTICE = 'Your session has ended. Sign in again: your drafts and unsent replies are kept.';
+
+const api = createApi({ getToken: () => token, onUnauthorized: () => refused() });
 
 /** Canned responses, fetched once and again after an admin changes them. */
 const canned = (() => {
@@ -59,9 +67,9 @@ function announce(text) {
 function startSession() {
   desk = new Desk({ api, getToken: () => token });
   desk.status = String(load(Keys.STATUS, 'online')) === 'away' ? 'away' : 'online';
-  desk.on('unauthorized', () => endSession(true));
+  desk.on('unauthorized', () => refused());
   desk.on('welcome', () => loadTeam());
-  shell = new Shell(root, { api, desk, alerts, canned, announce, logout: () => endSession(false) });
+  shell = new Shell(root, { api, desk, alerts, canned, announce, changePassword, logout: () => endSession('') });
   desk.start();
 }
 
@@ -76,8 +84,47 @@ async function loadTeam() {
   }
 }
 
-/** @param {boolean} expired the server refused the token (not a sign-out) */
-function endSession(expired) {
+/** The server refused the token (an API call's 401, the socket closed with 4001). */
+function refused() {
+  if (renewing) refusedMeanwhile = true;
+  else endSession(EXPIRED_NOTICE);
+}
+
+/**
+ * Changes the password (`PATCH /me`). The server then ends every session of the agent, this
+ * page's too (its token is refused, its socket closed with 4001), so the page signs in again
+ * at once with the new password and reconnects, keeping what it shows. Should that sign-in
+ * fail, the sign-in form comes back and says why. A refused change (a wrong current password,
+ * too many tries, a password the server does not take) is thrown, and the session goes on.
+ * @param {string} current @param {string} next
+ */
+async function changePassword(current, next) {
+  const session = desk;
+  renewing = true;
+  refusedMeanwhile = false;
+  /** @type {{token: string, agent: any} | null} */
+  let signedIn = null;
+  try {
+    const agent = await api.updateMe({ current_password: current, new_password: next });
+    signedIn = await api.login(agent.email, next, agent.workspace_id ?? null).catch(() => null);
+  } catch (err) {
+    // Not changed. A token refused meanwhile was refused for another reason.
+    if (refusedMeanwhile) endSession(EXPIRED_NOTICE);
+    throw err;
+  } finally {
+    renewing = false;
+  }
+  if (desk !== session) return; // signed out meanwhile: it stays so
+  if (!signedIn) {
+    endSession('Your password was changed, and every session with the old one has ended. Sign in with the new password.');
+    return;
+  }
+  adopt(signedIn);
+  desk?.reconnect();
+}
+
+/** @param {string} notice what the sign-in form says (empty after signing out) */
+function endSession(notice) {
   if (!token && !desk) return;
   const email = desk?.workspace.me?.email ?? load(Keys.AGENT, null)?.email ?? '';
   token = null;
@@ -88,7 +135,14 @@ function endSession(expired) {
   desk = null;
   canned.invalidate();
   alerts.setTitle(0);
-  showLogin(expired ? 'Your session has ended. Sign in again: your drafts and unsent replies are kept.' : '', email);
+  showLogin(notice, email);
+}
+
+/** Keeps the token of a sign-in. @param {{token: string, agent: any}} result */
+function adopt(result) {
+  token = result.token;
+  save(Keys.TOKEN, result.token);
+  save(Keys.AGENT, { id: result.agent.id, email: result.agent.email, name: result.agent.name });
 }
 
 /** @param {string} notice @param {string} email */
@@ -98,9 +152,7 @@ function showLogin(notice, email) {
     notice,
     email,
     onLogin(result) {
-      token = result.token;
-      save(Keys.TOKEN, result.token);
-      save(Keys.AGENT, { id: result.agent.id, email: result.agent.email, name: result.agent.name });
+      adopt(result);
       startSession();
     },
   }));

@@ -134,7 +134,12 @@ export function createApi(options) {
      */
     resetPassword: (token, password) => request('POST', '/auth/reset', { token, password }, { auth: false }),
     me: () => get('/me'),
-    /** @param {{name?: string, current_password?: string, new_password?: string}} change */
+    /**
+     * A new password needs the current one, and ends every session of the agent, this one's
+     * too (the answer is the agent; the token used is refused from then on). `notify_email`:
+     * emails about new conversations nobody of one's team was online for.
+     * @param {{name?: string, current_password?: string, new_password?: string, notify_email?: boolean}} change
+     */
     updateMe: (change) => patch('/me', change),
 
     /**

@@ -90,6 +90,17 @@ export class Desk extends Emitter {
     this.connection.start();
   }
 
+  /**
+   * A new socket with the token as it is now, the old one given up without a word (the page
+   * signed in again after a password change, and the server closes, or has closed, the
+   * sockets of the old token with 4001). What the page holds is kept, and caught up at the
+   * welcome.
+   */
+  reconnect() {
+    this.connection.stop();
+    this.connection.start();
+  }
+
   stop() {
     this.clock.clearTimeout(this.retrySendTimer);
     this.clock.clearInterval(this.viewingTimer);

@@ -150,6 +150,7 @@ export function emailSetup(welcome) {
 
 export const EMAIL_OFF_NOTICE = 'Email is not set up on this server: replies do not reach visitors who leave.';
 export const INVITE_OFF_NOTE = 'Invitations need email set up on the server (PARLEY_SMTP_URL)';
+export const NOTIFY_OFF_NOTE = 'Email is not set up on this server, so these emails are not sent.';
 
 /**
  * The notice in the visitor panel: only for a visitor with an email, on a server that said it
@@ -169,4 +170,12 @@ export function inviteChoice(setup) {
   return setup.configured === false
     ? { checked: false, disabled: true, note: INVITE_OFF_NOTE }
     : { checked: true, disabled: false, note: null };
+}
+
+/**
+ * The note under the profile's "Email me about new conversations…": only on a server that
+ * said it sends no email. @param {EmailSetup} setup @returns {string | null}
+ */
+export function notifyEmailNote(setup) {
+  return setup.configured === false ? NOTIFY_OFF_NOTE : null;
 }

@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * Hash routes: `#/login`, `#/inbox/<tab>` (mine, queue, unassigned, open, resolved), `#/c/<conversation id>`, `#/admin/<section>[/<id>]`.
+ * Hash routes: `#/login`, `#/inbox/<tab>` (mine, queue, unassigned, open, resolved), `#/c/<conversation id>`,
+ * `#/admin/<section>[/<id>]`, `#/profile` (the signed-in agent's own).
  * Views are addressed by the fragment so that `/dashboard` stays one document.
  */
 
@@ -30,7 +31,7 @@ export const DEFAULT_TAB = 'open';
 
 /**
  * @typedef {{name: 'login'} | {name: 'inbox', tab: string} | {name: 'conversation', id: string}
- *   | {name: 'admin', section: string, id: string | null}} Route
+ *   | {name: 'admin', section: string, id: string | null} | {name: 'profile'}} Route
  */
 
 /** @param {string} hash @returns {Route} */
@@ -38,6 +39,7 @@ export function parseRoute(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [head, a, b] = parts;
   if (head === 'login') return { name: 'login' };
+  if (head === 'profile') return { name: 'profile' };
   if (head === 'c' && a) return { name: 'conversation', id: a };
   if (head === 'admin') {
     const section = ADMIN_SECTIONS.some((s) => s.id === a) ? a : 'sites';
@@ -53,6 +55,8 @@ export const inboxHref = (tab) => `#/inbox/${tab}`;
 export const conversationHref = (id) => `#/c/${encodeURIComponent(id)}`;
 /** @param {string} section @param {string | null} [id] */
 export const adminHref = (section, id) => `#/admin/${section}${id ? `/${encodeURIComponent(id)}` : ''}`;
+/** The signed-in agent's own profile. */
+export const PROFILE_HREF = '#/profile';
 
 /** @param {string} href */
 export function go(href) {

@@ -275,3 +275,20 @@ test('an agent created without a password is invited: no password is sent', asyn
   assert.deepEqual(await api.createAgent({ email: 'd@example.com', name: 'Dan', role: 'agent' }), { id: 'a-1', invited: true });
   assert.deepEqual(JSON.parse(requests[0].body), { email: 'd@example.com', name: 'Dan', role: 'agent' });
 });
+
+test("the agent's own profile: GET and PATCH /me, the notifications and a password change as sent", async () => {
+  const { api, requests } = setup(() => response(200, {}));
+  await api.me();
+  await api.updateMe({ name: 'Ada' });
+  await api.updateMe({ notify_email: false });
+  await api.updateMe({ current_password: 'old one', new_password: 'new one!' });
+  assert.deepEqual(requests.map((r) => [r.method, r.url, r.body]), [
+    ['GET', '/api/v1/me', undefined],
+    ['PATCH', '/api/v1/me', '{"name":"Ada"}'],
+    ['PATCH', '/api/v1/me', '{"notify_email":false}'],
+    ['PATCH', '/api/v1/me', '{"current_password":"old one","new_password":"new one!"}'],
+  ]);
+  // Too many wrong current passwords: the wait comes with the error.
+  const limited = setup(() => response(429, { error: { code: 'rate_limited', message: 'too many requests' } }, { 'Retry-After': '30' }));
+  await assert.rejects(limited.api.updateMe({ current_password: 'x', new_password: 'yyyyyyyy' }), { status: 429, code: 'rate_limited', retryAfter: 30 });
+});

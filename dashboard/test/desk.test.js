@@ -12,13 +12,13 @@ const MINE = { kind: 'agent', id: ME.id, name: ME.name };
  * A desk on fake sockets, a fake clock, a fake API and the test's storage. Its client_msg_ids
  * are `m-1`, `m-2`…
  */
-function setup(t, { answers = {}, storage } = {}) {
+function setup(t, { answers = {}, storage, getToken = () => 'jwt-1' } = {}) {
   const store = useStorage(t, storage);
   const clock = new FakeClock();
   const net = fakeSockets();
   const api = fakeApi({ conversation: (id) => conversation({ id }), ...answers });
   let n = 0;
-  const desk = new Desk({ api, getToken: () => 'jwt-1', origin: 'http://127.0.0.1:1', WebSocketImpl: net.WebSocket, clock: clockApi(clock), uuid: () => `m-${++n}`, random: () => 0.999999 });
+  const desk = new Desk({ api, getToken, origin: 'http://127.0.0.1:1', WebSocketImpl: net.WebSocket, clock: clockApi(clock), uuid: () => `m-${++n}`, random: () => 0.999999 });
   const events = [];
   for (const name of ['connection', 'welcome', 'outbox', 'alert', 'unauthorized']) desk.on(name, (...args) => events.push([name, ...args]));
   t.after(() => desk.stop());
@@ -381,6 +381,38 @@ test('a refused token ends the session', async (t) => {
   await online(s);
   s.net.current.drop(4001);
   assert.equal(s.events.filter(([n]) => n === 'unauthorized').length, 1);
+});
+
+test('after a password change the desk reconnects with the new token, and the old socket\'s 4001 ends nothing', async (t) => {
+  let token = 'jwt-1';
+  const s = setup(t, { getToken: () => token });
+  await online(s, { conversations: [conversation({ id: 'c-1' })] });
+  const old = s.net.current;
+  assert.equal(old.last('hello').token, 'jwt-1');
+  token = 'jwt-2';
+  s.desk.reconnect();
+  const renewed = s.net.current;
+  assert.notEqual(renewed, old, 'a new socket');
+  assert.equal(old.closedByClient, true, 'the old one given up');
+  renewed.open();
+  assert.equal(renewed.last('hello').token, 'jwt-2');
+  old.drop(4001);
+  welcome(renewed);
+  await settle();
+  assert.equal(s.events.filter(([n]) => n === 'unauthorized').length, 0, 'the old socket closing is not this session ending');
+  assert.equal(s.desk.connection.state, 'open');
+  assert.ok(s.desk.workspace.conversations.has('c-1'), 'what the page held is kept');
+
+  // The server's 4001 came first (the page was still signing in again): the same.
+  s.net.current.drop(4001);
+  assert.equal(s.desk.connection.state, 'stopped');
+  token = 'jwt-3';
+  s.desk.reconnect();
+  s.net.current.open();
+  assert.equal(s.net.current.last('hello').token, 'jwt-3');
+  welcome(s.net.current);
+  await settle();
+  assert.equal(s.desk.connection.state, 'open');
 });
 
 test('the welcome brings the teams, the auto-away delay and this agent\'s capacity', async (t) => {

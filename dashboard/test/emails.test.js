@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMAILS_REFRESH_MS, EMAIL_OFF_NOTICE, EmailRefresh, INVITE_OFF_NOTE, emailMark, emailSetup, inviteChoice, replyEmails, visitorEmailNotice } from '../lib/emails.js';
+import {
+  EMAILS_REFRESH_MS, EMAIL_OFF_NOTICE, EmailRefresh, INVITE_OFF_NOTE, NOTIFY_OFF_NOTE, emailMark, emailSetup, inviteChoice,
+  notifyEmailNote, replyEmails, visitorEmailNotice,
+} from '../lib/emails.js';
 import { FakeClock, settle } from './helpers.js';
 
 const email = (fields) => ({ state: 'sent', from_seq: 1, upto_seq: 1, last_error: null, sent_at: null, ...fields });
@@ -169,4 +172,9 @@ test('without email on the server: the notice for a visitor with an email, the i
   assert.equal(INVITE_OFF_NOTE, 'Invitations need email set up on the server (PARLEY_SMTP_URL)');
   assert.deepEqual(inviteChoice(on), { checked: true, disabled: false, note: null });
   assert.deepEqual(inviteChoice(unknown), { checked: true, disabled: false, note: null });
+
+  assert.equal(notifyEmailNote(off), NOTIFY_OFF_NOTE, "the profile's email notifications say they are not sent");
+  assert.equal(NOTIFY_OFF_NOTE, 'Email is not set up on this server, so these emails are not sent.');
+  assert.equal(notifyEmailNote(on), null);
+  assert.equal(notifyEmailNote(unknown), null, 'an older server: nothing claimed');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_SECTIONS, DEFAULT_TAB, TABS, adminHref, conversationHref, go, inboxHref, parseRoute } from '../lib/router.js';
+import { ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, conversationHref, go, inboxHref, parseRoute } from '../lib/router.js';
 
 test('every route parses', () => {
   assert.deepEqual(parseRoute('#/login'), { name: 'login' });
@@ -13,6 +13,8 @@ test('every route parses', () => {
   assert.deepEqual(parseRoute('#/admin/blocks'), { name: 'admin', section: 'blocks', id: null });
   assert.deepEqual(parseRoute('#/admin/teams'), { name: 'admin', section: 'teams', id: null });
   assert.deepEqual(parseRoute('#/admin/teams/new'), { name: 'admin', section: 'teams', id: 'new' });
+  assert.deepEqual(parseRoute('#/profile'), { name: 'profile' });
+  assert.deepEqual(parseRoute('#profile/'), { name: 'profile' });
 });
 
 test('unknown routes fall back: the inbox (its default tab), or the sites page for an unknown admin section', () => {
@@ -26,6 +28,7 @@ test('hrefs round-trip through parseRoute, ids encoded', () => {
   assert.deepEqual(parseRoute(conversationHref(id)), { name: 'conversation', id });
   assert.deepEqual(parseRoute(adminHref('webhooks', id)), { name: 'admin', section: 'webhooks', id });
   assert.equal(adminHref('sites'), '#/admin/sites');
+  assert.deepEqual(parseRoute(PROFILE_HREF), { name: 'profile' });
   for (const tab of TABS) assert.deepEqual(parseRoute(inboxHref(tab.id)), { name: 'inbox', tab: tab.id });
   for (const section of ADMIN_SECTIONS) assert.equal(parseRoute(adminHref(section.id)).section, section.id);
 });

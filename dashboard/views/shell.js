@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * The signed-in page: top bar (navigation, team presence, own status and load, notifications,
- * sound, help, sign out), the connection banner, and the routed content — the inbox with a
- * conversation and its visitor (three panes on wide screens), or an admin page. Also the
+ * sound, help, own name leading to the profile, sign out), the connection banner, and the
+ * routed content — the inbox with a conversation and its visitor (three panes on wide
+ * screens), an admin page, or the agent's own profile. Also the
  * inbox's keyboard shortcuts and their help overlay, and auto-away (the page's activity).
  */
 import { AutoAway } from '../lib/away.js';
@@ -11,13 +12,14 @@ import { h, isTyping, replace } from '../lib/dom.js';
 import { loadText } from '../lib/format.js';
 import { Keys, load, save } from '../lib/storage.js';
 import {
-  ADMIN_SECTIONS, DEFAULT_TAB, TABS, adminHref, conversationHref, go, inboxHref, parseRoute,
+  ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, conversationHref, go, inboxHref, parseRoute,
 } from '../lib/router.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { InboxView } from './inbox.js';
 import { ConversationView } from './conversation.js';
 import { VisitorPanel } from './visitor.js';
 import { helpDialog } from './help.js';
+import { profilePage } from './profile.js';
 import { sitesPage } from './admin/sites.js';
 import { agentsPage } from './admin/agents.js';
 import { teamsPage } from './admin/teams.js';
@@ -34,6 +36,7 @@ import { blocksPage } from './admin/blocks.js';
  *   alerts: import('../lib/alerts.js').Alerts,
  *   canned: {list: () => Promise<any[]>, invalidate: () => void},
  *   announce: (text: string) => void,
+ *   changePassword: (current: string, next: string) => Promise<void>,
  *   logout: () => void,
  * }} AppContext
  */
@@ -68,6 +71,8 @@ export class Shell {
     /** @type {{el: HTMLElement, destroy?: () => void} | null} */
     this.adminPage = null;
     this.adminKey = '';
+    /** @type {{el: HTMLElement, destroy?: () => void} | null} */
+    this.profile = null;
     this.autoAway = new AutoAway({
       clock: SYSTEM_CLOCK,
       getStatus: () => this.desk.status,
@@ -91,7 +96,7 @@ export class Shell {
     this.muteButton = h('button', { type: 'button', class: 'button small', testid: 'mute-switch', attrs: { role: 'switch' }, on: { click: () => this.toggleMute() } });
     this.adminLink = h('a', { href: adminHref('sites'), class: 'nav-link', testid: 'nav-admin', text: 'Settings', hidden: true });
     this.inboxLink = h('a', { href: inboxHref(this.tab), class: 'nav-link', testid: 'nav-inbox', text: 'Inbox' });
-    this.meName = h('span', { class: 'me-name', testid: 'me-name' });
+    this.meName = h('a', { href: PROFILE_HREF, class: 'nav-link me-name', testid: 'me-name', attrs: { title: 'Your profile' } });
     this.loadValue = h('span', { testid: 'own-load' });
     this.load = h('span', {
       class: 'own-load', testid: 'own-load-box',
@@ -123,9 +128,10 @@ export class Shell {
       ADMIN_SECTIONS.map((s) => h('a', { href: adminHref(s.id), class: 'admin-nav-link', testid: `admin-nav-${s.id}`, dataset: { section: s.id }, text: s.label })));
     this.adminContent = h('section', { class: 'admin-content' });
     this.adminMain = h('main', { class: 'admin', hidden: true }, this.adminNav, this.adminContent);
+    this.profileMain = h('main', { class: 'admin-content profile', hidden: true });
     this.live = h('div', { class: 'sr-only', testid: 'live-region', attrs: { 'aria-live': 'polite', 'aria-atomic': 'false' } });
 
-    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.live));
+    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.live));
     this.renderMe();
     this.renderTeam();
     this.renderLoad();
@@ -158,7 +164,10 @@ export class Shell {
     }));
     on(ws.on('agents', () => this.renderTeam()));
     on(ws.on('conversation', () => this.renderLoad()));
-    on(ws.on('me', () => this.renderLoad()));
+    on(ws.on('me', () => {
+      this.renderMe();
+      this.renderLoad();
+    }));
     this.watchActivity();
     on(ws.on('unread', (total) => this.ctx.alerts.setTitle(total)));
     on(this.desk.on('alert', (alert) => this.alert(alert)));
@@ -175,6 +184,7 @@ export class Shell {
     this.conversation?.destroy();
     this.visitor?.destroy();
     this.adminPage?.destroy?.();
+    this.profile?.destroy?.();
     this.inbox.destroy();
     this.root.replaceChildren();
   }
@@ -190,6 +200,8 @@ export class Shell {
       return this.showAdmin(route.section, route.id);
     }
     this.hideAdmin();
+    if (route.name === 'profile') return this.showProfile();
+    this.hideProfile();
     if (route.name === 'conversation') return this.showConversation(route.id);
     if (route.name === 'inbox' && route.tab) {
       this.tab = route.tab;
@@ -254,6 +266,7 @@ export class Shell {
 
   /** @param {string} section @param {string | null} id */
   showAdmin(section, id) {
+    this.hideProfile();
     this.closeConversation();
     this.workspaceMain.hidden = true;
     this.adminMain.hidden = false;
@@ -277,6 +290,25 @@ export class Shell {
     this.adminPage?.destroy?.();
     this.adminPage = null;
     this.adminKey = '';
+  }
+
+  /** The agent's own profile, in place of the inbox; kept while it stays (a welcome routes again). */
+  showProfile() {
+    this.closeConversation();
+    this.workspaceMain.hidden = true;
+    this.profileMain.hidden = false;
+    this.meName.setAttribute('aria-current', 'page');
+    if (this.profile) return;
+    this.profile = profilePage(this.ctx);
+    this.profileMain.replaceChildren(this.profile.el);
+  }
+
+  hideProfile() {
+    this.profileMain.hidden = true;
+    this.meName.removeAttribute('aria-current');
+    this.profile?.destroy?.();
+    this.profile = null;
+    this.profileMain.replaceChildren();
   }
 
   // ---- top bar ----------------------------------------------------------------------------
@@ -425,7 +457,7 @@ export class Shell {
   shortcut(e) {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     if (document.querySelector('dialog[open]')) return;
-    if (!this.adminMain.hidden) return;
+    if (!this.adminMain.hidden || !this.profileMain.hidden) return;
     switch (e.key) {
       case 'j':
       case 'k': {

@@ -1633,3 +1633,109 @@ test('an invited agent chooses a password from the email and signs in; later "Fo
   assert.equal((await api(server, null, 'POST', '/auth/login', { email: dora.email, password: dora.password })).status, 401);
   await assertClean(forgotErrors);
 });
+
+test('an agent manages their own profile: email notifications saved at once, the name in the top bar, a new password that keeps this page signed in', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const browser = await launchBrowser(t);
+  const admin = await login(server);
+  const me = async (/** @type {string} */ token) => api(server, token, 'GET', '/me');
+  assert.equal((await me(admin.token)).body.notify_email, true, 'on for new agents');
+  // Another session of the same agent, which a new password ends.
+  const { page: other, errors: otherErrors } = await openDashboard(browser, server);
+  const { page, errors } = await openDashboard(browser, server);
+  // What Chromium logs for the answer the test provokes on purpose (a wrong current password).
+  const wrongPassword = new RegExp(`^${escapeRegExp(`${server.url}/api/v1/me`)}: Failed to load resource: the server responded with a status of 403 \\(Forbidden\\)$`);
+
+  // From the name in the top bar: the email and role, read only, and what the server holds.
+  await page.getByTestId('me-name').click();
+  await waitFor(() => page.url().endsWith('#/profile'), { message: 'the profile route' });
+  await page.getByTestId('profile-page').waitFor();
+  assert.equal(await page.getByTestId('me-name').getAttribute('aria-current'), 'page');
+  assert.ok(await page.getByTestId('no-conversation').isHidden(), 'the inbox makes room');
+  assert.equal(await page.getByTestId('profile-email').textContent(), ADMIN.email);
+  assert.equal(await page.getByTestId('profile-role').textContent(), 'Admin');
+  assert.equal(await page.getByTestId('profile-name').inputValue(), admin.agent.name);
+  const notify = page.getByTestId('profile-notify-email');
+  await waitFor(() => notify.isEnabled(), { message: 'the notifications as the server holds them' });
+  assert.ok(await notify.isChecked());
+  // A server that says it sends no email (this one has no PARLEY_SMTP_URL) says these are not sent.
+  const { welcome } = await connectAgent(t, server, admin.token);
+  const note = page.getByTestId('profile-notify-note');
+  t.diagnostic(`welcome.email: ${JSON.stringify(welcome.email)}`);
+  if (welcome.email?.configured === false) {
+    assert.equal(await note.textContent(), 'Email is not set up on this server, so these emails are not sent.');
+    assert.ok(await note.isVisible());
+  } else {
+    assert.ok(await note.isHidden());
+  }
+  await page.screenshot({ path: artifactPath('dashboard-profile.png') });
+
+  // Unticked: saved at once, and still unticked after a reload.
+  await notify.uncheck();
+  await page.getByTestId('profile-notify-status').filter({ hasText: 'Saved.' }).waitFor();
+  assert.equal((await me(admin.token)).body.notify_email, false);
+  await page.reload();
+  await page.getByTestId('profile-page').waitFor();
+  await waitFor(() => notify.isEnabled(), { message: 'the notifications loaded again' });
+  assert.equal(await notify.isChecked(), false);
+
+  // The name: checked here first, then saved and shown in the top bar.
+  await page.getByTestId('profile-name').fill('   ');
+  await page.getByTestId('profile-name-save').click();
+  await page.getByTestId('profile-name-error').filter({ hasText: 'Enter your name.' }).waitFor();
+  await page.getByTestId('profile-name').fill('  Ada Admin ');
+  await page.getByTestId('profile-name-save').click();
+  await page.getByTestId('profile-name-status').filter({ hasText: 'Saved.' }).waitFor();
+  assert.equal(await page.getByTestId('profile-name-error').textContent(), '');
+  await waitFor(async () => (await page.getByTestId('me-name').textContent()) === 'Ada Admin', { message: 'the new name in the top bar' });
+  assert.equal(await page.getByTestId('profile-name').inputValue(), 'Ada Admin');
+  assert.equal((await me(admin.token)).body.name, 'Ada Admin');
+
+  // The password: the checks before the server, then the server's refusal of a wrong current one.
+  const newPassword = 'a much better passphrase';
+  const current = page.getByTestId('profile-current-password');
+  const next = page.getByTestId('profile-new-password');
+  const repeat = page.getByTestId('profile-confirm-password');
+  const save = page.getByTestId('profile-password-save');
+  await current.fill(ADMIN.password);
+  await next.fill('short');
+  await repeat.fill('short');
+  await save.click();
+  await page.getByTestId('profile-new-password-error').filter({ hasText: 'Use at least 8 characters.' }).waitFor();
+  assert.equal(await next.getAttribute('aria-invalid'), 'true');
+  await next.fill(newPassword);
+  await repeat.fill(`${newPassword}!`);
+  await save.click();
+  await page.getByTestId('profile-confirm-password-error').filter({ hasText: 'The two passwords differ.' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'profile-confirm-password');
+  assert.equal(await page.getByTestId('profile-new-password-error').textContent(), '', 'the earlier error is gone');
+  await current.fill('not my password');
+  await repeat.fill(newPassword);
+  await save.click();
+  await page.getByTestId('profile-current-password-error').filter({ hasText: 'The current password is wrong.' }).waitFor();
+  assert.equal((await me(admin.token)).status, 200, 'nothing changed: the session goes on');
+
+  // The right one: changed; this page signs in again by itself and goes on, the other session ends.
+  await current.fill(ADMIN.password);
+  await save.click();
+  await page.getByTestId('profile-password-status').filter({ hasText: 'Your password is changed.' }).waitFor();
+  assert.equal(await current.inputValue(), '', 'the form is emptied');
+  assert.equal((await api(server, null, 'POST', '/auth/login', { email: ADMIN.email, password: ADMIN.password })).status, 401, 'the old password');
+  const renewed = await login(server, { email: ADMIN.email, password: newPassword });
+  assert.equal(renewed.agent.name, 'Ada Admin');
+  assert.equal((await me(admin.token)).status, 401, 'tokens from before the change are refused');
+  await other.getByTestId('login-notice').filter({ hasText: 'Your session has ended.' }).waitFor();
+  assert.equal(await page.getByTestId('login-form').count(), 0, 'this page is still signed in');
+  // Its socket is back, with its new token: a status chosen here reaches the server.
+  await page.getByTestId('status-switch').selectOption('away');
+  await waitFor(async () => (await me(renewed.token)).body.status === 'away', { message: 'the status sent over the new socket' });
+  // Its API calls too, and the new token outlives a reload.
+  await notify.check();
+  await page.getByTestId('profile-notify-status').filter({ hasText: 'Saved.' }).waitFor();
+  assert.equal((await me(renewed.token)).body.notify_email, true);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent === 'Ada Admin');
+  await page.getByTestId('profile-page').waitFor();
+  await assertClean(errors, [wrongPassword]);
+  await assertClean(otherErrors);
+});
