@@ -162,6 +162,38 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub routing: RoutingSettings,
     pub email: EmailSettings,
+    pub files: FileSettings,
+}
+
+/// Attachments: where their bytes are kept and how large they may be.
+#[derive(Clone, Debug)]
+pub struct FileSettings {
+    /// `PARLEY_FILE_STORE`: `database` (default), `local` or `s3`.
+    pub backend: FileBackend,
+    /// `PARLEY_MAX_UPLOAD_BYTES` (default 10 MiB).
+    pub max_upload_bytes: u64,
+    /// An upload no message carries is deleted after this long (`PARLEY_UPLOAD_TTL_S`,
+    /// default a day).
+    pub upload_ttl: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub enum FileBackend {
+    Database,
+    /// `PARLEY_FILE_DIR`.
+    Local(std::path::PathBuf),
+    S3(S3Settings),
+}
+
+/// `PARLEY_S3_*`; what is not given comes from the usual `AWS_*` variables.
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// An S3-compatible server's address (MinIO, Ceph, ...); unset: AWS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
 }
 
 /// Email to visitors and from them.
@@ -370,6 +402,46 @@ impl Settings {
                     first_retry: env.seconds("PARLEY_EMAIL_RETRY_S", Duration::from_secs(30))?,
                     digest_after: env.seconds("PARLEY_AGENT_DIGEST_S", Duration::from_secs(300))?,
                 }
+            },
+            files: FileSettings {
+                backend: match env.get("PARLEY_FILE_STORE").as_deref().map(str::trim) {
+                    None | Some("" | "database") => FileBackend::Database,
+                    Some("local") => FileBackend::Local(
+                        env.get("PARLEY_FILE_DIR")
+                            .filter(|d| !d.trim().is_empty())
+                            .ok_or(ConfigError {
+                                var: "PARLEY_FILE_DIR",
+                                reason: "required when PARLEY_FILE_STORE is local".into(),
+                            })?
+                            .into(),
+                    ),
+                    Some("s3") => FileBackend::S3(S3Settings {
+                        bucket: env
+                            .get("PARLEY_S3_BUCKET")
+                            .filter(|b| !b.trim().is_empty())
+                            .ok_or(ConfigError {
+                                var: "PARLEY_S3_BUCKET",
+                                reason: "required when PARLEY_FILE_STORE is s3".into(),
+                            })?,
+                        endpoint: env
+                            .get("PARLEY_S3_ENDPOINT")
+                            .filter(|e| !e.trim().is_empty()),
+                        region: env
+                            .get("PARLEY_S3_REGION")
+                            .filter(|r| !r.trim().is_empty())
+                            .unwrap_or_else(|| "us-east-1".into()),
+                        access_key_id: env.get("PARLEY_S3_ACCESS_KEY_ID"),
+                        secret_access_key: env.get("PARLEY_S3_SECRET_ACCESS_KEY").map(Secret::new),
+                    }),
+                    Some(_) => {
+                        return Err(ConfigError {
+                            var: "PARLEY_FILE_STORE",
+                            reason: "must be database, local or s3".into(),
+                        })
+                    }
+                },
+                max_upload_bytes: env.parse("PARLEY_MAX_UPLOAD_BYTES", Some(10 * 1024 * 1024))?,
+                upload_ttl: env.seconds("PARLEY_UPLOAD_TTL_S", Duration::from_secs(24 * 3600))?,
             },
             routing: RoutingSettings {
                 auto_away: env.seconds("PARLEY_AUTO_AWAY_S", Duration::from_secs(900))?,

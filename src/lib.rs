@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod shutdown;
 pub mod startup;

@@ -27,6 +27,7 @@ use crate::cluster::Bus;
 use crate::config::Settings;
 use crate::email::{Mailer, ReplyAddresses};
 use crate::error::{self, ApiError};
+use crate::files::{FileLinks, FileStore};
 use crate::http::{self, HttpState};
 use crate::shutdown::{Shutdown, TerminationSignals};
 use crate::store::{self, Backend, DynStore, StoreError};
@@ -158,7 +159,8 @@ impl Application {
         let hub = Hub::start(chat.clone());
         let connect_limit = Arc::new(IpLimiter::per_minute(settings.limits.ws_connect_per_min));
         let login_guard = Arc::new(LoginGuard::new(settings.limits.login_per_min));
-        spawn_limiter_cleanup(connect_limit.clone(), login_guard.clone());
+        let uploads = Arc::new(http::api::uploads::UploadGate::default());
+        spawn_limiter_cleanup(connect_limit.clone(), login_guard.clone(), uploads.clone());
         let dummy_hash = password::hash(auth::random_token(32))
             .await
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
@@ -184,6 +186,16 @@ impl Application {
             shutdown.clone(),
         )
         .map_err(|e| StartupError::Io(std::io::Error::other(e)))?;
+        let files = FileStore::open(&settings.files.backend, store.clone())
+            .map_err(|e| StartupError::Io(std::io::Error::other(e)))?;
+        let file_links = FileLinks::new(secret.expose(), &public_url);
+        file_links.install();
+        crate::files::janitor::start(
+            store.clone(),
+            files.clone(),
+            settings.files.upload_ttl,
+            shutdown.clone(),
+        );
         let services = Services {
             settings: settings.clone(),
             store: store.clone(),
@@ -218,6 +230,9 @@ impl Application {
             reply_addresses,
             inbound_limit: Arc::new(IpLimiter::per_minute(INBOUND_PER_MIN)),
             reset_limit: Arc::new(IpLimiter::per_minute(RESETS_PER_MIN)),
+            files,
+            file_links,
+            uploads,
         };
         let server = serve(listener, http_state, ws_state, settings.workers.max(1))?;
         Ok(Self {
@@ -288,13 +303,18 @@ async fn stop(state: &Services, handle: &ServerHandle) {
 }
 
 /// Forgets idle keys of the rate limiters every minute, so that their memory stays bounded.
-fn spawn_limiter_cleanup(connects: Arc<IpLimiter>, logins: Arc<LoginGuard>) {
+fn spawn_limiter_cleanup(
+    connects: Arc<IpLimiter>,
+    logins: Arc<LoginGuard>,
+    uploads: Arc<http::api::uploads::UploadGate>,
+) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             connects.forget_idle();
             logins.forget_idle();
+            uploads.forget_idle();
         }
     });
 }

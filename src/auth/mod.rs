@@ -11,6 +11,17 @@ use rand::distr::{Alphanumeric, SampleString};
 use crate::config::{Secret, Settings};
 use crate::store::{Store, StoreResult};
 
+/// HMAC-SHA256 of `data` under `key` (HMAC takes keys of any length).
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return Vec::new(),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// The settings key under which a generated signing secret is kept.
 const SECRET_SETTING: &str = "token_secret";
 const GENERATED_SECRET_LEN: usize = 64;

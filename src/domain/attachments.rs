@@ -8,6 +8,30 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::UploadId;
 
+/// The kinds of files a site may accept from visitors.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Image,
+    Pdf,
+    Text,
+    Office,
+    Archive,
+    /// Anything else (pages, scripts, programs, media): agents may send it, visitors not.
+    Other,
+}
+
+/// What a site accepts from visitors unless it says otherwise.
+pub const DEFAULT_ACCEPTED: [Category; 5] = [
+    Category::Image,
+    Category::Pdf,
+    Category::Text,
+    Category::Office,
+    Category::Archive,
+];
+
 /// Most files one message carries.
 pub const MAX_PER_MESSAGE: usize = 10;
 

@@ -18,6 +18,7 @@ mod text;
 mod time;
 mod webhook;
 
+pub use attachments::{Attachment, Attachments};
 pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, ReaderKind};
 pub use errors::ErrorCode;
 pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
@@ -25,7 +26,6 @@ pub use ids::{
     AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId,
     TeamId, UploadId, VisitorId, WebhookId, WorkspaceId,
 };
-pub use attachments::{Attachment, Attachments};
 pub use model::{
     Agent, ApiKey, Assignment, Author, Canned, Conversation, Message, NewMessage, NewSite,
     NewWorkspace, Rating, ReadMark, Site, Team, Visitor, VisitorBlock, VisitorPage, Workspace,

@@ -30,6 +30,32 @@ pub struct WidgetSettings {
     pub offline_email_required: bool,
     /// Questions asked before the first message (also the offline form's fields).
     pub prechat: Prechat,
+    /// Whether visitors may send files, and which kinds.
+    pub attachments: AttachmentPolicy,
+}
+
+/// What visitors of a site may upload (agents may send any file).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentPolicy {
+    pub enabled: bool,
+    /// Of `image`, `pdf`, `text`, `office`, `archive`, `other`.
+    pub accept: Vec<super::attachments::Category>,
+}
+
+impl Default for AttachmentPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            accept: super::attachments::DEFAULT_ACCEPTED.to_vec(),
+        }
+    }
+}
+
+impl AttachmentPolicy {
+    pub fn accepts(&self, category: super::attachments::Category) -> bool {
+        self.enabled && self.accept.contains(&category)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -95,6 +121,7 @@ impl Default for WidgetSettings {
             offline: OfflinePolicy::Message,
             offline_email_required: false,
             prechat: Prechat::default(),
+            attachments: AttachmentPolicy::default(),
         }
     }
 }

@@ -116,15 +116,7 @@ impl ReplyAddresses {
     }
 }
 
-fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // Any key length is accepted by HMAC.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => return Vec::new(),
-    };
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
+use crate::auth::hmac_sha256 as mac;
 
 #[cfg(test)]
 mod tests {

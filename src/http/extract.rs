@@ -35,7 +35,7 @@ impl std::ops::Deref for CurrentAdmin {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)?

@@ -49,6 +49,12 @@ pub struct HttpState {
     pub inbound_limit: Arc<crate::access::rate_limit::IpLimiter>,
     /// Password reset requests and uses, per IP.
     pub reset_limit: Arc<crate::access::rate_limit::IpLimiter>,
+    /// Where attachments' bytes are kept.
+    pub files: crate::files::FileStore,
+    /// Makes and checks the signed links to files.
+    pub file_links: crate::files::FileLinks,
+    /// Uploads' rates and how many are checked at once.
+    pub uploads: Arc<api::uploads::UploadGate>,
 }
 
 /// Mounts the routes of this transport that are not under `/api/v1`.

@@ -15,6 +15,7 @@ mod postgres;
 pub mod routing;
 mod sqlite;
 pub mod teams;
+pub mod uploads;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -75,6 +76,7 @@ pub use email::Emails;
 pub use inbox::Inbox;
 pub use routing::Routing;
 pub use teams::Teams;
+pub use uploads::Uploads;
 pub use webhooks::Webhooks;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -171,7 +173,18 @@ impl Audience {
 
 #[async_trait]
 pub trait Store:
-    Catalog + Admin + Digests + Emails + Inbox + Routing + Teams + Webhooks + Send + Sync + 'static
+    Catalog
+    + Admin
+    + Digests
+    + Emails
+    + Inbox
+    + Routing
+    + Teams
+    + Uploads
+    + Webhooks
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -318,6 +318,7 @@ super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
 super::email::impl_emails!(PgStore, skip_locked = "for update skip locked");
 super::digests::impl_digests!(PgStore);
+super::uploads::impl_uploads!(PgStore);
 super::routing::impl_routing!(
     PgStore,
     lock = "for update",

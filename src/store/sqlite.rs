@@ -82,6 +82,7 @@ super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
 super::email::impl_emails!(SqliteStore, skip_locked = "");
 super::digests::impl_digests!(SqliteStore);
+super::uploads::impl_uploads!(SqliteStore);
 // One writer connection: its transaction is the only one deciding.
 super::routing::impl_routing!(
     SqliteStore,

@@ -383,7 +383,7 @@ macro_rules! impl_webhooks {
                 use sqlx::Row as _;
                 let row = sqlx::query(
                     "select m.id, m.conversation_id, m.seq, m.client_msg_id, m.author_kind, \
-                     m.author_id, m.author_name, m.kind, m.body, m.created_at, c.visitor_id \
+                     m.author_id, m.author_name, m.kind, m.body, m.created_at, m.attachments, c.visitor_id \
                      from messages m join conversations c on c.id = m.conversation_id \
                      where m.id = $1 and c.workspace_id = $2",
                 )

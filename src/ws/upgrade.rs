@@ -10,8 +10,8 @@ use super::session::{Role, Session};
 use super::state::WsState;
 use super::visitor::VisitorSide;
 use crate::access::client_ip::client_ip;
+use crate::access::origin::{check_site, origin};
 use crate::cluster::counters::Counters;
-use crate::config::parse_origin;
 use crate::domain::SiteKey;
 use crate::error::ApiError;
 
@@ -22,21 +22,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize)]
 struct VisitorQuery {
     site_key: Option<String>,
-}
-
-/// The request's `Origin`, normalised; `None` when absent (not a browser).
-fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match req.headers().get(header::ORIGIN) {
-        None => Ok(None),
-        Some(value) => {
-            let text = value
-                .to_str()
-                .map_err(|_| ApiError::Forbidden("origin not allowed".into()))?;
-            parse_origin(text)
-                .map(Some)
-                .map_err(|_| ApiError::Forbidden("origin not allowed".into()))
-        }
-    }
 }
 
 /// New connections per IP and minute: counted in Redis over the whole cluster when there is
@@ -108,22 +93,7 @@ async fn visitor_socket(
         .by_key(chat.store(), &key)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if let Some(origin) = origin(&req)? {
-        let allowed = &site.allowed_origins.0;
-        // The widget's own panel connects from this server's origin; the site's list is
-        // enforced on it by the panel's frame-ancestors policy.
-        let own = origin.as_str() == &*state.public_url;
-        if !own
-            && !allowed.is_empty()
-            && !allowed
-                .iter()
-                .any(|a| parse_origin(a).is_ok_and(|a| a == origin))
-        {
-            return Err(ApiError::Forbidden(
-                "origin not allowed for this site".into(),
-            ));
-        }
-    }
+    check_site(&req, &site, &state.public_url)?;
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)

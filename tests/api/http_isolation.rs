@@ -67,6 +67,7 @@ const ROUTES: &[&str] = &[
     "POST /inbound/email",
     "POST /auth/reset-request",
     "POST /auth/reset",
+    "POST /uploads",
 ];
 
 /// Routes anyone may call (the inbound email's credential is its signed reply address).

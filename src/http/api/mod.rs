@@ -12,6 +12,7 @@ pub mod links;
 pub mod me;
 pub mod sites;
 pub mod teams;
+pub mod uploads;
 pub mod visitors;
 pub mod webhooks;
 pub mod widget;
@@ -121,6 +122,7 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
     scope::scope(PREFIX)
         .configure(configure)
         .service(widget::scope())
+        .service(uploads::scope())
         .service(openapi_json)
 }
 

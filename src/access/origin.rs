@@ -1,0 +1,46 @@
+//! Which web pages may talk to the server as a site's visitor: the request's `Origin` (sent by
+//! browsers) against the site's allowed origins. Requests without one are not from a page.
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use crate::config::parse_origin;
+use crate::domain::Site;
+use crate::error::ApiError;
+
+/// The request's `Origin`, normalised; `None` when absent (not a browser).
+pub fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get(header::ORIGIN) {
+        None => Ok(None),
+        Some(value) => {
+            let text = value
+                .to_str()
+                .map_err(|_| ApiError::Forbidden("origin not allowed".into()))?;
+            parse_origin(text)
+                .map(Some)
+                .map_err(|_| ApiError::Forbidden("origin not allowed".into()))
+        }
+    }
+}
+
+/// Refuses a page the site does not allow. The widget's own panel runs on this server's
+/// origin (`public_url`); the site's list is enforced on it by the panel's frame-ancestors
+/// policy.
+pub fn check_site(req: &HttpRequest, site: &Site, public_url: &str) -> Result<(), ApiError> {
+    let Some(origin) = origin(req)? else {
+        return Ok(());
+    };
+    let allowed = &site.allowed_origins.0;
+    let own = origin == public_url;
+    if !own
+        && !allowed.is_empty()
+        && !allowed
+            .iter()
+            .any(|a| parse_origin(a).is_ok_and(|a| a == origin))
+    {
+        return Err(ApiError::Forbidden(
+            "origin not allowed for this site".into(),
+        ));
+    }
+    Ok(())
+}
