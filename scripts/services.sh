@@ -78,6 +78,15 @@ ensure_aiosmtpd() {
 }
 
 # Makes sure `node` (20 or later is what the JavaScript tests are written for) and `npm` exist.
+# moto's S3-compatible server, for the attachments' S3 file store.
+ensure_moto() {
+  command -v moto_server >/dev/null 2>&1 && return 0
+  log "installing moto (the tests' S3 server)"
+  python3 -m pip install -q 'moto[server]' >&2 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages 'moto[server]' >&2
+  command -v moto_server >/dev/null || { log "moto could not be installed"; return 1; }
+}
+
 # Debian's Postfix, for the test of the documented pipe to the inbound endpoint; installed
 # unconfigured, so that no system instance starts (tests run private ones).
 ensure_postfix() {

@@ -147,7 +147,7 @@ impl From<ChatError> for ApiError {
             ChatError::BadRequest(why) => ApiError::Invalid(why),
             ChatError::TooLarge(why) => ApiError::TooLarge(why),
             ChatError::Forbidden(why) => ApiError::Forbidden(why),
-            ChatError::NotFound => ApiError::NotFound,
+            ChatError::NotFound | ChatError::UploadNotFound => ApiError::NotFound,
             ChatError::Conflict(why) => ApiError::Conflict(why),
             ChatError::Unavailable => ApiError::Unavailable,
         }

@@ -16,6 +16,9 @@ pub enum ChatError {
     /// Unknown, or another workspace's or another visitor's: the same answer.
     #[error("conversation not found")]
     NotFound,
+    /// An upload that is not the sender's (unknown, another's, another workspace's).
+    #[error("attachment not found")]
+    UploadNotFound,
     #[error("{0}")]
     Conflict(String),
     #[error("storage unavailable, retry later")]
@@ -31,7 +34,7 @@ impl ChatError {
             ChatError::BadRequest(_) => ErrorCode::BadRequest,
             ChatError::TooLarge(_) => ErrorCode::TooLarge,
             ChatError::Forbidden(_) => ErrorCode::Forbidden,
-            ChatError::NotFound => ErrorCode::NotFound,
+            ChatError::NotFound | ChatError::UploadNotFound => ErrorCode::NotFound,
             ChatError::Conflict(_) => ErrorCode::Conflict,
             ChatError::Unavailable => ErrorCode::Unavailable,
         }

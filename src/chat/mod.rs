@@ -4,6 +4,7 @@
 //! a typed event (`domain::Event`); the core builds no wire frames and imports no transport.
 
 pub mod announce;
+pub mod attachments;
 pub mod batcher;
 pub mod block_flags;
 pub mod creations;
@@ -150,7 +151,8 @@ impl Chat {
         Ok(Body::parse(text, self.inner.max_body_chars)?)
     }
 
-    /// An agent's message (text or note) into a conversation of its workspace.
+    /// An agent's message (text or note) into a conversation of its workspace, with the files
+    /// it carries (already checked as the agent's: `attachments`).
     pub fn agent_message(
         &self,
         agent: &Agent,
@@ -158,6 +160,7 @@ impl Chat {
         client_msg_id: ClientMsgId,
         kind: MessageKind,
         body: String,
+        attachments: crate::domain::Attachments,
     ) -> ChatResult<NewMessage> {
         if kind == MessageKind::Event {
             return Err(ChatError::BadRequest("kind must be text or note".into()));
@@ -169,9 +172,9 @@ impl Chat {
             client_msg_id: Some(client_msg_id),
             author: agent_author(agent),
             kind,
-            body: self.body(body)?,
+            body: self.message_body(body, !attachments.is_empty())?,
             created_at: Timestamp::now(),
-            attachments: crate::domain::Attachments::default(),
+            attachments,
         })
     }
 

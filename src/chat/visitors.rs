@@ -243,6 +243,20 @@ impl Chat {
         Ok(block)
     }
 
+    /// Erases a visitor and everything of theirs; its open connections close.
+    pub async fn erase_visitor(
+        &self,
+        workspace: WorkspaceId,
+        visitor: VisitorId,
+    ) -> ChatResult<bool> {
+        let erased = self.store().delete_visitor(workspace, visitor).await?;
+        if erased {
+            self.bus()
+                .publish(Event::VisitorBlocked { workspace, visitor });
+        }
+        Ok(erased)
+    }
+
     /// The visitor's last connection on this node closed: remembered, so that agents' replies
     /// are emailed once it has been gone long enough. Not awaited by the caller.
     pub fn visitor_left(&self, workspace: WorkspaceId, visitor: VisitorId) {

@@ -155,8 +155,8 @@ pub enum Event {
         taken: Vec<(ConversationId, VisitorId)>,
         expected_reply_s: Option<u64>,
     },
-    /// An agent blocked the visitor: its connections close (4003) and its next `hello` is
-    /// refused.
+    /// An agent blocked the visitor (its next `hello` is refused), or an admin erased it: its
+    /// connections close (4003).
     VisitorBlocked {
         workspace: WorkspaceId,
         visitor: VisitorId,

@@ -109,6 +109,32 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// A message's files as lines of text: name and link (good for a day; the chat gives fresh
+/// ones).
+fn files_text(message: &Message) -> String {
+    message
+        .attachments
+        .0
+        .iter()
+        .map(|f| format!("\n[{}] {}", f.name, f.url()))
+        .collect()
+}
+
+fn files_html(message: &Message) -> String {
+    message
+        .attachments
+        .0
+        .iter()
+        .map(|f| {
+            format!(
+                "<br><a href=\"{}\">{}</a>",
+                escape(&f.url()),
+                escape(&f.name)
+            )
+        })
+        .collect()
+}
+
 pub fn reply(email: &Reply<'_>) -> Composed {
     let w = words(email.locale);
     let subject = format!("{} {}", w.subject, email.site_name);
@@ -116,7 +142,12 @@ pub fn reply(email: &Reply<'_>) -> Composed {
     let shown = |m: &&Message| m.kind == MessageKind::Text;
     let mut text = format!("{}\n\n", w.intro);
     for m in email.replies.iter().filter(shown) {
-        text.push_str(&format!("{}:\n{}\n\n", who(m, &w), m.body.as_str()));
+        text.push_str(&format!(
+            "{}:\n{}{}\n\n",
+            who(m, &w),
+            m.body.as_str(),
+            files_text(m)
+        ));
     }
     if !email.context.is_empty() {
         text.push_str(&format!("{}\n", w.earlier));
@@ -146,9 +177,10 @@ pub fn reply(email: &Reply<'_>) -> Composed {
     );
     for m in email.replies.iter().filter(shown) {
         html.push_str(&format!(
-            "<p><strong>{}</strong><br>{}</p>",
+            "<p><strong>{}</strong><br>{}{}</p>",
             escape(who(m, &w)),
-            escape(m.body.as_str()).replace('\n', "<br>")
+            escape(m.body.as_str()).replace('\n', "<br>"),
+            files_html(m)
         ));
     }
     if !email.context.is_empty() {

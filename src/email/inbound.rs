@@ -2,7 +2,7 @@
 //! posts it) parsed with mail-parser, its reply addresses found, and its new text kept without
 //! the quoted history and the signature under it.
 
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 
 /// Longest reply body kept, in characters (the rest is cut, as a chat message would be).
 pub const MAX_TEXT_CHARS: usize = 4000;
@@ -19,7 +19,12 @@ pub struct Inbound {
     pub text: String,
     /// A delivery report's permanently failed recipients (`Status: 5.x.x`).
     pub bounced: Vec<String>,
+    /// Its attached files (name, bytes), at most `MAX_FILES`.
+    pub files: Vec<(String, Vec<u8>)>,
 }
+
+/// Files kept from one email, as from one message.
+pub const MAX_FILES: usize = crate::domain::attachments::MAX_PER_MESSAGE;
 
 pub fn parse(raw: &[u8]) -> Option<Inbound> {
     let message = MessageParser::default().parse(raw)?;
@@ -45,11 +50,21 @@ pub fn parse(raw: &[u8]) -> Option<Inbound> {
         .body_text(0)
         .map(|b| b.into_owned())
         .unwrap_or_default();
+    let files = message
+        .attachments()
+        .filter(|part| !part.contents().is_empty())
+        .take(MAX_FILES)
+        .map(|part| {
+            let name = part.attachment_name().unwrap_or("attachment").to_owned();
+            (name, part.contents().to_vec())
+        })
+        .collect();
     Some(Inbound {
         message_id,
         recipients,
         text: strip_quoted(&body),
         bounced: hard_bounces(&String::from_utf8_lossy(raw)),
+        files,
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod detect;
 pub mod janitor;
+pub mod keep;
 pub mod links;
 pub mod metadata;
 pub mod store;

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod email_links;
 pub mod extract;
+pub mod files;
 pub mod ops;
 pub mod request_span;
 
@@ -62,4 +63,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
     assets::configure(cfg);
     email_links::configure(cfg);
+    files::configure(cfg);
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::StoreResult;
 use crate::domain::{
     Agent, AgentId, AgentRole, ApiKey, ApiKeyId, Canned, CannedId, Email, NewSite, Site, SiteId,
-    Timestamp, WorkspaceId,
+    Timestamp, VisitorId, WorkspaceId,
 };
 
 #[derive(Clone, Debug)]
@@ -88,6 +88,9 @@ pub trait Admin: Send + Sync {
         change: &AgentChange,
     ) -> StoreResult<Option<Agent>>;
     async fn delete_agent(&self, workspace: WorkspaceId, id: AgentId) -> StoreResult<bool>;
+    /// Erases a visitor with everything of theirs (conversations, messages, files: by cascade;
+    /// the files' bytes through the trash).
+    async fn delete_visitor(&self, workspace: WorkspaceId, id: VisitorId) -> StoreResult<bool>;
     async fn active_admins(&self, workspace: WorkspaceId) -> StoreResult<i64>;
 
     async fn canned(&self, workspace: WorkspaceId) -> StoreResult<Vec<Canned>>;
@@ -248,6 +251,19 @@ macro_rules! impl_admin {
                 .bind(change.notify_email)
                 .fetch_optional(self.writer())
                 .await?)
+            }
+
+            async fn delete_visitor(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                id: $crate::domain::VisitorId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("delete from visitors where workspace_id = $1 and id = $2")
+                    .bind(workspace)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn delete_agent(

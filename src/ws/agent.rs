@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use actix::{ActorFutureExt, AsyncContext, WrapFuture};
+
 use super::hub::Registration;
 use super::protocol::{
     self, AgentConversationView, AgentPresenceView, AgentView, ClientFrame,
@@ -14,6 +16,7 @@ use crate::domain::{
     Agent, AgentId, AgentStatus, Assignee, Author, Conversation, ConversationId, VisitorId,
     WorkspaceId,
 };
+use crate::store::uploads::Uploader;
 use crate::store::Audience;
 
 /// Conversations in the welcome; the rest through the HTTP API.
@@ -154,7 +157,7 @@ impl Role for AgentSide {
 
     fn frame(session: &mut Session<Self>, frame: ClientFrame, ctx: &mut Ctx<Self>) {
         match frame {
-            ClientFrame::Send(send) => send_message(session, send),
+            ClientFrame::Send(send) => send_message(session, send, ctx),
             ClientFrame::Status(status) => {
                 let Some(greeted) = &session.role.greeted else {
                     return;
@@ -325,7 +328,7 @@ fn welcome_frame(
     .encode()
 }
 
-fn send_message(session: &mut Session<AgentSide>, send: protocol::Send) {
+fn send_message(session: &mut Session<AgentSide>, send: protocol::Send, ctx: &mut Ctx<AgentSide>) {
     let reference = send.reference;
     let r = reference.as_deref();
     let Some(client_msg_id) = session.send_preamble(r, send.client_msg_id) else {
@@ -339,15 +342,36 @@ fn send_message(session: &mut Session<AgentSide>, send: protocol::Send) {
     let Some(greeted) = &session.role.greeted else {
         return;
     };
-    let message = session.state.chat.agent_message(
-        &greeted.agent,
-        conversation_id,
-        client_msg_id,
-        send.kind,
-        send.body,
-    );
-    match message {
-        Ok(message) => session.submit(message, reference),
-        Err(err) => session.refuse(r, &err),
+    if send.attachments.is_empty() {
+        let message = session.state.chat.agent_message(
+            &greeted.agent,
+            conversation_id,
+            client_msg_id,
+            send.kind,
+            send.body,
+            Default::default(),
+        );
+        return match message {
+            Ok(message) => session.submit(message, reference),
+            Err(err) => session.refuse(r, &err),
+        };
     }
+    // Files are checked first, holding the connection's other frames so that its later sends
+    // keep their order.
+    let chat = session.state.chat.clone();
+    let agent = greeted.agent.clone();
+    let (kind, body, ids) = (send.kind, send.body, send.attachments);
+    let work = async move {
+        let files = chat
+            .attachments(agent.workspace_id, Uploader::Agent(agent.id), &ids)
+            .await?;
+        chat.agent_message(&agent, conversation_id, client_msg_id, kind, body, files)
+    };
+    ctx.wait(
+        work.into_actor(session)
+            .map(move |result, session, _| match result {
+                Ok(message) => session.submit(message, reference),
+                Err(err) => session.refuse(reference.as_deref(), &err),
+            }),
+    );
 }

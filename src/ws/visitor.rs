@@ -20,6 +20,7 @@ use crate::domain::{
     input, Author, Conversation, ConversationId, ConversationStatus, Email, MessageId, MessageKind,
     NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, WidgetSettings, WorkspaceId,
 };
+use crate::store::uploads::Uploader;
 use crate::store::{Audience, ConversationChange};
 
 /// Longest name a visitor may give itself.
@@ -527,7 +528,12 @@ fn send_message(
             .conn
             .error(r, ErrorCode::Forbidden, "visitors can only send text");
     }
-    let body = match session.state.chat.body(send.body) {
+    let files = send.attachments;
+    let body = match session
+        .state
+        .chat
+        .message_body(send.body, !files.is_empty())
+    {
         Ok(body) => body,
         Err(err) => return session.refuse(r, &err),
     };
@@ -545,34 +551,47 @@ fn send_message(
         created_at: Timestamp::now(),
         attachments: crate::domain::Attachments::default(),
     };
-    if send.conversation_id.is_some() || greeted.current.is_some() {
+    let first = send.conversation_id.is_none() && greeted.current.is_none();
+    if !first && files.is_empty() {
         return session.submit(message, reference);
     }
-    // The first message: open the conversation first, holding the connection's other frames
-    // so that its later sends keep their order. The site's form and offline policy may ask
-    // for answers or an email first.
-    let draft = Conversation {
+    // Files to check, or the first message (its conversation opens first; the site's form and
+    // offline policy may ask for answers or an email before): the connection's other frames
+    // wait, so that its later sends keep their order.
+    let draft = first.then(|| Conversation {
         id: message.conversation_id,
         ..draft_conversation(&session.role.site, &greeted.visitor)
-    };
+    });
     let chat = session.state.chat.clone();
     let (site, visitor) = (session.role.site.clone(), greeted.visitor.clone());
     let work = async move {
-        chat.admit_first_message(&site, &visitor).await?;
-        chat.open_conversation(&draft).await
+        let attachments = chat
+            .attachments(visitor.workspace_id, Uploader::Visitor(visitor.id), &files)
+            .await?;
+        let conversation = match draft {
+            Some(draft) => {
+                chat.admit_first_message(&site, &visitor).await?;
+                Some(chat.open_conversation(&draft).await?)
+            }
+            None => None,
+        };
+        Ok::<_, ChatError>((attachments, conversation))
     };
     ctx.wait(
         work.into_actor(session)
             .map(move |result, session, _| match result {
-                Ok(conversation) => {
-                    if let Some(greeted) = session.role.greeted.as_mut() {
-                        greeted.current = Some(conversation.id);
-                        greeted.own.insert(conversation.id);
-                    }
-                    let message = NewMessage {
-                        conversation_id: conversation.id,
+                Ok((attachments, conversation)) => {
+                    let mut message = NewMessage {
+                        attachments,
                         ..message
                     };
+                    if let Some(conversation) = conversation {
+                        if let Some(greeted) = session.role.greeted.as_mut() {
+                            greeted.current = Some(conversation.id);
+                            greeted.own.insert(conversation.id);
+                        }
+                        message.conversation_id = conversation.id;
+                    }
                     session.submit(message, reference);
                 }
                 Err(err) => session.refuse(reference.as_deref(), &err),

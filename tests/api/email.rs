@@ -827,3 +827,51 @@ async fn an_answer_through_postfix_reaches_the_conversation_and_a_forged_address
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[actix_web::test]
+async fn an_answer_by_email_keeps_its_attached_picture_and_drops_a_page() {
+    let sink = SmtpSink::start(0);
+    let app = mail_app(Backend::Sqlite, &sink).await;
+    let ws = app.first_workspace().await;
+    let (visitor, id) = visitor_with_email(&app, &ws, "ada@example.com").await;
+    visitor.close().await;
+    let (mut agent, _) = app.agent(&ws.token).await;
+    agent.send_text(Some(&id), "Can you send a photo?").await;
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    let reply_to = decode(&got[0]).reply_to.expect("a reply address");
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::new_rgb8(40, 30)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let raw = format!(
+        "From: Ada <ada@example.com>\r\nTo: {reply_to}\r\nSubject: Re: photo\r\n\
+         Message-ID: <photo-1@example.com>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHere it is.\r\n\
+         --b1\r\nContent-Type: image/png; name=\"broken.png\"\r\nContent-Disposition: attachment; filename=\"broken.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --b1\r\nContent-Type: text/html; name=\"page.html\"\r\nContent-Disposition: attachment; filename=\"page.html\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+        b64(png.get_ref()),
+        b64(b"<html><script>alert(1)</script></html>")
+    );
+    assert_eq!(post_email(&app, raw, "message/rfc822").await, 202);
+    let answer = messages(&app, &ws, &id)
+        .await
+        .into_iter()
+        .find(|m| m["body"] == "Here it is.")
+        .expect("the answer");
+    let files = answer["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "the picture, not the page: {answer}");
+    assert_eq!(files[0]["name"], "broken.png");
+    assert_eq!(files[0]["content_type"], "image/png");
+    let bytes = reqwest::get(files[0]["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), png.get_ref().as_slice());
+}

@@ -29,6 +29,7 @@ const ROUTES: &[&str] = &[
     "GET /visitors/{id}",
     "POST /visitors/{id}/block",
     "DELETE /visitors/{id}/block",
+    "DELETE /visitors/{id}",
     "GET /blocks",
     "GET /teams",
     "POST /teams",
@@ -92,6 +93,7 @@ fn admin_only(route: &str) -> bool {
     ]
     .iter()
     .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
+        || route == "DELETE /visitors/{id}"
         || (route.starts_with("POST /canned")
             || route.starts_with("PATCH /canned")
             || route.starts_with("DELETE /canned"))

@@ -2,6 +2,7 @@
 //! SQLite files, real sockets.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attachments;
 mod attacks;
 mod blocks;
 mod cli;

@@ -250,6 +250,7 @@ async fn update(
             ClientMsgId::new(),
             MessageKind::Note,
             text,
+            Default::default(),
         )?),
         None => None,
     };
@@ -343,7 +344,13 @@ pub struct SendMessage {
     pub client_msg_id: ClientMsgId,
     /// `text` (default) or `note` (never shown to the visitor).
     pub kind: Option<MessageKind>,
+    /// May be empty when the message carries files.
+    #[serde(default)]
     pub body: String,
+    /// Upload ids (`POST /uploads`) of the agent's own files, at most 10.
+    #[serde(default)]
+    #[schema(value_type = Vec<Uuid>)]
+    pub attachments: Vec<crate::domain::UploadId>,
 }
 
 /// Sends a message: 201 with the stored message, or 200 with the original on a replay.
@@ -368,13 +375,23 @@ async fn send(
         client_msg_id,
         kind,
         body,
+        attachments,
     } = body.into_inner();
+    let attachments = state
+        .chat
+        .attachments(
+            me.0.workspace_id,
+            crate::store::uploads::Uploader::Agent(me.0.id),
+            &attachments,
+        )
+        .await?;
     let message = state.chat.agent_message(
         &me.0,
         ConversationId(id.into_inner()),
         client_msg_id,
         kind.unwrap_or(MessageKind::Text),
         body,
+        attachments,
     )?;
     let (tx, rx) = oneshot::channel();
     state.chat.submit(SendRequest {

@@ -94,8 +94,10 @@ async fn receive(
     {
         return Ok(HttpResponse::Accepted().finish());
     }
+    let attachments = keep_files(&state, &conversation, &visitor, email.files).await?;
     let body = match Body::parse(email.text, inbound::MAX_TEXT_CHARS) {
         Ok(body) => body,
+        Err(_) if !attachments.is_empty() => Body::empty(),
         // Nothing new above the quote (or only what cannot be shown): kept out of the thread.
         Err(_) => return Ok(HttpResponse::Accepted().finish()),
     };
@@ -114,9 +116,53 @@ async fn receive(
         kind: MessageKind::Text,
         body,
         created_at: Timestamp::now(),
-        attachments: crate::domain::Attachments::default(),
+        attachments,
     };
     state.chat.post(message).await?;
     metrics::counter!("parley_inbound_emails_total").increment(1);
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// An email's files, kept as the visitor's uploads when the site takes files of their kind
+/// (others are left out, like the quoted history).
+async fn keep_files(
+    state: &HttpState,
+    conversation: &crate::domain::Conversation,
+    visitor: &crate::domain::Visitor,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<crate::domain::Attachments, ApiError> {
+    if files.is_empty() {
+        return Ok(Default::default());
+    }
+    let site = state
+        .store
+        .site(conversation.workspace_id, conversation.site_id)
+        .await?;
+    let policy = site
+        .map(|s| crate::domain::WidgetSettings::of(&s.settings.0).attachments)
+        .unwrap_or_default();
+    let accepts = move |c| policy.accepts(c);
+    let mut kept = Vec::new();
+    for (name, bytes) in files {
+        if bytes.len() as u64 > state.settings.files.max_upload_bytes {
+            continue;
+        }
+        match crate::files::keep::keep(
+            &state.files,
+            &state.store,
+            conversation.workspace_id,
+            crate::store::uploads::Uploader::Visitor(visitor.id),
+            crate::http::api::uploads::clean_name(&name),
+            bytes,
+            Some(&accepts),
+        )
+        .await
+        {
+            Ok(upload) => kept.push(upload.attachment()),
+            Err(crate::files::keep::KeepError::Store(e)) => return Err(e.into()),
+            Err(crate::files::keep::KeepError::Unavailable) => return Err(ApiError::Unavailable),
+            Err(_) => {}
+        }
+    }
+    Ok(crate::domain::Attachments(kept))
 }

@@ -1,7 +1,6 @@
 //! `POST /uploads`: a visitor or an agent uploads one file (multipart, a part named `file`),
 //! to send it with a message. The body is read as it comes and refused (413) as soon as it is
-//! over the limit; the type is detected from the bytes; photos lose their location; images get
-//! a preview. Visitors are limited per visitor and per site, and by the site's accepted kinds.
+//! over the limit, then kept (`files::keep`: type from the bytes, location removed, preview). Visitors are limited per visitor and per site, and by the site's accepted kinds.
 
 use actix_cors::Cors;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -14,12 +13,12 @@ use super::ErrorBody;
 use crate::access::origin::check_site;
 use crate::access::rate_limit::KeyedLimiter;
 use crate::domain::attachments::Category;
-use crate::domain::{SiteKey, Timestamp, UploadId, WidgetSettings, WorkspaceId};
+use crate::domain::{SiteKey, UploadId, WidgetSettings, WorkspaceId};
 use crate::error::ApiError;
-use crate::files::{detect, metadata, thumbnail};
+use crate::files::keep::{keep, KeepError};
 use crate::http::extract::CurrentAgent;
 use crate::http::HttpState;
-use crate::store::uploads::{Upload, Uploader};
+use crate::store::uploads::Uploader;
 use actix_web::FromRequest;
 
 /// Uploads per visitor (or agent) and minute, and per site and minute.
@@ -144,66 +143,21 @@ async fn upload(
         .map_err(|_| ApiError::Unavailable)?;
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
     let (name, bytes) = read_file(&mut multipart, max).await?;
-    let detected = detect::detect(&bytes);
-    if let Some(accepts) = &accepts {
-        if !accepts(detected.category) {
-            return Err(ApiError::Unprocessable(format!(
-                "this site does not accept {} files",
-                detected.content_type
-            )));
-        }
-    }
-    let content_type = detected.content_type.clone();
-    let image = detected.category == Category::Image;
-    let (bytes, preview) = web::block(move || {
-        let clean = metadata::strip(&content_type, &bytes);
-        let preview = match (&clean, image) {
-            (Some(clean), true) => thumbnail::make(clean),
-            _ => None,
-        };
-        (clean, preview)
-    })
-    .await
-    .map_err(|_| ApiError::Internal("the file check stopped".into()))?;
-    let Some(bytes) = bytes else {
-        return Err(ApiError::Unprocessable(format!(
-            "this file is not a valid {}",
-            detected.content_type
-        )));
-    };
-    let id = UploadId::new();
-    let storage_key = format!("{workspace}/{id}");
-    let thumbnail_key = preview.as_ref().map(|_| format!("{storage_key}.thumb"));
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let files = &state.files;
-    let unavailable = |e: crate::files::store::FileStoreError| {
-        tracing::warn!(error = %e, "an upload could not be stored");
-        ApiError::Unavailable
-    };
-    files.put(&storage_key, bytes).await.map_err(unavailable)?;
-    if let (Some(key), Some((preview, _))) = (&thumbnail_key, preview) {
-        files.put(key, preview).await.map_err(unavailable)?;
-    }
-    let row = Upload {
-        id,
-        workspace_id: workspace,
-        visitor_id: match uploader {
-            Uploader::Visitor(v) => Some(v),
-            Uploader::Agent(_) => None,
-        },
-        agent_id: match uploader {
-            Uploader::Agent(a) => Some(a),
-            Uploader::Visitor(_) => None,
-        },
+    let row = keep(
+        &state.files,
+        &state.store,
+        workspace,
+        uploader,
         name,
-        size,
-        content_type: detected.content_type,
-        storage_key,
-        thumbnail_key,
-        created_at: Timestamp::now(),
-    };
-    state.store.insert_upload(&row).await?;
-    metrics::counter!("parley_uploads_total").increment(1);
+        bytes,
+        accepts.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        KeepError::NotAccepted(_) | KeepError::Broken(_) => ApiError::Unprocessable(e.to_string()),
+        KeepError::Unavailable => ApiError::Unavailable,
+        KeepError::Store(e) => e.into(),
+    })?;
     Ok(HttpResponse::Created().json(Uploaded {
         id: row.id,
         name: row.name,
@@ -212,7 +166,7 @@ async fn upload(
     }))
 }
 
-type Accepts = Box<dyn Fn(Category) -> bool>;
+type Accepts = Box<dyn Fn(Category) -> bool + Sync>;
 
 /// The caller: its workspace, who it is, and for a visitor what its site accepts.
 async fn who(
@@ -314,7 +268,7 @@ fn too_large(max: u64) -> ApiError {
 
 /// A file name as shown to others: its last path segment, without control or direction
 /// characters, at most `MAX_NAME_CHARS`; `file` when nothing is left.
-fn clean_name(raw: &str) -> String {
+pub fn clean_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()

@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_visitor)
         .service(block)
         .service(unblock)
+        .service(erase)
         .service(blocks);
 }
 
@@ -162,6 +163,23 @@ async fn unblock(
             .unblock_visitor(me.workspace_id, VisitorId(id.into_inner()))
             .await?,
     )
+}
+
+/// Erases a visitor (admins): their conversations, messages and files go with them, and their
+/// open connections close.
+#[utoipa::path(tag = "visitors", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[delete("/visitors/{id}")]
+async fn erase(
+    admin: CurrentAdmin,
+    state: web::Data<HttpState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let visitor = VisitorId(id.into_inner());
+    let erased = state
+        .chat
+        .erase_visitor(admin.workspace_id, visitor)
+        .await?;
+    super::deleted(erased)
 }
 
 /// The workspace's blocked visitors, newest first (admins).

@@ -81,7 +81,12 @@ pub struct Send {
     pub client_msg_id: Option<ClientMsgId>,
     #[serde(default = "text_kind")]
     pub kind: MessageKind,
+    /// May be empty (or absent) when the message carries files.
+    #[serde(default)]
     pub body: String,
+    /// Upload ids of the sender's own files, at most 10.
+    #[serde(default)]
+    pub attachments: Vec<crate::domain::UploadId>,
 }
 
 fn text_kind() -> MessageKind {
