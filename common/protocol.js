@@ -206,8 +206,12 @@ export function codePoints(text) {
  * @typedef {{url: string, title: string, referrer?: string}} Page
  * @typedef {{jwt: string} | {id: string, name?: string, email?: string, hash?: string}} Identity
  * @typedef {{kind: 'visitor' | 'agent' | 'system', id: string | null, name: string | null}} Author
+ * @typedef {{id: string, name: string, size: number, content_type: string, url: string,
+ *   thumbnail_url?: string}} MessageFile a file a message carries (`url`, and `thumbnail_url`
+ *   for an image: signed links that need no header)
  * @typedef {{id: string, conversation_id: string, seq: number, client_msg_id: string | null,
- *   author: Author, kind: 'text' | 'note' | 'event', body: string, created_at: string}} Message
+ *   author: Author, kind: 'text' | 'note' | 'event', body: string, created_at: string,
+ *   attachments: MessageFile[]}} Message `attachments`: empty when it has none
  * @typedef {{id: string, status: 'open' | 'resolved', assignee: {name: string} | null,
  *   last_seq: number}} ConversationView
  * @typedef {{score: number, comment: string | null, created_at: string}} Rating a visitor's
@@ -252,17 +256,20 @@ export function pingFrame() {
  * @param {string | null} conversationId null (a visitor only): the open conversation is used,
  *   or one is opened
  * @param {string} clientMsgId the idempotency key: the same for every resend
- * @param {string} body
+ * @param {string} body may be empty when the message carries files
  * @param {'text' | 'note'} [kind] notes are an agent's
+ * @param {readonly string[]} [attachments] the ids of the sender's uploads the message carries
+ *   (at most 10): the frame has an `attachments` field only when there are some
  * @returns {Frame}
  */
-export function sendFrame(ref, conversationId, clientMsgId, body, kind = 'text') {
+export function sendFrame(ref, conversationId, clientMsgId, body, kind = 'text', attachments = []) {
   /** @type {Frame} */
   const frame = { type: Client.SEND, ref };
   if (conversationId) frame.conversation_id = conversationId;
   frame.client_msg_id = clientMsgId;
   frame.kind = kind;
   frame.body = body;
+  if (attachments.length) frame.attachments = [...attachments];
   return frame;
 }
 

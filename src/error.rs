@@ -147,7 +147,9 @@ impl From<ChatError> for ApiError {
             ChatError::BadRequest(why) => ApiError::Invalid(why),
             ChatError::TooLarge(why) => ApiError::TooLarge(why),
             ChatError::Forbidden(why) => ApiError::Forbidden(why),
-            ChatError::NotFound | ChatError::UploadNotFound => ApiError::NotFound,
+            ChatError::NotFound | ChatError::UploadNotFound | ChatError::SiteNotFound => {
+                ApiError::NotFound
+            }
             ChatError::Conflict(why) => ApiError::Conflict(why),
             ChatError::Unavailable => ApiError::Unavailable,
         }

@@ -122,10 +122,15 @@ test('hello: a visitor sends its page (clipped) and identity; an agent only its 
   assert.deepEqual(P.helloFrame('hello-1', 'jwt-token'), { type: 'hello', ref: 'hello-1', token: 'jwt-token' });
 });
 
-test('send: text by default, notes for agents, no conversation id for a first visitor message', () => {
+test('send: text by default, notes for agents, no conversation id for a first visitor message, files by id', () => {
   assert.deepEqual(P.sendFrame('2', null, 'm-1', 'Hi'), { type: 'send', ref: '2', client_msg_id: 'm-1', kind: 'text', body: 'Hi' });
   assert.deepEqual(P.sendFrame('3', 'c-1', 'm-2', 'FYI', 'note'),
     { type: 'send', ref: '3', conversation_id: 'c-1', client_msg_id: 'm-2', kind: 'note', body: 'FYI' });
+  const ids = ['u-1', 'u-2'];
+  const withFiles = P.sendFrame('4', 'c-1', 'm-3', '', 'text', ids);
+  assert.deepEqual(withFiles, { type: 'send', ref: '4', conversation_id: 'c-1', client_msg_id: 'm-3', kind: 'text', body: '', attachments: ['u-1', 'u-2'] });
+  assert.notEqual(withFiles.attachments, ids, 'a copy: the caller keeps its array');
+  assert.equal('attachments' in P.sendFrame('5', null, 'm-4', 'Hi', 'text', []), false, 'no attachments field without files');
 });
 
 test('history asks for at most HISTORY_MAX; sync, read, status, page, profile, end and rate have their shapes', () => {

@@ -3,7 +3,9 @@
  * The contract's HTTP API (`/api/v1`), as a third-party client would use it: JSON in and out,
  * `Authorization: Bearer <token>`. A 401 on an authenticated call tells the app the session is
  * over (`onUnauthorized`); every failure is thrown as an `ApiError` carrying the contract's code.
+ * Uploads (`POST /uploads`, multipart) go by XMLHttpRequest, for its progress events.
  */
+import { xhrTransport } from '../../common/uploads.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -55,6 +57,8 @@ export function errorField(err, fields) {
  *   getToken: () => string | null,
  *   onUnauthorized: () => void,
  *   fetch?: typeof fetch,
+ *   XMLHttpRequest?: typeof XMLHttpRequest,
+ *   FormData?: typeof FormData,
  * }} ApiOptions
  */
 
@@ -158,8 +162,34 @@ export function createApi(options) {
     messages: (cid, params) => get(`/conversations/${id(cid)}/messages${query(params)}`),
     /** The reply emails carrying agents' replies to a visitor who left (docs/email.md). @param {string} cid */
     conversationEmails: (cid) => get(`/conversations/${id(cid)}/emails`),
-    /** @param {string} cid @param {{client_msg_id: string, kind: string, body: string}} message */
+    /**
+     * `attachments`: ids of files uploaded for the message (the body may then be empty).
+     * @param {string} cid @param {{client_msg_id: string, kind: string, body: string, attachments?: string[]}} message
+     */
     sendMessage: (cid, message) => post(`/conversations/${id(cid)}/messages`, message),
+    /**
+     * How files are uploaded (`POST /uploads`, one multipart part named `file`, with the token
+     * as it is at each attempt), for an `Upload` or a `Tray` of common/uploads.js;
+     * answers `{id, name, size, content_type}`. A 401 ends the session, as anywhere.
+     * @returns {import('../../common/uploads.js').Transport}
+     */
+    uploadTransport: () => {
+      const send = xhrTransport({
+        target: () => {
+          const token = options.getToken();
+          return token ? { url: `${API_PREFIX}/uploads`, token } : null;
+        },
+        XMLHttpRequest: options.XMLHttpRequest,
+        FormData: options.FormData,
+      });
+      return (file, progress) => {
+        const sending = send(file, progress);
+        sending.promise.catch((/** @type {any} */ err) => {
+          if (err?.status === 401) options.onUnauthorized();
+        });
+        return sending;
+      };
+    },
     /** The profile, with `blocked` (null, or the block). @param {string} vid */
     visitor: (vid) => get(`/visitors/${id(vid)}`),
     /**

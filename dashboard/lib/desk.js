@@ -17,6 +17,7 @@ import { Workspace } from './workspace.js';
 import { createOutbox, storedItems } from './outbox.js';
 import { VIEWING, VIEWING_REPEAT_MS, viewingFrame } from './viewers.js';
 import { emailSetup } from './emails.js';
+import { fileRefs } from '../../common/uploads.js';
 import {
   AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, codePoints, socketUrl,
   historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame,
@@ -338,18 +339,21 @@ export class Desk extends Emitter {
   // ---- sending ----------------------------------------------------------------------------
 
   /**
-   * Puts a reply (or note) in the conversation's outbox and sends it when connected.
+   * Puts a reply (or note) in the conversation's outbox and sends it when connected. With
+   * files (uploaded already: their ids go in the `send`), the text may be empty.
    * @param {string} conversationId @param {'text' | 'note'} kind @param {string} body
+   * @param {import('../../common/uploads.js').Uploaded[]} [files]
    * @returns {OutboxItem | string} the item, or why it cannot be sent
    */
-  send(conversationId, kind, body) {
-    if (!body.trim()) return 'Write something first.';
+  send(conversationId, kind, body, files = []) {
+    const attachments = fileRefs(files);
+    if (!body.trim() && !attachments.length) return 'Write something first.';
     if (codePoints(body) > Limits.MAX_BODY_CHARS) return `Too long: at most ${Limits.MAX_BODY_CHARS} characters.`;
     if (!this.me) return 'Not signed in.';
-    const item = this.unsent.add(
-      { conversation_id: conversationId, agent_id: this.me.id, kind, body, state: 'pending' },
-      { uuid: this.uuid, now: () => new Date(this.clock.now()) },
-    );
+    /** @type {Omit<OutboxItem, 'client_msg_id' | 'created_at'>} */
+    const fields = { conversation_id: conversationId, agent_id: this.me.id, kind, body, state: 'pending' };
+    if (attachments.length) fields.attachments = attachments;
+    const item = this.unsent.add(fields, { uuid: this.uuid, now: () => new Date(this.clock.now()) });
     this.emit('outbox', conversationId);
     if (kind === Kind.TEXT) this.typing(conversationId, 'off');
     this.flush(conversationId);
@@ -389,7 +393,8 @@ export class Desk extends Emitter {
     const id = item.conversation_id;
     this.inflight.add(item.client_msg_id);
     try {
-      const reply = await this.connection.request(sendFrame('', id, item.client_msg_id, item.body, item.kind));
+      const files = fileRefs(item.attachments).map((f) => f.id);
+      const reply = await this.connection.request(sendFrame('', id, item.client_msg_id, item.body, item.kind, files));
       this.inflight.delete(item.client_msg_id);
       this.unsent.remove(item.client_msg_id);
       this.emit('outbox', id);
@@ -402,7 +407,7 @@ export class Desk extends Emitter {
         // (not at once: that would only earn the same error again, as fast as it comes).
         if (code !== ErrorCode.DISCONNECTED) this.scheduleRetry(item.client_msg_id);
       } else {
-        this.unsent.update(item.client_msg_id, { state: 'failed', error: describeSendError(code, err) });
+        this.unsent.update(item.client_msg_id, { state: 'failed', error: describeSendError(code, err, fileRefs(item.attachments).length > 0) });
         this.emit('outbox', id);
       }
     }
@@ -543,13 +548,14 @@ export class Desk extends Emitter {
   }
 }
 
-/** @param {string} code @param {unknown} err */
-function describeSendError(code, err) {
+/** @param {string} code @param {unknown} err @param {boolean} [withFiles] the reply carries files */
+function describeSendError(code, err, withFiles = false) {
   switch (code) {
     case ErrorCode.TOO_LARGE:
       return 'Too long to send.';
     case ErrorCode.NOT_FOUND:
-      return 'This conversation no longer exists.';
+      // An upload no message took is deleted after a day: the file must be attached again.
+      return withFiles ? 'This conversation, or a file of this reply, no longer exists.' : 'This conversation no longer exists.';
     case ErrorCode.FORBIDDEN:
       return 'Not allowed.';
     default:

@@ -19,7 +19,8 @@ import { Keys, keysStartingWith, load, save } from './storage.js';
  *   created_at: string,
  *   state: 'pending' | 'failed',
  *   error?: string,
- * }} OutboxItem
+ *   attachments?: import('../../common/uploads.js').Uploaded[],
+ * }} OutboxItem `attachments`: the files uploaded for it, sent by id
  */
 
 /** @param {string} conversationId @returns {unknown[]} what the conversation's key holds */
@@ -55,7 +56,8 @@ export function isDashboardItem(item) {
     typeof item.conversation_id === 'string' &&
     typeof item.agent_id === 'string' &&
     (item.kind === 'text' || item.kind === 'note') &&
-    (item.state === 'pending' || item.state === 'failed')
+    (item.state === 'pending' || item.state === 'failed') &&
+    (item.attachments === undefined || Array.isArray(item.attachments))
   );
 }
 

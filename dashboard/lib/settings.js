@@ -5,8 +5,10 @@
  * at most 10 fields, names `[a-z0-9_]{1,32}` and unique, options only, and required, for a
  * select), and the settings that changed, which are all a save sends: the server merges
  * them into what it holds, so a setting this page does not show (or that another admin
- * changed meanwhile) is left alone; and a visitor's answers as agents read them.
+ * changed meanwhile) is left alone; a visitor's answers as agents read them; and what
+ * visitors may send as files (`attachments`: on or off, and the kinds accepted).
  */
+import { CATEGORIES, DEFAULT_ACCEPT, attachmentPolicy } from '../../common/uploads.js';
 
 /** The server's defaults (`WidgetSettings::default`). */
 export const DEFAULT_SETTINGS = Object.freeze({
@@ -21,7 +23,43 @@ export const DEFAULT_SETTINGS = Object.freeze({
   offline: 'message',
   offline_email_required: false,
   prechat: Object.freeze({ enabled: false, fields: Object.freeze([]) }),
+  attachments: Object.freeze({ enabled: true, accept: DEFAULT_ACCEPT }),
 });
+
+/**
+ * The kinds of file a site may accept from visitors (`Category` on the server, in its order),
+ * each with what it covers. Agents may send any file.
+ */
+export const ATTACHMENT_KINDS = Object.freeze([
+  { id: 'image', label: 'Images', help: 'PNG, JPEG, GIF, WebP and other pictures (screenshots).' },
+  { id: 'pdf', label: 'PDF documents', help: 'PDF files.' },
+  { id: 'text', label: 'Plain text', help: 'Text files, logs, CSV.' },
+  { id: 'office', label: 'Office documents', help: 'Word, Excel, PowerPoint, OpenDocument, RTF.' },
+  { id: 'archive', label: 'Archives', help: 'ZIP, TAR, GZIP, 7-Zip, RAR and the like.' },
+  { id: 'other', label: 'Anything else', help: 'Any other file: pages, scripts, programs, media. Only with care.' },
+].filter((k) => CATEGORIES.includes(k.id)));
+
+/**
+ * What a site's form shows of its attachment policy (the server's defaults for what is missing).
+ * @param {unknown} attachments the site's `settings.attachments`
+ * @returns {{enabled: boolean, accept: string[]}}
+ */
+export function attachmentsRows(attachments) {
+  return attachmentPolicy({ attachments });
+}
+
+/**
+ * The API's `attachments` from the form (kinds in the server's order), or why not: files on
+ * with no kind accepted.
+ * @param {boolean} enabled @param {Iterable<string>} kinds those ticked
+ * @returns {{attachments: {enabled: boolean, accept: string[]}, error: null} | {attachments: null, error: string}}
+ */
+export function attachmentsFromForm(enabled, kinds) {
+  const ticked = new Set(kinds);
+  const accept = CATEGORIES.filter((c) => ticked.has(c));
+  if (enabled && !accept.length) return { attachments: null, error: 'Choose at least one kind of file, or turn files off.' };
+  return { attachments: { enabled, accept }, error: null };
+}
 
 /** What the widget does while nobody can answer (`settings.offline`), in a sentence each. */
 export const OFFLINE_POLICIES = Object.freeze([

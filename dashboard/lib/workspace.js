@@ -15,6 +15,7 @@ import { Emitter } from './emitter.js';
 import { Viewers } from './viewers.js';
 import { Timelines } from '../../common/timeline.js';
 import { AgentStatus, AuthorKind, Timing, isScore } from '../../common/protocol.js';
+import { summary } from '../../common/uploads.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
 /** @typedef {import('../../common/protocol.js').Rating} Rating */
@@ -307,7 +308,7 @@ export class Workspace extends Emitter {
       if (m.seq >= c.last_seq) {
         c.last_seq = m.seq;
         c.last_activity_at = later(c.last_activity_at, m.created_at);
-        c.last_body = m.body.slice(0, 200);
+        c.last_body = summary(m).slice(0, 200);
         c.last_author_kind = m.author.kind;
         c.last_kind = m.kind;
       }

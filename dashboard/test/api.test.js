@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_PREFIX, ApiError, createApi, errorField, query } from '../lib/api.js';
+import { FakeXhr } from '../../common/test/helpers/xhr.js';
 
 /** A fetch that records requests and answers from `respond(url, init)`. */
 function fakeFetch(respond) {
@@ -291,4 +292,40 @@ test("the agent's own profile: GET and PATCH /me, the notifications and a passwo
   // Too many wrong current passwords: the wait comes with the error.
   const limited = setup(() => response(429, { error: { code: 'rate_limited', message: 'too many requests' } }, { 'Retry-After': '30' }));
   await assert.rejects(limited.api.updateMe({ current_password: 'x', new_password: 'yyyyyyyy' }), { status: 429, code: 'rate_limited', retryAfter: 30 });
+});
+
+test('files upload by XMLHttpRequest to /api/v1/uploads with the token of the moment; a 401 ends the session', async () => {
+  FakeXhr.reset();
+  const made = FakeXhr.made;
+  let token = 'jwt-1';
+  let unauthorized = 0;
+  const api = createApi({ getToken: () => token, onUnauthorized: () => unauthorized++, fetch: async () => response(200, {}), XMLHttpRequest: /** @type {any} */ (FakeXhr) });
+  const upload = api.uploadTransport();
+  const pdf = new File(['%PDF-1.4'], 'guide.pdf', { type: 'application/pdf' });
+  const first = upload(pdf, () => {});
+  assert.equal(made[0].method, 'POST');
+  assert.equal(made[0].url, `${API_PREFIX}/uploads`);
+  assert.equal(made[0].headers.Authorization, 'Bearer jwt-1');
+  assert.equal(made[0].body.get('file').name, 'guide.pdf');
+  made[0].respond(201, { id: 'u-1', name: 'guide.pdf', size: 8, content_type: 'application/pdf' });
+  assert.equal((await first.promise).id, 'u-1');
+
+  token = 'jwt-2';
+  const second = upload(pdf, () => {});
+  assert.equal(made[1].headers.Authorization, 'Bearer jwt-2');
+  made[1].respond(401, { error: { code: 'unauthorized', message: 'expired' } });
+  await assert.rejects(second.promise, { status: 401 });
+  assert.equal(unauthorized, 1);
+
+  const third = upload(pdf, () => {});
+  made[2].respond(413, { error: { code: 'too_large', message: 'a file of at most 10485760 bytes' } });
+  await assert.rejects(third.promise, { code: 'too_large', message: 'a file of at most 10485760 bytes' });
+  assert.equal(unauthorized, 1, 'only a 401 ends the session');
+});
+
+test('a message sent over HTTP may carry files', async () => {
+  const { api, requests } = setup(() => response(201, { id: 'm-1' }));
+  await api.sendMessage('c-1', { client_msg_id: 'x', kind: 'text', body: '', attachments: ['u-1'] });
+  assert.equal(requests[0].url, `${API_PREFIX}/conversations/c-1/messages`);
+  assert.equal(requests[0].body, '{"client_msg_id":"x","kind":"text","body":"","attachments":["u-1"]}');
 });

@@ -521,3 +521,52 @@ test("the welcome's email setup is kept, and read anew from every welcome", asyn
   await online(s, { email: { configured: true, inbound: true } });
   assert.deepEqual(s.desk.email, { configured: true, inbound: true });
 });
+
+// ---- files ------------------------------------------------------------------------------------
+
+const PDF = { id: 'u-1', name: 'guide.pdf', size: 5000, content_type: 'application/pdf' };
+const PNG = { id: 'u-2', name: 'shot.png', size: 300, content_type: 'image/png' };
+
+test('a reply with files: their ids in the send, kept with the reply in storage, the text may be empty', async (t) => {
+  const s = setup(t);
+  await online(s, { conversations: [conversation({ id: 'c-1' })] });
+  const item = s.desk.send('c-1', 'text', '', [PDF, { ...PNG, url: 'https://x/leaked-link' }]);
+  assert.equal(typeof item, 'object');
+  const frame = s.net.current.last('send');
+  assert.deepEqual({ ...frame, ref: undefined }, { type: 'send', ref: undefined, conversation_id: 'c-1', client_msg_id: 'm-1', kind: 'text', body: '', attachments: ['u-1', 'u-2'] });
+  assert.deepEqual(stored(s.storage)[0].attachments, [PDF, PNG], 'kept without links, for a resend after a reload');
+  assert.deepEqual(s.desk.outbox('c-1')[0].attachments, [PDF, PNG]);
+  const withLinks = [{ ...PDF, url: 'https://chat.example.com/files/u-1/guide.pdf?e=1&s=x' }];
+  s.net.current.receive({ type: 'sent', ref: frame.ref, message: message({ conversation_id: 'c-1', seq: 4, client_msg_id: 'm-1', author: MINE, kind: 'text', body: '', attachments: withLinks }) });
+  await settle();
+  assert.deepEqual(stored(s.storage), []);
+  assert.deepEqual(/** @type {any} */ (s.desk.workspace.timeline('c-1').list()[0]).attachments, withLinks);
+  assert.equal(s.desk.workspace.conversations.get('c-1')?.last_body, 'File: guide.pdf', 'the inbox says what a reply without text carried');
+
+  s.desk.send('c-1', 'note', 'Just text');
+  assert.equal('attachments' in s.net.current.last('send'), false);
+  assert.equal(s.desk.send('c-1', 'text', ' ', []), 'Write something first.');
+  assert.equal(s.desk.send('c-1', 'text', '', /** @type {any} */ ([{ name: 'no id' }])), 'Write something first.');
+});
+
+test('a reply with files kept by an earlier page is sent with them; a malformed list is ignored', async (t) => {
+  const s = setup(t);
+  s.storage.setItem(PREFIX + Keys.outbox('c-2'), JSON.stringify([
+    { client_msg_id: 'old-1', conversation_id: 'c-2', agent_id: ME.id, kind: 'text', body: '', created_at: '2024-05-01T10:00:00Z', state: 'pending', attachments: [PDF] },
+    { client_msg_id: 'bad', conversation_id: 'c-2', agent_id: ME.id, kind: 'text', body: 'x', created_at: '2024-05-01T10:00:01Z', state: 'pending', attachments: 'u-1' },
+  ]));
+  await online(s);
+  assert.deepEqual(s.net.current.frames('send').map((f) => [f.client_msg_id, f.attachments]), [['old-1', ['u-1']]]);
+});
+
+test('a reply whose file is gone is marked failed, saying so', async (t) => {
+  const s = setup(t);
+  await online(s);
+  s.desk.send('c-1', 'text', 'See attached', [PDF]);
+  answer(s.net.current, 'send', { type: 'error', code: 'not_found', message: 'upload not found' });
+  await settle();
+  const [item] = s.desk.outbox('c-1');
+  assert.equal(item.state, 'failed');
+  assert.equal(item.error, 'This conversation, or a file of this reply, no longer exists.');
+  assert.deepEqual(item.attachments, [PDF], 'kept for Retry or Discard');
+});

@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  DEFAULT_SETTINGS, FIELD_KINDS, MAX_FIELDS, OFFLINE_POLICIES, answers, changedSettings, fieldLabel, nameFromLabel, prechatFromRows, prechatRows,
+  ATTACHMENT_KINDS, DEFAULT_SETTINGS, FIELD_KINDS, MAX_FIELDS, OFFLINE_POLICIES, answers, attachmentsFromForm, attachmentsRows,
+  changedSettings, fieldLabel, nameFromLabel, prechatFromRows, prechatRows,
 } from '../lib/settings.js';
 import { enumVariants } from './helpers.js';
+import { enumVariants as rustEnums, rustSources, snakeCase } from '../../common/test/helpers/rust.js';
 
 const row = (fields = {}) => ({ name: '', kind: 'text', label: 'Question', required: false, options: '', ...fields });
 
@@ -88,4 +90,27 @@ test('a visitor\'s answers as agents read them', () => {
   assert.deepEqual(answers(['a']), []);
   assert.equal(fieldLabel('order_number'), 'Order number');
   assert.equal(fieldLabel('plan'), 'Plan');
+});
+
+test("the kinds of file a site may accept and its default policy are the server's", () => {
+  const source = fs.readFileSync(new URL('../../src/domain/attachments.rs', import.meta.url), 'utf8');
+  const found = rustEnums(rustSources(), 'Category');
+  assert.ok(found.length, 'no `enum Category` under src/');
+  for (const { file, variants } of found) assert.deepEqual(ATTACHMENT_KINDS.map((k) => k.id), variants.map(snakeCase), `Category in src/${file}`);
+  const defaults = /DEFAULT_ACCEPTED: \[Category; \d+\] = \[([^\]]*)\]/.exec(source)?.[1] ?? '';
+  assert.deepEqual([...DEFAULT_SETTINGS.attachments.accept], defaults.split(',').map((v) => v.trim().replace('Category::', '').toLowerCase()).filter(Boolean));
+  assert.equal(DEFAULT_SETTINGS.attachments.enabled, true);
+  for (const k of ATTACHMENT_KINDS) assert.ok(k.label && k.help.endsWith('.'), `words for ${k.id}`);
+});
+
+test("the files policy: what the form shows, what a save sends, and only when it changed", () => {
+  assert.deepEqual(attachmentsRows(undefined), { enabled: true, accept: ['image', 'pdf', 'text', 'office', 'archive'] });
+  assert.deepEqual(attachmentsRows({ enabled: false, accept: ['pdf', 'nonsense'] }), { enabled: false, accept: ['pdf'] });
+  assert.deepEqual(attachmentsFromForm(true, ['pdf', 'image']), { attachments: { enabled: true, accept: ['image', 'pdf'] }, error: null }, "the server's order");
+  assert.deepEqual(attachmentsFromForm(false, []), { attachments: { enabled: false, accept: [] }, error: null }, 'files off need no kind');
+  assert.equal(attachmentsFromForm(true, []).error, 'Choose at least one kind of file, or turn files off.');
+  const before = { ...DEFAULT_SETTINGS };
+  assert.deepEqual(changedSettings(before, { ...before, attachments: attachmentsFromForm(true, ['archive', 'office', 'text', 'pdf', 'image']).attachments }), {},
+    'the defaults ticked again change nothing');
+  assert.deepEqual(changedSettings(before, { ...before, attachments: { enabled: false, accept: ['image'] } }), { attachments: { enabled: false, accept: ['image'] } });
 });

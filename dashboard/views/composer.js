@@ -4,11 +4,16 @@
  * into internal notes (`kind: "note"`, never shown to the visitor); `/` and a shortcut open the
  * canned responses (arrow keys, Enter or Tab to pick, Escape to close). The draft and the note
  * switch are kept in storage per conversation; `typing on/off` goes out for replies only — a
- * note being written is nothing the visitor should hear about.
+ * note being written is nothing the visitor should hear about. Files: Attach (the file
+ * picker), a pasted screenshot or file, or files dropped on the conversation (`addFiles`)
+ * upload at once into the tray above the box; the reply goes once they all are uploaded, with
+ * them (its text may then be empty).
  */
 import { h } from '../lib/dom.js';
 import { Keys, load, save } from '../lib/storage.js';
 import { Kind, Timing } from '../../common/protocol.js';
+import { filesFrom } from '../../common/picking.js';
+import { UploadTray } from './files.js';
 
 const DRAFT_SAVE_MS = 250;
 const MAX_CANNED_SHOWN = 8;
@@ -37,6 +42,8 @@ export class Composer {
     this.tokenStart = -1;
     /** @type {(() => void) | null} called when Escape leaves the box */
     this.onEscape = null;
+    /** the error shown is about files (it goes once they are ready) */
+    this.filesError = false;
     this.build(String(draft.body ?? ''));
   }
 
@@ -55,6 +62,13 @@ export class Composer {
       on: {
         keydown: (/** @type {KeyboardEvent} */ e) => this.keydown(e),
         input: () => this.changed(),
+        // A pasted screenshot or file is attached; a paste with text in it pastes the text.
+        paste: (/** @type {ClipboardEvent} */ e) => {
+          const files = filesFrom(e.clipboardData, { textWins: true });
+          if (!files.length) return;
+          e.preventDefault();
+          this.addFiles(files);
+        },
         blur: () => {
           this.stopTyping();
           setTimeout(() => this.closePopup(), 150);
@@ -68,11 +82,31 @@ export class Composer {
     });
     this.error = h('p', { class: 'form-error', testid: 'composer-error', attrs: { role: 'alert' } });
     this.sendButton = h('button', { type: 'submit', class: 'button primary', testid: 'send-button', text: 'Send' });
+    this.tray = new UploadTray({
+      transport: this.ctx.api.uploadTransport(),
+      changed: () => this.trayChanged(),
+      focusAfterLast: () => this.input.focus(),
+    });
+    this.fileInput = h('input', {
+      type: 'file', multiple: true, hidden: true, tabIndex: -1, testid: 'attach-input',
+      attrs: { 'aria-hidden': 'true' },
+      on: { change: () => {
+        this.addFiles(Array.from(this.fileInput.files ?? []));
+        this.fileInput.value = '';
+      } },
+    });
+    this.attachButton = h('button', {
+      type: 'button', class: 'button small attach-button', testid: 'attach-button',
+      title: 'Attach files (or paste them, or drop them on the conversation)',
+      on: { click: () => this.fileInput.click() },
+    }, h('span', { class: 'clip-icon', attrs: { 'aria-hidden': 'true' } }), 'Attach');
     this.form = h('form', { class: 'composer', testid: 'composer-form', on: { submit: (/** @type {Event} */ e) => { e.preventDefault(); this.submit(); } } },
       h('div', { class: 'composer-top' }, this.label, this.noteToggle),
       this.popup,
+      this.tray.el,
       this.input,
       h('div', { class: 'composer-bottom' },
+        this.attachButton, this.fileInput,
         h('span', { id: `${inputId}-hint`, class: 'muted small', text: 'Enter to send · Shift+Enter for a new line · / for canned responses' }),
         this.sendButton),
       this.error);
@@ -87,6 +121,7 @@ export class Composer {
   }
 
   destroy() {
+    this.tray.clear();
     this.stopTyping();
     clearTimeout(this.idleTimer);
     if (this.saveTimer) {
@@ -166,17 +201,44 @@ export class Composer {
 
   submit() {
     const body = this.input.value;
-    const result = this.desk.send(this.id, this.note ? Kind.NOTE : Kind.TEXT, body);
+    const files = this.tray.state();
+    if (files === 'busy' || files === 'blocked') {
+      this.error.textContent = files === 'busy'
+        ? 'Wait until the files are uploaded.'
+        : 'Retry or remove the files that could not be uploaded.';
+      this.filesError = true;
+      return;
+    }
+    const result = this.desk.send(this.id, this.note ? Kind.NOTE : Kind.TEXT, body, this.tray.attachments());
     if (typeof result === 'string') {
       this.error.textContent = result;
       return;
     }
+    this.tray.clear();
     this.stopTyping();
     this.input.value = '';
     clearTimeout(this.saveTimer);
     this.saveDraft();
     this.closePopup();
     this.input.focus();
+  }
+
+  // ---- files ------------------------------------------------------------------------------
+
+  /** Files chosen, pasted or dropped: uploaded at once, into the tray. @param {File[]} files */
+  addFiles(files) {
+    if (!files.length) return;
+    this.error.textContent = '';
+    this.tray.add(files);
+  }
+
+  /** A "wait for the files" shown before goes once they are ready. */
+  trayChanged() {
+    const state = this.tray.state();
+    if (this.filesError && (state === 'ready' || state === 'empty')) {
+      this.error.textContent = '';
+      this.filesError = false;
+    }
   }
 
   // ---- canned responses -------------------------------------------------------------------

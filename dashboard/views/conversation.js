@@ -6,6 +6,8 @@
  * (other agents, and the visitor with their draft when the site shares it), the replies waiting
  * in the outbox, and the composer. While it is shown the other agents are told (`viewing`).
  * Under an agent's text reply, whether it was emailed to the visitor who left (lib/emails.js).
+ * Files: a message's images as thumbnails opening the image viewer, other files as chips that
+ * download them; files dropped anywhere on the conversation go to the composer.
  */
 import { h, linkify, replace } from '../lib/dom.js';
 import { fullTime, shortTime, stars } from '../lib/format.js';
@@ -14,6 +16,8 @@ import { namesAre } from '../lib/viewers.js';
 import { EmailRefresh, emailMark } from '../lib/emails.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { Composer } from './composer.js';
+import { Lightbox, dropZone, filesList } from './files.js';
+import { summary } from '../../common/uploads.js';
 import { TransferSection } from './transfer.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
@@ -46,6 +50,9 @@ export class ConversationView {
     /** @type {string} the viewers line shown */
     this.viewersShown = '';
     this.composer = new Composer(ctx, id);
+    this.lightbox = new Lightbox();
+    /** @param {import('./files.js').Attachment} a @param {HTMLElement} trigger */
+    this.openImage = (a, trigger) => this.lightbox.open(a, trigger);
     this.composer.onEscape = () => this.focusList();
     this.transfer = new TransferSection(ctx, id);
     /** @type {import('../lib/emails.js').ReplyEmail[]} */
@@ -120,8 +127,13 @@ export class ConversationView {
     this.scroller = h('div', { class: 'scroller', testid: 'message-list', tabIndex: 0, attrs: { 'aria-label': 'Conversation history' }, on: { scroll: () => this.scrolled() } },
       h('div', { class: 'center' }, this.earlier), this.loading, this.list, this.pendingList);
     this.typing = h('div', { class: 'typing', testid: 'typing-indicator', attrs: { 'aria-live': 'polite' } });
+    this.dropHint = h('div', { class: 'drop-hint', testid: 'drop-hint', text: 'Drop files to attach them to your reply' });
     this.el = h('div', { class: 'conversation', testid: 'conversation', dataset: { conversationId: this.id } },
-      header, this.scroller, this.typing, this.composer.el);
+      header, this.scroller, this.typing, this.composer.el, this.dropHint);
+    this.undrop = dropZone(this.el, this.dropHint, (files) => {
+      this.composer.addFiles(files);
+      this.composer.focus();
+    });
   }
 
   /** @param {string} href */
@@ -145,6 +157,8 @@ export class ConversationView {
     globalThis.removeEventListener('focus', this.onVisible);
     clearInterval(this.typingTimer);
     this.emailRefresh.stop();
+    this.undrop();
+    this.lightbox.close();
     this.composer.destroy();
   }
 
@@ -191,7 +205,7 @@ export class ConversationView {
     if (stick) this.scrollToBottom();
     for (const m of added) {
       if (m.seq > newest && !this.ws.isMine(m) && m.kind !== Kind.EVENT) {
-        this.ctx.announce(`${this.authorName(m)}${m.kind === Kind.NOTE ? ' (note)' : ''}: ${m.body}`);
+        this.ctx.announce(`${this.authorName(m)}${m.kind === Kind.NOTE ? ' (note)' : ''}: ${summary(m)}`);
       }
     }
     this.markRead();
@@ -229,6 +243,7 @@ export class ConversationView {
         m.kind === Kind.NOTE ? h('span', { class: 'note-label', testid: 'note-label', text: 'Internal note' }) : null,
         h('time', { dateTime: m.created_at, text: shortTime(m.created_at), attrs: { title: fullTime(m.created_at) } })),
       h('div', { class: 'message-body', testid: 'message-body' }, linkify(m.body)),
+      filesList(/** @type {any} */ (m).attachments, { open: this.openImage }),
       h('div', { class: 'receipt', testid: 'read-receipt', hidden: true, text: 'Seen' }),
       isAgentReply(m) ? h('div', { class: 'email-mark', testid: 'email-mark', hidden: true }) : null);
   }
@@ -280,6 +295,7 @@ export class ConversationView {
       h('span', { class: 'message-author', text: 'You' }),
       item.kind === Kind.NOTE ? h('span', { class: 'note-label', text: 'Internal note' }) : null),
     h('div', { class: 'message-body' }, linkify(item.body)),
+    filesList(item.attachments),
     item.state === 'failed'
       ? h('div', { class: 'pending-state error' },
         h('span', { text: `Not sent: ${item.error ?? 'error'} ` }),

@@ -15,6 +15,7 @@ import {
   ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, conversationHref, go, inboxHref, parseRoute,
 } from '../lib/router.js';
 import { visitorLabel } from '../lib/workspace.js';
+import { summary } from '../../common/uploads.js';
 import { InboxView } from './inbox.js';
 import { ConversationView } from './conversation.js';
 import { VisitorPanel } from './visitor.js';
@@ -441,7 +442,7 @@ export class Shell {
     if (alert.kind === 'message' && viewing) return;
     const who = visitorLabel(c);
     const title = alert.kind === 'conversation' ? 'New conversation' : `New message from ${who}`;
-    const body = alert.message ? alert.message.body : who;
+    const body = alert.message ? summary(alert.message) : who;
     this.ctx.alerts.notify(title, body, c.id, () => go(conversationHref(c.id)));
     const now = Date.now();
     if (now - (this.lastBeep ?? 0) > BEEP_GAP_MS) {

@@ -16,6 +16,9 @@ pub enum ChatError {
     /// Unknown, or another workspace's or another visitor's: the same answer.
     #[error("conversation not found")]
     NotFound,
+    /// A site key that is malformed or nobody's.
+    #[error("not found")]
+    SiteNotFound,
     /// An upload that is not the sender's (unknown, another's, another workspace's).
     #[error("attachment not found")]
     UploadNotFound,
@@ -34,7 +37,9 @@ impl ChatError {
             ChatError::BadRequest(_) => ErrorCode::BadRequest,
             ChatError::TooLarge(_) => ErrorCode::TooLarge,
             ChatError::Forbidden(_) => ErrorCode::Forbidden,
-            ChatError::NotFound | ChatError::UploadNotFound => ErrorCode::NotFound,
+            ChatError::NotFound | ChatError::UploadNotFound | ChatError::SiteNotFound => {
+                ErrorCode::NotFound
+            }
             ChatError::Conflict(_) => ErrorCode::Conflict,
             ChatError::Unavailable => ErrorCode::Unavailable,
         }

@@ -118,6 +118,19 @@ impl Chat {
         &self.inner.sites
     }
 
+    /// The site a visitor's request names by its key (as given, unchecked): not found when
+    /// the key is malformed or nobody's.
+    pub async fn site_named(&self, key: Option<&str>) -> ChatResult<Arc<crate::domain::Site>> {
+        let key = key
+            .and_then(crate::domain::SiteKey::parse)
+            .ok_or(ChatError::SiteNotFound)?;
+        self.inner
+            .sites
+            .by_key(&self.inner.store, &key)
+            .await?
+            .ok_or(ChatError::SiteNotFound)
+    }
+
     pub fn creations(&self) -> &Creations {
         &self.inner.creations
     }

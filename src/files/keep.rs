@@ -9,6 +9,9 @@ use crate::store::{DynStore, StoreError};
 
 use super::{detect, metadata, thumbnail, FileStore};
 
+/// Files checked (and images decoded) at once on this node.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeepError {
     /// A kind of file the caller does not take.
@@ -38,7 +41,12 @@ pub async fn keep(
     }
     let content_type = detected.content_type.clone();
     let image = detected.category == Category::Image;
-    // Decoding an image is work for a blocking thread, not for the server's.
+    // Decoding an image is work for a blocking thread, not for the server's; two at a time,
+    // so that crafted images cannot take all memory and cores at once.
+    let _decoding = DECODING
+        .acquire()
+        .await
+        .map_err(|_| KeepError::Unavailable)?;
     let (bytes, preview) = tokio::task::spawn_blocking(move || {
         let clean = metadata::strip(&content_type, &bytes);
         let preview = match (&clean, image) {

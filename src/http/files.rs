@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 
+use crate::access::client_ip::client_ip;
 use crate::domain::attachments::Variant;
 use crate::domain::{Timestamp, UploadId};
 use crate::error::ApiError;
@@ -30,6 +31,7 @@ struct Link {
 
 #[get("/files/{id}/{name}")]
 async fn download(
+    req: actix_web::HttpRequest,
     state: web::Data<HttpState>,
     path: web::Path<(String, String)>,
     link: web::Query<Link>,
@@ -47,6 +49,18 @@ async fn download(
         Check::Expired => return Err(ApiError::Forbidden("this link has expired".into())),
         Check::Forged => return Err(ApiError::NotFound),
     }
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    state
+        .uploads
+        .downloads_per_ip
+        .check(&ip)
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let _sending = state
+        .uploads
+        .downloading
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
     let upload = state
         .store
         .upload_by_link(id)

@@ -12,7 +12,6 @@ use super::visitor::VisitorSide;
 use crate::access::client_ip::client_ip;
 use crate::access::origin::{check_site, origin};
 use crate::cluster::counters::Counters;
-use crate::domain::SiteKey;
 use crate::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -82,17 +81,7 @@ async fn visitor_socket(
     state: web::Data<WsState>,
 ) -> Result<HttpResponse, ApiError> {
     check_rate(&req, &state).await?;
-    let key = query
-        .site_key
-        .as_deref()
-        .and_then(SiteKey::parse)
-        .ok_or(ApiError::NotFound)?;
-    let chat = &state.chat;
-    let site = chat
-        .sites()
-        .by_key(chat.store(), &key)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let site = state.chat.site_named(query.site_key.as_deref()).await?;
     check_site(&req, &site, &state.public_url)?;
     let user_agent = req
         .headers()

@@ -615,3 +615,31 @@ async fn orphans_and_an_erased_visitors_files_leave_the_storage(backend: Backend
         .await;
     assert_eq!(status, 404);
 }
+
+#[actix_web::test]
+async fn webhooks_carry_working_links_to_a_messages_files() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
+    let ws = app.first_workspace().await;
+    let receiver = crate::receiver::Receiver::start().await;
+    crate::webhooks::hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
+    let (mut visitor, token) = visitor(&app, &ws).await;
+    let key = ws.site.site_key.to_string();
+    let (status, file) = upload(&app, &token, Some(&key), "notes.pdf", PDF.to_vec()).await;
+    assert_eq!(status, 201);
+    let sent = visitor
+        .call(
+            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
+                     "body": "see attached", "attachments": [file["id"]]}),
+        )
+        .await;
+    assert_eq!(sent["type"], "sent", "{sent}");
+    let got = receiver.wait_for(1, Duration::from_secs(15)).await;
+    let files = &got[0].json["data"]["attachments"];
+    assert_eq!(files[0]["name"], "notes.pdf", "{}", got[0].json);
+    let bytes = download(files[0]["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), PDF);
+}

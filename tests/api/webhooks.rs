@@ -32,7 +32,7 @@ crate::on_both_backends!(
 );
 
 /// Makes a webhook; returns its id and secret.
-async fn hook(app: &TestApp, token: &str, url: &str, events: &[&str]) -> (String, String) {
+pub async fn hook(app: &TestApp, token: &str, url: &str, events: &[&str]) -> (String, String) {
     let (status, made) = app
         .api(
             "POST",

@@ -8,64 +8,41 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/dashboard.test.js
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import {
   ADMIN,
   AgentSocket,
-  REPO,
+  LAPTOP,
+  NO_LIMITS,
   api,
   artifactPath,
   assertNoPageErrors,
   connectAgent,
+  decodeQuotedPrintable,
+  demoSite,
   launchBrowser,
   login,
+  openChat,
+  openDashboard,
+  patchSite,
+  signIn,
   startHostServer,
   sleep,
   startServer,
+  startSmtpSink,
   waitFor,
   watchPageErrors,
 } from './harness.js';
 
 const TEST_TIMEOUT = 60_000;
-/** Reconnecting visitors and agents, and fast senders: no per-IP or per-connection limits. */
-const NO_LIMITS = { PARLEY_WS_CONNECT_PER_MIN: '0', PARLEY_SEND_RATE: '0', PARLEY_LOGIN_PER_MIN: '0' };
-const LAPTOP = { width: 1400, height: 860 };
 
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {import('./harness.js').ParleyServer} ParleyServer */
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/**
- * Opens the dashboard in a fresh context and signs in through the form; resolves once the
- * agent socket is welcomed (the top bar shows the agent's name).
- * @param {import('playwright-core').Browser} browser @param {ParleyServer} server
- * @param {{email: string, password: string}} [who] @param {string} [hash]
- */
-async function openDashboard(browser, server, who = ADMIN, hash = '#/inbox/open') {
-  const context = await browser.newContext({ viewport: LAPTOP });
-  const page = await context.newPage();
-  const errors = await watchPageErrors(page);
-  await page.goto(`${server.url}/dashboard${hash}`);
-  await signIn(page, who);
-  return { page, errors };
-}
-
-/** @param {Page} page @param {{email: string, password: string}} who */
-async function signIn(page, who) {
-  await page.getByTestId('login-email').fill(who.email);
-  await page.getByTestId('login-password').fill(who.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent);
-}
 
 /** @param {Page} page @param {string} id */
 const inboxItem = (page, id) => page.locator(`[data-testid="inbox-item"][data-conversation-id="${id}"]`);
@@ -127,12 +104,6 @@ async function created(request) {
   const { status, body } = await request;
   assert.equal(status, 201, JSON.stringify(body));
   return body;
-}
-
-/** The demo site's id. @param {ParleyServer} server @param {string} token */
-async function demoSite(server, token) {
-  const { body } = await api(server, token, 'GET', '/sites');
-  return body.items.find((/** @type {any} */ s) => s.site_key === server.siteKey);
 }
 
 /**
@@ -206,16 +177,13 @@ test('an agent answers a demo-page visitor live: read, canned reply, note, assig
   const admin = await login(server);
   await created(api(server, admin.token, 'POST', '/canned', { shortcut: 'shipping', title: 'Shipping times', body: 'Orders ship within two working days.' }));
   const bob = await created(api(server, admin.token, 'POST', '/agents', { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' }));
-  const site = await demoSite(server, admin.token);
-  const drafts = await api(server, admin.token, 'PATCH', `/sites/${site.id}`, { settings: { draft_preview: true } });
-  assert.equal(drafts.status, 200, JSON.stringify(drafts.body));
+  await patchSite(server, admin.token, { settings: { draft_preview: true } });
 
   const browser = await launchBrowser(t);
   const { page: agent, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/unassigned');
   const visitorPage = await (await browser.newContext()).newPage();
   await visitorPage.goto(`${server.url}/demo`);
-  await visitorPage.getByTestId('parley-launcher').click();
-  const panel = visitorPage.frameLocator('[data-testid="parley-frame"]');
+  const panel = await openChat(visitorPage);
   await panel.getByTestId('parley-composer').fill('Hello, where is my order?');
   await panel.getByTestId('parley-composer').press('Enter');
 
@@ -329,8 +297,7 @@ test('a visitor rates the conversation the agent resolved, and the agent sees th
   const visitorPage = await (await browser.newContext()).newPage();
   const visitorErrors = await watchPageErrors(visitorPage);
   await visitorPage.goto(`${server.url}/demo`);
-  await visitorPage.getByTestId('parley-launcher').click();
-  const panel = visitorPage.frameLocator('[data-testid="parley-frame"]');
+  const panel = await openChat(visitorPage);
   await panel.getByTestId('parley-composer').fill('My parcel arrived damaged.');
   await panel.getByTestId('parley-composer').press('Enter');
 
@@ -498,8 +465,7 @@ test('visitor names, page titles and messages with markup show as text', { timeo
 
   const browserVisitor = await (await browser.newContext()).newPage();
   await browserVisitor.goto(host.url('/'));
-  await browserVisitor.getByTestId('parley-launcher').click();
-  const panel = browserVisitor.frameLocator('[data-testid="parley-frame"]');
+  const panel = await openChat(browserVisitor);
   await panel.getByTestId('parley-composer').fill(payloads.body);
   await panel.getByTestId('parley-composer').press('Enter');
 
@@ -1315,8 +1281,7 @@ test('two agents on one conversation see each other viewing and typing; a transf
   const bea = await makeAgent(server, admin.token, 'Bea');
   const support = await created(api(server, admin.token, 'POST', '/teams', { name: 'Support', agent_ids: [bea.id], assignment: 'least_busy', hours: null }));
   const billing = await created(api(server, admin.token, 'POST', '/teams', { name: 'Billing', agent_ids: [], assignment: 'manual', hours: null }));
-  const site = await demoSite(server, admin.token);
-  assert.equal((await api(server, admin.token, 'PATCH', `/sites/${site.id}`, { team_id: support.id })).status, 200);
+  await patchSite(server, admin.token, { team_id: support.id });
 
   const browser = await launchBrowser(t);
   const { page: beaPage, errors: beaErrors } = await openDashboard(browser, server, bea, '#/inbox/mine');
@@ -1454,66 +1419,13 @@ test('an agent left idle is set away, and back online at the next input; an away
 // ---------------------------------------------------------------------------------------------
 // Invitations and password resets, through a real SMTP server
 
-/** A TCP port free right now on 127.0.0.1. @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * The SMTP sink of tests/support/smtp_sink.py (aiosmtpd) on a free port, once it prints "ready";
- * killed by the test's cleanup, its folder removed.
- * @param {import('node:test').TestContext} t
- */
-async function startSmtpSink(t) {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-smtp-'));
-  const child = spawn('python3', [path.join(REPO, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the SMTP sink printed no "ready" within 15 s:\n${output}`)), 15_000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (/^ready$/m.test(output)) {
-        clearTimeout(timer);
-        resolve(undefined);
-      }
-    });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    exited.then((code) => { clearTimeout(timer); reject(new Error(`the SMTP sink exited (${code}) before "ready":\n${output}`)); });
-  });
-  return {
-    port,
-    /** The messages received so far, in order, raw. */
-    messages: () => fs.readdirSync(dir).filter((f) => /^\d{4}\.eml$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f), 'latin1')),
-  };
-}
-
 /**
  * A raw message's text as far as links go: quoted-printable decoded (soft breaks `=\r\n` gone,
  * `=XX` as UTF-8 bytes), with any base64 part decoded after it.
  * @param {string} raw
  */
 function mailText(raw) {
-  const soft = raw.replace(/=\r?\n/g, '');
-  const bytes = Buffer.from(soft.replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-  const text = bytes.toString('utf8');
+  const text = decodeQuotedPrintable(raw);
   const base64 = [...raw.matchAll(/Content-Transfer-Encoding:\s*base64[^\n]*\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+)/gi)]
     .map((m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64').toString('utf8'));
   return [text, ...base64].join('\n');
@@ -1521,7 +1433,7 @@ function mailText(raw) {
 
 /**
  * The link to choose a password in the `nth` email (from 1) sent to `to`, once it has arrived.
- * @param {Awaited<ReturnType<typeof startSmtpSink>>} smtp @param {string} to @param {number} nth
+ * @param {import('./harness.js').SmtpSink} smtp @param {string} to @param {number} nth
  */
 async function passwordLink(smtp, to, nth) {
   const mails = await waitFor(() => {

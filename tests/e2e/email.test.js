@@ -8,101 +8,26 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/email.test.js
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import {
-  REPO,
   api,
   assertNoPageErrors,
+  decodeQuotedPrintable,
+  hostHtml,
   launchBrowser,
   login,
+  openChat,
+  panelOf,
+  shown,
   startHostServer,
   startServer,
+  startSmtpSink,
   waitFor,
   watchPageErrors,
 } from './harness.js';
 
 const TEST_TIMEOUT = 90_000;
-
-/** A host page. @param {string} body */
-function hostHtml(body) {
-  return '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>' +
-    `<body><h1>Our shop</h1><p>Kettles.</p>${body}</body></html>`;
-}
-
-/** The panel iframe, inside the launcher's shadow root. @param {import('playwright-core').Page} page */
-const panelOf = (page) => page.frameLocator('[data-testid="parley-frame"]');
-
-/**
- * The messages the panel shows, in DOM order.
- * @param {import('playwright-core').FrameLocator} panel
- * @returns {Promise<{author: string, state: string | null, body: string}[]>}
- */
-function shown(panel) {
-  return panel.getByTestId('parley-message').evaluateAll((nodes) =>
-    nodes.map((n) => ({
-      author: n.getAttribute('data-author') ?? '',
-      state: n.getAttribute('data-state'),
-      body: n.querySelector('.bubble')?.textContent ?? '',
-    })),
-  );
-}
-
-/** A TCP port free right now on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Starts the SMTP sink on a free port; resolves once it prints "ready". Killed by the test's
- * cleanup, its folder removed.
- * @param {import('node:test').TestContext} t
- */
-async function startSmtpSink(t) {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-smtp-'));
-  const child = spawn('python3', [path.join(REPO, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the SMTP sink printed no "ready" within 15 s:\n${output}`)), 15_000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (/^ready$/m.test(output)) {
-        clearTimeout(timer);
-        resolve(undefined);
-      }
-    });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    exited.then((code) => { clearTimeout(timer); reject(new Error(`the SMTP sink exited (${code}) before "ready" (is aiosmtpd installed?):\n${output}`)); });
-  });
-  return {
-    port,
-    /** The messages received so far, in order, as raw text. */
-    messages: () => fs.readdirSync(dir).filter((f) => /^\d{4}\.eml$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f), 'latin1')),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // A small MIME reader: enough for the server's emails (headers, multipart, quoted-printable, base64)
@@ -119,20 +44,6 @@ function splitMessage(raw) {
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return { headers, body };
-}
-
-/** Quoted-printable: soft line breaks `=\r\n` go, `=XX` are bytes (UTF-8). @param {string} text */
-function decodeQuotedPrintable(text) {
-  const bytes = [];
-  const soft = text.replace(/=\r?\n/g, '');
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft[i] === '=' ? soft.slice(i + 1, i + 3) : '';
-    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(soft.charCodeAt(i) & 0xff);
-  }
-  return Buffer.from(bytes).toString('utf8');
 }
 
 /** @param {Map<string, string>} headers @param {string} body */
@@ -183,15 +94,13 @@ test("an agent's reply follows the visitor who left by email; its link reopens t
   // The visitor, on a product page: nobody is online, so the widget (the default offline
   // policy, `message`) asks for an email under the timeline.
   const pagePath = '/products/kettle';
-  host.page(pagePath, hostHtml(server.snippet()));
+  host.page(pagePath, hostHtml({ body: server.snippet() }));
   const visitedUrl = `${host.url(pagePath)}?color=red`;
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = await watchPageErrors(page);
   await page.goto(visitedUrl);
-  await page.getByTestId('parley-launcher').click();
-  const panel = panelOf(page);
-  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+  const panel = await openChat(page);
   await waitFor(async () => (await panel.getByTestId('parley-status').textContent()) === "We'll reply by email", { message: 'the panel to say nobody is online' });
   const emailInput = panel.getByTestId('parley-email-input');
   await emailInput.waitFor({ state: 'visible' });

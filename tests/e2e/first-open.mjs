@@ -15,7 +15,7 @@
  * the composer, and from the click to the welcome (the token the panel hands to the loader).
  */
 import net from 'node:net';
-import { launchBrowser, startHostServer, startServer, waitFor } from './harness.js';
+import { freePort, launchBrowser, startHostServer, startServer, waitFor } from './harness.js';
 
 const arg = (/** @type {string} */ name, /** @type {number} */ fallback) => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -27,19 +27,6 @@ const RUNS = arg('runs', 5);
 /** @type {(() => unknown)[]} */
 const cleanups = [];
 const t = { after: (/** @type {() => unknown} */ fn) => cleanups.push(fn) };
-
-/** A free TCP port on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Forwards `listenPort` to `targetPort`, each chunk delayed by `oneWayMs` (order kept).

@@ -1,8 +1,11 @@
 // @ts-check
 /**
  * Parley's end-to-end harness: the real server binary, a host-page server on another origin,
- * Debian's Chromium driven by playwright-core, and an agent talking over HTTP and WebSocket.
- * Shared by every suite under tests/e2e/ (widget, dashboard), so it knows nothing about either.
+ * Debian's Chromium driven by playwright-core, an agent talking over HTTP and WebSocket, and a
+ * real SMTP server (tests/support/smtp_sink.py). Shared by every suite under tests/e2e/
+ * (widget, dashboard, email, attachments). The last section holds what several suites do with
+ * the widget's panel and the dashboard in a page (open the chat, read its messages, sign in);
+ * everything above it knows nothing about either.
  *
  *   import { test } from 'node:test';
  *   import { startServer, startHostServer, launchBrowser, login, connectAgent } from './harness.js';
@@ -35,6 +38,7 @@ import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +54,11 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ARTIFACTS = path.join(REPO, 'artifacts');
 /** The admin that `startServer` creates on its empty database. */
 export const ADMIN = Object.freeze({ email: 'admin@example.com', password: 'correct horse battery' });
+/**
+ * `startServer`'s `env` for reconnecting visitors and agents, fast senders and repeated logins:
+ * no per-IP or per-connection limits.
+ */
+export const NO_LIMITS = Object.freeze({ PARLEY_WS_CONNECT_PER_MIN: '0', PARLEY_SEND_RATE: '0', PARLEY_LOGIN_PER_MIN: '0' });
 
 /** Flags for Debian's Chromium: headless, quiet (no calls home, no updates), no sandbox (CI runs as root). */
 export const CHROMIUM_ARGS = Object.freeze([
@@ -116,6 +125,19 @@ export function tempDir(t, prefix = 'parley-e2e-') {
 export function artifactPath(name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+/** A TCP port free right now on 127.0.0.1. @returns {Promise<number>} */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,6 +606,27 @@ export async function login(server, who = ADMIN) {
 }
 
 /**
+ * The demo site (the one the server made on its empty database: `server.siteKey`), as
+ * `GET /sites` lists it.
+ * @param {ParleyServer} server @param {string} token
+ */
+export async function demoSite(server, token) {
+  const { body } = await api(server, token, 'GET', '/sites');
+  return body.items.find((/** @type {any} */ s) => s.site_key === server.siteKey);
+}
+
+/**
+ * Changes the demo site (`PATCH /sites/{id}`: settings are merged into its current ones);
+ * anything but a 200 fails. Resolves with the site as changed.
+ * @param {ParleyServer} server @param {string} token @param {Record<string, unknown>} patch
+ */
+export async function patchSite(server, token, patch) {
+  const patched = await api(server, token, 'PATCH', `/sites/${(await demoSite(server, token)).id}`, patch);
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  return patched.body;
+}
+
+/**
  * An agent's WebSocket, welcomed. Node 20 has no global WebSocket; this uses `ws`, without an
  * `Origin` header (as a server-side integration would).
  * @param {Cleanup} t
@@ -684,4 +727,144 @@ export class AgentSocket {
   close() {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email: a real SMTP server
+
+/**
+ * @typedef {object} SmtpSink
+ * @property {number} port where it listens on 127.0.0.1 (`PARLEY_SMTP_URL: smtp://127.0.0.1:<port>`)
+ * @property {() => string[]} messages the messages received so far, in order, raw (latin1)
+ */
+
+/**
+ * Starts the SMTP sink of tests/support/smtp_sink.py (aiosmtpd, with `python3`) on a free port;
+ * resolves once it prints "ready". Killed by the test's cleanup, its folder removed.
+ * @param {Cleanup} t
+ * @returns {Promise<SmtpSink>}
+ */
+export async function startSmtpSink(t) {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-smtp-'));
+  const child = spawn('python3', [path.join(REPO, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the SMTP sink printed no "ready" within 15 s:\n${output}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (/^ready$/m.test(output)) {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+    });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    exited.then((code) => { clearTimeout(timer); reject(new Error(`the SMTP sink exited (${code}) before "ready" (is aiosmtpd installed?):\n${output}`)); });
+  });
+  return {
+    port,
+    messages: () => fs.readdirSync(dir).filter((f) => /^\d{4}\.eml$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f), 'latin1')),
+  };
+}
+
+/**
+ * Quoted-printable undone: soft line breaks `=\r\n` go, `=XX` are bytes, read as UTF-8. On a
+ * whole raw message (as `SmtpSink.messages()` gives it), its QP parts become readable text.
+ * @param {string} text latin1, one character a byte
+ */
+export function decodeQuotedPrintable(text) {
+  const bytes = [];
+  const soft = text.replace(/=\r?\n/g, '');
+  for (let i = 0; i < soft.length; i++) {
+    const hex = soft[i] === '=' ? soft.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(soft.charCodeAt(i) & 0xff);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The widget and the dashboard in a page (what several suites do with them)
+
+/** The dashboard's viewport in the tests. */
+export const LAPTOP = Object.freeze({ width: 1400, height: 860 });
+
+/**
+ * A shop's page (served by `startHostServer`, another origin than Parley's), e.g. with
+ * `server.snippet()` in its body.
+ * @param {{head?: string, body?: string}} parts
+ */
+export function hostHtml({ head = '', body = '' }) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>${head}</head>` +
+    `<body><h1>Our shop</h1><p>Products.</p>${body}</body></html>`;
+}
+
+/** The widget's panel iframe, inside the launcher's shadow root. @param {import('playwright-core').Page} page */
+export const panelOf = (page) => page.frameLocator('[data-testid="parley-frame"]');
+
+/** The panel's Frame, for `evaluate`. @param {import('playwright-core').Page} page */
+export async function panelFrame(page) {
+  const handle = await page.locator('[data-testid="parley-frame"]').elementHandle();
+  const frame = await handle?.contentFrame();
+  assert.ok(frame, 'the panel iframe has a document');
+  return frame;
+}
+
+/** Clicks the widget's launcher and waits for the composer; resolves with the panel. @param {import('playwright-core').Page} page */
+export async function openChat(page) {
+  await page.getByTestId('parley-launcher').click();
+  const panel = panelOf(page);
+  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
+  return panel;
+}
+
+/**
+ * The messages the panel shows, in DOM order.
+ * @param {import('playwright-core').FrameLocator} panel
+ * @returns {Promise<{seq: number | null, author: string, state: string | null, body: string}[]>}
+ */
+export function shown(panel) {
+  return panel.getByTestId('parley-message').evaluateAll((nodes) =>
+    nodes.map((n) => ({
+      seq: n.getAttribute('data-seq') === null ? null : Number(n.getAttribute('data-seq')),
+      author: n.getAttribute('data-author') ?? '',
+      state: n.getAttribute('data-state'),
+      body: n.querySelector('.bubble')?.textContent ?? '',
+    })),
+  );
+}
+
+/**
+ * Opens the dashboard (at `hash`) in a fresh context of `LAPTOP` size, its errors watched, and
+ * signs in through the form; resolves once the agent socket is welcomed (the top bar shows the
+ * agent's name).
+ * @param {import('playwright-core').Browser} browser @param {ParleyServer} server
+ * @param {{email: string, password: string}} [who] @param {string} [hash]
+ */
+export async function openDashboard(browser, server, who = ADMIN, hash = '#/inbox/open') {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  const errors = await watchPageErrors(page);
+  await page.goto(`${server.url}/dashboard${hash}`);
+  await signIn(page, who);
+  return { page, errors };
+}
+
+/** Signs in through the dashboard's form; resolves once the top bar shows the agent's name. @param {import('playwright-core').Page} page @param {{email: string, password: string}} who */
+export async function signIn(page, who) {
+  await page.getByTestId('login-email').fill(who.email);
+  await page.getByTestId('login-password').fill(who.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent);
 }

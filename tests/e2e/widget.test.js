@@ -7,32 +7,34 @@
  *   PARLEY_BIN=target/debug/parley node --test tests/e2e/*.test.js
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
 import { test } from 'node:test';
 import {
+  NO_LIMITS,
   animationsFinished,
-  REPO,
   api,
   artifactPath,
   assertNoPageErrors,
   connectAgent,
+  decodeQuotedPrintable,
+  demoSite,
+  hostHtml,
   launchBrowser,
   login,
+  openChat,
+  panelFrame,
+  panelOf,
+  patchSite,
+  shown,
   sleep,
   startHostServer,
   startServer,
-  tempDir,
+  startSmtpSink,
   waitFor,
   watchPageErrors,
 } from './harness.js';
 
-/** Servers for tests whose visitor reconnects often: no per-IP connection or send limits. */
-const NO_LIMITS = { PARLEY_WS_CONNECT_PER_MIN: '0', PARLEY_SEND_RATE: '0' };
 const TEST_TIMEOUT = 90_000;
 /** What each XSS payload would do if it ran. */
 const PWNED = '__pwned';
@@ -40,52 +42,11 @@ const PWNED = '__pwned';
 // ---------------------------------------------------------------------------------------------
 // Helpers for the widget
 
-/** A host page. @param {{head?: string, body?: string}} parts */
-function hostHtml({ head = '', body = '' }) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>${head}</head>` +
-    `<body><h1>Our shop</h1><p>Products.</p>${body}</body></html>`;
-}
-
-/** The panel iframe, inside the launcher's shadow root. @param {import('playwright-core').Page} page */
-const panelOf = (page) => page.frameLocator('[data-testid="parley-frame"]');
-
-/** The panel's Frame, for `evaluate`. @param {import('playwright-core').Page} page */
-async function panelFrame(page) {
-  const handle = await page.locator('[data-testid="parley-frame"]').elementHandle();
-  const frame = await handle?.contentFrame();
-  assert.ok(frame, 'the panel iframe has a document');
-  return frame;
-}
-
-/** Clicks the launcher and waits for the composer. @param {import('playwright-core').Page} page */
-async function openChat(page) {
-  await page.getByTestId('parley-launcher').click();
-  const panel = panelOf(page);
-  await panel.getByTestId('parley-composer').waitFor({ state: 'visible' });
-  return panel;
-}
-
 /** Types `text` in the composer and presses Enter. @param {import('playwright-core').FrameLocator} panel @param {string} text */
 async function say(panel, text) {
   const composer = panel.getByTestId('parley-composer');
   await composer.fill(text);
   await composer.press('Enter');
-}
-
-/**
- * The messages the panel shows, in DOM order.
- * @param {import('playwright-core').FrameLocator} panel
- * @returns {Promise<{seq: number | null, author: string, state: string | null, body: string}[]>}
- */
-function shown(panel) {
-  return panel.getByTestId('parley-message').evaluateAll((nodes) =>
-    nodes.map((n) => ({
-      seq: n.getAttribute('data-seq') === null ? null : Number(n.getAttribute('data-seq')),
-      author: n.getAttribute('data-author') ?? '',
-      state: n.getAttribute('data-state'),
-      body: n.querySelector('.bubble')?.textContent ?? '',
-    })),
-  );
 }
 
 /** The host page's `parley:` storage. @param {import('playwright-core').Page} page */
@@ -182,9 +143,7 @@ test('markup in messages, agent names and site settings is shown as text and nev
   const title = `${payload(2)} Help`;
   const greeting = `<script>window.${PWNED}=3</script>Hi!`;
   assert.equal((await api(server, token, 'PATCH', '/me', { name: agentName })).status, 200);
-  const site = (await api(server, token, 'GET', '/sites')).body.items[0];
-  const patched = await api(server, token, 'PATCH', `/sites/${site.id}`, { settings: { title, greeting } });
-  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  await patchSite(server, token, { settings: { title, greeting } });
   // The agent connects after the rename, so its frames carry the new name.
   const agent = await connectAgent(t, server, token);
 
@@ -447,9 +406,7 @@ test('a host page with a strict Content-Security-Policy needs only the Parley or
 
 test("the panel refuses to be framed by an origin outside the site's allowed_origins", { timeout: TEST_TIMEOUT }, async (t) => {
   const { server, host, token, page } = await setup(t);
-  const site = (await api(server, token, 'GET', '/sites')).body.items[0];
-  const patched = await api(server, token, 'PATCH', `/sites/${site.id}`, { allowed_origins: ['https://shop.example'] });
-  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  await patchSite(server, token, { allowed_origins: ['https://shop.example'] });
   /** @type {string[]} */
   const sockets = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
@@ -468,9 +425,7 @@ test("the panel refuses to be framed by an origin outside the site's allowed_ori
 
 test("the widget works on an origin in the site's allowed_origins", { timeout: TEST_TIMEOUT }, async (t) => {
   const { server, host, token, agent, page } = await setup(t);
-  const site = (await api(server, token, 'GET', '/sites')).body.items[0];
-  const patched = await api(server, token, 'PATCH', `/sites/${site.id}`, { allowed_origins: [host.origin] });
-  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  await patchSite(server, token, { allowed_origins: [host.origin] });
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
   const panel = await openChat(page);
   await say(panel, 'from an allowed shop');
@@ -574,7 +529,7 @@ test('before the first open nothing is stored and no socket is opened', { timeou
 
 test('calls queued before the script loads are replayed; identify verifies the visitor, reset forgets it', { timeout: TEST_TIMEOUT }, async (t) => {
   const { server, host, token, agent, page } = await setup(t, { env: NO_LIMITS });
-  const site = (await api(server, token, 'GET', '/sites')).body.items[0];
+  const site = await demoSite(server, token);
   assert.ok(site.identity_secret, 'the admin sees the identity secret');
   const hash = createHmac('sha256', site.identity_secret).update('u-42').digest('hex');
   const identity = { id: 'u-42', name: 'Ada Lovelace', email: 'ada@example.com', hash };
@@ -709,21 +664,6 @@ for (const device of [
 
 // ---------------------------------------------------------------------------------------------
 // Routing: offline policies, the pre-chat form, the queue (issue #17)
-
-/** The demo site's id. @param {import('./harness.js').ParleyServer} server @param {string} token */
-async function demoSiteId(server, token) {
-  return (await api(server, token, 'GET', '/sites')).body.items[0].id;
-}
-
-/**
- * Changes the demo site (settings are merged into its current ones).
- * @param {import('./harness.js').ParleyServer} server @param {string} token @param {Record<string, unknown>} patch
- */
-async function patchSite(server, token, patch) {
-  const patched = await api(server, token, 'PATCH', `/sites/${await demoSiteId(server, token)}`, patch);
-  assert.equal(patched.status, 200, JSON.stringify(patched.body));
-  return patched.body;
-}
 
 /** Creates a team. @param {import('./harness.js').ParleyServer} server @param {string} token @param {Record<string, unknown>} team */
 async function createTeam(server, token, team) {
@@ -1123,62 +1063,6 @@ test('a send the server refuses with conflict leads the visitor to the missing e
 // ---------------------------------------------------------------------------------------------
 // Transcripts by email, with a real SMTP server (tests/support/smtp_sink.py)
 
-/**
- * Starts the SMTP sink on a free port; resolves once it prints "ready".
- * @param {import('node:test').TestContext} t
- */
-async function startSmtpSink(t) {
-  const port = await new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-  const dir = tempDir(t, 'parley-smtp-');
-  const child = spawn('python3', [path.join(REPO, 'tests/support/smtp_sink.py'), String(port), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  let output = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the SMTP sink printed no "ready" within 15 s:\n${output}`)), 15_000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (/^ready$/m.test(output)) {
-        clearTimeout(timer);
-        resolve(undefined);
-      }
-    });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    exited.then((code) => { clearTimeout(timer); reject(new Error(`the SMTP sink exited (${code}) (is aiosmtpd installed?):\n${output}`)); });
-  });
-  return {
-    port,
-    /** The messages received so far, in order, raw. */
-    messages: () => fs.readdirSync(dir).filter((f) => /^\d{4}\.eml$/.test(f)).sort().map((f) => fs.readFileSync(path.join(dir, f), 'latin1')),
-  };
-}
-
-/** A raw message with quoted-printable undone (soft breaks `=\r\n`, `=XX` bytes as UTF-8). @param {string} raw */
-function decodedEmail(raw) {
-  const soft = raw.replace(/=\r?\n/g, '');
-  const bytes = [];
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft[i] === '=' ? soft.slice(i + 1, i + 3) : '';
-    if (/^[0-9A-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(soft.charCodeAt(i) & 0xff);
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 test('a visitor asks for the conversation by email: the widget asks for the address first, and the email has both sides', { timeout: TEST_TIMEOUT }, async (t) => {
   const smtp = await startSmtpSink(t);
   const { server, host, token, agent, page } = await setup(t, {
@@ -1221,7 +1105,7 @@ test('a visitor asks for the conversation by email: the widget asks for the addr
   await waitFor(() => action.evaluate((node) => node === document.activeElement), { message: 'the focus back on the action' });
 
   const raw = await waitFor(() => smtp.messages()[0], { timeout: 30_000, interval: 100, message: () => `a transcript at the SMTP sink; the server's output:\n${server.tail()}` });
-  const text = decodedEmail(raw);
+  const text = decodeQuotedPrintable(raw);
   assert.match(text, /^X-Envelope-To: ada@example\.com\r?$/mi, 'sent to the address the visitor gave');
   assert.match(text, /^From:.*support@shop\.test/mi);
   assert.ok(text.includes(question), `the visitor's message in the email:\n${text}`);

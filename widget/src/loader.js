@@ -433,7 +433,11 @@
   function changeOutbox(m) {
     let items = outbox();
     if (m.op === 'put' && m.item && typeof m.item.client_msg_id === 'string') {
+      /** @type {Record<string, unknown>} */
       const item = { client_msg_id: m.item.client_msg_id, body: String(m.item.body), created_at: String(m.item.created_at) };
+      // The files uploaded for it: what the message needs to be sent again after a reload.
+      const files = Array.isArray(m.item.attachments) ? m.item.attachments.filter(isFile).slice(0, 10).map(fileRef) : [];
+      if (files.length) item.attachments = files;
       items = items.filter((i) => i && i.client_msg_id !== item.client_msg_id);
       items.push(item);
     } else if (m.op === 'remove' && typeof m.id === 'string') {
@@ -442,6 +446,14 @@
       return;
     }
     keep('outbox', items.length ? JSON.stringify(items) : null);
+  }
+
+  function isFile(f) {
+    return !!f && typeof f === 'object' && typeof f.id === 'string' && f.id.length > 0;
+  }
+
+  function fileRef(f) {
+    return { id: f.id, name: String(f.name || 'file'), size: Number(f.size) || 0, content_type: String(f.content_type || '') };
   }
 
   // ---------------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ function boot(siteKey, parentOrigin) {
   function start(init) {
     const restored = init.state ?? {};
     const v = createView(document, {
-      send: (body) => (chat ? chat.send(body) : 'empty'),
+      send: (body, files) => (chat ? chat.send(body, files) : 'empty'),
+      uploadAuth: () => (chat && chat.token ? { token: chat.token, siteKey } : null),
       typing: (text) => chat?.typing(text),
       close: () => bridge.post(ToLoader.CLOSE),
       leaveEmail: (email, name) => (chat ? chat.leaveEmail(email, name) : Promise.reject()),
@@ -105,7 +106,7 @@ function boot(siteKey, parentOrigin) {
         live: (message) => {
           bridge.post(ToLoader.MESSAGE, { message });
           if (message.author.kind === 'agent') {
-            v.announce(format(strings().new_message, { name: message.author.name || strings().support, text: message.body.slice(0, 300) }));
+            v.announce(format(strings().new_message, { name: message.author.name || strings().support, text: spoken(message) }));
           } else if (message.kind === 'event') {
             v.announce(message.body.slice(0, 300)); // "Alice joined the conversation"
           }
@@ -198,6 +199,16 @@ function boot(siteKey, parentOrigin) {
       if (chat && view) view.render(chat);
     });
   }
+}
+
+/**
+ * What a new message says, read to screen-reader users: its text, then its files' names.
+ * @param {import('../../common/protocol.js').Message} message
+ */
+function spoken(message) {
+  const files = /** @type {any} */ (message).attachments;
+  const names = Array.isArray(files) ? files.map((f) => String(f?.name ?? '')).filter(Boolean) : [];
+  return [message.body.slice(0, 300), ...names].filter(Boolean).join(' · ');
 }
 
 /** A v4 UUID: `crypto.randomUUID` where available (secure contexts), else built from random bytes. */

@@ -831,3 +831,73 @@ test('a transcript refused with conflict rejects with it; without a connection i
   const offline = setup();
   await assert.rejects(offline.chat.emailTranscript('x@example.com'), (err) => /** @type {any} */ (err).code === 'disconnected');
 });
+
+// ---- files ------------------------------------------------------------------------------------
+
+const shot = { id: 'u-1', name: 'screenshot.png', size: 2048, content_type: 'image/png' };
+const invoice = { id: 'u-2', name: 'invoice.pdf', size: 9000, content_type: 'application/pdf' };
+
+test('a message with files: their ids in the send, kept in the outbox, the text may be empty', async () => {
+  const { chat, net, readOutbox } = await connected({}, { conversation: conversation({ last_seq: 2 }) });
+  assert.equal(chat.send('  ', [shot, invoice]), 'queued');
+  const [item] = readOutbox();
+  assert.equal(item.body, '');
+  assert.deepEqual(item.attachments, [shot, invoice], 'what the panel shows while it is sent, and after a reload');
+  const send = net.current.last('send');
+  assert.deepEqual(send, {
+    type: 'send', ref: send.ref, conversation_id: 'c-1', client_msg_id: item.client_msg_id, kind: 'text', body: '', attachments: ['u-1', 'u-2'],
+  });
+  const [entry] = chat.entries();
+  assert.equal(entry.state, 'sending');
+  assert.deepEqual(entry.item?.attachments, [shot, invoice]);
+
+  const withLinks = [{ ...shot, url: 'https://chat.example.com/files/u-1/screenshot.png?e=1&s=a' }, { ...invoice, url: 'https://chat.example.com/files/u-2/invoice.pdf?e=1&s=b' }];
+  net.current.receive({ type: 'sent', ref: send.ref, message: message({ seq: 3, client_msg_id: item.client_msg_id, author: { kind: 'visitor', id: 'v-1', name: null }, body: '', attachments: withLinks }) });
+  await settle();
+  assert.deepEqual(readOutbox(), []);
+  assert.deepEqual(/** @type {any} */ (chat.entries()[0].message).attachments, withLinks, 'the sent message, with its links');
+
+  chat.send('Text only');
+  assert.equal('attachments' in net.current.last('send'), false, 'no attachments field without files');
+  assert.equal('attachments' in readOutbox()[0], false);
+});
+
+test('files: nothing and no text is empty; malformed files are dropped; ten at most', async () => {
+  const { chat, net, readOutbox } = await connected();
+  assert.equal(chat.send('', []), 'empty');
+  assert.equal(chat.send('', /** @type {any} */ ([{ name: 'no id' }, null])), 'empty');
+  const many = Array.from({ length: 12 }, (_, i) => ({ ...shot, id: `u-${i}` }));
+  assert.equal(chat.send('Twelve?', many), 'queued');
+  assert.equal(readOutbox()[0].attachments.length, 10);
+  assert.equal(net.current.last('send').attachments.length, 10);
+  assert.equal(chat.send('😀'.repeat(4001), [shot]), 'too_long', 'files do not lift the text limit');
+});
+
+test('a message with files kept by an earlier page is sent with them after a reload', async () => {
+  const kept = new Map([['outbox', JSON.stringify([{ client_msg_id: 'k-1', body: '', created_at: '2024-01-01T00:00:00Z', attachments: [shot] }])]]);
+  const { net } = await connected({ restored: { outbox: JSON.parse(kept.get('outbox') ?? '[]') }, kept });
+  const send = net.current.last('send');
+  assert.equal(send.client_msg_id, 'k-1');
+  assert.deepEqual(send.attachments, ['u-1']);
+  assert.equal(send.body, '');
+});
+
+test('not_found: a send naming a gone conversation goes again without it; one naming none (a file gone) fails', async () => {
+  const { chat, net, readOutbox } = await connected({}, { conversation: conversation({ last_seq: 2 }) });
+  chat.send('', [shot]);
+  const first = net.current.last('send');
+  assert.equal(first.conversation_id, 'c-1');
+  net.current.receive({ type: 'error', ref: first.ref, code: 'not_found', message: 'conversation not found' });
+  await settle();
+  const second = net.current.last('send');
+  assert.notEqual(second.ref, first.ref);
+  assert.equal('conversation_id' in second, false, 'the server picks or opens one');
+  assert.equal(second.client_msg_id, first.client_msg_id);
+  net.current.receive({ type: 'error', ref: second.ref, code: 'not_found', message: 'upload not found' });
+  await settle();
+  assert.equal(net.current.frames('send').length, 2, 'not sent a third time');
+  assert.deepEqual(readOutbox(), []);
+  const [entry] = chat.entries();
+  assert.equal(entry.state, 'failed');
+  assert.deepEqual(entry.item?.attachments, [shot], 'the failed message still shows its files');
+});

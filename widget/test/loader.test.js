@@ -209,6 +209,24 @@ test('outbox changes are kept in host storage and handed back to the panel after
   assert.equal(reloaded.kept()['parley:outbox'], undefined, 'an empty outbox leaves no key');
 });
 
+test('an unsent message keeps its files (well-formed, ten at most, no links) through a reload', () => {
+  const storage = new FakeStorage();
+  const first = openedPage({ storage });
+  const file = (id) => ({ id, name: `${id}.png`, size: 10, content_type: 'image/png' });
+  const files = [file('u-1'), { name: 'no id' }, null, { id: 'u-2', name: 'a.pdf', size: 'x', content_type: 3, url: 'https://x/y', extra: true },
+    ...Array.from({ length: 12 }, (_, i) => file(`u-${i + 3}`))];
+  first.fromPanel({ type: ToLoader.OUTBOX, op: 'put', item: { client_msg_id: 'id-1', body: '', created_at: '2024-05-01T10:00:00.000Z', attachments: files } });
+  first.fromPanel({ type: ToLoader.OUTBOX, op: 'put', item: { client_msg_id: 'id-2', body: 'no files', created_at: '2024-05-01T10:00:01.000Z', attachments: 'x' } });
+
+  const reloaded = createPage({ storage }).load();
+  reloaded.fromPanel({ type: ToLoader.READY });
+  const [init] = reloaded.postedOfType(ToPanel.INIT);
+  const [withFiles, without] = plain(init.state.outbox);
+  assert.equal(withFiles.attachments.length, 10);
+  assert.deepEqual(withFiles.attachments.slice(0, 3), [file('u-1'), { id: 'u-2', name: 'a.pdf', size: 0, content_type: '3' }, file('u-3')]);
+  assert.deepEqual(without, { client_msg_id: 'id-2', body: 'no files', created_at: '2024-05-01T10:00:01.000Z' });
+});
+
 test('the conversation rated is kept and handed back to the panel after a reload', () => {
   const storage = new FakeStorage();
   const first = openedPage({ storage });

@@ -2,7 +2,7 @@
 // common/test/dist.test.js, proves dist/ is what the sources build to): size budgets measured
 // as the browser receives the files (each gzipped on its own), the layout the server serves
 // (the panel's one file for the first open, and the chunks it imports only when needed: the
-// forms, the rating prompt), and no way to write HTML from strings, in the sources and in the
+// forms, the rating prompt, files), and no way to write HTML from strings, in the sources and in the
 // bundles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,13 +84,16 @@ test('the first open loads at most 40 KB gzipped, in five requests', (t) => {
   assert.equal(files.length + 1, 5, 'loader, panel.html, one script, one stylesheet, one translation');
   assert.ok(total <= 40 * KB, `first open: ${total} bytes gzipped`);
 
-  // A site with a pre-chat form shows it at the first open, and a chat may come to its rating
-  // on that page: with every lazily loaded chunk too, the budget still holds.
+  // A site with a pre-chat form shows it at the first open, a visitor may send a screenshot,
+  // and a chat may come to its rating on that page: with every lazily loaded chunk too, the
+  // budget still holds.
   const chunks = lazyChunks().map((name) => [name, gz(new URL(name, dist))]);
   const everything = total + chunks.reduce((sum, [, size]) => sum + Number(size), 0);
   t.diagnostic(`with every chunk loaded when needed: ${everything} B gzipped (${chunks.map(([f, size]) => `${f} ${size}`).join(', ')})`);
-  assert.ok(chunks.some(([f]) => String(f).startsWith('forms-')) && chunks.some(([f]) => String(f).startsWith('rating-')), 'the forms and the rating prompt are chunks of their own');
-  assert.ok(everything <= 40 * KB, `first open with the forms and the rating prompt: ${everything} bytes gzipped`);
+  for (const name of ['forms', 'rating', 'attachments']) {
+    assert.ok(chunks.some(([f]) => String(f).startsWith(`${name}-`)), `${name} is a chunk of its own`);
+  }
+  assert.ok(everything <= 40 * KB, `first open with the forms, the rating prompt and files: ${everything} bytes gzipped`);
 });
 
 test('panel.html names one module script and one stylesheet, content-hashed, with no inline script or style', () => {
@@ -130,7 +133,7 @@ test('the panel opens with one file; what it imports later are content-hashed ch
   const code = readFileSync(built(scripts[0]), 'utf8');
   assert.doesNotMatch(code, /\bimport\s*[{*"']|\}from["']/, 'no static import: the first open is one script');
   const { lazy } = importsOf(code);
-  assert.deepEqual(lazy.map((f) => f.replace(/-[0-9a-f]{12}\.js$/, '')).sort(), ['forms', 'rating']);
+  assert.deepEqual(lazy.map((f) => f.replace(/-[0-9a-f]{12}\.js$/, '')).sort(), ['attachments', 'forms', 'rating']);
   for (const name of lazyChunks()) {
     const [, base, hash] = HASHED.exec(name) ?? [];
     assert.ok(base && hash, `${name} is <name>-<hash>.js (cached for good by the server)`);
@@ -143,7 +146,9 @@ test('the panel opens with one file; what it imports later are content-hashed ch
 test('no widget code writes HTML from strings, in the sources or in what is served', () => {
   const modules = moduleGraph();
   assert.ok(modules.some((m) => m.pathname.endsWith('/lib/chat.js')) && modules.some((m) => m.pathname.endsWith('/common/timeline.js')), 'the module graph was followed');
-  assert.ok(modules.some((m) => m.pathname.endsWith('/lib/forms.js')) && modules.some((m) => m.pathname.endsWith('/lib/rating.js')), 'lazily imported modules too');
+  for (const lazy of ['/lib/forms.js', '/lib/rating.js', '/lib/attachments.js', '/common/uploads.js']) {
+    assert.ok(modules.some((m) => m.pathname.endsWith(lazy)), `lazily imported modules too: ${lazy}`);
+  }
   const { scripts } = panelDocument();
   const chunks = lazyChunks().map((name) => new URL(name, dist));
   const files = [new URL('loader.js', src), ...modules, new URL('loader.js', dist), ...scripts.map(built), ...chunks];

@@ -2,14 +2,16 @@
 /**
  * Sites (admins): the list, creating and editing one — allowed origins, identity requirement,
  * the team that answers it, widget appearance with a live preview, what the widget does while
- * nobody can answer (offline policy, email required) and the pre-chat form — the copyable
+ * nobody can answer (offline policy, email required), the pre-chat form, and the files
+ * visitors may send (on or off, the kinds accepted) — the copyable
  * embed tag, and the identity secret with its rotation. A save sends only the settings that
  * changed (the server merges them), so nothing this page does not show is overwritten.
  */
 import { confirmDialog, copyText, h, replace } from '../../lib/dom.js';
 import { adminHref, go } from '../../lib/router.js';
 import {
-  DEFAULT_SETTINGS, FIELD_KINDS, MAX_FIELDS, OFFLINE_POLICIES, changedSettings, nameFromLabel, prechatFromRows, prechatRows,
+  ATTACHMENT_KINDS, DEFAULT_SETTINGS, FIELD_KINDS, MAX_FIELDS, OFFLINE_POLICIES, attachmentsFromForm, attachmentsRows,
+  changedSettings, nameFromLabel, prechatFromRows, prechatRows,
 } from '../../lib/settings.js';
 import { adminPage, attempt, errorLine, field, fieldError, statusLine, tableHead } from './common.js';
 import { widgetPreview } from './preview.js';
@@ -94,16 +96,21 @@ function siteEditor(ctx, site, teams) {
   const policy = offlinePolicy(String(s.offline));
   const emailRequired = h('input', { type: 'checkbox', testid: 'site-offline-email-required', checked: Boolean(s.offline_email_required) });
   const prechat = new PrechatEditor(s.prechat);
+  const files = filesPolicy(s.attachments);
   const save = h('button', { type: 'submit', class: 'button primary', testid: 'site-save', text: site ? 'Save changes' : 'Create site' });
   const error = errorLine('site-error');
   const status = statusLine('site-status');
   const teamError = fieldError(team, 'site-team-error');
 
-  /** @param {import('../../lib/settings.js').Prechat} [chat] the pre-chat form (the one held when not given) */
-  const settings = (chat) => ({
+  /**
+   * @param {import('../../lib/settings.js').Prechat} [chat] the pre-chat form (the one held when not given)
+   * @param {{enabled: boolean, accept: string[]}} [attachments] the files policy (the one held when not given)
+   */
+  const settings = (chat, attachments) => ({
     title: title.value, greeting: greeting.value, color: color.value, position: position.value,
     locale: locale.value, dark_mode: darkMode.value, offline_message: offline.value, draft_preview: draftPreview.checked,
     offline: policy.value(), offline_email_required: emailRequired.checked, prechat: chat ?? saved.prechat,
+    attachments: attachments ?? saved.attachments,
   });
   const preview = widgetPreview(settings());
   const refresh = () => preview.update(settings());
@@ -119,7 +126,10 @@ function siteEditor(ctx, site, teams) {
       return;
     }
     prechat.showError(null);
-    const next = settings(checked.prechat);
+    const policyChecked = files.result();
+    files.showError(policyChecked.error);
+    if (policyChecked.error) return;
+    const next = settings(checked.prechat, policyChecked.attachments ?? undefined);
     const changed = changedSettings(saved, next);
     /** @type {Record<string, unknown>} */
     const body = {
@@ -168,6 +178,7 @@ function siteEditor(ctx, site, teams) {
       policy.el,
       field('Ask for an email before taking a message', emailRequired, 'With “Take a message”. The offline form always asks for one.')),
     prechat.el,
+    files.el,
     error, status,
     h('div', { class: 'row' }, save, h('a', { href: adminHref('sites'), class: 'button', text: 'Back to sites' })));
 
@@ -245,6 +256,43 @@ function offlinePolicy(current) {
   return {
     el: group,
     value: () => /** @type {HTMLInputElement | null} */ (group.querySelector('input:checked'))?.value ?? 'message',
+  };
+}
+
+/**
+ * What visitors may send as files: on or off, and the kinds accepted (a checkbox each, off
+ * while files are off; agents may send any file). The server checks each file's kind from
+ * its bytes.
+ * @param {unknown} attachments the site's `settings.attachments`
+ */
+function filesPolicy(attachments) {
+  const { enabled, accept } = attachmentsRows(attachments);
+  const on = h('input', { type: 'checkbox', testid: 'site-attachments-enabled', checked: enabled });
+  const kinds = ATTACHMENT_KINDS.map((k) => ({
+    id: k.id,
+    input: h('input', { type: 'checkbox', value: k.id, testid: `site-attachments-kind-${k.id}`, checked: accept.includes(k.id) }),
+    help: k.help,
+    label: k.label,
+  }));
+  const error = errorLine('site-attachments-error');
+  const group = h('fieldset', { class: 'choices', testid: 'site-attachments-kinds' },
+    h('legend', { class: 'small', text: 'Kinds of file accepted' }),
+    kinds.map((k) => field(k.label, k.input, k.help)));
+  const sync = () => {
+    for (const k of kinds) k.input.disabled = !on.checked;
+  };
+  on.addEventListener('change', sync);
+  sync();
+  return {
+    el: h('fieldset', { testid: 'site-attachments' }, h('legend', { text: 'Files from visitors' }),
+      field('Visitors may send files', on, 'Screenshots, documents… up to 10 MB each, 10 per message. Agents may always send files.'),
+      group, error),
+    result: () => attachmentsFromForm(on.checked, kinds.filter((k) => k.input.checked).map((k) => k.id)),
+    /** @param {string | null} message */
+    showError(message) {
+      error.textContent = message ?? '';
+      if (message) kinds[0].input.focus();
+    },
   };
 }
 

@@ -13,7 +13,7 @@ use super::ErrorBody;
 use crate::access::origin::check_site;
 use crate::access::rate_limit::KeyedLimiter;
 use crate::domain::attachments::Category;
-use crate::domain::{SiteKey, UploadId, WidgetSettings, WorkspaceId};
+use crate::domain::{SiteId, UploadId, WidgetSettings, WorkspaceId};
 use crate::error::ApiError;
 use crate::files::keep::{keep, KeepError};
 use crate::http::extract::CurrentAgent;
@@ -21,7 +21,7 @@ use crate::http::HttpState;
 use crate::store::uploads::Uploader;
 use actix_web::FromRequest;
 
-/// Uploads per visitor (or agent) and minute, and per site and minute.
+/// Uploads per visitor (or agent) and minute, and per site (agents: per workspace) and minute.
 const PER_UPLOADER_PER_MIN: u32 = 20;
 const PER_SITE_PER_MIN: u32 = 300;
 /// Uploads handled at once on this node: each holds its file in memory while it is checked.
@@ -31,11 +31,18 @@ const FRAMING_BYTES: u64 = 16 * 1024;
 /// Longest file name kept.
 const MAX_NAME_CHARS: usize = 200;
 
-/// This node's upload limits.
+/// Downloads per IP and minute (a timeline of images loads many at once), and reads at once.
+const DOWNLOADS_PER_IP_PER_MIN: u32 = 1200;
+const DOWNLOADS_AT_ONCE: usize = 32;
+
+/// This node's upload and download limits.
 pub struct UploadGate {
     per_uploader: KeyedLimiter<uuid::Uuid>,
     per_site: KeyedLimiter<uuid::Uuid>,
     running: Semaphore,
+    /// Downloads read from the file store at once (each reads its whole file).
+    pub downloads_per_ip: KeyedLimiter<std::net::IpAddr>,
+    pub downloading: Semaphore,
 }
 
 impl Default for UploadGate {
@@ -44,6 +51,8 @@ impl Default for UploadGate {
             per_uploader: KeyedLimiter::per_minute(PER_UPLOADER_PER_MIN),
             per_site: KeyedLimiter::per_minute(PER_SITE_PER_MIN),
             running: Semaphore::new(AT_ONCE),
+            downloads_per_ip: KeyedLimiter::per_minute(DOWNLOADS_PER_IP_PER_MIN),
+            downloading: Semaphore::new(DOWNLOADS_AT_ONCE),
         }
     }
 }
@@ -52,6 +61,7 @@ impl UploadGate {
     pub fn forget_idle(&self) {
         self.per_uploader.forget_idle();
         self.per_site.forget_idle();
+        self.downloads_per_ip.forget_idle();
     }
 }
 
@@ -126,7 +136,12 @@ async fn upload(
     if announced.is_some_and(|n| n > max.saturating_add(FRAMING_BYTES)) {
         return Err(too_large(max));
     }
-    let (workspace, uploader, accepts) = who(&req, &state, params.site_key.as_deref()).await?;
+    let Caller {
+        workspace,
+        uploader,
+        site,
+        accepts,
+    } = who(&req, &state, params.site_key.as_deref()).await?;
     let gate = &state.uploads;
     let key = match uploader {
         Uploader::Visitor(v) => v.0,
@@ -134,7 +149,7 @@ async fn upload(
     };
     gate.per_uploader
         .check(&key)
-        .and_then(|()| gate.per_site.check(&workspace.0))
+        .and_then(|()| gate.per_site.check(&site.map_or(workspace.0, |s| s.0)))
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let _running = gate
         .running
@@ -168,23 +183,29 @@ async fn upload(
 
 type Accepts = Box<dyn Fn(Category) -> bool + Sync>;
 
-/// The caller: its workspace, who it is, and for a visitor what its site accepts.
+/// Who uploads: its workspace, itself, and for a visitor its site and what the site accepts.
+struct Caller {
+    workspace: WorkspaceId,
+    uploader: Uploader,
+    site: Option<SiteId>,
+    accepts: Option<Accepts>,
+}
+
 async fn who(
     req: &HttpRequest,
     state: &HttpState,
     site_key: Option<&str>,
-) -> Result<(WorkspaceId, Uploader, Option<Accepts>), ApiError> {
+) -> Result<Caller, ApiError> {
     let Some(site_key) = site_key else {
         let agent = CurrentAgent::extract(req).await?;
-        return Ok((agent.workspace_id, Uploader::Agent(agent.id), None));
+        return Ok(Caller {
+            workspace: agent.workspace_id,
+            uploader: Uploader::Agent(agent.id),
+            site: None,
+            accepts: None,
+        });
     };
-    let key = SiteKey::parse(site_key).ok_or(ApiError::NotFound)?;
-    let chat = &state.chat;
-    let site = chat
-        .sites()
-        .by_key(chat.store(), &key)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let site = state.chat.site_named(Some(site_key)).await?;
     check_site(req, &site, &state.public_url)?;
     let token = crate::http::extract::bearer(req).ok_or(ApiError::Unauthorized)?;
     let claims = state
@@ -213,11 +234,12 @@ async fn who(
             "this site does not accept files".into(),
         ));
     }
-    Ok((
-        site.workspace_id,
-        Uploader::Visitor(visitor.id),
-        Some(Box::new(move |c| policy.accepts(c))),
-    ))
+    Ok(Caller {
+        workspace: site.workspace_id,
+        uploader: Uploader::Visitor(visitor.id),
+        site: Some(site.id),
+        accepts: Some(Box::new(move |c| policy.accepts(c))),
+    })
 }
 
 /// The part named `file`: its cleaned name and bytes, refused as soon as they pass `max`.

@@ -22,7 +22,9 @@ import { emailRequired, formFields, nextStep, prechatFields, readProfile, stepFo
  * @typedef {import('../../../common/protocol.js').ConversationView} ConversationView
  * @typedef {import('../../../common/protocol.js').Identity} Identity
  * @typedef {import('../../../common/protocol.js').Page} Page
- * @typedef {import('../../../common/outbox.js').BaseItem} OutboxItem
+ * @typedef {{id: string, name: string, size: number, content_type: string}} FileRef a file
+ *   uploaded for a message (`POST /api/v1/uploads`'s answer), as an unsent message keeps it
+ * @typedef {import('../../../common/outbox.js').BaseItem & {attachments?: FileRef[]}} OutboxItem
  * @typedef {import('./typing.js').Clock} Clock
  * @typedef {import('./policy.js').Field} Field
  * @typedef {import('./policy.js').Profile} Profile
@@ -73,6 +75,27 @@ import { emailRequired, formFields, nextStep, prechatFields, readProfile, stepFo
 
 /** A request's reply never came because its connection went away. */
 const DISCONNECTED = P.ErrorCode.DISCONNECTED;
+/** Files one message carries at most (`MAX_PER_MESSAGE` on the server). */
+export const MAX_FILES = 10;
+
+/**
+ * The well-formed files of `value`, at most `MAX_FILES`, as a message keeps them (from the
+ * panel, or from storage, which can hold anything). `common/uploads.js` has its own (the attachments
+ * chunk's): the first-open bundle may share no module with a chunk.
+ * @param {unknown} value @returns {FileRef[]}
+ */
+export function fileRefs(value) {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((f) => f && typeof f === 'object' && typeof f.id === 'string' && f.id)
+    .slice(0, MAX_FILES)
+    .map((f) => ({
+      id: f.id,
+      name: typeof f.name === 'string' ? f.name : 'file',
+      size: Number.isFinite(f.size) ? f.size : 0,
+      content_type: typeof f.content_type === 'string' ? f.content_type : '',
+    }));
+}
 
 export class Chat {
   /**
@@ -178,15 +201,20 @@ export class Chat {
 
   /**
    * Queues a message typed by the visitor and sends it when possible: at once, or once the
-   * visitor did what `step()` asks (the message waits in the outbox meanwhile).
+   * visitor did what `step()` asks (the message waits in the outbox meanwhile). With files
+   * (uploaded already: their ids go in the `send`), the text may be empty.
    * @param {string} body
+   * @param {FileRef[]} [files]
    * @returns {'queued' | 'empty' | 'too_long'}
    */
-  send(body) {
+  send(body, files = []) {
     const text = body.trim();
-    if (!text) return 'empty';
+    const attachments = fileRefs(files);
+    if (!text && !attachments.length) return 'empty';
     if (P.codePoints(text) > P.Limits.MAX_BODY_CHARS) return 'too_long';
-    this.outbox.add({ body: text }, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
+    /** @type {Omit<OutboxItem, 'client_msg_id' | 'created_at'>} */
+    const fields = attachments.length ? { body: text, attachments } : { body: text };
+    this.outbox.add(fields, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
     this.thanked = null;
     this.typingSender.stop();
     this.hooks.changed();
@@ -923,7 +951,8 @@ export class Chat {
     const settle = () => {
       if (this.inflight.get(id) === gen) this.inflight.delete(id);
     };
-    this.#request((ref) => P.sendFrame(ref, conversationId, id, item.body)).then(
+    const files = fileRefs(item.attachments).map((f) => f.id);
+    this.#request((ref) => P.sendFrame(ref, conversationId, id, item.body, P.Kind.TEXT, files)).then(
       (sent) => {
         settle();
         this.#onSent(sent.message);
@@ -931,7 +960,7 @@ export class Chat {
       },
       (err) => {
         settle();
-        this.#onSendFailed(item, err);
+        this.#onSendFailed(item, err, conversationId);
         if (err.code !== DISCONNECTED) this.#flushOutbox();
       },
     );
@@ -953,13 +982,13 @@ export class Chat {
     this.hooks.changed();
   }
 
-  /** @param {OutboxItem} item @param {{code?: string}} err */
-  #onSendFailed(item, err) {
+  /** @param {OutboxItem} item @param {{code?: string}} err @param {string | null} [conversationId] the conversation the send named */
+  #onSendFailed(item, err, conversationId = null) {
     const id = item.client_msg_id;
     if (err.code === DISCONNECTED) return; // resent when the next connection is welcomed
-    if (err.code === P.ErrorCode.NOT_FOUND) {
+    if (err.code === P.ErrorCode.NOT_FOUND && conversationId) {
       // The conversation we named is gone: let the server pick or open one.
-      this.conversation = null;
+      if (this.conversation?.id === conversationId) this.conversation = null;
       this.#flushOutbox();
       return;
     }
@@ -983,7 +1012,9 @@ export class Chat {
       }, Math.max(1000, this.sendBackoff.next()));
       return;
     }
-    // bad_request, too_large, forbidden: resending the same message cannot succeed.
+    // bad_request, too_large, forbidden, and not_found without a conversation named (a file
+    // the message carries is gone: an upload no message took is deleted after a day):
+    // resending the same message cannot succeed.
     this.outbox.remove(id);
     this.failed.set(id, { item, code: err.code ?? 'error' });
     this.hooks.changed();

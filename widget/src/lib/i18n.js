@@ -76,6 +76,23 @@ export const EN = Object.freeze({
   field_option: 'Please choose one of the options.',
   field_too_long: 'This answer is too long.',
   field_refused: 'Please check this answer.',
+  attach: 'Attach files',
+  files: 'Files',
+  files_drop: 'Drop files here to send them',
+  files_wait: 'Please wait until your files are uploaded.',
+  files_blocked: 'Retry or remove the files that could not be uploaded.',
+  files_too_many: 'At most {n} files per message.',
+  file_remove: 'Remove {name}',
+  file_retry: 'Retry',
+  file_uploading: 'Uploading {name}',
+  file_open: 'Open {name}',
+  file_too_large: 'Too large: {max} at most.',
+  file_failed: 'This file could not be uploaded.',
+  file_refused: 'This file is not accepted here.',
+  file_busy: 'Too many files at once. Please retry in a moment.',
+  size_b: '{n} B',
+  size_kb: '{n} KB',
+  size_mb: '{n} MB',
 });
 
 /** Languages with a file under `i18n/` (English is built in). */

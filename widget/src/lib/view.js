@@ -4,15 +4,19 @@
  * ever set with textContent (message bodies go through linkify, which does the same). Stable
  * `data-testid`s and ARIA labels are part of the widget's interface for end-to-end tests.
  *
- * Two parts are loaded only when first needed, each a chunk of its own (`import()`): the
- * pre-chat and offline forms (`forms.js`) and the rating prompt (`rating.js`). They import
- * nothing the panel's bundle has (a shared import would become one more chunk for the first
- * open to fetch): they get what they need from the panel in a `Kit`.
+ * Three parts are loaded only when first needed, each a chunk of its own (`import()`): the
+ * pre-chat and offline forms (`forms.js`), the rating prompt (`rating.js`), and files
+ * (`attachments.js`: the tray of files chosen for the next message, and the files messages
+ * carry, shown as a light placeholder until it is there). They import nothing the panel's
+ * bundle has (a shared import would become one more chunk for the first open to fetch): they
+ * get what they need from the panel in a `Kit`. Of files, the first-open code has only the
+ * attach button, the hidden file input, paste and drop, and the drop hint.
  */
 import { appendText } from '../../../common/linkify.js';
 import { EN, format } from './i18n.js';
 import { Limits } from '../../../common/protocol.js';
 import { isEmail } from './policy.js';
+import { draggingFiles, filesEnabled, filesFrom, pickerAccept } from '../../../common/picking.js';
 import { expectedReplyText, queueText } from './waiting.js';
 
 /**
@@ -20,7 +24,10 @@ import { expectedReplyText, queueText } from './waiting.js';
  * @typedef {import('./chat.js').Entry} Entry
  *
  * @typedef {object} ViewActions
- * @property {(body: string) => 'queued' | 'empty' | 'too_long'} send
+ * @property {(body: string, files?: import('./chat.js').FileRef[]) => 'queued' | 'empty' | 'too_long'} send
+ *   a message, with the files uploaded for it (the body may then be empty)
+ * @property {() => ({token: string, siteKey: string} | null)} uploadAuth what an upload is
+ *   made with (null before the first welcome)
  * @property {(text: string) => void} typing
  * @property {() => void} close
  * @property {(email: string, name: string) => Promise<void>} leaveEmail
@@ -42,6 +49,9 @@ import { expectedReplyText, queueText } from './waiting.js';
  * @property {(text: string) => void} announce reads `text` to screen-reader users
  * @property {(text: string) => boolean} isEmail
  * @property {{MAX_BODY_CHARS: number, MAX_COMMENT_CHARS: number}} limits
+ * @property {() => string} lang the current language
+ * @property {(d: string) => SVGSVGElement} icon a decorative icon drawn by the path `d`
+ * @property {string} closeIcon the path of the panel's close (×) icon
  */
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -51,6 +61,7 @@ const ICONS = {
   bell: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z',
   end: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm5 11H7v-2h10z',
   mail: 'M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z',
+  clip: 'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z',
 };
 /** Site settings that are still the server's English defaults are shown translated. */
 const DEFAULT_SETTINGS = {
@@ -67,7 +78,7 @@ const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
  * @param {(Node | null)[]} children
  * @returns {HTMLElement}
  */
-function el(doc, tag, attrs = {}, ...children) {
+export function el(doc, tag, attrs = {}, ...children) {
   const node = doc.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false) continue;
@@ -81,12 +92,20 @@ function el(doc, tag, attrs = {}, ...children) {
 
 /** @param {Document} doc @param {keyof typeof ICONS} name */
 function icon(doc, name) {
+  return svgIcon(doc, ICONS[name]);
+}
+
+/**
+ * A decorative 24×24 icon drawn by one path.
+ * @param {Document} doc @param {string} d the path
+ */
+export function svgIcon(doc, d) {
   const svg = doc.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
   const path = doc.createElementNS(SVG, 'path');
-  path.setAttribute('d', ICONS[name]);
+  path.setAttribute('d', d);
   svg.appendChild(path);
   return svg;
 }
@@ -105,6 +124,15 @@ export function applyTheme(root, settings) {
   }
   const mode = settings.dark_mode;
   root.dataset.theme = mode === 'light' || mode === 'dark' ? mode : 'auto';
+}
+
+/**
+ * The files of a timeline entry: its message's, or the unsent message's.
+ * @param {Entry} entry @returns {unknown[]}
+ */
+function filesOfEntry(entry) {
+  const files = entry.message ? /** @type {any} */ (entry.message).attachments : entry.item?.attachments;
+  return Array.isArray(files) ? files : [];
 }
 
 /** @param {string} hex */
@@ -206,11 +234,18 @@ export function createView(doc, actions) {
   bind(composer, 'placeholder', 'placeholder');
   const sendButton = bind(el(doc, 'button', { type: 'submit', class: 'send', 'data-testid': 'parley-send' }, icon(doc, 'send')), 'aria-label', 'send');
   const composerError = el(doc, 'p', { class: 'error', role: 'alert', 'data-testid': 'parley-composer-error', hidden: true });
-  const composerForm = el(doc, 'form', { class: 'composer', 'data-testid': 'parley-composer-form' }, composer, sendButton);
+  // Files: the button opens the picker (a hidden input, in this bundle so that the click that
+  // opens it is the visitor's own); the tray of chosen files comes with the attachments chunk.
+  const attachButton = bind(el(doc, 'button', { type: 'button', class: 'icon attach', 'data-testid': 'parley-attach' }, icon(doc, 'clip')), 'aria-label', 'attach');
+  bind(attachButton, 'title', 'attach');
+  const fileInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'file', multiple: true, hidden: true, tabindex: '-1', 'aria-hidden': 'true', 'data-testid': 'parley-file-input' }));
+  const traySlot = el(doc, 'div', { class: 'tray-slot' });
+  const composerForm = el(doc, 'form', { class: 'composer', 'data-testid': 'parley-composer-form' }, traySlot, attachButton, fileInput, composer, sendButton);
   const live = el(doc, 'div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-testid': 'parley-live' });
+  const dropHint = bind(el(doc, 'div', { class: 'drop-hint', 'data-testid': 'parley-drop-hint', hidden: true }), 'text', 'files_drop');
 
   const panel = el(doc, 'main', { class: 'panel', role: 'dialog', 'aria-labelledby': 'parley-title', 'data-testid': 'parley-panel' },
-    header, confirmBar, banner, scroller, queueLine, emailForm, emailDone, transcriptDone, notice, composerForm, composerError, live);
+    header, confirmBar, banner, scroller, queueLine, emailForm, emailDone, transcriptDone, notice, composerForm, composerError, live, dropHint);
 
   /** @type {Map<string, {node: HTMLElement, sig: string}>} */
   const nodes = new Map();
@@ -243,11 +278,27 @@ export function createView(doc, actions) {
     },
     isEmail,
     limits: Limits,
+    lang: () => lang,
+    icon: (d) => svgIcon(doc, d),
+    closeIcon: ICONS.close,
   };
   const lazy = {
     rating: lazily(() => import('./rating.js'), rerender),
     forms: lazily(() => import('./forms.js'), rerender),
+    attachments: lazily(() => import('./attachments.js'), () => {
+      takeFiles([]);
+      rerender();
+    }),
   };
+  /** @type {ReturnType<import('./attachments.js').createTray> | null} */
+  let tray = null;
+  /** files chosen before the attachments chunk was there */
+  /** @type {File[]} */
+  const chosen = [];
+  /** the composer's error is about files (it goes once they are ready) */
+  let filesError = false;
+  /** nested dragenter/dragleave pairs over the panel */
+  let dragDepth = 0;
   /** @type {ReturnType<import('./rating.js').createRating> | null} */
   let rating = null;
   /** @type {ReturnType<import('./forms.js').createForm> | null} */
@@ -270,6 +321,47 @@ export function createView(doc, actions) {
     actions.typing(composer.value);
   });
   composer.addEventListener('blur', () => actions.typing(''));
+  attachButton.addEventListener('click', () => fileInput.click());
+  fileInput.addEventListener('change', () => {
+    takeFiles(Array.from(fileInput.files ?? []));
+    fileInput.value = '';
+  });
+  // A pasted screenshot or file is attached; a paste with text in it pastes the text.
+  composer.addEventListener('paste', (event) => {
+    const files = filesFrom(event.clipboardData, { textWins: true });
+    if (!files.length || !filesEnabled(settings)) return;
+    event.preventDefault();
+    takeFiles(files);
+  });
+  // Files dragged over the panel: the drop hint shows (and their code starts loading). A file
+  // dropped on a site that takes none is refused rather than opened in the frame.
+  /** @param {DragEvent} event */
+  const dragging = (event) => {
+    if (!draggingFiles(event.dataTransfer)) return;
+    event.preventDefault();
+    if (!filesEnabled(settings)) {
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
+      return;
+    }
+    if (event.type === 'dragenter') {
+      dragDepth++;
+      dropHint.hidden = false;
+      lazy.attachments.load();
+    }
+  };
+  panel.addEventListener('dragenter', dragging);
+  panel.addEventListener('dragover', dragging);
+  panel.addEventListener('dragleave', () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) dropHint.hidden = true;
+  });
+  panel.addEventListener('drop', (event) => {
+    dragDepth = 0;
+    dropHint.hidden = true;
+    if (!draggingFiles(event.dataTransfer)) return;
+    event.preventDefault();
+    takeFiles(filesFrom(event.dataTransfer));
+  });
   closeButton.addEventListener('click', () => actions.close());
   soundButton.addEventListener('click', () => {
     soundOn = !soundOn;
@@ -457,13 +549,56 @@ export function createView(doc, actions) {
     else focusEmail = true;
   }
 
+  /**
+   * Files chosen, pasted or dropped go to the tray (whose code is loaded the first time; they
+   * wait meanwhile). Nothing when the site takes no files.
+   * @param {File[]} files
+   */
+  function takeFiles(files) {
+    if (!filesEnabled(settings)) {
+      chosen.length = 0;
+      return;
+    }
+    chosen.push(...files);
+    if (!tray) {
+      const loaded = lazy.attachments.get();
+      if (!loaded) {
+        if (chosen.length) lazy.attachments.load();
+        return;
+      }
+      tray = loaded.createTray(kit, { auth: actions.uploadAuth, changed: trayChanged, focusComposer: () => composer.focus() });
+      traySlot.appendChild(tray.element);
+    }
+    if (chosen.length) tray.add(chosen.splice(0));
+  }
+
+  /** The files' uploads moved on: a "wait for your files" shown before may be over. */
+  function trayChanged() {
+    if (filesError && tray && (tray.state() === 'ready' || tray.state() === 'empty')) {
+      composerError.hidden = true;
+      filesError = false;
+    }
+  }
+
   function submitComposer() {
-    const result = actions.send(composer.value);
+    /** @type {import('./chat.js').FileRef[]} */
+    let files = [];
+    const state = tray ? tray.state() : chosen.length ? 'busy' : 'empty';
+    // Files chosen while their code could not be had (the server was away): ask again.
+    if (!tray && chosen.length) lazy.attachments.load();
+    if (state === 'busy' || state === 'blocked') {
+      showError(composerError, state === 'busy' ? t.files_wait : t.files_blocked);
+      filesError = true;
+      return;
+    }
+    if (tray && state === 'ready') files = tray.attachments();
+    const result = actions.send(composer.value, files);
     if (result === 'too_long') {
       showError(composerError, format(t.too_long, { max: Limits.MAX_BODY_CHARS }));
       return;
     }
     if (result === 'queued') {
+      tray?.clear();
       composer.value = '';
       fitComposer();
       stickToBottom = true;
@@ -504,6 +639,7 @@ export function createView(doc, actions) {
     for (const [node, attr, key] of bindings) showString(node, attr, key);
     renderSound();
     rating?.relabel();
+    tray?.relabel();
     title.textContent = setting('title');
     greeting.textContent = setting('greeting');
     renderEmailForm();
@@ -551,6 +687,7 @@ export function createView(doc, actions) {
     notice.hidden = state.settings.draft_preview !== true;
     composer.disabled = stopped;
     sendButton.toggleAttribute('disabled', stopped);
+    attachButton.toggleAttribute('disabled', stopped);
 
     const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
     renderRating(state.rating());
@@ -576,7 +713,9 @@ export function createView(doc, actions) {
       const author = authorKey(entry);
       const showAuthor = !entry.mine && entry.message?.kind !== 'event' && author !== previousAuthor;
       previousAuthor = author;
-      const sig = `${entry.state}|${entry.message?.seq ?? ''}|${showAuthor}|${lang}`;
+      const files = filesOfEntry(entry).length > 0;
+      // Files are drawn again once their code is there (a placeholder until then).
+      const sig = `${entry.state}|${entry.message?.seq ?? ''}|${showAuthor}|${lang}|${files && !!lazy.attachments.get()}`;
       let slot = nodes.get(entry.key);
       if (!slot) {
         slot = { node: el(doc, 'li'), sig: '' };
@@ -618,10 +757,14 @@ export function createView(doc, actions) {
     setData(li, 'state', entry.state);
     setData(li, 'client-msg-id', m ? m.client_msg_id : entry.item?.client_msg_id ?? null);
     if (showAuthor && m) li.appendChild(el(doc, 'span', { class: 'author', text: m.author.name || t.support }));
-    const bubble = el(doc, 'div', { class: 'bubble' });
-    appendText(doc, bubble, body);
-    li.appendChild(bubble);
+    const files = filesOfEntry(entry);
+    if (body || !files.length) {
+      const bubble = el(doc, 'div', { class: 'bubble' });
+      appendText(doc, bubble, body);
+      li.appendChild(bubble);
+    }
     if (kind === 'event') return;
+    if (files.length) li.appendChild(filesNode(files));
     const meta = el(doc, 'span', { class: 'meta' });
     const time = el(doc, 'time', { datetime: at, text: formatTime(at) });
     meta.appendChild(time);
@@ -630,6 +773,24 @@ export function createView(doc, actions) {
       meta.appendChild(el(doc, 'span', { class: `state ${entry.state}`, 'data-testid': 'parley-message-state', text: t[entry.state] }));
     }
     li.appendChild(meta);
+  }
+
+  /**
+   * A message's files (or an unsent one's): drawn by the attachments chunk, or, until it is
+   * loaded (which this asks for), their names as plain text.
+   * @param {unknown[]} files
+   */
+  function filesNode(files) {
+    const loaded = lazy.attachments.get();
+    if (loaded) return loaded.renderFiles(kit, files, { grown: keepBottom });
+    lazy.attachments.load();
+    const names = files.map((f) => String(/** @type {any} */ (f)?.name ?? '')).join(', ');
+    return el(doc, 'p', { class: 'files-loading', 'data-testid': 'parley-files-loading', text: names });
+  }
+
+  /** A picture loaded above the bottom of the list: the newest message stays in view. @param {number} px */
+  function keepBottom(px) {
+    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight - px < 80) scroller.scrollTop = scroller.scrollHeight;
   }
 
   /** @param {HTMLElement} node @param {string} name @param {string | null} value */
@@ -667,6 +828,8 @@ export function createView(doc, actions) {
     setSettings(next) {
       settings = next;
       applyTheme(doc.documentElement, next);
+      attachButton.hidden = !filesEnabled(next);
+      fileInput.accept = pickerAccept(next);
       applyStrings();
     },
     /** @param {boolean} on */
