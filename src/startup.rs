@@ -188,6 +188,7 @@ impl Application {
         .map_err(|e| StartupError::Io(std::io::Error::other(e)))?;
         let files = FileStore::open(&settings.files.backend, store.clone())
             .map_err(|e| StartupError::Io(std::io::Error::other(e)))?;
+        chat.use_files(files.clone());
         let file_links = FileLinks::new(secret.expose(), &public_url);
         file_links.install();
         crate::files::janitor::start(

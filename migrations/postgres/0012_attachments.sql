@@ -17,10 +17,14 @@ create table uploads (
     -- the message that carries it, once sent
     message_id uuid references messages (id) on delete cascade,
     conversation_id uuid references conversations (id) on delete cascade,
+    -- a canned response's file: kept while the response is (a use sends a copy)
+    canned_id uuid references canned_responses (id) on delete cascade,
     created_at timestamptz not null,
     check ((visitor_id is null) <> (agent_id is null))
 );
-create index uploads_orphans_idx on uploads (created_at) where message_id is null;
+create index uploads_orphans_idx on uploads (created_at)
+    where message_id is null and canned_id is null;
+create index uploads_canned_idx on uploads (canned_id) where canned_id is not null;
 create index uploads_visitor_idx on uploads (visitor_id) where visitor_id is not null;
 create index uploads_message_idx on uploads (message_id) where message_id is not null;
 
@@ -53,3 +57,6 @@ alter table messages add column attachments jsonb;
 alter table messages drop constraint messages_body_check;
 alter table messages add constraint messages_body_check
     check (length(body) >= 1 or attachments is not null);
+
+-- A canned response's files, as a message keeps them: [{id, name, size, content_type, thumbnail}].
+alter table canned_responses add column attachments jsonb;

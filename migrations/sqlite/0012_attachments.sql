@@ -55,10 +55,14 @@ create table uploads (
     -- the message that carries it, once sent
     message_id blob references messages (id) on delete cascade,
     conversation_id blob references conversations (id) on delete cascade,
+    -- a canned response's file: kept while the response is (a use sends a copy)
+    canned_id blob references canned_responses (id) on delete cascade,
     created_at integer not null,
     check ((visitor_id is null) <> (agent_id is null))
 );
-create index uploads_orphans_idx on uploads (created_at) where message_id is null;
+create index uploads_orphans_idx on uploads (created_at)
+    where message_id is null and canned_id is null;
+create index uploads_canned_idx on uploads (canned_id) where canned_id is not null;
 create index uploads_visitor_idx on uploads (visitor_id) where visitor_id is not null;
 create index uploads_message_idx on uploads (message_id) where message_id is not null;
 
@@ -79,3 +83,6 @@ create trigger uploads_to_trash after delete on uploads begin
         select old.thumbnail_key where old.thumbnail_key is not null;
 end;
 
+
+-- A canned response's files, as a message keeps them: [{id, name, size, content_type, thumbnail}].
+alter table canned_responses add column attachments text check (attachments is null or (json_valid(attachments) and json_type(attachments) = 'array'));

@@ -53,6 +53,8 @@ struct Inner {
     assigner: Arc<routing::Assigner>,
     /// Set when the server sends email: how long agents' digests wait for more conversations.
     digest_after: OnceLock<std::time::Duration>,
+    /// Where attachments' bytes are (canned responses' files are copied when sent).
+    files: OnceLock<crate::files::FileStore>,
 }
 
 /// A conversation as the core routes its events: whose it is.
@@ -94,6 +96,7 @@ impl Chat {
                 block_flags: block_flags::BlockFlags::default(),
                 assigner: Arc::default(),
                 digest_after: OnceLock::new(),
+                files: OnceLock::new(),
             }),
         }
     }

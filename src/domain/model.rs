@@ -236,6 +236,9 @@ pub struct Canned {
     pub body: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Files sent with it (each use sends a copy).
+    #[sqlx(try_from = "Option<sqlx::types::Json<Vec<super::Attachment>>>")]
+    pub attachments: super::Attachments,
 }
 
 /// A key for scripts and integrations, as listed: the key itself is shown once, when made.

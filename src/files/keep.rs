@@ -75,22 +75,61 @@ pub async fn keep(
     let upload = Upload {
         id,
         workspace_id: workspace,
-        visitor_id: match uploader {
-            Uploader::Visitor(v) => Some(v),
-            Uploader::Agent(_) => None,
-        },
-        agent_id: match uploader {
-            Uploader::Agent(a) => Some(a),
-            Uploader::Visitor(_) => None,
-        },
+        visitor_id: uploader.visitor(),
+        agent_id: uploader.agent(),
         name,
         size,
         content_type: detected.content_type,
         storage_key,
         thumbnail_key,
+        message_id: None,
+        canned_id: None,
         created_at: Timestamp::now(),
     };
     store.insert_upload(&upload).await?;
     metrics::counter!("parley_uploads_total").increment(1);
+    Ok(upload)
+}
+
+/// A copy of a kept file (and its preview) for `uploader`: what a canned response's file
+/// becomes when it is sent, so that the message's file lives and dies with the message.
+pub async fn copy(
+    files: &FileStore,
+    store: &DynStore,
+    original: &Upload,
+    uploader: Uploader,
+) -> Result<Upload, KeepError> {
+    let unavailable = |e: super::store::FileStoreError| {
+        tracing::warn!(error = %e, "a file could not be copied");
+        KeepError::Unavailable
+    };
+    let id = UploadId::new();
+    let storage_key = format!("{}/{id}", original.workspace_id);
+    let bytes = files
+        .get(&original.storage_key)
+        .await
+        .map_err(unavailable)?
+        .ok_or(KeepError::Unavailable)?;
+    files.put(&storage_key, bytes).await.map_err(unavailable)?;
+    let mut thumbnail_key = None;
+    if let Some(key) = &original.thumbnail_key {
+        if let Some(preview) = files.get(key).await.map_err(unavailable)? {
+            let copy = format!("{storage_key}.thumb");
+            files.put(&copy, preview).await.map_err(unavailable)?;
+            thumbnail_key = Some(copy);
+        }
+    }
+    let upload = Upload {
+        id,
+        visitor_id: uploader.visitor(),
+        agent_id: uploader.agent(),
+        storage_key,
+        thumbnail_key,
+        message_id: None,
+        canned_id: None,
+        created_at: Timestamp::now(),
+        ..original.clone()
+    };
+    store.insert_upload(&upload).await?;
     Ok(upload)
 }

@@ -53,6 +53,8 @@ pub struct NewCanned {
     pub shortcut: String,
     pub title: String,
     pub body: String,
+    /// Checked as uploads the canned response may carry.
+    pub attachments: crate::domain::Attachments,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -60,6 +62,8 @@ pub struct CannedChange {
     pub shortcut: Option<String>,
     pub title: Option<String>,
     pub body: Option<String>,
+    /// Replaces its files (those left out become orphans, deleted after their time).
+    pub attachments: Option<crate::domain::Attachments>,
 }
 
 #[async_trait]
@@ -122,7 +126,42 @@ pub trait Admin: Send + Sync {
 }
 
 pub(crate) const CANNED_COLUMNS: &str =
-    "id, workspace_id, shortcut, title, body, created_at, updated_at";
+    "id, workspace_id, shortcut, title, body, created_at, updated_at, attachments";
+
+/// Makes `files` (uploads of the workspace) the canned response's, and its earlier files no
+/// longer (they become orphans, deleted after their time), in the caller's transaction.
+pub(crate) async fn hold_canned_files<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    workspace: crate::domain::WorkspaceId,
+    canned: crate::domain::CannedId,
+    files: &crate::domain::Attachments,
+) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    crate::domain::WorkspaceId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    crate::domain::CannedId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    crate::domain::UploadId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("update uploads set canned_id = null where workspace_id = $1 and canned_id = $2")
+        .bind(workspace)
+        .bind(canned)
+        .execute(&mut **tx)
+        .await?;
+    for file in &files.0 {
+        sqlx::query(
+            "update uploads set canned_id = $2 where workspace_id = $1 and id = $3 \
+             and message_id is null",
+        )
+        .bind(workspace)
+        .bind(canned)
+        .bind(file.id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
 
 /// Implements `Admin` for a backend.
 macro_rules! impl_admin {
@@ -311,19 +350,25 @@ macro_rules! impl_admin {
                 new: &$crate::store::admin::NewCanned,
             ) -> $crate::store::StoreResult<$crate::domain::Canned> {
                 let sql = format!(
-                    "insert into canned_responses (id, workspace_id, shortcut, title, body, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $6, $6) returning {}",
+                    "insert into canned_responses (id, workspace_id, shortcut, title, body, created_at, updated_at, attachments) \
+                     values ($1, $2, $3, $4, $5, $6, $6, $7) returning {}",
                     $crate::store::admin::CANNED_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql)
+                let mut tx = self.writer().begin().await?;
+                let canned: $crate::domain::Canned = sqlx::query_as(&sql)
                     .bind($crate::domain::CannedId::new())
                     .bind(workspace)
                     .bind(new.shortcut.clone())
                     .bind(new.title.clone())
                     .bind(new.body.clone())
                     .bind($crate::domain::Timestamp::now())
-                    .fetch_one(self.writer())
-                    .await?)
+                    .bind(new.attachments.stored().map(sqlx::types::Json))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                $crate::store::admin::hold_canned_files(&mut tx, workspace, canned.id, &new.attachments)
+                    .await?;
+                tx.commit().await?;
+                Ok(canned)
             }
 
             async fn update_canned(
@@ -334,18 +379,29 @@ macro_rules! impl_admin {
             ) -> $crate::store::StoreResult<Option<$crate::domain::Canned>> {
                 let sql = format!(
                     "update canned_responses set shortcut = coalesce($3, shortcut), title = coalesce($4, title), \
-                     body = coalesce($5, body), updated_at = $6 where workspace_id = $1 and id = $2 returning {}",
+                     body = coalesce($5, body), updated_at = $6, \
+                     attachments = case when $7 then $8 else attachments end \
+                     where workspace_id = $1 and id = $2 returning {}",
                     $crate::store::admin::CANNED_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql)
+                let mut tx = self.writer().begin().await?;
+                let canned: Option<$crate::domain::Canned> = sqlx::query_as(&sql)
                     .bind(workspace)
                     .bind(id)
                     .bind(change.shortcut.clone())
                     .bind(change.title.clone())
                     .bind(change.body.clone())
                     .bind($crate::domain::Timestamp::now())
-                    .fetch_optional(self.writer())
-                    .await?)
+                    .bind(change.attachments.is_some())
+                    .bind(change.attachments.as_ref().and_then(|a| a.stored()).map(sqlx::types::Json))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let (Some(canned), Some(files)) = (&canned, &change.attachments) {
+                    $crate::store::admin::hold_canned_files(&mut tx, workspace, canned.id, files)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(canned)
             }
 
             async fn delete_canned(

@@ -226,7 +226,7 @@ impl PgStore {
                    from (select f.message_id, f.conversation_id, (jsonb_array_elements(f.files)->>'id')::uuid as id \
                    from unnest($1::uuid[], $2::uuid[], $17::jsonb[]) as f(message_id, conversation_id, files) \
                    where f.files is not null) a \
-                   where u.id = a.id and u.message_id is null \
+                   where u.id = a.id and u.message_id is null and u.canned_id is null \
                  ), outbox as ( \
                    insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
                    message_id, next_attempt_at, created_at) \

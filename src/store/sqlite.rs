@@ -402,7 +402,7 @@ impl Store for SqliteStore {
             for file in &new.attachments.0 {
                 sqlx::query(
                     "update uploads set message_id = $1, conversation_id = $2 \
-                     where id = $3 and message_id is null",
+                     where id = $3 and message_id is null and canned_id is null",
                 )
                 .bind(new.id)
                 .bind(new.conversation_id)

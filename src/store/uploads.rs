@@ -15,6 +15,22 @@ pub enum Uploader {
     Agent(AgentId),
 }
 
+impl Uploader {
+    pub fn visitor(self) -> Option<VisitorId> {
+        match self {
+            Uploader::Visitor(v) => Some(v),
+            Uploader::Agent(_) => None,
+        }
+    }
+
+    pub fn agent(self) -> Option<AgentId> {
+        match self {
+            Uploader::Agent(a) => Some(a),
+            Uploader::Visitor(_) => None,
+        }
+    }
+}
+
 /// An uploaded file.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Upload {
@@ -27,6 +43,10 @@ pub struct Upload {
     pub content_type: String,
     pub storage_key: String,
     pub thumbnail_key: Option<String>,
+    /// The message that carries it, once sent.
+    pub message_id: Option<crate::domain::MessageId>,
+    /// The canned response that carries it (a use sends a copy).
+    pub canned_id: Option<crate::domain::CannedId>,
     pub created_at: Timestamp,
 }
 
@@ -157,7 +177,8 @@ macro_rules! impl_uploads {
             ) -> $crate::store::StoreResult<u64> {
                 Ok(sqlx::query(
                     "delete from uploads where id in (select id from uploads \
-                     where message_id is null and created_at < $1 order by created_at limit $2)",
+                     where message_id is null and canned_id is null and created_at < $1 \
+                     order by created_at limit $2)",
                 )
                 .bind(before)
                 .bind(limit)
@@ -215,7 +236,7 @@ macro_rules! impl_uploads {
 macro_rules! upload_columns {
     () => {
         "id, workspace_id, visitor_id, agent_id, name, size, content_type, storage_key, \
-         thumbnail_key, created_at"
+         thumbnail_key, message_id, canned_id, created_at"
     };
 }
 

@@ -643,3 +643,119 @@ async fn webhooks_carry_working_links_to_a_messages_files() {
         .unwrap();
     assert_eq!(bytes.as_ref(), PDF);
 }
+
+mod canned {
+    use crate::helpers::Backend;
+    #[actix_web::test]
+    async fn postgres() {
+        super::a_canned_responses_file_goes_out_as_a_copy_and_outlives_the_conversation(
+            Backend::Postgres,
+        )
+        .await
+    }
+    #[actix_web::test]
+    async fn sqlite() {
+        super::a_canned_responses_file_goes_out_as_a_copy_and_outlives_the_conversation(
+            Backend::Sqlite,
+        )
+        .await
+    }
+}
+
+async fn a_canned_responses_file_goes_out_as_a_copy_and_outlives_the_conversation(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, &[("PARLEY_UPLOAD_TTL_S", "1")]).await;
+    let ws = app.first_workspace().await;
+    let (status, pdf) = upload(&app, &ws.token, None, "prices.pdf", PDF.to_vec()).await;
+    assert_eq!(status, 201);
+    let (status, canned) = app
+        .api(
+            "POST",
+            "/canned",
+            Some(&ws.token),
+            Some(
+                json!({"shortcut": "prices", "title": "Prices", "body": "Our prices:",
+                        "attachments": [pdf["id"]]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{canned}");
+    assert_eq!(canned["attachments"][0]["id"], pdf["id"]);
+    let canned_url = canned["attachments"][0]["url"].as_str().unwrap().to_owned();
+    // Another agent sends it.
+    let (status, _) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "kim@acme.test", "name": "Kim", "password": "kim's password 1"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let kim = app.login("kim@acme.test", "kim's password 1").await;
+    let (mut visitor, _) = visitor(&app, &ws).await;
+    let sent = visitor.send_text(None, "how much?").await;
+    let conversation = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let visitor_id = sent["message"]["author"]["id"].as_str().unwrap().to_owned();
+    let (status, message) = app
+        .api(
+            "POST",
+            &format!("/conversations/{conversation}/messages"),
+            Some(&kim),
+            Some(json!({"client_msg_id": uuid::Uuid::new_v4().to_string(),
+                        "body": "Our prices:", "attachments": [pdf["id"]]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{message}");
+    let sent_file = &message["attachments"][0];
+    assert_ne!(sent_file["id"], pdf["id"], "the message has its own copy");
+    assert_eq!(sent_file["name"], "prices.pdf");
+    let got = download(sent_file["url"].as_str().unwrap()).await;
+    assert_eq!(got.bytes().await.unwrap().as_ref(), PDF);
+    // Neither the orphan janitor nor erasing the conversation's visitor takes the canned file.
+    let (status, _) = app
+        .api(
+            "DELETE",
+            &format!("/visitors/{visitor_id}"),
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        download(sent_file["url"].as_str().unwrap()).await.status(),
+        404
+    );
+    let kept = download(&canned_url).await;
+    assert_eq!(kept.status(), 200);
+    assert_eq!(kept.bytes().await.unwrap().as_ref(), PDF);
+    // A visitor cannot send it.
+    let (mut other, _) = self::visitor(&app, &ws).await;
+    let refused = other
+        .call(
+            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
+                     "body": "x", "attachments": [pdf["id"]]}),
+        )
+        .await;
+    assert!(
+        refused["type"] == "error" || refused["code"] == "not_found",
+        "{refused}"
+    );
+    let (status, _) = app
+        .api(
+            "PATCH",
+            &format!("/canned/{}", canned["id"].as_str().unwrap()),
+            Some(&ws.token),
+            Some(json!({"attachments": []})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Taken off the response, the file is an orphan: gone after its time.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(download(&canned_url).await.status(), 404);
+}

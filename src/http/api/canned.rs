@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{ErrorBody, Page};
-use crate::domain::{Canned, CannedId};
+use crate::domain::{Canned, CannedId, UploadId};
 use crate::error::ApiError;
 use crate::http::extract::{AdminJson, CurrentAdmin, CurrentAgent};
 use crate::http::HttpState;
@@ -84,6 +84,10 @@ pub struct CreateCanned {
     #[serde(default)]
     pub title: String,
     pub body: String,
+    /// Upload ids of the admin's own files (`POST /uploads`), at most 10.
+    #[serde(default)]
+    #[schema(value_type = Vec<Uuid>)]
+    pub attachments: Vec<UploadId>,
 }
 
 /// Adds a canned response (admins).
@@ -102,6 +106,10 @@ async fn create(
         shortcut: shortcut(&new.shortcut)?,
         title: title(&new.title)?,
         body: body(&new.body)?,
+        attachments: state
+            .chat
+            .canned_files(admin.workspace_id, admin.id, None, &new.attachments)
+            .await?,
     };
     let canned = state
         .store
@@ -117,6 +125,9 @@ pub struct UpdateCanned {
     pub shortcut: Option<String>,
     pub title: Option<String>,
     pub body: Option<String>,
+    /// Replaces its files: the admin's own new uploads, or ids it already carries.
+    #[schema(value_type = Option<Vec<Uuid>>)]
+    pub attachments: Option<Vec<UploadId>>,
 }
 
 /// Changes a canned response (admins).
@@ -133,14 +144,25 @@ async fn update(
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Canned>, ApiError> {
+    let id = CannedId(id.into_inner());
+    let attachments = match &change.attachments {
+        Some(ids) => Some(
+            state
+                .chat
+                .canned_files(admin.workspace_id, admin.id, Some(id), ids)
+                .await?,
+        ),
+        None => None,
+    };
     let change = CannedChange {
         shortcut: change.shortcut.as_deref().map(shortcut).transpose()?,
         title: change.title.as_deref().map(title).transpose()?,
         body: change.body.as_deref().map(body).transpose()?,
+        attachments,
     };
     let canned = state
         .store
-        .update_canned(admin.workspace_id, CannedId(id.into_inner()), &change)
+        .update_canned(admin.workspace_id, id, &change)
         .await
         .map_err(conflict)?
         .ok_or(ApiError::NotFound)?;
