@@ -519,4 +519,36 @@ mod tests {
             "New conversation from Ada <ada@example.com> on Shop"
         );
     }
+
+    #[test]
+    fn a_reply_email_names_the_files_of_a_reply() {
+        let mut with_file = message(AuthorKind::Agent, "Alice", "The label:", false);
+        with_file.attachments = crate::domain::Attachments(vec![crate::domain::Attachment {
+            id: crate::domain::UploadId::new(),
+            name: "label <1>.pdf".into(),
+            size: 10,
+            content_type: "application/pdf".into(),
+            thumbnail: false,
+        }]);
+        let composed = reply(&Reply {
+            site_name: "Shop",
+            color: "#112233",
+            locale: "en",
+            context: &[],
+            replies: &[with_file],
+            link: None,
+            answerable: false,
+            unsubscribe: None,
+        });
+        assert!(
+            composed.text.contains("[label <1>.pdf]"),
+            "{}",
+            composed.text
+        );
+        assert!(
+            composed.html.contains(">label &lt;1&gt;.pdf</a>"),
+            "{}",
+            composed.html
+        );
+    }
 }

@@ -759,3 +759,58 @@ async fn a_canned_responses_file_goes_out_as_a_copy_and_outlives_the_conversatio
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(download(&canned_url).await.status(), 404);
 }
+
+/// A JPEG carrying an EXIF block with a GPS position (and the marker text `GPS-SECRET`).
+fn jpeg_with_location() -> Vec<u8> {
+    let mut plain = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::new_rgb8(64, 48)
+        .to_rgb8()
+        .write_to(&mut plain, image::ImageFormat::Jpeg)
+        .unwrap();
+    let plain = plain.into_inner();
+    let mut exif = b"Exif\0\0II\x2a\0\x08\0\0\0".to_vec();
+    exif.extend_from_slice(&1u16.to_le_bytes());
+    exif.extend_from_slice(&[0x25, 0x88, 4, 0, 1, 0, 0, 0, 0x1a, 0, 0, 0]);
+    exif.extend_from_slice(&0u32.to_le_bytes());
+    exif.extend_from_slice(b"GPS-SECRET 48.8566N 2.3522E");
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+#[actix_web::test]
+async fn a_photos_location_is_not_served() {
+    let app = spawn_app_with(Backend::Sqlite, &[]).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, token) = visitor(&app, &ws).await;
+    let key = ws.site.site_key.to_string();
+    let photo = jpeg_with_location();
+    assert!(photo.windows(10).any(|w| w == b"GPS-SECRET"));
+    let (status, file) = upload(&app, &token, Some(&key), "holiday.jpg", photo).await;
+    assert_eq!(status, 201, "{file}");
+    assert_eq!(file["content_type"], "image/jpeg");
+    let sent = visitor
+        .call(
+            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
+                     "body": "", "attachments": [file["id"]]}),
+        )
+        .await;
+    let served = download(sent["message"]["attachments"][0]["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        !served.windows(3).any(|w| w == b"GPS"),
+        "the location is gone"
+    );
+    let picture = image::load_from_memory(&served).unwrap();
+    assert_eq!(
+        (picture.width(), picture.height()),
+        (64, 48),
+        "the picture is whole"
+    );
+}
