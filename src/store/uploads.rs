@@ -82,6 +82,9 @@ pub trait Uploads {
     /// The workspace's uploads among `ids` (others are simply absent).
     async fn uploads(&self, workspace: WorkspaceId, ids: &[UploadId]) -> StoreResult<Vec<Upload>>;
 
+    /// How many files the visitor uploaded and has not sent.
+    async fn unsent_uploads(&self, visitor: VisitorId) -> StoreResult<i64>;
+
     /// Deletes uploads no message carries, made before `before`; how many.
     async fn delete_orphan_uploads(&self, before: Timestamp, limit: i64) -> StoreResult<u64>;
 
@@ -168,6 +171,18 @@ macro_rules! impl_uploads {
                     }
                 }
                 Ok(found)
+            }
+
+            async fn unsent_uploads(
+                &self,
+                visitor: $crate::domain::VisitorId,
+            ) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "select count(*) from uploads where visitor_id = $1 and message_id is null",
+                )
+                .bind(visitor)
+                .fetch_one(self.reader())
+                .await?)
             }
 
             async fn delete_orphan_uploads(

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
 
 use super::ErrorBody;
+use crate::access::client_ip::client_ip;
 use crate::access::origin::check_site;
 use crate::access::rate_limit::KeyedLimiter;
 use crate::domain::attachments::Category;
@@ -24,6 +25,10 @@ use actix_web::FromRequest;
 /// Uploads per visitor (or agent) and minute, and per site (agents: per workspace) and minute.
 const PER_UPLOADER_PER_MIN: u32 = 20;
 const PER_SITE_PER_MIN: u32 = 300;
+/// Uploads per IP and minute (new visitors cost nothing to make).
+const PER_IP_PER_MIN: u32 = 60;
+/// Files a visitor may hold uploaded but not sent.
+const MOST_UNSENT: i64 = 20;
 /// Uploads handled at once on this node: each holds its file in memory while it is checked.
 const AT_ONCE: usize = 8;
 /// Room for the multipart framing around the file.
@@ -39,6 +44,7 @@ const DOWNLOADS_AT_ONCE: usize = 32;
 pub struct UploadGate {
     per_uploader: KeyedLimiter<uuid::Uuid>,
     per_site: KeyedLimiter<uuid::Uuid>,
+    per_ip: KeyedLimiter<std::net::IpAddr>,
     running: Semaphore,
     /// Downloads read from the file store at once (each reads its whole file).
     pub downloads_per_ip: KeyedLimiter<std::net::IpAddr>,
@@ -50,6 +56,7 @@ impl Default for UploadGate {
         Self {
             per_uploader: KeyedLimiter::per_minute(PER_UPLOADER_PER_MIN),
             per_site: KeyedLimiter::per_minute(PER_SITE_PER_MIN),
+            per_ip: KeyedLimiter::per_minute(PER_IP_PER_MIN),
             running: Semaphore::new(AT_ONCE),
             downloads_per_ip: KeyedLimiter::per_minute(DOWNLOADS_PER_IP_PER_MIN),
             downloading: Semaphore::new(DOWNLOADS_AT_ONCE),
@@ -61,6 +68,7 @@ impl UploadGate {
     pub fn forget_idle(&self) {
         self.per_uploader.forget_idle();
         self.per_site.forget_idle();
+        self.per_ip.forget_idle();
         self.downloads_per_ip.forget_idle();
     }
 }
@@ -147,10 +155,21 @@ async fn upload(
         Uploader::Visitor(v) => v.0,
         Uploader::Agent(a) => a.0,
     };
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
     gate.per_uploader
         .check(&key)
+        .and_then(|()| gate.per_ip.check(&ip))
         .and_then(|()| gate.per_site.check(&site.map_or(workspace.0, |s| s.0)))
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    // Files a visitor uploads but does not send wait a day: a few at a time, or a stranger
+    // could fill the storage with them.
+    if let Uploader::Visitor(visitor) = uploader {
+        if state.store.unsent_uploads(visitor).await? >= MOST_UNSENT {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: 60,
+            });
+        }
+    }
     let _running = gate
         .running
         .acquire()
