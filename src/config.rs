@@ -175,6 +175,8 @@ pub struct FileSettings {
     /// An upload no message carries is deleted after this long (`PARLEY_UPLOAD_TTL_S`,
     /// default a day).
     pub upload_ttl: Duration,
+    /// Uploads per visitor (or agent) and minute (`PARLEY_UPLOADS_PER_MIN`, default 20).
+    pub uploads_per_min: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -442,6 +444,7 @@ impl Settings {
                 },
                 max_upload_bytes: env.parse("PARLEY_MAX_UPLOAD_BYTES", Some(10 * 1024 * 1024))?,
                 upload_ttl: env.seconds("PARLEY_UPLOAD_TTL_S", Duration::from_secs(24 * 3600))?,
+                uploads_per_min: env.parse("PARLEY_UPLOADS_PER_MIN", Some(20))?,
             },
             routing: RoutingSettings {
                 auto_away: env.seconds("PARLEY_AUTO_AWAY_S", Duration::from_secs(900))?,

@@ -159,7 +159,9 @@ impl Application {
         let hub = Hub::start(chat.clone());
         let connect_limit = Arc::new(IpLimiter::per_minute(settings.limits.ws_connect_per_min));
         let login_guard = Arc::new(LoginGuard::new(settings.limits.login_per_min));
-        let uploads = Arc::new(http::api::uploads::UploadGate::default());
+        let uploads = Arc::new(http::api::uploads::UploadGate::new(
+            settings.files.uploads_per_min,
+        ));
         spawn_limiter_cleanup(connect_limit.clone(), login_guard.clone(), uploads.clone());
         let dummy_hash = password::hash(auth::random_token(32))
             .await

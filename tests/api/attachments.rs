@@ -814,3 +814,29 @@ async fn a_photos_location_is_not_served() {
         "the picture is whole"
     );
 }
+
+#[actix_web::test]
+async fn a_visitor_holds_at_most_twenty_unsent_files() {
+    let app = spawn_app_with(Backend::Sqlite, &[("PARLEY_UPLOADS_PER_MIN", "100")]).await;
+    let ws = app.first_workspace().await;
+    let key = ws.site.site_key.to_string();
+    let (mut visitor, token) = visitor(&app, &ws).await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let (status, file) =
+            upload(&app, &token, Some(&key), &format!("{i}.txt"), b"x".to_vec()).await;
+        assert_eq!(status, 201, "{file}");
+        ids.push(file["id"].clone());
+    }
+    let (status, _) = upload(&app, &token, Some(&key), "21.txt", b"x".to_vec()).await;
+    assert_eq!(status, 429, "a 21st unsent file");
+    let sent = visitor
+        .call(
+            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
+                     "body": "", "attachments": &ids[..2]}),
+        )
+        .await;
+    assert_eq!(sent["type"], "sent", "{sent}");
+    let (status, _) = upload(&app, &token, Some(&key), "21.txt", b"x".to_vec()).await;
+    assert_eq!(status, 201, "room again once two are sent");
+}

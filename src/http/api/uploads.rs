@@ -22,8 +22,7 @@ use crate::http::HttpState;
 use crate::store::uploads::Uploader;
 use actix_web::FromRequest;
 
-/// Uploads per visitor (or agent) and minute, and per site (agents: per workspace) and minute.
-const PER_UPLOADER_PER_MIN: u32 = 20;
+/// Uploads per site (agents: per workspace) and minute.
 const PER_SITE_PER_MIN: u32 = 300;
 /// Uploads per IP and minute (new visitors cost nothing to make).
 const PER_IP_PER_MIN: u32 = 60;
@@ -51,10 +50,11 @@ pub struct UploadGate {
     pub downloading: Semaphore,
 }
 
-impl Default for UploadGate {
-    fn default() -> Self {
+impl UploadGate {
+    /// `per_uploader`: uploads per visitor (or agent) and minute.
+    pub fn new(per_uploader: u32) -> Self {
         Self {
-            per_uploader: KeyedLimiter::per_minute(PER_UPLOADER_PER_MIN),
+            per_uploader: KeyedLimiter::per_minute(per_uploader),
             per_site: KeyedLimiter::per_minute(PER_SITE_PER_MIN),
             per_ip: KeyedLimiter::per_minute(PER_IP_PER_MIN),
             running: Semaphore::new(AT_ONCE),
@@ -62,9 +62,7 @@ impl Default for UploadGate {
             downloading: Semaphore::new(DOWNLOADS_AT_ONCE),
         }
     }
-}
 
-impl UploadGate {
     pub fn forget_idle(&self) {
         self.per_uploader.forget_idle();
         self.per_site.forget_idle();
