@@ -206,6 +206,16 @@ async fn visitor(app: &TestApp, ws: &Workspace) -> (WsClient, String) {
     (client, token)
 }
 
+/// Sends `body` with `files` (upload ids) over the connection; the reply.
+async fn send_files(client: &mut WsClient, body: &str, files: Value) -> Value {
+    client
+        .call(
+            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
+                     "body": body, "attachments": files}),
+        )
+        .await
+}
+
 async fn download(url: &str) -> reqwest::Response {
     reqwest::get(url).await.unwrap()
 }
@@ -258,12 +268,7 @@ async fn files_go_both_ways_byte_for_byte(backend: Backend, files: Files) {
     assert_eq!(uploaded["content_type"], "image/png");
     assert_eq!(uploaded["name"], "shot.png");
     assert_eq!(uploaded["size"], shot.len());
-    let sent = visitor
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "", "attachments": [uploaded["id"]]}),
-        )
-        .await;
+    let sent = send_files(&mut visitor, "", json!([uploaded["id"]])).await;
     assert_eq!(sent["type"], "sent", "{sent}");
     let conversation = sent["message"]["conversation_id"]
         .as_str()
@@ -479,19 +484,9 @@ async fn an_upload_is_its_uploaders_alone() {
     let (status, file) = upload(&app, &ada_token, Some(&key), "a.pdf", PDF.to_vec()).await;
     assert_eq!(status, 201);
     // Another visitor of the same site cannot send it.
-    let refused = bob
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "look", "attachments": [file["id"]]}),
-        )
-        .await;
+    let refused = send_files(&mut bob, "look", json!([file["id"]])).await;
     assert_eq!(refused["code"], "not_found", "{refused}");
-    let sent = ada
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "mine", "attachments": [file["id"]]}),
-        )
-        .await;
+    let sent = send_files(&mut ada, "mine", json!([file["id"]])).await;
     assert_eq!(sent["type"], "sent", "{sent}");
     // Another workspace's agent: its own conversation, this upload: 404.
     let (mut stranger, _) = app.visitor(&other.site).await;
@@ -521,12 +516,7 @@ async fn an_upload_is_its_uploaders_alone() {
     assert_eq!(status, 401);
     // Eleven files are one too many; an empty body without files is still refused.
     let ids: Vec<String> = (0..11).map(|_| uuid::Uuid::new_v4().to_string()).collect();
-    let refused = ada
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "", "attachments": ids}),
-        )
-        .await;
+    let refused = send_files(&mut ada, "", json!(ids)).await;
     assert_eq!(refused["code"], "bad_request", "{refused}");
     let refused = ada
         .call(
@@ -559,12 +549,7 @@ async fn orphans_and_an_erased_visitors_files_leave_the_storage(backend: Backend
     assert_eq!(status, 201, "{orphan}");
     let (status, kept) = upload(&app, &token, Some(&key), "kept.txt", b"sent".to_vec()).await;
     assert_eq!(status, 201);
-    let sent = visitor
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "here", "attachments": [kept["id"]]}),
-        )
-        .await;
+    let sent = send_files(&mut visitor, "here", json!([kept["id"]])).await;
     assert_eq!(sent["type"], "sent", "{sent}");
     let visitor_id = sent["message"]["author"]["id"].as_str().unwrap().to_owned();
     let where_is =
@@ -626,12 +611,7 @@ async fn webhooks_carry_working_links_to_a_messages_files() {
     let key = ws.site.site_key.to_string();
     let (status, file) = upload(&app, &token, Some(&key), "notes.pdf", PDF.to_vec()).await;
     assert_eq!(status, 201);
-    let sent = visitor
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "see attached", "attachments": [file["id"]]}),
-        )
-        .await;
+    let sent = send_files(&mut visitor, "see attached", json!([file["id"]])).await;
     assert_eq!(sent["type"], "sent", "{sent}");
     let got = receiver.wait_for(1, Duration::from_secs(15)).await;
     let files = &got[0].json["data"]["attachments"];
@@ -736,12 +716,7 @@ async fn a_canned_responses_file_goes_out_as_a_copy_and_outlives_the_conversatio
     assert_eq!(kept.bytes().await.unwrap().as_ref(), PDF);
     // A visitor cannot send it.
     let (mut other, _) = self::visitor(&app, &ws).await;
-    let refused = other
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "x", "attachments": [pdf["id"]]}),
-        )
-        .await;
+    let refused = send_files(&mut other, "x", json!([pdf["id"]])).await;
     assert!(
         refused["type"] == "error" || refused["code"] == "not_found",
         "{refused}"
@@ -792,12 +767,7 @@ async fn a_photos_location_is_not_served() {
     let (status, file) = upload(&app, &token, Some(&key), "holiday.jpg", photo).await;
     assert_eq!(status, 201, "{file}");
     assert_eq!(file["content_type"], "image/jpeg");
-    let sent = visitor
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "", "attachments": [file["id"]]}),
-        )
-        .await;
+    let sent = send_files(&mut visitor, "", json!([file["id"]])).await;
     let served = download(sent["message"]["attachments"][0]["url"].as_str().unwrap())
         .await
         .bytes()
@@ -830,12 +800,7 @@ async fn a_visitor_holds_at_most_twenty_unsent_files() {
     }
     let (status, _) = upload(&app, &token, Some(&key), "21.txt", b"x".to_vec()).await;
     assert_eq!(status, 429, "a 21st unsent file");
-    let sent = visitor
-        .call(
-            json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4().to_string(),
-                     "body": "", "attachments": &ids[..2]}),
-        )
-        .await;
+    let sent = send_files(&mut visitor, "", json!(&ids[..2])).await;
     assert_eq!(sent["type"], "sent", "{sent}");
     let (status, _) = upload(&app, &token, Some(&key), "21.txt", b"x".to_vec()).await;
     assert_eq!(status, 201, "room again once two are sent");
