@@ -285,6 +285,21 @@ export class Upload {
     if (this.problem) this.state = 'invalid';
   }
 
+  /**
+   * A file uploaded before (a canned response's), chosen as it is: `done` at once with its
+   * `{id, name, size, content_type}`, never uploaded again.
+   * @param {string} key @param {Uploaded} ref
+   * @param {{transport: Transport, maxBytes?: number, changed?: (upload: Upload) => void}} env
+   */
+  static uploaded(key, ref, env) {
+    const upload = new Upload(key, /** @type {any} */ ({ name: ref.name, size: ref.size, type: ref.content_type }), env);
+    upload.problem = null;
+    upload.state = 'done';
+    upload.result = { id: ref.id, name: ref.name, size: ref.size, content_type: ref.content_type };
+    upload.loaded = upload.total = ref.size;
+    return upload;
+  }
+
   /** Sent bytes as a fraction (1 once done). */
   get progress() {
     if (this.state === 'done') return 1;
@@ -367,7 +382,8 @@ export class Upload {
 /**
  * The files chosen for the next message: at most `maxFiles`, each uploading as soon as it is
  * added. The message may go once every file is uploaded (`state() === 'ready'`), with
- * `attachments()`; `clear()` then empties the tray.
+ * `attachments()`; `clear()` then empties the tray. Files uploaded before (a canned response's)
+ * join it by `attach()`, already done.
  */
 export class Tray {
   /**
@@ -404,6 +420,37 @@ export class Tray {
       added.push(upload);
     }
     for (const upload of added) upload.start();
+    if (added.length || refused) this.env.changed?.(null);
+    return { added, refused };
+  }
+
+  /**
+   * Adds files uploaded before (a canned response's: `{id, name, size, content_type}`), done at
+   * once and never uploaded again; one already in the tray (same id) is not added twice, those
+   * past `maxFiles` are left out.
+   * @param {unknown} refs
+   * @returns {{added: Upload[], refused: number}} `refused`: how many were over the limit
+   */
+  attach(refs) {
+    /** @type {Upload[]} */
+    const added = [];
+    let refused = 0;
+    const have = new Set(this.attachments().map((a) => a.id));
+    for (const ref of fileRefs(refs)) {
+      if (have.has(ref.id)) continue;
+      if (this.uploads.length >= this.maxFiles) {
+        refused++;
+        continue;
+      }
+      have.add(ref.id);
+      const upload = Upload.uploaded(`f${++this.counter}`, ref, {
+        transport: this.env.transport,
+        maxBytes: this.env.maxBytes,
+        changed: (u) => this.env.changed?.(u),
+      });
+      this.uploads.push(upload);
+      added.push(upload);
+    }
     if (added.length || refused) this.env.changed?.(null);
     return { added, refused };
   }

@@ -11,6 +11,7 @@
  */
 import { createApi } from './lib/api.js';
 import { Alerts } from './lib/alerts.js';
+import { readCannedList } from './lib/canned.js';
 import { Desk } from './lib/desk.js';
 import { h } from './lib/dom.js';
 import { parseResetHash } from './lib/reset.js';
@@ -37,13 +38,13 @@ const EXPIRED_NOTICE = 'Your session has ended. Sign in again: your drafts and u
 
 const api = createApi({ getToken: () => token, onUnauthorized: () => refused() });
 
-/** Canned responses, fetched once and again after an admin changes them. */
+/** Canned responses (their files checked), fetched once and again after an admin changes them. */
 const canned = (() => {
-  /** @type {Promise<any[]> | null} */
+  /** @type {Promise<import('./lib/canned.js').Canned[]> | null} */
   let cached = null;
   return {
     list() {
-      cached ??= api.canned().then((page) => page.items).catch((err) => {
+      cached ??= api.canned().then((page) => readCannedList(page)).catch((err) => {
         cached = null;
         throw err;
       });

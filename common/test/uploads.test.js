@@ -318,3 +318,40 @@ test('the tray: ten files at most, ready once all are uploaded, blocked by a fai
   assert.equal(late.aborted, true, 'clearing aborts what is still uploading');
   assert.ok(changes > 0);
 });
+
+test("files uploaded before (a canned response's) join the tray done, once each, within the limit", async () => {
+  const { transport, calls } = fakeTransport();
+  let changes = 0;
+  const tray = new Tray({ transport, changed: () => changes++ });
+  const guide = { id: 'k-1', name: 'guide.pdf', size: 5000, content_type: 'application/pdf', url: 'https://chat.example.com/files/k-1/guide.pdf?s=x' };
+  const { added, refused } = tray.attach([guide, { id: '', name: 'broken' }, 'nonsense']);
+  assert.equal(refused, 0);
+  assert.equal(added.length, 1, 'malformed ones left out');
+  assert.equal(calls.length, 0, 'never uploaded again');
+  assert.equal(added[0].state, 'done');
+  assert.equal(added[0].progress, 1);
+  assert.deepEqual([added[0].name, added[0].size, added[0].type], ['guide.pdf', 5000, 'application/pdf']);
+  assert.equal(tray.state(), 'ready');
+  assert.deepEqual(tray.attachments(), [{ id: 'k-1', name: 'guide.pdf', size: 5000, content_type: 'application/pdf' }], 'no links kept');
+  assert.equal(changes, 1);
+  added[0].retry();
+  added[0].start();
+  assert.equal(calls.length, 0);
+
+  assert.equal(tray.attach([guide]).added.length, 0, 'the same file is not added twice');
+  tray.add([file('mine.txt', 3)]);
+  assert.equal(tray.state(), 'busy', 'a new file still uploads');
+  calls[0].resolve({ id: 'u-1', name: 'mine.txt', size: 3, content_type: 'text/plain' });
+  await settle();
+  const many = Array.from({ length: 10 }, (_, i) => ({ id: `k-${i + 2}`, name: `f${i}.txt`, size: 1, content_type: 'text/plain' }));
+  const more = tray.attach(many);
+  assert.equal(more.added.length, 8);
+  assert.equal(more.refused, 2);
+  assert.equal(tray.count, MAX_FILES);
+  assert.deepEqual(tray.attachments().slice(0, 3).map((a) => a.id), ['k-1', 'u-1', 'k-2'], 'in the order they were added');
+  tray.remove(tray.uploads[0].key);
+  assert.equal(tray.count, MAX_FILES - 1);
+  assert.equal(tray.attach([guide]).added.length, 1, 'removed, it may come back');
+  tray.clear();
+  assert.equal(tray.state(), 'empty');
+});

@@ -243,9 +243,15 @@ export function createApi(options) {
 
     /** @returns {Promise<Page>} */
     canned: () => get('/canned'),
-    /** @param {{shortcut: string, title: string, body: string}} item */
+    /**
+     * `attachments`: ids of files uploaded for it (`POST /uploads`), at most ten.
+     * @param {{shortcut: string, title: string, body: string, attachments?: string[]}} item
+     */
     createCanned: (item) => post('/canned', item),
-    /** @param {string} cid @param {{shortcut?: string, title?: string, body?: string}} change */
+    /**
+     * `attachments`, when given, replaces its files: ids of new uploads, or of its own files it keeps.
+     * @param {string} cid @param {{shortcut?: string, title?: string, body?: string, attachments?: string[]}} change
+     */
     updateCanned: (cid, change) => patch(`/canned/${id(cid)}`, change),
     /** @param {string} cid */
     deleteCanned: (cid) => del(`/canned/${id(cid)}`),

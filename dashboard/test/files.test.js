@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MiniDocument } from '../../common/test/helpers/mini-dom.js';
 import { settle, setGlobal } from './helpers.js';
-import { Lightbox, UploadTray, dropZone, filesList, problemText } from '../views/files.js';
+import { Lightbox, UploadTray, dropZone, filesList, problemText, waitText } from '../views/files.js';
 import { MAX_UPLOAD_BYTES } from '../../common/uploads.js';
 
 const LINK = 'https://chat.example.com/files/u-1/shot.png?e=99&s=a';
@@ -139,6 +139,44 @@ test('the tray: chips with progress, the server’s reason and Retry, Remove, re
   tray.clear();
   assert.equal(chips().length, 0);
   assert.equal(tray.el.hidden, true);
+});
+
+test("a canned response's files join the tray done, without uploading; removable; the limit said per what", (t) => {
+  useDocument(t);
+  const { transport, calls } = fakeTransport();
+  let changed = 0;
+  const tray = new UploadTray({ transport, changed: () => changed++, label: 'Files sent with this response', per: 'canned response' });
+  assert.equal(tray.el.querySelector('[data-testid="upload-tray"]').getAttribute('aria-label'), 'Files sent with this response');
+  const guide = { id: 'k-1', name: 'guide.pdf', size: 5000, content_type: 'application/pdf', url: PDF_LINK };
+  tray.attach([guide]);
+  assert.equal(calls.length, 0, 'nothing uploaded');
+  assert.equal(tray.el.hidden, false);
+  const chips = () => tray.el.querySelectorAll('[data-testid="upload-chip"]');
+  assert.deepEqual(chips().map((c) => [c.getAttribute('data-name'), c.getAttribute('data-state')]), [['guide.pdf', 'done']]);
+  assert.equal(chips()[0].querySelector('.file-size').textContent, '4.9 KB');
+  assert.equal(chips()[0].querySelector('.file-badge').textContent, 'PDF');
+  assert.equal(chips()[0].querySelector('progress'), null);
+  assert.equal(tray.state(), 'ready');
+  assert.deepEqual(tray.attachments(), [{ id: 'k-1', name: 'guide.pdf', size: 5000, content_type: 'application/pdf' }]);
+  tray.attach([guide]);
+  assert.equal(chips().length, 1, 'the same file once');
+  assert.ok(changed > 0);
+
+  tray.attach(Array.from({ length: 11 }, (_, i) => ({ id: `k-${i + 2}`, name: `f${i}.txt`, size: 1, content_type: 'text/plain' })));
+  assert.equal(chips().length, 10);
+  assert.equal(tray.el.querySelector('[data-testid="upload-tray-error"]').textContent, 'At most 10 files per canned response.');
+  chips()[0].querySelector('[data-testid="upload-remove"]').click();
+  assert.equal(chips().length, 9);
+  assert.equal(tray.attachments()[0].id, 'k-2');
+  tray.clear();
+  assert.equal(tray.el.hidden, true);
+});
+
+test('why the files make a reply (or a canned response) wait, in words', () => {
+  assert.equal(waitText('busy'), 'Wait until the files are uploaded.');
+  assert.equal(waitText('blocked'), 'Retry or remove the files that could not be uploaded.');
+  assert.equal(waitText('ready'), null);
+  assert.equal(waitText('empty'), null);
 });
 
 test('why a file cannot go, in words', () => {

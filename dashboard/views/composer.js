@@ -7,18 +7,19 @@
  * note being written is nothing the visitor should hear about. Files: Attach (the file
  * picker), a pasted screenshot or file, or files dropped on the conversation (`addFiles`)
  * upload at once into the tray above the box; the reply goes once they all are uploaded, with
- * them (its text may then be empty).
+ * them (its text may then be empty). A canned response picked brings its files too: chips
+ * already uploaded (the server copies them for the sender), removable like the others.
  */
 import { h } from '../lib/dom.js';
 import { Keys, load, save } from '../lib/storage.js';
 import { Kind, Timing } from '../../common/protocol.js';
 import { filesFrom } from '../../common/picking.js';
-import { UploadTray } from './files.js';
+import { UploadTray, waitText } from './files.js';
+import { filesInWords, matchCanned } from '../lib/canned.js';
 
 const DRAFT_SAVE_MS = 250;
-const MAX_CANNED_SHOWN = 8;
 
-/** @typedef {{id: string, shortcut: string, title: string, body: string}} Canned */
+/** @typedef {import('../lib/canned.js').Canned} Canned */
 
 export class Composer {
   /**
@@ -71,7 +72,11 @@ export class Composer {
         },
         blur: () => {
           this.stopTyping();
-          setTimeout(() => this.closePopup(), 150);
+          // Not if the box has the focus back by then (a chip's Remove gives it back, and
+          // a `/` typed at once opens the popup again).
+          setTimeout(() => {
+            if (document.activeElement !== this.input) this.closePopup();
+          }, 150);
         },
         click: () => this.updateCanned(),
       },
@@ -201,11 +206,9 @@ export class Composer {
 
   submit() {
     const body = this.input.value;
-    const files = this.tray.state();
-    if (files === 'busy' || files === 'blocked') {
-      this.error.textContent = files === 'busy'
-        ? 'Wait until the files are uploaded.'
-        : 'Retry or remove the files that could not be uploaded.';
+    const wait = waitText(this.tray.state());
+    if (wait) {
+      this.error.textContent = wait;
       this.filesError = true;
       return;
     }
@@ -262,9 +265,7 @@ export class Composer {
     // The text may have changed while the list was fetched.
     const now = this.input.value.slice(0, this.input.selectionStart ?? 0);
     if (!now.endsWith(`/${match[1]}`)) return;
-    const starts = all.filter((c) => c.shortcut.startsWith(query));
-    const contains = all.filter((c) => !c.shortcut.startsWith(query) && (c.shortcut.includes(query) || c.title.toLowerCase().includes(query)));
-    this.matches = [...starts, ...contains].slice(0, MAX_CANNED_SHOWN);
+    this.matches = matchCanned(all, query);
     this.active = 0;
     this.renderPopup(all.length === 0);
   }
@@ -286,6 +287,12 @@ export class Composer {
       },
       h('span', { class: 'canned-shortcut', text: `/${c.shortcut}` }),
       h('span', { class: 'canned-title', text: c.title || '' }),
+      c.attachments.length
+        ? h('span', { class: 'canned-files muted', testid: 'canned-option-files', title: filesInWords(c.attachments) },
+          h('span', { class: 'clip-icon', attrs: { 'aria-hidden': 'true' } }),
+          h('span', { text: String(c.attachments.length), attrs: { 'aria-hidden': 'true' } }),
+          h('span', { class: 'sr-only', text: filesInWords(c.attachments) }))
+        : null,
       h('span', { class: 'canned-body muted', text: c.body }));
       this.popup.append(option);
     });
@@ -323,7 +330,11 @@ export class Composer {
     return false;
   }
 
-  /** Replaces the `/shortcut` typed with the response's text. @param {number} index */
+  /**
+   * Replaces the `/shortcut` typed with the response's text; its files join the reply's, as
+   * chips already uploaded.
+   * @param {number} index
+   */
   pick(index) {
     const chosen = this.matches[index];
     if (!chosen) return;
@@ -337,5 +348,6 @@ export class Composer {
     this.input.focus();
     this.changed();
     this.closePopup();
+    if (chosen.attachments.length) this.tray.attach(chosen.attachments);
   }
 }

@@ -5,9 +5,10 @@
  * rest; chips without links for a reply not sent yet), the image viewer (`Lightbox`: a modal
  * `<dialog>` with the image, its name and a download link, closed by Escape, a click or its
  * button, the focus back where it was), the tray of files chosen for the next reply
- * (`UploadTray`: a chip each with progress, the reason it failed, Retry and Remove), and the
- * drop zone over the conversation. The rules (sizes, checks, states, uploads) are those of
- * common/uploads.js, shared with the widget.
+ * (`UploadTray`: a chip each with progress, the reason it failed, Retry and Remove; files
+ * uploaded before, a canned response's, join it done), and the drop zone over the
+ * conversation (or the canned response's form). The rules (sizes, checks, states, uploads)
+ * are those of common/uploads.js, shared with the widget.
  */
 import { h, replace } from '../lib/dom.js';
 import { MAX_UPLOAD_BYTES, Tray, fileKind, formatSize, isPicture, readAttachments } from '../../common/uploads.js';
@@ -132,13 +133,14 @@ export class Lightbox {
 export class UploadTray {
   /**
    * @param {{transport: import('../../common/uploads.js').Transport, changed?: () => void,
-   *   focusAfterLast?: () => void}} env
+   *   focusAfterLast?: () => void, label?: string, per?: string}} env `label`: the list's
+   *   (`Files to send`); `per`: what the limit is per (`message`)
    */
   constructor(env) {
     this.env = env;
     /** @type {Map<string, {li: HTMLElement, sig: string}>} */
     this.chips = new Map();
-    this.list = h('ul', { class: 'upload-tray', testid: 'upload-tray', hidden: true, attrs: { 'aria-label': 'Files to send' } });
+    this.list = h('ul', { class: 'upload-tray', testid: 'upload-tray', hidden: true, attrs: { 'aria-label': env.label ?? 'Files to send' } });
     this.note = h('p', { class: 'form-error', testid: 'upload-tray-error', attrs: { role: 'alert' } });
     this.el = h('div', { class: 'uploads', hidden: true }, this.list, this.note);
     this.tray = new Tray({
@@ -151,11 +153,24 @@ export class UploadTray {
     });
   }
 
-  /** @param {Iterable<File>} files */
+  /** Files chosen: uploaded at once. @param {Iterable<File>} files */
   add(files) {
-    const { refused } = this.tray.add(files);
+    this.added(this.tray.add(files).refused);
+  }
+
+  /**
+   * Files uploaded before (a canned response's `{id, name, size, content_type}`): chips done at
+   * once, each file once.
+   * @param {unknown} refs
+   */
+  attach(refs) {
+    this.added(this.tray.attach(refs).refused);
+  }
+
+  /** @param {number} refused how many were over the limit */
+  added(refused) {
     this.render();
-    this.note.textContent = refused ? `At most ${this.tray.maxFiles} files per message.` : '';
+    this.note.textContent = refused ? `At most ${this.tray.maxFiles} files per ${this.env.per ?? 'message'}.` : '';
     this.el.hidden = this.list.hidden && !this.note.textContent;
   }
 
@@ -249,6 +264,17 @@ export class UploadTray {
   focusChip(key) {
     /** @type {HTMLElement | null | undefined} */ (this.chips.get(key)?.li.querySelector('.chip-remove'))?.focus();
   }
+}
+
+/**
+ * Why what the files are for (a reply, a canned response) must wait, in words: files still
+ * uploading, or some that failed or were refused; null when it may go.
+ * @param {'empty' | 'busy' | 'blocked' | 'ready'} state the tray's
+ */
+export function waitText(state) {
+  if (state === 'busy') return 'Wait until the files are uploaded.';
+  if (state === 'blocked') return 'Retry or remove the files that could not be uploaded.';
+  return null;
 }
 
 /**

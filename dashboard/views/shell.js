@@ -35,7 +35,7 @@ import { blocksPage } from './admin/blocks.js';
  *   api: import('../lib/api.js').Api,
  *   desk: import('../lib/desk.js').Desk,
  *   alerts: import('../lib/alerts.js').Alerts,
- *   canned: {list: () => Promise<any[]>, invalidate: () => void},
+ *   canned: {list: () => Promise<import('../lib/canned.js').Canned[]>, invalidate: () => void},
  *   announce: (text: string) => void,
  *   changePassword: (current: string, next: string) => Promise<void>,
  *   logout: () => void,

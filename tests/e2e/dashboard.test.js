@@ -1651,3 +1651,139 @@ test('an agent manages their own profile: email notifications saved at once, the
   await assertClean(errors, [wrongPassword]);
   await assertClean(otherErrors);
 });
+
+/** A small, valid PDF (one empty page). */
+const PDF = Buffer.from([
+  '%PDF-1.4',
+  '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj',
+  '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj',
+  '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj',
+  'trailer << /Root 1 0 R >>',
+  '%%EOF',
+  '',
+].join('\n'), 'latin1');
+
+test("an admin attaches a PDF to a canned response; another agent's /shortcut brings it into the reply, and the visitor downloads the same bytes", { timeout: 90_000 }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  await created(api(server, admin.token, 'POST', '/agents', { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' }));
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/admin/canned');
+  const cannedList = async () => (await api(server, admin.token, 'GET', '/canned')).body.items;
+
+  // The admin writes the response and attaches the PDF: it uploads (a chip, done), and goes
+  // with the response; the list shows the paperclip, the count and the name.
+  await page.getByTestId('canned-list').getByText('No canned responses yet.').waitFor();
+  await page.getByTestId('canned-shortcut').fill('manual');
+  await page.getByTestId('canned-title').fill('The manual');
+  await page.getByTestId('canned-body').fill('Here is the manual, page 4 has the answer.');
+  await page.getByTestId('canned-attach-input').setInputFiles({ name: 'manual.pdf', mimeType: 'application/pdf', buffer: PDF });
+  const chip = page.getByTestId('upload-chip');
+  await chip.waitFor();
+  assert.equal(await chip.getAttribute('data-name'), 'manual.pdf');
+  await page.locator('[data-testid="upload-chip"][data-state="done"]').waitFor();
+  assert.equal(await chip.locator('.file-size').textContent(), `${PDF.length} B`);
+  await page.getByTestId('canned-save').click();
+  const row = page.locator('[data-testid="canned-row"][data-shortcut="manual"]');
+  await row.waitFor();
+  await chip.waitFor({ state: 'detached' });
+  assert.equal(await row.getByTestId('canned-files').getAttribute('data-count'), '1');
+  assert.deepEqual(await row.getByTestId('canned-file').allTextContents(), ['manual.pdf']);
+  const [stored] = await cannedList();
+  assert.equal(stored.attachments.length, 1, JSON.stringify(stored));
+  const original = stored.attachments[0];
+  assert.deepEqual([original.name, original.content_type, original.size], ['manual.pdf', 'application/pdf', PDF.length]);
+  const kept = await fetch(original.url);
+  assert.equal(kept.status, 200);
+  assert.ok(Buffer.from(await kept.arrayBuffer()).equals(PDF), "the canned response's file is the PDF");
+
+  // Editing shows the file it has; a second file added, then removed on a later edit: the PDF
+  // stays, the same file (its id sent again), whatever else changes.
+  await row.getByTestId('canned-edit').click();
+  await page.locator('[data-testid="upload-chip"][data-state="done"][data-name="manual.pdf"]').waitFor();
+  await page.getByTestId('canned-attach-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Page 4: reset the grinder.\n') });
+  await page.locator('[data-testid="upload-chip"][data-state="done"][data-name="notes.txt"]').waitFor();
+  await page.screenshot({ path: artifactPath('dashboard-canned-files-edit.png') });
+  await page.getByTestId('canned-save').click();
+  await row.locator('[data-testid="canned-files"][data-count="2"]').waitFor();
+  assert.deepEqual(await row.getByTestId('canned-file').allTextContents(), ['manual.pdf', 'notes.txt']);
+  await row.getByTestId('canned-edit').click();
+  const notes = page.locator('[data-testid="upload-chip"][data-name="notes.txt"]');
+  await notes.waitFor();
+  await notes.getByTestId('upload-remove').click();
+  await notes.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('upload-chip').count(), 1);
+  await page.getByTestId('canned-title').fill('The coffee grinder manual');
+  await page.getByTestId('canned-save').click();
+  await row.locator('[data-testid="canned-files"][data-count="1"]').waitFor();
+  const [edited] = await cannedList();
+  assert.equal(edited.title, 'The coffee grinder manual');
+  assert.deepEqual(edited.attachments.map((/** @type {any} */ a) => a.id), [original.id], 'the same file kept');
+  await page.screenshot({ path: artifactPath('dashboard-canned-files.png') });
+  await assertClean(errors);
+
+  // A visitor asks; Bob (an agent, not the admin) answers with /manual: the text, and the PDF
+  // as a chip already uploaded, which may be removed.
+  const visitorPage = await (await browser.newContext()).newPage();
+  const visitorErrors = await watchPageErrors(visitorPage);
+  await visitorPage.goto(`${server.url}/demo`);
+  const panel = await openChat(visitorPage);
+  await panel.getByTestId('parley-composer').fill('Where is the manual of the grinder?');
+  await panel.getByTestId('parley-composer').press('Enter');
+  const conversationId = await waitFor(async () => (await api(server, admin.token, 'GET', '/conversations?status=open')).body.items[0]?.id, { message: 'the conversation' });
+  const { page: bob, errors: bobErrors } = await openDashboard(browser, server, { email: 'bob@example.com', password: 'bob password 1' }, `#/c/${conversationId}`);
+  await bob.locator('[data-testid="message"][data-seq="1"]').waitFor();
+  const composer = bob.getByTestId('composer');
+  await composer.pressSequentially('/man');
+  const option = bob.locator('[data-testid="canned-option"][data-shortcut="manual"]');
+  await option.waitFor();
+  assert.equal(await option.getByTestId('canned-option-files').getAttribute('title'), `1 file: manual.pdf (${PDF.length} B)`);
+  await composer.press('Enter');
+  assert.equal(await composer.inputValue(), 'Here is the manual, page 4 has the answer.');
+  const pending = bob.locator('[data-testid="upload-chip"][data-state="done"][data-name="manual.pdf"]');
+  await pending.waitFor();
+  assert.equal(await pending.locator('.file-size').textContent(), `${PDF.length} B`);
+  await pending.getByTestId('upload-remove').click();
+  await pending.waitFor({ state: 'detached' });
+  await composer.fill('');
+  await composer.pressSequentially('/manual');
+  await option.waitFor();
+  await composer.press('Tab');
+  await pending.waitFor();
+  assert.equal(await bob.getByTestId('upload-chip').count(), 1, 'once');
+  await bob.screenshot({ path: artifactPath('dashboard-canned-files-composer.png') });
+  await composer.press('Enter');
+  await pending.waitFor({ state: 'detached' });
+  const sent = bob.locator('[data-testid="message"][data-author="agent"]').filter({ hasText: 'page 4 has the answer' });
+  await sent.locator('a[data-testid="file-chip"]').waitFor();
+  assert.equal(await sent.locator('[data-testid="file-chip"] .file-name').textContent(), 'manual.pdf');
+
+  // The visitor's widget: the reply with the PDF's chip, whose link downloads the same bytes.
+  const reply = panel.locator('[data-testid="parley-message"][data-author="agent"]').filter({ hasText: 'page 4 has the answer' });
+  const file = reply.getByTestId('parley-file');
+  await file.waitFor();
+  assert.equal(await file.locator('.file-name').textContent(), 'manual.pdf');
+  assert.equal(await file.locator('.file-size').textContent(), `${PDF.length} B`);
+  const href = await file.getAttribute('href');
+  assert.ok(href?.startsWith(`${server.url}/files/`), href ?? '');
+  const download = await fetch(/** @type {string} */ (href));
+  assert.equal(download.status, 200);
+  assert.equal(download.headers.get('content-type'), 'application/pdf');
+  assert.ok(Buffer.from(await download.arrayBuffer()).equals(PDF), 'the same bytes');
+  await visitorPage.screenshot({ path: artifactPath('dashboard-canned-files-widget.png') });
+
+  // Stored once, by Bob, with a copy of the file (its own id); the canned response keeps its own.
+  const history = (await api(server, admin.token, 'GET', `/conversations/${conversationId}/messages`)).body.items;
+  const mine = history.filter((/** @type {any} */ m) => m.author?.kind === 'agent' && m.kind === 'text');
+  assert.equal(mine.length, 1, JSON.stringify(history));
+  assert.equal(mine[0].body, 'Here is the manual, page 4 has the answer.');
+  assert.deepEqual(mine[0].attachments.map((/** @type {any} */ a) => [a.name, a.size]), [['manual.pdf', PDF.length]]);
+  assert.notEqual(mine[0].attachments[0].id, original.id, 'a copy for the message');
+  assert.deepEqual((await cannedList())[0].attachments.map((/** @type {any} */ a) => a.id), [original.id]);
+  await assertClean(bobErrors);
+  await assertNoPageErrors(visitorErrors, {
+    where: 'the demo page or the panel',
+    // Chromium asks the demo page's origin for a favicon, which Parley does not serve.
+    allowedConsoleErrors: [/^http:\/\/127\.0\.0\.1:\d+\/favicon\.ico: Failed to load resource: the server responded with a status of 404/],
+  });
+});
