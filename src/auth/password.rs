@@ -20,7 +20,7 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
-    #[error("password must be between {MIN_PASSWORD_CHARS} and {MAX_PASSWORD_CHARS} characters")]
+    #[error("must be between {MIN_PASSWORD_CHARS} and {MAX_PASSWORD_CHARS} characters")]
     BadLength,
     #[error("password hashing failed: {0}")]
     Hashing(String),

@@ -1145,3 +1145,35 @@ fn base64_url(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[actix_web::test]
+async fn a_short_password_is_refused_in_plain_words() {
+    let app = spawn_app_with(Backend::Sqlite, &[]).await;
+    let ws = app.first_workspace().await;
+    let (status, refused) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "short@acme.test", "name": "Short", "password": "abc"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        refused["error"]["message"],
+        "password must be between 8 and 256 characters"
+    );
+    let (status, refused) = app
+        .api(
+            "PATCH",
+            "/me",
+            Some(&ws.token),
+            Some(json!({"current_password": ADMIN_PASSWORD, "new_password": "abc"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["error"]["message"],
+        "new_password must be between 8 and 256 characters"
+    );
+}

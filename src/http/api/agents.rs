@@ -90,7 +90,7 @@ async fn create(
     let initial = initial.unwrap_or_else(|| crate::auth::random_token(40));
     let password_hash = password::hash(initial)
         .await
-        .map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
+        .map_err(|e| super::password_refused("password", e))?;
     let agent = state
         .store
         .create_agent(
@@ -188,7 +188,7 @@ async fn update(
         Some(p) => Some(
             password::hash(p)
                 .await
-                .map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?,
+                .map_err(|e| super::password_refused("password", e))?,
         ),
         None => None,
     };

@@ -130,7 +130,7 @@ async fn reset(
         password: new,
     } = body.into_inner();
     // Checked before the link is used: a refused password does not spend it.
-    password::check_length(&new).map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
+    password::check_length(&new).map_err(|e| super::password_refused("password", e))?;
     let invalid = || {
         ApiError::BadRequest(
             "this link is not valid: it was used, it expired, or it is wrong".into(),
@@ -148,7 +148,7 @@ async fn reset(
     };
     let password_hash = password::hash(new)
         .await
-        .map_err(|e| ApiError::Unprocessable(format!("password: {e}")))?;
+        .map_err(|e| super::password_refused("password", e))?;
     let change = AgentChange {
         password_hash: Some(password_hash),
         ..Default::default()

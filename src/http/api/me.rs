@@ -88,7 +88,7 @@ async fn update_me(
             Some(
                 password::hash(new_password)
                     .await
-                    .map_err(|e| ApiError::Unprocessable(format!("new_password: {e}")))?,
+                    .map_err(|e| super::password_refused("new_password", e))?,
             )
         }
     };

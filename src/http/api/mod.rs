@@ -152,6 +152,21 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
+/// A refused password, naming its field ("password must be between 8 and 256 characters");
+/// a hashing failure is the server's, not the client's.
+pub fn password_refused(
+    field: &str,
+    error: crate::auth::password::PasswordError,
+) -> crate::error::ApiError {
+    use crate::error::ApiError;
+    match error {
+        crate::auth::password::PasswordError::BadLength => {
+            ApiError::Unprocessable(format!("{field} {error}"))
+        }
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
 /// The OpenAPI 3 document of this API.
 #[utoipa::path(tag = "meta", responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 #[get("/openapi.json")]
