@@ -10,6 +10,8 @@ const BASE_TITLE = 'Parley';
 export class Alerts {
   constructor() {
     this.muted = Boolean(load(Keys.MUTED, false));
+    /** notifications switched off here, whatever the browser allows */
+    this.notificationsOff = Boolean(load(Keys.NOTIFICATIONS_OFF, false));
     /** @type {AudioContext | null} */
     this.audio = null;
     this.unlock = () => this.audioContext()?.resume().catch(() => {});
@@ -39,12 +41,18 @@ export class Alerts {
     save(Keys.MUTED, muted || null);
   }
 
+  /** @param {boolean} off */
+  setNotificationsOff(off) {
+    this.notificationsOff = off;
+    save(Keys.NOTIFICATIONS_OFF, off || null);
+  }
+
   /**
    * A desktop notification, only when the page is not in front of the agent.
    * @param {string} title @param {string} body @param {string} tag @param {() => void} onClick
    */
   notify(title, body, tag, onClick) {
-    if (this.permission !== 'granted' || (document.visibilityState === 'visible' && document.hasFocus())) return;
+    if (this.permission !== 'granted' || this.notificationsOff || (document.visibilityState === 'visible' && document.hasFocus())) return;
     try {
       const n = new Notification(title, { body: body.slice(0, 180), tag });
       n.onclick = () => {
@@ -94,4 +102,39 @@ export class Alerts {
   setTitle(unread) {
     document.title = unread > 0 ? `(${unread}) ${BASE_TITLE}` : BASE_TITLE;
   }
+}
+
+/**
+ * @typedef {{label: string, on: boolean, state: string, disabled: boolean, hint: string}} SwitchView
+ *   a top-bar switch: a fixed `label` (its accessible name), whether it is `on`, the `state`
+ *   shown next to the label, and a `hint` (its tooltip) saying what a click does
+ */
+
+/** The sound switch. @param {boolean} muted @returns {SwitchView} */
+export function soundSwitch(muted) {
+  return {
+    label: 'Sound', on: !muted, state: muted ? 'Off' : 'On', disabled: false,
+    hint: muted ? 'New messages make no sound. Click to turn sound on.' : 'New messages make a sound. Click to turn sound off.',
+  };
+}
+
+/**
+ * The desktop-notifications switch: on only when the browser allows them and they are not
+ * switched off here; a browser that blocks them leaves it off and disabled.
+ * @param {string} permission 'granted' | 'denied' | 'default' | 'unsupported' @param {boolean} off
+ * @returns {SwitchView}
+ */
+export function notificationsSwitch(permission, off) {
+  if (permission === 'denied') {
+    return { label: 'Notifications', on: false, state: 'Blocked', disabled: true, hint: 'Your browser blocks notifications from Parley: allow them in its site settings.' };
+  }
+  const on = permission === 'granted' && !off;
+  return {
+    label: 'Notifications', on, state: on ? 'On' : 'Off', disabled: permission === 'unsupported',
+    hint: on
+      ? 'Desktop notifications for new messages while Parley is in the background. Click to turn them off.'
+      : permission === 'default'
+        ? 'Click to turn on desktop notifications (your browser asks first).'
+        : 'Click to turn on desktop notifications for new messages.',
+  };
 }

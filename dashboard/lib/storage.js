@@ -13,6 +13,8 @@ export const Keys = Object.freeze({
   AGENT: 'agent',
   STATUS: 'status',
   MUTED: 'muted',
+  /** Desktop notifications switched off in Parley (the browser's permission kept). */
+  NOTIFICATIONS_OFF: 'notifications-off',
   INBOX_TAB: 'inbox-tab',
   INBOX_TEAM: 'inbox-team',
   /** When the agent last did something in any tab (ms), for auto-away. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Alerts } from '../lib/alerts.js';
+import { Alerts, notificationsSwitch, soundSwitch } from '../lib/alerts.js';
 import { Keys, PREFIX } from '../lib/storage.js';
 import { setGlobal, useStorage } from './helpers.js';
 
@@ -135,4 +135,35 @@ test('without the Notification API, permission is "unsupported"', (t) => {
   page(t);
   setGlobal(t, 'Notification', undefined);
   assert.equal(new Alerts().permission, 'unsupported');
+});
+
+test('the sound switch: a fixed label, its state shown, on when not muted', () => {
+  assert.deepEqual([soundSwitch(false).label, soundSwitch(false).state, soundSwitch(false).on], ['Sound', 'On', true]);
+  assert.deepEqual([soundSwitch(true).label, soundSwitch(true).state, soundSwitch(true).on], ['Sound', 'Off', false]);
+  assert.match(soundSwitch(true).hint, /turn sound on/);
+});
+
+test('the notifications switch: on only when allowed and not switched off here; blocked says so', () => {
+  assert.deepEqual(notificationsSwitch('granted', false), { ...notificationsSwitch('granted', false), label: 'Notifications', on: true, state: 'On', disabled: false });
+  assert.deepEqual([notificationsSwitch('granted', true).on, notificationsSwitch('granted', true).state], [false, 'Off']);
+  assert.deepEqual([notificationsSwitch('default', false).on, notificationsSwitch('default', false).state, notificationsSwitch('default', false).disabled], [false, 'Off', false]);
+  assert.match(notificationsSwitch('default', false).hint, /browser asks/);
+  assert.deepEqual([notificationsSwitch('denied', false).on, notificationsSwitch('denied', false).state, notificationsSwitch('denied', false).disabled], [false, 'Blocked', true]);
+});
+
+test('notifications switched off here are kept in storage and show nothing', (t) => {
+  const storage = useStorage(t);
+  page(t);
+  const shown = notifications(t, 'granted');
+  const alerts = new Alerts();
+  assert.equal(alerts.notificationsOff, false);
+  alerts.setNotificationsOff(true);
+  assert.equal(storage.getItem(PREFIX + Keys.NOTIFICATIONS_OFF), 'true');
+  assert.equal(new Alerts().notificationsOff, true, 'a new page keeps them off');
+  alerts.notify('New message', 'Hello', 'c-1', () => {});
+  assert.equal(shown.length, 0);
+  alerts.setNotificationsOff(false);
+  assert.equal(storage.getItem(PREFIX + Keys.NOTIFICATIONS_OFF), null);
+  alerts.notify('New message', 'Hello', 'c-1', () => {});
+  assert.equal(shown.length, 1);
 });

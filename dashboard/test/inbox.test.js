@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { byWaiting, inTab, inTeam } from '../views/inbox.js';
+import { byWaiting, emptyText, inTab, inTeam } from '../views/inbox.js';
+import { TABS } from '../lib/router.js';
 import { conversation } from './helpers.js';
 
 test('the queue: open and unassigned, the longest waiting first', () => {
@@ -21,4 +22,15 @@ test('the team filter: every team, no team, or one', () => {
   assert.ok(inTeam(billing, '') && inTeam(none, ''));
   assert.deepEqual([inTeam(billing, 'none'), inTeam(none, 'none')], [false, true]);
   assert.deepEqual([inTeam(billing, 't-1'), inTeam(none, 't-1'), inTeam(billing, 't-2')], [true, false, false]);
+});
+
+test('each tab says what it holds when it is empty; a search says nothing matches', () => {
+  assert.match(emptyText('resolved'), /No resolved conversations yet/);
+  assert.doesNotMatch(emptyText('resolved'), /as they start/);
+  assert.match(emptyText('mine'), /assigned to you/);
+  assert.match(emptyText('queue'), /waiting/);
+  const texts = TABS.map((t) => emptyText(t.id));
+  assert.ok(texts.every((text) => text && text !== 'Nothing here.'), 'every tab has its own text');
+  assert.equal(new Set(texts).size, texts.length, 'no two tabs say the same');
+  assert.equal(emptyText('resolved', 'refund'), 'No conversation matches.');
 });

@@ -450,20 +450,23 @@ export class ConversationView {
     this.act(() => this.desk.assign(this.id, value));
   }
 
-  resolve() {
+  /** @returns {Promise<boolean>} whether it was open and is now resolved */
+  async resolve() {
     const c = this.ws.conversations.get(this.id);
-    if (c?.status !== 'open') return;
-    this.act(() => this.desk.resolve(this.id));
+    if (c?.status !== 'open') return false;
+    return this.act(() => this.desk.resolve(this.id));
   }
 
-  /** @param {() => Promise<unknown>} action */
+  /** @param {() => Promise<unknown>} action @returns {Promise<boolean>} whether it succeeded */
   async act(action) {
     this.actionError.textContent = '';
     try {
       await action();
+      return true;
     } catch (err) {
       this.actionError.textContent = /** @type {Error} */ (err).message;
       this.renderHeader();
+      return false;
     }
   }
 }

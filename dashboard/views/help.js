@@ -6,6 +6,7 @@ const SHORTCUTS = [
   ['j', 'Next conversation'],
   ['k', 'Previous conversation'],
   ['e', 'Resolve the open conversation'],
+  ['z or Ctrl + Z', 'Undo resolving (while "Resolved · Undo" shows)'],
   ['r', 'Reply (focus the composer)'],
   ['/', 'Search the inbox'],
   ['?', 'Show this help'],

@@ -42,6 +42,24 @@ export function inTab(c, tab, me) {
   }
 }
 
+/** What an empty tab says (with no search), fitting what the tab holds. */
+const EMPTY_TEXTS = Object.freeze({
+  mine: 'Nothing assigned to you. Conversations you take or are given appear here.',
+  queue: 'No one is waiting. Visitors waiting for an agent appear here.',
+  unassigned: 'No unassigned conversations. New conversations appear as they start.',
+  open: 'No open conversations. New conversations appear as they start.',
+  resolved: 'No resolved conversations yet. Conversations appear here once they are resolved.',
+});
+
+/**
+ * The status line of a tab that shows nothing.
+ * @param {string} tab @param {string} [q] the search, if any
+ */
+export function emptyText(tab, q = '') {
+  if (q) return 'No conversation matches.';
+  return EMPTY_TEXTS[/** @type {keyof typeof EMPTY_TEXTS} */ (tab)] ?? 'Nothing here.';
+}
+
 /**
  * The team filter: '' (every team), `none` (conversations of no team) or a team id.
  * @param {Conversation} c @param {string} team
@@ -335,7 +353,7 @@ export class InboxView {
       : listing?.loading && !shown.length
         ? 'Loading…'
         : !shown.length
-          ? this.q ? 'No conversation matches.' : 'Nothing here. New conversations appear as they start.'
+          ? emptyText(this.tab, this.q)
           : '';
   }
 

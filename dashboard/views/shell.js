@@ -6,7 +6,9 @@
  * screens), an admin page, or the agent's own profile. Also the
  * inbox's keyboard shortcuts and their help overlay, and auto-away (the page's activity).
  */
+import { notificationsSwitch, soundSwitch } from '../lib/alerts.js';
 import { AutoAway } from '../lib/away.js';
+import { UndoWindow, isUndoKey } from '../lib/undo.js';
 import { SYSTEM_CLOCK } from '../lib/connection.js';
 import { h, isTyping, replace } from '../lib/dom.js';
 import { loadText } from '../lib/format.js';
@@ -93,8 +95,8 @@ export class Shell {
       h('option', { value: 'online', text: 'Online' }),
       h('option', { value: 'away', text: 'Away' }));
     this.status.value = this.desk.status;
-    this.notifyButton = h('button', { type: 'button', class: 'button small', testid: 'notifications-button', on: { click: () => this.askNotifications() } });
-    this.muteButton = h('button', { type: 'button', class: 'button small', testid: 'mute-switch', attrs: { role: 'switch' }, on: { click: () => this.toggleMute() } });
+    this.notifyButton = switchButton('notifications-button', () => this.toggleNotifications());
+    this.muteButton = switchButton('mute-switch', () => this.toggleMute());
     this.adminLink = h('a', { href: adminHref('sites'), class: 'nav-link', testid: 'nav-admin', text: 'Settings', hidden: true });
     this.inboxLink = h('a', { href: inboxHref(this.tab), class: 'nav-link', testid: 'nav-inbox', text: 'Inbox' });
     this.meName = h('a', { href: PROFILE_HREF, class: 'nav-link me-name', testid: 'me-name', attrs: { title: 'Your profile' } });
@@ -132,7 +134,23 @@ export class Shell {
     this.profileMain = h('main', { class: 'admin-content profile', hidden: true });
     this.live = h('div', { class: 'sr-only', testid: 'live-region', attrs: { 'aria-live': 'polite', 'aria-atomic': 'false' } });
 
-    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.live));
+    // "Resolved · Undo" after the `e` shortcut: a click, `z` or Ctrl+Z reopens, for a few seconds.
+    this.toastText = h('span', { testid: 'undo-toast-text' });
+    this.toastUndo = h('button', { type: 'button', class: 'button small', testid: 'undo-button', text: 'Undo', attrs: { 'aria-keyshortcuts': 'z Control+Z' }, on: { click: () => this.undo() } });
+    this.toastError = h('span', { class: 'form-error', testid: 'undo-toast-error' });
+    this.toast = h('div', { class: 'toast', testid: 'undo-toast', hidden: true, attrs: { role: 'status' } }, this.toastText, ' · ', this.toastUndo, this.toastError);
+    /** @type {ReturnType<typeof setTimeout> | undefined} hides a failed undo's message */
+    this.toastErrorTimer = undefined;
+    this.undoWindow = new UndoWindow({
+      onChange: (offer) => {
+        this.toastError.textContent = '';
+        this.toastText.textContent = offer?.label ?? '';
+        this.toastUndo.hidden = !offer;
+        this.toast.hidden = !offer;
+      },
+    });
+
+    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.live, this.toast));
     this.renderMe();
     this.renderTeam();
     this.renderLoad();
@@ -180,6 +198,8 @@ export class Shell {
 
   destroy() {
     clearTimeout(this.connectingTimer);
+    this.undoWindow.clear();
+    clearTimeout(this.toastErrorTimer);
     this.autoAway.stop();
     for (const off of this.cleanups) off();
     this.conversation?.destroy();
@@ -391,8 +411,15 @@ export class Shell {
     });
   }
 
-  async askNotifications() {
-    await this.ctx.alerts.askPermission();
+  /** Asks the browser first (once); after that, Parley's own on/off. */
+  async toggleNotifications() {
+    const alerts = this.ctx.alerts;
+    if (alerts.permission === 'default') {
+      alerts.setNotificationsOff(false);
+      await alerts.askPermission();
+    } else if (alerts.permission === 'granted') {
+      alerts.setNotificationsOff(!alerts.notificationsOff);
+    }
     this.renderAlerts();
   }
 
@@ -405,10 +432,8 @@ export class Shell {
     const alerts = this.ctx.alerts;
     const permission = alerts.permission;
     this.notifyButton.hidden = permission === 'unsupported';
-    this.notifyButton.textContent = permission === 'granted' ? 'Notifications on' : permission === 'denied' ? 'Notifications blocked' : 'Enable notifications';
-    this.notifyButton.disabled = permission !== 'default';
-    this.muteButton.textContent = alerts.muted ? 'Sound off' : 'Sound on';
-    this.muteButton.setAttribute('aria-checked', String(!alerts.muted));
+    showSwitch(this.notifyButton, notificationsSwitch(permission, alerts.notificationsOff));
+    showSwitch(this.muteButton, soundSwitch(alerts.muted));
   }
 
   /** @param {string} state */
@@ -456,6 +481,11 @@ export class Shell {
 
   /** @param {KeyboardEvent} e */
   shortcut(e) {
+    if (!e.defaultPrevented && this.undoWindow.active && isUndoKey(e) && !isTyping(e.target) && !document.querySelector('dialog[open]')) {
+      e.preventDefault();
+      this.undo();
+      return;
+    }
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     if (document.querySelector('dialog[open]')) return;
     if (!this.adminMain.hidden || !this.profileMain.hidden) return;
@@ -473,7 +503,7 @@ export class Shell {
         if (this.conversation) this.conversation.focusComposer();
         break;
       case 'e':
-        if (this.conversation) this.conversation.resolve();
+        if (this.conversation) this.resolveWithUndo(this.conversation);
         break;
       case '/':
         this.inbox.focusSearch();
@@ -490,4 +520,53 @@ export class Shell {
   showHelp() {
     helpDialog();
   }
+
+  /** Resolves the conversation shown, then offers to reopen it. @param {ConversationView} view */
+  async resolveWithUndo(view) {
+    const id = view.id;
+    if (!(await view.resolve())) return;
+    this.undoWindow.show({ label: 'Resolved', undo: () => this.desk.reopen(id) });
+  }
+
+  /** Undoes what the toast offers; a failure stays on the toast for a moment. */
+  async undo() {
+    try {
+      if (await this.undoWindow.undo()) this.ctx.announce('Reopened');
+    } catch (err) {
+      this.toastText.textContent = 'Could not reopen';
+      this.toastError.textContent = `: ${/** @type {Error} */ (err).message}`;
+      this.toastUndo.hidden = true;
+      this.toast.hidden = false;
+      clearTimeout(this.toastErrorTimer);
+      this.toastErrorTimer = setTimeout(() => {
+        if (!this.undoWindow.active) this.toast.hidden = true;
+      }, 6000);
+    }
+  }
+}
+
+/**
+ * A top-bar on/off switch: a button with `role="switch"` (Enter and Space toggle it), its fixed
+ * label as its name, the state shown beside it and in `aria-checked`.
+ * @param {string} testid @param {() => void} onClick
+ */
+function switchButton(testid, onClick) {
+  const label = h('span', { class: 'switch-label', testid: `${testid}-label` });
+  const state = h('span', { class: 'switch-state', testid: `${testid}-state`, attrs: { 'aria-hidden': 'true' } });
+  return h('button', {
+    type: 'button', class: 'button small switch', testid, attrs: { role: 'switch', 'aria-checked': 'false' }, on: { click: onClick },
+  }, h('span', { class: 'switch-track', attrs: { 'aria-hidden': 'true' } }), label, state);
+}
+
+/** @param {HTMLButtonElement} button @param {import('../lib/alerts.js').SwitchView} view */
+function showSwitch(button, view) {
+  const label = /** @type {HTMLElement} */ (button.querySelector('.switch-label'));
+  const state = /** @type {HTMLElement} */ (button.querySelector('.switch-state'));
+  label.textContent = view.label;
+  state.textContent = view.state;
+  button.setAttribute('aria-checked', String(view.on));
+  button.setAttribute('aria-label', view.label);
+  button.dataset.state = view.state.toLowerCase();
+  button.title = view.hint;
+  button.disabled = view.disabled;
 }

@@ -1787,3 +1787,132 @@ test("an admin attaches a PDF to a canned response; another agent's /shortcut br
     allowedConsoleErrors: [/^http:\/\/127\.0\.0\.1:\d+\/favicon\.ico: Failed to load resource: the server responded with a status of 404/],
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Rough edges a new user hit (issue #20)
+
+test('each empty inbox tab says what it holds: the resolved tab does not promise new conversations', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t);
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/inbox/resolved');
+  const status = page.getByTestId('inbox-status');
+  await waitFor(async () => /No resolved conversations yet/.test(await status.textContent() ?? ''), { message: 'the resolved tab’s empty state' });
+  assert.doesNotMatch(await status.textContent() ?? '', /as they start/);
+  /** @type {Record<string, RegExp>} */
+  const expected = { mine: /assigned to you/, queue: /No one is waiting/, open: /No open conversations/, unassigned: /No unassigned conversations/ };
+  for (const [tab, text] of Object.entries(expected)) {
+    await page.getByTestId(`inbox-tab-${tab}`).click();
+    await waitFor(async () => text.test(await status.textContent() ?? ''), { message: `the ${tab} tab’s empty state` });
+  }
+  await assertClean(errors);
+});
+
+test('adding an agent with a password says they change it from their Profile page', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t);
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, '#/admin/agents');
+  const sendInvite = page.getByTestId('agent-send-invite');
+  await sendInvite.waitFor();
+  if (await sendInvite.isChecked()) await sendInvite.uncheck();
+  const password = page.getByTestId('agent-password');
+  const hintId = await password.getAttribute('aria-describedby');
+  assert.ok(hintId);
+  assert.match(await page.locator(`#${hintId}`).textContent() ?? '', /change it \(and their name\) on their Profile page/);
+  await page.getByTestId('agent-email').fill('erin@example.com');
+  await page.getByTestId('agent-name').fill('Erin');
+  await password.fill('erin password 1');
+  await page.getByTestId('agent-invite').click();
+  await page.getByTestId('agent-form-status').filter({ hasText: 'Erin can now sign in with erin@example.com and the password you chose, then change it from their Profile page.' }).waitFor();
+  await assertClean(errors);
+
+  // And they can: the new agent's Profile page has a password form.
+  await page.getByTestId('logout-button').click();
+  await signIn(page, { email: 'erin@example.com', password: 'erin password 1' });
+  await page.goto(`${server.url}/dashboard#/profile`);
+  await page.locator('input[type="password"]').first().waitFor();
+});
+
+test('sound and notifications are switches: a fixed label, the state shown and in aria-checked, toggled by keyboard and kept', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t);
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server);
+  await page.context().grantPermissions(['notifications'], { origin: server.origin });
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent);
+
+  const sound = page.getByRole('switch', { name: 'Sound', exact: true });
+  assert.equal(await sound.getAttribute('data-testid'), 'mute-switch');
+  assert.equal(await sound.getAttribute('aria-checked'), 'true');
+  assert.equal(await page.getByTestId('mute-switch-state').textContent(), 'On');
+  assert.equal(await page.getByTestId('mute-switch-label').textContent(), 'Sound');
+  await sound.focus();
+  await page.keyboard.press('Space');
+  await waitFor(async () => (await sound.getAttribute('aria-checked')) === 'false', { message: 'sound switched off by Space' });
+  assert.equal(await page.getByTestId('mute-switch-state').textContent(), 'Off');
+  assert.equal(await page.getByTestId('mute-switch-label').textContent(), 'Sound', 'the label does not change');
+  assert.match(await sound.getAttribute('title') ?? '', /turn sound on/);
+
+  const notify = page.getByRole('switch', { name: 'Notifications', exact: true });
+  assert.equal(await notify.getAttribute('data-testid'), 'notifications-button');
+  assert.equal(await notify.getAttribute('aria-checked'), 'true');
+  assert.equal(await page.getByTestId('notifications-button-state').textContent(), 'On');
+  assert.ok(await notify.isEnabled(), 'notifications can be switched off here');
+  await notify.focus();
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await notify.getAttribute('aria-checked')) === 'false', { message: 'notifications switched off by Enter' });
+  assert.equal(await page.getByTestId('notifications-button-state').textContent(), 'Off');
+
+  // Both stay as chosen after a reload; and back on.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid="me-name"]')?.textContent);
+  assert.equal(await sound.getAttribute('aria-checked'), 'false');
+  assert.equal(await notify.getAttribute('aria-checked'), 'false');
+  await sound.click();
+  await notify.click();
+  assert.equal(await sound.getAttribute('aria-checked'), 'true');
+  assert.equal(await notify.getAttribute('aria-checked'), 'true');
+  await assertClean(errors);
+});
+
+test('"e" resolves with a "Resolved · Undo" toast: a click, z or Ctrl+Z reopens; once it is gone, the conversation stays resolved', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { env: NO_LIMITS });
+  const admin = await login(server);
+  const visitor = await connectVisitor(t, server);
+  const first = await visitorSays(visitor, 'Hello, can you help?');
+  const id = first.conversation_id;
+  assert.ok(id);
+  const browser = await launchBrowser(t);
+  const { page, errors } = await openDashboard(browser, server, ADMIN, `#/c/${id}`);
+  await page.locator(`[data-testid="conversation"][data-conversation-id="${id}"]`).getByTestId('message').first().waitFor();
+  const status = async () => (await api(server, admin.token, 'GET', `/conversations/${id}`)).body.status;
+  const toast = page.getByTestId('undo-toast');
+  const reopenSent = () => page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/v1/conversations/${id}`) && r.postData() === JSON.stringify({ status: 'open' }));
+
+  for (const how of ['click', 'z', 'Control+z']) {
+    await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+    await page.keyboard.press('e');
+    await toast.waitFor({ state: 'visible' });
+    assert.equal(await page.getByTestId('undo-toast-text').textContent(), 'Resolved', how);
+    assert.equal(await toast.getAttribute('role'), 'status');
+    await page.getByTestId('reopen-button').waitFor({ state: 'visible' });
+    assert.equal(await status(), 'resolved');
+    const sent = reopenSent();
+    if (how === 'click') await page.getByTestId('undo-button').click();
+    else await page.keyboard.press(how);
+    await sent;
+    await toast.waitFor({ state: 'hidden' });
+    await page.getByTestId('resolve-button').waitFor({ state: 'visible' });
+    assert.equal(await status(), 'open', `reopened by ${how}`);
+  }
+
+  // Left alone, the toast goes after a few seconds and "z" then does nothing.
+  await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+  await page.keyboard.press('e');
+  await toast.waitFor({ state: 'visible' });
+  await toast.waitFor({ state: 'hidden', timeout: 15_000 });
+  await page.keyboard.press('z');
+  await sleep(500);
+  assert.equal(await status(), 'resolved', 'no undo once the toast is gone');
+  assert.ok(await page.getByTestId('reopen-button').isVisible(), 'the page is alive and still shows it resolved');
+  await assertClean(errors);
+});

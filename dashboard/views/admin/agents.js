@@ -8,6 +8,23 @@ import { confirmDialog, h, replace } from '../../lib/dom.js';
 import { inviteChoice } from '../../lib/emails.js';
 import { adminPage, attempt, errorLine, field, statusLine, tableHead } from './common.js';
 
+/** Under the initial password: who sees it, and where the agent changes it. */
+export const INITIAL_PASSWORD_HELP =
+  'Share it privately. Once signed in, they can change it (and their name) on their Profile page; with email set up, "Forgot your password?" on the sign-in page also works.';
+
+/**
+ * What the form says once an agent was added.
+ * @param {{email: string, name: string}} agent @param {boolean} invited an invitation was asked for
+ * @param {any} answer the server's answer
+ */
+export function addedAgentStatus(agent, invited, answer) {
+  if (invited && answer?.invited === true) {
+    return `An invitation to ${agent.email} was queued: its link lets ${agent.name} choose a password (for 7 days). It is emailed only if this server has email set up.`;
+  }
+  if (invited) return `${agent.name} was added, but the server did not say that it sent an invitation.`;
+  return `${agent.name} can now sign in with ${agent.email} and the password you chose, then change it from their Profile page.`;
+}
+
 /** @param {import('../shell.js').AppContext} ctx */
 export function agentsPage(ctx) {
   const email = h('input', { type: 'email', required: true, autocomplete: 'off', testid: 'agent-email' });
@@ -17,8 +34,7 @@ export function agentsPage(ctx) {
   // server without email cannot: unchecked and disabled, and the field says why.
   const invitation = inviteChoice(ctx.desk.email);
   const sendInvite = h('input', { type: 'checkbox', defaultChecked: invitation.checked, disabled: invitation.disabled, testid: 'agent-send-invite' });
-  const passwordField = field('Initial password', password,
-    'Share it privately. With email set up, they can choose another with "Forgot your password?" on the sign-in page.');
+  const passwordField = field('Initial password', password, INITIAL_PASSWORD_HELP);
   function syncInvite() {
     passwordField.hidden = sendInvite.checked;
     password.required = !sendInvite.checked;
@@ -131,11 +147,7 @@ export function agentsPage(ctx) {
       answer = await ctx.api.createAgent(invited ? agent : { ...agent, password: password.value });
     }, invite);
     if (ok) {
-      formStatus.textContent = invited && answer?.invited === true
-        ? `An invitation to ${agent.email} was queued: its link lets ${agent.name} choose a password (for 7 days). It is emailed only if this server has email set up.`
-        : invited
-          ? `${agent.name} was added, but the server did not say that it sent an invitation.`
-          : `${agent.name} can now sign in with ${agent.email} and the password you chose.`;
+      formStatus.textContent = addedAgentStatus(agent, invited, answer);
       form.reset();
       syncInvite();
       refresh();
