@@ -629,6 +629,23 @@ test('as served, the loader stays under 10 KB and the opened chat under 40 KB (g
   assert.ok(total <= 40 * 1024, `opened chat ${total} B > 40 KB`);
 });
 
+test('the demo page loads without a single failed request (no favicon 404)', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, page } = await setup(t);
+  const failed = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+  });
+  page.on('requestfailed', (request) => failed.push(`failed ${request.url()}`));
+  await page.goto(`${server.url}/demo`);
+  await page.getByTestId('parley-launcher').waitFor({ state: 'visible' });
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(failed, []);
+  // Headless Chromium asks for no favicon; a browser with a tab bar asks for /favicon.ico
+  // unless the page names its icon (then nothing is fetched: it is inline).
+  const icon = await page.evaluate(() => document.querySelector('link[rel~="icon"]')?.getAttribute('href'));
+  assert.ok(icon && icon.startsWith('data:'), `the page names an inline icon: ${icon}`);
+});
+
 for (const device of [
   { name: 'desktop', options: { viewport: { width: 1280, height: 800 } } },
   { name: 'phone', options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } },
