@@ -53,6 +53,10 @@ struct Inner {
     assigner: Arc<routing::Assigner>,
     /// Set when the server sends email: how long agents' digests wait for more conversations.
     digest_after: OnceLock<std::time::Duration>,
+    /// When this node last queued digests, per workspace and team.
+    digests_queued: parking_lot::Mutex<
+        std::collections::HashMap<(WorkspaceId, Option<crate::domain::TeamId>), std::time::Instant>,
+    >,
     /// Where attachments' bytes are (canned responses' files are copied when sent).
     files: OnceLock<crate::files::FileStore>,
 }
@@ -96,6 +100,7 @@ impl Chat {
                 block_flags: block_flags::BlockFlags::default(),
                 assigner: Arc::default(),
                 digest_after: OnceLock::new(),
+                digests_queued: Default::default(),
                 files: OnceLock::new(),
             }),
         }

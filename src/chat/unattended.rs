@@ -44,7 +44,9 @@ impl Chat {
                 None => presence.agents_online(workspace) == 0,
             },
         };
-        if nobody {
+        // A digest queued for these agents within `after` still waits and will list this one
+        // too: a burst of new conversations at night costs one write, not one each.
+        if nobody && self.first_within(workspace, conversation.team_id, after) {
             self.inner
                 .store
                 .queue_digests(
@@ -55,5 +57,25 @@ impl Chat {
                 .await?;
         }
         Ok(())
+    }
+
+    /// True once per `after` for the workspace's team (this node's memory).
+    fn first_within(
+        &self,
+        workspace: crate::domain::WorkspaceId,
+        team: Option<crate::domain::TeamId>,
+        after: Duration,
+    ) -> bool {
+        let mut queued = self.inner.digests_queued.lock();
+        if queued.len() > 10_000 {
+            queued.retain(|_, at| at.elapsed() < after);
+        }
+        match queued.get(&(workspace, team)) {
+            Some(at) if at.elapsed() < after => false,
+            _ => {
+                queued.insert((workspace, team), std::time::Instant::now());
+                true
+            }
+        }
     }
 }
