@@ -175,6 +175,7 @@ impl Application {
         let shutdown = Shutdown::new();
         let webhooks = Deliverer::start(store.clone(), settings.webhooks.clone(), shutdown.clone());
         chat.start_routing(settings.routing.clone(), shutdown.clone());
+        chat.start_waking_snoozed(shutdown.clone());
         if settings.email.smtp_url.is_some() {
             chat.digest_unattended_after(settings.email.digest_after);
         }

@@ -27,20 +27,27 @@ pub fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// origin (`public_url`); the site's list is enforced on it by the panel's frame-ancestors
 /// policy.
 pub fn check_site(req: &HttpRequest, site: &Site, public_url: &str) -> Result<(), ApiError> {
+    match refused_origin(req, site, public_url)? {
+        None => Ok(()),
+        Some(_) => Err(ApiError::Forbidden(
+            "origin not allowed for this site".into(),
+        )),
+    }
+}
+
+/// The request's origin when the site does not allow it; `None` when it may go on.
+pub fn refused_origin(
+    req: &HttpRequest,
+    site: &Site,
+    public_url: &str,
+) -> Result<Option<String>, ApiError> {
     let Some(origin) = origin(req)? else {
-        return Ok(());
+        return Ok(None);
     };
     let allowed = &site.allowed_origins.0;
     let own = origin == public_url;
-    if !own
-        && !allowed.is_empty()
-        && !allowed
-            .iter()
-            .any(|a| parse_origin(a).is_ok_and(|a| a == origin))
-    {
-        return Err(ApiError::Forbidden(
-            "origin not allowed for this site".into(),
-        ));
-    }
-    Ok(())
+    let listed = allowed
+        .iter()
+        .any(|a| parse_origin(a).is_ok_and(|a| a == origin));
+    Ok((!own && !allowed.is_empty() && !listed).then_some(origin))
 }

@@ -153,6 +153,8 @@ mod tests {
             status: crate::domain::AgentStatus::Online,
             capacity: 5,
             notify_email: true,
+            avatar_key: None,
+            signature: String::new(),
         }
     }
 

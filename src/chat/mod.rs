@@ -13,8 +13,10 @@ pub mod history;
 pub mod lines;
 pub mod presence;
 pub mod ratings;
+pub mod refusals;
 pub mod routing;
 pub mod site_cache;
+pub mod snooze;
 pub mod unattended;
 pub mod visitors;
 pub mod writer;
@@ -34,6 +36,7 @@ use site_cache::SiteCache;
 use writer::{SendRequest, Writer};
 
 pub use error::{ChatError, ChatResult};
+pub use lines::ChangedBy;
 
 /// A handle on the core; cheap to clone.
 #[derive(Clone)]
@@ -59,6 +62,7 @@ struct Inner {
     >,
     /// Where attachments' bytes are (canned responses' files are copied when sent).
     files: OnceLock<crate::files::FileStore>,
+    refusals: refusals::Refusals,
 }
 
 /// A conversation as the core routes its events: whose it is.
@@ -102,6 +106,7 @@ impl Chat {
                 digest_after: OnceLock::new(),
                 digests_queued: Default::default(),
                 files: OnceLock::new(),
+                refusals: Default::default(),
             }),
         }
     }
@@ -219,15 +224,18 @@ impl Chat {
         Ok(conversation)
     }
 
-    /// Changes a conversation of the workspace (status, assignee) and announces it.
+    /// Changes a conversation of the workspace (status, assignee, team, labels, priority,
+    /// snooze) and announces it; `by` names who, in the timeline's lines.
     pub async fn change_conversation(
         &self,
         workspace: WorkspaceId,
         id: ConversationId,
         change: &ConversationChange,
+        by: ChangedBy<'_>,
     ) -> ChatResult<Conversation> {
-        // Who had it and where it was, for the lines that tell a handover.
-        let before = if change.assignee.is_some() || change.team.is_some() {
+        // Who had it, where it was and whether it was open, for the lines that tell it.
+        let before = if change.assignee.is_some() || change.team.is_some() || change.status.is_some()
+        {
             self.inner.store.conversation(workspace, id).await?
         } else {
             None
@@ -247,7 +255,7 @@ impl Chat {
         announce::conversation_changed(&self.inner.store, &self.inner.bus, conversation.clone())
             .await;
         if let Some(before) = &before {
-            self.tell_change(before, &conversation).await;
+            self.tell_change(before, &conversation, by).await;
         }
         Ok(conversation)
     }

@@ -60,6 +60,8 @@ impl Chat {
                     conversation.clone(),
                 )
                 .await;
+                self.post_line(&conversation, super::lines::Line::Rated(score))
+                    .await;
                 Ok(conversation)
             }
             Rated::NotFound => Err(ChatError::NotFound),

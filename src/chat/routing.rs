@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::sync::{oneshot, Notify};
 
-use super::lines::{self, Line};
+use super::lines::{self, ChangedBy, Line};
 use super::writer::{Reply, SendRequest};
 use super::{announce, Chat, ChatError, ChatResult, Inner};
 use crate::cluster::bus::Watcher;
@@ -299,8 +299,21 @@ impl Chat {
         }
     }
 
-    /// The lines that tell a change of assignee or team: who left, who joined, where it went.
-    pub async fn tell_change(&self, before: &Conversation, after: &Conversation) {
+    /// The lines that tell a change of status, assignee or team: who resolved or reopened
+    /// it, who left, who joined, where it went.
+    pub async fn tell_change(&self, before: &Conversation, after: &Conversation, by: ChangedBy<'_>) {
+        match (before.status, after.status, by) {
+            (ConversationStatus::Open, ConversationStatus::Resolved, ChangedBy::Visitor) => {
+                self.post_line(after, Line::Ended).await;
+            }
+            (ConversationStatus::Open, ConversationStatus::Resolved, ChangedBy::Agent(name)) => {
+                self.post_line(after, Line::Resolved(name)).await;
+            }
+            (ConversationStatus::Resolved, ConversationStatus::Open, ChangedBy::Agent(name)) => {
+                self.post_line(after, Line::Reopened(name)).await;
+            }
+            _ => {}
+        }
         if before.team_id != after.team_id {
             let name = match after.team_id {
                 Some(team) => match self.inner.store.team(after.workspace_id, team).await {
@@ -536,6 +549,9 @@ mod tests {
             last_activity_at: created,
             team_id: team,
             rating: None,
+            labels: Default::default(),
+            priority: Default::default(),
+            snoozed_until: None,
         }
     }
 

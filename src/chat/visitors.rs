@@ -107,9 +107,25 @@ impl Chat {
             seen_at: Timestamp::now(),
         };
         self.store()
-            .record_page(visitor.workspace_id, visitor.id, &stored)
+            .record_pages(visitor.workspace_id, visitor.id, &[stored])
             .await?;
         self.visitor_changed(visitor.clone(), Some(page));
+        Ok(())
+    }
+
+    /// Pages the visitor saw before its first connection (the loader kept them), oldest
+    /// first; stored without telling agents (the current page that follows does).
+    pub async fn record_earlier_pages(
+        &self,
+        visitor: &Visitor,
+        pages: Vec<VisitorPage>,
+    ) -> ChatResult<()> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        self.store()
+            .record_pages(visitor.workspace_id, visitor.id, &pages)
+            .await?;
         Ok(())
     }
 

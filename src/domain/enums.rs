@@ -83,6 +83,17 @@ text_enum!(
 );
 
 text_enum!(
+    /// How urgent an agent marked a conversation.
+    Priority { None => "none", Low => "low", Medium => "medium", High => "high", Urgent => "urgent" }
+);
+
+impl Default for Priority {
+    fn default() -> Self {
+        Priority::None
+    }
+}
+
+text_enum!(
     /// Who wrote a message.
     AuthorKind { Visitor => "visitor", Agent => "agent", System => "system" }
 );

@@ -79,4 +79,6 @@ id_type!(
     TeamId,
     /// A file a visitor or an agent uploaded.
     UploadId,
+    /// A label an admin defined for conversations.
+    LabelId,
 );

@@ -19,11 +19,11 @@ mod time;
 mod webhook;
 
 pub use attachments::{Attachment, Attachments};
-pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, ReaderKind};
+pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, Priority, ReaderKind};
 pub use errors::ErrorCode;
 pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
 pub use ids::{
-    AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, MessageId, SiteId,
+    AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, LabelId, MessageId, SiteId,
     TeamId, UploadId, VisitorId, WebhookId, WorkspaceId,
 };
 pub use model::{

@@ -63,6 +63,24 @@ pub struct Agent {
     pub capacity: i32,
     /// Told by email of new conversations that came while nobody of its team was online.
     pub notify_email: bool,
+    /// The agent's picture, as the path anyone may fetch it at (`/avatars/<key>`).
+    #[serde(rename = "avatar_url", serialize_with = "avatar_path")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_key: Option<String>,
+    /// Added under the agent's replies in emails to visitors.
+    pub signature: String,
+}
+
+/// The public path of a picture stored under `key`.
+pub fn avatar_url(key: &str) -> String {
+    format!("/avatars/{key}")
+}
+
+fn avatar_path<S: serde::Serializer>(key: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match key {
+        Some(key) => s.serialize_some(&avatar_url(key)),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -138,6 +156,15 @@ pub struct Conversation {
     #[serde(default)]
     #[schema(value_type = Option<Rating>)]
     pub rating: Option<Json<Rating>>,
+    /// Ids of the workspace's labels it carries.
+    #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub labels: Json<Vec<super::LabelId>>,
+    #[serde(default)]
+    pub priority: super::Priority,
+    /// Out of the open inbox until then (a visitor's message brings it back sooner).
+    #[serde(default)]
+    pub snoozed_until: Option<Timestamp>,
 }
 
 /// How the visitor rated a resolved conversation.

@@ -274,7 +274,8 @@ async fn widget_file(
     Ok(file.respond(&req, cache_for(&path)))
 }
 
-/// Who may frame the panel: the site's allowed origins, or anyone when it allows any.
+/// Who may frame the panel: this server and the site's allowed origins, or anyone when it
+/// allows any.
 async fn frame_ancestors(state: &HttpState, site_key: Option<&str>) -> Result<String, ApiError> {
     let key = site_key
         .and_then(SiteKey::parse)
@@ -290,10 +291,11 @@ async fn frame_ancestors(state: &HttpState, site_key: Option<&str>) -> Result<St
         .iter()
         .filter_map(|o| parse_origin(o).ok())
         .collect();
+    // This server's own pages (the demo, the dashboard's "try it") may always frame it.
     Ok(if origins.is_empty() {
         "*".to_owned()
     } else {
-        origins.join(" ")
+        format!("'self' {}", origins.join(" "))
     })
 }
 

@@ -107,6 +107,8 @@ async fn key_holder(state: &HttpState, key: &str) -> Result<Agent, ApiError> {
         // A key is never given conversations.
         capacity: 0,
         notify_email: false,
+        avatar_key: None,
+        signature: String::new(),
     })
 }
 

@@ -138,12 +138,13 @@ pub trait Catalog: Send + Sync {
     /// so that concurrent first starts agree on one.
     async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
     async fn insert_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
-    /// Records a page the visitor saw; nothing when the visitor is not the workspace's.
-    async fn record_page(
+    /// Records pages the visitor saw, in order; nothing when the visitor is not the
+    /// workspace's. A page at the address of the visitor's latest is a reload: not repeated.
+    async fn record_pages(
         &self,
         workspace: WorkspaceId,
         visitor: VisitorId,
-        page: &VisitorPage,
+        pages: &[VisitorPage],
     ) -> StoreResult<()>;
     /// Saves a visitor's profile fields (identity, name, email, user agent, last seen).
     async fn update_visitor(&self, visitor: &Visitor) -> StoreResult<()>;
@@ -550,24 +551,29 @@ macro_rules! impl_catalog {
                 Ok(())
             }
 
-            async fn record_page(
+            async fn record_pages(
                 &self,
                 workspace: WorkspaceId,
                 visitor: VisitorId,
-                page: &VisitorPage,
+                pages: &[VisitorPage],
             ) -> StoreResult<()> {
-                sqlx::query(
-                    "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) \
-                     select id, $2, $3, $4, $5 from visitors where id = $1 and workspace_id = $6",
-                )
-                .bind(visitor)
-                .bind(&page.url)
-                .bind(&page.title)
-                .bind(&page.referrer)
-                .bind(page.seen_at)
-                .bind(workspace)
-                .execute(self.writer())
-                .await?;
+                let mut tx = self.writer().begin().await?;
+                for page in pages {
+                    sqlx::query(
+                        "insert into visitor_pages (visitor_id, url, title, referrer, seen_at) \
+                         select id, $2, $3, $4, $5 from visitors where id = $1 and workspace_id = $6 \
+                         and coalesce((select p.url from visitor_pages p where p.visitor_id = $1 \
+                         order by p.seen_at desc, p.id desc limit 1), '') <> $2",
+                    )
+                    .bind(visitor)
+                    .bind(&page.url)
+                    .bind(&page.title)
+                    .bind(&page.referrer)
+                    .bind(page.seen_at)
+                    .bind(workspace)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 // A visitor keeps its latest pages only: a stranger navigating in a loop cannot
                 // grow the table without end.
                 sqlx::query(
@@ -577,8 +583,9 @@ macro_rules! impl_catalog {
                 )
                 .bind(visitor)
                 .bind($crate::store::catalog::PAGES_KEPT)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(())
             }
 

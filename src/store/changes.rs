@@ -33,7 +33,9 @@ macro_rules! conversation_changes {
                 let updated: Conversation = sqlx::query_as(concat!(
                     "update conversations set status = coalesce($3, status), \
                      assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6, \
-                     team_id = case when $7 then $8 else team_id end \
+                     team_id = case when $7 then $8 else team_id end, \
+                     labels = coalesce($9, labels), priority = coalesce($10, priority), \
+                     snoozed_until = case when $11 then $12 else snoozed_until end \
                      where workspace_id = $1 and id = $2 returning ",
                     conversation_columns!()
                 ))
@@ -45,6 +47,10 @@ macro_rules! conversation_changes {
                 .bind(Timestamp::now())
                 .bind(change.team.is_some())
                 .bind(change.team.flatten())
+                .bind(change.labels.as_ref().map(sqlx::types::Json))
+                .bind(change.priority)
+                .bind(change.snoozed_until.is_some())
+                .bind(change.snoozed_until.flatten())
                 .fetch_one(&mut *tx)
                 .await?;
                 enqueue_change(&mut tx, before, &updated).await?;

@@ -29,6 +29,11 @@ pub struct InboxQuery {
     /// Words searched in message text (notes included), or text in the visitor's name, email
     /// or form answers.
     pub search: Option<String>,
+    /// Only conversations carrying this label.
+    pub label: Option<crate::domain::LabelId>,
+    pub priority: Option<crate::domain::Priority>,
+    /// Only snoozed conversations (`true`) or only those not snoozed (`false`).
+    pub snoozed: Option<bool>,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
@@ -78,7 +83,7 @@ macro_rules! inbox_select {
     () => {
         concat!(
             "select c.id, c.workspace_id, c.site_id, c.visitor_id, c.status, c.assignee_id, c.last_seq, \
-             c.created_at, c.updated_at, c.last_activity_at, c.team_id, c.rating, \
+             c.created_at, c.updated_at, c.last_activity_at, c.team_id, c.rating, c.labels, c.priority, c.snoozed_until, \
              v.name as visitor_name, v.email as visitor_email, v.external_id as visitor_external_id, \
              a.name as assignee_name, \
              (select count(*) from messages m where m.conversation_id = c.id \
@@ -99,7 +104,8 @@ macro_rules! inbox_select {
 /// Implements `Inbox` for a backend. `$search` is the SQL condition that `$6` (the search
 /// text, as `search_term` prepares it) matches conversation `c`.
 macro_rules! impl_inbox {
-    ($store:ty, search = $search:expr, search_term = $term:path, visitor_search = $visitor:expr) => {
+    ($store:ty, search = $search:expr, search_term = $term:path, visitor_search = $visitor:expr,
+     has_label = $has_label:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::inbox::Inbox for $store {
             async fn inbox(
@@ -125,6 +131,10 @@ macro_rules! impl_inbox {
                      where v.id = c.visitor_id and ", $visitor, ")) \
                      and ($7 is null or c.last_activity_at < $7 or (c.last_activity_at = $7 and c.id < $8)) \
                      and ($10 = 'any' or ($10 = 'none' and c.team_id is null) or ($10 = 'team' and c.team_id = $11)) \
+                     and ($13 is null or ", $has_label, ") \
+                     and ($14 is null or c.priority = $14) \
+                     and ($15 is null or ($15 and c.snoozed_until > $16) \
+                          or (not $15 and (c.snoozed_until is null or c.snoozed_until <= $16))) \
                      order by c.last_activity_at desc, c.id desc limit $9"
                 ))
                 .bind(q.workspace)
@@ -139,6 +149,10 @@ macro_rules! impl_inbox {
                 .bind(team_mode)
                 .bind(team)
                 .bind(q.search.as_deref())
+                .bind(q.label.map(|l| l.to_string()))
+                .bind(q.priority)
+                .bind(q.snoozed)
+                .bind($crate::domain::Timestamp::now())
                 .fetch_all(self.reader())
                 .await?)
             }

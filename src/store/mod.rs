@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod catalog;
 mod changes;
+pub mod desk;
 pub mod digests;
 pub mod email;
 mod error;
@@ -25,7 +26,8 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, ConversationStatus, Message, NewMessage,
-    NewWorkspace, Rating, ReadMark, Site, TeamId, Visitor, VisitorId, Workspace, WorkspaceId,
+    NewWorkspace, Rating, ReadMark, Site, TeamId, Timestamp, Visitor, VisitorId, Workspace,
+    WorkspaceId,
 };
 
 pub use error::StoreError;
@@ -42,7 +44,7 @@ pub(crate) use message_columns;
 
 macro_rules! conversation_columns {
     () => {
-        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at, team_id, rating"
+        "id, workspace_id, site_id, visitor_id, status, assignee_id, last_seq, created_at, updated_at, last_activity_at, team_id, rating, labels, priority, snoozed_until"
     };
 }
 pub(crate) use conversation_columns;
@@ -56,7 +58,7 @@ pub(crate) use site_columns;
 
 macro_rules! agent_columns {
     () => {
-        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status, capacity, notify_email"
+        "id, workspace_id, email, name, password_hash, role, active, created_at, updated_at, token_version, status, capacity, notify_email, avatar_key, signature"
     };
 }
 pub(crate) use agent_columns;
@@ -71,6 +73,7 @@ pub(crate) use visitor_columns;
 
 pub use admin::Admin;
 pub use catalog::Catalog;
+pub use desk::Desk;
 pub use digests::Digests;
 pub use email::Emails;
 pub use inbox::Inbox;
@@ -111,7 +114,8 @@ pub enum AppendOutcome {
     Stored {
         /// The conversation's visitor, who receives the message unless it is a note.
         visitor_id: VisitorId,
-        /// A visitor's message moved its resolved conversation back to open.
+        /// A visitor's message moved its resolved conversation back to open, or brought its
+        /// snoozed conversation back to the inbox: the conversation itself changed.
         reopened: bool,
     },
     /// The `client_msg_id` had been stored before: `message` is the first one, unchanged,
@@ -137,6 +141,11 @@ pub struct ConversationChange {
     pub assignee: Option<Option<AgentId>>,
     /// A transfer: `Some(None)` to the workspace's agents.
     pub team: Option<Option<TeamId>>,
+    /// The labels it carries now (checked as the workspace's by the caller).
+    pub labels: Option<Vec<crate::domain::LabelId>>,
+    pub priority: Option<crate::domain::Priority>,
+    /// `Some(None)` wakes it.
+    pub snoozed_until: Option<Option<Timestamp>>,
 }
 
 /// What came of a rating.
@@ -175,6 +184,7 @@ impl Audience {
 pub trait Store:
     Catalog
     + Admin
+    + Desk
     + Digests
     + Emails
     + Inbox

@@ -76,7 +76,8 @@ impl PgStore {
         conversation_ids.sort_unstable();
         conversation_ids.dedup();
         let rows = sqlx::query(
-            "select id, workspace_id, last_seq, status, visitor_id, site_id from conversations \
+            "select id, workspace_id, last_seq, status, visitor_id, site_id, \
+             snoozed_until is not null as snoozed from conversations \
              where id = any($1) order by id for update",
         )
         .bind(&conversation_ids)
@@ -95,6 +96,7 @@ impl PgStore {
                     site_id: row.try_get("site_id")?,
                     touched: false,
                     reopened: false,
+                    snoozed: row.try_get("snoozed")?,
                 },
             );
         }
@@ -169,6 +171,12 @@ impl PgStore {
                 state.reopened = true;
                 reopened = true;
             }
+            // A visitor writing brings its snoozed conversation back to the inbox.
+            if state.snoozed && new.author.kind == crate::domain::AuthorKind::Visitor {
+                state.snoozed = false;
+                state.reopened = true;
+                reopened = true;
+            }
             state.last_seq += 1;
             state.touched = true;
             let message = Message {
@@ -219,7 +227,9 @@ impl PgStore {
                    updated_at = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
                      then $12 else c.updated_at end, \
                    status = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
-                     then 'open' else c.status end \
+                     then 'open' else c.status end, \
+                   snoozed_until = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
+                     then null else c.snoozed_until end \
                    where c.id = any($11::uuid[]) \
                  ), claimed as ( \
                    update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
@@ -275,7 +285,7 @@ impl PgStore {
                 tx.rollback().await?;
                 return Ok(Attempt::KeyTaken);
             }
-            // A visitor writing into a resolved conversation reopened it (rare).
+            // A visitor writing into a resolved or snoozed conversation brought it back (rare).
             let reopened: Vec<Uuid> = touched
                 .iter()
                 .filter(|(_, s)| s.reopened)
@@ -318,6 +328,15 @@ super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
 super::email::impl_emails!(PgStore, skip_locked = "for update skip locked");
 super::digests::impl_digests!(PgStore);
+super::desk::impl_desk!(
+    PgStore,
+    strip = "c.labels - $1::text",
+    has_label = "c.labels @> jsonb_build_array($1::text)",
+    text = "strpos(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
+            || coalesce(v.external_id, '') || ' ' || v.attributes::text), lower($2::text)) > 0",
+    attribute = "v.attributes ->> $3::text",
+    skip_locked = "for update skip locked"
+);
 super::uploads::impl_uploads!(PgStore);
 super::routing::impl_routing!(
     PgStore,
@@ -382,7 +401,8 @@ super::inbox::impl_inbox!(
     search_term = str::to_owned,
     // The visitor's name, email and form answers, as typed (no wildcard syntax).
     visitor_search = "strpos(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
-                      || v.attributes::text), lower($12::text)) > 0"
+                      || v.attributes::text), lower($12::text)) > 0",
+    has_label = "c.labels @> jsonb_build_array($13::text)"
 );
 
 /// The idempotency key of a message: one per author.
@@ -634,7 +654,9 @@ struct ConversationState {
     visitor_id: Uuid,
     site_id: Uuid,
     touched: bool,
+    /// Reopened or woken from snooze by a visitor's message.
     reopened: bool,
+    snoozed: bool,
 }
 
 impl ConversationState {

@@ -82,6 +82,18 @@ super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
 super::email::impl_emails!(SqliteStore, skip_locked = "");
 super::digests::impl_digests!(SqliteStore);
+super::desk::impl_desk!(
+    SqliteStore,
+    strip = "(select json_group_array(value) from json_each(c.labels) where value <> $1)",
+    has_label = "exists (select 1 from json_each(c.labels) where value = $1)",
+    text = "instr(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
+            || coalesce(v.external_id, '') || ' ' || v.attributes), lower($2)) > 0",
+    // Booleans read `true`/`false` as Postgres's `->>` gives them.
+    attribute = "(case json_type(v.attributes, '$.\"' || $3 || '\"') when 'true' then 'true' \
+                 when 'false' then 'false' \
+                 else cast(json_extract(v.attributes, '$.\"' || $3 || '\"') as text) end)",
+    skip_locked = ""
+);
 super::uploads::impl_uploads!(SqliteStore);
 // One writer connection: its transaction is the only one deciding.
 super::routing::impl_routing!(
@@ -166,7 +178,8 @@ super::inbox::impl_inbox!(
     search_term = fts_query,
     // The visitor's name, email and form answers, as typed (no wildcard syntax).
     visitor_search = "instr(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
-                      || v.attributes), lower($12)) > 0"
+                      || v.attributes), lower($12)) > 0",
+    has_label = "exists (select 1 from json_each(c.labels) where value = $13)"
 );
 
 /// Turns free text into an FTS5 query that matches every word, with no operator syntax: each
@@ -375,6 +388,12 @@ impl Store for SqliteStore {
                 state.reopened = true;
                 reopened = true;
             }
+            // A visitor writing brings its snoozed conversation back to the inbox.
+            if state.snoozed && new.author.kind == AuthorKind::Visitor {
+                state.snoozed = false;
+                state.reopened = true;
+                reopened = true;
+            }
             state.last_seq += 1;
             state.touched = true;
             let message: Message = sqlx::query_as(concat!(
@@ -472,7 +491,8 @@ impl Store for SqliteStore {
             sqlx::query(
                 "update conversations set last_seq = $2, last_activity_at = $3, \
                  updated_at = case when $4 then $3 else updated_at end, \
-                 status = case when $4 then 'open' else status end where id = $1",
+                 status = case when $4 then 'open' else status end, \
+                 snoozed_until = case when $4 then null else snoozed_until end where id = $1",
             )
             .bind(id)
             .bind(state.last_seq)
@@ -550,7 +570,9 @@ struct ConversationState {
     visitor_id: Uuid,
     site_id: Uuid,
     touched: bool,
+    /// Reopened or woken from snooze by a visitor's message.
     reopened: bool,
+    snoozed: bool,
 }
 
 impl ConversationState {
@@ -566,7 +588,8 @@ async fn load_conversation(
     id: ConversationId,
 ) -> StoreResult<Option<ConversationState>> {
     let row = sqlx::query(
-        "select workspace_id, last_seq, status, visitor_id, site_id from conversations where id = $1",
+        "select workspace_id, last_seq, status, visitor_id, site_id, \
+         snoozed_until is not null as snoozed from conversations where id = $1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -580,6 +603,7 @@ async fn load_conversation(
             site_id: row.try_get("site_id")?,
             touched: false,
             reopened: false,
+            snoozed: row.try_get("snoozed")?,
         })
     })
     .transpose()

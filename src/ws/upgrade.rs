@@ -10,7 +10,7 @@ use super::session::{Role, Session};
 use super::state::WsState;
 use super::visitor::VisitorSide;
 use crate::access::client_ip::client_ip;
-use crate::access::origin::{check_site, origin};
+use crate::access::origin::{origin, refused_origin};
 use crate::cluster::counters::Counters;
 use crate::error::ApiError;
 
@@ -82,7 +82,12 @@ async fn visitor_socket(
 ) -> Result<HttpResponse, ApiError> {
     check_rate(&req, &state).await?;
     let site = state.chat.site_named(query.site_key.as_deref()).await?;
-    check_site(&req, &site, &state.public_url)?;
+    if let Some(origin) = refused_origin(&req, &site, &state.public_url)? {
+        state.chat.note_refused_origin(site.id, &origin);
+        return Err(ApiError::Forbidden(
+            "origin not allowed for this site".into(),
+        ));
+    }
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)

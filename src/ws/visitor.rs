@@ -9,7 +9,7 @@ use actix::{ActorFutureExt, AsyncContext, WrapFuture};
 
 use super::hub::Registration;
 use super::protocol::{
-    self, ClientFrame, ErrorCode, Hello, ServerFrame, Typing, VisitorConversationView,
+    self, ClientFrame, EarlierPage, ErrorCode, Hello, ServerFrame, Typing, VisitorConversationView,
     VisitorProfile, WelcomeIdentity, MAX_PREVIEW_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 use super::session::{Ctx, HelloRefusal, Role, Session};
@@ -18,7 +18,8 @@ use crate::chat::lines::Line;
 use crate::chat::{announce, visitor_author, ChatError, ConversationRef};
 use crate::domain::{
     input, Author, Conversation, ConversationId, ConversationStatus, Email, MessageId, MessageKind,
-    NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, WidgetSettings, WorkspaceId,
+    NewMessage, PageInfo, Site, Timestamp, TypingState, Visitor, VisitorPage, WidgetSettings,
+    WorkspaceId,
 };
 use crate::store::uploads::Uploader;
 use crate::store::{Audience, ConversationChange};
@@ -61,6 +62,35 @@ impl VisitorSide {
 /// Metadata the browser reports, kept without controls and cut to its limit.
 fn clip(text: &str, max: usize) -> String {
     input::clean_meta(text, max)
+}
+
+/// Most earlier pages taken from one `hello` (the latest of them).
+const MAX_EARLIER_PAGES: usize = 20;
+/// How far back an earlier page may say it was seen.
+const EARLIER_PAGES_SPAN: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The pages a `hello` brought, clipped, with times kept between a day ago and now and in
+/// the order given (a page claiming an odd time cannot jump ahead of the current one).
+fn earlier_pages(pages: &[EarlierPage]) -> Vec<VisitorPage> {
+    let now = Timestamp::now();
+    let oldest = now.minus(EARLIER_PAGES_SPAN);
+    let skip = pages.len().saturating_sub(MAX_EARLIER_PAGES);
+    let mut floor = oldest;
+    pages[skip..]
+        .iter()
+        .filter(|p| !p.page.url.is_empty())
+        .map(|p| {
+            let page = clip_page(&p.page);
+            let seen_at = p.seen_at.unwrap_or(floor).max(floor).min(now);
+            floor = seen_at;
+            VisitorPage {
+                url: page.url,
+                title: page.title,
+                referrer: page.referrer,
+                seen_at,
+            }
+        })
+        .collect()
 }
 
 fn clip_page(page: &PageInfo) -> PageInfo {
@@ -177,6 +207,9 @@ impl Role for VisitorSide {
                 .map_err(unavailable)?;
             // Registered only once nothing can fail any more: agents never see a visitor come
             // online for a hello that is then refused.
+            chat.record_earlier_pages(&visitor, earlier_pages(&hello.pages))
+                .await
+                .map_err(unavailable)?;
             let page = hello.page.as_ref().map(clip_page);
             if let Some(page) = &page {
                 chat.record_page(&visitor, page.clone())
@@ -288,6 +321,7 @@ impl Role for VisitorSide {
                                 conversation.workspace_id,
                                 conversation.id,
                                 &resolve,
+                                crate::chat::ChangedBy::Visitor,
                             )
                             .await
                             .map(|_| ())
@@ -510,6 +544,9 @@ fn draft_conversation(site: &Site, visitor: &Visitor) -> Conversation {
         last_activity_at: now,
         team_id: site.team_id,
         rating: None,
+        labels: Default::default(),
+        priority: Default::default(),
+        snoozed_until: None,
     }
 }
 

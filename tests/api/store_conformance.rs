@@ -281,12 +281,12 @@ async fn visitors_and_their_pages_round_trip(backend: Backend) {
             seen_at: Timestamp::from_micros(1_700_000_000_000_000 + i as i64).unwrap(),
         };
         store
-            .record_page(ws.workspace.id, v.id, &page)
+            .record_pages(ws.workspace.id, v.id, std::slice::from_ref(&page))
             .await
             .unwrap();
         // Another workspace's id records nothing for this visitor.
         store
-            .record_page(other.workspace.id, v.id, &page)
+            .record_pages(other.workspace.id, v.id, std::slice::from_ref(&page))
             .await
             .unwrap();
     }
@@ -310,7 +310,7 @@ async fn visitors_and_their_pages_round_trip(backend: Backend) {
             seen_at: Timestamp::from_micros(1_800_000_000_000_000 + i).unwrap(),
         };
         store
-            .record_page(ws.workspace.id, v.id, &page)
+            .record_pages(ws.workspace.id, v.id, std::slice::from_ref(&page))
             .await
             .unwrap();
     }
@@ -318,6 +318,30 @@ async fn visitors_and_their_pages_round_trip(backend: Backend) {
     assert_eq!(all.len() as i64, kept);
     assert_eq!(all[0].url, format!("https://shop.test/p{}", kept + 4));
     assert_eq!(pages[0].title, "Page 1 <b>");
+    // A reload (the latest page again) is not repeated; going back to an older one is.
+    let at = |url: &str, micros: i64| VisitorPage {
+        url: url.into(),
+        title: String::new(),
+        referrer: None,
+        seen_at: Timestamp::from_micros(1_900_000_000_000_000 + micros).unwrap(),
+    };
+    store
+        .record_pages(
+            ws.workspace.id,
+            v.id,
+            &[at("https://shop.test/a", 1), at("https://shop.test/a", 2), at("https://shop.test/b", 3)],
+        )
+        .await
+        .unwrap();
+    store
+        .record_pages(ws.workspace.id, v.id, &[at("https://shop.test/b", 4), at("https://shop.test/a", 5)])
+        .await
+        .unwrap();
+    let latest = store.pages(ws.workspace.id, v.id, 3).await.unwrap();
+    assert_eq!(
+        latest.iter().map(|p| p.url.as_str()).collect::<Vec<_>>(),
+        ["https://shop.test/a", "https://shop.test/b", "https://shop.test/a"]
+    );
 }
 
 async fn a_visitor_has_one_open_conversation_per_site(backend: Backend) {

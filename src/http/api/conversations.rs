@@ -11,8 +11,10 @@ use uuid::Uuid;
 use super::{nullable, ErrorBody, MessagePage, Page};
 use crate::chat::history::{HISTORY_DEFAULT, HISTORY_MAX};
 use crate::chat::writer::{Reply, SendRequest};
+use crate::chat::ChangedBy;
 use crate::domain::{
-    AgentId, ClientMsgId, ConversationId, ConversationStatus, Message, MessageKind, TeamId,
+    AgentId, ClientMsgId, ConversationId, ConversationStatus, LabelId, Message, MessageKind,
+    Priority, TeamId, Timestamp,
 };
 use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
@@ -78,6 +80,12 @@ pub struct InboxParams {
     pub q: Option<String>,
     /// `none` (conversations of no team) or a team id.
     pub team: Option<String>,
+    /// A label id: only conversations carrying it.
+    pub label: Option<Uuid>,
+    /// `none`, `low`, `medium`, `high` or `urgent`.
+    pub priority: Option<Priority>,
+    /// `true`: only snoozed conversations; `false`: only those not snoozed.
+    pub snoozed: Option<bool>,
     pub cursor: Option<String>,
 }
 
@@ -150,6 +158,9 @@ async fn list(
             .q
             .map(|q| q.trim().chars().take(200).collect::<String>())
             .filter(|q| !q.is_empty()),
+        label: params.label.map(LabelId),
+        priority: params.priority,
+        snoozed: params.snoozed,
         after,
         limit: INBOX_PAGE + 1,
     };
@@ -209,6 +220,58 @@ pub struct UpdateConversation {
     pub team_id: Option<Option<TeamId>>,
     /// A note to the agents about the handover (never shown to the visitor).
     pub note: Option<String>,
+    /// The labels it carries (ids of the workspace's labels), replacing the ones it had.
+    #[schema(value_type = Option<Vec<Uuid>>)]
+    pub labels: Option<Vec<LabelId>>,
+    pub priority: Option<Priority>,
+    /// Out of the open inbox until then (RFC 3339, in the future, within a year); null wakes
+    /// it. A visitor's message wakes it sooner.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub snoozed_until: Option<Option<Timestamp>>,
+}
+
+/// Most labels on one conversation.
+const MAX_LABELS: usize = 20;
+/// Furthest a conversation may be snoozed.
+const MAX_SNOOZE: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+
+/// The labels, checked as the workspace's, without repeats.
+async fn checked_labels(
+    state: &HttpState,
+    workspace: crate::domain::WorkspaceId,
+    mut given: Vec<LabelId>,
+) -> Result<Vec<LabelId>, ApiError> {
+    given.sort();
+    given.dedup();
+    if given.len() > MAX_LABELS {
+        return Err(ApiError::Unprocessable(format!(
+            "labels: at most {MAX_LABELS}"
+        )));
+    }
+    if given.is_empty() {
+        return Ok(given);
+    }
+    let known = state.store.labels(workspace).await?;
+    if let Some(unknown) = given.iter().find(|id| !known.iter().any(|l| l.id == **id)) {
+        return Err(ApiError::Unprocessable(format!(
+            "labels: {unknown} is not a label of this workspace"
+        )));
+    }
+    Ok(given)
+}
+
+fn checked_snooze(until: Option<Timestamp>) -> Result<Option<Timestamp>, ApiError> {
+    let Some(until) = until else {
+        return Ok(None);
+    };
+    let now = Timestamp::now();
+    if until <= now || until.since(now) > MAX_SNOOZE {
+        return Err(ApiError::Unprocessable(
+            "snoozed_until must be in the future, within a year".into(),
+        ));
+    }
+    Ok(Some(until))
 }
 
 /// Assigns, transfers, resolves or reopens. Every connected agent and the visitor are told;
@@ -232,9 +295,17 @@ async fn update(
         assignee_id,
         team_id,
         note,
+        labels,
+        priority,
+        snoozed_until,
     } = body.into_inner();
     let workspace = me.0.workspace_id;
     let id = ConversationId(id.into_inner());
+    let labels = match labels {
+        Some(labels) => Some(checked_labels(&state, workspace, labels).await?),
+        None => None,
+    };
+    let snoozed_until = snoozed_until.map(checked_snooze).transpose()?;
     if let Some(Some(team)) = team_id {
         if state.store.team(workspace, team).await?.is_none() {
             return Err(ApiError::Unprocessable(
@@ -269,10 +340,13 @@ async fn update(
         // A transfer to a team without an agent named leaves the conversation to the team.
         assignee: assignee_id.or(team_id.map(|_| None)),
         team: team_id,
+        labels,
+        priority,
+        snoozed_until,
     };
     let conversation = state
         .chat
-        .change_conversation(workspace, id, &change)
+        .change_conversation(workspace, id, &change, ChangedBy::Agent(&me.0.name))
         .await?;
     if let Some(note) = note {
         state.chat.post(note).await?;

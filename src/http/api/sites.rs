@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::http::extract::{AdminJson, CurrentAdmin};
 use crate::http::HttpState;
 use crate::store::admin::SiteChange;
+use crate::store::desk::OriginRefusal;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list)
@@ -22,7 +23,47 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_one)
         .service(update)
         .service(remove)
-        .service(rotate_secret);
+        .service(rotate_secret)
+        .service(refused_origins);
+}
+
+/// Pages that tried to embed the site's widget from an origin it does not allow (the ones
+/// allowed since are left out), latest first.
+#[utoipa::path(
+    tag = "sites",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Page<OriginRefusal>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/sites/{id}/refused-origins")]
+async fn refused_origins(
+    admin: CurrentAdmin,
+    state: web::Data<HttpState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Page<OriginRefusal>>, ApiError> {
+    let workspace = admin.workspace_id;
+    let site = state
+        .store
+        .site(workspace, SiteId(id.into_inner()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let allowed: Vec<String> = site
+        .allowed_origins
+        .0
+        .iter()
+        .filter_map(|o| parse_origin(o).ok())
+        .collect();
+    let items = state
+        .store
+        .refused_origins(workspace, site.id)
+        .await?
+        .into_iter()
+        .filter(|r| !allowed.is_empty() && !allowed.contains(&r.origin))
+        .collect();
+    Ok(web::Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Length of a generated identity secret.

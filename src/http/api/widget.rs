@@ -1,4 +1,5 @@
-//! Public widget endpoints: no authentication, answered to any origin (CORS), nothing secret.
+//! Public widget endpoints: no authentication, answered to any origin (CORS) that the site
+//! allows, nothing secret.
 
 use actix_cors::Cors;
 use actix_web::{get, web};
@@ -6,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ErrorBody;
+use crate::access::origin::refused_origin;
 use crate::domain::{SiteKey, WidgetSettings};
 use crate::error::ApiError;
 use crate::http::HttpState;
@@ -52,10 +54,11 @@ pub struct WidgetConfig {
 #[utoipa::path(
     tag = "widget",
     params(ConfigParams),
-    responses((status = 200, body = WidgetConfig), (status = 404, body = ErrorBody))
+    responses((status = 200, body = WidgetConfig), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[get("/config")]
 async fn config(
+    req: actix_web::HttpRequest,
     state: web::Data<HttpState>,
     params: web::Query<ConfigParams>,
 ) -> Result<web::Json<WidgetConfig>, ApiError> {
@@ -65,6 +68,13 @@ async fn config(
         .site_by_key(&key)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // A page the site does not allow: the loader shows nothing, and the admin is told.
+    if let Some(origin) = refused_origin(&req, &site, &state.public_url)? {
+        state.chat.note_refused_origin(site.id, &origin);
+        return Err(ApiError::Forbidden(
+            "this page's origin is not allowed for this site".into(),
+        ));
+    }
     let available = state.chat.available(&site).await?;
     let settings: WidgetSettings = serde_json::from_value(site.settings.0).unwrap_or_default();
     Ok(web::Json(WidgetConfig {

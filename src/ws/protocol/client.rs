@@ -71,6 +71,17 @@ pub struct Hello {
     pub page: Option<PageInfo>,
     #[serde(default)]
     pub identity: Option<IdentityClaim>,
+    /// Visitor: pages seen before this first connection, oldest first (the loader kept them).
+    #[serde(default)]
+    pub pages: Vec<EarlierPage>,
+}
+
+/// A page a visitor saw before the widget connected.
+#[derive(Debug, Deserialize)]
+pub struct EarlierPage {
+    #[serde(flatten)]
+    pub page: PageInfo,
+    pub seen_at: Option<crate::domain::Timestamp>,
 }
 
 #[derive(Debug, Deserialize)]
