@@ -22,8 +22,13 @@ pub enum IdentityClaim {
         name: Option<String>,
         email: Option<String>,
         hash: Option<String>,
+        /// Custom attributes (not signed in this form).
+        #[serde(default)]
+        attributes: Option<Attributes>,
     },
 }
+
+type Attributes = serde_json::Map<String, serde_json::Value>;
 
 /// Longest accepted external user id.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
@@ -38,6 +43,7 @@ pub enum IdentityCheck {
     Unverified {
         name: Option<String>,
         email: Option<String>,
+        attributes: Attributes,
     },
     /// Signed by the business: the same person on every device.
     Verified {
@@ -46,6 +52,8 @@ pub enum IdentityCheck {
         email: Option<String>,
         /// Whether name and email were signed too (a JWT), or given beside a signed id (HMAC).
         attributes_signed: bool,
+        /// Custom attributes, checked (`domain::attributes`).
+        attributes: Attributes,
     },
     /// A signature was offered and is wrong, expired or malformed.
     Rejected,
@@ -69,6 +77,8 @@ struct IdentityClaims {
     name: Option<String>,
     #[serde(default)]
     email: Option<String>,
+    #[serde(default)]
+    attributes: Option<Attributes>,
 }
 
 fn secrets(site: &Site) -> impl Iterator<Item = &str> {
@@ -101,15 +111,24 @@ pub fn check(claim: Option<&IdentityClaim>, site: &Site) -> IdentityCheck {
             name,
             email,
             hash,
-        }) => match (id, hash) {
-            (Some(id), Some(hash)) => check_hmac(id, hash, site, name.clone(), email.clone()),
-            (_, Some(_)) => IdentityCheck::Rejected,
-            (_, None) if name.is_none() && email.is_none() => IdentityCheck::None,
-            (_, None) => IdentityCheck::Unverified {
-                name: name_of(name.clone()),
-                email: email_of(email.clone()),
-            },
-        },
+            attributes,
+        }) => {
+            let attributes = attributes_of(attributes.as_ref());
+            match (id, hash) {
+                (Some(id), Some(hash)) => {
+                    check_hmac(id, hash, site, name.clone(), email.clone(), attributes)
+                }
+                (_, Some(_)) => IdentityCheck::Rejected,
+                (_, None) if name.is_none() && email.is_none() && attributes.is_empty() => {
+                    IdentityCheck::None
+                }
+                (_, None) => IdentityCheck::Unverified {
+                    name: name_of(name.clone()),
+                    email: email_of(email.clone()),
+                    attributes,
+                },
+            }
+        }
     }
 }
 
@@ -125,7 +144,8 @@ fn check_jwt(token: &str, site: &Site) -> IdentityCheck {
             &validation,
         ) {
             let claims = data.claims;
-            return verified(claims.sub, claims.name, claims.email, true);
+            let attributes = attributes_of(claims.attributes.as_ref());
+            return verified(claims.sub, claims.name, claims.email, true, attributes);
         }
     }
     IdentityCheck::Rejected
@@ -137,6 +157,7 @@ fn check_hmac(
     site: &Site,
     name: Option<String>,
     email: Option<String>,
+    attributes: Attributes,
 ) -> IdentityCheck {
     let Ok(expected) = hex::decode(hash.trim()) else {
         return IdentityCheck::Rejected;
@@ -148,7 +169,7 @@ fn check_hmac(
         mac.update(id.as_bytes());
         // verify_slice compares in constant time.
         if mac.verify_slice(&expected).is_ok() {
-            return verified(id.to_owned(), name, email, false);
+            return verified(id.to_owned(), name, email, false, attributes);
         }
     }
     IdentityCheck::Rejected
@@ -159,6 +180,7 @@ fn verified(
     name: Option<String>,
     email: Option<String>,
     attributes_signed: bool,
+    attributes: Attributes,
 ) -> IdentityCheck {
     if external_id.is_empty() || external_id.chars().count() > MAX_EXTERNAL_ID_CHARS {
         return IdentityCheck::Rejected;
@@ -168,7 +190,14 @@ fn verified(
         name: name_of(name),
         email: email_of(email),
         attributes_signed,
+        attributes,
     }
+}
+
+fn attributes_of(given: Option<&Attributes>) -> Attributes {
+    given
+        .map(crate::domain::attributes::clean)
+        .unwrap_or_default()
 }
 
 /// hex(HMAC-SHA256(secret, id)): what a business's server computes for the HMAC form.

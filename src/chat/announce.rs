@@ -5,14 +5,11 @@ use crate::cluster::Bus;
 use crate::domain::{Assignee, Conversation, ConversationId, Event, WorkspaceId};
 use crate::store::DynStore;
 
-/// The assignee's name, looked up when the conversation has one.
+/// The assignee's name and picture, looked up when the conversation has one.
 pub async fn assignee(store: &DynStore, conversation: &Conversation) -> Option<Assignee> {
     let id = conversation.assignee_id?;
     match store.agent(conversation.workspace_id, id).await {
-        Ok(Some(agent)) => Some(Assignee {
-            id,
-            name: agent.name,
-        }),
+        Ok(Some(agent)) => Some(Assignee::from(&agent)),
         _ => None,
     }
 }

@@ -96,7 +96,10 @@ mod tests {
             text(Line::LeftEmail("a@b.co"), "pt"),
             "Left an email address: a@b.co"
         );
-        assert_eq!(text(Line::Ended, "es"), "El visitante terminó la conversación");
+        assert_eq!(
+            text(Line::Ended, "es"),
+            "El visitante terminó la conversación"
+        );
         assert_eq!(
             text(Line::Rated(4), "en"),
             "The visitor rated the conversation 4/5"

@@ -17,6 +17,7 @@ pub mod refusals;
 pub mod routing;
 pub mod site_cache;
 pub mod snooze;
+pub mod transcript;
 pub mod unattended;
 pub mod visitors;
 pub mod writer;
@@ -234,12 +235,12 @@ impl Chat {
         by: ChangedBy<'_>,
     ) -> ChatResult<Conversation> {
         // Who had it, where it was and whether it was open, for the lines that tell it.
-        let before = if change.assignee.is_some() || change.team.is_some() || change.status.is_some()
-        {
-            self.inner.store.conversation(workspace, id).await?
-        } else {
-            None
-        };
+        let before =
+            if change.assignee.is_some() || change.team.is_some() || change.status.is_some() {
+                self.inner.store.conversation(workspace, id).await?
+            } else {
+                None
+            };
         let conversation = self
             .inner
             .store
@@ -258,6 +259,23 @@ impl Chat {
             self.tell_change(before, &conversation, by).await;
         }
         Ok(conversation)
+    }
+
+    /// An agent's name or picture changed: the visitors of its open conversations see the new
+    /// ones in their header (in the background; at most the 500 most recent).
+    pub fn agent_profile_changed(&self, agent: &crate::domain::Agent) {
+        let (store, bus) = (self.inner.store.clone(), self.inner.bus.clone());
+        let (workspace, id) = (agent.workspace_id, agent.id);
+        tokio::spawn(async move {
+            match store.assigned_open(workspace, id, 500).await {
+                Ok(conversations) => {
+                    for conversation in conversations {
+                        announce::conversation_changed(&store, &bus, conversation).await;
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "profile change not announced"),
+            }
+        });
     }
 
     /// The conversation, when it is the workspace's.

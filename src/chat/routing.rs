@@ -301,7 +301,12 @@ impl Chat {
 
     /// The lines that tell a change of status, assignee or team: who resolved or reopened
     /// it, who left, who joined, where it went.
-    pub async fn tell_change(&self, before: &Conversation, after: &Conversation, by: ChangedBy<'_>) {
+    pub async fn tell_change(
+        &self,
+        before: &Conversation,
+        after: &Conversation,
+        by: ChangedBy<'_>,
+    ) {
         match (before.status, after.status, by) {
             (ConversationStatus::Open, ConversationStatus::Resolved, ChangedBy::Visitor) => {
                 self.post_line(after, Line::Ended).await;

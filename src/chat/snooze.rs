@@ -29,12 +29,7 @@ impl Chat {
 
     /// One pass; returns how many came back.
     pub async fn wake_snoozed(&self) -> usize {
-        let woken = match self
-            .inner
-            .store
-            .wake_snoozed(Timestamp::now(), BATCH)
-            .await
-        {
+        let woken = match self.inner.store.wake_snoozed(Timestamp::now(), BATCH).await {
             Ok(woken) => woken,
             Err(err) => {
                 tracing::warn!(error = %err, "snoozed conversations not woken");

@@ -70,7 +70,7 @@ impl Chat {
                 attributes_signed,
                 ..
             } => (name, email, *attributes_signed),
-            IdentityCheck::Unverified { name, email } => (name, email, false),
+            IdentityCheck::Unverified { name, email, .. } => (name, email, false),
             IdentityCheck::None | IdentityCheck::Rejected => (&None, &None, false),
         };
         if let Some(name) = name {
@@ -88,6 +88,23 @@ impl Chat {
             self.creations().insert_visitor(&visitor).await?;
         } else {
             store.update_visitor(&visitor).await?;
+        }
+        // Custom attributes from identify: written only when they change something.
+        let given = match identity {
+            IdentityCheck::Verified { attributes, .. }
+            | IdentityCheck::Unverified { attributes, .. } => attributes.clone(),
+            IdentityCheck::None | IdentityCheck::Rejected => Default::default(),
+        };
+        let changed: serde_json::Map<String, serde_json::Value> =
+            crate::domain::attributes::admitted(&visitor.attributes.0, given)
+                .into_iter()
+                .filter(|(name, value)| visitor.attributes.0.get(name) != Some(value))
+                .collect();
+        if !changed.is_empty() {
+            store
+                .merge_visitor_attributes(visitor.workspace_id, visitor.id, &changed)
+                .await?;
+            visitor.attributes.0.extend(changed);
         }
         if identified_now {
             self.bus().publish(Event::VisitorIdentified {

@@ -50,6 +50,19 @@ impl std::fmt::Debug for Origin {
 pub struct Assignee {
     pub id: AgentId,
     pub name: String,
+    /// Where its picture is served; none when it has none.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+impl From<&super::Agent> for Assignee {
+    fn from(agent: &super::Agent) -> Self {
+        Self {
+            id: agent.id,
+            name: agent.name.clone(),
+            avatar_url: agent.avatar_key.as_deref().map(super::model::avatar_url),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

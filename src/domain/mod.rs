@@ -4,6 +4,7 @@
 //! valid (parse, don't validate), so the layers above never re-check it.
 
 pub mod attachments;
+pub mod attributes;
 mod enums;
 mod errors;
 mod events;
@@ -23,8 +24,8 @@ pub use enums::{AgentRole, AuthorKind, ConversationStatus, MessageKind, Priority
 pub use errors::ErrorCode;
 pub use events::{Assignee, ConnId, Event, Origin, ReplyTo};
 pub use ids::{
-    AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, LabelId, MessageId, SiteId,
-    TeamId, UploadId, VisitorId, WebhookId, WorkspaceId,
+    AgentId, ApiKeyId, CannedId, ClientMsgId, ConversationId, DeliveryId, LabelId, MessageId,
+    SiteId, TeamId, UploadId, VisitorId, WebhookId, WorkspaceId,
 };
 pub use model::{
     Agent, ApiKey, Assignment, Author, Canned, Conversation, Message, NewMessage, NewSite,

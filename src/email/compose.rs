@@ -28,6 +28,8 @@ pub struct Reply<'a> {
     pub answerable: bool,
     /// A link that stops these emails.
     pub unsubscribe: Option<&'a str>,
+    /// The signature of the agent who wrote the last reply, when it has one.
+    pub signature: Option<&'a str>,
 }
 
 struct Words {
@@ -149,6 +151,9 @@ pub fn reply(email: &Reply<'_>) -> Composed {
             files_text(m)
         ));
     }
+    if let Some(signature) = email.signature.filter(|s| !s.is_empty()) {
+        text.push_str(&format!("{signature}\n\n"));
+    }
     if !email.context.is_empty() {
         text.push_str(&format!("{}\n", w.earlier));
         for m in email.context.iter().filter(shown) {
@@ -181,6 +186,12 @@ pub fn reply(email: &Reply<'_>) -> Composed {
             escape(who(m, &w)),
             escape(m.body.as_str()).replace('\n', "<br>"),
             files_html(m)
+        ));
+    }
+    if let Some(signature) = email.signature.filter(|s| !s.is_empty()) {
+        html.push_str(&format!(
+            "<p style=\"color:#4b5563;white-space:pre-line\">{}</p>",
+            escape(signature)
         ));
     }
     if !email.context.is_empty() {
@@ -454,8 +465,11 @@ mod tests {
             link: Some("https://shop.example/cart?parley=open"),
             answerable: true,
             unsubscribe: Some("https://chat.example/email/unsubscribe?t=1&a=2"),
+            signature: Some("Alice <b>\nShop support"),
         });
         assert_eq!(composed.subject, "Nouvelle réponse de Shop");
+        assert!(composed.text.contains("Alice <b>\nShop support\n"));
+        assert!(composed.html.contains("Alice &lt;b&gt;\nShop support"));
         assert!(composed
             .text
             .contains("Alice:\nIt left today & arrives Monday."));
@@ -539,6 +553,7 @@ mod tests {
             link: None,
             answerable: false,
             unsubscribe: None,
+            signature: None,
         });
         assert!(
             composed.text.contains("[label <1>.pdf]"),

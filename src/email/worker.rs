@@ -15,7 +15,7 @@ use super::address::ReplyAddresses;
 use super::compose::{self, Reply};
 use crate::chat::Chat;
 use crate::config::EmailSettings;
-use crate::domain::{AuthorKind, MessageKind, Timestamp, WidgetSettings};
+use crate::domain::{AgentId, AuthorKind, MessageKind, Timestamp, WidgetSettings};
 use crate::shutdown::Shutdown;
 use crate::store::email::{DueEmail, EmailOutcome};
 use crate::store::Audience;
@@ -284,6 +284,20 @@ impl Mailer {
             url::form_urlencoded::byte_serialize(address.as_bytes()).collect::<String>(),
             self.addresses.unsubscribe_token(workspace, &address)
         );
+        // The last replying agent's signature closes the replies.
+        let signer = replies
+            .iter()
+            .rev()
+            .find(|m| m.author.kind == AuthorKind::Agent)
+            .and_then(|m| m.author.id);
+        let signature = match signer {
+            Some(id) => store
+                .agent(workspace, AgentId(id))
+                .await
+                .map_err(internal)?
+                .map(|a| a.signature),
+            None => None,
+        };
         let composed = compose::reply(&Reply {
             unsubscribe: Some(&unsubscribe),
             site_name: &brand.name,
@@ -293,6 +307,7 @@ impl Mailer {
             replies: &replies,
             link: link.as_deref(),
             answerable: reply_to.is_some(),
+            signature: signature.as_deref(),
         });
         let to: Mailbox = address
             .parse()

@@ -10,7 +10,7 @@ use crate::store::{DynStore, StoreError};
 use super::{detect, metadata, thumbnail, FileStore};
 
 /// Files checked (and images decoded) at once on this node.
-static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+pub(crate) static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeepError {

@@ -14,6 +14,23 @@ const MOST_MEMORY: u64 = 256 * 1024 * 1024;
 /// A preview: JPEG for opaque images, PNG when there is transparency. `None` when the image
 /// cannot be decoded within the limits.
 pub fn make(bytes: &[u8]) -> Option<(Vec<u8>, &'static str)> {
+    encode(&decode(bytes)?.thumbnail(EDGE, EDGE))
+}
+
+/// A square picture `edge` pixels wide, cut from the middle of the image (an avatar).
+pub fn square(bytes: &[u8], edge: u32) -> Option<(Vec<u8>, &'static str)> {
+    let mut picture = decode(bytes)?;
+    let side = picture.width().min(picture.height());
+    if side == 0 {
+        return None;
+    }
+    let (x, y) = ((picture.width() - side) / 2, (picture.height() - side) / 2);
+    let cut = picture.crop(x, y, side, side);
+    encode(&cut.thumbnail(edge, edge))
+}
+
+/// The image, upright, decoded within the limits.
+fn decode(bytes: &[u8]) -> Option<DynamicImage> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .ok()?;
@@ -28,7 +45,10 @@ pub fn make(bytes: &[u8]) -> Option<(Vec<u8>, &'static str)> {
     if let Some(orientation) = orientation {
         picture.apply_orientation(orientation);
     }
-    let small = picture.thumbnail(EDGE, EDGE);
+    Some(picture)
+}
+
+fn encode(small: &DynamicImage) -> Option<(Vec<u8>, &'static str)> {
     let mut out = Cursor::new(Vec::new());
     if small.color().has_alpha() {
         small.write_to(&mut out, image::ImageFormat::Png).ok()?;
@@ -61,5 +81,16 @@ mod tests {
         lying[20..24].copy_from_slice(&100_000u32.to_be_bytes());
         assert!(make(&lying).is_none());
         assert!(make(b"not an image").is_none());
+    }
+
+    #[test]
+    fn a_square_is_cut_from_the_middle() {
+        let picture = DynamicImage::new_rgba8(900, 300);
+        let mut png = Cursor::new(Vec::new());
+        picture.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let (avatar, kind) = square(png.get_ref(), 128).unwrap();
+        assert_eq!(kind, "image/png");
+        let back = image::load_from_memory(&avatar).unwrap();
+        assert_eq!((back.width(), back.height()), (128, 128));
     }
 }

@@ -16,7 +16,31 @@ use crate::files::links::Check;
 use crate::http::HttpState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(download);
+    cfg.service(download).service(avatar);
+}
+
+/// An agent's picture. Public (visitors see it beside replies) and unguessable; a new picture
+/// gets a new key, so this one can be cached for good.
+#[actix_web::get("/avatars/{key}")]
+async fn avatar(
+    key: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::NotFound);
+    }
+    let picture = state.store.avatar(&key).await?.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, picture.content_type))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
+        .body(picture.bytes))
 }
 
 #[derive(Deserialize)]

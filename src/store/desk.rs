@@ -88,8 +88,12 @@ pub struct ContactConversation {
 #[async_trait]
 pub trait Desk: Send + Sync {
     /// Counts a refused embed of `site` from `origin` (the site keeps its latest few).
-    async fn note_refused_origin(&self, site: SiteId, origin: &str, at: Timestamp)
-        -> StoreResult<()>;
+    async fn note_refused_origin(
+        &self,
+        site: SiteId,
+        origin: &str,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 
     /// The origins refused for the workspace's site, latest first.
     async fn refused_origins(
@@ -108,6 +112,14 @@ pub trait Desk: Send + Sync {
 
     /// The picture stored under `key`.
     async fn avatar(&self, key: &str) -> StoreResult<Option<Avatar>>;
+
+    /// The open conversations assigned to the agent, most recent activity first.
+    async fn assigned_open(
+        &self,
+        workspace: WorkspaceId,
+        agent: AgentId,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>>;
 
     /// The agent's email signature.
     async fn set_signature(
@@ -283,6 +295,24 @@ macro_rules! impl_desk {
                         .fetch_optional(self.reader())
                         .await?,
                 )
+            }
+
+            async fn assigned_open(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                agent: $crate::domain::AgentId,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::Conversation>> {
+                Ok(sqlx::query_as(concat!(
+                    "select ", $crate::store::conversation_columns!(),
+                    " from conversations where workspace_id = $1 and assignee_id = $2 \
+                     and status = 'open' order by last_activity_at desc limit $3"
+                ))
+                .bind(workspace)
+                .bind(agent)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?)
             }
 
             async fn set_signature(

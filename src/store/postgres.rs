@@ -526,7 +526,7 @@ impl Store for PgStore {
             "insert into conversations (",
             conversation_columns!(),
             ") select id, workspace_id, site_id, visitor_id, 'open', assignee_id, 0, created_at, \
-             created_at, created_at, team_id, null \
+             created_at, created_at, team_id, null, '[]', 'none', null \
              from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], \
              $7::uuid[]) as d(id, workspace_id, site_id, visitor_id, assignee_id, created_at, team_id) \
              on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",

@@ -639,7 +639,7 @@ async fn open_or_create_in(
     let inserted: Option<Conversation> = sqlx::query_as(concat!(
         "insert into conversations (",
         conversation_columns!(),
-        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6, $7, null) \
+        ") values ($1, $2, $3, $4, 'open', $5, 0, $6, $6, $6, $7, null, '[]', 'none', null) \
              on conflict (visitor_id, site_id) where status = 'open' do nothing returning ",
         conversation_columns!(),
         ""

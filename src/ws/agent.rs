@@ -112,12 +112,12 @@ impl Role for AgentSide {
             let more = conversations.len() as i64 > WELCOME_CONVERSATIONS;
             conversations.truncate(WELCOME_CONVERSATIONS as usize);
             let teams = store.teams(agent.workspace_id).await.map_err(unavailable)?;
-            let names: HashMap<AgentId, String> = store
+            let people: HashMap<AgentId, Assignee> = store
                 .agents(agent.workspace_id)
                 .await
                 .map_err(unavailable)?
-                .into_iter()
-                .map(|a| (a.id, a.name))
+                .iter()
+                .map(|a| (a.id, Assignee::from(a)))
                 .collect();
             // Registered only once nothing can fail any more.
             let registration = state.hub.register_agent(
@@ -134,7 +134,7 @@ impl Role for AgentSide {
                 &agent,
                 &conversations,
                 more,
-                &names,
+                &people,
                 &teams,
                 state.settings.routing.auto_away.as_secs(),
                 EmailView {
@@ -270,20 +270,14 @@ fn welcome_frame(
     agent: &Agent,
     conversations: &[Conversation],
     more: bool,
-    names: &HashMap<AgentId, String>,
+    people: &HashMap<AgentId, Assignee>,
     teams: &[crate::domain::Team],
     auto_away_s: u64,
     email: EmailView,
 ) -> bytestring::ByteString {
     let assignees: Vec<Option<Assignee>> = conversations
         .iter()
-        .map(|c| {
-            let id = c.assignee_id?;
-            names.get(&id).map(|name| Assignee {
-                id,
-                name: name.clone(),
-            })
-        })
+        .map(|c| people.get(&c.assignee_id?).cloned())
         .collect();
     ServerFrame::AgentWelcome {
         reference,
@@ -311,7 +305,7 @@ fn welcome_frame(
             .iter()
             .map(|(id, status)| AgentPresenceView {
                 id: *id,
-                name: names.get(id).map(String::as_str),
+                name: people.get(id).map(|a| a.name.as_str()),
                 status: *status,
             })
             .collect(),

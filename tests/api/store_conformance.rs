@@ -97,6 +97,9 @@ fn draft(ws: &CreatedWorkspace, v: &Visitor) -> Conversation {
         last_activity_at: now,
         team_id: None,
         rating: None,
+        labels: Default::default(),
+        priority: Default::default(),
+        snoozed_until: None,
     }
 }
 
@@ -329,18 +332,30 @@ async fn visitors_and_their_pages_round_trip(backend: Backend) {
         .record_pages(
             ws.workspace.id,
             v.id,
-            &[at("https://shop.test/a", 1), at("https://shop.test/a", 2), at("https://shop.test/b", 3)],
+            &[
+                at("https://shop.test/a", 1),
+                at("https://shop.test/a", 2),
+                at("https://shop.test/b", 3),
+            ],
         )
         .await
         .unwrap();
     store
-        .record_pages(ws.workspace.id, v.id, &[at("https://shop.test/b", 4), at("https://shop.test/a", 5)])
+        .record_pages(
+            ws.workspace.id,
+            v.id,
+            &[at("https://shop.test/b", 4), at("https://shop.test/a", 5)],
+        )
         .await
         .unwrap();
     let latest = store.pages(ws.workspace.id, v.id, 3).await.unwrap();
     assert_eq!(
         latest.iter().map(|p| p.url.as_str()).collect::<Vec<_>>(),
-        ["https://shop.test/a", "https://shop.test/b", "https://shop.test/a"]
+        [
+            "https://shop.test/a",
+            "https://shop.test/b",
+            "https://shop.test/a"
+        ]
     );
 }
 

@@ -29,7 +29,75 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(update)
         .service(messages)
         .service(emails)
+        .service(transcript)
         .service(send);
+}
+
+/// Most messages a transcript holds (the earliest ones).
+const TRANSCRIPT_MESSAGES: i64 = 20_000;
+
+/// The whole conversation as plain text, to keep or share: each message with its time, author
+/// and files; notes marked as such; system lines set apart.
+#[utoipa::path(
+    tag = "conversations",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/conversations/{id}/transcript")]
+async fn transcript(
+    me: CurrentAgent,
+    state: web::Data<HttpState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let workspace = me.0.workspace_id;
+    let id = ConversationId(id.into_inner());
+    let row = state
+        .store
+        .inbox_row(workspace, me.0.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .site(workspace, row.conversation.site_id)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let mut text = crate::chat::transcript::header(&row, &site);
+    let mut after = 0;
+    let mut written = 0;
+    loop {
+        let page = state
+            .chat
+            .messages_after(
+                workspace,
+                id,
+                after,
+                HISTORY_MAX,
+                Audience::Agent,
+                PAGE_BYTES,
+            )
+            .await?;
+        for message in &page.messages {
+            text.push_str(&crate::chat::transcript::line(message));
+            after = message.seq;
+            written += 1;
+        }
+        if !page.more || page.messages.is_empty() || written >= TRANSCRIPT_MESSAGES {
+            break;
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"conversation-{id}.txt\""),
+        ))
+        .insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(text))
 }
 
 /// The reply emails of a conversation.

@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn receive(
     req: HttpRequest,
     state: web::Data<HttpState>,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     if let Err(retry_after_secs) = state.inbound_limit.check(&ip) {
@@ -51,15 +51,7 @@ async fn receive(
             "send the raw email as Content-Type: message/rfc822".into(),
         ));
     }
-    // Read here rather than by an extractor: its own limit would answer in another shape.
-    let mut raw = web::BytesMut::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
-        if raw.len() + chunk.len() > MAX_RAW_BYTES {
-            return Err(ApiError::TooLarge("an email of at most 1 MiB".into()));
-        }
-        raw.extend_from_slice(&chunk);
-    }
+    let raw = super::read_limited(body, MAX_RAW_BYTES, "an email of at most 1 MiB").await?;
     let Some(email) = inbound::parse(&raw) else {
         return Err(ApiError::Unprocessable("not an email".into()));
     };

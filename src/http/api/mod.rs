@@ -6,8 +6,10 @@ pub mod agents;
 pub mod api_keys;
 pub mod auth;
 pub mod canned;
+pub mod contacts;
 pub mod conversations;
 pub mod inbound;
+pub mod labels;
 pub mod links;
 pub mod me;
 pub mod sites;
@@ -25,6 +27,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 
 use super::HttpState;
+use crate::error::ApiError;
 
 /// The prefix of every API route.
 pub const PREFIX: &str = "/api/v1";
@@ -93,6 +96,25 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// The request's body, read as it comes and refused (413, `too_large` saying `limit`) as soon
+/// as it passes `max` bytes. Read here rather than by an extractor, whose own limit would
+/// answer in another shape.
+pub async fn read_limited(
+    mut body: web::Payload,
+    max: usize,
+    limit: &str,
+) -> Result<web::BytesMut, ApiError> {
+    let mut raw = web::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
+        if raw.len() + chunk.len() > max {
+            return Err(ApiError::TooLarge(limit.to_owned()));
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    Ok(raw)
+}
+
 /// Mounts the documented API routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
@@ -105,6 +127,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     webhooks::configure(cfg);
     api_keys::configure(cfg);
     teams::configure(cfg);
+    labels::configure(cfg);
+    contacts::configure(cfg);
     inbound::configure(cfg);
     links::configure(cfg);
 }

@@ -171,6 +171,7 @@ pub struct VisitorConversationView<'a> {
 #[derive(Debug, Serialize)]
 pub struct VisitorAssigneeView<'a> {
     pub name: &'a str,
+    pub avatar_url: Option<&'a str>,
 }
 
 impl<'a> VisitorConversationView<'a> {
@@ -178,7 +179,10 @@ impl<'a> VisitorConversationView<'a> {
         Self {
             id: conversation.id,
             status: conversation.status,
-            assignee: assignee.map(|a| VisitorAssigneeView { name: &a.name }),
+            assignee: assignee.map(|a| VisitorAssigneeView {
+                name: &a.name,
+                avatar_url: a.avatar_url.as_deref(),
+            }),
             last_seq: conversation.last_seq,
         }
     }
