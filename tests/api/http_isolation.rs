@@ -69,6 +69,16 @@ const ROUTES: &[&str] = &[
     "POST /auth/reset-request",
     "POST /auth/reset",
     "POST /uploads",
+    "GET /labels",
+    "POST /labels",
+    "PATCH /labels/{id}",
+    "DELETE /labels/{id}",
+    "GET /contacts",
+    "GET /contacts/{id}",
+    "GET /conversations/{id}/transcript",
+    "GET /sites/{id}/refused-origins",
+    "PUT /me/avatar",
+    "DELETE /me/avatar",
 ];
 
 /// Routes anyone may call (the inbound email's credential is its signed reply address).
@@ -94,6 +104,9 @@ fn admin_only(route: &str) -> bool {
     .iter()
     .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
         || route == "DELETE /visitors/{id}"
+        || ["POST /labels", "PATCH /labels", "DELETE /labels"]
+            .iter()
+            .any(|p| route.starts_with(p))
         || (route.starts_with("POST /canned")
             || route.starts_with("PATCH /canned")
             || route.starts_with("DELETE /canned"))
@@ -226,6 +239,9 @@ async fn own_resources(
             Some(json!({"name": "Mounted"})),
         )
         .await;
+    let (_, label) = app
+        .api("POST", "/labels", Some(token), Some(json!({"name": "Mounted"})))
+        .await;
     // A block to lift (the visitor's connection closes: it is not used again).
     let visitor_id = welcome["visitor_id"].as_str().unwrap().to_owned();
     app.api(
@@ -244,6 +260,8 @@ async fn own_resources(
         ("sites", site.id.to_string()),
         ("agents", created(agent)),
         ("canned", created(canned)),
+        ("labels", created(label)),
+        ("contacts", visitor_id.clone()),
         ("webhooks", hook),
         ("deliveries", delivery),
         ("api-keys", created(key)),
@@ -308,6 +326,8 @@ fn body_for(route: &str) -> Option<Value> {
         "POST /visitors/{id}/block" => json!({"reason": "B blocks A's visitor", "ip": true}),
         "POST /teams" => json!({"name": "B team"}),
         "PATCH /teams/{id}" => json!({"name": "hijacked"}),
+        "POST /labels" => json!({"name": format!("B {}", Uuid::new_v4().simple())}),
+        "PATCH /labels/{id}" => json!({"name": "hijacked"}),
         "POST /auth/login" => json!({"email": "nobody@x.test", "password": "whatever1"}),
         _ => return None,
     })
@@ -357,6 +377,9 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
             Some(json!({"name": "A team"})),
         )
         .await;
+    let (_, label) = app
+        .api("POST", "/labels", Some(&a.token), Some(json!({"name": "A label"})))
+        .await;
     let ids = |route: &str| -> String {
         let path = route.split(' ').nth(1).unwrap();
         match path.split('/').nth(1).unwrap() {
@@ -368,6 +391,8 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
             "webhooks" => hook["id"].as_str().unwrap().to_owned(),
             "api-keys" => key["id"].as_str().unwrap().to_owned(),
             "teams" => team["id"].as_str().unwrap().to_owned(),
+            "labels" => label["id"].as_str().unwrap().to_owned(),
+            "contacts" => visitor_id.clone(),
             other => panic!("no id for {other}"),
         }
     };

@@ -88,8 +88,8 @@ async fn every_event_arrives_signed_with_the_api_object(backend: Backend) {
     assert_eq!(rated["type"], "ok", "{rated}");
 
     // created, message, updated + assigned, the "joined" system line (a message), updated,
-    // rated.
-    let received = receiver.wait_for(7, Duration::from_secs(15)).await;
+    // the "resolved" line, rated, the "rated" line.
+    let received = receiver.wait_for(9, Duration::from_secs(15)).await;
     let mut by_event: HashMap<String, Vec<&Received>> = HashMap::new();
     for r in &received {
         assert!(verified(r, &secret), "bad signature on {}", r.json);

@@ -278,14 +278,15 @@ test('an agent answers a demo-page visitor live: read, canned reply, note, assig
   // Stored once each, in order: the visitor's message, the canned reply, the note, the reply;
   // then the assignments' system lines, shown as such (centred, by nobody).
   const stored = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
-  assert.deepEqual(stored.map((/** @type {any} */ m) => m.kind), ['text', 'text', 'note', 'text', 'event', 'event', 'event']);
+  assert.deepEqual(stored.map((/** @type {any} */ m) => m.kind), ['text', 'text', 'note', 'text', 'event', 'event', 'event', 'event', 'event']);
   const name = admin.agent.name;
   assert.deepEqual(stored.slice(4).map((/** @type {any} */ m) => [m.author.kind, m.body]), [
     ['system', `${name} joined the conversation`], ['system', `${name} left the conversation`], ['system', 'Bob joined the conversation'],
+    ['system', `${name} resolved the conversation`], ['system', `${name} reopened the conversation`],
   ]);
-  const shown = await messages(agent);
-  assert.deepEqual(shown.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(shown.slice(4).map((m) => [m.kind, m.author, m.body]), stored.slice(4).map((/** @type {any} */ m) => ['event', 'system', m.body]));
+  await waitFor(async () => (await messages(agent)).length === 9, { message: 'every line shown' });
+  assert.deepEqual((await messages(agent)).map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual((await messages(agent)).slice(4).map((m) => [m.kind, m.author, m.body]), stored.slice(4).map((/** @type {any} */ m) => ['event', 'system', m.body]));
   await assertClean(errors);
 });
 
