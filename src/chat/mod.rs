@@ -261,6 +261,47 @@ impl Chat {
         Ok(conversation)
     }
 
+    /// Stores the site's proactive message `rule` in the conversation it opened, as its
+    /// agent's; an unknown rule or an agent gone is skipped (logged), never the visitor's
+    /// message's error.
+    pub async fn post_proactive(
+        &self,
+        site: &crate::domain::Site,
+        conversation: &Conversation,
+        rule: &str,
+    ) {
+        let settings = crate::domain::WidgetSettings::of(&site.settings.0);
+        let Some(rule) = crate::domain::proactive::find(&settings.proactive, rule) else {
+            return;
+        };
+        let agent = match self
+            .inner
+            .store
+            .agent(site.workspace_id, rule.agent_id)
+            .await
+        {
+            Ok(Some(agent)) if agent.active => agent,
+            _ => return,
+        };
+        let Ok(body) = Body::parse(rule.message.clone(), usize::MAX) else {
+            return;
+        };
+        let message = NewMessage {
+            id: MessageId::new(),
+            workspace_id: conversation.workspace_id,
+            conversation_id: conversation.id,
+            client_msg_id: None,
+            author: agent_author(&agent),
+            kind: MessageKind::Text,
+            body,
+            created_at: Timestamp::now(),
+            attachments: Default::default(),
+        };
+        if let Err(err) = self.post(message).await {
+            tracing::warn!(error = %err, "proactive message not stored");
+        }
+    }
+
     /// An agent's name or picture changed: the visitors of its open conversations see the new
     /// ones in their header (in the background; at most the 500 most recent).
     pub fn agent_profile_changed(&self, agent: &crate::domain::Agent) {

@@ -87,6 +87,8 @@ text_enum!(
     Priority { None => "none", Low => "low", Medium => "medium", High => "high", Urgent => "urgent" }
 );
 
+// The macro declares the enum, so `#[default]` cannot be put on a variant.
+#[allow(clippy::derivable_impls)]
 impl Default for Priority {
     fn default() -> Self {
         Priority::None

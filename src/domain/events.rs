@@ -55,6 +55,13 @@ pub struct Assignee {
     pub avatar_url: Option<String>,
 }
 
+impl Assignee {
+    /// What a visitor may see of it: its name and picture.
+    pub fn public(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "avatar_url": self.avatar_url })
+    }
+}
+
 impl From<&super::Agent> for Assignee {
     fn from(agent: &super::Agent) -> Self {
         Self {

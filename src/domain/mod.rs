@@ -14,6 +14,7 @@ mod ids;
 pub mod input;
 mod model;
 mod presence;
+pub mod proactive;
 pub mod settings;
 mod text;
 mod time;

@@ -32,6 +32,8 @@ pub struct WidgetSettings {
     pub prechat: Prechat,
     /// Whether visitors may send files, and which kinds.
     pub attachments: AttachmentPolicy,
+    /// Messages that open the widget by themselves (`domain::proactive`).
+    pub proactive: Vec<super::proactive::ProactiveRule>,
 }
 
 /// What visitors of a site may upload (agents may send any file).
@@ -122,6 +124,7 @@ impl Default for WidgetSettings {
             offline_email_required: false,
             prechat: Prechat::default(),
             attachments: AttachmentPolicy::default(),
+            proactive: Vec::new(),
         }
     }
 }
@@ -161,6 +164,7 @@ impl WidgetSettings {
         if !locale_ok {
             return Err("settings.locale must be auto or a language code".into());
         }
+        super::proactive::validate(&self.proactive)?;
         self.prechat.validate()
     }
 

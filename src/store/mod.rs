@@ -150,6 +150,7 @@ pub struct ConversationChange {
 
 /// What came of a rating.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per rating, never stored in bulk
 pub enum Rated {
     Rated(Conversation),
     /// Not a conversation of this visitor in this workspace.

@@ -601,6 +601,7 @@ fn send_message(
     });
     let chat = session.state.chat.clone();
     let (site, visitor) = (session.role.site.clone(), greeted.visitor.clone());
+    let proactive = send.proactive;
     let work = async move {
         let attachments = chat
             .attachments(visitor.workspace_id, Uploader::Visitor(visitor.id), &files)
@@ -608,7 +609,12 @@ fn send_message(
         let conversation = match draft {
             Some(draft) => {
                 chat.admit_first_message(&site, &visitor).await?;
-                Some(chat.open_conversation(&draft).await?)
+                let conversation = chat.open_conversation(&draft).await?;
+                // The message the visitor answers comes first, in the agent's name.
+                if let Some(rule) = proactive.as_deref().filter(|_| conversation.last_seq == 0) {
+                    chat.post_proactive(&site, &conversation, rule).await;
+                }
+                Some(conversation)
             }
             None => None,
         };

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     contacts_are_found_by_email_and_attribute_and_gather_conversations_across_sites,
     pages_seen_before_the_first_connection_arrive_with_hello_and_a_reload_is_not_repeated,
     a_transcript_holds_the_whole_conversation_as_text,
+    a_proactive_message_names_its_agent_and_is_stored_before_the_answer,
 );
 
 async fn conversation_of(visitor: &mut WsClient, body: &str) -> String {
@@ -153,9 +154,9 @@ async fn labels_priority_and_snooze_organise_the_inbox(backend: Backend) {
     assert_eq!(status, 422);
     assert_eq!(
         listed(&app, &ws, &format!("label={vip}")).await,
-        [a.clone()]
+        [a.as_str()]
     );
-    assert_eq!(listed(&app, &ws, "priority=high").await, [a.clone()]);
+    assert_eq!(listed(&app, &ws, "priority=high").await, [a.as_str()]);
     assert_eq!(
         listed(&app, &other, &format!("label={vip}")).await,
         Vec::<String>::new()
@@ -169,9 +170,9 @@ async fn labels_priority_and_snooze_organise_the_inbox(backend: Backend) {
     assert!(snoozed["snoozed_until"].is_string());
     assert_eq!(
         listed(&app, &ws, "status=open&snoozed=false").await,
-        [a.clone()]
+        [a.as_str()]
     );
-    assert_eq!(listed(&app, &ws, "snoozed=true").await, [b.clone()]);
+    assert_eq!(listed(&app, &ws, "snoozed=true").await, [b.as_str()]);
     let woke = tokio::time::timeout(
         Duration::from_secs(15),
         conversation_where(&mut agent, |c| {
@@ -202,7 +203,7 @@ async fn labels_priority_and_snooze_organise_the_inbox(backend: Backend) {
         )
         .await;
     assert_eq!(status, 201);
-    assert_eq!(listed(&app, &ws, "snoozed=true").await, [b.clone()]);
+    assert_eq!(listed(&app, &ws, "snoozed=true").await, [b.as_str()]);
 
     // A label deleted leaves the conversations that carried it.
     let (status, _) = app
@@ -812,4 +813,90 @@ async fn a_transcript_holds_the_whole_conversation_as_text(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(foreign.status(), 404);
+}
+
+async fn a_proactive_message_names_its_agent_and_is_stored_before_the_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let other = app.other_workspace("other@acme.test").await;
+    let rule = |agent: &str| {
+        json!({"settings": {"proactive": [
+            {"id": "plans", "message": "Questions about plans?", "agent_id": agent, "url": "/pricing*", "delay_s": 3}
+        ]}})
+    };
+    let site = format!("/sites/{}", ws.site.id);
+    let (status, body) = app
+        .api(
+            "PATCH",
+            &site,
+            Some(&ws.token),
+            Some(rule(&other.admin.id.to_string())),
+        )
+        .await;
+    assert_eq!(status, 422, "another workspace's agent: {body}");
+    let (status, body) = app
+        .api("PATCH", &site, Some(&ws.token), Some(json!({"settings": {"proactive": [{"id": "Bad Id", "message": "x", "agent_id": ws.admin.id}]}})))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = app
+        .api(
+            "PATCH",
+            &site,
+            Some(&ws.token),
+            Some(rule(&ws.admin.id.to_string())),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let config: Value = app
+        .get(&format!(
+            "/api/v1/widget/config?site_key={}",
+            ws.site.site_key
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown = &config["proactive"][0];
+    assert_eq!(shown["message"], "Questions about plans?");
+    assert_eq!(shown["url"], "/pricing*");
+    assert_eq!(shown["delay_s"], 3);
+    assert_eq!(shown["agent"]["name"], ws.admin.name.as_str());
+    assert!(shown.get("agent_id").is_none(), "{config}");
+
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    visitor
+        .send(json!({"type": "send", "ref": "answer", "client_msg_id": uuid::Uuid::new_v4(), "body": "Yes: is there a yearly plan?", "proactive": "plans"}))
+        .await;
+    let before = visitor.frames_before(|f| f["type"] == "sent").await;
+    let greeting = before
+        .iter()
+        .find(|f| f["type"] == "message")
+        .unwrap_or_else(|| {
+            panic!("the greeting reaches the visitor before its answer: {before:?}")
+        });
+    assert_eq!(greeting["message"]["author"]["kind"], "agent");
+    assert_eq!(greeting["message"]["body"], "Questions about plans?");
+    assert_eq!(greeting["message"]["seq"], 1);
+    let id = greeting["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        message_bodies(&app, &ws, &id).await,
+        [
+            ("text".to_owned(), "Questions about plans?".to_owned()),
+            ("text".to_owned(), "Yes: is there a yearly plan?".to_owned()),
+        ]
+    );
+    // An unknown rule, or one named on a later message, adds nothing.
+    let later = visitor
+        .call(json!({"type": "send", "conversation_id": id, "client_msg_id": uuid::Uuid::new_v4(), "body": "and monthly?", "proactive": "plans"}))
+        .await;
+    assert_eq!(later["message"]["seq"], 3);
+    let (mut stranger, _) = app.visitor(&ws.site).await;
+    let unknown = stranger
+        .call(json!({"type": "send", "client_msg_id": uuid::Uuid::new_v4(), "body": "hi", "proactive": "nope"}))
+        .await;
+    assert_eq!(unknown["message"]["seq"], 1);
 }

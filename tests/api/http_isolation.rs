@@ -240,7 +240,12 @@ async fn own_resources(
         )
         .await;
     let (_, label) = app
-        .api("POST", "/labels", Some(token), Some(json!({"name": "Mounted"})))
+        .api(
+            "POST",
+            "/labels",
+            Some(token),
+            Some(json!({"name": "Mounted"})),
+        )
         .await;
     // A block to lift (the visitor's connection closes: it is not used again).
     let visitor_id = welcome["visitor_id"].as_str().unwrap().to_owned();
@@ -378,7 +383,12 @@ async fn another_workspaces_token_gets_nothing_from_any_route(backend: Backend) 
         )
         .await;
     let (_, label) = app
-        .api("POST", "/labels", Some(&a.token), Some(json!({"name": "A label"})))
+        .api(
+            "POST",
+            "/labels",
+            Some(&a.token),
+            Some(json!({"name": "A label"})),
+        )
         .await;
     let ids = |route: &str| -> String {
         let path = route.split(' ').nth(1).unwrap();

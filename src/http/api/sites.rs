@@ -99,6 +99,25 @@ fn origins(given: Vec<String>) -> Result<Vec<String>, ApiError> {
     Ok(parsed)
 }
 
+/// Each proactive rule speaks as an active agent of the workspace.
+async fn check_greeters(
+    state: &HttpState,
+    workspace: crate::domain::WorkspaceId,
+    settings: &serde_json::Value,
+) -> Result<(), ApiError> {
+    for (i, rule) in WidgetSettings::of(settings).proactive.iter().enumerate() {
+        match state.store.agent(workspace, rule.agent_id).await? {
+            Some(agent) if agent.active => {}
+            _ => {
+                return Err(ApiError::Unprocessable(format!(
+                    "settings.proactive[{i}].agent_id is not an active agent of this workspace"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Overlays `patch` on `base` and checks the result as widget settings.
 fn settings(
     base: serde_json::Value,
@@ -169,6 +188,7 @@ async fn create(
         allowed_origins: origins(allowed_origins)?,
         settings: settings(WidgetSettings::default().to_json(), patch)?,
     };
+    check_greeters(&state, admin.workspace_id, &new.settings).await?;
     let mut site = state.store.create_site(admin.workspace_id, &new).await?;
     if require_identity {
         let change = SiteChange {
@@ -258,6 +278,9 @@ async fn update(
             .transpose()?,
         team_id,
     };
+    if let Some(settings) = &change.settings {
+        check_greeters(&state, admin.workspace_id, settings).await?;
+    }
     let site = state
         .store
         .update_site(admin.workspace_id, id, &change)

@@ -42,8 +42,11 @@ pub struct ConfigParams {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WidgetConfig {
+    /// The site's widget settings; each proactive rule names its agent as visitors see it
+    /// (`agent: {name, avatar_url}`) rather than by id.
     #[serde(flatten)]
-    pub settings: WidgetSettings,
+    #[schema(value_type = Object)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
     pub agents_online: usize,
     /// Whether an agent can answer live now: the site's team within its hours with a member
     /// online, or any agent online for a site without a team.
@@ -76,10 +79,44 @@ async fn config(
         ));
     }
     let available = state.chat.available(&site).await?;
-    let settings: WidgetSettings = serde_json::from_value(site.settings.0).unwrap_or_default();
+    let settings = public_settings(&state, &site).await?;
     Ok(web::Json(WidgetConfig {
         available,
         settings,
         agents_online: state.chat.agents_online(site.workspace_id),
     }))
+}
+
+/// The settings a page may read: proactive rules of agents no longer active are left out, and
+/// the others name their agent.
+async fn public_settings(
+    state: &HttpState,
+    site: &crate::domain::Site,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let settings = WidgetSettings::of(&site.settings.0);
+    let mut rules = Vec::with_capacity(settings.proactive.len());
+    for rule in &settings.proactive {
+        let Some(agent) = state
+            .store
+            .agent(site.workspace_id, rule.agent_id)
+            .await?
+            .filter(|a| a.active)
+        else {
+            continue;
+        };
+        rules.push(serde_json::json!({
+            "id": rule.id,
+            "message": rule.message,
+            "url": rule.url,
+            "delay_s": rule.delay_s,
+            "returning": rule.returning,
+            "agent": crate::domain::Assignee::from(&agent).public(),
+        }));
+    }
+    let mut json = match settings.to_json() {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    json.insert("proactive".into(), serde_json::Value::Array(rules));
+    Ok(json)
 }

@@ -98,6 +98,9 @@ pub struct Send {
     /// Upload ids of the sender's own files, at most 10.
     #[serde(default)]
     pub attachments: Vec<crate::domain::UploadId>,
+    /// Visitor, first message: the proactive rule whose message it answers (stored first).
+    #[serde(default)]
+    pub proactive: Option<String>,
 }
 
 fn text_kind() -> MessageKind {
