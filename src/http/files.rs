@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// gets a new key, so this one can be cached for good.
 #[actix_web::get("/avatars/{key}")]
 async fn avatar(
+    req: actix_web::HttpRequest,
     key: web::Path<String>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -30,6 +31,13 @@ async fn avatar(
     if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::NotFound);
     }
+    // Counted with file downloads: guessing keys costs a stranger its address's budget.
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    state
+        .uploads
+        .downloads_per_ip
+        .check(&ip)
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let picture = state.store.avatar(&key).await?.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, picture.content_type))

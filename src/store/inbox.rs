@@ -68,9 +68,31 @@ pub struct InboxRow {
     pub visitor_read_seq: Option<i64>,
 }
 
+/// How many open conversations each inbox tab holds.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema,
+)]
+pub struct InboxCounts {
+    /// Open and not snoozed.
+    pub open: i64,
+    /// Of those, the viewer's.
+    pub mine: i64,
+    /// Of those, nobody's.
+    pub unassigned: i64,
+    /// Open and snoozed.
+    pub snoozed: i64,
+}
+
 #[async_trait]
 pub trait Inbox: Send + Sync {
     async fn inbox(&self, query: &InboxQuery) -> StoreResult<Vec<InboxRow>>;
+    /// The tabs' counts for `viewer`, over the conversations `team` selects.
+    async fn inbox_counts(
+        &self,
+        workspace: WorkspaceId,
+        viewer: AgentId,
+        team: TeamFilter,
+    ) -> StoreResult<InboxCounts>;
     async fn inbox_row(
         &self,
         workspace: WorkspaceId,
@@ -154,6 +176,37 @@ macro_rules! impl_inbox {
                 .bind(q.snoozed)
                 .bind($crate::domain::Timestamp::now())
                 .fetch_all(self.reader())
+                .await?)
+            }
+
+            async fn inbox_counts(
+                &self,
+                workspace: $crate::domain::WorkspaceId,
+                viewer: $crate::domain::AgentId,
+                team: $crate::store::inbox::TeamFilter,
+            ) -> $crate::store::StoreResult<$crate::store::inbox::InboxCounts> {
+                let (team_mode, team) = match team {
+                    $crate::store::inbox::TeamFilter::Any => ("any", None),
+                    $crate::store::inbox::TeamFilter::NoTeam => ("none", None),
+                    $crate::store::inbox::TeamFilter::Team(id) => ("team", Some(id)),
+                };
+                Ok(sqlx::query_as(
+                    "select \
+                     coalesce(sum(case when awake then 1 else 0 end), 0) as open, \
+                     coalesce(sum(case when awake and assignee_id = $2 then 1 else 0 end), 0) as mine, \
+                     coalesce(sum(case when awake and assignee_id is null then 1 else 0 end), 0) as unassigned, \
+                     coalesce(sum(case when awake then 0 else 1 end), 0) as snoozed \
+                     from (select c.assignee_id, \
+                       (c.snoozed_until is null or c.snoozed_until <= $5) as awake \
+                       from conversations c where c.workspace_id = $1 and c.status = 'open' \
+                       and ($3 = 'any' or ($3 = 'none' and c.team_id is null) or ($3 = 'team' and c.team_id = $4))) t",
+                )
+                .bind(workspace)
+                .bind(viewer)
+                .bind(team_mode)
+                .bind(team)
+                .bind($crate::domain::Timestamp::now())
+                .fetch_one(self.reader())
                 .await?)
             }
 

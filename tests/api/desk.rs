@@ -205,6 +205,40 @@ async fn labels_priority_and_snooze_organise_the_inbox(backend: Backend) {
     assert_eq!(status, 201);
     assert_eq!(listed(&app, &ws, "snoozed=true").await, [b.as_str()]);
 
+    // The tabs' counts cover every conversation, not one page.
+    let (status, counts) = app
+        .api("GET", "/conversations/counts", Some(&ws.token), None)
+        .await;
+    assert_eq!(status, 200, "{counts}");
+    assert_eq!(
+        counts,
+        json!({"open": 1, "mine": 0, "unassigned": 1, "snoozed": 1})
+    );
+    patch(&app, &ws, &a, json!({"assignee_id": ws.admin.id})).await;
+    let (_, counts) = app
+        .api("GET", "/conversations/counts", Some(&ws.token), None)
+        .await;
+    assert_eq!(
+        counts,
+        json!({"open": 1, "mine": 1, "unassigned": 0, "snoozed": 1})
+    );
+    let (_, theirs) = app
+        .api("GET", "/conversations/counts", Some(&other.token), None)
+        .await;
+    assert_eq!(
+        theirs,
+        json!({"open": 0, "mine": 0, "unassigned": 0, "snoozed": 0})
+    );
+    let (status, _) = app
+        .api(
+            "GET",
+            "/conversations/counts?team=nonsense",
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400);
+
     // A label deleted leaves the conversations that carried it.
     let (status, _) = app
         .api(

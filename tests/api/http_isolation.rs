@@ -76,6 +76,7 @@ const ROUTES: &[&str] = &[
     "GET /contacts",
     "GET /contacts/{id}",
     "GET /conversations/{id}/transcript",
+    "GET /conversations/counts",
     "GET /sites/{id}/refused-origins",
     "PUT /me/avatar",
     "DELETE /me/avatar",

@@ -20,11 +20,12 @@ use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
 use crate::http::HttpState;
 use crate::store::catalog::Cursor;
-use crate::store::inbox::{AssigneeFilter, InboxQuery, InboxRow, TeamFilter};
+use crate::store::inbox::{AssigneeFilter, InboxCounts, InboxQuery, InboxRow, TeamFilter};
 use crate::store::{AppendOutcome, Audience, ConversationChange};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list)
+        .service(counts)
         .service(get_one)
         .service(update)
         .service(messages)
@@ -215,13 +216,7 @@ async fn list(
         viewer: me.0.id,
         status: params.status,
         assignee: parse_assignee(params.assignee.as_deref(), me.0.id)?,
-        team: match params.team.as_deref() {
-            None | Some("") | Some("any") => TeamFilter::Any,
-            Some("none") => TeamFilter::NoTeam,
-            Some(id) => Uuid::parse_str(id)
-                .map(|id| TeamFilter::Team(crate::domain::TeamId(id)))
-                .map_err(|_| ApiError::BadRequest("team must be none or a team id".into()))?,
-        },
+        team: parse_team(params.team.as_deref())?,
         search: params
             .q
             .map(|q| q.trim().chars().take(200).collect::<String>())
@@ -247,6 +242,47 @@ async fn list(
     };
     let items = rows.into_iter().map(|row| view(&state, row)).collect();
     Ok(web::Json(Page { items, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CountParams {
+    /// `none` (conversations of no team) or a team id.
+    pub team: Option<String>,
+}
+
+fn parse_team(text: Option<&str>) -> Result<TeamFilter, ApiError> {
+    match text {
+        None | Some("") | Some("any") => Ok(TeamFilter::Any),
+        Some("none") => Ok(TeamFilter::NoTeam),
+        Some(id) => Uuid::parse_str(id)
+            .map(|id| TeamFilter::Team(crate::domain::TeamId(id)))
+            .map_err(|_| ApiError::BadRequest("team must be none or a team id".into())),
+    }
+}
+
+/// How many open conversations each inbox tab holds (all of them, not only those a client
+/// has loaded): `open` (not snoozed), `mine`, `unassigned`, `snoozed`.
+#[utoipa::path(
+    tag = "conversations",
+    params(CountParams),
+    responses((status = 200, body = InboxCounts), (status = 400, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/conversations/counts")]
+async fn counts(
+    me: CurrentAgent,
+    state: web::Data<HttpState>,
+    params: web::Query<CountParams>,
+) -> Result<web::Json<InboxCounts>, ApiError> {
+    let team = parse_team(params.team.as_deref())?;
+    Ok(web::Json(
+        state
+            .store
+            .inbox_counts(me.0.workspace_id, me.0.id, team)
+            .await?,
+    ))
 }
 
 async fn load(state: &HttpState, me: &CurrentAgent, id: Uuid) -> Result<InboxView, ApiError> {

@@ -158,10 +158,13 @@ fn checked_signature(text: String) -> Result<String, ApiError> {
 )]
 #[put("/me/avatar")]
 async fn set_avatar(
+    req: actix_web::HttpRequest,
     me: SignedInAgent,
     state: web::Data<HttpState>,
     body: web::Payload,
 ) -> Result<web::Json<Agent>, ApiError> {
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let _reading = state.uploads.admit_picture(me.0.id.0, ip).await?;
     let raw = super::read_limited(body, MAX_AVATAR_BYTES, "a picture of at most 5 MiB").await?;
     let is_picture = infer::get(&raw).is_some_and(|kind| {
         matches!(

@@ -63,6 +63,23 @@ impl UploadGate {
         }
     }
 
+    /// An agent's picture counts as one of its uploads (and its address's), and is read
+    /// among the node's uploads at once: a burst of pictures cannot take the memory.
+    pub async fn admit_picture(
+        &self,
+        agent: uuid::Uuid,
+        ip: std::net::IpAddr,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        self.per_uploader
+            .check(&agent)
+            .and_then(|()| self.per_ip.check(&ip))
+            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+        self.running
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Unavailable)
+    }
+
     pub fn forget_idle(&self) {
         self.per_uploader.forget_idle();
         self.per_site.forget_idle();
