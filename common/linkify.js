@@ -13,8 +13,11 @@
  * own copy used to drop every trailing `)` and `]`, which broke such links.)
  */
 
-/** Candidates: http(s) URLs up to white space or a character that cannot end a bare URL. */
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+/**
+ * Candidates: http(s) URLs up to white space, a character that cannot end a bare URL, or an
+ * emoji (`https://shop.example👍` links the shop, and the emoji stays whole in the text).
+ */
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`\p{Extended_Pictographic}]+/giu;
 /** Punctuation that usually closes the sentence rather than the URL. */
 const TRAILING = '.,;:!?\'"*';
 

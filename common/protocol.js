@@ -204,6 +204,7 @@ export function codePoints(text) {
 
 /**
  * @typedef {{url: string, title: string, referrer?: string}} Page
+ * @typedef {Page & {seen_at: string}} SeenPage a page visited before the panel connected
  * @typedef {{jwt: string} | {id: string, name?: string, email?: string, hash?: string}} Identity
  * @typedef {{kind: 'visitor' | 'agent' | 'system', id: string | null, name: string | null}} Author
  * @typedef {{id: string, name: string, size: number, content_type: string, url: string,
@@ -212,7 +213,9 @@ export function codePoints(text) {
  * @typedef {{id: string, conversation_id: string, seq: number, client_msg_id: string | null,
  *   author: Author, kind: 'text' | 'note' | 'event', body: string, created_at: string,
  *   attachments: MessageFile[]}} Message `attachments`: empty when it has none
- * @typedef {{id: string, status: 'open' | 'resolved', assignee: {name: string} | null,
+ * @typedef {{name: string, avatar_url: string | null}} AssigneeView the agent a visitor's conversation is
+ *   assigned to; `avatar_url` a path on the Parley origin (`/avatars/<key>`), or null
+ * @typedef {{id: string, status: 'open' | 'resolved', assignee: AssigneeView | null,
  *   last_seq: number}} ConversationView
  * @typedef {{score: number, comment: string | null, created_at: string}} Rating a visitor's
  *   rating of a resolved conversation (`rating` of the conversation object, null until rated)
@@ -234,7 +237,8 @@ function clipPage(page) {
  * agent's is its JWT.
  * @param {string} ref
  * @param {string | null} token
- * @param {{page?: Page | null, identity?: Identity | null}} [visitor]
+ * @param {{page?: Page | null, identity?: Identity | null, pages?: SeenPage[]}} [visitor] `pages`:
+ *   those seen on the site before this first connection, oldest first (the current one is `page`)
  * @returns {Frame}
  */
 export function helloFrame(ref, token, visitor = {}) {
@@ -243,7 +247,19 @@ export function helloFrame(ref, token, visitor = {}) {
   const page = clipPage(visitor.page);
   if (page) frame.page = page;
   if (visitor.identity) frame.identity = visitor.identity;
+  const pages = (visitor.pages ?? []).map(clipSeenPage).filter((p) => p !== undefined).slice(-MAX_PAGES_SEEN);
+  if (pages.length) frame.pages = pages;
   return frame;
+}
+
+/** Pages seen before a first hello that it carries at most (the loader keeps no more). */
+export const MAX_PAGES_SEEN = 20;
+
+/** A page seen before the hello, with when (RFC 3339). @param {SeenPage} page @returns {SeenPage | undefined} */
+function clipSeenPage(page) {
+  const clipped = clipPage(page);
+  if (!clipped || !clipped.url || typeof page.seen_at !== 'string') return undefined;
+  return { ...clipped, referrer: clipped.referrer ?? '', seen_at: page.seen_at };
 }
 
 /** @returns {Frame} */

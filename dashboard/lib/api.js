@@ -64,7 +64,7 @@ export function errorField(err, fields) {
 
 /**
  * Query string of the defined, non-empty values.
- * @param {Record<string, string | number | null | undefined>} params
+ * @param {Record<string, string | number | boolean | null | undefined>} params
  */
 export function query(params) {
   const search = new URLSearchParams();
@@ -91,13 +91,15 @@ export function createApi(options) {
     const headers = { Accept: 'application/json' };
     const token = options.getToken();
     if (auth && token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    // A Blob (a picture) goes as its bytes, with its own type; anything else as JSON.
+    const raw = typeof Blob !== 'undefined' && body instanceof Blob;
+    if (body !== undefined) headers['Content-Type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
     let response;
     try {
       response = await doFetch(API_PREFIX + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
         cache: 'no-store',
       });
     } catch {
@@ -111,6 +113,31 @@ export function createApi(options) {
     const retry = Number(response.headers.get('Retry-After'));
     if (response.status === 401 && auth) options.onUnauthorized();
     throw new ApiError(response.status, code, message, Number.isFinite(retry) && retry > 0 ? retry : null, workspaceChoices(data?.error?.workspaces));
+  }
+
+  /**
+   * A file the API gives (not JSON), fetched with the token: its bytes and the name its
+   * `Content-Disposition` suggests.
+   * @param {string} path under /api/v1 @param {string} fallbackName
+   * @returns {Promise<{blob: Blob, name: string}>}
+   */
+  async function download(path, fallbackName) {
+    /** @type {Record<string, string>} */
+    const headers = {};
+    const token = options.getToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await doFetch(API_PREFIX + path, { method: 'GET', headers, cache: 'no-store' });
+    } catch {
+      throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
+    }
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      if (response.status === 401) options.onUnauthorized();
+      throw new ApiError(response.status, data?.error?.code ?? 'error', data?.error?.message ?? `Request failed (${response.status})`);
+    }
+    return { blob: await response.blob(), name: dispositionName(response.headers.get('Content-Disposition')) ?? fallbackName };
   }
 
   const get = (/** @type {string} */ path) => request('GET', path);
@@ -142,22 +169,51 @@ export function createApi(options) {
      * A new password needs the current one, and ends every session of the agent, this one's
      * too (the answer is the agent; the token used is refused from then on). `notify_email`:
      * emails about new conversations nobody of one's team was online for.
-     * @param {{name?: string, current_password?: string, new_password?: string, notify_email?: boolean}} change
+     * `signature`: text added under the agent's replies emailed to visitors.
+     * @param {{name?: string, current_password?: string, new_password?: string, notify_email?: boolean, signature?: string}} change
      */
     updateMe: (change) => patch('/me', change),
+    /** The agent's picture from an image's bytes (the server keeps a square of it); answers the agent. @param {Blob} picture */
+    setAvatar: (picture) => request('PUT', '/me/avatar', picture),
+    /** Answers the agent, without a picture. */
+    removeAvatar: () => del('/me/avatar'),
+
+    /**
+     * The workspace's visitors as people, identified ones first. `attribute`: `name:value`.
+     * @param {{q?: string, attribute?: string, identified?: boolean, cursor?: string}} params @returns {Promise<Page>}
+     */
+    contacts: (params) => get(`/contacts${query(params)}`),
+    /** A contact with `online` and its conversations on every site. @param {string} vid */
+    contact: (vid) => get(`/contacts/${id(vid)}`),
 
     /**
      * `assignee`: `me`, `none` or an agent id; `team`: `none` or a team id.
-     * @param {{status?: string, assignee?: string, team?: string, q?: string, cursor?: string | null}} params @returns {Promise<Page>}
+     * `label`: a label id; `snoozed`: only snoozed conversations (true) or none of them (false).
+     * @param {{status?: string, assignee?: string, team?: string, label?: string, snoozed?: boolean, q?: string, cursor?: string | null}} params @returns {Promise<Page>}
      */
     conversations: (params) => get(`/conversations${query(params)}`),
     /** @param {string} cid */
     conversation: (cid) => get(`/conversations/${id(cid)}`),
     /**
-     * Assigns, resolves, reopens, or transfers (`team_id`, or `assignee_id`, with an optional `note`).
-     * @param {string} cid @param {{status?: string, assignee_id?: string | null, team_id?: string | null, note?: string}} change
+     * Assigns, resolves, reopens, or transfers (`team_id`, or `assignee_id`, with an optional
+     * `note`); sets its `labels` (ids), `priority`, or `snoozed_until` (RFC 3339; null wakes it).
+     * @param {string} cid @param {import('./desk.js').ConversationChange} change
      */
     updateConversation: (cid, change) => patch(`/conversations/${id(cid)}`, change),
+    /**
+     * The conversation as plain text (`text/plain`, an attachment), with the name the server
+     * gives it. @param {string} cid
+     */
+    transcript: (cid) => download(`/conversations/${id(cid)}/transcript`, `conversation-${cid}.txt`),
+
+    /** The workspace's labels, by name (any agent). @returns {Promise<Page>} */
+    labels: () => get('/labels'),
+    /** @param {{name: string, color?: string}} label */
+    createLabel: (label) => post('/labels', label),
+    /** @param {string} lid @param {{name?: string, color?: string}} change */
+    updateLabel: (lid, change) => patch(`/labels/${id(lid)}`, change),
+    /** Conversations carrying it lose it. @param {string} lid */
+    deleteLabel: (lid) => del(`/labels/${id(lid)}`),
     /** @param {string} cid @param {{before_seq?: number | null, after_seq?: number | null, limit?: number}} params @returns {Promise<MessagePage>} */
     messages: (cid, params) => get(`/conversations/${id(cid)}/messages${query(params)}`),
     /** The reply emails carrying agents' replies to a visitor who left (docs/email.md). @param {string} cid */
@@ -212,6 +268,8 @@ export function createApi(options) {
     updateSite: (sid, change) => patch(`/sites/${id(sid)}`, change),
     /** @param {string} sid */
     deleteSite: (sid) => del(`/sites/${id(sid)}`),
+    /** Origins that tried to embed the site and were refused, latest first. @param {string} sid @returns {Promise<Page>} */
+    refusedOrigins: (sid) => get(`/sites/${id(sid)}/refused-origins`),
     /** @param {string} sid */
     rotateSecret: (sid) => post(`/sites/${id(sid)}/rotate-secret`),
 
@@ -282,6 +340,24 @@ export function createApi(options) {
     /** @param {string} kid */
     deleteApiKey: (kid) => del(`/api-keys/${id(kid)}`),
   };
+}
+
+/**
+ * The file name of a `Content-Disposition` header (`filename*=UTF-8''…` preferred), or null.
+ * @param {string | null} header
+ */
+export function dispositionName(header) {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      /* fall back to the plain name */
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header);
+  return plain ? plain[1].trim() : null;
 }
 
 /** @typedef {ReturnType<typeof createApi>} Api */

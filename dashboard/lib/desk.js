@@ -29,6 +29,13 @@ import {
 /** @typedef {import('./api.js').Api} Api */
 /** @typedef {import('./connection.js').Clock} Clock */
 
+/**
+ * What `PATCH /conversations/{id}` changes: status, assignee, team (a transfer, with a note),
+ * labels (ids, replacing those it had), priority, snooze (RFC 3339; null wakes it).
+ * @typedef {{status?: string, assignee_id?: string | null, team_id?: string | null, note?: string,
+ *   labels?: string[], priority?: string, snoozed_until?: string | null}} ConversationChange
+ */
+
 /** Newest page size when a conversation is opened, and per scroll-back. */
 const PAGE = Limits.HISTORY_DEFAULT;
 /** A retryable send failure is retried after this long while connected. */
@@ -135,6 +142,7 @@ export class Desk extends Emitter {
       openIds.add(raw.id);
       ws.upsertConversation(raw);
     }
+    this.loadLabels();
     // The server forgot who views what with the old socket.
     if (this.shown) this.viewing(this.shown, 'on');
     this.emit('welcome', info);
@@ -155,6 +163,16 @@ export class Desk extends Emitter {
   refreshMissing(openIds) {
     for (const c of this.workspace.conversations.values()) {
       if (c.status === 'open' && !openIds.has(c.id)) this.refreshConversation(c.id);
+    }
+  }
+
+  /** The workspace's labels (again after a reconnect: an admin may have changed them). */
+  async loadLabels() {
+    try {
+      const { items } = await this.api.labels();
+      this.workspace.setLabels(items);
+    } catch {
+      /* shown without names until the next welcome */
     }
   }
 
@@ -507,8 +525,7 @@ export class Desk extends Emitter {
   // ---- conversation actions (HTTP) --------------------------------------------------------
 
   /**
-   * @param {string} id
-   * @param {{status?: string, assignee_id?: string | null, team_id?: string | null, note?: string}} change
+   * @param {string} id @param {ConversationChange} change
    */
   async update(id, change) {
     const raw = await this.api.updateConversation(id, change);
@@ -524,6 +541,24 @@ export class Desk extends Emitter {
   /** @param {string} id */
   reopen(id) {
     return this.update(id, { status: 'open' });
+  }
+
+  /** The labels it carries, replacing those it had. @param {string} id @param {string[]} labels */
+  setLabels(id, labels) {
+    return this.update(id, { labels });
+  }
+
+  /** @param {string} id @param {string} priority `none`, `low`, `medium`, `high` or `urgent` */
+  setPriority(id, priority) {
+    return this.update(id, { priority });
+  }
+
+  /**
+   * Out of the open tabs until `until` (a visitor's message brings it back sooner); null
+   * brings it back now. @param {string} id @param {Date | null} until
+   */
+  snooze(id, until) {
+    return this.update(id, { snoozed_until: until ? until.toISOString() : null });
   }
 
   /** @param {string} id @param {string | null} agentId */

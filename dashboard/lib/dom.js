@@ -84,6 +84,29 @@ export function linkify(text) {
   return linkNodes(document, text);
 }
 
+/** What Tab may land on. */
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Keeps Tab and Shift+Tab inside a modal `<dialog>`, wrapping around: the browser would
+ * otherwise move the focus past its last control to its own toolbar.
+ * @param {HTMLElement} dialog
+ */
+export function trapFocus(dialog) {
+  dialog.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return;
+    const items = /** @type {HTMLElement[]} */ ([...dialog.querySelectorAll(FOCUSABLE)]).filter((el) => !el.closest('[hidden]'));
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const at = document.activeElement;
+    if (e.shiftKey ? at === first || !dialog.contains(at) : at === last || !dialog.contains(at)) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  });
+}
+
 /**
  * A modal confirmation (a `<dialog>`): resolves true when confirmed.
  * @param {string} question @param {string} [confirmLabel]
@@ -96,10 +119,13 @@ export function confirmDialog(question, confirmLabel = 'Confirm') {
     const dialog = h('dialog', { class: 'confirm', testid: 'confirm-dialog', attrs: { 'aria-label': 'Confirm' } },
       h('p', { text: question }),
       h('div', { class: 'row end' }, cancel, ok));
+    // Modal: the browser keeps Tab inside it; the focus goes back where it was once answered.
+    const back = document.activeElement;
     /** @param {boolean} answer */
     const done = (answer) => {
       dialog.close();
       dialog.remove();
+      if (back instanceof HTMLElement && back.isConnected) back.focus();
       resolve(answer);
     };
     ok.addEventListener('click', () => done(true));
@@ -108,6 +134,7 @@ export function confirmDialog(question, confirmLabel = 'Confirm') {
       e.preventDefault();
       done(false);
     });
+    trapFocus(dialog);
     document.body.append(dialog);
     dialog.showModal();
     cancel.focus();

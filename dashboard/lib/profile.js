@@ -54,3 +54,26 @@ export function passwordChangeError(err) {
   if (e.status === 429) return { field: null, message: `Too many wrong passwords. Try again in ${e.retryAfter ?? 60} seconds.` };
   return { field: null, message: e.message || 'The password could not be changed.' };
 }
+
+/** The pictures the server takes for an avatar, and their largest size. */
+export const AVATAR_TYPES = Object.freeze(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * What is wrong with a file chosen as one's picture, or null (the server reads its bytes and
+ * has the last word).
+ * @param {{type: string, size: number}} file
+ */
+export function checkAvatar(file) {
+  if (!AVATAR_TYPES.includes(file.type)) return 'Choose a JPEG, PNG, GIF or WebP picture.';
+  if (file.size > AVATAR_MAX_BYTES) return 'Choose a picture of at most 5 MB.';
+  return null;
+}
+
+/** The longest signature the server takes, in characters. */
+export const SIGNATURE_MAX = 1000;
+
+/** What is wrong with a signature, or null (empty: none). @param {string} text */
+export function checkSignature(text) {
+  return charCount(text) > SIGNATURE_MAX ? `Use at most ${SIGNATURE_MAX} characters.` : null;
+}

@@ -17,6 +17,7 @@ export const Keys = Object.freeze({
   NOTIFICATIONS_OFF: 'notifications-off',
   INBOX_TAB: 'inbox-tab',
   INBOX_TEAM: 'inbox-team',
+  INBOX_LABEL: 'inbox-label',
   /** When the agent last did something in any tab (ms), for auto-away. */
   ACTIVITY: 'activity',
   /** True while the away status is auto-away's, not the agent's choice. */

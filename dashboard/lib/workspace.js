@@ -9,7 +9,8 @@
  * - `typing` (conversationId), `visitor` (visitorId), `agents` (), `read` (conversationId),
  * - `unread` (total) when the total of unread messages changes,
  * - `viewers` (conversationId) when the other agents viewing a conversation change,
- * - `teams` () when the workspace's teams change, `me` () when this agent's record does.
+ * - `teams` () when the workspace's teams change, `labels` () when its labels do, `me` () when
+ *   this agent's record does.
  */
 import { Emitter } from './emitter.js';
 import { Viewers } from './viewers.js';
@@ -31,16 +32,17 @@ import { summary } from '../../common/uploads.js';
  *   visitor_name: string | null, visitor_email: string | null, visitor_verified: boolean,
  *   visitor_online: boolean, last_body: string | null, last_author_kind: string | null,
  *   last_kind: string | null, rating: Rating | null,
+ *   labels: string[], priority: Priority, snoozed_until: string | null,
  *   unreadBase: number, unreadBaseSeq: number, liveUnread: Set<number>,
  * }} Conversation
  */
 
 /**
- * @typedef {{id: string, name: string, email: string, role: string, capacity?: number}} Me
+ * @typedef {{id: string, name: string, email: string, role: string, capacity?: number, avatar_url?: string | null}} Me
  *   this agent (`capacity`: how many open conversations automatic assignment gives them)
  * @typedef {{id: string, name: string}} TeamRef a team of the workspace (`welcome.teams`)
  * @typedef {{id: string, name: string | null, email?: string | null, role?: string,
- *   active?: boolean, capacity?: number, status: 'online' | 'away' | 'offline'}} TeamMember
+ *   active?: boolean, capacity?: number, avatar_url?: string | null, status: 'online' | 'away' | 'offline'}} TeamMember
  * @typedef {{author: Author, preview: string | null, until: number}} Typist
  */
 
@@ -55,6 +57,41 @@ import { summary } from '../../common/uploads.js';
  *   online?: boolean, onlineKnown?: boolean, pages: RecentPages,
  * }} LiveVisitor
  */
+
+/**
+ * @typedef {'none' | 'low' | 'medium' | 'high' | 'urgent'} Priority
+ * @typedef {{id: string, name: string, color: string}} Label a label of the workspace
+ */
+
+/** The priorities, lowest first, with their words. */
+export const PRIORITIES = Object.freeze(/** @type {const} */ ([
+  { id: 'none', label: 'No priority' },
+  { id: 'low', label: 'Low' },
+  { id: 'medium', label: 'Medium' },
+  { id: 'high', label: 'High' },
+  { id: 'urgent', label: 'Urgent' },
+]));
+
+/** @param {unknown} value @returns {Priority} */
+export function priorityOf(value) {
+  return PRIORITIES.some((p) => p.id === value) ? /** @type {Priority} */ (value) : 'none';
+}
+
+/**
+ * Whether a conversation is snoozed now: its `snoozed_until` still ahead. Once the time has
+ * passed it is back in the open tabs, even before the server's frame says so.
+ * @param {{snoozed_until: string | null}} c @param {number} now
+ */
+export function isSnoozed(c, now) {
+  if (!c.snoozed_until) return false;
+  const until = Date.parse(c.snoozed_until);
+  return Number.isFinite(until) && until > now;
+}
+
+/** @param {unknown} raw @returns {string[]} */
+function labelIds(raw) {
+  return Array.isArray(raw) ? raw.filter((id) => typeof id === 'string') : [];
+}
 
 /** Pages kept per live visitor: as many as `GET /visitors/{id}` returns (the server keeps 100). */
 export const PAGES_KEPT = 50;
@@ -175,12 +212,16 @@ export class Workspace extends Emitter {
     this.viewers = new Viewers({ now: this.now });
     /** The workspace's teams, by id, in the order given. @type {Map<string, TeamRef>} */
     this.teams = new Map();
+    /** The workspace's labels, by id, by name. @type {Map<string, Label>} */
+    this.labels = new Map();
     this.lastUnreadTotal = -1;
   }
 
   /** @param {Me} me */
   setMe(me) {
-    this.me = me;
+    // The welcome does not carry the agent's picture: the one learnt (`GET /me`, a change) stays.
+    const picture = 'avatar_url' in me ? me.avatar_url : this.me?.id === me.id ? this.me?.avatar_url : undefined;
+    this.me = picture === undefined ? me : { ...me, avatar_url: picture };
     this.learnAgent(me.id, me.name);
     this.emit('me');
   }
@@ -233,6 +274,7 @@ export class Workspace extends Emitter {
       created_at: raw.created_at, updated_at: raw.updated_at, last_activity_at: raw.last_activity_at,
       visitor_name: null, visitor_email: null, visitor_verified: false, visitor_online: false,
       last_body: null, last_author_kind: null, last_kind: null, rating: ratingOf(raw.rating),
+      labels: labelIds(raw.labels), priority: priorityOf(raw.priority), snoozed_until: raw.snoozed_until ?? null,
       unreadBase: 0, unreadBaseSeq: raw.last_seq ?? 0, liveUnread: new Set(),
     };
     if (held && (raw.updated_at ?? '') >= (held.updated_at ?? '')) {
@@ -241,6 +283,9 @@ export class Workspace extends Emitter {
       c.assignee_name = c.assignee_id ? assigneeName ?? this.agentName(c.assignee_id) : null;
       if ('team_id' in raw) c.team_id = raw.team_id ?? null;
       if ('rating' in raw) c.rating = ratingOf(raw.rating);
+      if ('labels' in raw) c.labels = labelIds(raw.labels);
+      if ('priority' in raw) c.priority = priorityOf(raw.priority);
+      if ('snoozed_until' in raw) c.snoozed_until = raw.snoozed_until ?? null;
       c.updated_at = raw.updated_at;
     }
     c.last_activity_at = later(c.last_activity_at, raw.last_activity_at);
@@ -313,6 +358,9 @@ export class Workspace extends Emitter {
         c.last_kind = m.kind;
       }
       if (options.live && m.seq > c.unreadBaseSeq && !this.isMine(m)) c.liveUnread.add(m.seq);
+      // A visitor writing brings a snoozed conversation back (the server does the same).
+      // (A message older than the last change, caught up after a reconnect, does not.)
+      if (options.live && m.author.kind === AuthorKind.VISITOR && m.seq >= c.last_seq && m.created_at >= c.updated_at) c.snoozed_until = null;
     }
     this.emit('messages', conversationId, added);
     if (c) this.emit('conversation', c, { created: false });
@@ -475,6 +523,11 @@ export class Workspace extends Emitter {
     return this.team.get(id)?.name ?? null;
   }
 
+  /** An agent's picture, when known (one's own; the whole team's for admins). @param {string} id */
+  agentPicture(id) {
+    return id === this.me?.id ? this.me?.avatar_url ?? null : this.team.get(id)?.avatar_url ?? null;
+  }
+
   /**
    * The team from `GET /agents` (admins).
    * @param {any[]} agents
@@ -482,7 +535,7 @@ export class Workspace extends Emitter {
   setTeam(agents) {
     for (const a of agents) {
       const held = this.team.get(a.id);
-      this.team.set(a.id, { ...held, id: a.id, name: a.name, email: a.email, role: a.role, active: a.active, capacity: a.capacity, status: held?.status ?? AgentStatus.OFFLINE });
+      this.team.set(a.id, { ...held, id: a.id, name: a.name, email: a.email, role: a.role, active: a.active, capacity: a.capacity, avatar_url: a.avatar_url ?? null, status: held?.status ?? AgentStatus.OFFLINE });
       if (a.id === this.me?.id && typeof a.capacity === 'number') this.setMyCapacity(a.capacity);
     }
     this.emit('agents');
@@ -498,6 +551,24 @@ export class Workspace extends Emitter {
       if (t && typeof t.id === 'string') this.teams.set(t.id, { id: t.id, name: String(t.name ?? '') });
     }
     this.emit('teams');
+  }
+
+  /**
+   * The workspace's labels (`GET /labels`, or the Labels page after a change).
+   * @param {unknown} labels
+   */
+  setLabels(labels) {
+    this.labels.clear();
+    for (const l of Array.isArray(labels) ? labels : []) {
+      if (l && typeof l.id === 'string') this.labels.set(l.id, { id: l.id, name: String(l.name ?? ''), color: String(l.color ?? '') });
+    }
+    this.emit('labels');
+  }
+
+  /** The labels a conversation carries that are known, by name. @param {{labels: string[]}} c @returns {Label[]} */
+  labelsOf(c) {
+    return c.labels.map((id) => this.labels.get(id)).filter((l) => l !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** @param {string | null | undefined} id */
@@ -540,6 +611,7 @@ export class Workspace extends Emitter {
     this.typing.clear();
     this.viewers.clear();
     this.teams.clear();
+    this.labels.clear();
     this.lastUnreadTotal = -1;
     this.emitUnread();
   }

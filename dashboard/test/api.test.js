@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_PREFIX, ApiError, createApi, errorField, query } from '../lib/api.js';
+import { API_PREFIX, ApiError, createApi, dispositionName, errorField, query } from '../lib/api.js';
 import { FakeXhr } from '../../common/test/helpers/xhr.js';
 
 /** A fetch that records requests and answers from `respond(url, init)`. */
@@ -328,4 +328,32 @@ test('a message sent over HTTP may carry files', async () => {
   await api.sendMessage('c-1', { client_msg_id: 'x', kind: 'text', body: '', attachments: ['u-1'] });
   assert.equal(requests[0].url, `${API_PREFIX}/conversations/c-1/messages`);
   assert.equal(requests[0].body, '{"client_msg_id":"x","kind":"text","body":"","attachments":["u-1"]}');
+});
+
+test("a download's name comes from Content-Disposition, the UTF-8 form first", () => {
+  assert.equal(dispositionName('attachment; filename="conversation-2026-05-01.txt"'), 'conversation-2026-05-01.txt');
+  assert.equal(dispositionName("attachment; filename=\"a.txt\"; filename*=UTF-8''Caf%C3%A9.txt"), 'Café.txt');
+  assert.equal(dispositionName('attachment; filename=plain.txt'), 'plain.txt');
+  assert.equal(dispositionName('attachment'), null);
+  assert.equal(dispositionName(null), null);
+});
+
+test("a picture goes as its own bytes and type; contacts and refused origins are read with their filters", async () => {
+  const { api, requests } = setup(() => response(200, { items: [], next_cursor: null, avatar_url: '/avatars/k' }));
+  const picture = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });
+  await api.setAvatar(picture);
+  await api.removeAvatar();
+  await api.contacts({ q: 'ada', attribute: 'plan:gold', identified: true, cursor: undefined });
+  await api.contact('v 1');
+  await api.refusedOrigins('s-1');
+  const [put, del, list, one, refused] = requests;
+  assert.equal(put.method, 'PUT');
+  assert.equal(put.url, `${API_PREFIX}/me/avatar`);
+  assert.equal(put.headers['Content-Type'], 'image/png');
+  assert.equal(put.body, picture, 'the Blob itself, not JSON');
+  assert.equal(del.method, 'DELETE');
+  assert.equal(del.url, `${API_PREFIX}/me/avatar`);
+  assert.equal(list.url, `${API_PREFIX}/contacts?q=ada&attribute=plan%3Agold&identified=true`);
+  assert.equal(one.url, `${API_PREFIX}/contacts/v%201`);
+  assert.equal(refused.url, `${API_PREFIX}/sites/s-1/refused-origins`);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { byWaiting, emptyText, inTab, inTeam } from '../views/inbox.js';
+import { byWaiting, emptyText, hasLabel, inTab, inTeam, priorityText } from '../views/inbox.js';
 import { TABS } from '../lib/router.js';
 import { conversation } from './helpers.js';
 
@@ -33,4 +33,25 @@ test('each tab says what it holds when it is empty; a search says nothing matche
   assert.ok(texts.every((text) => text && text !== 'Nothing here.'), 'every tab has its own text');
   assert.equal(new Set(texts).size, texts.length, 'no two tabs say the same');
   assert.equal(emptyText('resolved', 'refund'), 'No conversation matches.');
+});
+
+test('a snoozed conversation is in the Snoozed tab only, until its time passes', () => {
+  const now = Date.parse('2024-05-01T12:00:00Z');
+  const snoozed = /** @type {any} */ (conversation({ snoozed_until: '2024-05-01T12:00:05Z' }));
+  const tabs = (/** @type {any} */ c, /** @type {number} */ at) => ['mine', 'queue', 'unassigned', 'open', 'snoozed', 'resolved'].filter((tab) => inTab(c, tab, 'a-1', at));
+  assert.deepEqual(tabs(snoozed, now), ['snoozed']);
+  assert.deepEqual(tabs(snoozed, now + 5000), ['queue', 'unassigned', 'open'], 'back when its time comes');
+  assert.deepEqual(tabs(conversation({ snoozed_until: null }), now), ['queue', 'unassigned', 'open']);
+  assert.deepEqual(tabs(conversation({ snoozed_until: '2024-05-01T13:00:00Z', status: 'resolved' }), now), ['resolved']);
+  assert.deepEqual(tabs(conversation({ snoozed_until: '2024-05-01T13:00:00Z', assignee_id: 'a-1' }), now), ['snoozed']);
+});
+
+test('the label filter and the priority words', () => {
+  const billing = /** @type {any} */ (conversation({ labels: ['l-1', 'l-2'] }));
+  const none = /** @type {any} */ (conversation({ labels: [] }));
+  assert.deepEqual([hasLabel(billing, ''), hasLabel(none, '')], [true, true]);
+  assert.deepEqual([hasLabel(billing, 'l-2'), hasLabel(none, 'l-2'), hasLabel(billing, 'l-3')], [true, false, false]);
+  assert.equal(priorityText('none'), null);
+  assert.equal(priorityText('urgent'), 'Urgent');
+  assert.equal(priorityText('bogus'), null);
 });

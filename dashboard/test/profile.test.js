@@ -37,3 +37,14 @@ test("the server's refusals: a wrong current password at its field, too many wit
   assert.deepEqual(passwordChangeError(new ApiError(0, 'network', 'The server cannot be reached.')), { field: null, message: 'The server cannot be reached.' });
   assert.deepEqual(passwordChangeError(null), { field: null, message: 'The password could not be changed.' });
 });
+
+test('a picture is a JPEG, PNG, GIF or WebP of at most 5 MiB; a signature at most 1000 characters', async () => {
+  const { AVATAR_MAX_BYTES, checkAvatar, checkSignature } = await import('../lib/profile.js');
+  assert.equal(checkAvatar({ type: 'image/png', size: 100 }), null);
+  assert.equal(checkAvatar({ type: 'image/webp', size: AVATAR_MAX_BYTES }), null);
+  assert.match(checkAvatar({ type: 'image/svg+xml', size: 100 }) ?? '', /JPEG, PNG, GIF or WebP/);
+  assert.match(checkAvatar({ type: 'image/jpeg', size: AVATAR_MAX_BYTES + 1 }) ?? '', /5 MB/);
+  assert.equal(checkSignature(''), null);
+  assert.equal(checkSignature('😀'.repeat(1000)), null);
+  assert.match(checkSignature('x'.repeat(1001)) ?? '', /1000/);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, conversationHref, go, inboxHref, parseRoute } from '../lib/router.js';
+import { ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, contactsHref, conversationHref, go, inboxHref, parseRoute } from '../lib/router.js';
 
 test('every route parses', () => {
   assert.deepEqual(parseRoute('#/login'), { name: 'login' });
@@ -15,6 +15,8 @@ test('every route parses', () => {
   assert.deepEqual(parseRoute('#/admin/teams/new'), { name: 'admin', section: 'teams', id: 'new' });
   assert.deepEqual(parseRoute('#/profile'), { name: 'profile' });
   assert.deepEqual(parseRoute('#profile/'), { name: 'profile' });
+  assert.deepEqual(parseRoute('#/contacts'), { name: 'contacts', id: null });
+  assert.deepEqual(parseRoute('#/contacts/v-1'), { name: 'contacts', id: 'v-1' });
 });
 
 test('unknown routes fall back: the inbox (its default tab), or the sites page for an unknown admin section', () => {
@@ -27,6 +29,8 @@ test('hrefs round-trip through parseRoute, ids encoded', () => {
   const id = 'a/b c?#';
   assert.deepEqual(parseRoute(conversationHref(id)), { name: 'conversation', id });
   assert.deepEqual(parseRoute(adminHref('webhooks', id)), { name: 'admin', section: 'webhooks', id });
+  assert.deepEqual(parseRoute(contactsHref(id)), { name: 'contacts', id });
+  assert.equal(contactsHref(), '#/contacts');
   assert.equal(adminHref('sites'), '#/admin/sites');
   assert.deepEqual(parseRoute(PROFILE_HREF), { name: 'profile' });
   for (const tab of TABS) assert.deepEqual(parseRoute(inboxHref(tab.id)), { name: 'inbox', tab: tab.id });
@@ -39,7 +43,9 @@ test('tabs filter as the inbox needs: mine, the queue and unassigned are open co
   assert.deepEqual([byId.queue.status, byId.queue.assignee], ['open', 'none']);
   assert.deepEqual([byId.unassigned.status, byId.unassigned.assignee], ['open', 'none']);
   assert.equal(byId.resolved.status, 'resolved');
-  assert.deepEqual(TABS.map((t) => t.id), ['mine', 'queue', 'unassigned', 'open', 'resolved'], 'display order');
+  assert.deepEqual([byId.snoozed.status, byId.snoozed.snoozed], ['open', true]);
+  assert.ok(['mine', 'queue', 'unassigned', 'open'].every((tab) => byId[tab].snoozed === false), 'the open tabs leave snoozed ones out');
+  assert.deepEqual(TABS.map((t) => t.id), ['mine', 'queue', 'unassigned', 'open', 'snoozed', 'resolved'], 'display order');
 });
 
 test('go changes the hash only when it differs (no duplicate history entry)', (t) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGES_KEPT, RecentPages, Workspace, ratingOf, signedAttributes, unreadOf, unsignedGiven, visitorLabel } from '../lib/workspace.js';
+import { PAGES_KEPT, RecentPages, Workspace, isSnoozed, ratingOf, signedAttributes, unreadOf, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { ME, conversation, message } from './helpers.js';
 
 const VISITOR = { kind: 'visitor', id: 'v-1', name: null };
@@ -338,4 +338,35 @@ test("other agents' typing is shown; this agent's own (from another tab) is not"
   ws.setTyping('c-1', OTHER_AGENT, 'on', null);
   ws.setTyping('c-1', MINE, 'on', null);
   assert.deepEqual(ws.typists('c-1').map((t) => t.author.name), ['Bob']);
+});
+
+test('labels, priority and snooze come with the conversation, from a version as new; the labels known by name', () => {
+  const { ws } = workspace();
+  let changed = 0;
+  ws.on('labels', () => { changed += 1; });
+  ws.setLabels([{ id: 'l-2', name: 'Bug', color: '#dc2626' }, { id: 'l-1', name: 'Billing', color: '#16a34a' }, { name: 'no id' }]);
+  assert.equal(changed, 1);
+  assert.equal(ws.labels.size, 2);
+  ws.upsertConversation(conversation({ updated_at: '2024-05-01T10:05:00Z', labels: ['l-2', 'l-1', 'l-gone'], priority: 'high', snoozed_until: '2024-05-02T09:00:00Z' }));
+  const c = /** @type {any} */ (ws.conversations.get('c-1'));
+  assert.deepEqual([c.labels, c.priority, c.snoozed_until], [['l-2', 'l-1', 'l-gone'], 'high', '2024-05-02T09:00:00Z']);
+  assert.deepEqual(ws.labelsOf(c).map((l) => l.name), ['Billing', 'Bug'], 'known ones, by name');
+  ws.upsertConversation(conversation({ updated_at: '2024-05-01T10:01:00Z', labels: [], priority: 'none', snoozed_until: null }));
+  assert.deepEqual([c.labels.length, c.priority, c.snoozed_until], [3, 'high', '2024-05-02T09:00:00Z'], 'a slow answer does not undo them');
+  ws.upsertConversation(conversation({ updated_at: '2024-05-01T10:06:00Z', labels: ['l-1'], priority: 'bogus', snoozed_until: null }));
+  assert.deepEqual([c.labels, c.priority, c.snoozed_until], [['l-1'], 'none', null]);
+  assert.equal(isSnoozed({ snoozed_until: '2024-05-01T10:00:01Z' }, Date.parse('2024-05-01T10:00:00Z')), true);
+  assert.equal(isSnoozed({ snoozed_until: '2024-05-01T10:00:00Z' }, Date.parse('2024-05-01T10:00:00Z')), false);
+});
+
+test("a visitor's live message brings a snoozed conversation back; an older one caught up does not", () => {
+  const { ws } = workspace();
+  ws.upsertConversation(conversation({ updated_at: '2024-05-01T10:05:00Z', last_seq: 1, snoozed_until: '2024-05-02T09:00:00Z' }));
+  const c = /** @type {any} */ (ws.conversations.get('c-1'));
+  ws.addMessages('c-1', [message({ seq: 2, author: VISITOR, created_at: '2024-05-01T10:04:00Z' })], { live: true });
+  assert.equal(c.snoozed_until, '2024-05-02T09:00:00Z', 'written before the snooze');
+  ws.addMessages('c-1', [message({ seq: 3, author: OTHER_AGENT, created_at: '2024-05-01T10:06:00Z' })], { live: true });
+  assert.equal(c.snoozed_until, '2024-05-02T09:00:00Z', 'an agent writing does not wake it');
+  ws.addMessages('c-1', [message({ seq: 4, author: VISITOR, created_at: '2024-05-01T10:07:00Z' })], { live: true });
+  assert.equal(c.snoozed_until, null);
 });

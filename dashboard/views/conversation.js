@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * One conversation: header with assignment, transfer and status actions, its team, the
- * visitor's rating and the other agents viewing it, the message list (scroll-back paging, live
+ * One conversation: header with assignment, transfer and status actions, its team, its labels,
+ * priority and snooze, "Download transcript" (views/triage.js), the visitor's rating and the
+ * other agents viewing it, the message list (scroll-back paging, live
  * messages, notes set apart, system lines centred, the visitor's read receipt), who is typing
  * (other agents, and the visitor with their draft when the site shares it), the replies waiting
  * in the outbox, and the composer. While it is shown the other agents are told (`viewing`).
@@ -19,6 +20,7 @@ import { Composer } from './composer.js';
 import { Lightbox, dropZone, filesList } from './files.js';
 import { summary } from '../../common/uploads.js';
 import { TransferSection } from './transfer.js';
+import { TriageBar } from './triage.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
 /** @typedef {import('../../common/protocol.js').Rating} Rating */
@@ -55,6 +57,7 @@ export class ConversationView {
     this.openImage = (a, trigger) => this.lightbox.open(a, trigger);
     this.composer.onEscape = () => this.focusList();
     this.transfer = new TransferSection(ctx, id);
+    this.triage = new TriageBar(ctx, id, { act: (action) => this.act(action) });
     /** @type {import('../lib/emails.js').ReplyEmail[]} */
     this.emails = [];
     this.emailRefresh = new EmailRefresh({
@@ -110,11 +113,12 @@ export class ConversationView {
     this.rating = h('p', { class: 'conversation-rating', testid: 'conversation-rating', hidden: true });
     const header = h('header', { class: 'conversation-header' },
       this.backLink = h('a', { href: this.options.backHref, class: 'back-link', testid: 'conversation-back', attrs: { 'aria-label': 'Back to the inbox' }, text: '←' }),
-      h('div', { class: 'conversation-who' }, this.onlineDot, this.title, this.statusPill, this.teamPill),
+      h('div', { class: 'conversation-who' }, this.onlineDot, this.title, this.statusPill, this.teamPill, this.triage.chips),
       h('div', { class: 'conversation-actions' },
         h('label', { htmlFor: `assign-${this.id}`, class: 'sr-only', text: 'Assignee' }),
         this.assignSelect, this.assignMe, this.transfer.button, this.resolveButton, this.reopenButton,
         h('button', { type: 'button', class: 'button small visitor-toggle', testid: 'visitor-toggle', text: 'Visitor', attrs: { 'aria-label': 'Show visitor details' }, on: { click: () => this.options.toggleVisitor() } })),
+      this.triage.el,
       this.transfer.form,
       this.viewers,
       this.rating,
@@ -160,6 +164,7 @@ export class ConversationView {
     this.undrop();
     this.lightbox.close();
     this.composer.destroy();
+    this.triage.destroy();
   }
 
   async load() {
@@ -239,6 +244,7 @@ export class ConversationView {
     }
     return h('li', { class: classes.join(' '), testid: 'message', dataset },
       h('div', { class: 'message-head' },
+        agentPicture(m.author.kind === AuthorKind.AGENT && m.author.id ? this.ws.agentPicture(m.author.id) : null),
         h('span', { class: 'message-author', text: this.authorName(m) }),
         m.kind === Kind.NOTE ? h('span', { class: 'note-label', testid: 'note-label', text: 'Internal note' }) : null,
         h('time', { dateTime: m.created_at, text: shortTime(m.created_at), attrs: { title: fullTime(m.created_at) } })),
@@ -396,11 +402,19 @@ export class ConversationView {
     this.teamPill.textContent = team ?? (c.team_id ? 'A team' : '');
     this.teamPill.dataset.teamId = c.team_id ?? '';
     this.teamPill.title = team ? `Team: ${team}` : '';
+    const focused = document.activeElement;
     this.resolveButton.hidden = c.status !== 'open';
     this.reopenButton.hidden = c.status === 'open';
     this.assignMe.hidden = Boolean(me && c.assignee_id === me.id);
+    // A button that goes once used (Assign to me, Resolve, Reopen) hands the focus on to the
+    // next action rather than drop it on the page, where a keyboard user would start over.
+    if (focused instanceof HTMLButtonElement && focused.hidden && this.el.contains(focused)) {
+      const next = [this.resolveButton, this.reopenButton, this.transfer.button].find((b) => !b.hidden);
+      next?.focus();
+    }
     this.renderAssignees(c.assignee_id);
     this.renderRating(c.rating);
+    this.triage.render();
   }
 
   /**
@@ -474,4 +488,9 @@ export class ConversationView {
 /** An agent's text reply (never a note): what reply emails carry. @param {Message} m */
 function isAgentReply(m) {
   return m.author.kind === AuthorKind.AGENT && m.kind === Kind.TEXT;
+}
+
+/** Beside an agent's message, its author's picture (decorative: the name follows). @param {string | null} url */
+function agentPicture(url) {
+  return url ? h('img', { class: 'message-avatar', testid: 'message-avatar', src: url, alt: '' }) : null;
 }

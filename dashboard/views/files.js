@@ -10,7 +10,7 @@
  * conversation (or the canned response's form). The rules (sizes, checks, states, uploads)
  * are those of common/uploads.js, shared with the widget.
  */
-import { h, replace } from '../lib/dom.js';
+import { h, replace, trapFocus } from '../lib/dom.js';
 import { MAX_UPLOAD_BYTES, Tray, fileKind, formatSize, isPicture, readAttachments } from '../../common/uploads.js';
 import { draggingFiles, filesFrom } from '../../common/picking.js';
 
@@ -115,6 +115,7 @@ export class Lightbox {
     });
     this.dialog = dialog;
     this.done = done;
+    trapFocus(dialog);
     document.body.append(dialog);
     dialog.showModal();
     close.focus();

@@ -1,6 +1,6 @@
 // @ts-check
 /** The keyboard shortcuts overlay (`?`). */
-import { h } from '../lib/dom.js';
+import { h, trapFocus } from '../lib/dom.js';
 
 const SHORTCUTS = [
   ['j', 'Next conversation'],
@@ -24,12 +24,15 @@ export function helpDialog() {
     h('p', { class: 'muted', text: 'Inbox shortcuts work when no text field has the focus.' }),
     h('dl', { class: 'shortcuts' }, SHORTCUTS.map(([key, what]) => [h('dt', {}, h('kbd', { text: key })), h('dd', { text: what })])),
     h('div', { class: 'row end' }, close));
-  const done = () => {
-    dialog.close();
-    dialog.remove();
-  };
+  // The focus goes back where it was once the dialog closes (a click on Close or Escape).
+  const back = document.activeElement;
+  const done = () => dialog.close();
   close.addEventListener('click', done);
-  dialog.addEventListener('close', () => dialog.remove());
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    if (back instanceof HTMLElement && back.isConnected) back.focus();
+  });
+  trapFocus(dialog);
   document.body.append(dialog);
   dialog.showModal();
   close.focus();

@@ -1,18 +1,20 @@
 // @ts-check
 /**
- * The inbox: tabs (Mine, Queue, Unassigned, All open, Resolved), a team filter, search over
- * message text, the list sorted by last activity with unread badges and the visitor-online
- * dot, and "load more". The queue is the unassigned conversations oldest first, each with how
+ * The inbox: tabs (Mine, Queue, Unassigned, All open, Snoozed, Resolved), a team filter, a
+ * label filter, search over message text, the list sorted by last activity with unread badges,
+ * the visitor-online dot, label chips and a priority mark, and "load more". A snoozed
+ * conversation is in the Snoozed tab only, until its time passes (counted here, to the second:
+ * it comes back by itself, and the server's frame confirms it). The queue is the unassigned conversations oldest first, each with how
  * long it has waited (since its `updated_at`), counted live.
  * What a tab shows is every conversation held that matches its filter — fetched pages, the
  * welcome, and live `conversation`/`message` frames alike — so a new conversation appears
  * without a refetch. With a search, only the conversations the search returned are shown.
  */
 import { h, replace } from '../lib/dom.js';
-import { shortTime, stars, waited } from '../lib/format.js';
+import { fullTime, shortTime, stars, waited } from '../lib/format.js';
 import { TABS, conversationHref, inboxHref } from '../lib/router.js';
 import { Keys, load, save } from '../lib/storage.js';
-import { unreadOf, visitorLabel } from '../lib/workspace.js';
+import { PRIORITIES, isSnoozed, unreadOf, visitorLabel } from '../lib/workspace.js';
 
 /** @typedef {import('../lib/workspace.js').Conversation} Conversation */
 /** @typedef {{ids: Set<string>, cursor: string | null, loading: boolean, loaded: boolean, error: string}} Listing */
@@ -22,19 +24,29 @@ const SEARCH_DELAY_MS = 300;
 const QUEUE_PAGES = 20;
 /** Waiting times are counted again this often. */
 const WAITING_TICK_MS = 1000;
+/** The tabs that show how many conversations they hold (resolved ones pile up for good). */
+const COUNTED_TABS = Object.freeze(['mine', 'queue', 'unassigned', 'open', 'snoozed']);
+/** A snooze ending is looked at this long after its time (a timer may fire a little early). */
+const SNOOZE_SLACK_MS = 50;
 
 /**
+ * Whether a conversation belongs in a tab now: the open tabs leave out the snoozed ones, which
+ * the Snoozed tab holds until their time.
  * @param {Conversation} c @param {string} tab @param {string | undefined} me
+ * @param {number} [now] the clock, for snoozes
  */
-export function inTab(c, tab, me) {
+export function inTab(c, tab, me, now = Date.now()) {
+  const awake = c.status === 'open' && !isSnoozed(c, now);
   switch (tab) {
     case 'mine':
-      return c.status === 'open' && c.assignee_id === me;
+      return awake && c.assignee_id === me;
     case 'queue':
     case 'unassigned':
-      return c.status === 'open' && !c.assignee_id;
+      return awake && !c.assignee_id;
     case 'open':
-      return c.status === 'open';
+      return awake;
+    case 'snoozed':
+      return c.status === 'open' && isSnoozed(c, now);
     case 'resolved':
       return c.status === 'resolved';
     default:
@@ -48,6 +60,7 @@ const EMPTY_TEXTS = Object.freeze({
   queue: 'No one is waiting. Visitors waiting for an agent appear here.',
   unassigned: 'No unassigned conversations. New conversations appear as they start.',
   open: 'No open conversations. New conversations appear as they start.',
+  snoozed: 'Nothing snoozed. A snoozed conversation waits here until its time, or until the visitor writes.',
   resolved: 'No resolved conversations yet. Conversations appear here once they are resolved.',
 });
 
@@ -68,6 +81,20 @@ export function inTeam(c, team) {
   if (!team) return true;
   if (team === 'none') return !c.team_id;
   return c.team_id === team;
+}
+
+/**
+ * The label filter: '' (every conversation) or a label id.
+ * @param {Conversation} c @param {string} label
+ */
+export function hasLabel(c, label) {
+  return !label || c.labels.includes(label);
+}
+
+/** The word of a priority other than none, else null. @param {string} priority */
+export function priorityText(priority) {
+  if (priority === 'none') return null;
+  return PRIORITIES.find((p) => p.id === priority)?.label ?? null;
 }
 
 /** @param {Conversation} a @param {Conversation} b */
@@ -95,6 +122,9 @@ export class InboxView {
     this.q = '';
     /** @type {string} '' (every team), `none`, or a team id */
     this.team = String(load(Keys.INBOX_TEAM, '') ?? '');
+    /** @type {string} '' (every conversation) or a label id */
+    this.label = String(load(Keys.INBOX_LABEL, '') ?? '');
+    /** @type {any} the next snooze to end, looked at then */ this.snoozeTimer = null;
     /** @type {string | null} */
     this.selected = null;
     /** @type {Map<string, Listing>} */
@@ -110,24 +140,32 @@ export class InboxView {
       this.ws.on('conversation', () => this.schedule()),
       this.ws.on('agents', () => this.schedule()),
       this.ws.on('teams', () => this.renderTeams()),
+      this.ws.on('labels', () => this.renderLabels()),
       ctx.desk.on('welcome', (/** @type {{reconnect: boolean}} */ info) => {
         if (info.reconnect) this.refetch();
         else this.schedule();
-        if (this.tab !== 'open' || this.q || this.team) this.prefetchOpen();
+        if (this.tab !== 'open' || this.q || this.team || this.label) this.prefetchOpen();
       }),
     ];
     this.waitingTimer = setInterval(() => this.tickWaiting(), WAITING_TICK_MS);
     this.renderTeams();
+    this.renderLabels();
   }
 
   build() {
-    this.tabLinks = TABS.map((t) => h('a', {
-      href: inboxHref(t.id), class: 'tab', testid: `inbox-tab-${t.id}`, dataset: { tab: t.id },
-      attrs: { role: 'tab', 'aria-selected': 'false' }, text: t.label,
-      on: { click: (/** @type {MouseEvent} */ e) => {
-        if (!e.ctrlKey && !e.metaKey && !e.shiftKey && this.options.onTab(t.id)) e.preventDefault();
-      } },
-    }));
+    /** @type {Map<string, HTMLElement>} each counted tab's number */
+    this.counts = new Map();
+    this.tabLinks = TABS.map((t) => {
+      const count = COUNTED_TABS.includes(t.id) ? h('span', { class: 'tab-count', testid: `inbox-tab-count-${t.id}`, text: '0' }) : null;
+      if (count) this.counts.set(t.id, count);
+      return h('a', {
+        href: inboxHref(t.id), class: 'tab', testid: `inbox-tab-${t.id}`, dataset: { tab: t.id },
+        attrs: { role: 'tab', 'aria-selected': 'false' },
+        on: { click: (/** @type {MouseEvent} */ e) => {
+          if (!e.ctrlKey && !e.metaKey && !e.shiftKey && this.options.onTab(t.id)) e.preventDefault();
+        } },
+      }, t.label, count ? [' ', count] : null);
+    });
     this.search = h('input', {
       type: 'search', id: 'inbox-search', testid: 'inbox-search', placeholder: 'Search messages  ( / )',
       autocomplete: 'off', on: { input: () => this.searchSoon(), keydown: (/** @type {KeyboardEvent} */ e) => this.searchKey(e) },
@@ -135,6 +173,9 @@ export class InboxView {
     this.teamSelect = h('select', { id: 'inbox-team', testid: 'inbox-team-filter', on: { change: () => this.setTeam(this.teamSelect.value) } });
     this.teamFilter = h('div', { class: 'team-filter', hidden: true },
       h('label', { htmlFor: 'inbox-team', class: 'muted small', text: 'Team' }), this.teamSelect);
+    this.labelSelect = h('select', { id: 'inbox-label', testid: 'inbox-label-filter', on: { change: () => this.setLabel(this.labelSelect.value) } });
+    this.labelFilter = h('div', { class: 'team-filter', testid: 'inbox-label-filter-box', hidden: true },
+      h('label', { htmlFor: 'inbox-label', class: 'muted small', text: 'Label' }), this.labelSelect);
     this.list = h('ul', { class: 'inbox-list', testid: 'inbox-list', attrs: { 'aria-label': 'Conversations' } });
     this.more = h('button', { type: 'button', class: 'button wide', testid: 'inbox-load-more', text: 'Load more', hidden: true, on: { click: () => this.fetch(true) } });
     this.status = h('p', { class: 'inbox-status muted', testid: 'inbox-status', attrs: { role: 'status' } });
@@ -142,7 +183,7 @@ export class InboxView {
       h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Inbox views' } }, this.tabLinks),
       h('form', { class: 'search', attrs: { role: 'search' }, on: { submit: (/** @type {Event} */ e) => { e.preventDefault(); this.runSearch(); } } },
         h('label', { htmlFor: 'inbox-search', class: 'sr-only', text: 'Search messages' }), this.search),
-      this.teamFilter,
+      h('div', { class: 'filters' }, this.teamFilter, this.labelFilter),
       this.list, this.status, this.more);
   }
 
@@ -150,10 +191,33 @@ export class InboxView {
     for (const off of this.offs) off();
     clearTimeout(this.searchTimer);
     clearInterval(this.waitingTimer);
+    clearTimeout(this.snoozeTimer);
   }
 
   key() {
-    return `${this.tab}|${this.team}|${this.q}`;
+    return `${this.tab}|${this.team}|${this.label}|${this.q}`;
+  }
+
+  /** The label filter's choices: shown once the workspace has labels (or one is chosen). */
+  renderLabels() {
+    const labels = [...this.ws.labels.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const options = [h('option', { value: '', text: 'All labels' })];
+    for (const l of labels) options.push(h('option', { value: l.id, text: l.name }));
+    if (this.label && !this.ws.labels.has(this.label)) options.push(h('option', { value: this.label, text: 'Another label' }));
+    replace(this.labelSelect, options);
+    this.labelSelect.value = this.label;
+    this.labelFilter.hidden = !labels.length && !this.label;
+    this.schedule();
+  }
+
+  /** @param {string} label '' (every conversation) or a label id */
+  setLabel(label) {
+    if (label === this.label) return;
+    this.label = label;
+    save(Keys.INBOX_LABEL, label || null);
+    this.labelSelect.value = label;
+    if (!this.listings.get(this.key())?.loaded) this.fetch(false);
+    this.render();
   }
 
   /** The team filter's choices: shown once the workspace has teams (or one is chosen). */
@@ -277,7 +341,8 @@ export class InboxView {
       let cursor = more ? listing.cursor : null;
       do {
         const page = await this.ctx.api.conversations({
-          status: tab.status, assignee: tab.assignee, team: this.team || undefined, q: this.q || undefined, cursor: cursor ?? undefined,
+          status: tab.status, assignee: tab.assignee, team: this.team || undefined, label: this.label || undefined,
+          snoozed: tab.snoozed, q: this.q || undefined, cursor: cursor ?? undefined,
         });
         for (const raw of page.items) {
           listing.ids.add(raw.id);
@@ -299,10 +364,12 @@ export class InboxView {
   /** The conversations this view shows, in order. @returns {Conversation[]} */
   visible() {
     const me = this.ws.me?.id;
+    const now = Date.now();
     const listing = this.listings.get(this.key());
     let all = [...this.ws.conversations.values()];
     if (this.q) all = listing ? all.filter((c) => listing.ids.has(c.id)) : [];
-    return all.filter((c) => inTab(c, this.tab, me) && inTeam(c, this.team)).sort(this.tab === 'queue' ? byWaiting : byActivity);
+    return all.filter((c) => inTab(c, this.tab, me, now) && inTeam(c, this.team) && hasLabel(c, this.label))
+      .sort(this.tab === 'queue' ? byWaiting : byActivity);
   }
 
   /**
@@ -326,7 +393,33 @@ export class InboxView {
     });
   }
 
+  /** Each counted tab's number, from every conversation held (the team and label filters apply). */
+  renderCounts() {
+    const me = this.ws.me?.id;
+    const now = Date.now();
+    const held = [...this.ws.conversations.values()].filter((c) => inTeam(c, this.team) && hasLabel(c, this.label));
+    for (const [tab, el] of this.counts) {
+      const n = String(held.filter((c) => inTab(c, tab, me, now)).length);
+      if (el.textContent !== n) el.textContent = n;
+      el.dataset.count = n;
+    }
+  }
+
+  /** Renders again when the next snooze held ends: the conversation comes back by itself. */
+  watchSnoozes() {
+    const now = Date.now();
+    let next = Infinity;
+    for (const c of this.ws.conversations.values()) {
+      const until = c.snoozed_until ? Date.parse(c.snoozed_until) : NaN;
+      if (c.status === 'open' && until > now && until < next) next = until;
+    }
+    clearTimeout(this.snoozeTimer);
+    this.snoozeTimer = Number.isFinite(next) ? setTimeout(() => this.schedule(), Math.min(next - now + SNOOZE_SLACK_MS, 2 ** 31 - 1)) : null;
+  }
+
   render() {
+    this.watchSnoozes();
+    this.renderCounts();
     const shown = this.visible();
     this.order = shown.map((c) => c.id);
     const keep = new Set(this.order);
@@ -370,7 +463,12 @@ export class InboxView {
     const score = c.rating?.score ?? 0;
     const queued = this.tab === 'queue';
     const team = this.ws.teamName(c.team_id);
-    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, c.status, c.last_activity_at, score, queued && c.updated_at, team]);
+    const emailed = Boolean(c.visitor_email);
+    const labels = this.ws.labelsOf(c);
+    const priority = priorityText(c.priority);
+    const snoozedUntil = this.tab === 'snoozed' ? c.snoozed_until : null;
+    const signature = JSON.stringify([unread, who, preview, assignee, selected, c.visitor_online, c.visitor_verified, emailed, c.status, c.last_activity_at, score, queued && c.updated_at, team,
+      labels.map((l) => [l.id, l.name, l.color]), c.priority, snoozedUntil]);
     if (row.dataset.signature === signature) return;
     row.dataset.signature = signature;
     const link = h('a', {
@@ -384,15 +482,20 @@ export class InboxView {
       h('span', { class: `presence-dot${c.visitor_online ? ' online' : ''}`, testid: 'visitor-online-dot', dataset: { online: String(c.visitor_online) } })),
     h('span', { class: 'item-main' },
       h('span', { class: 'item-top' },
+        priority ? h('span', { class: `priority-mark priority-${c.priority}`, testid: 'inbox-item-priority', dataset: { priority: c.priority }, text: priority, attrs: { title: `Priority: ${priority}` } }) : null,
         h('span', { class: 'item-name', testid: 'inbox-item-name', text: who }),
         c.visitor_verified ? h('span', { class: 'verified', text: '✓', attrs: { title: 'Verified identity' } }) : null,
+        // Such a visitor can be answered by email after they leave (docs/email.md).
+        emailed ? h('span', { class: 'mail-mark', testid: 'inbox-item-email', text: '✉', attrs: { role: 'img', 'aria-label': 'left an email', title: 'Left an email' } }) : null,
         h('time', { class: 'item-time', dateTime: c.last_activity_at, text: shortTime(c.last_activity_at) })),
       h('span', { class: 'item-bottom' },
         h('span', { class: 'item-preview', testid: 'inbox-item-preview', text: preview }),
         unread ? h('span', { class: 'badge', testid: 'unread-badge', text: String(unread), attrs: { 'aria-label': `${unread} unread` } }) : null),
+      labels.length ? h('span', { class: 'item-labels', testid: 'inbox-item-labels' }, h('span', { class: 'sr-only', text: 'Labels: ' }), labels.map((l) => labelChip(l, 'inbox-item-label'))) : null,
       h('span', { class: 'item-meta muted' },
         queued ? h('span', { class: 'waited', testid: 'inbox-item-waiting', dataset: { since: c.updated_at }, text: `Waiting ${waited(Date.now() - Date.parse(c.updated_at))}` }) : null,
         queued ? ' · ' : null,
+        snoozedUntil ? h('span', { testid: 'inbox-item-snoozed', text: `Snoozed until ${shortTime(snoozedUntil)} · `, attrs: { title: fullTime(snoozedUntil) } }) : null,
         h('span', { testid: 'inbox-item-assignee', text: assignee }),
         team ? h('span', { testid: 'inbox-item-team', text: ` · ${team}` }) : null,
         c.visitor_online ? h('span', { class: 'sr-only', text: ', visitor online' }) : null,
@@ -401,4 +504,15 @@ export class InboxView {
           ' · ', h('span', { class: 'sr-only', text: 'rated ' }), h('span', { class: 'rating-stars', attrs: { 'aria-hidden': 'true' }, text: '★' }), `${score}/5`) : null)));
     replace(row, link);
   }
+}
+
+/**
+ * A label as a chip: its name, with a dot of its colour (the text keeps the page's colours, so
+ * that any colour reads).
+ * @param {import('../lib/workspace.js').Label} label @param {string} testid
+ */
+export function labelChip(label, testid) {
+  const dot = h('span', { class: 'label-dot', attrs: { 'aria-hidden': 'true' } });
+  if (/^#[0-9a-f]{6}$/i.test(label.color)) dot.style.setProperty('--label-color', label.color);
+  return h('span', { class: 'label-chip', testid, dataset: { labelId: label.id } }, dot, label.name);
 }

@@ -1,16 +1,18 @@
 // @ts-check
 /**
  * The signed-in agent's own profile (`#/profile`, reached from their name in the top bar):
- * the email and role, read only; the name; the email notifications, saved as soon as the box
+ * the email and role, read only; the picture (`avatar.js`); the name; the signature under
+ * replies emailed to visitors; the email notifications, saved as soon as the box
  * is ticked or unticked (put back, with the error, when the server refuses); and a password
  * change, checked here first. A new password ends every session of the agent: the app signs
  * this page in again with it (`changePassword`).
  */
 import { h } from '../lib/dom.js';
 import { notifyEmailNote } from '../lib/emails.js';
-import { NAME_MAX, checkName, checkPasswordChange, passwordChangeError } from '../lib/profile.js';
+import { NAME_MAX, SIGNATURE_MAX, checkName, checkPasswordChange, checkSignature, passwordChangeError } from '../lib/profile.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../lib/reset.js';
 import { adminPage, attempt, errorLine, field, fieldError, showFieldError, statusLine } from './admin/common.js';
+import { avatarSection } from './avatar.js';
 
 const ROLES = Object.freeze({ admin: 'Admin', agent: 'Agent' });
 
@@ -59,6 +61,33 @@ export function profilePage(ctx) {
     name.value = agent.name;
     if (ws.me) ws.setMe({ ...ws.me, name: agent.name });
     nameStatus.textContent = 'Saved.';
+  }
+
+  // ---- signature ----
+  const signature = h('textarea', { rows: 4, maxLength: SIGNATURE_MAX, testid: 'profile-signature', placeholder: 'Ada Lovelace\nSupport, Example Ltd' });
+  const signatureError = fieldError(signature, 'profile-signature-error');
+  const signatureStatus = statusLine('profile-signature-status');
+  const signatureSave = h('button', { type: 'submit', class: 'button primary', testid: 'profile-signature-save', text: 'Save' });
+  const signatureForm = h('form', { class: 'admin-form', testid: 'profile-signature-form', on: { submit: saveSignature } },
+    h('fieldset', {}, h('legend', { text: 'Signature' }),
+      field('Signature', signature, `Added under your replies in emails to visitors. At most ${SIGNATURE_MAX} characters; empty: none.`),
+      signatureError.error, signatureStatus, h('div', { class: 'row' }, signatureSave)));
+
+  /** @param {SubmitEvent} e */
+  async function saveSignature(e) {
+    e.preventDefault();
+    signatureStatus.textContent = '';
+    const problem = checkSignature(signature.value);
+    showFieldError(signatureError, problem ?? '');
+    if (problem) return;
+    /** @type {any} */
+    let agent = null;
+    const ok = await attempt(signatureError.error, async () => {
+      agent = await ctx.api.updateMe({ signature: signature.value });
+    }, signatureSave, { signature: signatureError });
+    if (!ok || !agent) return;
+    signature.value = agent.signature ?? '';
+    signatureStatus.textContent = 'Saved.';
   }
 
   // ---- email notifications ----
@@ -156,11 +185,14 @@ export function profilePage(ctx) {
     notifyHeld = agent.notify_email !== false;
     notify.checked = notifyHeld;
     notify.disabled = false;
+    if (!signature.value) signature.value = agent.signature ?? '';
+    avatar.show(agent.avatar_url ?? null);
   }, (err) => {
     loadError.textContent = /** @type {Error} */ (err).message;
   });
 
-  const el = adminPage('Your profile', loadError, facts, nameForm, notifyForm, passwordForm);
+  const avatar = avatarSection(ctx);
+  const el = adminPage('Your profile', loadError, facts, avatar.el, nameForm, signatureForm, notifyForm, passwordForm);
   el.dataset.testid = 'profile-page';
   return { el, destroy: offWelcome };
 }

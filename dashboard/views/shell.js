@@ -14,7 +14,7 @@ import { h, isTyping, replace } from '../lib/dom.js';
 import { loadText } from '../lib/format.js';
 import { Keys, load, save } from '../lib/storage.js';
 import {
-  ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, conversationHref, go, inboxHref, parseRoute,
+  ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, contactsHref, conversationHref, go, inboxHref, parseRoute,
 } from '../lib/router.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { summary } from '../../common/uploads.js';
@@ -23,6 +23,7 @@ import { ConversationView } from './conversation.js';
 import { VisitorPanel } from './visitor.js';
 import { helpDialog } from './help.js';
 import { profilePage } from './profile.js';
+import { contactsPage } from './contacts.js';
 import { sitesPage } from './admin/sites.js';
 import { agentsPage } from './admin/agents.js';
 import { teamsPage } from './admin/teams.js';
@@ -30,6 +31,7 @@ import { cannedPage } from './admin/canned.js';
 import { webhooksPage } from './admin/webhooks.js';
 import { apiKeysPage } from './admin/api-keys.js';
 import { blocksPage } from './admin/blocks.js';
+import { labelsPage } from './admin/labels.js';
 
 /**
  * What every view gets.
@@ -54,7 +56,7 @@ const ACTIVITY_EVENTS = Object.freeze(['pointerdown', 'pointermove', 'keydown', 
 const ACTIVITY_EVERY_MS = 500;
 
 /** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
-const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, teams: teamsPage, canned: cannedPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage };
+const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, teams: teamsPage, canned: cannedPage, labels: labelsPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage };
 
 export class Shell {
   /** @param {HTMLElement} root @param {AppContext} ctx */
@@ -76,12 +78,18 @@ export class Shell {
     this.adminKey = '';
     /** @type {{el: HTMLElement, destroy?: () => void} | null} */
     this.profile = null;
+    /** @type {{el: HTMLElement, destroy?: () => void} | null} */
+    this.contacts = null;
+    /** the contact shown (null: the list), while the contacts are */
+    this.contactsKey = '';
     this.autoAway = new AutoAway({
       clock: SYSTEM_CLOCK,
       getStatus: () => this.desk.status,
       setStatus: (status) => this.applyStatus(status),
     });
 
+    /** whether `GET /me` was asked for the agent's picture (the welcome lacks it) */
+    this.pictureAsked = false;
     this.inbox = new InboxView(ctx, { onTab: (tab) => this.switchTab(tab) });
     this.build();
     this.listen();
@@ -99,25 +107,48 @@ export class Shell {
     this.muteButton = switchButton('mute-switch', () => this.toggleMute());
     this.adminLink = h('a', { href: adminHref('sites'), class: 'nav-link', testid: 'nav-admin', text: 'Settings', hidden: true });
     this.inboxLink = h('a', { href: inboxHref(this.tab), class: 'nav-link', testid: 'nav-inbox', text: 'Inbox' });
+    this.contactsLink = h('a', { href: contactsHref(), class: 'nav-link', testid: 'nav-contacts', text: 'Contacts' });
     this.meName = h('a', { href: PROFILE_HREF, class: 'nav-link me-name', testid: 'me-name', attrs: { title: 'Your profile' } });
+    // The picture sits beside the link, not in it (the link reads as the name), and exists only
+    // while there is one: no image is in the page that nobody chose.
+    this.meBox = h('span', { class: 'me' }, this.meName);
+    /** @type {HTMLImageElement | null} */
+    this.meAvatar = null;
     this.loadValue = h('span', { testid: 'own-load' });
     this.load = h('span', {
       class: 'own-load', testid: 'own-load-box',
       attrs: { title: 'Open conversations assigned to you / your capacity (how many automatic assignment gives you at once)' },
     }, h('span', { class: 'muted', text: 'Load ' }), this.loadValue);
-    const top = h('header', { class: 'topbar' },
+    // On a phone the less used tools fold into a menu, so that the bar stays one row; on wider
+    // screens the menu's box vanishes (display: contents) and they sit in the bar.
+    this.menu = h('div', { class: 'topbar-menu', id: 'topbar-menu', testid: 'topbar-menu' },
+      this.load,
+      this.notifyButton,
+      this.muteButton,
+      h('button', { type: 'button', class: 'button small', testid: 'help-button', text: '?', attrs: { 'aria-label': 'Keyboard shortcuts' }, on: { click: () => this.showHelp() } }),
+      this.meBox,
+      h('button', { type: 'button', class: 'button small', testid: 'logout-button', text: 'Sign out', on: { click: () => this.ctx.logout() } }));
+    this.menuButton = h('button', {
+      type: 'button', class: 'button small menu-button', testid: 'topbar-menu-button', text: '☰',
+      attrs: { 'aria-label': 'More', 'aria-expanded': 'false', 'aria-controls': 'topbar-menu' }, on: { click: () => this.toggleMenu() },
+    });
+    this.menu.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.menuOpen()) {
+        e.preventDefault();
+        this.toggleMenu(false);
+        this.menuButton.focus();
+      }
+    });
+    const top = h('header', { class: 'topbar', testid: 'topbar' },
       h('a', { class: 'brand', href: inboxHref(this.tab), text: 'Parley' }),
-      h('nav', { class: 'main-nav', attrs: { 'aria-label': 'Main' } }, this.inboxLink, this.adminLink),
+      h('nav', { class: 'main-nav', attrs: { 'aria-label': 'Main' } }, this.inboxLink, this.contactsLink, this.adminLink),
       this.team,
       h('div', { class: 'topbar-tools' },
         h('label', { class: 'status-label', htmlFor: 'status-switch' }, h('span', { class: 'status-dot', testid: 'own-status-dot' }), h('span', { class: 'sr-only', text: 'Your status' })),
         this.status,
-        this.load,
-        this.notifyButton,
-        this.muteButton,
-        h('button', { type: 'button', class: 'button small', testid: 'help-button', text: '?', attrs: { 'aria-label': 'Keyboard shortcuts' }, on: { click: () => this.showHelp() } }),
-        this.meName,
-        h('button', { type: 'button', class: 'button small', testid: 'logout-button', text: 'Sign out', on: { click: () => this.ctx.logout() } })));
+        this.menuButton,
+        this.menu));
+    this.topbar = top;
 
     this.bannerText = h('span', { testid: 'connection-banner-text' });
     this.bannerRetry = h('button', { type: 'button', class: 'button small', text: 'Retry now', testid: 'connection-retry', on: { click: () => this.desk.connection.retryNow() } });
@@ -126,12 +157,13 @@ export class Shell {
     this.inboxPane = h('section', { class: 'pane inbox-pane', attrs: { 'aria-label': 'Inbox' } }, this.inbox.el);
     this.conversationPane = h('section', { class: 'pane conversation-pane', attrs: { 'aria-label': 'Conversation' } });
     this.visitorPane = h('aside', { class: 'pane visitor-pane', attrs: { 'aria-label': 'Visitor' } });
-    this.workspaceMain = h('main', { class: 'workspace' }, this.inboxPane, this.conversationPane, this.visitorPane);
+    this.workspaceMain = h('main', { class: 'workspace' }, h('h1', { class: 'sr-only', text: 'Inbox' }), this.inboxPane, this.conversationPane, this.visitorPane);
     this.adminNav = h('nav', { class: 'admin-nav', attrs: { 'aria-label': 'Settings' } },
       ADMIN_SECTIONS.map((s) => h('a', { href: adminHref(s.id), class: 'admin-nav-link', testid: `admin-nav-${s.id}`, dataset: { section: s.id }, text: s.label })));
     this.adminContent = h('section', { class: 'admin-content' });
     this.adminMain = h('main', { class: 'admin', hidden: true }, this.adminNav, this.adminContent);
     this.profileMain = h('main', { class: 'admin-content profile', hidden: true });
+    this.contactsMain = h('main', { class: 'admin-content contacts', hidden: true });
     this.live = h('div', { class: 'sr-only', testid: 'live-region', attrs: { 'aria-live': 'polite', 'aria-atomic': 'false' } });
 
     // "Resolved · Undo" after the `e` shortcut: a click, `z` or Ctrl+Z reopens, for a few seconds.
@@ -150,8 +182,9 @@ export class Shell {
       },
     });
 
-    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.live, this.toast));
+    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.contactsMain, this.live, this.toast));
     this.renderMe();
+    if (this.ws.me) this.learnPicture();
     this.renderTeam();
     this.renderLoad();
     this.renderAlerts();
@@ -162,7 +195,19 @@ export class Shell {
   listen() {
     const ws = this.ws;
     const on = (/** @type {() => void} */ off) => this.cleanups.push(off);
-    const onHash = () => this.route();
+    const onHash = () => {
+      this.toggleMenu(false);
+      this.route();
+    };
+    const onOutside = (/** @type {Event} */ e) => {
+      if (this.menuOpen() && !this.topbar.contains(/** @type {Node} */ (e.target))) this.toggleMenu(false);
+    };
+    document.addEventListener('pointerdown', onOutside);
+    document.addEventListener('focusin', onOutside);
+    on(() => {
+      document.removeEventListener('pointerdown', onOutside);
+      document.removeEventListener('focusin', onOutside);
+    });
     globalThis.addEventListener('hashchange', onHash);
     on(() => globalThis.removeEventListener('hashchange', onHash));
     const onKey = (/** @type {KeyboardEvent} */ e) => this.shortcut(e);
@@ -171,6 +216,7 @@ export class Shell {
     on(this.desk.on('connection', (state) => this.renderConnection(state)));
     on(this.desk.connection.on('retry', () => this.renderConnection(this.desk.connection.state)));
     on(this.desk.on('welcome', () => {
+      if (!this.pictureAsked) this.learnPicture();
       this.renderMe();
       this.route();
       this.autoAway.configure(this.desk.autoAwayS);
@@ -206,6 +252,7 @@ export class Shell {
     this.visitor?.destroy();
     this.adminPage?.destroy?.();
     this.profile?.destroy?.();
+    this.contacts?.destroy?.();
     this.inbox.destroy();
     this.root.replaceChildren();
   }
@@ -223,6 +270,8 @@ export class Shell {
     this.hideAdmin();
     if (route.name === 'profile') return this.showProfile();
     this.hideProfile();
+    if (route.name === 'contacts') return this.showContacts(route.id);
+    this.hideContacts();
     if (route.name === 'conversation') return this.showConversation(route.id);
     if (route.name === 'inbox' && route.tab) {
       this.tab = route.tab;
@@ -288,6 +337,7 @@ export class Shell {
   /** @param {string} section @param {string | null} id */
   showAdmin(section, id) {
     this.hideProfile();
+    this.hideContacts();
     this.closeConversation();
     this.workspaceMain.hidden = true;
     this.adminMain.hidden = false;
@@ -315,6 +365,7 @@ export class Shell {
 
   /** The agent's own profile, in place of the inbox; kept while it stays (a welcome routes again). */
   showProfile() {
+    this.hideContacts();
     this.closeConversation();
     this.workspaceMain.hidden = true;
     this.profileMain.hidden = false;
@@ -332,13 +383,76 @@ export class Shell {
     this.profileMain.replaceChildren();
   }
 
+  /**
+   * The contacts (or one contact) in place of the inbox, like the profile.
+   * @param {string | null} id
+   */
+  showContacts(id) {
+    this.closeConversation();
+    this.workspaceMain.hidden = true;
+    this.contactsMain.hidden = false;
+    this.contactsLink.setAttribute('aria-current', 'page');
+    const key = id ?? '';
+    if (this.contacts && this.contactsKey === key) return;
+    this.contacts?.destroy?.();
+    this.contactsKey = key;
+    this.contacts = contactsPage(this.ctx, id);
+    this.contactsMain.replaceChildren(this.contacts.el);
+  }
+
+  hideContacts() {
+    this.contactsMain.hidden = true;
+    this.contactsLink.removeAttribute('aria-current');
+    this.contacts?.destroy?.();
+    this.contacts = null;
+    this.contactsKey = '';
+    this.contactsMain.replaceChildren();
+  }
+
   // ---- top bar ----------------------------------------------------------------------------
+
+  menuOpen() {
+    return this.topbar.classList.contains('menu-open');
+  }
+
+  /** Opens or closes the phone's menu of top-bar tools. @param {boolean} [open] */
+  toggleMenu(open = !this.menuOpen()) {
+    this.topbar.classList.toggle('menu-open', open);
+    this.menuButton.setAttribute('aria-expanded', String(open));
+  }
 
   renderMe() {
     const me = this.ws.me;
     this.meName.textContent = me ? me.name : '';
+    this.renderAvatar(me?.avatar_url ?? null);
     this.adminLink.hidden = !this.ws.isAdmin;
     this.renderTeam();
+  }
+
+  /** The welcome does not say the agent's picture: `GET /me` does, once a session. */
+  async learnPicture() {
+    this.pictureAsked = true;
+    try {
+      const agent = await this.ctx.api.me();
+      const me = this.ws.me;
+      if (me && me.id === agent.id) this.ws.setMe({ ...me, avatar_url: agent.avatar_url ?? null });
+    } catch {
+      this.pictureAsked = false; // asked again at the next welcome
+    }
+  }
+
+  /** @param {string | null} picture */
+  renderAvatar(picture) {
+    if (!picture) {
+      this.meAvatar?.remove();
+      this.meAvatar = null;
+      return;
+    }
+    if (!this.meAvatar) {
+      this.meAvatar = h('img', { class: 'me-avatar', testid: 'me-avatar', alt: '' });
+      this.meBox.prepend(this.meAvatar);
+    }
+    if (this.meAvatar.getAttribute('src') !== picture) this.meAvatar.src = picture;
   }
 
   renderTeam() {
@@ -488,7 +602,7 @@ export class Shell {
     }
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     if (document.querySelector('dialog[open]')) return;
-    if (!this.adminMain.hidden || !this.profileMain.hidden) return;
+    if (!this.adminMain.hidden || !this.profileMain.hidden || !this.contactsMain.hidden) return;
     switch (e.key) {
       case 'j':
       case 'k': {

@@ -3,7 +3,8 @@
  * The visitor beside a conversation: name, email, identity (verified or the visitor's own
  * words; of a verified one, a name or email the business did not sign is marked as the
  * visitor's own), online or not, the page they are on now (live from `visitor` frames), their
- * answers to the site's pre-chat form (`attributes`), this conversation's rating, pages seen,
+ * attributes (answers to the site's pre-chat form, and what the business's identify call
+ * gave), a link to them as a contact, this conversation's rating, pages seen,
  * browser and device, their other conversations (rated ones with their score), and blocking
  * them (`block.js`). `GET /visitors/{id}` once, then frames.
  */
@@ -12,7 +13,7 @@ import { h, replace } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime, stars } from '../lib/format.js';
 import { answers, fieldLabel } from '../lib/settings.js';
 import { visitorEmailNotice } from '../lib/emails.js';
-import { conversationHref } from '../lib/router.js';
+import { contactsHref, conversationHref } from '../lib/router.js';
 import { signedAttributes, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { BlockSection } from './block.js';
 
@@ -113,6 +114,8 @@ export class VisitorPanel {
     const attributes = answers(/** @type {any} */ (live).attributes ?? p.attributes);
     const rating = c?.rating ?? null;
     const emailNotice = visitorEmailNotice(this.ctx.desk.email, email);
+    /** @param {{id: string, status: string}} conv */
+    const liveStatus = (conv) => this.ws.conversations.get(conv.id)?.status ?? conv.status;
 
     replace(this.body,
       h('p', { class: 'visitor-name' },
@@ -135,12 +138,13 @@ export class VisitorPanel {
           h('span', { class: 'rating-stars', attrs: { 'aria-hidden': 'true' }, text: stars(rating.score) }), ` ${rating.score}/5`,
           rating.comment ? h('q', { class: 'rating-comment', text: rating.comment }) : null)) : null),
       attributes.length
-        ? [h('h3', { class: 'panel-subtitle', text: 'Pre-chat answers' }),
+        ? [h('h3', { class: 'panel-subtitle', text: 'Attributes' }),
           h('dl', { class: 'facts', testid: 'visitor-attributes' }, attributes.map(([key, value]) => [
             h('dt', { text: fieldLabel(key) }),
             h('dd', { testid: 'visitor-attribute', dataset: { name: key }, text: value }),
           ]))]
-        : null);
+        : null,
+      h('p', {}, h('a', { href: contactsHref(this.visitorId), testid: 'visitor-contact-link', text: 'Open as a contact' })));
     replace(this.history,
       h('h3', { class: 'panel-subtitle', text: 'Pages seen' }),
       pages.length
@@ -149,9 +153,11 @@ export class VisitorPanel {
         : h('p', { class: 'muted', testid: 'visitor-pages', text: 'No pages recorded.' }),
       h('h3', { class: 'panel-subtitle', text: 'Conversations' }),
       h('ul', { class: 'past', testid: 'visitor-conversations' }, (p.conversations ?? []).map((/** @type {any} */ conv) => h('li', {},
+        // The status as the workspace holds it now (a `conversation` frame: the visitor ended
+        // the chat, an agent resolved it), else as the profile said when it was fetched.
         conv.id === this.conversationId
-          ? h('span', { text: `This conversation · ${conv.status}` })
-          : h('a', { href: conversationHref(conv.id), testid: 'visitor-conversation', text: `${shortTime(conv.last_activity_at)} · ${conv.status}` }),
+          ? h('span', { testid: 'visitor-conversation-current', dataset: { status: liveStatus(conv) }, text: `This conversation · ${liveStatus(conv)}` })
+          : h('a', { href: conversationHref(conv.id), testid: 'visitor-conversation', text: `${shortTime(conv.last_activity_at)} · ${liveStatus(conv)}` }),
         conv.rating?.score ? h('span', { class: 'muted', text: ` · rated ${conv.rating.score}/5` }) : null))),
       this.error ? h('p', { class: 'form-error', text: this.error }) : null);
   }

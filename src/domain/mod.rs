@@ -29,8 +29,9 @@ pub use ids::{
     SiteId, TeamId, UploadId, VisitorId, WebhookId, WorkspaceId,
 };
 pub use model::{
-    Agent, ApiKey, Assignment, Author, Canned, Conversation, Message, NewMessage, NewSite,
-    NewWorkspace, Rating, ReadMark, Site, Team, Visitor, VisitorBlock, VisitorPage, Workspace,
+    avatar_url, Agent, ApiKey, Assignment, Author, Canned, Conversation, Message, NewMessage,
+    NewSite, NewWorkspace, Rating, ReadMark, Site, Team, Visitor, VisitorBlock, VisitorPage,
+    Workspace,
 };
 pub use presence::{AgentStatus, PageInfo, TypingState};
 pub use settings::WidgetSettings;

@@ -288,6 +288,7 @@ fn welcome_frame(
             role: agent.role,
             status: agent.status,
             capacity: agent.capacity,
+            avatar_url: agent.avatar_key.as_deref().map(crate::domain::avatar_url),
         },
         conversations: conversations
             .iter()

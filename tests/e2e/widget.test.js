@@ -335,7 +335,13 @@ test('a resolved conversation asks for a rating: stars by keyboard, errors inlin
   // After a reload the chat is back, resolved, and does not ask again.
   await page.reload();
   await panelOf(page).getByTestId('parley-ended').waitFor({ state: 'visible' });
-  assert.equal((await shown(panelOf(page))).length, 2);
+  await panelOf(page).getByTestId('parley-message').filter({ hasText: 'The visitor rated the conversation 4/5' }).waitFor();
+  const thread = await shown(panelOf(page));
+  assert.deepEqual(thread.filter((m) => m.author !== 'system').map((m) => m.body), ['Can I change my address?', 'Actually, one more thing']);
+  // The server's activity lines: both resolutions and the rating, shown as system lines.
+  const lines = thread.filter((m) => m.author === 'system').map((m) => m.body);
+  assert.equal(lines.filter((l) => / resolved the conversation$/.test(l)).length, 2, JSON.stringify(lines));
+  assert.ok(lines.includes('The visitor rated the conversation 4/5'), JSON.stringify(lines));
   assert.ok(await panelOf(page).getByTestId('parley-rating').isHidden(), 'not asked again');
   assert.ok(await panelOf(page).getByTestId('parley-rating-thanks').isHidden());
   await assertNoPageErrors(errors, {
@@ -405,22 +411,46 @@ test('a host page with a strict Content-Security-Policy needs only the Parley or
 });
 
 test("the panel refuses to be framed by an origin outside the site's allowed_origins", { timeout: TEST_TIMEOUT }, async (t) => {
-  const { server, host, token, page } = await setup(t);
+  const { server, host, token, browser, page } = await setup(t);
   await patchSite(server, token, { allowed_origins: ['https://shop.example'] });
   /** @type {string[]} */
   const sockets = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
   const errors = await watchPageErrors(page);
+  const config = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/widget/config');
   await page.goto(host.page('/', hostHtml({ body: server.snippet() })));
-  await page.getByTestId('parley-launcher').click();
-  const refusals = () => errors.consoleErrors.filter((e) => e.includes('frame-ancestors https://shop.example')).length;
-  await waitFor(() => refusals() >= 1, { message: 'the frame-ancestors refusal' });
-  // A load without the panel's `ready` looks like Parley being down to the loader, which tries
-  // a fresh panel a second later: its refusal too shows the widget alive a while after the first
-  // one, and no panel or socket came up in between.
-  await waitFor(() => refusals() >= 2, { message: 'the retried panel to be refused too' });
-  assert.equal(await panelOf(page).getByTestId('parley-composer').count(), 0, 'no panel');
+  assert.equal((await config).status(), 403);
+  // The loader knows from the config: no launcher, no panel (longer than its 1.5 s reveal).
+  await sleep(2000);
+  assert.equal(await page.evaluate(() => document.title), 'Shop', 'the page is alive');
+  assert.equal(await page.getByTestId('parley-launcher').isVisible(), false, 'no launcher');
+  assert.equal(await page.locator('[data-testid="parley-frame"]').count(), 0, 'no panel frame');
+
+  // A page that frames the panel itself, without the loader, is refused by the panel's CSP.
+  const panelUrl = `${server.url}/widget/panel.html?site_key=${server.siteKey}#origin=${encodeURIComponent(host.origin)}`;
+  /** @param {import('playwright-core').Page} p */
+  const frameDirectly = (p) => p.evaluate((src) => {
+    const frame = document.createElement('iframe');
+    frame.id = 'direct';
+    frame.src = src;
+    document.body.appendChild(frame);
+  }, panelUrl);
+  await frameDirectly(page);
+  await waitFor(() => errors.consoleErrors.some((e) => /violates the following Content Security Policy directive: "frame-ancestors [^"]*https:\/\/shop\.example"/.test(e)), { message: () => `the frame-ancestors refusal in ${JSON.stringify(errors.consoleErrors)}` });
+  const direct = page.frames().find((f) => f !== page.mainFrame());
+  assert.ok(direct, 'the iframe exists');
+  // Chromium shows its error page in place of the refused document.
+  assert.equal(await direct.evaluate(() => document.querySelector('script[src*="/widget/panel-"]') !== null).catch(() => false), false, "the panel's document is not there");
+  assert.equal(await page.frameLocator('#direct').locator('[data-testid="parley-panel"]').count(), 0, 'no panel rendered');
   assert.deepEqual(sockets, [], 'no socket');
+
+  // The control: framed the same way by an allowed origin, the panel's document loads.
+  await patchSite(server, token, { allowed_origins: [host.origin] });
+  const allowed = await (await browser.newContext()).newPage();
+  await allowed.goto(host.url('/'));
+  await frameDirectly(allowed);
+  const panelDoc = await waitFor(() => allowed.frames().find((f) => /\/widget\/panel\.html/.test(f.url())), { message: 'the panel loaded for an allowed origin' });
+  await waitFor(() => panelDoc.evaluate(() => !!document.querySelector('script[type="module"][src*="/widget/panel-"]')), { message: "the panel's document, with its script" });
 });
 
 test("the widget works on an origin in the site's allowed_origins", { timeout: TEST_TIMEOUT }, async (t) => {

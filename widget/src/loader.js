@@ -34,6 +34,7 @@
     UNREAD: 'unread',
     MESSAGE: 'message',
     SETTINGS: 'settings',
+    PROACTIVE: 'proactive',
   };
   const PREFIX = 'parley:';
   /** Keys the panel may write (PanelKeys in messages.js); `outbox` and `open` are the loader's. */
@@ -51,12 +52,16 @@
   /** Delays before reloading a panel whose page failed to load: 1 s, doubling up to 30 s. */
   const RETRY_MIN_MS = 1000;
   const RETRY_MAX_MS = 30000;
+  /** Pages of this site remembered until the panel connects (`parley:pages`), the newest kept. */
+  const PAGES_KEPT = 20;
+  // The same as common/launcher.js (the dashboard's preview draws them; a test compares).
   const ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2zm3 5v2h10V9zm0 4v2h7v-2z';
   const ICON_CLOSE = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z';
   const CSS = [
     ':host{all:initial!important;display:block!important}',
     '.r{--a:#4f46e5;--f:#fff}',
     '.wait .l{visibility:hidden}',
+    '.no{display:none!important}',
     '.off:not(.open) .l{display:none}',
     '.l{position:fixed;z-index:2147483000;bottom:20px;right:20px;width:60px;height:60px;margin:0;padding:0;border:0;border-radius:50%;background:var(--a);color:var(--f);box-shadow:0 4px 16px rgba(0,0,0,.25);cursor:pointer;display:flex;align-items:center;justify-content:center;transition:transform .15s}',
     '.l:hover{transform:scale(1.05)}',
@@ -87,6 +92,10 @@
     open: false,
     /** storage may be written: after the first open, `identify`, or an existing conversation */
     keep: false,
+    /** this browser kept something here before (an open, a token): pages seen go to storage */
+    known: false,
+    /** @type {any[]} pages seen on this page load while nothing may be stored, oldest first */
+    pages: [],
     unread: 0,
     identity: null,
     frame: null,
@@ -108,6 +117,13 @@
     retries: 0,
     retry: 0,
     unknownSite: false,
+    /** the site does not allow this page's origin: no launcher, no panel */
+    forbidden: false,
+    /** page loads of this browser here, counted only once storage is allowed (0: not known) */
+    visits: 0,
+    /** @type {any} the proactive rule shown on this page, handed to the panel */
+    proactive: null,
+    proactiveTimer: 0,
   };
   let host;
   let root;
@@ -123,6 +139,11 @@
     started = true;
     build();
     state.keep = !!(kept('conversation') || kept('outbox') || kept('open') === '1');
+    state.known = state.keep || kept('open') !== null || kept('token') !== null;
+    if (state.known) countVisit(Number(kept('visits')) || 1); // known from before the counter
+    state.lastUrl = location.href;
+    firstPages();
+    watchNavigation();
     const api = function Parley() {
       run(arguments);
     };
@@ -150,6 +171,7 @@
     const search = rest.join('&');
     try {
       w.history.replaceState(w.history.state, '', url.pathname + (search ? '?' + search : '') + url.hash);
+      state.lastUrl = location.href; // not a page of its own
     } catch (err) {
       /* opened all the same */
     }
@@ -184,6 +206,7 @@
   }
 
   function setOpen(want, focus) {
+    if (state.forbidden) return;
     if (want === state.open) {
       if (want && focus) focusPanel();
       return;
@@ -191,7 +214,8 @@
     const focusInside = d.activeElement === host;
     state.open = want;
     if (want) {
-      state.keep = true;
+      clearTimeout(state.proactiveTimer);
+      allowStorage();
       ensureFrame();
       watchViewport();
     } else {
@@ -219,7 +243,7 @@
       return;
     }
     state.identity = identity;
-    state.keep = true;
+    allowStorage();
     if (state.frame) send(MSG.IDENTIFY, { identity });
     else ensureFrame();
   }
@@ -258,6 +282,8 @@
     state.identity = null;
     setUnread(0);
     state.keep = !!state.frame;
+    state.known = state.keep;
+    state.pages = [];
     if (state.frame) send(MSG.RESET, {});
   }
 
@@ -295,8 +321,8 @@
   // The panel: an iframe from the Parley origin, and the messages it exchanges with us
 
   function ensureFrame() {
-    if (state.frame) return;
-    state.keep = true;
+    if (state.frame || state.forbidden) return;
+    allowStorage();
     state.frame = makeFrame();
     root.appendChild(state.frame);
     if (w.BroadcastChannel) channel();
@@ -338,6 +364,7 @@
     switch (m.type) {
       case MSG.READY:
         state.ready = true;
+        state.lastUrl = location.href; // `init` carries this page
         state.retries = 0;
         clearTimeout(state.retry);
         if (state.open && state.focusWanted && (d.activeElement === host || d.activeElement === d.body)) frame.focus();
@@ -346,6 +373,8 @@
           focus: state.open && state.focusWanted,
           identity: state.identity,
           page: page(),
+          pages: pagesBefore(),
+          proactive: state.proactive,
           state: {
             token: kept('token'),
             conversation: kept('conversation'),
@@ -359,6 +388,7 @@
         break;
       case MSG.SET:
         if (PANEL_KEYS.indexOf(m.key) >= 0) keep(m.key, m.value == null ? null : String(m.value));
+        else if (m.key === 'pages' && m.value == null) store('pages', null); // a hello carried them
         break;
       case MSG.OUTBOX:
         changeOutbox(m);
@@ -397,7 +427,10 @@
   }
 
   function keep(key, value) {
-    if (!state.keep) return;
+    if (state.keep) store(key, value);
+  }
+
+  function store(key, value) {
     try {
       if (value == null) w.localStorage.removeItem(PREFIX + key);
       else w.localStorage.setItem(PREFIX + key, value);
@@ -531,7 +564,6 @@
   function hookNavigation() {
     if (state.hooked) return;
     state.hooked = true;
-    state.lastUrl = location.href;
     const history = w.history;
     for (const name of ['pushState', 'replaceState']) {
       const original = history[name];
@@ -542,22 +574,115 @@
         return result;
       };
     }
-    w.addEventListener('popstate', navigated);
-    w.addEventListener('hashchange', navigated);
   }
 
-  /** The new page usually sets its title a moment after the URL changes. */
+  /**
+   * Navigation seen without touching the page's objects (history is wrapped only once the panel
+   * exists): back, forward, the hash, and where the browser has the Navigation API, every
+   * `pushState` too.
+   */
+  function watchNavigation() {
+    w.addEventListener('popstate', navigated);
+    w.addEventListener('hashchange', navigated);
+    if (w.navigation && typeof w.navigation.addEventListener === 'function') w.navigation.addEventListener('currententrychange', navigated);
+  }
+
+  /**
+   * The new page usually sets its title a moment after the URL changes. A panel that is ready
+   * is told; before that the page joins those seen before.
+   */
   function navigated() {
     clearTimeout(state.pageTimer);
     state.pageTimer = setTimeout(() => {
       if (location.href === state.lastUrl) return;
       state.lastUrl = location.href;
-      send(MSG.PAGE, { page: { url: location.href, title: pageTitle() } });
+      if (state.ready) send(MSG.PAGE, { page: { url: location.href, title: pageTitle() } });
+      else addPage(Object.assign(page(), { seen_at: now() }));
     }, 300);
   }
 
   function page() {
     return { url: location.href, title: pageTitle(), referrer: d.referrer || '' };
+  }
+
+  function now() {
+    return new Date().toISOString();
+  }
+
+  /**
+   * The pages seen before the panel connects, so that agents see where the visitor went before
+   * writing. While nothing may be stored (the chat never opened in this browser), they live in
+   * memory for this page load only: this page, the same-origin page that led here, and where a
+   * single-page app navigates. Once storage is allowed they are kept in `parley:pages` across
+   * page loads until a hello carries them.
+   */
+  function firstPages() {
+    const here = Object.assign(page(), { seen_at: now() });
+    if (!state.known) {
+      const from = sameOriginReferrer();
+      if (from && from !== location.href) state.pages.push({ url: from, title: '', referrer: '', seen_at: here.seen_at });
+    }
+    addPage(here);
+  }
+
+  function sameOriginReferrer() {
+    try {
+      return d.referrer && new URL(d.referrer).origin === location.origin ? d.referrer : '';
+    } catch (err) {
+      return '';
+    }
+  }
+
+  /** A reload (the same URL again) is not a new page. */
+  function addPage(seen) {
+    const pages = pagesSeen();
+    const last = pages[pages.length - 1];
+    if (last && last.url === seen.url) return;
+    pages.push(seen);
+    savePages(pages);
+  }
+
+  function storesPages() {
+    return state.keep || state.known;
+  }
+
+  function pagesSeen() {
+    if (!storesPages()) return state.pages.slice();
+    try {
+      const pages = JSON.parse(kept('pages') || '[]');
+      return Array.isArray(pages) ? pages.filter((p) => p && typeof p.url === 'string') : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function savePages(pages) {
+    if (storesPages()) store('pages', JSON.stringify(pages.slice(-PAGES_KEPT)));
+    else state.pages = pages.slice(-PAGES_KEPT);
+  }
+
+  /**
+   * Storage is allowed from now on (the chat opens, the page identifies the visitor, a stored
+   * conversation): the pages held in memory move to `parley:pages`.
+   */
+  function allowStorage() {
+    if (state.keep) return;
+    const held = state.pages;
+    const wasKnown = state.known;
+    state.keep = true;
+    state.known = true;
+    state.pages = [];
+    if (!wasKnown) {
+      held.forEach(addPage);
+      countVisit(0);
+    }
+  }
+
+  /** The pages seen before this one, oldest first: this one goes as the hello's `page`. */
+  function pagesBefore() {
+    const pages = pagesSeen();
+    const last = pages[pages.length - 1];
+    return last && last.url === location.href ? pages.slice(0, -1) : pages;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -674,17 +799,33 @@
       .then((response) => {
         // Unknown site: its panel cannot load either, so it is not retried.
         if (response.status === 404) state.unknownSite = true;
+        if (response.status === 403) refuse();
         return response.ok ? response.json() : null;
       })
       .then((config) => {
         applySettings(config && typeof config.settings === 'object' ? config.settings : config);
         hideWhenUnavailable(config);
+        proactive(config);
       })
       .catch(() => {})
       .then(() => {
         clearTimeout(timer);
         reveal();
       });
+  }
+
+  /**
+   * The site does not allow this page's origin (the config answered 403): its panel would be
+   * refused too (`frame-ancestors`), so there is no launcher, no panel and no retry, only a
+   * word for the developer.
+   */
+  function refuse() {
+    state.forbidden = true;
+    root.classList.add('no');
+    clearTimeout(state.retry);
+    if (state.frame) root.removeChild(state.frame);
+    state.frame = null;
+    warn("this page's origin (" + location.origin + ') is not allowed for this site: add it in the dashboard under Settings → Sites');
   }
 
   /**
@@ -698,6 +839,64 @@
     const available = typeof config.available === 'boolean' ? config.available : config.chat && config.chat.available;
     const chatting = !!(kept('conversation') || kept('outbox'));
     root.classList.toggle('off', settings.offline === 'hidden' && available === false && !chatting);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Proactive messages: the site's rules open the chat with a message from an agent
+
+  /** This page load is one more of this browser here (`parley:visits`, once storage is allowed). */
+  function countVisit(before) {
+    state.visits = before + 1;
+    store('visits', String(state.visits));
+  }
+
+  /**
+   * The first of the site's rules (`settings.proactive`) that fits this page, and was never
+   * shown in this browser, fires after its delay while someone is available and the chat is
+   * closed: the chat opens (as `Parley('open')` would, so storage is allowed from then on) with
+   * the rule's message, and its id is kept in `parley:proactive`. Not on phones, where the
+   * panel would cover the page.
+   */
+  function proactive(config) {
+    if (!config || typeof config !== 'object') return;
+    const rules = (config.settings && typeof config.settings === 'object' ? config.settings : config).proactive;
+    if (!Array.isArray(rules) || !rules.length || config.available !== true || isPhone()) return;
+    if (kept('conversation') || kept('outbox')) return; // already talking
+    const shown = proactiveShown();
+    const here = new URL(location.href);
+    const path = here.pathname + here.search;
+    for (const rule of rules) {
+      if (!rule || typeof rule.id !== 'string' || typeof rule.message !== 'string' || shown.indexOf(rule.id) >= 0) continue;
+      if (!matches(String(rule.url || '*'), path) && !matches(String(rule.url || '*'), here.pathname)) continue;
+      if (rule.returning && state.visits < 2) continue;
+      const delay = Math.min(600, Math.max(0, Number(rule.delay_s) || 0)) * 1000;
+      state.proactiveTimer = setTimeout(() => showProactive(rule), delay);
+      return;
+    }
+  }
+
+  /** A URL pattern: `*` stands for any characters, the rest is literal. */
+  function matches(pattern, path) {
+    const parts = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+    return new RegExp('^' + parts.join('.*') + '$').test(path);
+  }
+
+  function proactiveShown() {
+    try {
+      const ids = JSON.parse(kept('proactive') || '[]');
+      return Array.isArray(ids) ? ids : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function showProactive(rule) {
+    if (state.open || state.forbidden) return;
+    const agent = rule.agent && typeof rule.agent.name === 'string' ? { name: rule.agent.name, avatar_url: rule.agent.avatar_url || null } : null;
+    state.proactive = { id: rule.id, message: rule.message, agent };
+    setOpen(true, false);
+    keep('proactive', JSON.stringify(proactiveShown().concat(rule.id).slice(-50)));
+    send(MSG.PROACTIVE, { proactive: state.proactive });
   }
 
   /** Full-screen panel on phones: follow the visual viewport, which shrinks under the keyboard. */

@@ -8,7 +8,7 @@ import { Bridge, parentOriginConfirmed, readFrameParams } from './lib/bridge.js'
 import { Chat } from './lib/chat.js';
 import { EN, format, loadStrings, pickLanguage } from './lib/i18n.js';
 import { PanelKeys, ToLoader, ToPanel } from './lib/messages.js';
-import { socketUrl } from '../../common/protocol.js';
+import { clip, socketUrl } from '../../common/protocol.js';
 import { createView } from './lib/view.js';
 
 /** Settings the launcher in the host page uses. */
@@ -66,6 +66,9 @@ function boot(siteKey, parentOrigin) {
       case ToPanel.RESET:
         chat.reset();
         break;
+      case ToPanel.PROACTIVE:
+        chat.setProactive(data.proactive);
+        break;
     }
   }
 
@@ -108,7 +111,7 @@ function boot(siteKey, parentOrigin) {
           if (message.author.kind === 'agent') {
             v.announce(format(strings().new_message, { name: message.author.name || strings().support, text: spoken(message) }));
           } else if (message.kind === 'event') {
-            v.announce(message.body.slice(0, 300)); // "Alice joined the conversation"
+            v.announce(clip(message.body, 300)); // "Alice joined the conversation"
           }
         },
         unread: (count) => bridge.post(ToLoader.UNREAD, { count }),
@@ -125,7 +128,8 @@ function boot(siteKey, parentOrigin) {
     if (open && init.focus) v.focusComposer();
     fetchConfig();
     useLanguage(undefined);
-    c.start({ identity: init.identity ?? null, page: init.page ?? null });
+    if (init.proactive) c.setProactive(init.proactive);
+    c.start({ identity: init.identity ?? null, page: init.page ?? null, pages: Array.isArray(init.pages) ? init.pages : [] });
     scheduleRender();
 
     document.addEventListener('keydown', (event) => {
@@ -208,7 +212,7 @@ function boot(siteKey, parentOrigin) {
 function spoken(message) {
   const files = /** @type {any} */ (message).attachments;
   const names = Array.isArray(files) ? files.map((f) => String(f?.name ?? '')).filter(Boolean) : [];
-  return [message.body.slice(0, 300), ...names].filter(Boolean).join(' · ');
+  return [clip(message.body, 300), ...names].filter(Boolean).join(' · ');
 }
 
 /** A v4 UUID: `crypto.randomUUID` where available (secure contexts), else built from random bytes. */

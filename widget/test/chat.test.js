@@ -901,3 +901,36 @@ test('not_found: a send naming a gone conversation goes again without it; one na
   assert.equal(entry.state, 'failed');
   assert.deepEqual(entry.item?.attachments, [shot], 'the failed message still shows its files');
 });
+
+test('the assignee is kept with its picture, a path of the /avatars/ route only', async () => {
+  const { chat, net } = await connected({}, { conversation: conversation({ assignee: { name: 'Alice', avatar_url: '/avatars/abcDEF123' } }) });
+  assert.deepEqual(chat.conversation?.assignee, { name: 'Alice', avatar_url: '/avatars/abcDEF123' });
+  net.current.receive({ type: 'conversation', conversation: conversation({ assignee: { name: 'Alice Martin', avatar_url: 'https://evil.example/x.png' } }) });
+  assert.deepEqual(chat.conversation?.assignee, { name: 'Alice Martin', avatar_url: null }, 'a picture elsewhere is not shown');
+  net.current.receive({ type: 'conversation', conversation: conversation({ assignee: { name: 'Bob' } }) });
+  assert.deepEqual(chat.conversation?.assignee, { name: 'Bob', avatar_url: null });
+});
+
+test('a proactive message is answered by the first send, which names its rule; later sends do not', async () => {
+  const { chat, net } = await connected();
+  chat.setProactive({ id: 'plans', message: 'Questions about plans?', agent: { name: 'Alice', avatar_url: null } });
+  assert.deepEqual(chat.proactive, { id: 'plans', message: 'Questions about plans?', agent: { name: 'Alice', avatar_url: null } });
+  chat.send('Yes');
+  const first = net.current.last('send');
+  assert.equal(first.proactive, 'plans');
+  net.current.receive({ type: 'sent', ref: first.ref, message: message({ seq: 2, client_msg_id: first.client_msg_id, author: { kind: 'visitor', id: 'v-1', name: null }, body: 'Yes' }) });
+  await settle();
+  assert.equal(chat.proactive, null, 'the server stored the greeting');
+  chat.send('And SSO?');
+  assert.equal('proactive' in net.current.last('send'), false);
+});
+
+test('a proactive message is ignored in a conversation going on, and a bad one never', async () => {
+  const { chat } = await connected({}, { conversation: conversation() });
+  chat.setProactive({ id: 'plans', message: 'Questions about plans?', agent: null });
+  assert.equal(chat.proactive, null);
+  const { chat: fresh } = await connected();
+  fresh.setProactive({ id: 'plans', message: '   ' });
+  fresh.setProactive({ message: 'no id' });
+  assert.equal(fresh.proactive, null);
+});

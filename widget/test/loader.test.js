@@ -267,6 +267,93 @@ test('init carries the page, and SPA navigation is forwarded once the panel exis
   ]);
 });
 
+/** A Navigation API stand-in: the browser's event for every history entry change, pushState included. */
+function withNavigationApi(page) {
+  const navigation = { listeners: [], addEventListener(type, fn) { if (type === 'currententrychange') this.listeners.push(fn); } };
+  page.win.navigation = navigation;
+  const push = page.win.history.pushState;
+  page.win.history.pushState = function (...args) {
+    push.apply(this, args);
+    for (const fn of navigation.listeners) fn({});
+  };
+  return page;
+}
+
+/** The urls of the pages `init` carried. */
+const initPages = (page) => plain(page.postedOfType(ToPanel.INIT)[0].pages).map((p) => p.url);
+
+test('before the first open, the pages of this page load are held in memory only, and the first init carries them', () => {
+  const page = withNavigationApi(createPage({ url: 'https://shop.example/b' }));
+  page.doc.referrer = 'https://shop.example/a';
+  page.load();
+  page.win.history.pushState({}, '', '/c');
+  page.doc.title = 'C';
+  page.clock.advance(300);
+  page.win.history.pushState({}, '', '/d');
+  page.clock.advance(300);
+  assert.equal(page.storage.writes, 0, 'nothing stored before the first open');
+  assert.equal(page.frame, null);
+
+  page.parley('open');
+  page.fromPanel({ type: ToLoader.READY });
+  const [init] = page.postedOfType(ToPanel.INIT);
+  assert.equal(init.page.url, 'https://shop.example/d', 'the current page is the hello\'s `page`');
+  const pages = plain(init.pages);
+  assert.deepEqual(pages.map((p) => p.url), ['https://shop.example/a', 'https://shop.example/b', 'https://shop.example/c']);
+  assert.deepEqual([pages[0].title, pages[0].referrer], ['', ''], 'the page that led here: its address only');
+  assert.equal(pages[2].title, 'C');
+  for (const p of pages) assert.match(p.seen_at, /^\d{4}-\d\d-\d\dT/);
+
+  // Once a hello carried them they are forgotten.
+  page.fromPanel({ type: ToLoader.SET, key: PanelKeys.PAGES, value: null });
+  assert.equal(page.kept()['parley:pages'], undefined);
+});
+
+test('a referrer of another site, or this very page (a reload), is not a page seen before', () => {
+  const other = createPage({ url: 'https://shop.example/b' });
+  other.load();
+  other.parley('open');
+  other.fromPanel({ type: ToLoader.READY });
+  assert.deepEqual(initPages(other), [], 'https://search.example/ is another site');
+
+  const reload = createPage({ url: 'https://shop.example/b' });
+  reload.doc.referrer = 'https://shop.example/b';
+  reload.load();
+  reload.parley('open');
+  reload.fromPanel({ type: ToLoader.READY });
+  assert.deepEqual(initPages(reload), []);
+});
+
+test('after a first open, the pages of later page loads are kept in storage until a hello carries them', () => {
+  // The visitor opened the chat once and closed it: no conversation, so no panel at load.
+  const storage = new FakeStorage({ 'parley:open': '0', 'parley:token': 't' });
+  const x = createPage({ storage, url: 'https://shop.example/x' });
+  x.doc.referrer = 'https://shop.example/elsewhere';
+  x.load();
+  assert.equal(x.frame, null, 'no panel for pages alone');
+  const y = createPage({ storage, url: 'https://shop.example/y' });
+  y.doc.referrer = 'https://shop.example/x';
+  y.load();
+  createPage({ storage, url: 'https://shop.example/y' }).load(); // a reload
+  const z = createPage({ storage, url: 'https://shop.example/z' }).load();
+  const kept = JSON.parse(storage.getItem('parley:pages'));
+  assert.deepEqual(kept.map((p) => p.url), ['https://shop.example/x', 'https://shop.example/y', 'https://shop.example/z'], 'the referrer is not added: that page was kept when it loaded');
+
+  z.parley('open');
+  z.fromPanel({ type: ToLoader.READY });
+  assert.deepEqual(initPages(z), ['https://shop.example/x', 'https://shop.example/y']);
+  z.fromPanel({ type: ToLoader.SET, key: PanelKeys.PAGES, value: null });
+  assert.equal(storage.getItem('parley:pages'), null);
+});
+
+test('the pages kept are the last 20', () => {
+  const storage = new FakeStorage({ 'parley:open': '0' });
+  for (let n = 0; n < 25; n++) createPage({ storage, url: `https://shop.example/p${n}` }).load();
+  const kept = JSON.parse(storage.getItem('parley:pages'));
+  assert.equal(kept.length, 20);
+  assert.equal(kept[0].url, 'https://shop.example/p5');
+});
+
 test('unread replies show a badge and blink the title while the panel is closed', () => {
   const page = openedPage();
   page.parley('close');
@@ -458,4 +545,75 @@ test('a page opened with ?parley=open (the reply email link) opens the chat once
     assert.equal(other.location.href, url, `${url} is left alone`);
     assert.equal(other.frame, null, `${url} does not open the chat`);
   }
+});
+
+// Proactive messages: the site's rules (settings.proactive, at the top level of the config).
+
+const RULE = { id: 'plans', message: 'Questions about plans?', agent: { name: 'Alice', avatar_url: '/avatars/abc' }, url: '/pricing*', delay_s: 2, returning: false };
+
+/** A page with the given rules, its config answered and settled. */
+async function proactivePage({ url = 'https://shop.example/pricing', rules = [RULE], available = true, storage } = {}) {
+  const page = createPage({ url, storage, config: { title: 'Chat', available, agents_online: available ? 1 : 0, proactive: rules } }).load();
+  await settle();
+  return page;
+}
+
+test('a proactive rule opens the chat on a matching page after its delay, with its message for the panel', async () => {
+  const page = await proactivePage();
+  page.clock.advance(1999);
+  assert.equal(page.frame, null, 'not before its delay');
+  assert.equal(page.storage.writes, 0);
+  page.clock.advance(1);
+  assert.ok(page.frame, 'the chat opened');
+  assert.equal(page.find('parley-launcher').getAttribute('aria-expanded'), 'true');
+  assert.deepEqual(JSON.parse(page.kept()['parley:proactive']), ['plans'], 'remembered: storage is allowed as by an open');
+  page.fromPanel({ type: ToLoader.READY });
+  const [init] = page.postedOfType(ToPanel.INIT);
+  assert.deepEqual(plain(init.proactive), { id: 'plans', message: 'Questions about plans?', agent: { name: 'Alice', avatar_url: '/avatars/abc' } });
+});
+
+test('a proactive rule shows once per browser, only on its pages, only while somebody is available', async () => {
+  const storage = new FakeStorage();
+  const first = await proactivePage({ storage });
+  first.clock.advance(2000);
+  assert.ok(first.frame);
+  first.parley('close');
+  const again = await proactivePage({ storage });
+  again.clock.advance(10_000);
+  assert.equal(again.find('parley-launcher').getAttribute('aria-expanded'), 'false', 'not shown twice');
+
+  for (const url of ['https://shop.example/about', 'https://shop.example/x/pricing']) {
+    const other = await proactivePage({ url });
+    other.clock.advance(10_000);
+    assert.equal(other.frame, null, url);
+  }
+  const withQuery = await proactivePage({ url: 'https://shop.example/pricing-team?plan=pro' });
+  withQuery.clock.advance(2000);
+  assert.ok(withQuery.frame, 'the pattern covers the path and the query');
+
+  const nobody = await proactivePage({ available: false });
+  nobody.clock.advance(10_000);
+  assert.equal(nobody.frame, null, 'nobody available');
+  assert.equal(nobody.storage.writes, 0);
+});
+
+test('a visitor who opens the chat first cancels the proactive message; "returning" rules wait for a second visit', async () => {
+  const page = await proactivePage();
+  page.parley('open');
+  page.parley('close');
+  page.clock.advance(10_000);
+  assert.equal(page.find('parley-launcher').getAttribute('aria-expanded'), 'false');
+  assert.equal(page.kept()['parley:proactive'], undefined);
+
+  const returning = { ...RULE, id: 'back', returning: true };
+  const fresh = await proactivePage({ rules: [returning] });
+  fresh.clock.advance(10_000);
+  assert.equal(fresh.frame, null, 'an unknown browser is not returning');
+
+  // A browser that opened the chat here before counts its visits.
+  const storage = new FakeStorage({ 'parley:open': '0' });
+  const back = await proactivePage({ rules: [returning], storage });
+  back.clock.advance(2000);
+  assert.ok(back.frame, 'shown to a returning browser');
+  assert.equal(storage.getItem('parley:visits'), '2');
 });

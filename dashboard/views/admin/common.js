@@ -101,22 +101,74 @@ export async function attempt(errorEl, action, button, fields = {}) {
   }
 }
 
+/** How a secret shows until revealed: dots and its last 4 characters, enough to tell two apart. @param {string} value */
+export function masked(value) {
+  return `••••${value.slice(-4)}`;
+}
+
 /**
- * A secret the server shows once (a webhook's signing secret, an API key): the value, a copy
- * button, and a plain warning that it will not be shown again. "Done" removes it from the
- * page. The focus goes to the value, so that a screen reader reads it out with its label.
+ * A secret kept masked on the page (someone may be looking over the shoulder, or sharing the
+ * screen): its last 4 characters, "Reveal" (a toggle) and "Copy", which copies it unrevealed.
+ * `set` shows another value (after a rotation), masked again. Its heading names it.
+ * @param {{testid: string, value: string}} options
+ */
+export function maskedSecret({ testid, value }) {
+  let secret = value;
+  let revealed = false;
+  const shown = h('code', { class: 'secret', testid });
+  const reveal = h('button', { type: 'button', class: 'button small', testid: `${testid}-reveal`, attrs: { 'aria-pressed': 'false' }, on: { click: () => show(!revealed) } });
+  const status = statusLine(`${testid}-copy-status`);
+  const copy = h('button', { type: 'button', class: 'button small', testid: `${testid}-copy`, text: 'Copy', on: { click: async () => {
+    const ok = await copyText(secret);
+    if (!ok) show(true);
+    status.textContent = ok ? 'Copied.' : 'Press Ctrl+C (⌘C) to copy.';
+  } } });
+  /** @param {boolean} on */
+  function show(on) {
+    revealed = on;
+    shown.textContent = on ? secret : masked(secret);
+    reveal.textContent = on ? 'Hide' : 'Reveal';
+    reveal.setAttribute('aria-pressed', String(on));
+  }
+  show(false);
+  return {
+    el: h('div', { class: 'masked-secret' }, h('div', { class: 'row' }, shown, reveal, copy), status),
+    /** @param {string} next */
+    set(next) {
+      secret = next;
+      status.textContent = '';
+      show(false);
+    },
+  };
+}
+
+/**
+ * A secret the server shows once (a webhook's signing secret, an API key): masked until
+ * revealed (the value's field stays hidden till then), a copy button, and a plain warning that
+ * it will not be shown again. "Done" removes it from the page. The focus goes to Copy, the
+ * likely next step.
  * @param {{testid: string, title: string, value: string, note: string}} options
  */
 export function oneTimeSecret({ testid, title, value, note }) {
   fieldCounter += 1;
   const id = `secret-${fieldCounter}`;
   const input = h('input', {
-    type: 'text', id, readOnly: true, value, class: 'secret-value', testid: 'secret-value', spellcheck: false, autocomplete: 'off',
+    type: 'text', id, readOnly: true, value, class: 'secret-value', testid: 'secret-value', spellcheck: false, autocomplete: 'off', hidden: true,
     attrs: { 'aria-describedby': `${id}-warning` }, on: { focus: () => input.select() },
   });
+  const mask = h('code', { class: 'secret secret-mask', testid: 'secret-masked', text: masked(value) });
+  const reveal = h('button', { type: 'button', class: 'button', testid: 'secret-reveal', text: 'Reveal', attrs: { 'aria-pressed': 'false' }, on: { click: () => {
+    const on = input.hidden;
+    input.hidden = !on;
+    mask.hidden = on;
+    reveal.textContent = on ? 'Hide' : 'Reveal';
+    reveal.setAttribute('aria-pressed', String(on));
+    if (on) input.focus();
+  } } });
   const status = statusLine('secret-copy-status');
   const copy = h('button', { type: 'button', class: 'button primary', testid: 'secret-copy', text: 'Copy', on: { click: async () => {
     const ok = await copyText(value);
+    if (!ok && input.hidden) reveal.click();
     if (!ok) input.select();
     status.textContent = ok ? 'Copied.' : 'Press Ctrl+C (⌘C) to copy.';
   } } });
@@ -125,15 +177,16 @@ export function oneTimeSecret({ testid, title, value, note }) {
     h('h2', { class: 'panel-subtitle', id: `${id}-title`, text: title }),
     h('p', { class: 'warning', id: `${id}-warning`, testid: 'secret-warning', text: `Copy it now: you will not see it again. ${note}` }),
     h('label', { htmlFor: id, class: 'sr-only', text: title }),
-    h('div', { class: 'row' }, input, copy, done),
+    h('div', { class: 'row' }, mask, input, reveal, copy, done),
     status);
   queueMicrotask(() => {
-    if (box.isConnected) input.focus();
+    if (box.isConnected) copy.focus();
   });
   return box;
 }
 
 /** @param {string[]} headings */
 export function tableHead(headings) {
-  return h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col', text: t }))));
+  // An empty heading (the buttons' column) still gets a name for screen readers.
+  return h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'sr-only', text: 'Actions' })))));
 }

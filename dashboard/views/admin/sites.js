@@ -3,7 +3,8 @@
  * Sites (admins): the list, creating and editing one — allowed origins, identity requirement,
  * the team that answers it, widget appearance with a live preview, what the widget does while
  * nobody can answer (offline policy, email required), the pre-chat form, and the files
- * visitors may send (on or off, the kinds accepted) — the copyable
+ * visitors may send (on or off, the kinds accepted) — its proactive messages (`proactive.js`),
+ * the origins refused when they tried to embed it (`refused.js`), the copyable
  * embed tag, and the identity secret with its rotation. A save sends only the settings that
  * changed (the server merges them), so nothing this page does not show is overwritten.
  */
@@ -13,8 +14,10 @@ import {
   ATTACHMENT_KINDS, DEFAULT_SETTINGS, FIELD_KINDS, MAX_FIELDS, OFFLINE_POLICIES, attachmentsFromForm, attachmentsRows,
   changedSettings, nameFromLabel, prechatFromRows, prechatRows,
 } from '../../lib/settings.js';
-import { adminPage, attempt, errorLine, field, fieldError, statusLine, tableHead } from './common.js';
+import { adminPage, attempt, errorLine, field, fieldError, maskedSecret, statusLine, tableHead } from './common.js';
 import { widgetPreview } from './preview.js';
+import { proactiveEditor } from './proactive.js';
+import { refusedOrigins } from './refused.js';
 
 /** @typedef {import('../../lib/settings.js').FieldRow} FieldRow */
 
@@ -143,7 +146,7 @@ function siteEditor(ctx, site, teams) {
       if (site) {
         if (teamId !== savedTeam) body.team_id = teamId;
         const answer = await ctx.api.updateSite(site.id, body);
-        origins.value = answer.allowed_origins.join('\n');
+        held(answer);
         saved = { ...DEFAULT_SETTINGS, ...(answer.settings ?? next) };
         savedTeam = answer.team_id ?? teamId;
         status.textContent = 'Saved.';
@@ -182,23 +185,31 @@ function siteEditor(ctx, site, teams) {
     error, status,
     h('div', { class: 'row' }, save, h('a', { href: adminHref('sites'), class: 'button', text: 'Back to sites' })));
 
+  /** The site as the server answered a change (from any of this page's forms). @param {any} answer */
+  function held(answer) {
+    site.allowed_origins = answer.allowed_origins;
+    origins.value = answer.allowed_origins.join('\n');
+  }
+
   const side = h('div', { class: 'site-side' }, h('h2', { class: 'panel-subtitle', text: 'Preview' }), preview.el);
+  const refused = site ? refusedOrigins(ctx, site.id, { origins: () => site.allowed_origins, allowed: held }).el : null;
+  const proactive = site ? proactiveEditor(ctx, site, held) : null;
   const extras = site ? siteExtras(ctx, site) : null;
-  return adminPage(site ? site.name : 'New site', h('div', { class: 'site-editor' }, h('div', {}, form, extras), side));
+  return adminPage(site ? site.name : 'New site', h('div', { class: 'site-editor' }, h('div', {}, refused, form, proactive, extras), side));
 }
 
 /** Embed tag, identity secret and deletion for a saved site. @param {import('../shell.js').AppContext} ctx @param {any} site */
 function siteExtras(ctx, site) {
   const snippet = embedSnippet(site.site_key);
   const copied = statusLine('copy-status');
-  const secret = h('code', { class: 'secret', testid: 'site-secret', text: site.identity_secret });
+  const secret = maskedSecret({ testid: 'site-secret', value: site.identity_secret });
   const error = errorLine('site-extras-error');
   const rotate = h('button', { type: 'button', class: 'button', testid: 'rotate-secret', text: 'Rotate secret' });
   rotate.addEventListener('click', async () => {
     if (!(await confirmDialog('Rotate the identity secret? The current one keeps working until the next rotation.', 'Rotate'))) return;
     await attempt(error, async () => {
       const updated = await ctx.api.rotateSecret(site.id);
-      secret.textContent = updated.identity_secret;
+      secret.set(updated.identity_secret);
       copied.textContent = 'New secret made. Update your server; the previous one still works until the next rotation.';
     }, rotate);
   });
@@ -222,7 +233,7 @@ function siteExtras(ctx, site) {
       copied),
     h('section', {}, h('h2', { class: 'panel-subtitle', text: 'Identity secret' }),
       h('p', { class: 'muted', text: 'Keep it on your server: it signs your users’ identity (HS256 JWT, or HMAC-SHA256 of the user id).' }),
-      secret, h('div', { class: 'row' }, rotate)),
+      secret.el, h('div', { class: 'row' }, rotate)),
     h('section', {}, h('h2', { class: 'panel-subtitle', text: 'Danger zone' }), remove),
     error);
 }

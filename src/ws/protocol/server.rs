@@ -255,6 +255,7 @@ pub struct AgentView<'a> {
     pub role: AgentRole,
     pub status: AgentStatus,
     pub capacity: i32,
+    pub avatar_url: Option<String>,
 }
 
 #[derive(Serialize)]

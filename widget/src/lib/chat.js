@@ -22,6 +22,8 @@ import { emailRequired, formFields, nextStep, prechatFields, readProfile, stepFo
  * @typedef {import('../../../common/protocol.js').ConversationView} ConversationView
  * @typedef {import('../../../common/protocol.js').Identity} Identity
  * @typedef {import('../../../common/protocol.js').Page} Page
+ * @typedef {{id: string, message: string, agent: import('../../../common/protocol.js').AssigneeView | null}} Proactive
+ *   a proactive message of the site, shown as its agent's
  * @typedef {{id: string, name: string, size: number, content_type: string}} FileRef a file
  *   uploaded for a message (`POST /api/v1/uploads`'s answer), as an unsent message keeps it
  * @typedef {import('../../../common/outbox.js').BaseItem & {attachments?: FileRef[]}} OutboxItem
@@ -128,6 +130,12 @@ export class Chat {
     this.identity = null;
     /** @type {Page | null} */
     this.page = null;
+    /** @type {import('../../../common/protocol.js').SeenPage[]} pages seen before, until a hello carries them */
+    this.pagesBefore = [];
+    /** whether a welcome came for the hello that carried them */
+    this.pagesCarried = false;
+    /** @type {Proactive | null} the site's proactive message shown, until the first message answers it */
+    this.proactive = null;
     /** @type {string | null} */
     this.visitorId = null;
     /** @type {ConversationView | null} */
@@ -192,10 +200,28 @@ export class Chat {
   // -------------------------------------------------------------------------------------------
   // What the panel calls
 
-  /** Opens the first connection. @param {{identity?: Identity | null, page?: Page | null}} [start] */
+  /**
+   * A proactive rule of the site fired: its message shows as the agent's, and the first
+   * message that opens a conversation names it (`send.proactive`), so that the server stores
+   * the greeting before it. Ignored in a conversation going on.
+   * @param {any} rule
+   */
+  setProactive(rule) {
+    if (!rule || typeof rule.id !== 'string' || typeof rule.message !== 'string' || !rule.message.trim()) return;
+    if (this.conversation && this.conversation.status === 'open') return;
+    this.proactive = { id: rule.id.slice(0, 64), message: P.clip(rule.message, 500), agent: assigneeOf(rule.agent) };
+    this.hooks.changed();
+  }
+
+  /**
+   * Opens the first connection. `pages`: those the host page's loader saw before, for the
+   * first welcomed hello.
+   * @param {{identity?: Identity | null, page?: Page | null, pages?: import('../../../common/protocol.js').SeenPage[]}} [start]
+   */
   start(start = {}) {
     this.identity = start.identity ?? null;
     this.page = start.page ?? null;
+    this.pagesBefore = start.pages ?? [];
     this.#connect();
   }
 
@@ -501,7 +527,8 @@ export class Chat {
 
   /** @param {number} gen */
   #hello(gen) {
-    this.#request((ref) => P.helloFrame(ref, this.token, { page: this.page, identity: this.identity })).then(
+    const pages = this.pagesBefore;
+    this.#request((ref) => P.helloFrame(ref, this.token, { page: this.page, identity: this.identity, pages })).then(
       (welcome) => gen === this.gen && this.#onWelcome(welcome, gen),
       (err) => {
         // `forbidden` and `unauthorized` are followed by the server's close (4003, 4001);
@@ -517,6 +544,7 @@ export class Chat {
     this.welcomed = true;
     this.status = 'online';
     this.stopReason = null;
+    this.#pagesDelivered();
     this.backoff.reset();
     this.triedFresh = false;
     if (this.visitorId && welcome.visitor_id !== this.visitorId) this.#forgetConversationState();
@@ -605,6 +633,17 @@ export class Chat {
       this.timers.retry = null;
       this.#connect();
     }, this.backoff.next());
+  }
+
+  /**
+   * The server has the pages seen before and this one (the hello's `page`): the loader's list
+   * of them is emptied, once per panel (it may hold this page alone, which the hello carried).
+   */
+  #pagesDelivered() {
+    if (this.pagesCarried) return;
+    this.pagesCarried = true;
+    this.pagesBefore = [];
+    this.hooks.persist(PanelKeys.PAGES, null);
   }
 
   /** Lets go of the current socket without deciding what comes next. */
@@ -810,7 +849,7 @@ export class Chat {
     this.conversation = {
       id: view.id,
       status: view.status === 'resolved' ? 'resolved' : 'open',
-      assignee: view.assignee && typeof view.assignee.name === 'string' ? { name: view.assignee.name } : null,
+      assignee: assigneeOf(view.assignee),
       last_seq: Number(view.last_seq) || 0,
     };
     if (this.conversation.status === 'open') this.thanked = null;
@@ -952,9 +991,15 @@ export class Chat {
       if (this.inflight.get(id) === gen) this.inflight.delete(id);
     };
     const files = fileRefs(item.attachments).map((f) => f.id);
-    this.#request((ref) => P.sendFrame(ref, conversationId, id, item.body, P.Kind.TEXT, files)).then(
+    const answers = !conversationId || this.conversation?.status === 'resolved' ? this.proactive : null;
+    this.#request((ref) => {
+      const frame = P.sendFrame(ref, conversationId, id, item.body, P.Kind.TEXT, files);
+      if (answers) frame.proactive = answers.id;
+      return frame;
+    }).then(
       (sent) => {
         settle();
+        if (answers && this.proactive === answers) this.proactive = null; // the server stored it
         this.#onSent(sent.message);
         this.#flushOutbox();
       },
@@ -1069,4 +1114,17 @@ function entryKey(clientMsgId, fallback) {
 /** @param {string} code @param {string} message */
 function chatError(code, message) {
   return Object.assign(new Error(message || code), { code });
+}
+
+/** An agent's picture: only a path of the Parley origin's `/avatars/` route is shown. */
+const AVATAR_PATH = /^\/avatars\/[A-Za-z0-9]{1,64}$/;
+
+/**
+ * The assignee as the panel keeps it: a name, and its picture's path when it is one.
+ * @param {any} value @returns {import('../../../common/protocol.js').AssigneeView | null}
+ */
+export function assigneeOf(value) {
+  if (!value || typeof value.name !== 'string') return null;
+  const url = typeof value.avatar_url === 'string' && AVATAR_PATH.test(value.avatar_url) ? value.avatar_url : null;
+  return { name: value.name, avatar_url: url };
 }

@@ -93,6 +93,11 @@ export const EN = Object.freeze({
   size_b: '{n} B',
   size_kb: '{n} KB',
   size_mb: '{n} MB',
+  status_reconnecting: 'Reconnecting…',
+  away_note: "We're away right now. We'll reply here as soon as we can.",
+  away_email: 'Get the reply by email',
+  emoji: 'Insert an emoji',
+  emoji_list: 'Emoji',
 });
 
 /** Languages with a file under `i18n/` (English is built in). */

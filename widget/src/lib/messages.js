@@ -10,7 +10,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** Loader → panel. */
 export const ToPanel = Object.freeze({
-  /** Answer to `ready`: `{state, identity, page, open}`, everything the panel needs to start. */
+  /** Answer to `ready`: `{state, identity, page, pages, open, proactive}`, everything the panel needs to start. */
   INIT: 'init',
   /** The panel became visible: `{focus}` says whether to move focus into it. */
   OPEN: 'open',
@@ -22,6 +22,12 @@ export const ToPanel = Object.freeze({
   IDENTIFY: 'identify',
   /** `Parley('reset')`: storage is already cleared; the panel reconnects as a new visitor. */
   RESET: 'reset',
+  /**
+   * A proactive rule of the site fired: `{proactive: {id, message, agent: {name, avatar_url} | null}}`
+   * (also in `init` when it fired before the panel was ready). The panel shows the message as
+   * the agent's, and the visitor's first message answers it.
+   */
+  PROACTIVE: 'proactive',
 });
 
 /** Panel → loader. */
@@ -51,4 +57,6 @@ export const PanelKeys = Object.freeze({
   EMAIL: 'email',
   /** the id of the conversation the visitor rated in this browser (the prompt is not shown again) */
   RATED: 'rated',
+  /** the pages seen before the panel connected: only ever cleared (null), once a hello carried them */
+  PAGES: 'pages',
 });

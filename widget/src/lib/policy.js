@@ -140,8 +140,8 @@ export function emailRequired(s) {
 
 /**
  * What must happen before the visitor's messages may be sent, or null when nothing must:
- * - `offline`: nobody is available on a site with the offline form, and the visitor's email or
- *   pre-chat answers are missing;
+ * - `offline`: nobody is available on a site with the offline form, the visitor has no open
+ *   conversation, and the visitor's email or pre-chat answers are missing;
  * - `prechat`: the pre-chat form is enabled, the visitor has no open conversation, and fields
  *   are unanswered (the form asks for the email too when it is required);
  * - `email`: nobody is available and the site requires an email first;
@@ -152,7 +152,8 @@ export function emailRequired(s) {
 export function nextStep(s) {
   const unanswered = !s.conversationOpen && !s.prechatSent && prechatPending(prechatFields(s.settings), s.profile);
   const needEmail = emailRequired(s);
-  if (!s.available && offlinePolicy(s.settings) === Offline.FORM && (needEmail || unanswered)) return 'offline';
+  // The offline form would take the composer's place: not in a conversation already going on.
+  if (!s.available && !s.conversationOpen && offlinePolicy(s.settings) === Offline.FORM && (needEmail || unanswered)) return 'offline';
   if (unanswered) return 'prechat';
   if (needEmail) return 'email';
   return s.wanted ?? null;

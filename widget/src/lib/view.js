@@ -59,8 +59,8 @@ const ICONS = {
   close: 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z',
   send: 'M3.4 20.4 21 12 3.4 3.6 3.4 10.2 15 12 3.4 13.8z',
   bell: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z',
-  end: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm5 11H7v-2h10z',
   mail: 'M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z',
+  smile: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9A1.5 1.5 0 1 0 8.5 8a1.5 1.5 0 0 0 0 3zm7 0A1.5 1.5 0 1 0 15.5 8a1.5 1.5 0 0 0 0 3zM12 17.5a5.5 5.5 0 0 0 5.1-3.5H6.9a5.5 5.5 0 0 0 5.1 3.5z',
   clip: 'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z',
 };
 /** Site settings that are still the server's English defaults are shown translated. */
@@ -135,6 +135,24 @@ function filesOfEntry(entry) {
   return Array.isArray(files) ? files : [];
 }
 
+/** Emoji and what joins or modifies them (skin tones, ZWJ, flags' letters, keycaps); no digits. */
+const EMOJI_ONLY = /^[\p{Extended_Pictographic}\p{Regional_Indicator}\p{Emoji_Modifier}\u200d\ufe0f\u20e3\s]+$/u;
+
+/**
+ * Whether a message is one to three emoji and nothing else (shown larger). Counted as the
+ * reader sees them: 👨‍👩‍👧 or 🇫🇷 is one.
+ * @param {string} text
+ */
+export function emojiOnly(text) {
+  const trimmed = text.trim();
+  if (!trimmed || trimmed.length > 40 || !EMOJI_ONLY.test(trimmed)) return false;
+  const words = trimmed.replace(/\s+/g, '');
+  const count = typeof Intl.Segmenter === 'function'
+    ? [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(words)].length
+    : Array.from(words).length;
+  return count <= 3;
+}
+
 /** @param {string} hex */
 function isLight(hex) {
   const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, (c) => c + c) : hex;
@@ -178,15 +196,19 @@ export function createView(doc, actions) {
   const statusText = el(doc, 'span', { class: 'status-text' });
   const status = el(doc, 'p', { class: 'status', 'data-testid': 'parley-status' }, el(doc, 'span', { class: 'dot', 'aria-hidden': 'true' }), statusText);
   const expected = el(doc, 'p', { class: 'expected', 'data-testid': 'parley-expected', hidden: true });
+  // The agent the conversation is assigned to: picture (or initial) and name.
+  const assigneeName = el(doc, 'span', { class: 'assignee-name', 'data-testid': 'parley-assignee-name' });
+  const assignee = el(doc, 'p', { class: 'assignee', 'data-testid': 'parley-assignee', hidden: true }, assigneeName);
+  let assigneeSig = '';
   const soundButton = el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-sound', 'aria-pressed': 'false' }, icon(doc, 'bell'));
-  const endButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-end', hidden: true }, icon(doc, 'end')), 'aria-label', 'end');
-  endButton.setAttribute('title', t.end);
-  bindings.push([endButton, 'title', 'end']);
+  // Words, not an icon: a round "−" read as "minimise", and visitors ended chats by mistake.
+  const endButton = bind(el(doc, 'button', { type: 'button', class: 'end-chat', 'data-testid': 'parley-end', hidden: true }), 'text', 'end');
+  bind(endButton, 'aria-label', 'end');
   const transcriptButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-transcript', hidden: true }, icon(doc, 'mail')), 'aria-label', 'transcript');
   transcriptButton.setAttribute('title', t.transcript);
   bindings.push([transcriptButton, 'title', 'transcript']);
   const closeButton = bind(el(doc, 'button', { type: 'button', class: 'icon', 'data-testid': 'parley-close' }, icon(doc, 'close')), 'aria-label', 'close');
-  const header = el(doc, 'header', { class: 'head' }, el(doc, 'div', { class: 'head-main' }, title, status, expected), el(doc, 'div', { class: 'head-actions' }, soundButton, transcriptButton, endButton, closeButton));
+  const header = el(doc, 'header', { class: 'head' }, el(doc, 'div', { class: 'head-main' }, title, assignee, status, expected), el(doc, 'div', { class: 'head-actions' }, soundButton, transcriptButton, endButton, closeButton));
 
   const confirmYes = bind(el(doc, 'button', { type: 'button', class: 'danger', 'data-testid': 'parley-end-confirm' }), 'text', 'end_yes');
   const confirmNo = bind(el(doc, 'button', { type: 'button', class: 'plain', 'data-testid': 'parley-end-cancel' }), 'text', 'end_no');
@@ -197,6 +219,7 @@ export function createView(doc, actions) {
   // --- messages
   const earlier = bind(el(doc, 'button', { type: 'button', class: 'earlier', 'data-testid': 'parley-earlier', hidden: true }), 'text', 'earlier');
   const greeting = el(doc, 'p', { class: 'greeting', 'data-testid': 'parley-greeting' });
+  const proactiveSlot = el(doc, 'div', { class: 'slot', hidden: true });
   const list = bind(el(doc, 'ol', { class: 'messages', 'data-testid': 'parley-messages' }), 'aria-label', 'messages');
   const typingLine = el(doc, 'p', { class: 'typing', 'data-testid': 'parley-typing', hidden: true });
   const endedLine = bind(el(doc, 'p', { class: 'ended', 'data-testid': 'parley-ended', hidden: true }), 'text', 'ended');
@@ -206,7 +229,7 @@ export function createView(doc, actions) {
   const ratingSlot = el(doc, 'div', { class: 'slot' });
   const ratingThanks = bind(el(doc, 'p', { class: 'rating-thanks', 'data-testid': 'parley-rating-thanks', hidden: true }), 'text', 'rating_thanks');
   const formSlot = el(doc, 'div', { class: 'slot', hidden: true });
-  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, list, typingLine, endedLine, ratingSlot, ratingThanks, formSlot);
+  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, proactiveSlot, list, typingLine, endedLine, ratingSlot, ratingThanks, formSlot);
   const queueLine = el(doc, 'p', { class: 'queue', role: 'status', 'data-testid': 'parley-queue', hidden: true });
 
   // --- email form (no agent online)
@@ -224,6 +247,10 @@ export function createView(doc, actions) {
     nameLabel,
     emailError,
     el(doc, 'div', { class: 'email-actions' }, emailSubmit, transcriptCancel));
+  // Nobody available in a conversation going on: a line, not the email form, so the thread and
+  // the composer stay as they are; the form comes only when the visitor asks for it.
+  const awayEmail = bind(el(doc, 'button', { type: 'button', class: 'link', 'data-testid': 'parley-away-email' }), 'text', 'away_email');
+  const awayNote = el(doc, 'p', { class: 'away', role: 'status', 'data-testid': 'parley-away', hidden: true }, bind(el(doc, 'span'), 'text', 'away_note'), doc.createTextNode(' '), awayEmail);
   const emailDone = el(doc, 'p', { class: 'email-done', role: 'status', 'data-testid': 'parley-email-done', hidden: true });
   const transcriptDone = el(doc, 'p', { class: 'email-done', role: 'status', 'data-testid': 'parley-transcript-done', hidden: true });
 
@@ -240,12 +267,16 @@ export function createView(doc, actions) {
   bind(attachButton, 'title', 'attach');
   const fileInput = /** @type {HTMLInputElement} */ (el(doc, 'input', { type: 'file', multiple: true, hidden: true, tabindex: '-1', 'aria-hidden': 'true', 'data-testid': 'parley-file-input' }));
   const traySlot = el(doc, 'div', { class: 'tray-slot' });
-  const composerForm = el(doc, 'form', { class: 'composer', 'data-testid': 'parley-composer-form' }, traySlot, attachButton, fileInput, composer, sendButton);
+  // Emoji: the button is here, the picker's code is a chunk loaded at its first click.
+  const emojiButton = bind(el(doc, 'button', { type: 'button', class: 'icon emoji', 'data-testid': 'parley-emoji', 'aria-expanded': 'false', 'aria-controls': 'parley-emoji-picker' }, icon(doc, 'smile')), 'aria-label', 'emoji');
+  bind(emojiButton, 'title', 'emoji');
+  const emojiSlot = el(doc, 'div', { class: 'emoji-slot' });
+  const composerForm = el(doc, 'form', { class: 'composer', 'data-testid': 'parley-composer-form' }, emojiSlot, traySlot, attachButton, emojiButton, fileInput, composer, sendButton);
   const live = el(doc, 'div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-testid': 'parley-live' });
   const dropHint = bind(el(doc, 'div', { class: 'drop-hint', 'data-testid': 'parley-drop-hint', hidden: true }), 'text', 'files_drop');
 
   const panel = el(doc, 'main', { class: 'panel', role: 'dialog', 'aria-labelledby': 'parley-title', 'data-testid': 'parley-panel' },
-    header, confirmBar, banner, scroller, queueLine, emailForm, emailDone, transcriptDone, notice, composerForm, composerError, live, dropHint);
+    header, confirmBar, banner, scroller, queueLine, awayNote, emailForm, emailDone, transcriptDone, notice, composerForm, composerError, live, dropHint);
 
   /** @type {Map<string, {node: HTMLElement, sig: string}>} */
   const nodes = new Map();
@@ -263,6 +294,8 @@ export function createView(doc, actions) {
   let focusEmail = false;
   /** the email form asks where the transcript goes (no email known) */
   let askTranscript = false;
+  /** the visitor asked for the email form from the "we're away" line */
+  let awayEmailWanted = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} hides "Sent to …" */
   let transcriptTimer;
 
@@ -289,7 +322,13 @@ export function createView(doc, actions) {
       takeFiles([]);
       rerender();
     }),
+    emoji: lazily(() => import('./emoji.js'), () => toggleEmoji()),
+    proactive: lazily(() => import('./proactive.js'), rerender),
   };
+  /** the proactive message drawn in `proactiveSlot`: its rule id and agent */
+  let proactiveSig = '';
+  /** @type {ReturnType<import('./emoji.js').createPicker> | null} */
+  let picker = null;
   /** @type {ReturnType<import('./attachments.js').createTray> | null} */
   let tray = null;
   /** files chosen before the attachments chunk was there */
@@ -322,6 +361,10 @@ export function createView(doc, actions) {
   });
   composer.addEventListener('blur', () => actions.typing(''));
   attachButton.addEventListener('click', () => fileInput.click());
+  emojiButton.addEventListener('click', () => {
+    if (lazy.emoji.get()) toggleEmoji();
+    else lazy.emoji.load();
+  });
   fileInput.addEventListener('change', () => {
     takeFiles(Array.from(fileInput.files ?? []));
     fileInput.value = '';
@@ -388,6 +431,11 @@ export function createView(doc, actions) {
   });
   transcriptButton.addEventListener('click', () => {
     requestTranscript('');
+  });
+  awayEmail.addEventListener('click', () => {
+    awayEmailWanted = true;
+    focusEmail = true;
+    rerender();
   });
   transcriptCancel.addEventListener('click', () => {
     askTranscript = false;
@@ -608,6 +656,40 @@ export function createView(doc, actions) {
     }
   }
 
+  /** Opens the emoji picker (made the first time), or closes it. */
+  function toggleEmoji() {
+    const loaded = lazy.emoji.get();
+    if (!loaded) return;
+    if (!picker) {
+      picker = loaded.createPicker(kit, {
+        insert: insertEmoji,
+        closed: () => {
+          emojiButton.setAttribute('aria-expanded', 'false');
+          emojiButton.focus();
+        },
+      });
+      emojiSlot.appendChild(picker.element);
+    }
+    if (picker.isOpen()) picker.close();
+    else picker.open();
+    emojiButton.setAttribute('aria-expanded', String(picker.isOpen()));
+  }
+
+  /**
+   * Puts `emoji` where the caret was in the composer (replacing a selection), closes the
+   * picker and gives the focus back to the composer, as if the visitor had typed it.
+   * @param {string} emoji
+   */
+  function insertEmoji(emoji) {
+    const start = composer.selectionStart ?? composer.value.length;
+    composer.setRangeText(emoji, start, composer.selectionEnd ?? start, 'end');
+    picker?.close();
+    emojiButton.setAttribute('aria-expanded', 'false');
+    composer.focus();
+    fitComposer();
+    actions.typing(composer.value);
+  }
+
   function fitComposer() {
     composer.style.height = 'auto';
     composer.style.height = `${Math.min(composer.scrollHeight, 140)}px`;
@@ -651,11 +733,15 @@ export function createView(doc, actions) {
   /** @param {Chat} state */
   function render(state) {
     chat = state;
+    // Measured before anything below changes the layout (a line shown shrinks the thread).
+    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
     const online = state.available;
     const stopped = state.status === 'stopped';
-    statusText.textContent = stopped ? t.unavailable : online ? t.online : t.offline;
-    status.classList.toggle('online', online && !stopped);
-    const expectedText = online && !stopped ? expectedReplyText(t, state.expectedReplyS) : null;
+    const connected = state.status === 'online';
+    statusText.textContent = statusLine(state.status, online);
+    status.dataset.connection = state.status;
+    status.classList.toggle('online', online && connected);
+    const expectedText = online && connected ? expectedReplyText(t, state.expectedReplyS) : null;
     expected.hidden = !expectedText;
     expected.textContent = expectedText ?? '';
 
@@ -671,6 +757,8 @@ export function createView(doc, actions) {
     endedLine.hidden = !resolved;
     earlier.hidden = !state.more;
     renderTyping(state.agentTyping);
+    renderAssignee(c ? c.assignee : null);
+    renderProactive(c && c.status === 'open' ? null : state.proactive);
 
     const waiting = c && c.status === 'open' ? queueText(t, state.queuePosition) : null;
     queueLine.hidden = !waiting;
@@ -678,7 +766,11 @@ export function createView(doc, actions) {
 
     renderStep(state);
     const offline = state.status === 'online' && !online;
-    emailForm.hidden = !askTranscript && (!offline || state.emailKnown() || !formSlot.hidden);
+    const away = offline && !!c && c.status === 'open' && shownStep !== 'email' && formSlot.hidden;
+    if (!away) awayEmailWanted = false;
+    awayNote.hidden = !away;
+    awayEmail.hidden = state.emailKnown() || awayEmailWanted;
+    emailForm.hidden = !askTranscript && (!offline || state.emailKnown() || !formSlot.hidden || (away && !awayEmailWanted));
     renderEmailForm();
     if (focusEmail && !emailForm.hidden) emailInput.focus();
     focusEmail = false;
@@ -688,12 +780,81 @@ export function createView(doc, actions) {
     composer.disabled = stopped;
     sendButton.toggleAttribute('disabled', stopped);
     attachButton.toggleAttribute('disabled', stopped);
+    emojiButton.toggleAttribute('disabled', stopped);
 
-    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
     renderRating(state.rating());
     renderEntries(state.entries());
     if (nearBottom || stickToBottom) scroller.scrollTop = scroller.scrollHeight;
     stickToBottom = false;
+  }
+
+  /**
+   * The header's status line: the connection's state while it is down (the availability an
+   * earlier welcome gave may be stale), else who can answer.
+   * @param {string} connection @param {boolean} online
+   */
+  function statusLine(connection, online) {
+    if (connection === 'stopped') return t.unavailable;
+    if (connection === 'reconnecting') return t.status_reconnecting;
+    return online ? t.online : t.offline;
+  }
+
+  /**
+   * The assignee in the header, redrawn only when its name or picture changes.
+   * @param {{name: string, avatar_url: string | null} | null} agent
+   */
+  function renderAssignee(agent) {
+    const sig = agent ? `${agent.name}|${agent.avatar_url ?? ''}` : '';
+    if (sig === assigneeSig) return;
+    assigneeSig = sig;
+    assignee.hidden = !agent;
+    assignee.replaceChildren();
+    if (!agent) return;
+    assignee.appendChild(avatar(agent.name, agent.avatar_url, 'parley-assignee-avatar'));
+    assigneeName.textContent = agent.name;
+    assignee.appendChild(assigneeName);
+  }
+
+  /**
+   * The site's proactive message, in place of the greeting, while no conversation goes on
+   * (drawn by its chunk, loaded the first time; read once to screen-reader users).
+   * @param {import('./chat.js').Proactive | null} p
+   */
+  function renderProactive(p) {
+    const loaded = p ? lazy.proactive.get() : null;
+    if (p && !loaded) lazy.proactive.load();
+    const sig = p && loaded ? `${p.id}|${p.agent?.name ?? ''}|${p.agent?.avatar_url ?? ''}|${lang}` : '';
+    greeting.hidden = !!p;
+    if (sig === proactiveSig) return;
+    const announced = proactiveSig.split('|')[0];
+    proactiveSig = sig;
+    proactiveSlot.hidden = !sig;
+    proactiveSlot.replaceChildren();
+    if (!p || !loaded) return;
+    const name = p.agent?.name || t.support;
+    proactiveSlot.appendChild(loaded.renderProactive(kit, { message: p.message, name, picture: avatar(name, p.agent?.avatar_url ?? null, 'parley-avatar') }));
+    if (announced !== p.id) kit.announce(format(t.new_message, { name, text: p.message }));
+  }
+
+  /**
+   * An agent's picture, round, or the initial of its name in a circle; decorative (the name is
+   * beside it).
+   * @param {string} name @param {string | null} url @param {string} testid
+   */
+  function avatar(name, url, testid) {
+    if (url) return el(doc, 'img', { class: 'avatar', src: url, alt: '', 'data-testid': testid });
+    const initial = Array.from(name.trim())[0]?.toLocaleUpperCase() ?? '?';
+    return el(doc, 'span', { class: 'avatar initial', 'aria-hidden': 'true', 'data-testid': testid, text: initial });
+  }
+
+  /**
+   * The picture beside a reply: the assignee's for its replies (known by name: the visitor's
+   * view of the assignee has no id), none for others.
+   * @param {import('../../../common/protocol.js').Message} m
+   */
+  function pictureOf(m) {
+    const agent = chat?.conversation?.assignee;
+    return agent && m.author.kind === 'agent' && m.author.name === agent.name ? agent.avatar_url : null;
   }
 
   /** @param {string | null} name */
@@ -715,7 +876,8 @@ export function createView(doc, actions) {
       previousAuthor = author;
       const files = filesOfEntry(entry).length > 0;
       // Files are drawn again once their code is there (a placeholder until then).
-      const sig = `${entry.state}|${entry.message?.seq ?? ''}|${showAuthor}|${lang}|${files && !!lazy.attachments.get()}`;
+      const picture = showAuthor && entry.message ? pictureOf(entry.message) : null;
+      const sig = `${entry.state}|${entry.message?.seq ?? ''}|${showAuthor}|${lang}|${files && !!lazy.attachments.get()}|${picture ?? ''}`;
       let slot = nodes.get(entry.key);
       if (!slot) {
         slot = { node: el(doc, 'li'), sig: '' };
@@ -756,10 +918,15 @@ export function createView(doc, actions) {
     setData(li, 'seq', m ? String(m.seq) : null);
     setData(li, 'state', entry.state);
     setData(li, 'client-msg-id', m ? m.client_msg_id : entry.item?.client_msg_id ?? null);
-    if (showAuthor && m) li.appendChild(el(doc, 'span', { class: 'author', text: m.author.name || t.support }));
+    if (showAuthor && m) {
+      const name = m.author.name || t.support;
+      const author = el(doc, 'span', { class: 'author', text: name });
+      // An agent's picture (or initial) beside its name.
+      li.appendChild(m.author.kind === 'agent' ? el(doc, 'div', { class: 'byline' }, avatar(name, pictureOf(m), 'parley-avatar'), author) : author);
+    }
     const files = filesOfEntry(entry);
     if (body || !files.length) {
-      const bubble = el(doc, 'div', { class: 'bubble' });
+      const bubble = el(doc, 'div', { class: emojiOnly(body) ? 'bubble jumbo' : 'bubble' });
       appendText(doc, bubble, body);
       li.appendChild(bubble);
     }

@@ -1,0 +1,1 @@
+function o(s,e){let{doc:t,el:a}=s,c=a(t,"div",{class:"byline"},e.picture,a(t,"span",{class:"author","data-testid":"parley-proactive-agent",text:e.name})),r=a(t,"div",{class:"bubble",text:e.message});return a(t,"div",{class:"msg theirs proactive","data-testid":"parley-proactive"},c,r)}export{o as renderProactive};
