@@ -93,6 +93,12 @@ ensure_postfix() {
   bash "$(dirname "${BASH_SOURCE[0]}")/../tests/support/postfix.sh" ensure
 }
 
+# Debian's nginx, for the deployment recipe's test (docs/deploy/): a private instance with its
+# own configuration is started by the test; the package's own service is not used.
+ensure_nginx() {
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
+}
+
 ensure_node() {
   if ! command -v node >/dev/null; then
     apt_install nodejs npm

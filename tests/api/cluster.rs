@@ -13,13 +13,13 @@ use crate::helpers::{TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
 use crate::ws_client::WsClient;
 
 /// A redis-server of this test's own, on a port it picked.
-struct Redis {
+pub(crate) struct Redis {
     port: u16,
     child: Child,
 }
 
 impl Redis {
-    fn start(port: u16) -> Self {
+    pub(crate) fn start(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -45,7 +45,7 @@ impl Redis {
         Self { port, child }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
@@ -61,7 +61,7 @@ impl Drop for Redis {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -70,7 +70,7 @@ fn free_port() -> u16 {
 }
 
 /// One node of the cluster on `port`, sharing the database, Redis and public URL.
-fn node(db: &TestDb, redis: &str, port: u16, extra: &[(&str, &str)]) -> Server {
+pub(crate) fn node(db: &TestDb, redis: &str, port: u16, extra: &[(&str, &str)]) -> Server {
     let mut command = parley(&db.url);
     command
         .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
@@ -189,7 +189,7 @@ impl Cluster {
 }
 
 /// Waits until `check` holds, at most `limit`.
-async fn eventually(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+pub(crate) async fn eventually(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let deadline = tokio::time::Instant::now() + limit;
     while tokio::time::Instant::now() < deadline {
         if check().await {

@@ -7,6 +7,7 @@ mod attacks;
 mod blocks;
 mod cli;
 mod cluster;
+mod deploy;
 mod desk;
 mod documented;
 mod email;
