@@ -355,6 +355,7 @@ fn serve(
             })
             .wrap(tracing_actix_web::TracingLogger::<http::request_span::RequestSpan>::new())
             .configure(ws::upgrade::configure)
+            .configure(ws::http::configure)
             .configure(http::configure)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
     })

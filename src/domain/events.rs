@@ -75,6 +75,13 @@ impl From<&super::Agent> for Assignee {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
+    /// Client frames posted over the HTTP transport to a node that does not hold their
+    /// stream: the node that does applies them (`stream` is the hash of its token).
+    StreamFrames {
+        stream: String,
+        n: u64,
+        frames: Vec<String>,
+    },
     /// A message was committed: agents get it, and its visitor unless it is a note, in `seq`
     /// order; its sender gets its reply in that order instead.
     MessageStored {

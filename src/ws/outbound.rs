@@ -1,4 +1,5 @@
-//! A connection's outgoing queue: bounded by bytes, drained by one task into the socket.
+//! A connection's outgoing queue: bounded by bytes, drained by one task into the socket (a
+//! WebSocket, or the event stream of the HTTP transport: see `Sink`).
 //!
 //! Producers (the hub, the writer, the session itself) push without waiting. When a client
 //! stops reading, its queue fills up to the byte budget, and the connection is closed with
@@ -11,12 +12,47 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use actix_ws::{CloseCode, CloseReason, Session};
+use actix_ws::{CloseCode, CloseReason};
 use bytestring::ByteString;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use super::protocol::Close;
+
+/// Where the pump writes: a WebSocket, or an HTTP event stream. An error means the client is
+/// gone: nothing more can be written.
+#[allow(async_fn_in_trait)] // used with concrete types only, on the connection's own task
+pub trait Sink {
+    async fn text(&mut self, text: ByteString) -> Result<(), ()>;
+    async fn ping(&mut self) -> Result<(), ()>;
+    async fn pong(&mut self, payload: &[u8]) -> Result<(), ()>;
+    async fn close(self, reason: Close);
+}
+
+impl Sink for actix_ws::Session {
+    async fn text(&mut self, text: ByteString) -> Result<(), ()> {
+        actix_ws::Session::text(self, text).await.map_err(|_| ())
+    }
+
+    async fn ping(&mut self) -> Result<(), ()> {
+        actix_ws::Session::ping(self, b"").await.map_err(|_| ())
+    }
+
+    async fn pong(&mut self, payload: &[u8]) -> Result<(), ()> {
+        actix_ws::Session::pong(self, payload).await.map_err(|_| ())
+    }
+
+    async fn close(self, reason: Close) {
+        let _ = actix_ws::Session::close(
+            self,
+            Some(CloseReason {
+                code: CloseCode::Other(reason.code()),
+                description: Some(reason.reason().into()),
+            }),
+        )
+        .await;
+    }
+}
 
 /// What the pump writes to the socket.
 enum Item {
@@ -149,7 +185,7 @@ impl Outbound {
 
     /// Writes queued frames to the socket until the connection closes, or until the grace
     /// period after a close was asked for runs out. Returns the close reason.
-    pub async fn pump(self: Arc<Self>, session: Session) -> Option<Close> {
+    pub async fn pump(self: Arc<Self>, session: impl Sink) -> Option<Close> {
         tokio::select! {
             biased;
             sent = self.write_until_closed(session) => sent,
@@ -179,7 +215,7 @@ impl Outbound {
 
     /// Writes queued frames to the socket until the connection closes. Returns the close
     /// reason it sent, if any.
-    async fn write_until_closed(&self, mut session: Session) -> Option<Close> {
+    async fn write_until_closed(&self, mut session: impl Sink) -> Option<Close> {
         loop {
             let (batch, close) = {
                 let mut state = self.state.lock();
@@ -193,7 +229,7 @@ impl Outbound {
                 let cost = item.cost();
                 let sent = match item {
                     Item::Text(text) => session.text(text).await,
-                    Item::Ping => session.ping(b"").await,
+                    Item::Ping => session.ping().await,
                     Item::Pong(payload) => session.pong(&payload).await,
                 };
                 if sent.is_err() {
@@ -206,12 +242,7 @@ impl Outbound {
                 state.bytes = state.bytes.saturating_sub(cost);
             }
             if let Some(reason) = close {
-                let _ = session
-                    .close(Some(CloseReason {
-                        code: CloseCode::Other(reason.code()),
-                        description: Some(reason.reason().into()),
-                    }))
-                    .await;
+                session.close(reason).await;
                 return Some(reason);
             }
             self.ready.notified().await;

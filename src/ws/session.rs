@@ -1,11 +1,13 @@
-//! The session actor: one per WebSocket connection, owning its socket. Generic over the role
+//! The session actor: one per connection, owning its socket — a WebSocket, or the event stream
+//! of the HTTP transport (`ws::http`), whose frames arrive as messages. Generic over the role
 //! (visitor or agent), which handles the frames after `hello`; the actor handles the rest of
 //! the connection's life: the write pump, the hello deadline, heartbeats, abuse, shutdown.
 
 use std::future::Future;
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Running, StreamHandler, WrapFuture,
+    Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, Handler, Running,
+    StreamHandler, WrapFuture,
 };
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
 
@@ -86,6 +88,25 @@ pub enum HelloRefusal {
     Blocked,
 }
 
+/// How a session reaches its client.
+#[allow(clippy::large_enum_variant)] // one per connection, moved once when it starts
+pub enum Link {
+    /// A WebSocket; its incoming stream is taken by the actor when it starts.
+    Socket(actix_ws::Session, Option<AggregatedMessageStream>),
+    /// The HTTP transport: frames arrive as `Frames` messages, and the outgoing ones go to this
+    /// event stream.
+    Stream(super::http::EventSink),
+}
+
+/// Frames a client of the HTTP transport posted, in order.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Frames {
+    /// The batch's number (from 1): batches apply in this order, each once.
+    pub n: u64,
+    pub frames: Vec<ByteString>,
+}
+
 pub struct Session<R: Role> {
     pub state: WsState,
     /// This connection's span (`conn`, `role`, then `visitor` or `agent` once greeted): what
@@ -93,21 +114,17 @@ pub struct Session<R: Role> {
     pub span: tracing::Span,
     pub conn: Connection,
     pub role: R,
-    socket: Option<actix_ws::Session>,
+    link: Option<Link>,
+    /// The HTTP transport's batches, put in order.
+    batches: super::http::Batches,
     _lobby: Registration,
     /// This connection's place in its IP's count of open connections.
     _slot: Slot<IpAddr>,
 }
 
 impl<R: Role> Session<R> {
-    /// Starts the actor for an upgraded connection.
-    pub fn start(
-        state: WsState,
-        role: R,
-        socket: actix_ws::Session,
-        stream: AggregatedMessageStream,
-        slot: Slot<IpAddr>,
-    ) {
+    /// Starts the actor for an upgraded connection, or for an HTTP event stream.
+    pub fn start(state: WsState, role: R, link: Link, slot: Slot<IpAddr>) -> Addr<Self> {
         let conn = Connection::new(&state.settings.limits);
         let lobby = state.hub.connect(conn.id, conn.outbound.clone());
         let span = tracing::info_span!(
@@ -118,17 +135,26 @@ impl<R: Role> Session<R> {
             agent = tracing::field::Empty,
         );
         Session::create(move |ctx| {
-            ctx.add_stream(stream);
+            let link = match link {
+                Link::Socket(socket, stream) => {
+                    if let Some(stream) = stream {
+                        ctx.add_stream(stream);
+                    }
+                    Link::Socket(socket, None)
+                }
+                other => other,
+            };
             Session {
                 state,
                 span,
                 conn,
                 role,
-                socket: Some(socket),
+                link: Some(link),
+                batches: Default::default(),
                 _lobby: lobby,
                 _slot: slot,
             }
-        });
+        })
     }
 
     /// Runs a database-backed request without blocking the connection's other frames; its
@@ -311,10 +337,17 @@ impl<R: Role> Actor for Session<R> {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         metrics::counter!("parley_ws_sessions_total", "role" => R::NAME).increment(1);
-        if let Some(socket) = self.socket.take() {
-            // When the pump ends (close sent, or the socket is gone), so does the session.
-            let pump = self.conn.outbound.clone().pump(socket);
-            ctx.spawn(pump.into_actor(self).map(|_, _, ctx| ctx.stop()));
+        // When the pump ends (close sent, or the client is gone), so does the session.
+        match self.link.take() {
+            Some(Link::Socket(socket, _)) => {
+                let pump = self.conn.outbound.clone().pump(socket);
+                ctx.spawn(pump.into_actor(self).map(|_, _, ctx| ctx.stop()));
+            }
+            Some(Link::Stream(sink)) => {
+                let pump = self.conn.outbound.clone().pump(sink);
+                ctx.spawn(pump.into_actor(self).map(|_, _, ctx| ctx.stop()));
+            }
+            None => {}
         }
         let limits = &self.state.settings.limits;
         ctx.run_later(limits.hello_timeout, |session, _| {
@@ -368,5 +401,24 @@ impl<R: Role> StreamHandler<Result<AggregatedMessage, ProtocolError>> for Sessio
 
     fn finished(&mut self, ctx: &mut Self::Context) {
         ctx.stop();
+    }
+}
+
+impl<R: Role> Handler<Frames> for Session<R> {
+    type Result = ();
+
+    fn handle(&mut self, frames: Frames, ctx: &mut Self::Context) {
+        let span = self.span.clone();
+        let _entered = span.enter();
+        self.conn.heard();
+        let Some(ready) = self.batches.take(frames.n, frames.frames) else {
+            return self.conn.outbound.close(Close::Policy);
+        };
+        for text in ready.into_iter().flatten() {
+            if self.conn.outbound.is_closing() {
+                return;
+            }
+            self.on_text(&text, ctx);
+        }
     }
 }

@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::agent::AgentSide;
-use super::session::{Role, Session};
+use super::session::{Link, Role, Session};
 use super::state::WsState;
 use super::visitor::VisitorSide;
 use crate::access::client_ip::client_ip;
@@ -19,8 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize)]
-struct VisitorQuery {
-    site_key: Option<String>,
+pub struct VisitorQuery {
+    pub site_key: Option<String>,
 }
 
 /// New connections per IP and minute: counted in Redis over the whole cluster when there is
@@ -45,17 +45,24 @@ async fn check_rate(req: &HttpRequest, state: &WsState) -> Result<(), ApiError> 
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
 }
 
+/// Held for the connection's life: one IP cannot hold more than its share open.
+pub fn open_slot(
+    req: &HttpRequest,
+    state: &WsState,
+) -> Result<crate::access::concurrency::Slot<std::net::IpAddr>, ApiError> {
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    state.open_per_ip.take(ip).ok_or(ApiError::RateLimited {
+        retry_after_secs: 60,
+    })
+}
+
 fn upgrade<R: Role>(
     req: &HttpRequest,
     body: web::Payload,
     state: &WsState,
     role: R,
 ) -> Result<HttpResponse, ApiError> {
-    // Held for the connection's life: one IP cannot hold more than its share open.
-    let ip = client_ip(req, &state.settings.trusted_proxies);
-    let slot = state.open_per_ip.take(ip).ok_or(ApiError::RateLimited {
-        retry_after_secs: 60,
-    })?;
+    let slot = open_slot(req, state)?;
     let (response, socket, stream) = actix_ws::handle(req, body)
         .map_err(|_| ApiError::BadRequest("expected a WebSocket upgrade".into()))?;
     let limits = &state.settings.limits;
@@ -69,7 +76,12 @@ fn upgrade<R: Role>(
         .max_frame_size(max)
         .aggregate_continuations()
         .max_continuation_size(max);
-    Session::start(state.clone(), role, socket, stream, slot);
+    Session::start(
+        state.clone(),
+        role,
+        Link::Socket(socket, Some(stream)),
+        slot,
+    );
     Ok(response)
 }
 
@@ -80,9 +92,30 @@ async fn visitor_socket(
     query: web::Query<VisitorQuery>,
     state: web::Data<WsState>,
 ) -> Result<HttpResponse, ApiError> {
-    check_rate(&req, &state).await?;
-    let site = state.chat.site_named(query.site_key.as_deref()).await?;
-    if let Some(origin) = refused_origin(&req, &site, &state.public_url)? {
+    let role = admit_visitor(&req, query.site_key.as_deref(), &state).await?;
+    upgrade(&req, body, &state, role)
+}
+
+#[get("/ws/agent")]
+async fn agent_socket(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<WsState>,
+) -> Result<HttpResponse, ApiError> {
+    let role = admit_agent(&req, &state).await?;
+    upgrade(&req, body, &state, role)
+}
+
+/// A visitor's connection, on either transport: the rate of new connections, the site, and
+/// the page's origin (refusals are noted for the site's admin).
+pub async fn admit_visitor(
+    req: &HttpRequest,
+    site_key: Option<&str>,
+    state: &WsState,
+) -> Result<VisitorSide, ApiError> {
+    check_rate(req, state).await?;
+    let site = state.chat.site_named(site_key).await?;
+    if let Some(origin) = refused_origin(req, &site, &state.public_url)? {
         state.chat.note_refused_origin(site.id, &origin);
         return Err(ApiError::Forbidden(
             "origin not allowed for this site".into(),
@@ -93,23 +126,20 @@ async fn visitor_socket(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
-    upgrade(&req, body, &state, VisitorSide::new(site, user_agent, ip))
+    let ip = client_ip(req, &state.settings.trusted_proxies);
+    Ok(VisitorSide::new(site, user_agent, ip))
 }
 
-#[get("/ws/agent")]
-async fn agent_socket(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<WsState>,
-) -> Result<HttpResponse, ApiError> {
-    check_rate(&req, &state).await?;
-    if let Some(origin) = origin(&req)? {
+/// An agent's connection, on either transport: the rate of new connections, and a page of
+/// this server (or of `PARLEY_AGENT_ORIGINS`).
+pub async fn admit_agent(req: &HttpRequest, state: &WsState) -> Result<AgentSide, ApiError> {
+    check_rate(req, state).await?;
+    if let Some(origin) = origin(req)? {
         let allowed =
             origin.as_str() == &*state.public_url || state.settings.agent_origins.contains(&origin);
         if !allowed {
             return Err(ApiError::Forbidden("origin not allowed".into()));
         }
     }
-    upgrade(&req, body, &state, AgentSide::default())
+    Ok(AgentSide::default())
 }

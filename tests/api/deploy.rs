@@ -409,3 +409,43 @@ async fn a_rolling_restart_behind_nginx_loses_and_repeats_nothing() {
         "the restarted node serves visitors through nginx again"
     );
 }
+
+#[actix_web::test]
+async fn the_http_transport_works_through_nginx_and_across_nodes() {
+    let deployment = Deployment::start().await;
+    // Through nginx: the recipe streams events as they come (no buffering).
+    let path = format!("/http/visitor?site_key={}", deployment.site_key);
+    let mut visitor =
+        crate::http_transport::HttpClient::open(&deployment.nginx.url(""), &path).await;
+    let welcome = visitor.call(json!({"type": "hello", "token": null})).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let sent = visitor
+        .call(json!({"type": "send", "client_msg_id": Uuid::new_v4(), "body": "via nginx"}))
+        .await;
+    assert_eq!(sent["type"], "sent", "{sent}");
+
+    // The stream on one node, the batches posted to the other: relayed through Redis.
+    let node = |i: usize| format!("http://127.0.0.1:{}", deployment.ports[i]);
+    let mut agent = crate::http_transport::HttpClient::open(&node(0), "/http/agent").await;
+    agent.base = node(1);
+    let welcome = agent
+        .call(json!({"type": "hello", "token": deployment.token}))
+        .await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let conversation = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for i in 0..20 {
+        let reply = agent
+            .call(json!({"type": "send", "conversation_id": conversation, "client_msg_id": Uuid::new_v4(), "body": format!("answer {i}")}))
+            .await;
+        assert_eq!(reply["type"], "sent", "{reply}");
+        assert_eq!(reply["message"]["seq"], i + 2, "in order");
+        agent.base = node(i % 2);
+        assert_eq!(
+            visitor.recv_type("message").await["message"]["body"],
+            format!("answer {i}")
+        );
+    }
+}

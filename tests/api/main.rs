@@ -15,6 +15,7 @@ mod guarantees;
 mod helpers;
 mod http_api;
 mod http_isolation;
+mod http_transport;
 mod isolation;
 mod limits;
 mod ops;

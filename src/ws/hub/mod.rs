@@ -41,9 +41,16 @@ pub struct Hub {
     connections: Box<[Lobby]>,
     hasher: std::collections::hash_map::RandomState,
     sequencer: Sequencer<Delivery>,
+    /// This node's HTTP-transport streams.
+    streams: Arc<super::http::Streams>,
 }
 
 impl Hub {
+    /// This node's HTTP-transport streams.
+    pub fn streams(&self) -> &Arc<super::http::Streams> {
+        &self.streams
+    }
+
     /// A hub subscribed to the core's bus and answering its presence questions.
     pub fn start(chat: Chat) -> Arc<Self> {
         let bus = chat.bus().clone();
@@ -55,6 +62,7 @@ impl Hub {
             connections: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: std::collections::hash_map::RandomState::new(),
             sequencer: Sequencer::new(),
+            streams: Arc::default(),
         });
         let subscriber: Weak<dyn Subscriber> = Arc::downgrade(&hub) as Weak<dyn Subscriber>;
         hub.bus.subscribe(subscriber);

@@ -243,6 +243,13 @@ impl Hub {
                     room.close_visitor(*visitor, Close::Forbidden);
                 }
             }
+            Event::StreamFrames { stream, n, frames } => {
+                let frames = frames
+                    .iter()
+                    .map(|f| ByteString::from(f.as_str()))
+                    .collect();
+                self.streams.deliver(stream, *n, frames);
+            }
         }
     }
 
