@@ -4,7 +4,7 @@
 //! Scenarios: `throughput` (closed or open loop, ack and delivery latency, verification that
 //! every acknowledged message is stored once, in order), `idle` (memory per idle connection),
 //! `storm` (many visitors at once), `slow` (agents that stop reading), `history` (reads under
-//! load).
+//! load). `--transport http` runs the visitors over the contract's HTTP transport.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -21,7 +21,11 @@ use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{client_async, connect_async_with_config, MaybeTlsStream, WebSocketStream};
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+mod http_socket;
+
+use http_socket::{HttpSocket, Socket};
+
+type WsSocket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Parser)]
@@ -49,6 +53,9 @@ struct ServerArgs {
     /// The server's process id, to read its memory from /proc.
     #[arg(long, global = true)]
     pid: Option<u32>,
+    /// How visitors connect: `websocket`, or `http` (the contract's fallback transport).
+    #[arg(long, default_value = "websocket", global = true)]
+    transport: String,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +112,8 @@ enum Scenario {
 struct Target {
     base: String,
     ws: String,
+    /// Visitors over the HTTP transport rather than WebSockets.
+    http_visitors: bool,
     http: reqwest::Client,
     token: String,
     site_key: String,
@@ -139,9 +148,15 @@ impl Target {
             .ok_or("no site")?
             .to_owned();
         let ws = base.replacen("http", "ws", 1);
+        let http_visitors = match args.transport.as_str() {
+            "websocket" => false,
+            "http" => true,
+            other => return Err(format!("unknown transport {other}").into()),
+        };
         Ok(Self {
             base,
             ws,
+            http_visitors,
             http,
             token,
             site_key,
@@ -150,8 +165,19 @@ impl Target {
 
     /// A greeted visitor socket; `source` spreads client addresses over 127.0.0.x.
     async fn visitor(&self, source: Option<IpAddr>) -> Result<Socket, Failure> {
+        if self.http_visitors {
+            let url = format!("{}/http/visitor?site_key={}", self.base, self.site_key);
+            let mut socket = Socket::Http(HttpSocket::open(&self.http, &self.base, &url).await?);
+            socket
+                .send(Message::text(
+                    json!({"type": "hello", "ref": "h"}).to_string(),
+                ))
+                .await?;
+            wait_for(&mut socket, "welcome").await?;
+            return Ok(socket);
+        }
         let url = format!("{}/ws/visitor?site_key={}", self.ws, self.site_key);
-        let mut socket = match source {
+        let socket = match source {
             None => connect_async_with_config(url.as_str(), None, true).await?.0,
             Some(ip) => {
                 let host = url::host_port(&self.ws)?;
@@ -164,6 +190,7 @@ impl Target {
                     .0
             }
         };
+        let mut socket = Socket::Ws(Box::new(socket));
         socket
             .send(Message::text(
                 json!({"type": "hello", "ref": "h"}).to_string(),
@@ -182,7 +209,7 @@ impl Target {
     /// instead of loopback's megabytes of buffering.
     async fn agent_with_window(&self, receive_window: Option<u32>) -> Result<Socket, Failure> {
         let url = format!("{}/ws/agent", self.ws);
-        let mut socket = match receive_window {
+        let socket = match receive_window {
             None => connect_async_with_config(url.as_str(), None, true).await?.0,
             Some(bytes) => {
                 let tcp = TcpSocket::new_v4()?;
@@ -194,6 +221,7 @@ impl Target {
                     .0
             }
         };
+        let mut socket = Socket::Ws(Box::new(socket));
         socket
             .send(Message::text(
                 json!({"type": "hello", "ref": "h", "token": self.token}).to_string(),
