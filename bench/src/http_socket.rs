@@ -50,10 +50,10 @@ impl HttpSocket {
                                 let _ = tx.send(token);
                             }
                         }
-                        "message" if !data.is_empty() => {
-                            if events_tx.send(Message::text(data)).is_err() {
-                                return;
-                            }
+                        "message"
+                            if !data.is_empty() && events_tx.send(Message::text(data)).is_err() =>
+                        {
+                            return;
                         }
                         _ => {}
                     }
