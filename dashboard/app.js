@@ -13,6 +13,8 @@ import { createApi } from './lib/api.js';
 import { Alerts } from './lib/alerts.js';
 import { readCannedList } from './lib/canned.js';
 import { Desk } from './lib/desk.js';
+import { fallbackSocket } from '../common/fallback.js';
+import { SYSTEM_CLOCK } from './lib/connection.js';
 import { h } from './lib/dom.js';
 import { parseResetHash } from './lib/reset.js';
 import { Keys, load, remove, save } from './lib/storage.js';
@@ -66,7 +68,12 @@ function announce(text) {
 }
 
 function startSession() {
-  desk = new Desk({ api, getToken: () => token });
+  // A WebSocket, or the HTTP transport where one cannot open; the body says which (tests read it).
+  const WebSocketImpl = /** @type {typeof WebSocket} */ (/** @type {unknown} */ (fallbackSocket({
+    clock: SYSTEM_CLOCK,
+    opened: (kind) => { document.body.dataset.transport = kind; },
+  })));
+  desk = new Desk({ api, getToken: () => token, WebSocketImpl });
   desk.status = String(load(Keys.STATUS, 'online')) === 'away' ? 'away' : 'online';
   desk.on('unauthorized', () => refused());
   desk.on('welcome', () => loadTeam());

@@ -23,6 +23,15 @@ pub fn origin(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The site's allowed origins, normalised (empty: any origin).
+pub fn allowed(site: &Site) -> Vec<String> {
+    site.allowed_origins
+        .0
+        .iter()
+        .filter_map(|o| parse_origin(o).ok())
+        .collect()
+}
+
 /// Refuses a page the site does not allow. The widget's own panel runs on this server's
 /// origin (`public_url`); the site's list is enforced on it by the panel's frame-ancestors
 /// policy.
@@ -44,10 +53,8 @@ pub fn refused_origin(
     let Some(origin) = origin(req)? else {
         return Ok(None);
     };
-    let allowed = &site.allowed_origins.0;
+    let allowed = allowed(site);
     let own = origin == public_url;
-    let listed = allowed
-        .iter()
-        .any(|a| parse_origin(a).is_ok_and(|a| a == origin));
+    let listed = allowed.contains(&origin);
     Ok((!own && !allowed.is_empty() && !listed).then_some(origin))
 }

@@ -286,17 +286,8 @@ impl Chat {
         let Ok(body) = Body::parse(rule.message.clone(), usize::MAX) else {
             return;
         };
-        let message = NewMessage {
-            id: MessageId::new(),
-            workspace_id: conversation.workspace_id,
-            conversation_id: conversation.id,
-            client_msg_id: None,
-            author: agent_author(&agent),
-            kind: MessageKind::Text,
-            body,
-            created_at: Timestamp::now(),
-            attachments: Default::default(),
-        };
+        let message =
+            NewMessage::by_server(conversation, agent_author(&agent), MessageKind::Text, body);
         if let Err(err) = self.post(message).await {
             tracing::warn!(error = %err, "proactive message not stored");
         }

@@ -22,7 +22,7 @@ use crate::cluster::bus::Watcher;
 use crate::config::RoutingSettings;
 use crate::domain::{
     AgentId, Assignment, Author, AuthorKind, Body, Conversation, ConversationStatus, Event,
-    MessageId, MessageKind, NewMessage, Site, Team, TeamId, Timestamp, WorkspaceId,
+    MessageKind, NewMessage, Site, Team, TeamId, Timestamp, WorkspaceId,
 };
 use crate::shutdown::Shutdown;
 use crate::store::routing::ASSIGN_BATCH;
@@ -266,21 +266,12 @@ impl Chat {
         let Ok(body) = Body::parse(lines::text(line, &locale), usize::MAX) else {
             return;
         };
-        let message = NewMessage {
-            id: MessageId::new(),
-            workspace_id: conversation.workspace_id,
-            conversation_id: conversation.id,
-            client_msg_id: None,
-            author: Author {
-                kind: AuthorKind::System,
-                id: None,
-                name: None,
-            },
-            kind: MessageKind::Event,
-            body,
-            created_at: Timestamp::now(),
-            attachments: crate::domain::Attachments::default(),
+        let author = Author {
+            kind: AuthorKind::System,
+            id: None,
+            name: None,
         };
+        let message = NewMessage::by_server(conversation, author, MessageKind::Event, body);
         if let Err(err) = self.post(message).await {
             tracing::warn!(error = %err, conversation = %conversation.id, "system line not stored");
         }

@@ -222,6 +222,29 @@ pub struct NewMessage {
     pub attachments: super::Attachments,
 }
 
+impl NewMessage {
+    /// A message the server itself writes into `conversation` (a system line, a proactive
+    /// greeting): no idempotency key, no files, dated now.
+    pub fn by_server(
+        conversation: &Conversation,
+        author: Author,
+        kind: MessageKind,
+        body: Body,
+    ) -> Self {
+        Self {
+            id: MessageId::new(),
+            workspace_id: conversation.workspace_id,
+            conversation_id: conversation.id,
+            client_msg_id: None,
+            author,
+            kind,
+            body,
+            created_at: Timestamp::now(),
+            attachments: super::Attachments::default(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ReadMark {
     pub conversation_id: ConversationId,

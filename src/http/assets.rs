@@ -18,7 +18,6 @@ use rust_embed::RustEmbed;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::config::parse_origin;
 use crate::domain::SiteKey;
 use crate::error::ApiError;
 use crate::http::HttpState;
@@ -285,12 +284,7 @@ async fn frame_ancestors(state: &HttpState, site_key: Option<&str>) -> Result<St
         .site_by_key(&key)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let origins: Vec<String> = site
-        .allowed_origins
-        .0
-        .iter()
-        .filter_map(|o| parse_origin(o).ok())
-        .collect();
+    let origins = crate::access::origin::allowed(&site);
     // This server's own pages (the demo, the dashboard's "try it") may always frame it.
     Ok(if origins.is_empty() {
         "*".to_owned()

@@ -33,11 +33,7 @@ async fn avatar(
     }
     // Counted with file downloads: guessing keys costs a stranger its address's budget.
     let ip = client_ip(&req, &state.settings.trusted_proxies);
-    state
-        .uploads
-        .downloads_per_ip
-        .check(&ip)
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    state.uploads.check_download(&ip)?;
     let picture = state.store.avatar(&key).await?.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, picture.content_type))
@@ -82,11 +78,7 @@ async fn download(
         Check::Forged => return Err(ApiError::NotFound),
     }
     let ip = client_ip(&req, &state.settings.trusted_proxies);
-    state
-        .uploads
-        .downloads_per_ip
-        .check(&ip)
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    state.uploads.check_download(&ip)?;
     let _sending = state
         .uploads
         .downloading

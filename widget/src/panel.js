@@ -10,6 +10,7 @@ import { EN, format, loadStrings, pickLanguage } from './lib/i18n.js';
 import { PanelKeys, ToLoader, ToPanel } from './lib/messages.js';
 import { clip, socketUrl } from '../../common/protocol.js';
 import { createView } from './lib/view.js';
+import { fallbackSocket } from '../../common/fallback.js';
 
 /** Settings the launcher in the host page uses. */
 const LAUNCHER_SETTINGS = ['color', 'position', 'locale'];
@@ -92,13 +93,11 @@ function boot(siteKey, parentOrigin) {
     document.body.appendChild(v.element);
     v.setSound(restored.sound === true);
 
+    const clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id), now: () => Date.now() };
+    // A WebSocket, or the HTTP transport where one cannot open; the panel's root says which.
+    const Socket = fallbackSocket({ clock, credentials: 'omit', opened: (kind) => { v.element.dataset.transport = kind; } });
     const c = new Chat(
-      {
-        url: socketUrl(location.origin, 'visitor', siteKey),
-        WebSocket,
-        clock: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id), now: () => Date.now() },
-        uuid,
-      },
+      { url: socketUrl(location.origin, 'visitor', siteKey), WebSocket: Socket, clock, uuid },
       {
         persist: (key, value) => bridge.post(ToLoader.SET, { key, value }),
         outbox: {

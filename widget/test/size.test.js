@@ -133,7 +133,7 @@ test('the panel opens with one file; what it imports later are content-hashed ch
   const code = readFileSync(built(scripts[0]), 'utf8');
   assert.doesNotMatch(code, /\bimport\s*[{*"']|\}from["']/, 'no static import: the first open is one script');
   const { lazy } = importsOf(code);
-  assert.deepEqual(lazy.map((f) => f.replace(/-[0-9a-f]{12}\.js$/, '')).sort(), ['attachments', 'emoji', 'forms', 'proactive', 'rating']);
+  assert.deepEqual(lazy.map((f) => f.replace(/-[0-9a-f]{12}\.js$/, '')).sort(), ['attachments', 'emoji', 'forms', 'http-transport', 'proactive', 'rating']);
   for (const name of lazyChunks()) {
     const [, base, hash] = HASHED.exec(name) ?? [];
     assert.ok(base && hash, `${name} is <name>-<hash>.js (cached for good by the server)`);
@@ -146,7 +146,7 @@ test('the panel opens with one file; what it imports later are content-hashed ch
 test('no widget code writes HTML from strings, in the sources or in what is served', () => {
   const modules = moduleGraph();
   assert.ok(modules.some((m) => m.pathname.endsWith('/lib/chat.js')) && modules.some((m) => m.pathname.endsWith('/common/timeline.js')), 'the module graph was followed');
-  for (const lazy of ['/lib/forms.js', '/lib/rating.js', '/lib/attachments.js', '/common/uploads.js', '/lib/emoji.js', '/lib/proactive.js']) {
+  for (const lazy of ['/lib/forms.js', '/lib/rating.js', '/lib/attachments.js', '/common/uploads.js', '/lib/emoji.js', '/lib/proactive.js', '/common/http-transport.js']) {
     assert.ok(modules.some((m) => m.pathname.endsWith(lazy)), `lazily imported modules too: ${lazy}`);
   }
   const { scripts } = panelDocument();

@@ -47,12 +47,7 @@ async fn refused_origins(
         .site(workspace, SiteId(id.into_inner()))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let allowed: Vec<String> = site
-        .allowed_origins
-        .0
-        .iter()
-        .filter_map(|o| parse_origin(o).ok())
-        .collect();
+    let allowed = crate::access::origin::allowed(&site);
     let items = state
         .store
         .refused_origins(workspace, site.id)

@@ -80,6 +80,13 @@ impl UploadGate {
             .map_err(|_| ApiError::Unavailable)
     }
 
+    /// A download (a file, a picture) from `ip`, counted against its budget.
+    pub fn check_download(&self, ip: &std::net::IpAddr) -> Result<(), ApiError> {
+        self.downloads_per_ip
+            .check(ip)
+            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+    }
+
     pub fn forget_idle(&self) {
         self.per_uploader.forget_idle();
         self.per_site.forget_idle();
