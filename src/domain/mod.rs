@@ -15,6 +15,7 @@ pub mod input;
 mod model;
 mod presence;
 pub mod proactive;
+pub mod report;
 pub mod settings;
 mod text;
 mod time;

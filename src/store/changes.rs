@@ -32,6 +32,8 @@ macro_rules! conversation_changes {
                 };
                 let updated: Conversation = sqlx::query_as(concat!(
                     "update conversations set status = coalesce($3, status), \
+                     resolved_at = case when $3 = 'resolved' and status <> 'resolved' then $6 \
+                     when $3 = 'open' then null else resolved_at end, \
                      assignee_id = case when $4 then $5 else assignee_id end, updated_at = $6, \
                      team_id = case when $7 then $8 else team_id end, \
                      labels = coalesce($9, labels), priority = coalesce($10, priority), \

@@ -13,6 +13,7 @@ pub mod email;
 mod error;
 pub mod inbox;
 mod postgres;
+pub mod reports;
 pub mod routing;
 mod sqlite;
 pub mod teams;
@@ -77,6 +78,7 @@ pub use desk::Desk;
 pub use digests::Digests;
 pub use email::Emails;
 pub use inbox::Inbox;
+pub use reports::Reports;
 pub use routing::Routing;
 pub use teams::Teams;
 pub use uploads::Uploads;
@@ -189,6 +191,7 @@ pub trait Store:
     + Digests
     + Emails
     + Inbox
+    + Reports
     + Routing
     + Teams
     + Uploads

@@ -97,6 +97,7 @@ impl PgStore {
                     touched: false,
                     reopened: false,
                     snoozed: row.try_get("snoozed")?,
+                    answered: false,
                 },
             );
         }
@@ -179,6 +180,7 @@ impl PgStore {
             }
             state.last_seq += 1;
             state.touched = true;
+            state.answered |= answers(new);
             let message = Message {
                 id: new.id,
                 conversation_id: new.conversation_id,
@@ -229,7 +231,11 @@ impl PgStore {
                    status = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
                      then 'open' else c.status end, \
                    snoozed_until = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
-                     then null else c.snoozed_until end \
+                     then null else c.snoozed_until end, \
+                   resolved_at = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
+                     and c.status = 'resolved' then null else c.resolved_at end, \
+                   first_reply_at = case when ($18::bool[])[array_position($11::uuid[], c.id)] \
+                     then coalesce(c.first_reply_at, $12) else c.first_reply_at end \
                    where c.id = any($11::uuid[]) \
                  ), claimed as ( \
                    update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
@@ -279,6 +285,8 @@ impl PgStore {
             .bind(fresh.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>())
             // The uploads each message carries become its own (checked as the sender's before).
             .bind(fresh.iter().map(|m| m.attachments.stored()).collect::<Vec<_>>())
+            // Whether an agent answered in this batch: the conversation's first reply.
+            .bind(touched.iter().map(|(_, s)| s.answered).collect::<Vec<_>>())
             .fetch_one(&mut *tx)
             .await?;
             if inserted != fresh.len() as i64 {
@@ -328,6 +336,7 @@ super::admin::impl_admin!(PgStore);
 super::teams::impl_teams!(PgStore);
 super::email::impl_emails!(PgStore, skip_locked = "for update skip locked");
 super::digests::impl_digests!(PgStore);
+super::reports::impl_reports!(PgStore);
 super::desk::impl_desk!(
     PgStore,
     strip = "c.labels - $1::text",
@@ -657,6 +666,16 @@ struct ConversationState {
     /// Reopened or woken from snooze by a visitor's message.
     reopened: bool,
     snoozed: bool,
+    /// An agent answered in this batch.
+    answered: bool,
+}
+
+/// Whether `message` is an agent's answer (not a note, not a line or greeting the server
+/// wrote): what first response times count.
+fn answers(message: &NewMessage) -> bool {
+    message.author.kind == AuthorKind::Agent
+        && message.kind == crate::domain::MessageKind::Text
+        && message.client_msg_id.is_some()
 }
 
 impl ConversationState {

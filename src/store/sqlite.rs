@@ -82,6 +82,7 @@ super::admin::impl_admin!(SqliteStore);
 super::teams::impl_teams!(SqliteStore);
 super::email::impl_emails!(SqliteStore, skip_locked = "");
 super::digests::impl_digests!(SqliteStore);
+super::reports::impl_reports!(SqliteStore);
 super::desk::impl_desk!(
     SqliteStore,
     strip = "(select json_group_array(value) from json_each(c.labels) where value <> $1)",
@@ -396,6 +397,9 @@ impl Store for SqliteStore {
             }
             state.last_seq += 1;
             state.touched = true;
+            state.answered |= new.author.kind == AuthorKind::Agent
+                && new.kind == crate::domain::MessageKind::Text
+                && new.client_msg_id.is_some();
             let message: Message = sqlx::query_as(concat!(
                 "insert into messages (",
                 message_columns!(),
@@ -492,12 +496,16 @@ impl Store for SqliteStore {
                 "update conversations set last_seq = $2, last_activity_at = $3, \
                  updated_at = case when $4 then $3 else updated_at end, \
                  status = case when $4 then 'open' else status end, \
-                 snoozed_until = case when $4 then null else snoozed_until end where id = $1",
+                 snoozed_until = case when $4 then null else snoozed_until end, \
+                 resolved_at = case when $4 and status = 'resolved' then null else resolved_at end, \
+                 first_reply_at = case when $5 then coalesce(first_reply_at, $3) \
+                 else first_reply_at end where id = $1",
             )
             .bind(id)
             .bind(state.last_seq)
             .bind(now)
             .bind(state.reopened)
+            .bind(state.answered)
             .execute(&mut *tx)
             .await?;
             if state.reopened {
@@ -573,6 +581,8 @@ struct ConversationState {
     /// Reopened or woken from snooze by a visitor's message.
     reopened: bool,
     snoozed: bool,
+    /// An agent answered in this batch (not a note, not a server-written message).
+    answered: bool,
 }
 
 impl ConversationState {
@@ -604,6 +614,7 @@ async fn load_conversation(
             touched: false,
             reopened: false,
             snoozed: row.try_get("snoozed")?,
+            answered: false,
         })
     })
     .transpose()

@@ -77,6 +77,7 @@ const ROUTES: &[&str] = &[
     "GET /contacts/{id}",
     "GET /conversations/{id}/transcript",
     "GET /conversations/counts",
+    "GET /reports/summary",
     "GET /sites/{id}/refused-origins",
     "PUT /me/avatar",
     "DELETE /me/avatar",

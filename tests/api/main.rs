@@ -22,6 +22,7 @@ mod ops;
 mod properties;
 mod realtime;
 mod receiver;
+mod reports;
 mod routing;
 mod store_conformance;
 mod teams;

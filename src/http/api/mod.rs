@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod labels;
 pub mod links;
 pub mod me;
+pub mod reports;
 pub mod sites;
 pub mod teams;
 pub mod uploads;
@@ -129,6 +130,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     teams::configure(cfg);
     labels::configure(cfg);
     contacts::configure(cfg);
+    reports::configure(cfg);
     inbound::configure(cfg);
     links::configure(cfg);
 }

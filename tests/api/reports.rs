@@ -1,0 +1,224 @@
+//! Reports: the measures kept as conversations change, and the contract's summary over them.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, Backend, TestApp, Workspace};
+
+crate::on_both_backends!(
+    first_replies_and_resolutions_are_kept_as_they_happen,
+    a_scripted_week_gives_exactly_the_expected_summary,
+);
+
+async fn summary(app: &TestApp, ws: &Workspace, query: &str) -> (u16, Value) {
+    app.api(
+        "GET",
+        &format!("/reports/summary?{query}"),
+        Some(&ws.token),
+        None,
+    )
+    .await
+}
+
+fn around_now() -> String {
+    let now = chrono::Utc::now();
+    let from =
+        (now - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (now + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    format!("from={from}&to={to}")
+}
+
+async fn first_replies_and_resolutions_are_kept_as_they_happen(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let sent = visitor.send_text(None, "hello").await;
+    let id = sent["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let post = |kind: &str, body: &str| json!({"client_msg_id": Uuid::new_v4(), "kind": kind, "body": body});
+    let path = format!("/conversations/{id}/messages");
+    // A note is no answer.
+    app.api(
+        "POST",
+        &path,
+        Some(&ws.token),
+        Some(post("note", "looking")),
+    )
+    .await;
+    let (_, before) = summary(&app, &ws, &around_now()).await;
+    assert_eq!(before["first_response_s"]["p50"], Value::Null, "{before}");
+    app.api("POST", &path, Some(&ws.token), Some(post("text", "hi!")))
+        .await;
+    app.api(
+        "POST",
+        &path,
+        Some(&ws.token),
+        Some(post("text", "still there?")),
+    )
+    .await;
+    let conversation = format!("/conversations/{id}");
+    app.api(
+        "PATCH",
+        &conversation,
+        Some(&ws.token),
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    let (status, after) = summary(&app, &ws, &around_now()).await;
+    assert_eq!(status, 200, "{after}");
+    let first = after["first_response_s"]["p50"].as_f64().unwrap();
+    assert!((0.0..30.0).contains(&first), "{after}");
+    assert_eq!(
+        (after["conversations"].as_u64(), after["resolved"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(after["resolution_s"]["p50"].as_f64().unwrap() >= first);
+    // The visitor writes again: open, no resolution until it is resolved again.
+    visitor.send_text(Some(&id), "one more thing").await;
+    let (_, reopened) = summary(&app, &ws, &around_now()).await;
+    assert_eq!(reopened["resolved"], 0);
+    assert_eq!(reopened["resolution_s"]["p50"], Value::Null);
+    assert_eq!(
+        reopened["first_response_s"]["p50"].as_f64().unwrap(),
+        first,
+        "the first reply stays the first"
+    );
+    app.api(
+        "PATCH",
+        &conversation,
+        Some(&ws.token),
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    let rated = visitor
+        .call(json!({"type": "rate", "conversation_id": id, "score": 5}))
+        .await;
+    assert_eq!(rated["type"], "ok");
+    let (_, done) = summary(&app, &ws, &around_now()).await;
+    assert_eq!(done["resolved"], 1);
+    assert_eq!(done["rating"], json!({"count": 1, "average": 5.0}));
+    // Bad periods.
+    for bad in [
+        "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
+        "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+        "from=yesterday&to=today",
+    ] {
+        let (status, body) = summary(&app, &ws, bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}
+
+/// A timestamp literal for `app`'s store: `2026-11-02T00:00:00Z` plus `seconds`.
+fn at(app: &TestApp, seconds: i64) -> String {
+    let base = chrono::DateTime::parse_from_rfc3339("2026-11-02T00:00:00Z").unwrap();
+    let t = base + chrono::Duration::seconds(seconds);
+    if app.db.url.starts_with("postgres") {
+        format!("timestamptz '{}'", t.to_rfc3339())
+    } else {
+        (t.timestamp() * 1_000_000).to_string()
+    }
+}
+
+async fn a_scripted_week_gives_exactly_the_expected_summary(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let other = app.other_workspace("other@acme.test").await;
+    let (_, bob) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "bob@acme.test", "name": "Bob", "password": "initial-pass"})),
+        )
+        .await;
+    let bob = bob["id"].as_str().unwrap().to_owned();
+    // Seven conversations, one a day: (first reply after, resolved after, rating, Bob's?).
+    type Day = (Option<i64>, Option<i64>, Option<u8>, bool);
+    let week: [Day; 7] = [
+        (Some(30), Some(600), Some(5), false),
+        (Some(60), Some(1200), Some(4), true),
+        (Some(90), None, None, false),
+        (Some(120), Some(3600), Some(2), true),
+        (None, None, None, false),
+        (Some(300), Some(7200), None, false),
+        (Some(600), Some(86_400), Some(3), true),
+    ];
+    for (day, (reply, resolved, rating, bobs)) in week.iter().enumerate() {
+        let (mut visitor, _) = app.visitor(&ws.site).await;
+        let id = visitor.send_text(None, "help").await["message"]["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let created = day as i64 * 86_400 + 9 * 3600;
+        let mut set = vec![format!("created_at = {}", at(&app, created))];
+        set.push(match reply {
+            Some(after) => format!("first_reply_at = {}", at(&app, created + after)),
+            None => "first_reply_at = null".into(),
+        });
+        if let Some(after) = resolved {
+            set.push("status = 'resolved'".into());
+            set.push(format!("resolved_at = {}", at(&app, created + after)));
+        }
+        if let Some(score) = rating {
+            set.push(format!(
+                "rating = '{{\"score\":{score},\"comment\":null,\"created_at\":\"2026-11-10T00:00:00Z\"}}'"
+            ));
+        }
+        if *bobs {
+            let agent = if app.db.url.starts_with("postgres") {
+                format!("'{bob}'")
+            } else {
+                format!("x'{}'", bob.replace('-', ""))
+            };
+            set.push(format!("assignee_id = {agent}"));
+        }
+        let where_id = if app.db.url.starts_with("postgres") {
+            format!("'{id}'")
+        } else {
+            format!("x'{}'", id.replace('-', ""))
+        };
+        app.sql(&format!(
+            "update conversations set {} where id = {where_id}",
+            set.join(", ")
+        ))
+        .await;
+    }
+    let week_query = "from=2026-11-02T00:00:00Z&to=2026-11-09T00:00:00Z";
+    let (status, all) = summary(&app, &ws, week_query).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(
+        all,
+        json!({
+            "conversations": 7, "resolved": 5, "messages": 7,
+            // Six first replies (30, 60, 90, 120, 300, 600 s): nearest rank, the 3rd and 6th.
+            "first_response_s": {"p50": 90.0, "p90": 600.0},
+            "resolution_s": {"p50": 3600.0, "p90": 86400.0},
+            "rating": {"count": 4, "average": 3.5}
+        })
+    );
+    let (_, bobs) = summary(&app, &ws, &format!("{week_query}&agent_id={bob}")).await;
+    assert_eq!(
+        bobs,
+        json!({
+            "conversations": 3, "resolved": 3, "messages": 3,
+            "first_response_s": {"p50": 120.0, "p90": 600.0},
+            "resolution_s": {"p50": 3600.0, "p90": 86400.0},
+            "rating": {"count": 3, "average": 3.0}
+        })
+    );
+    // The first three days only; and another workspace sees none of it.
+    let (_, start) = summary(
+        &app,
+        &ws,
+        "from=2026-11-02T00:00:00Z&to=2026-11-05T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        (start["conversations"].as_u64(), start["resolved"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let (_, theirs) = summary(&app, &other, week_query).await;
+    assert_eq!(theirs["conversations"], 0);
+}
