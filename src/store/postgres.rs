@@ -212,8 +212,9 @@ impl PgStore {
                 conversations.iter().filter(|(_, s)| s.touched).collect();
             // One round trip: the rows, and the conversations' new last_seq and activity.
             // Conversations are found by `= any` (an index scan whatever the table's size when
-            // the statement was prepared), not by a join that could be planned as a hash join
-            // over a sequential scan.
+            // the statement was prepared), not by a join alone that could be planned as a hash
+            // join over a sequential scan; each then meets its row of the batch's arrays once
+            // (looking its position up per column made the statement quadratic in the batch).
             let inserted: i64 = sqlx::query_scalar(
                 "with inserted as ( \
                    insert into messages (id, conversation_id, seq, client_msg_id, author_kind, \
@@ -224,19 +225,18 @@ impl PgStore {
                    do nothing returning 1 \
                  ), touched as ( \
                    update conversations c \
-                   set last_seq = ($13::int8[])[array_position($11::uuid[], c.id)], \
+                   set last_seq = t.last_seq, \
                    last_activity_at = $12, \
-                   updated_at = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
-                     then $12 else c.updated_at end, \
-                   status = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
-                     then 'open' else c.status end, \
-                   snoozed_until = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
-                     then null else c.snoozed_until end, \
-                   resolved_at = case when ($14::bool[])[array_position($11::uuid[], c.id)] \
-                     and c.status = 'resolved' then null else c.resolved_at end, \
-                   first_reply_at = case when ($18::bool[])[array_position($11::uuid[], c.id)] \
+                   updated_at = case when t.reopened then $12 else c.updated_at end, \
+                   status = case when t.reopened then 'open' else c.status end, \
+                   snoozed_until = case when t.reopened then null else c.snoozed_until end, \
+                   resolved_at = case when t.reopened and c.status = 'resolved' \
+                     then null else c.resolved_at end, \
+                   first_reply_at = case when t.answered \
                      then coalesce(c.first_reply_at, $12) else c.first_reply_at end \
-                   where c.id = any($11::uuid[]) \
+                   from unnest($11::uuid[], $13::int8[], $14::bool[], $18::bool[]) \
+                     as t(id, last_seq, reopened, answered) \
+                   where c.id = any($11::uuid[]) and c.id = t.id \
                  ), claimed as ( \
                    update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
                    from (select f.message_id, f.conversation_id, (jsonb_array_elements(f.files)->>'id')::uuid as id \
