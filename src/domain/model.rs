@@ -223,6 +223,14 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
+    /// Whether this is an agent's answer (not a note, not a line or greeting the server wrote,
+    /// which have no idempotency key): what first response times count.
+    pub fn is_agent_answer(&self) -> bool {
+        self.author.kind == AuthorKind::Agent
+            && self.kind == MessageKind::Text
+            && self.client_msg_id.is_some()
+    }
+
     /// A message the server itself writes into `conversation` (a system line, a proactive
     /// greeting): no idempotency key, no files, dated now.
     pub fn by_server(

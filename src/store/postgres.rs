@@ -180,7 +180,7 @@ impl PgStore {
             }
             state.last_seq += 1;
             state.touched = true;
-            state.answered |= answers(new);
+            state.answered |= new.is_agent_answer();
             let message = Message {
                 id: new.id,
                 conversation_id: new.conversation_id,
@@ -668,14 +668,6 @@ struct ConversationState {
     snoozed: bool,
     /// An agent answered in this batch.
     answered: bool,
-}
-
-/// Whether `message` is an agent's answer (not a note, not a line or greeting the server
-/// wrote): what first response times count.
-fn answers(message: &NewMessage) -> bool {
-    message.author.kind == AuthorKind::Agent
-        && message.kind == crate::domain::MessageKind::Text
-        && message.client_msg_id.is_some()
 }
 
 impl ConversationState {

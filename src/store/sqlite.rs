@@ -397,9 +397,7 @@ impl Store for SqliteStore {
             }
             state.last_seq += 1;
             state.touched = true;
-            state.answered |= new.author.kind == AuthorKind::Agent
-                && new.kind == crate::domain::MessageKind::Text
-                && new.client_msg_id.is_some();
+            state.answered |= new.is_agent_answer();
             let message: Message = sqlx::query_as(concat!(
                 "insert into messages (",
                 message_columns!(),

@@ -55,15 +55,21 @@ pub struct Streams {
 }
 
 impl Streams {
-    /// Hands a batch to the stream's session when this node holds it.
-    pub fn deliver(&self, key: &str, n: u64, frames: Vec<ByteString>) -> bool {
+    /// Hands a batch to the stream's session when this node holds it; gives the frames back
+    /// when it does not.
+    pub fn deliver(
+        &self,
+        key: &str,
+        n: u64,
+        frames: Vec<ByteString>,
+    ) -> Result<(), Vec<ByteString>> {
         let recipient = self.by_key.lock().get(key).cloned();
         match recipient {
             Some(recipient) => {
                 recipient.do_send(Frames { n, frames });
-                true
+                Ok(())
             }
-            None => false,
+            None => Err(frames),
         }
     }
 }
@@ -222,7 +228,7 @@ async fn post_frames(
         .map(|f| ByteString::from(f.get().to_owned()))
         .collect();
     let key = key_of(token);
-    if !state.hub.streams().deliver(&key, batch.n, frames.clone()) {
+    if let Err(frames) = state.hub.streams().deliver(&key, batch.n, frames) {
         state.chat.bus().publish(Event::StreamFrames {
             stream: key,
             n: batch.n,

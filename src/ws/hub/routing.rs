@@ -248,7 +248,8 @@ impl Hub {
                     .iter()
                     .map(|f| ByteString::from(f.as_str()))
                     .collect();
-                self.streams.deliver(stream, *n, frames);
+                // Not held here: another node's stream, or one that ended.
+                let _ = self.streams.deliver(stream, *n, frames);
             }
         }
     }
