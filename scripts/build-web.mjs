@@ -13,7 +13,8 @@
 // for good; the HTML documents name them. The panel is split: what it loads with `import()`
 // (the forms, the rating prompt) becomes a chunk of its own, hashed alike, fetched only when
 // first needed; the build fails if the panel's first-open file would import anything (a module
-// shared by the panel and a lazy part would become such a chunk). The output depends only on
+// shared by the panel and a lazy part would become such a chunk). The dashboard is split alike
+// (the Reports page's charts, with uPlot, are its chunk). The output depends only on
 // the sources and the esbuild version: the same sources always give the same bytes. See
 // docs/web.md.
 import { createHash } from 'node:crypto';
@@ -93,10 +94,10 @@ async function buildAll(esbuild) {
   // The demo page is filled in by the server (__PUBLIC_URL__, __SITE_KEY__): copied as it is.
   for (const name of ['demo.html', 'demo.css', 'demo.js']) out.set(`widget/${name}`, read(`widget/src/${name}`));
 
-  // The dashboard.
-  const appJs = hashedName('dashboard/app', 'js', await bundle(esbuild, 'dashboard/app.js', 'esm'));
+  // The dashboard, split like the panel: the Reports page's charts (uPlot) are a chunk of their own.
+  const [appJs, ...appChunks] = await split(esbuild, 'dashboard/app.js', 'dashboard/app');
   const appCss = hashedName('dashboard/app', 'css', await bundle(esbuild, 'dashboard/app.css'));
-  for (const file of [appJs, appCss]) out.set(file.path, file.content);
+  for (const file of [appJs, ...appChunks, appCss]) out.set(file.path, file.content);
   out.set('dashboard/index.html', html('dashboard/index.html', {
     '/dashboard/app.js': `/${appJs.path}`,
     '/dashboard/app.css': `/${appCss.path}`,

@@ -159,6 +159,9 @@ pub struct Settings {
     pub write_batch: usize,
     /// Parallel message writers on Postgres (`PARLEY_WRITERS`, default 2). SQLite has one.
     pub writers: usize,
+    /// How often each node deletes conversations past their workspace's retention
+    /// (`PARLEY_RETENTION_SWEEP_S`, default 300).
+    pub retention_sweep: Duration,
     pub webhooks: WebhookSettings,
     pub routing: RoutingSettings,
     pub email: EmailSettings,
@@ -379,6 +382,7 @@ impl Settings {
             write_delay: Duration::from_micros(env.parse("PARLEY_WRITE_DELAY_US", Some(0))?),
             write_batch: env.parse("PARLEY_WRITE_BATCH", Some(1024))?,
             writers: env.parse("PARLEY_WRITERS", Some(2))?,
+            retention_sweep: env.seconds("PARLEY_RETENTION_SWEEP_S", Duration::from_secs(300))?,
             webhooks: WebhookSettings {
                 allow_private: env.parse("PARLEY_WEBHOOK_ALLOW_PRIVATE", Some(false))?,
                 retry_for: env.seconds("PARLEY_WEBHOOK_RETRY_S", Duration::from_secs(24 * 3600))?,

@@ -176,6 +176,7 @@ impl Application {
         let webhooks = Deliverer::start(store.clone(), settings.webhooks.clone(), shutdown.clone());
         chat.start_routing(settings.routing.clone(), shutdown.clone());
         chat.start_waking_snoozed(shutdown.clone());
+        chat.start_retention(settings.retention_sweep, shutdown.clone());
         if settings.email.smtp_url.is_some() {
             chat.digest_unattended_after(settings.email.digest_after);
         }

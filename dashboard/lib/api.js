@@ -60,6 +60,7 @@ export function errorField(err, fields) {
  *   XMLHttpRequest?: typeof XMLHttpRequest,
  *   FormData?: typeof FormData,
  * }} ApiOptions
+ * @typedef {Record<string, string | undefined>} ReportParams
  */
 
 /**
@@ -255,6 +256,28 @@ export function createApi(options) {
     blockVisitor: (vid, block) => post(`/visitors/${id(vid)}/block`, block),
     /** Lifts a visitor's block; 404 when there was none. @param {string} vid */
     unblockVisitor: (vid) => del(`/visitors/${id(vid)}/block`),
+    /**
+     * Everything kept about a visitor (admins): `{exported_at, visitor, conversations: [{…,
+     * messages}]}` as a JSON file (an attachment), with the name the server gives it.
+     * @param {string} vid
+     */
+    exportVisitor: (vid) => download(`/visitors/${id(vid)}/export`, `visitor-${vid}.json`),
+    /** Erases a visitor, their conversations, messages and files (admins); 204. @param {string} vid */
+    eraseVisitor: (vid) => del(`/visitors/${id(vid)}`),
+    /** The workspace: `{id, name, retention_days}` (any agent). */
+    workspace: () => get('/workspace'),
+    /**
+     * Renames the workspace or sets its retention (admins): `retention_days` null keeps
+     * conversations forever, else 1 to 3650 (422 outside). Answers the workspace.
+     * @param {{name?: string, retention_days?: number | null}} change
+     */
+    updateWorkspace: (change) => patch('/workspace', change),
+    /**
+     * The whole workspace (admins) as NDJSON (`application/x-ndjson`, an attachment): one JSON
+     * object a line, each with its `type` (workspace, site, agent, team, label, visitor,
+     * conversation with its `messages`).
+     */
+    exportWorkspace: () => download('/workspace/export', 'workspace.ndjson'),
     /** The workspace's blocks, newest first (admins). @returns {Promise<Page>} */
     blocks: () => get('/blocks'),
 
@@ -339,6 +362,28 @@ export function createApi(options) {
     createApiKey: (key) => post('/api-keys', key),
     /** @param {string} kid */
     deleteApiKey: (kid) => del(`/api-keys/${id(kid)}`),
+
+    /**
+     * Reports (any agent) over conversations created in [from, to): `from`, `to` (RFC 3339),
+     * `tz` (an IANA name), optional `team_id`, `agent_id`, `site_id`.
+     * @param {ReportParams} params
+     */
+    reportSummary: (params) => get(`/reports/summary${query(params)}`),
+    /** One point per bucket (`interval`: `day` or `hour`, at most 31 days). @param {ReportParams & {interval: string}} params */
+    reportSeries: (params) => get(`/reports/series${query(params)}`),
+    /** One row per agent, team or site (`by`), the most conversations first. @param {ReportParams & {by: string}} params */
+    reportBreakdown: (params) => get(`/reports/breakdown${query(params)}`),
+    /** Conversations created per weekday (Monday first) and local hour. @param {ReportParams} params */
+    reportHeatmap: (params) => get(`/reports/heatmap${query(params)}`),
+    /** Now: open, waiting, the longest wait, the agents with their status and open load. */
+    reportLive: () => get('/reports/live'),
+    /** The conversations as CSV (`text/csv`, an attachment). @param {ReportParams} params @param {string} [fallbackName] */
+    reportCsv: (params, fallbackName = 'report.csv') => download(`/reports/export${query(params)}`, fallbackName),
+    /**
+     * The audit log, newest first (admins); `action`: a prefix such as `site.`.
+     * @param {{action?: string, cursor?: string, limit?: number}} params @returns {Promise<Page>}
+     */
+    audit: (params) => get(`/audit${query(params)}`),
   };
 }
 

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Hash routes: `#/login`, `#/inbox/<tab>` (mine, queue, unassigned, open, snoozed, resolved), `#/c/<conversation id>`,
- * `#/admin/<section>[/<id>]`, `#/profile` (the signed-in agent's own), `#/contacts[/<visitor id>]`.
+ * `#/admin/<section>[/<id>]`, `#/profile` (the signed-in agent's own), `#/contacts[/<visitor id>]`, `#/reports`.
  * Views are addressed by the fragment so that `/dashboard` stays one document.
  */
 
@@ -29,6 +29,8 @@ export const ADMIN_SECTIONS = Object.freeze([
   { id: 'webhooks', label: 'Webhooks' },
   { id: 'api-keys', label: 'API keys' },
   { id: 'blocks', label: 'Blocked visitors' },
+  { id: 'privacy', label: 'Privacy & data' },
+  { id: 'audit', label: 'Audit log' },
 ]);
 
 export const DEFAULT_TAB = 'open';
@@ -36,7 +38,7 @@ export const DEFAULT_TAB = 'open';
 /**
  * @typedef {{name: 'login'} | {name: 'inbox', tab: string} | {name: 'conversation', id: string}
  *   | {name: 'admin', section: string, id: string | null} | {name: 'profile'}
- *   | {name: 'contacts', id: string | null}} Route
+ *   | {name: 'contacts', id: string | null} | {name: 'reports'}} Route
  */
 
 /** @param {string} hash @returns {Route} */
@@ -45,6 +47,7 @@ export function parseRoute(hash) {
   const [head, a, b] = parts;
   if (head === 'login') return { name: 'login' };
   if (head === 'profile') return { name: 'profile' };
+  if (head === 'reports') return { name: 'reports' };
   if (head === 'contacts') return { name: 'contacts', id: a ?? null };
   if (head === 'c' && a) return { name: 'conversation', id: a };
   if (head === 'admin') {
@@ -63,6 +66,8 @@ export const conversationHref = (id) => `#/c/${encodeURIComponent(id)}`;
 export const adminHref = (section, id) => `#/admin/${section}${id ? `/${encodeURIComponent(id)}` : ''}`;
 /** The contacts, or one of them (its visitor id). @param {string | null} [id] */
 export const contactsHref = (id) => `#/contacts${id ? `/${encodeURIComponent(id)}` : ''}`;
+/** Reports (any agent). */
+export const REPORTS_HREF = '#/reports';
 /** The signed-in agent's own profile. */
 export const PROFILE_HREF = '#/profile';
 

@@ -508,6 +508,21 @@ export class Workspace extends Emitter {
     return [...this.conversations.values()].filter((c) => c.visitor_id === visitorId);
   }
 
+  /**
+   * A visitor was erased (their conversations, messages and files with them): nothing of theirs
+   * stays on screen. Each conversation is told as changed, and is no longer held.
+   * @param {string} visitorId
+   */
+  forgetVisitor(visitorId) {
+    for (const c of this.conversationsOf(visitorId)) {
+      this.conversations.delete(c.id);
+      this.typing.delete(c.id);
+      this.emit('conversation', c, { created: false });
+    }
+    this.visitors.delete(visitorId);
+    this.emitUnread();
+  }
+
   // ---- team -------------------------------------------------------------------------------
 
   /** @param {string} id @param {string | null} name */

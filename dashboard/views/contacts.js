@@ -4,13 +4,14 @@
  * first, searched by name, email, user id or attribute text, filtered by one attribute
  * (`plan:gold`) and to identified ones, a page at a time ("Load more"). One contact
  * (`#/contacts/<id>`): its facts, its attributes, and its conversations on every site, each
- * opening in the inbox.
+ * opening in the inbox; for admins, exporting or erasing the visitor (`privacy.js`).
  */
 import { attributeFilter, attributeList, contactName, contactQuery } from '../lib/contacts.js';
 import { h, replace } from '../lib/dom.js';
 import { fullTime, shortTime } from '../lib/format.js';
-import { contactsHref, conversationHref } from '../lib/router.js';
+import { contactsHref, conversationHref, go } from '../lib/router.js';
 import { adminPage, errorLine, field, fieldError, showFieldError, tableHead } from './admin/common.js';
+import { PrivacySection } from './privacy.js';
 
 /**
  * @param {import('./shell.js').AppContext} ctx @param {string | null} id
@@ -120,12 +121,28 @@ function contactDetail(ctx, id) {
   const back = h('a', { href: contactsHref(), class: 'button small', testid: 'contact-back', text: '← All contacts' });
   const el = h('div', { class: 'contact-detail', testid: 'contact-detail' }, h('div', { class: 'row' }, back), holder);
   let live = true;
+  /** @type {any} */
+  let shown = null;
+  // Admins: export or erase this visitor (their conversations go too); the role may come later.
+  const privacy = () => {
+    if (!live || !shown || !ctx.desk.workspace.isAdmin || holder.querySelector('[data-testid="visitor-privacy"]')) return;
+    const contact = shown;
+    holder.append(new PrivacySection(ctx, id, {
+      name: () => contactName(contact),
+      conversations: () => null, // those listed may be other visitors' of the same person
+      erased: () => go(contactsHref()),
+    }).el);
+  };
+  const offMe = ctx.desk.workspace.on('me', privacy);
   ctx.api.contact(id).then((contact) => {
-    if (live) holder.replaceChildren(contactView(contact));
+    if (!live) return;
+    shown = contact;
+    holder.replaceChildren(contactView(contact));
+    privacy();
   }, (err) => {
     if (live) replace(holder, adminPage('Contact', h('p', { class: 'form-error', testid: 'contact-error', text: err.status === 404 ? 'No such contact.' : err.message })));
   });
-  return { el, destroy: () => { live = false; } };
+  return { el, destroy: () => { live = false; offMe(); } };
 }
 
 /** @param {any} c the contact with `online` and `conversations` */

@@ -14,7 +14,7 @@ import { h, isTyping, replace } from '../lib/dom.js';
 import { loadText } from '../lib/format.js';
 import { Keys, load, save } from '../lib/storage.js';
 import {
-  ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, TABS, adminHref, contactsHref, conversationHref, go, inboxHref, parseRoute,
+  ADMIN_SECTIONS, DEFAULT_TAB, PROFILE_HREF, REPORTS_HREF, TABS, adminHref, contactsHref, conversationHref, go, inboxHref, parseRoute,
 } from '../lib/router.js';
 import { visitorLabel } from '../lib/workspace.js';
 import { summary } from '../../common/uploads.js';
@@ -32,6 +32,9 @@ import { webhooksPage } from './admin/webhooks.js';
 import { apiKeysPage } from './admin/api-keys.js';
 import { blocksPage } from './admin/blocks.js';
 import { labelsPage } from './admin/labels.js';
+import { privacyPage } from './admin/privacy.js';
+import { auditPage } from './admin/audit.js';
+import { reportsPage } from './reports.js';
 
 /**
  * What every view gets.
@@ -56,7 +59,7 @@ const ACTIVITY_EVENTS = Object.freeze(['pointerdown', 'pointermove', 'keydown', 
 const ACTIVITY_EVERY_MS = 500;
 
 /** @type {Record<string, (ctx: AppContext, id: string | null) => {el: HTMLElement, destroy?: () => void}>} */
-const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, teams: teamsPage, canned: cannedPage, labels: labelsPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage };
+const ADMIN_PAGES = { sites: sitesPage, agents: agentsPage, teams: teamsPage, canned: cannedPage, labels: labelsPage, webhooks: webhooksPage, 'api-keys': apiKeysPage, blocks: blocksPage, audit: auditPage, privacy: privacyPage };
 
 export class Shell {
   /** @param {HTMLElement} root @param {AppContext} ctx */
@@ -82,6 +85,8 @@ export class Shell {
     this.contacts = null;
     /** the contact shown (null: the list), while the contacts are */
     this.contactsKey = '';
+    /** @type {{el: HTMLElement, destroy?: () => void} | null} */
+    this.reports = null;
     this.autoAway = new AutoAway({
       clock: SYSTEM_CLOCK,
       getStatus: () => this.desk.status,
@@ -108,6 +113,7 @@ export class Shell {
     this.adminLink = h('a', { href: adminHref('sites'), class: 'nav-link', testid: 'nav-admin', text: 'Settings', hidden: true });
     this.inboxLink = h('a', { href: inboxHref(this.tab), class: 'nav-link', testid: 'nav-inbox', text: 'Inbox' });
     this.contactsLink = h('a', { href: contactsHref(), class: 'nav-link', testid: 'nav-contacts', text: 'Contacts' });
+    this.reportsLink = h('a', { href: REPORTS_HREF, class: 'nav-link', testid: 'nav-reports', text: 'Reports' });
     this.meName = h('a', { href: PROFILE_HREF, class: 'nav-link me-name', testid: 'me-name', attrs: { title: 'Your profile' } });
     // The picture sits beside the link, not in it (the link reads as the name), and exists only
     // while there is one: no image is in the page that nobody chose.
@@ -141,7 +147,7 @@ export class Shell {
     });
     const top = h('header', { class: 'topbar', testid: 'topbar' },
       h('a', { class: 'brand', href: inboxHref(this.tab), text: 'Parley' }),
-      h('nav', { class: 'main-nav', attrs: { 'aria-label': 'Main' } }, this.inboxLink, this.contactsLink, this.adminLink),
+      h('nav', { class: 'main-nav', attrs: { 'aria-label': 'Main' } }, this.inboxLink, this.contactsLink, this.reportsLink, this.adminLink),
       this.team,
       h('div', { class: 'topbar-tools' },
         h('label', { class: 'status-label', htmlFor: 'status-switch' }, h('span', { class: 'status-dot', testid: 'own-status-dot' }), h('span', { class: 'sr-only', text: 'Your status' })),
@@ -164,6 +170,7 @@ export class Shell {
     this.adminMain = h('main', { class: 'admin', hidden: true }, this.adminNav, this.adminContent);
     this.profileMain = h('main', { class: 'admin-content profile', hidden: true });
     this.contactsMain = h('main', { class: 'admin-content contacts', hidden: true });
+    this.reportsMain = h('main', { class: 'admin-content reports-main', hidden: true });
     this.live = h('div', { class: 'sr-only', testid: 'live-region', attrs: { 'aria-live': 'polite', 'aria-atomic': 'false' } });
 
     // "Resolved · Undo" after the `e` shortcut: a click, `z` or Ctrl+Z reopens, for a few seconds.
@@ -182,7 +189,7 @@ export class Shell {
       },
     });
 
-    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.contactsMain, this.live, this.toast));
+    replace(this.root, h('div', { class: 'app' }, top, this.banner, this.workspaceMain, this.adminMain, this.profileMain, this.contactsMain, this.reportsMain, this.live, this.toast));
     this.renderMe();
     if (this.ws.me) this.learnPicture();
     this.renderTeam();
@@ -253,6 +260,7 @@ export class Shell {
     this.adminPage?.destroy?.();
     this.profile?.destroy?.();
     this.contacts?.destroy?.();
+    this.reports?.destroy?.();
     this.inbox.destroy();
     this.root.replaceChildren();
   }
@@ -272,6 +280,8 @@ export class Shell {
     this.hideProfile();
     if (route.name === 'contacts') return this.showContacts(route.id);
     this.hideContacts();
+    if (route.name === 'reports') return this.showReports();
+    this.hideReports();
     if (route.name === 'conversation') return this.showConversation(route.id);
     if (route.name === 'inbox' && route.tab) {
       this.tab = route.tab;
@@ -338,6 +348,7 @@ export class Shell {
   showAdmin(section, id) {
     this.hideProfile();
     this.hideContacts();
+    this.hideReports();
     this.closeConversation();
     this.workspaceMain.hidden = true;
     this.adminMain.hidden = false;
@@ -366,6 +377,7 @@ export class Shell {
   /** The agent's own profile, in place of the inbox; kept while it stays (a welcome routes again). */
   showProfile() {
     this.hideContacts();
+    this.hideReports();
     this.closeConversation();
     this.workspaceMain.hidden = true;
     this.profileMain.hidden = false;
@@ -388,6 +400,7 @@ export class Shell {
    * @param {string | null} id
    */
   showContacts(id) {
+    this.hideReports();
     this.closeConversation();
     this.workspaceMain.hidden = true;
     this.contactsMain.hidden = false;
@@ -407,6 +420,25 @@ export class Shell {
     this.contacts = null;
     this.contactsKey = '';
     this.contactsMain.replaceChildren();
+  }
+
+  /** Reports in place of the inbox, like the contacts; its live panel stops when it goes. */
+  showReports() {
+    this.closeConversation();
+    this.workspaceMain.hidden = true;
+    this.reportsMain.hidden = false;
+    this.reportsLink.setAttribute('aria-current', 'page');
+    if (this.reports) return;
+    this.reports = reportsPage(this.ctx);
+    this.reportsMain.replaceChildren(this.reports.el);
+  }
+
+  hideReports() {
+    this.reportsMain.hidden = true;
+    this.reportsLink.removeAttribute('aria-current');
+    this.reports?.destroy?.();
+    this.reports = null;
+    this.reportsMain.replaceChildren();
   }
 
   // ---- top bar ----------------------------------------------------------------------------
@@ -602,7 +634,7 @@ export class Shell {
     }
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     if (document.querySelector('dialog[open]')) return;
-    if (!this.adminMain.hidden || !this.profileMain.hidden || !this.contactsMain.hidden) return;
+    if (!this.adminMain.hidden || !this.profileMain.hidden || !this.contactsMain.hidden || !this.reportsMain.hidden) return;
     switch (e.key) {
       case 'j':
       case 'k': {

@@ -5,17 +5,20 @@
  * visitor's own), online or not, the page they are on now (live from `visitor` frames), their
  * attributes (answers to the site's pre-chat form, and what the business's identify call
  * gave), a link to them as a contact, this conversation's rating, pages seen,
- * browser and device, their other conversations (rated ones with their score), and blocking
- * them (`block.js`). `GET /visitors/{id}` once, then frames.
+ * browser and device, their other conversations (rated ones with their score), blocking
+ * them (`block.js`), and, for admins, exporting or erasing their data (`privacy.js`).
+ * `GET /visitors/{id}` once, then frames.
  */
 import { safeHref } from '../../common/linkify.js';
 import { h, replace } from '../lib/dom.js';
 import { fullTime, parseUserAgent, shortTime, stars } from '../lib/format.js';
 import { answers, fieldLabel } from '../lib/settings.js';
 import { visitorEmailNotice } from '../lib/emails.js';
-import { contactsHref, conversationHref } from '../lib/router.js';
+import { DEFAULT_TAB, contactsHref, conversationHref, go, inboxHref } from '../lib/router.js';
 import { signedAttributes, unsignedGiven, visitorLabel } from '../lib/workspace.js';
 import { BlockSection } from './block.js';
+import { PrivacySection } from './privacy.js';
+import { Keys, load } from '../lib/storage.js';
 
 const PAGES_SHOWN = 15;
 
@@ -42,15 +45,20 @@ export class VisitorPanel {
     this.blockSlot = h('div', { hidden: true });
     /** @type {BlockSection | null} */
     this.block = null;
+    this.privacySlot = h('div', { hidden: true });
+    /** @type {PrivacySection | null} */
+    this.privacy = null;
     this.el = h('div', { class: 'visitor-panel', testid: 'visitor-panel' },
       h('div', { class: 'visitor-panel-top' },
         h('h2', { class: 'panel-title', text: 'Visitor' }),
         h('button', { type: 'button', class: 'button small visitor-close', testid: 'visitor-close', text: 'Close', on: { click: options.close } })),
-      this.body, this.blockSlot, this.history);
+      this.body, this.blockSlot, this.privacySlot, this.history);
     this.offs = [
       this.ws.on('visitor', (vid) => vid === this.visitorId && this.render()),
       // Who blocked is named once the team is known (admins fetch it after the welcome).
       this.ws.on('agents', () => this.block?.render()),
+      // Export and erase are for admins: the role may come after the profile.
+      this.ws.on('me', () => this.profile && this.visitorId && this.showPrivacy(this.visitorId)),
       this.ws.on('conversation', (c) => {
         if (c.id === conversationId && !this.visitorId) {
           this.visitorId = c.visitor_id;
@@ -75,6 +83,7 @@ export class VisitorPanel {
       this.profile = await this.ctx.api.visitor(this.visitorId);
       this.error = '';
       this.showBlock(this.visitorId, this.profile.blocked);
+      this.showPrivacy(this.visitorId);
     } catch (err) {
       this.error = /** @type {Error} */ (err).message;
     }
@@ -89,6 +98,19 @@ export class VisitorPanel {
       this.blockSlot.hidden = false;
     }
     this.block.load(blocked);
+  }
+
+  /** Export and erase, for admins. @param {string} visitorId */
+  showPrivacy(visitorId) {
+    if (!this.ctx.desk.workspace.isAdmin || this.privacy?.visitorId === visitorId) return;
+    this.privacy = new PrivacySection(this.ctx, visitorId, {
+      name: () => this.el.querySelector('[data-testid="visitor-name"]')?.textContent ?? 'this visitor',
+      conversations: () => (Array.isArray(this.profile?.conversations) ? this.profile.conversations.length : null),
+      // Their conversations are gone: so is this one's view.
+      erased: () => go(inboxHref(String(load(Keys.INBOX_TAB, DEFAULT_TAB)))),
+    });
+    this.privacySlot.replaceChildren(this.privacy.el);
+    this.privacySlot.hidden = false;
   }
 
   render() {

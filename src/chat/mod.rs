@@ -14,6 +14,7 @@ pub mod lines;
 pub mod presence;
 pub mod ratings;
 pub mod refusals;
+pub mod retention;
 pub mod routing;
 pub mod site_cache;
 pub mod snooze;
@@ -161,6 +162,16 @@ impl Chat {
 
     pub fn agents_online(&self, workspace: WorkspaceId) -> usize {
         self.presence().map_or(0, |p| p.agents_online(workspace))
+    }
+
+    /// The status of each connected agent (away included), on any node.
+    pub fn agent_statuses(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Vec<(crate::domain::AgentId, crate::domain::AgentStatus)> {
+        self.presence()
+            .map(|p| p.agent_statuses(workspace))
+            .unwrap_or_default()
     }
 
     /// Whether the agent is online (not away), on any node.

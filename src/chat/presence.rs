@@ -13,6 +13,9 @@ pub trait Presence: Send + Sync {
     /// The workspace's agents online (not away), on any node.
     fn online_agents(&self, workspace: WorkspaceId) -> Vec<AgentId>;
 
+    /// The status of each connected agent of the workspace (away included), on any node.
+    fn agent_statuses(&self, workspace: WorkspaceId) -> Vec<(AgentId, crate::domain::AgentStatus)>;
+
     /// Whether any of `agents` is online (not away), on any node.
     fn any_online(&self, workspace: WorkspaceId, agents: &[AgentId]) -> bool;
 }

@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod attributes;
+pub mod audit;
 mod enums;
 mod errors;
 mod events;
@@ -13,6 +14,7 @@ pub mod hours;
 mod ids;
 pub mod input;
 mod model;
+pub mod periods;
 mod presence;
 pub mod proactive;
 pub mod report;

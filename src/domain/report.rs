@@ -72,7 +72,66 @@ pub fn summarize(conversations: impl IntoIterator<Item = Counted>) -> Summary {
     summary
 }
 
-fn seconds(from: Timestamp, to: Timestamp) -> f64 {
+/// One bucket of a series: its start and the summary of the conversations created in it.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Point {
+    #[schema(value_type = String)]
+    pub start: Timestamp,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// The summary of each bucket that starts at `starts` (conversations before the first are
+/// left out; the caller's range ends the last).
+pub fn series(
+    starts: &[Timestamp],
+    conversations: impl IntoIterator<Item = Counted>,
+) -> Vec<Point> {
+    let mut buckets: Vec<Vec<Counted>> = starts.iter().map(|_| Vec::new()).collect();
+    for c in conversations {
+        if let Some(i) = super::periods::bucket_of(starts, c.created_at) {
+            buckets[i].push(c);
+        }
+    }
+    starts
+        .iter()
+        .zip(buckets)
+        .map(|(start, bucket)| Point {
+            start: *start,
+            summary: summarize(bucket),
+        })
+        .collect()
+}
+
+/// Conversations created per weekday (0 Monday) and local hour.
+pub fn heatmap(created: impl IntoIterator<Item = Timestamp>, tz: chrono_tz::Tz) -> Vec<Vec<u64>> {
+    let mut days = vec![vec![0u64; 24]; 7];
+    for at in created {
+        let (day, hour) = super::periods::week_cell(at, tz);
+        days[day][hour] += 1;
+    }
+    days
+}
+
+/// The summary of each group of conversations sharing a key, the largest groups first (ties
+/// by key, so that the order is stable).
+pub fn breakdown<K: Ord + Clone>(
+    conversations: impl IntoIterator<Item = (K, Counted)>,
+) -> Vec<(K, Summary)> {
+    let mut groups: std::collections::BTreeMap<K, Vec<Counted>> = Default::default();
+    for (key, c) in conversations {
+        groups.entry(key).or_default().push(c);
+    }
+    let mut rows: Vec<(K, Summary)> = groups
+        .into_iter()
+        .map(|(key, group)| (key, summarize(group)))
+        .collect();
+    rows.sort_by_key(|row| std::cmp::Reverse(row.1.conversations));
+    rows
+}
+
+/// Seconds from `from` to `to`, never negative.
+pub fn seconds(from: Timestamp, to: Timestamp) -> f64 {
     (to.as_micros() - from.as_micros()).max(0) as f64 / 1_000_000.0
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod email_links;
 pub mod extract;
 pub mod files;

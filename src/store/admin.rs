@@ -297,11 +297,27 @@ macro_rules! impl_admin {
                 workspace: $crate::domain::WorkspaceId,
                 id: $crate::domain::VisitorId,
             ) -> $crate::store::StoreResult<bool> {
+                // Their conversations, messages, files (through the trash), emails and the
+                // search index go with the row; queued or logged webhook events, which name
+                // the visitor in their payload or their message, are taken out first.
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "delete from webhook_outbox where workspace_id = $1 and (\
+                     payload ->> 'visitor_id' = $3 or message_id in (select m.id from messages m \
+                     join conversations c on c.id = m.conversation_id \
+                     where c.workspace_id = $1 and c.visitor_id = $2))",
+                )
+                .bind(workspace)
+                .bind(id)
+                .bind(id.0.to_string())
+                .execute(&mut *tx)
+                .await?;
                 let done = sqlx::query("delete from visitors where workspace_id = $1 and id = $2")
                     .bind(workspace)
                     .bind(id)
-                    .execute(self.writer())
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
             }
 

@@ -13,6 +13,7 @@ pub mod email;
 mod error;
 pub mod inbox;
 mod postgres;
+pub mod privacy;
 pub mod reports;
 pub mod routing;
 mod sqlite;
@@ -78,6 +79,7 @@ pub use desk::Desk;
 pub use digests::Digests;
 pub use email::Emails;
 pub use inbox::Inbox;
+pub use privacy::Privacy;
 pub use reports::Reports;
 pub use routing::Routing;
 pub use teams::Teams;
@@ -191,6 +193,7 @@ pub trait Store:
     + Digests
     + Emails
     + Inbox
+    + Privacy
     + Reports
     + Routing
     + Teams

@@ -337,6 +337,11 @@ super::teams::impl_teams!(PgStore);
 super::email::impl_emails!(PgStore, skip_locked = "for update skip locked");
 super::digests::impl_digests!(PgStore);
 super::reports::impl_reports!(PgStore);
+super::privacy::impl_privacy!(
+    PgStore,
+    cutoff = "c.resolved_at < $1 - make_interval(days => w.retention_days)",
+    skip_locked = "for update of c skip locked"
+);
 super::desk::impl_desk!(
     PgStore,
     strip = "c.labels - $1::text",

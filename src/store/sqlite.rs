@@ -83,6 +83,11 @@ super::teams::impl_teams!(SqliteStore);
 super::email::impl_emails!(SqliteStore, skip_locked = "");
 super::digests::impl_digests!(SqliteStore);
 super::reports::impl_reports!(SqliteStore);
+super::privacy::impl_privacy!(
+    SqliteStore,
+    cutoff = "c.resolved_at < $1 - w.retention_days * 86400000000",
+    skip_locked = ""
+);
 super::desk::impl_desk!(
     SqliteStore,
     strip = "(select json_group_array(value) from json_each(c.labels) where value <> $1)",

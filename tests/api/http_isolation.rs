@@ -78,6 +78,17 @@ const ROUTES: &[&str] = &[
     "GET /conversations/{id}/transcript",
     "GET /conversations/counts",
     "GET /reports/summary",
+    "GET /reports/series",
+    "GET /reports/breakdown",
+    "GET /reports/heatmap",
+    "GET /reports/live",
+    "GET /reports/export",
+    "GET /workspace",
+    "PATCH /workspace",
+    "GET /workspace/export",
+    "GET /visitors/{id}/export",
+    "GET /audit",
+    "DELETE /widget/me",
     "GET /sites/{id}/refused-origins",
     "PUT /me/avatar",
     "DELETE /me/avatar",
@@ -91,6 +102,7 @@ const PUBLIC: &[&str] = &[
     "POST /inbound/email",
     "POST /auth/reset-request",
     "POST /auth/reset",
+    "DELETE /widget/me",
 ];
 
 /// Routes for admins only.
@@ -106,6 +118,13 @@ fn admin_only(route: &str) -> bool {
     .iter()
     .any(|p| route.split(' ').nth(1).unwrap().starts_with(p))
         || route == "DELETE /visitors/{id}"
+        || [
+            "PATCH /workspace",
+            "GET /workspace/export",
+            "GET /audit",
+            "GET /visitors/{id}/export",
+        ]
+        .contains(&route)
         || ["POST /labels", "PATCH /labels", "DELETE /labels"]
             .iter()
             .any(|p| route.starts_with(p))

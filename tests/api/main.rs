@@ -19,6 +19,7 @@ mod http_transport;
 mod isolation;
 mod limits;
 mod ops;
+mod privacy;
 mod properties;
 mod realtime;
 mod receiver;

@@ -8,6 +8,7 @@ use crate::helpers::{spawn_app, Backend, TestApp, Workspace};
 crate::on_both_backends!(
     first_replies_and_resolutions_are_kept_as_they_happen,
     a_scripted_week_gives_exactly_the_expected_summary,
+    the_live_view_counts_the_queue_and_each_agents_load,
 );
 
 async fn summary(app: &TestApp, ws: &Workspace, query: &str) -> (u16, Value) {
@@ -221,4 +222,221 @@ async fn a_scripted_week_gives_exactly_the_expected_summary(backend: Backend) {
     );
     let (_, theirs) = summary(&app, &other, week_query).await;
     assert_eq!(theirs["conversations"], 0);
+
+    // By day in UTC: seven buckets of one conversation each, with that day's measures.
+    let (status, series) = report(&app, &ws, "series", &format!("{week_query}&interval=day")).await;
+    assert_eq!(status, 200, "{series}");
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(points.len(), 7);
+    assert_eq!(points[0]["start"], "2026-11-02T00:00:00Z");
+    assert_eq!(points[6]["start"], "2026-11-08T00:00:00Z");
+    let firsts: Vec<Value> = points
+        .iter()
+        .map(|p| p["first_response_s"]["p50"].clone())
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            json!(30.0),
+            json!(60.0),
+            json!(90.0),
+            json!(120.0),
+            Value::Null,
+            json!(300.0),
+            json!(600.0)
+        ]
+    );
+    assert!(points.iter().all(|p| p["conversations"] == 1), "{series}");
+    assert_eq!(points[1]["rating"], json!({"count": 1, "average": 4.0}));
+    // In Paris (UTC+1 in November) the range starts at 01:00 on the 2nd, which is in the day
+    // that began at 23:00 UTC, and ends in an eighth local day, empty.
+    let (_, paris) = report(
+        &app,
+        &ws,
+        "series",
+        &format!("{week_query}&interval=day&tz=Europe/Paris"),
+    )
+    .await;
+    let points = paris["points"].as_array().unwrap();
+    assert_eq!(paris["tz"], "Europe/Paris");
+    assert_eq!(points.len(), 8, "{paris}");
+    assert_eq!(points[0]["start"], "2026-11-01T23:00:00Z");
+    assert_eq!(points[7]["conversations"], 0);
+    assert_eq!(
+        points[7]["first_response_s"],
+        json!({"p50": null, "p90": null})
+    );
+    // By hour: 168 buckets, the conversations at 09:00 each day.
+    let (_, hours) = report(&app, &ws, "series", &format!("{week_query}&interval=hour")).await;
+    let points = hours["points"].as_array().unwrap();
+    assert_eq!(points.len(), 168);
+    let busy: Vec<usize> = (0..168)
+        .filter(|&i| points[i]["conversations"] == 1)
+        .collect();
+    assert_eq!(busy, (0..7).map(|d| d * 24 + 9).collect::<Vec<_>>());
+    for bad in [
+        "from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&interval=hour",
+        "from=2026-11-02T00:00:00Z&to=2026-11-09T00:00:00Z&interval=week",
+        "from=2026-11-02T00:00:00Z&to=2026-11-09T00:00:00Z&interval=day&tz=Mars/Olympus",
+    ] {
+        let (status, body) = report(&app, &ws, "series", bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+
+    // Per agent: nobody's four first, then Bob's three, named.
+    let (_, by_agent) = report(&app, &ws, "breakdown", &format!("{week_query}&by=agent")).await;
+    let rows = by_agent["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{by_agent}");
+    assert_eq!(
+        (rows[0]["id"].clone(), rows[0]["conversations"].clone()),
+        (Value::Null, json!(4))
+    );
+    assert_eq!(
+        (rows[1]["id"].as_str(), rows[1]["name"].as_str()),
+        (Some(bob.as_str()), Some("Bob"))
+    );
+    assert_eq!(rows[1]["resolution_s"], bobs["resolution_s"]);
+    let (_, by_site) = report(&app, &ws, "breakdown", &format!("{week_query}&by=site")).await;
+    assert_eq!(
+        by_site["rows"][0]["name"].as_str(),
+        Some(ws.site.name.as_str())
+    );
+    assert_eq!(by_site["rows"][0]["conversations"], 7);
+
+    // The busiest hours: 09:00 UTC each weekday, 10:00 in Paris.
+    let (_, heat) = report(&app, &ws, "heatmap", week_query).await;
+    let days = heat["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    for day in days {
+        let hours: Vec<u64> = day
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_u64().unwrap())
+            .collect();
+        assert_eq!(hours.len(), 24);
+        assert_eq!((hours[9], hours.iter().sum::<u64>()), (1, 1), "{heat}");
+    }
+    let (_, heat) = report(
+        &app,
+        &ws,
+        "heatmap",
+        &format!("{week_query}&tz=Europe/Paris"),
+    )
+    .await;
+    assert_eq!(heat["days"][0][10], 1);
+
+    // The CSV: a header and a line per conversation, Bob named on his three.
+    let csv = app
+        .http
+        .get(app.url(&format!("/api/v1/reports/export?{week_query}")))
+        .bearer_auth(&ws.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,created_at,site,team,assignee,status,messages,first_response_s,resolution_s,rating"
+    );
+    assert_eq!(lines.len(), 8, "{text}");
+    assert_eq!(lines.iter().filter(|l| l.contains(",Bob,")).count(), 3);
+    assert!(
+        lines[1].ends_with(",resolved,1,30.000,600.000,5"),
+        "{}",
+        lines[1]
+    );
+    // Another workspace's agent or a stranger reads nothing of it.
+    let (_, theirs) = report(&app, &other, "breakdown", &format!("{week_query}&by=agent")).await;
+    assert_eq!(theirs["rows"], json!([]));
+    let (status, _) = app
+        .api(
+            "GET",
+            &format!("/reports/series?{week_query}&interval=day"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+}
+
+async fn report(app: &TestApp, ws: &Workspace, name: &str, query: &str) -> (u16, Value) {
+    app.api(
+        "GET",
+        &format!("/reports/{name}?{query}"),
+        Some(&ws.token),
+        None,
+    )
+    .await
+}
+
+/// The live view: what waits now, for how long, and each agent's load.
+async fn the_live_view_counts_the_queue_and_each_agents_load(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (mut visitor, _) = app.visitor(&ws.site).await;
+        let sent = visitor.send_text(None, "anyone?").await;
+        ids.push(
+            sent["message"]["conversation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // One taken by the admin, one snoozed: one waits.
+    app.api(
+        "PATCH",
+        &format!("/conversations/{}", ids[0]),
+        Some(&ws.token),
+        Some(json!({"assignee_id": ws.admin.id.0})),
+    )
+    .await;
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    app.api(
+        "PATCH",
+        &format!("/conversations/{}", ids[1]),
+        Some(&ws.token),
+        Some(json!({"snoozed_until": later})),
+    )
+    .await;
+    let (_agent, _) = app.agent(&ws.token).await;
+    let (status, live) = app.api("GET", "/reports/live", Some(&ws.token), None).await;
+    assert_eq!(status, 200, "{live}");
+    assert_eq!(
+        (live["open"].as_i64(), live["waiting"].as_i64()),
+        (Some(3), Some(1)),
+        "{live}"
+    );
+    assert!(live["longest_wait_s"].as_f64().unwrap() >= 0.0);
+    let admin = &live["agents"][0];
+    assert_eq!(
+        (
+            admin["name"].as_str(),
+            admin["status"].as_str(),
+            admin["open"].as_i64()
+        ),
+        (Some(ws.admin.name.as_str()), Some("online"), Some(1)),
+        "{live}"
+    );
+    let other = app.other_workspace("other@acme.test").await;
+    let (_, theirs) = app
+        .api("GET", "/reports/live", Some(&other.token), None)
+        .await;
+    assert_eq!(
+        (theirs["open"].as_i64(), theirs["longest_wait_s"].clone()),
+        (Some(0), Value::Null)
+    );
+    assert_eq!(theirs["agents"][0]["status"], "offline");
 }

@@ -405,6 +405,9 @@
       case MSG.SETTINGS:
         applySettings(m.settings);
         break;
+      case MSG.RESET: // the visitor was erased at their request
+        reset();
+        break;
     }
   }
 

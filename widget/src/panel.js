@@ -87,6 +87,11 @@ function boot(siteKey, parentOrigin) {
       rate: (score, comment) => (chat ? chat.rate(score, comment) : Promise.reject()),
       submitForm: (form) => (chat ? chat.submitForm(form) : Promise.reject()),
       loadEarlier: () => (chat ? chat.loadEarlier() : Promise.resolve()),
+      forget: async (erase) => {
+        const done = !!chat && (await chat.forget(erase));
+        if (done) bridge.post(ToLoader.RESET); // the loader forgets every parley: key
+        return done;
+      },
       sound: (on) => bridge.post(ToLoader.SET, { key: PanelKeys.SOUND, value: on ? '1' : null }),
     });
     view = v;

@@ -190,3 +190,12 @@ export function tableHead(headings) {
   // An empty heading (the buttons' column) still gets a name for screen readers.
   return h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'sr-only', text: 'Actions' })))));
 }
+
+/**
+ * A box that scrolls sideways on its own when its table is wider than the screen (a phone),
+ * reachable with the keyboard (a named region) so that it can be scrolled without a pointer.
+ * @param {string} label @param {string} testid @param {...import('../../lib/dom.js').Child} children
+ */
+export function scrollBox(label, testid, ...children) {
+  return h('div', { class: 'scroll-box', testid, tabIndex: 0, attrs: { role: 'region', 'aria-label': label } }, ...children);
+}

@@ -74,6 +74,7 @@ fn default_role() -> AgentRole {
 )]
 #[post("/agents")]
 async fn create(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<CreateAgent>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -112,6 +113,15 @@ async fn create(
     if invited {
         super::links::send_link(&state, &agent, crate::store::email::AgentLink::Invite).await?;
     }
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::AgentCreated,
+        Some(agent.id.0),
+        serde_json::json!({ "email": agent.email, "role": agent.role, "invited": invited }),
+    )
+    .await;
     let mut body = serde_json::to_value(&agent)
         .map_err(|_| ApiError::Internal("agent serialisation".into()))?;
     body["invited"] = serde_json::Value::Bool(invited);
@@ -160,6 +170,7 @@ async fn keep_an_admin(
 )]
 #[patch("/agents/{id}")]
 async fn update(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<UpdateAgent>,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -170,6 +181,13 @@ async fn update(
         .agent(workspace, AgentId(id.into_inner()))
         .await?
         .ok_or(ApiError::NotFound)?;
+    let fields = crate::http::audit::given(&[
+        ("name", body.name.is_some()),
+        ("role", body.role.is_some()),
+        ("active", body.active.is_some()),
+        ("password", body.password.is_some()),
+        ("capacity", body.capacity.is_some()),
+    ]);
     let UpdateAgent {
         name,
         role,
@@ -214,6 +232,15 @@ async fn update(
     if capacity.is_some_and(|c| c > target.capacity) {
         state.chat.routing().wanted(workspace);
     }
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::AgentUpdated,
+        Some(agent.id.0),
+        fields,
+    )
+    .await;
     Ok(web::Json(agent))
 }
 
@@ -221,6 +248,7 @@ async fn update(
 #[utoipa::path(tag = "agents", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/agents/{id}")]
 async fn remove(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -234,5 +262,14 @@ async fn remove(
     keep_an_admin(&state, workspace, &target, true).await?;
     state.store.delete_agent(workspace, target.id).await?;
     state.chat.revoke_agent(workspace, target.id);
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::AgentDeleted,
+        Some(target.id.0),
+        serde_json::json!({ "email": target.email }),
+    )
+    .await;
     Ok(HttpResponse::NoContent().finish())
 }

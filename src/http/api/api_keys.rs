@@ -66,6 +66,7 @@ pub struct ApiKeyWithKey {
 )]
 #[post("/api-keys")]
 async fn create(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<CreateApiKey>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,6 +85,15 @@ async fn create(
         key_prefix: key.chars().take(PREFIX_LEN).collect(),
     };
     let api_key = state.store.create_api_key(admin.workspace_id, &new).await?;
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::ApiKeyCreated,
+        Some(api_key.id.0),
+        serde_json::json!({ "name": api_key.name, "role": api_key.role }),
+    )
+    .await;
     Ok(HttpResponse::Created().json(ApiKeyWithKey { api_key, key }))
 }
 
@@ -91,14 +101,26 @@ async fn create(
 #[utoipa::path(tag = "api-keys", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/api-keys/{id}")]
 async fn revoke(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    super::deleted(
-        state
-            .store
-            .delete_api_key(admin.workspace_id, ApiKeyId(id.into_inner()))
-            .await?,
-    )
+    let id = id.into_inner();
+    let deleted = state
+        .store
+        .delete_api_key(admin.workspace_id, ApiKeyId(id))
+        .await?;
+    if deleted {
+        crate::http::audit::by_agent(
+            &req,
+            &state,
+            &admin,
+            crate::http::audit::Action::ApiKeyDeleted,
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    super::deleted(deleted)
 }

@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod labels;
 pub mod links;
 pub mod me;
+pub mod privacy;
 pub mod reports;
 pub mod sites;
 pub mod teams;
@@ -131,6 +132,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     labels::configure(cfg);
     contacts::configure(cfg);
     reports::configure(cfg);
+    privacy::configure(cfg);
     inbound::configure(cfg);
     links::configure(cfg);
 }

@@ -167,6 +167,7 @@ pub struct CreateSite {
 )]
 #[post("/sites")]
 async fn create(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<CreateSite>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -196,6 +197,15 @@ async fn create(
             .await?
             .ok_or(ApiError::NotFound)?;
     }
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::SiteCreated,
+        Some(site.id.0),
+        serde_json::json!({ "name": site.name }),
+    )
+    .await;
     Ok(HttpResponse::Created().json(site))
 }
 
@@ -240,6 +250,7 @@ pub struct UpdateSite {
 )]
 #[patch("/sites/{id}")]
 async fn update(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<UpdateSite>,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -250,6 +261,13 @@ async fn update(
         .site(admin.workspace_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let fields = crate::http::audit::given(&[
+        ("name", body.name.is_some()),
+        ("allowed_origins", body.allowed_origins.is_some()),
+        ("require_identity", body.require_identity.is_some()),
+        ("settings", body.settings.is_some()),
+        ("team_id", body.team_id.is_some()),
+    ]);
     let UpdateSite {
         name,
         allowed_origins,
@@ -282,6 +300,15 @@ async fn update(
         .await?
         .ok_or(ApiError::NotFound)?;
     state.chat.sites().forget_all();
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::SiteUpdated,
+        Some(site.id.0),
+        fields,
+    )
+    .await;
     Ok(web::Json(site))
 }
 
@@ -289,15 +316,28 @@ async fn update(
 #[utoipa::path(tag = "sites", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/sites/{id}")]
 async fn remove(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
     let deleted = state
         .store
-        .delete_site(admin.workspace_id, SiteId(id.into_inner()))
+        .delete_site(admin.workspace_id, SiteId(id))
         .await?;
     state.chat.sites().forget_all();
+    if deleted {
+        crate::http::audit::by_agent(
+            &req,
+            &state,
+            &admin,
+            crate::http::audit::Action::SiteDeleted,
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await;
+    }
     super::deleted(deleted)
 }
 
@@ -305,6 +345,7 @@ async fn remove(
 #[utoipa::path(tag = "sites", params(("id" = Uuid, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/sites/{id}/rotate-secret")]
 async fn rotate_secret(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -319,5 +360,14 @@ async fn rotate_secret(
         .await?
         .ok_or(ApiError::NotFound)?;
     state.chat.sites().forget_all();
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::SiteSecretRotated,
+        Some(site.id.0),
+        serde_json::json!({}),
+    )
+    .await;
     Ok(web::Json(site))
 }

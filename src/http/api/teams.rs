@@ -94,6 +94,7 @@ fn manual() -> Assignment {
 )]
 #[post("/teams")]
 async fn create(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<CreateTeam>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -109,6 +110,15 @@ async fn create(
         .await?
         .map_err(refused)?
         .ok_or_else(|| ApiError::Internal("a team made is not found".into()))?;
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::TeamCreated,
+        Some(team.id.0),
+        serde_json::json!({ "name": team.name }),
+    )
+    .await;
     Ok(HttpResponse::Created().json(team))
 }
 
@@ -154,6 +164,7 @@ pub struct UpdateTeam {
 )]
 #[patch("/teams/{id}")]
 async fn update(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<UpdateTeam>,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -181,6 +192,15 @@ async fn update(
         .ok_or(ApiError::NotFound)?;
     // New members or another rule may take what waits.
     state.chat.routing().wanted(admin.workspace_id);
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::TeamUpdated,
+        Some(team.id.0),
+        serde_json::json!({ "name": team.name }),
+    )
+    .await;
     Ok(web::Json(team))
 }
 
@@ -188,14 +208,27 @@ async fn update(
 #[utoipa::path(tag = "teams", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/teams/{id}")]
 async fn remove(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
     let deleted = state
         .store
-        .delete_team(admin.workspace_id, TeamId(id.into_inner()))
+        .delete_team(admin.workspace_id, TeamId(id))
         .await?;
+    if deleted {
+        crate::http::audit::by_agent(
+            &req,
+            &state,
+            &admin,
+            crate::http::audit::Action::TeamDeleted,
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await;
+    }
     state.chat.sites().forget_all();
     super::deleted(deleted)
 }

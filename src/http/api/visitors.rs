@@ -123,6 +123,7 @@ pub struct BlockVisitor {
 )]
 #[post("/visitors/{id}/block")]
 async fn block(
+    req: actix_web::HttpRequest,
     me: CurrentAgent,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -146,6 +147,15 @@ async fn block(
             me.id,
         )
         .await?;
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &me,
+        crate::http::audit::Action::VisitorBlocked,
+        Some(block.visitor_id.0),
+        serde_json::json!({ "ip": block.ip.is_some() }),
+    )
+    .await;
     Ok(HttpResponse::Created().json(block))
 }
 
@@ -153,16 +163,28 @@ async fn block(
 #[utoipa::path(tag = "visitors", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/visitors/{id}/block")]
 async fn unblock(
+    req: actix_web::HttpRequest,
     me: CurrentAgent,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    super::deleted(
-        state
-            .store
-            .unblock_visitor(me.workspace_id, VisitorId(id.into_inner()))
-            .await?,
-    )
+    let id = id.into_inner();
+    let lifted = state
+        .store
+        .unblock_visitor(me.workspace_id, VisitorId(id))
+        .await?;
+    if lifted {
+        crate::http::audit::by_agent(
+            &req,
+            &state,
+            &me,
+            crate::http::audit::Action::VisitorUnblocked,
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    super::deleted(lifted)
 }
 
 /// Erases a visitor (admins): their conversations, messages and files go with them, and their
@@ -170,6 +192,7 @@ async fn unblock(
 #[utoipa::path(tag = "visitors", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/visitors/{id}")]
 async fn erase(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -179,6 +202,17 @@ async fn erase(
         .chat
         .erase_visitor(admin.workspace_id, visitor)
         .await?;
+    if erased {
+        crate::http::audit::by_agent(
+            &req,
+            &state,
+            &admin,
+            crate::http::audit::Action::VisitorErased,
+            Some(visitor.0),
+            serde_json::json!({}),
+        )
+        .await;
+    }
     super::deleted(erased)
 }
 

@@ -125,6 +125,7 @@ pub struct CreateWebhook {
 )]
 #[post("/webhooks")]
 async fn create(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<CreateWebhook>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,6 +140,15 @@ async fn create(
         events: checked_events(body.events)?,
     };
     let webhook = state.store.create_webhook(admin.workspace_id, &new).await?;
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::WebhookCreated,
+        Some(webhook.id.0),
+        serde_json::json!({ "url": webhook.url }),
+    )
+    .await;
     Ok(HttpResponse::Created().json(with_secret(webhook)))
 }
 
@@ -179,6 +189,7 @@ pub struct UpdateWebhook {
 )]
 #[patch("/webhooks/{id}")]
 async fn update(
+    req: actix_web::HttpRequest,
     AdminJson(admin, body): AdminJson<UpdateWebhook>,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -197,6 +208,15 @@ async fn update(
         .update_webhook(admin.workspace_id, id, &change)
         .await?
         .ok_or(ApiError::NotFound)?;
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::WebhookUpdated,
+        Some(updated.id.0),
+        serde_json::json!({ "url": updated.url, "active": updated.active }),
+    )
+    .await;
     if updated.active {
         state.webhooks.wake();
     }
@@ -207,22 +227,35 @@ async fn update(
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[delete("/webhooks/{id}")]
 async fn remove(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    super::deleted(
-        state
-            .store
-            .delete_webhook(admin.workspace_id, WebhookId(id.into_inner()))
-            .await?,
-    )
+    let id = id.into_inner();
+    let deleted = state
+        .store
+        .delete_webhook(admin.workspace_id, WebhookId(id))
+        .await?;
+    if deleted {
+        crate::http::audit::by_agent(
+            &req,
+            &state,
+            &admin,
+            crate::http::audit::Action::WebhookDeleted,
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    super::deleted(deleted)
 }
 
 /// A new signing secret, returned only here; deliveries from now on are signed with it.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 200, body = WebhookWithSecret), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/webhooks/{id}/rotate-secret")]
 async fn rotate_secret(
+    req: actix_web::HttpRequest,
     admin: CurrentAdmin,
     state: web::Data<HttpState>,
     id: web::Path<Uuid>,
@@ -233,6 +266,15 @@ async fn rotate_secret(
         .rotate_webhook_secret(admin.workspace_id, id, &new_secret())
         .await?
         .ok_or(ApiError::NotFound)?;
+    crate::http::audit::by_agent(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::WebhookSecretRotated,
+        Some(webhook.id.0),
+        serde_json::json!({}),
+    )
+    .await;
     Ok(web::Json(with_secret(webhook)))
 }
 

@@ -2,7 +2,7 @@
 //! allows, nothing secret.
 
 use actix_cors::Cors;
-use actix_web::{get, web};
+use actix_web::{delete, get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,11 +27,13 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
 > {
     let cors = Cors::default()
         .allow_any_origin()
-        .allowed_methods(["GET"])
+        .allowed_methods(["GET", "DELETE"])
+        .allowed_headers(["authorization"])
         .max_age(CORS_MAX_AGE_SECS);
     utoipa_actix_web::scope("/widget")
         .wrap(cors)
         .service(config)
+        .service(forget_me)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -119,4 +121,65 @@ async fn public_settings(
     };
     json.insert("proactive".into(), serde_json::Value::Array(rules));
     Ok(json)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SiteParam {
+    pub site_key: String,
+}
+
+/// A visitor asks to be forgotten (`Authorization: Bearer <visitor token>`): they, their
+/// conversations, messages and files are erased as `DELETE /visitors/{id}` does, their
+/// connections close, and the token is refused from then on. A blocked visitor cannot (an
+/// admin can erase them).
+#[utoipa::path(
+    tag = "widget",
+    params(SiteParam),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[delete("/me")]
+async fn forget_me(
+    req: actix_web::HttpRequest,
+    state: web::Data<HttpState>,
+    params: web::Query<SiteParam>,
+) -> Result<HttpResponse, ApiError> {
+    let site = state.chat.site_named(Some(&params.site_key)).await?;
+    crate::access::origin::check_site(&req, &site, &state.public_url)?;
+    let token = crate::http::extract::bearer(&req).ok_or(ApiError::Unauthorized)?;
+    let claims = state
+        .tokens
+        .verify_visitor(&token)
+        .map_err(|_| ApiError::Unauthorized)?;
+    if claims.site_id != site.id {
+        return Err(ApiError::Unauthorized);
+    }
+    let workspace = site.workspace_id;
+    let visitor = state
+        .store
+        .visitor(workspace, claims.sub)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if state
+        .store
+        .visitor_block(workspace, visitor.id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Forbidden("this visitor is blocked".into()));
+    }
+    if !state.chat.erase_visitor(workspace, visitor.id).await? {
+        return Err(ApiError::Unauthorized);
+    }
+    let actor = crate::http::audit::Actor::visitor(&req, &state, visitor.id.0);
+    crate::http::audit::record(
+        &state.store,
+        workspace,
+        actor,
+        crate::http::audit::Action::VisitorErased,
+        Some(visitor.id.0),
+        serde_json::json!({ "by": "visitor" }),
+    )
+    .await;
+    Ok(HttpResponse::NoContent().finish())
 }

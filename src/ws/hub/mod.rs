@@ -363,6 +363,10 @@ impl Presence for Hub {
         online
     }
 
+    fn agent_statuses(&self, workspace: WorkspaceId) -> Vec<(AgentId, AgentStatus)> {
+        Hub::agent_statuses(self, workspace)
+    }
+
     fn any_online(&self, workspace: WorkspaceId, agents: &[AgentId]) -> bool {
         self.statuses_everywhere(workspace)
             .into_iter()

@@ -193,6 +193,8 @@ export class Chat {
     /** @type {Set<string>} conversations whose newest page was loaded */
     this.loaded = new Set();
     this.triedFresh = false;
+    /** the visitor asked to be forgotten: no socket opens until they write again */
+    this.forgotten = false;
     this.awaitingFrame = false;
     this.timers = { retry: null, deadline: null, ping: null, typing: null };
   }
@@ -238,6 +240,11 @@ export class Chat {
     const attachments = fileRefs(files);
     if (!text && !attachments.length) return 'empty';
     if (P.codePoints(text) > P.Limits.MAX_BODY_CHARS) return 'too_long';
+    if (this.forgotten) {
+      // The first message after being forgotten: as a new visitor.
+      this.forgotten = false;
+      this.#connect();
+    }
     /** @type {Omit<OutboxItem, 'client_msg_id' | 'created_at'>} */
     const fields = attachments.length ? { body: text, attachments } : { body: text };
     this.outbox.add(fields, { uuid: this.env.uuid, now: this.env.date ?? (() => new Date()) });
@@ -269,6 +276,7 @@ export class Chat {
   /** `Parley('identify', …)`: reconnect as that person. @param {Identity | null} identity */
   identify(identity) {
     this.identity = identity;
+    this.forgotten = false;
     this.stopReason = null;
     this.#reconnectNow();
   }
@@ -298,6 +306,24 @@ export class Chat {
     this.stopReason = null;
     this.#reportUnread();
     this.#reconnectNow();
+  }
+
+  /**
+   * "Delete my conversations": nothing reconnects while `erase` asks the server to erase the
+   * visitor (it closes their sockets); once done, the visitor is forgotten as by `reset()`, and
+   * no socket opens until they write again (a new visitor then). When `erase` fails, everything
+   * is kept and the connection comes back.
+   * @param {() => Promise<boolean>} erase resolves whether the server erased the visitor
+   */
+  async forget(erase) {
+    this.forgotten = true;
+    const done = await erase();
+    if (done) this.reset();
+    else {
+      this.forgotten = false;
+      this.nudge();
+    }
+    return done;
   }
 
   /** The network came back or the tab became visible: check or restore the connection now. */
@@ -504,6 +530,10 @@ export class Chat {
 
   #connect() {
     if (this.ws || this.status === 'stopped') return;
+    if (this.forgotten) {
+      this.status = 'idle';
+      return;
+    }
     this.clock.clearTimeout(this.timers.retry);
     this.timers.retry = null;
     const gen = ++this.gen;

@@ -98,6 +98,11 @@ export const EN = Object.freeze({
   away_email: 'Get the reply by email',
   emoji: 'Insert an emoji',
   emoji_list: 'Emoji',
+  forget: 'Delete my conversations',
+  forget_confirm: 'Delete your conversations, messages and files on this site? They cannot be recovered.',
+  forget_yes: 'Delete',
+  forget_done: 'Your conversations were deleted.',
+  forget_failed: 'Your conversations could not be deleted. Please try again.',
 });
 
 /** Languages with a file under `i18n/` (English is built in). */

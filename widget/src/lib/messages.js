@@ -46,6 +46,11 @@ export const ToLoader = Object.freeze({
   CLOSE: 'close',
   /** Site settings the launcher uses: `{settings: {color, position, locale}}`. */
   SETTINGS: 'settings',
+  /**
+   * The server erased the visitor at their request ("Delete my conversations"): forget every
+   * `parley:` key here and in the page's other tabs, as `Parley('reset')` does.
+   */
+  RESET: 'reset',
 });
 
 /** Storage keys the panel may ask the loader to keep (all under the `parley:` prefix). */

@@ -38,6 +38,8 @@ import { expectedReplyText, queueText } from './waiting.js';
  * @property {(on: boolean) => void} sound
  * @property {(score: number, comment: string) => Promise<void>} rate
  * @property {(form: import('./chat.js').FormAnswers) => Promise<void>} submitForm
+ * @property {(erase: () => Promise<boolean>) => Promise<boolean>} forget "Delete my
+ *   conversations": the chat and the host page forget the visitor once `erase` resolves true
  *
  * @typedef {object} Kit what a lazily loaded part of the panel is given instead of imports
  * @property {Document} doc
@@ -229,7 +231,10 @@ export function createView(doc, actions) {
   const ratingSlot = el(doc, 'div', { class: 'slot' });
   const ratingThanks = bind(el(doc, 'p', { class: 'rating-thanks', 'data-testid': 'parley-rating-thanks', hidden: true }), 'text', 'rating_thanks');
   const formSlot = el(doc, 'div', { class: 'slot', hidden: true });
-  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, proactiveSlot, list, typingLine, endedLine, ratingSlot, ratingThanks, formSlot);
+  // "Delete my conversations": the entry is here, its confirmation a chunk loaded at its click.
+  const forgetButton = bind(el(doc, 'button', { type: 'button', class: 'link forget', 'data-testid': 'parley-forget', hidden: true }), 'text', 'forget');
+  const forgetSlot = el(doc, 'div', { class: 'slot' });
+  const scroller = el(doc, 'div', { class: 'scroll', 'data-testid': 'parley-scroll' }, earlier, greeting, proactiveSlot, list, typingLine, endedLine, ratingSlot, ratingThanks, formSlot, forgetButton, forgetSlot);
   const queueLine = el(doc, 'p', { class: 'queue', role: 'status', 'data-testid': 'parley-queue', hidden: true });
 
   // --- email form (no agent online)
@@ -324,6 +329,7 @@ export function createView(doc, actions) {
     }),
     emoji: lazily(() => import('./emoji.js'), () => toggleEmoji()),
     proactive: lazily(() => import('./proactive.js'), rerender),
+    forget: lazily(() => import('./forget.js'), openForget),
   };
   /** the proactive message drawn in `proactiveSlot`: its rule id and agent */
   let proactiveSig = '';
@@ -342,6 +348,10 @@ export function createView(doc, actions) {
   let rating = null;
   /** @type {ReturnType<import('./forms.js').createForm> | null} */
   let form = null;
+  /** @type {ReturnType<import('./forget.js').createForget> | null} */
+  let forget = null;
+  /** the confirmation of "Delete my conversations" is shown */
+  let forgetting = false;
 
   // --- behaviour
   composerForm.addEventListener('submit', (event) => {
@@ -423,6 +433,7 @@ export function createView(doc, actions) {
     confirmBar.hidden = true;
     actions.end().then(() => composer.focus(), () => {});
   });
+  forgetButton.addEventListener('click', () => (lazy.forget.get() ? openForget() : lazy.forget.load()));
   earlier.addEventListener('click', () => {
     const fromBottom = scroller.scrollHeight - scroller.scrollTop;
     actions.loadEarlier().then(() => {
@@ -527,6 +538,27 @@ export function createView(doc, actions) {
 
   function rerender() {
     if (chat) render(chat);
+  }
+
+  /** Shows the confirmation of "Delete my conversations" (made the first time). */
+  function openForget() {
+    const loaded = lazy.forget.get();
+    if (!loaded) return;
+    if (!forget) {
+      forget = loaded.createForget(kit, {
+        auth: actions.uploadAuth,
+        forget: actions.forget,
+        closed: (done) => {
+          forgetting = false;
+          rerender();
+          (done ? composer : forgetButton).focus();
+        },
+      });
+      forgetSlot.appendChild(forget.element);
+    }
+    forgetting = true;
+    rerender();
+    forget.open();
   }
 
   /**
@@ -755,6 +787,9 @@ export function createView(doc, actions) {
     transcriptButton.hidden = !state.canEmailTranscript() || state.status !== 'online';
     if (transcriptButton.hidden) askTranscript = false;
     endedLine.hidden = !resolved;
+    // The entry while there is a conversation; its line "deleted" until another one starts.
+    forgetButton.hidden = !c || forgetting;
+    forgetSlot.hidden = !!c && !forgetting;
     earlier.hidden = !state.more;
     renderTyping(state.agentTyping);
     renderAssignee(c ? c.assignee : null);
