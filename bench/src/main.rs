@@ -98,6 +98,15 @@ enum Scenario {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+    /// Every report over the last 400 days of what the database holds (scripts/bench seeds
+    /// it first: `--conversations` of `--messages-each`), each read `--runs` times.
+    Reports {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Conversations the database was seeded with (checked against the summary).
+        #[arg(long)]
+        conversations: Option<u64>,
+    },
     /// `history` frames and HTTP history reads while messages flow.
     History {
         #[arg(long, default_value_t = 100)]
@@ -831,6 +840,88 @@ async fn history(target: &Target, visitors: usize, seconds: f64) -> Result<Value
     )
 }
 
+/// Times each report over the whole seeded range; checks the summary counts what was seeded.
+async fn reports(
+    target: &Target,
+    runs: usize,
+    conversations: Option<u64>,
+) -> Result<Value, Failure> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| "clock before 1970")?
+        .as_secs();
+    let day = 86_400;
+    let stamp = |secs: u64| -> Result<String, Failure> {
+        // RFC 3339 from seconds, by the civil-from-days algorithm (no date crate here).
+        let days = (secs / day) as i64;
+        let rem = secs % day;
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Ok(format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        ))
+    };
+    let year = format!("from={}&to={}", stamp(now - 399 * day)?, stamp(now + day)?);
+    let month = format!("from={}&to={}", stamp(now - 30 * day)?, stamp(now + day)?);
+    let reads = [
+        ("summary", format!("summary?{year}")),
+        (
+            "series_day",
+            format!("series?{year}&interval=day&tz=Europe/Paris"),
+        ),
+        (
+            "series_hour_31d",
+            format!("series?{month}&interval=hour&tz=Europe/Paris"),
+        ),
+        ("breakdown_agent", format!("breakdown?{year}&by=agent")),
+        ("heatmap", format!("heatmap?{year}&tz=Europe/Paris")),
+        ("live", "live".to_owned()),
+        ("export_csv", format!("export?{year}")),
+    ];
+    let mut report = serde_json::Map::new();
+    for (name, path) in reads {
+        let mut h = histogram();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let response = target
+                .http
+                .get(format!("{}/api/v1/reports/{path}", target.base))
+                .bearer_auth(&target.token)
+                .send()
+                .await?
+                .error_for_status()?;
+            let body = response.bytes().await?;
+            h.record(t.elapsed().as_micros() as u64)?;
+            if name == "summary" {
+                let summary: Value = serde_json::from_slice(&body)?;
+                report.insert("summary".into(), summary.clone());
+                if let Some(want) = conversations {
+                    if summary["conversations"].as_u64() != Some(want) {
+                        return Err(format!(
+                            "the summary counts {}, not {want}",
+                            summary["conversations"]
+                        )
+                        .into());
+                    }
+                }
+            }
+        }
+        report.insert(name.into(), summary(&h));
+    }
+    report.insert("scenario".into(), json!("reports"));
+    Ok(Value::Object(report))
+}
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
@@ -861,6 +952,10 @@ async fn main() {
                 Ok(report)
             }
             Scenario::History { visitors, seconds } => history(&target, visitors, seconds).await,
+            Scenario::Reports {
+                runs,
+                conversations,
+            } => reports(&target, runs, conversations).await,
         }
     }
     .await;

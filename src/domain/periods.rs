@@ -17,11 +17,12 @@ pub enum Interval {
 }
 
 impl Interval {
-    /// The longest range cut into buckets of this length (a year of days, a month of hours).
+    /// The most buckets of this length a range may be cut into: 400 days or 31 days of hours,
+    /// plus the partial bucket a range not aligned to the zone's midnights (or hours) starts in.
     pub fn max_buckets(self) -> usize {
         match self {
-            Interval::Day => 400,
-            Interval::Hour => 31 * 24,
+            Interval::Day => 400 + 1,
+            Interval::Hour => 31 * 24 + 1,
         }
     }
 }
