@@ -83,6 +83,9 @@ pub struct Limits {
     pub frame_burst: u32,
     /// New WebSocket connections per minute per IP (`PARLEY_WS_CONNECT_PER_MIN`, default 30).
     pub ws_connect_per_min: u32,
+    /// Batches of the HTTP transport per minute per IP that a node relays to the others for
+    /// streams it does not hold (`PARLEY_HTTP_RELAY_PER_MIN`, default 6000).
+    pub http_relay_per_min: u32,
     /// WebSocket connections one IP may hold open at once on a node
     /// (`PARLEY_WS_CONNECTIONS_PER_IP`, default 200: an office behind one address).
     pub ws_connections_per_ip: u32,
@@ -115,6 +118,7 @@ impl Default for Limits {
             frame_rate: 30,
             frame_burst: 150,
             ws_connect_per_min: 30,
+            http_relay_per_min: 6000,
             ws_connections_per_ip: 200,
             login_per_min: 10,
             max_frame_bytes: 64 * 1024,
@@ -338,6 +342,10 @@ impl Settings {
             ws_connect_per_min: env.parse(
                 "PARLEY_WS_CONNECT_PER_MIN",
                 Some(defaults.ws_connect_per_min),
+            )?,
+            http_relay_per_min: env.parse(
+                "PARLEY_HTTP_RELAY_PER_MIN",
+                Some(defaults.http_relay_per_min),
             )?,
             ws_connections_per_ip: env.parse(
                 "PARLEY_WS_CONNECTIONS_PER_IP",

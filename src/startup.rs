@@ -162,7 +162,12 @@ impl Application {
         let uploads = Arc::new(http::api::uploads::UploadGate::new(
             settings.files.uploads_per_min,
         ));
-        spawn_limiter_cleanup(connect_limit.clone(), login_guard.clone(), uploads.clone());
+        let relay_limit = Arc::new(IpLimiter::per_minute(settings.limits.http_relay_per_min));
+        spawn_limiter_cleanup(
+            vec![connect_limit.clone(), relay_limit.clone()],
+            login_guard.clone(),
+            uploads.clone(),
+        );
         let dummy_hash = password::hash(auth::random_token(32))
             .await
             .map_err(|e| StartupError::Io(std::io::Error::other(e.to_string())))?;
@@ -218,6 +223,7 @@ impl Application {
             connect_limit,
             counters: counters.clone(),
             open_per_ip: Arc::new(PerKey::new(settings.limits.ws_connections_per_ip)),
+            relay_limit: relay_limit.clone(),
         };
         let http_state = HttpState {
             settings: settings.clone(),
@@ -309,7 +315,7 @@ async fn stop(state: &Services, handle: &ServerHandle) {
 
 /// Forgets idle keys of the rate limiters every minute, so that their memory stays bounded.
 fn spawn_limiter_cleanup(
-    connects: Arc<IpLimiter>,
+    per_ip: Vec<Arc<IpLimiter>>,
     logins: Arc<LoginGuard>,
     uploads: Arc<http::api::uploads::UploadGate>,
 ) {
@@ -317,7 +323,9 @@ fn spawn_limiter_cleanup(
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            connects.forget_idle();
+            for limiter in &per_ip {
+                limiter.forget_idle();
+            }
             logins.forget_idle();
             uploads.forget_idle();
         }

@@ -264,12 +264,17 @@ export function createApi(options) {
     exportVisitor: (vid) => download(`/visitors/${id(vid)}/export`, `visitor-${vid}.json`),
     /** Erases a visitor, their conversations, messages and files (admins); 204. @param {string} vid */
     eraseVisitor: (vid) => del(`/visitors/${id(vid)}`),
-    /** The workspace: `{id, name, retention_days}` (any agent). */
+    /**
+     * The workspace (any agent): `{id, name, retention_days, reports_business_hours,
+     * created_at}`; `reports_business_hours`: the reports count response and resolution times
+     * in the teams' business hours only.
+     */
     workspace: () => get('/workspace'),
     /**
-     * Renames the workspace or sets its retention (admins): `retention_days` null keeps
-     * conversations forever, else 1 to 3650 (422 outside). Answers the workspace.
-     * @param {{name?: string, retention_days?: number | null}} change
+     * Renames the workspace, sets its retention or how the reports count times (admins):
+     * `retention_days` null keeps conversations forever, else 1 to 3650 (422 outside);
+     * `reports_business_hours` true counts business hours only. Answers the workspace.
+     * @param {{name?: string, retention_days?: number | null, reports_business_hours?: boolean}} change
      */
     updateWorkspace: (change) => patch('/workspace', change),
     /**

@@ -226,3 +226,23 @@ export function longestWait(seconds) {
 export function csvName(range) {
   return `parley-report-${dayValue(range.from)}-to-${dayValue(addDays(range.to, -1))}.csv`;
 }
+
+/**
+ * Whether the workspace counts response and resolution times in business hours only
+ * (`reports_business_hours`); anything but `true` (a server that does not know the field yet)
+ * counts every hour.
+ * @param {unknown} workspace `GET /workspace`'s answer
+ */
+export function businessHoursOnly(workspace) {
+  return /** @type {{reports_business_hours?: unknown} | null} */ (workspace)?.reports_business_hours === true;
+}
+
+/**
+ * The line saying how response and resolution times are counted.
+ * @param {boolean} businessHours the workspace's `reports_business_hours`
+ */
+export function timesCountedSentence(businessHours) {
+  return businessHours
+    ? "Response and resolution times count only business hours (each team's schedule; conversations without a team or a team without hours count every hour)."
+    : 'Response and resolution times count every hour.';
+}

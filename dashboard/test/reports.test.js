@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HEAT_LEVELS, MAX_DAYS, breakdownName, csvName, dayValue, heatLevel, heatmapCells, humanDuration, longestWait, parseDay,
-  ratingText, reportParams, reportRange, seriesData, summaryTiles,
+  HEAT_LEVELS, MAX_DAYS, breakdownName, businessHoursOnly, csvName, dayValue, heatLevel, heatmapCells, humanDuration, longestWait, parseDay,
+  ratingText, reportParams, reportRange, seriesData, summaryTiles, timesCountedSentence,
 } from '../lib/reports.js';
 import { createApi } from '../lib/api.js';
 
@@ -154,4 +154,30 @@ test("a breakdown row without an agent, team or site says so; days and the CSV's
   assert.deepEqual(parseDay('2026-01-05'), new Date(2026, 0, 5));
   assert.equal(parseDay('2026-13-01'), null);
   assert.equal(csvName({ from: new Date(2026, 10, 30), to: new Date(2026, 11, 7), days: 7 }), 'parley-report-2026-11-30-to-2026-12-06.csv');
+});
+
+test("the line on how times are counted follows the workspace's setting; a server without it counts every hour", () => {
+  assert.equal(businessHoursOnly({ id: 'w-1', reports_business_hours: true }), true);
+  assert.equal(businessHoursOnly({ id: 'w-1', reports_business_hours: false }), false);
+  assert.equal(businessHoursOnly({ id: 'w-1' }), false);
+  assert.equal(businessHoursOnly({ reports_business_hours: 'true' }), false);
+  assert.equal(businessHoursOnly(null), false);
+  assert.equal(timesCountedSentence(false), 'Response and resolution times count every hour.');
+  assert.equal(timesCountedSentence(true),
+    "Response and resolution times count only business hours (each team's schedule; conversations without a team or a team without hours count every hour).");
+});
+
+test('the API reads the workspace and switches business hours on with a PATCH of that field alone', async () => {
+  /** @type {{method: string, url: string, body: unknown}[]} */
+  const calls = [];
+  const api = createApi({
+    getToken: () => 't',
+    onUnauthorized: () => {},
+    fetch: /** @type {any} */ (async (/** @type {string} */ url, /** @type {RequestInit} */ init) => {
+      calls.push({ method: init.method ?? 'GET', url, body: init.body ? JSON.parse(String(init.body)) : undefined });
+      return Response.json({ id: 'w-1', name: 'Acme', retention_days: null, reports_business_hours: true });
+    }),
+  });
+  assert.equal(businessHoursOnly(await api.updateWorkspace({ reports_business_hours: true })), true);
+  assert.deepEqual(calls, [{ method: 'PATCH', url: '/api/v1/workspace', body: { reports_business_hours: true } }]);
 });

@@ -5,17 +5,19 @@
  * site, in the browser's time zone. The summary's tiles, two charts (conversations and
  * messages; the first response's median and 90th percentile), a breakdown by agent, team or
  * site, the busiest hours of the week, the queue now (refreshed every 15 s while the page is
- * shown), and the conversations as CSV.
+ * shown), and the conversations as CSV. A line says how response and resolution times are
+ * counted (every hour, or the teams' business hours only: the workspace's setting, which an
+ * admin switches here; the numbers are asked again).
  *
  * The charts are drawn by uPlot, in a chunk of their own (`report-charts.js`) that only this
  * page loads; it gets the data and the stylesheet's colours, light or dark, from here.
  */
 import { h, replace } from '../lib/dom.js';
 import {
-  MAX_HOUR_DAYS, breakdownName, browserTimeZone, csvName, dayValue, heatmapCells, humanDuration, longestWait, ratingText,
-  reportParams, reportRange, seriesData, summaryTiles,
+  MAX_HOUR_DAYS, breakdownName, browserTimeZone, businessHoursOnly, csvName, dayValue, heatmapCells, humanDuration, longestWait,
+  ratingText, reportParams, reportRange, seriesData, summaryTiles, timesCountedSentence,
 } from '../lib/reports.js';
-import { adminPage, errorLine, field, scrollBox, statusLine, tableHead } from './admin/common.js';
+import { adminPage, attempt, errorLine, field, scrollBox, statusLine, tableHead } from './admin/common.js';
 
 /** How often the live panel asks again, while the page is shown. */
 export const LIVE_EVERY_MS = 15_000;
@@ -68,6 +70,17 @@ export function reportsPage(ctx) {
     h('span', { class: 'small muted', text: `Times in ${tz}.` })));
   for (const control of [period, from, to, interval, team, agent, site]) control.addEventListener('change', () => load());
 
+  // ---- how times are counted (the workspace's setting; admins switch it) ----------------------
+  const hoursNote = h('p', { class: 'small muted', id: 'report-hours-note', testid: 'report-hours-note' });
+  const hoursSwitch = h('input', {
+    type: 'checkbox', id: 'report-business-hours', testid: 'report-business-hours',
+    attrs: { role: 'switch', 'aria-describedby': 'report-hours-note' }, on: { change: () => { void saveHours(); } },
+  });
+  const hoursControl = h('span', { class: 'check-inline', hidden: true }, hoursSwitch,
+    h('label', { htmlFor: 'report-business-hours', text: 'Count business hours only' }));
+  const hoursError = errorLine('report-business-hours-error');
+  const hours = h('div', { class: 'report-hours', testid: 'report-hours' }, hoursNote, hoursControl);
+
   const error = errorLine('report-error');
   const status = statusLine('report-status');
 
@@ -105,7 +118,7 @@ export function reportsPage(ctx) {
   const liveTime = h('p', { class: 'small muted', testid: 'report-live-time' });
 
   const el = adminPage('Reports',
-    form, error, status, tiles,
+    form, hours, hoursError, error, status, tiles,
     h('div', { class: 'report-charts' }, volume.el, firstResponse.el),
     h('section', { class: 'report-section', attrs: { 'aria-labelledby': 'report-breakdown-title' } },
       h('div', { class: 'row report-section-head' }, h('h2', { class: 'panel-subtitle', id: 'report-breakdown-title', text: 'Breakdown' }),
@@ -319,6 +332,52 @@ export function reportsPage(ctx) {
     }
   }
 
+  /** Whether the workspace's setting is known (read, or saved), and its value. */
+  let hoursKnown = false;
+  let savedHours = false;
+  /** @param {boolean} businessHours */
+  function showHours(businessHours) {
+    hoursKnown = true;
+    savedHours = businessHours;
+    hoursSwitch.checked = businessHours;
+    hoursNote.textContent = timesCountedSentence(businessHours);
+    hours.dataset.businessHours = String(businessHours);
+    showHoursSwitch();
+  }
+
+  /** The switch is for admins, once the setting is known. */
+  function showHoursSwitch() {
+    hoursControl.hidden = !ws.isAdmin || !hoursKnown;
+  }
+
+  async function loadHours() {
+    await attempt(hoursError, async () => {
+      const workspace = await ctx.api.workspace();
+      if (live && !hoursAsked) showHours(businessHoursOnly(workspace));
+    });
+  }
+
+  /** Only the latest change's answer counts. */
+  let hoursAsked = 0;
+  /** Saves the switch's state; the server applies it to the numbers, which are asked again. On failure the switch goes back. */
+  async function saveHours() {
+    const wanted = hoursSwitch.checked;
+    const ticket = ++hoursAsked;
+    hours.setAttribute('aria-busy', 'true');
+    /** @type {unknown} */
+    let answer = null;
+    const saved = await attempt(hoursError, async () => { answer = await ctx.api.updateWorkspace({ reports_business_hours: wanted }); });
+    if (!live || ticket !== hoursAsked) return;
+    hours.removeAttribute('aria-busy');
+    if (!saved) {
+      hoursSwitch.checked = savedHours;
+      return;
+    }
+    const known = answer && typeof answer === 'object' && 'reports_business_hours' in answer;
+    showHours(known ? businessHoursOnly(answer) : wanted);
+    void load();
+  }
+
   async function downloadCsv() {
     if (!params || !range) return;
     csvStatus.textContent = 'Preparing…';
@@ -347,11 +406,15 @@ export function reportsPage(ctx) {
   globalThis.addEventListener('resize', onResize);
   scheme?.addEventListener?.('change', onScheme);
   const offTeams = ws.on('teams', fillTeams);
-  const offMe = ws.on('me', () => { void fillSites(); });
+  const offMe = ws.on('me', () => {
+    void fillSites();
+    showHoursSwitch();
+  });
   const timer = setInterval(refreshLive, LIVE_EVERY_MS);
 
   fillTeams();
   void fillSites();
+  void loadHours();
   void refreshLive();
   void load();
 

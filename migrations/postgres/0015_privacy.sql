@@ -4,6 +4,9 @@
 -- Days after its last resolution that a conversation is deleted (with its messages and
 -- files); null keeps everything.
 alter table workspaces add column retention_days integer check (retention_days between 1 and 3650);
+-- Whether reports count response and resolution times within each team's business hours
+-- only (conversations of no team, or of a team without hours, count every hour).
+alter table workspaces add column reports_business_hours boolean not null default false;
 create index conversations_retention_idx on conversations (workspace_id, resolved_at)
     where status = 'resolved';
 

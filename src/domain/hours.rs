@@ -182,6 +182,77 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// How long the business is open within `[from, to)`, in seconds: what reports count as
+    /// response and resolution time when a workspace counts business hours only. Walks the
+    /// local days the span touches (from the day before, whose slot may run past midnight),
+    /// so a span of weeks costs weeks of days, not minutes.
+    pub fn open_seconds(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let first = from.with_timezone(&self.zone).date_naive().pred_opt();
+        let last = to.with_timezone(&self.zone).date_naive();
+        let mut date = first.unwrap_or(last);
+        let mut open = 0i64;
+        while date <= last {
+            for (start, end) in self.ranges_on(date) {
+                let (start, end) = (self.instant(date, start), self.instant(date, end));
+                let overlap = end.min(to) - start.max(from);
+                open += overlap.num_milliseconds().max(0);
+            }
+            match date.succ_opt() {
+                Some(next) => date = next,
+                None => break,
+            }
+        }
+        open as f64 / 1000.0
+    }
+
+    /// The open ranges starting on `date`, in minutes from its midnight (an evening slot ends
+    /// past 1440, unless the next day has dated hours of its own, which replace the week's).
+    fn ranges_on(&self, date: NaiveDate) -> Vec<(u32, u32)> {
+        let dated: Vec<(u32, u32)> = self
+            .exceptions
+            .iter()
+            .filter(|(d, _)| *d == date)
+            .filter_map(|(_, open)| *open)
+            .collect();
+        if self.exceptions.iter().any(|(d, _)| *d == date) {
+            return dated;
+        }
+        let next_is_dated = date
+            .succ_opt()
+            .is_some_and(|next| self.exceptions.iter().any(|(d, _)| *d == next));
+        self.weekly
+            .iter()
+            .filter(|(day, _, _)| *day == date.weekday())
+            .map(|(_, from, to)| match (from < to, next_is_dated) {
+                (true, _) => (*from, *to),
+                (false, false) => (*from, to + 24 * 60),
+                (false, true) => (*from, 24 * 60),
+            })
+            .collect()
+    }
+
+    /// The instant `minutes` after `date`'s midnight in the zone (a time a clock change skips
+    /// is taken an hour later).
+    fn instant(&self, date: NaiveDate, minutes: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let local =
+            date.and_time(chrono::NaiveTime::MIN) + chrono::Duration::minutes(i64::from(minutes));
+        self.zone
+            .from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                self.zone
+                    .from_local_datetime(&(local + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map_or_else(|| local.and_utc(), |at| at.with_timezone(&Utc))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +381,42 @@ mod tests {
         assert!(wrong("UTC", ("mon", "24:00", "17:00")).contains("HH:MM"));
         assert!(wrong("UTC", ("mon", "09:00", "09:00")).contains("differ"));
         assert!(wrong("UTC", ("mon", "09:60", "17:00")).contains("HH:MM"));
+    }
+
+    #[test]
+    fn open_time_between_two_instants_counts_only_open_hours() {
+        let paris = hours(
+            "Europe/Paris",
+            &[
+                ("mon", "09:00", "17:00"),
+                ("tue", "09:00", "17:00"),
+                ("fri", "22:00", "02:00"),
+            ],
+            vec![Exception {
+                date: "2026-11-03".into(),
+                closed: false,
+                from: Some("10:00".into()),
+                to: Some("12:00".into()),
+            }],
+        );
+        // Monday 2026-11-02, 16:00 to Tuesday 11:00 (Paris, UTC+1): one hour on Monday, one
+        // on Tuesday's short day.
+        let seconds = paris.open_seconds(utc("2026-11-02T15:00:00Z"), utc("2026-11-03T10:00:00Z"));
+        assert_eq!(seconds, 2.0 * 3600.0);
+        // Friday night's slot runs into Saturday: 22:30 to 01:00 is two and a half hours.
+        let night = paris.open_seconds(utc("2026-11-06T21:30:00Z"), utc("2026-11-07T00:00:00Z"));
+        assert_eq!(night, 2.5 * 3600.0);
+        // Closed all along, or backwards: nothing.
+        assert_eq!(
+            paris.open_seconds(utc("2026-11-04T08:00:00Z"), utc("2026-11-05T20:00:00Z")),
+            0.0
+        );
+        assert_eq!(
+            paris.open_seconds(utc("2026-11-03T10:00:00Z"), utc("2026-11-02T10:00:00Z")),
+            0.0
+        );
+        // A span of weeks: eight hours each Monday, four Mondays (the Tuesdays add 8 + 2 + 8 + 8).
+        let month = paris.open_seconds(utc("2026-11-01T23:00:00Z"), utc("2026-11-29T23:00:00Z"));
+        assert_eq!(month, (4.0 * 8.0 + 26.0 + 4.0 * 4.0) * 3600.0);
     }
 }

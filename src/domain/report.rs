@@ -32,14 +32,41 @@ pub struct Summary {
     pub rating: RatingSummary,
 }
 
-/// One conversation, as the summary counts it.
+/// One conversation, as the summary counts it: its durations already measured by the
+/// workspace's clock (wall-clock, or business hours).
 pub struct Counted {
     pub status: ConversationStatus,
     pub created_at: Timestamp,
-    pub first_reply_at: Option<Timestamp>,
-    pub resolved_at: Option<Timestamp>,
+    /// From its creation to the first agent answer.
+    pub first_response_s: Option<f64>,
+    /// From its creation to its last resolution (counted only while it is resolved).
+    pub resolution_s: Option<f64>,
     pub messages: i64,
     pub rating: Option<u8>,
+}
+
+/// How response and resolution times are counted: every second, or only the seconds each
+/// team's business hours are open (a conversation of no team, or of a team without hours,
+/// counts every second).
+pub enum Clock {
+    Wall,
+    BusinessHours(std::collections::HashMap<super::TeamId, super::hours::Schedule>),
+}
+
+impl Clock {
+    /// The time from `from` to `to` for a conversation of `team`.
+    pub fn span(&self, team: Option<super::TeamId>, from: Timestamp, to: Timestamp) -> f64 {
+        match (self, team) {
+            (Clock::BusinessHours(schedules), Some(team)) => match schedules.get(&team) {
+                Some(schedule) => {
+                    let open = schedule.open_seconds(from.as_datetime(), to.as_datetime());
+                    (open * 1000.0).round() / 1000.0
+                }
+                None => seconds(from, to),
+            },
+            _ => seconds(from, to),
+        }
+    }
 }
 
 /// The summary of `conversations`.
@@ -49,13 +76,13 @@ pub fn summarize(conversations: impl IntoIterator<Item = Counted>) -> Summary {
     for c in conversations {
         summary.conversations += 1;
         summary.messages += c.messages.max(0) as u64;
-        if let Some(at) = c.first_reply_at {
-            first.push(seconds(c.created_at, at));
+        if let Some(s) = c.first_response_s {
+            first.push(s);
         }
         if c.status == ConversationStatus::Resolved {
             summary.resolved += 1;
-            if let Some(at) = c.resolved_at {
-                resolution.push(seconds(c.created_at, at));
+            if let Some(s) = c.resolution_s {
+                resolution.push(s);
             }
         }
         if let Some(score) = c.rating {
@@ -168,8 +195,8 @@ mod tests {
                 ConversationStatus::Open
             },
             created_at: at(0),
-            first_reply_at: (i <= 8).then(|| at(i * 10)),
-            resolved_at: (i % 2 == 0).then(|| at(i * 100)),
+            first_response_s: (i <= 8).then(|| seconds(at(0), at(i * 10))),
+            resolution_s: (i % 2 == 0).then(|| seconds(at(0), at(i * 100))),
             messages: 3,
             rating: (i <= 3).then_some(i as u8 + 2),
         });

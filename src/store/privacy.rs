@@ -18,8 +18,18 @@ pub struct WorkspaceInfo {
     /// Resolved conversations are deleted this many days after their last resolution; null
     /// keeps them.
     pub retention_days: Option<i32>,
+    /// Reports count response and resolution times within each team's business hours only.
+    pub reports_business_hours: bool,
     #[schema(value_type = String)]
     pub created_at: Timestamp,
+}
+
+/// A change to a workspace: each `Some` is set.
+#[derive(Clone, Debug, Default)]
+pub struct WorkspaceChange<'a> {
+    pub name: Option<&'a str>,
+    pub retention_days: Option<Option<i32>>,
+    pub reports_business_hours: Option<bool>,
 }
 
 /// Who acted, as the audit log names them.
@@ -98,8 +108,7 @@ pub trait Privacy: Send + Sync {
     async fn update_workspace(
         &self,
         workspace: WorkspaceId,
-        name: Option<&str>,
-        retention_days: Option<Option<i32>>,
+        change: &WorkspaceChange<'_>,
     ) -> StoreResult<Option<WorkspaceInfo>>;
     /// Deletes up to `limit` conversations past their workspace's retention (any workspace),
     /// with their messages and files; how many went, per workspace. Several nodes may run it
@@ -151,7 +160,8 @@ macro_rules! impl_privacy {
                 workspace: $crate::domain::WorkspaceId,
             ) -> $crate::store::StoreResult<Option<$crate::store::privacy::WorkspaceInfo>> {
                 Ok(sqlx::query_as(
-                    "select id, name, retention_days, created_at from workspaces where id = $1",
+                    "select id, name, retention_days, reports_business_hours, created_at \
+                     from workspaces where id = $1",
                 )
                 .bind(workspace)
                 .fetch_optional(self.reader())
@@ -161,18 +171,20 @@ macro_rules! impl_privacy {
             async fn update_workspace(
                 &self,
                 workspace: $crate::domain::WorkspaceId,
-                name: Option<&str>,
-                retention_days: Option<Option<i32>>,
+                change: &$crate::store::privacy::WorkspaceChange<'_>,
             ) -> $crate::store::StoreResult<Option<$crate::store::privacy::WorkspaceInfo>> {
                 Ok(sqlx::query_as(
                     "update workspaces set name = coalesce($2, name), \
-                     retention_days = case when $3 then $4 else retention_days end \
-                     where id = $1 returning id, name, retention_days, created_at",
+                     retention_days = case when $3 then $4 else retention_days end, \
+                     reports_business_hours = coalesce($5, reports_business_hours) \
+                     where id = $1 \
+                     returning id, name, retention_days, reports_business_hours, created_at",
                 )
                 .bind(workspace)
-                .bind(name)
-                .bind(retention_days.is_some())
-                .bind(retention_days.flatten())
+                .bind(change.name)
+                .bind(change.retention_days.is_some())
+                .bind(change.retention_days.flatten())
+                .bind(change.reports_business_hours)
                 .fetch_optional(self.writer())
                 .await?)
             }

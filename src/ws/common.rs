@@ -103,7 +103,7 @@ impl<R: Role> Session<R> {
             queue => queue / 4,
         };
         let work = async move {
-            match page {
+            let found = match page {
                 Page::After(after) => {
                     chat.messages_after(workspace, id, after, SYNC_PAGE, R::AUDIENCE, max_bytes)
                         .await
@@ -112,7 +112,14 @@ impl<R: Role> Session<R> {
                     chat.messages_before(workspace, id, before, limit, R::AUDIENCE, max_bytes)
                         .await
                 }
+            }?;
+            // Every conversation starts with a message both sides see: nothing from the start
+            // means it is gone (erased, or past retention) since this connection learnt of it.
+            let from_start = matches!(page, Page::After(0) | Page::Before(None, _));
+            if from_start && found.messages.is_empty() {
+                chat.conversation(workspace, id).await?;
             }
+            Ok(found)
         };
         self.request(ctx, reference, work, move |session, reference, found, _| {
             let (reference, messages, more) = (reference.as_deref(), &found.messages, found.more);

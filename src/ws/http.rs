@@ -33,6 +33,7 @@ use super::protocol::Close;
 use super::session::{Frames, Link, Session};
 use super::upgrade::{admit_agent, admit_visitor, open_slot, VisitorQuery};
 use super::WsState;
+use crate::access::client_ip::client_ip;
 use crate::domain::Event;
 use crate::error::ApiError;
 
@@ -229,6 +230,11 @@ async fn post_frames(
         .collect();
     let key = key_of(token);
     if let Err(frames) = state.hub.streams().deliver(&key, batch.n, frames) {
+        let ip = client_ip(&req, &state.settings.trusted_proxies);
+        state
+            .relay_limit
+            .check(&ip)
+            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
         state.chat.bus().publish(Event::StreamFrames {
             stream: key,
             n: batch.n,

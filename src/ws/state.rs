@@ -26,4 +26,8 @@ pub struct WsState {
     pub counters: Counters,
     /// Connections each IP holds open on this node.
     pub open_per_ip: Arc<PerKey<IpAddr>>,
+    /// Batches of the HTTP transport each IP has this node relay to the others (for streams
+    /// it does not hold): a made-up token costs every node a look-up, so a stranger's rate of
+    /// them is bounded.
+    pub relay_limit: Arc<IpLimiter>,
 }

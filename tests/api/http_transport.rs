@@ -195,7 +195,8 @@ async fn a_visitor_chats_with_an_agent_over_the_http_transport(backend: Backend)
 }
 
 async fn batches_apply_in_order_and_once_and_strangers_are_refused(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app =
+        crate::helpers::spawn_app_with(backend, &[("PARLEY_HTTP_RELAY_PER_MIN", "100")]).await;
     let ws = app.first_workspace().await;
     let base = app.url("");
     let mut visitor = visitor(&app, &base).await;
@@ -272,6 +273,24 @@ async fn batches_apply_in_order_and_once_and_strangers_are_refused(backend: Back
         202,
         "unknown streams are not told apart from far ones"
     );
+    // ... but one address relaying batches for streams this node does not hold is bounded
+    // (PARLEY_HTTP_RELAY_PER_MIN, 100 in this test), while the stream it holds goes on.
+    let mut refused = None;
+    for i in 0..200 {
+        let answer = client
+            .post(&url)
+            .bearer_auth(&made_up)
+            .json(&json!({"n": i + 2, "frames": [{"type": "ping"}]}))
+            .send()
+            .await
+            .unwrap();
+        if answer.status() == 429 {
+            refused = Some(i);
+            break;
+        }
+    }
+    assert!(refused.is_some_and(|i| i >= 90), "{refused:?}");
+    assert_eq!(visitor.call(json!({"type": "ping"})).await["type"], "pong");
     assert_eq!(
         status(
             client

@@ -318,8 +318,11 @@ async fn an_erased_visitor_is_found_nowhere(backend: Backend) {
         id_literal(&app, &conversation)
     );
     assert!(count(&app, &queued).await >= 2);
-    let (_, agent_socket) = app.agent(&ws.token).await;
-    drop(agent_socket);
+    let (mut agent_socket, _) = app.agent(&ws.token).await;
+    let before = agent_socket
+        .call(json!({"type": "history", "conversation_id": conversation}))
+        .await;
+    assert_eq!(before["type"], "history", "{before}");
 
     let (status, _) = app
         .api(
@@ -396,7 +399,19 @@ async fn an_erased_visitor_is_found_nowhere(backend: Backend) {
         "{export}"
     );
     assert!(export.contains("zanzibar too"));
-    // Agents' sockets are told nothing more about them; a second erasure finds nothing.
+    // No frame reaches their conversation any more; a second erasure finds nothing.
+    let after = agent_socket
+        .call(json!({"type": "history", "conversation_id": conversation}))
+        .await;
+    assert_eq!(
+        (after["type"].as_str(), after["code"].as_str()),
+        (Some("error"), Some("not_found")),
+        "{after}"
+    );
+    let typed = agent_socket
+        .call(json!({"type": "send", "client_msg_id": Uuid::new_v4(), "conversation_id": conversation, "body": "hello?"}))
+        .await;
+    assert_eq!(typed["type"], "error", "{typed}");
     assert_eq!(
         app.api(
             "DELETE",

@@ -9,6 +9,7 @@ crate::on_both_backends!(
     first_replies_and_resolutions_are_kept_as_they_happen,
     a_scripted_week_gives_exactly_the_expected_summary,
     the_live_view_counts_the_queue_and_each_agents_load,
+    business_hours_only_count_the_time_the_team_is_open,
 );
 
 async fn summary(app: &TestApp, ws: &Workspace, query: &str) -> (u16, Value) {
@@ -100,6 +101,39 @@ async fn first_replies_and_resolutions_are_kept_as_they_happen(backend: Backend)
     let (_, done) = summary(&app, &ws, &around_now()).await;
     assert_eq!(done["resolved"], 1);
     assert_eq!(done["rating"], json!({"count": 1, "average": 5.0}));
+    // A transfer moves the conversation to its new holder's row and keeps its measures.
+    let (_, bob) = app
+        .api(
+            "POST",
+            "/agents",
+            Some(&ws.token),
+            Some(json!({"email": "bob@acme.test", "name": "Bob", "password": "initial-pass"})),
+        )
+        .await;
+    let (status, moved) = app
+        .api(
+            "PATCH",
+            &conversation,
+            Some(&ws.token),
+            Some(json!({"assignee_id": bob["id"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    let (_, rows) = app
+        .api(
+            "GET",
+            &format!("/reports/breakdown?{}&by=agent", around_now()),
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    assert_eq!(rows["rows"].as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows["rows"][0]["name"], "Bob");
+    assert_eq!(
+        rows["rows"][0]["first_response_s"]["p50"].as_f64().unwrap(),
+        first
+    );
+    assert_eq!(rows["rows"][0]["resolved"], 1);
     // Bad periods.
     for bad in [
         "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
@@ -439,4 +473,106 @@ async fn the_live_view_counts_the_queue_and_each_agents_load(backend: Backend) {
         (Some(0), Value::Null)
     );
     assert_eq!(theirs["agents"][0]["status"], "offline");
+}
+
+/// With the workspace's setting on, a team's conversations count only its open hours; a
+/// conversation of no team still counts every hour.
+async fn business_hours_only_count_the_time_the_team_is_open(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let weekdays: Vec<Value> = ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|d| json!({"day": d, "from": "09:00", "to": "17:00"}))
+        .collect();
+    let (status, team) = app
+        .api(
+            "POST",
+            "/teams",
+            Some(&ws.token),
+            Some(json!({"name": "Sales", "hours": {"time_zone": "UTC", "weekly": weekdays}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{team}");
+    let team = team["id"].as_str().unwrap().to_owned();
+    let literal = |id: &str| {
+        if app.db.url.starts_with("postgres") {
+            format!("'{id}'")
+        } else {
+            format!("x'{}'", id.replace('-', ""))
+        }
+    };
+    // Monday 16:00, answered Tuesday 10:00, resolved Wednesday 09:30 (UTC): 18 h and 41.5 h
+    // of wall-clock time, 2 h and 9.5 h of open hours. The same again without a team.
+    let monday_16 = 16 * 3600;
+    for with_team in [true, false] {
+        let (mut visitor, _) = app.visitor(&ws.site).await;
+        let id = visitor.send_text(None, "help").await["message"]["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let team_value = if with_team {
+            literal(&team)
+        } else {
+            "null".into()
+        };
+        app.sql(&format!(
+            "update conversations set created_at = {}, first_reply_at = {}, resolved_at = {}, \
+             status = 'resolved', team_id = {team_value} where id = {}",
+            at(&app, monday_16),
+            at(&app, monday_16 + 18 * 3600),
+            at(&app, monday_16 + 41 * 3600 + 1800),
+            literal(&id)
+        ))
+        .await;
+    }
+    let week = "from=2026-11-02T00:00:00Z&to=2026-11-09T00:00:00Z";
+    let with = |q: &str| format!("{week}&team_id={team}{q}");
+    let (_, wall) = summary(&app, &ws, &with("")).await;
+    assert_eq!(wall["first_response_s"]["p50"], 64800.0, "{wall}");
+    let (status, info) = app
+        .api(
+            "PATCH",
+            "/workspace",
+            Some(&ws.token),
+            Some(json!({"reports_business_hours": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, info["reports_business_hours"].as_bool()),
+        (200, Some(true)),
+        "{info}"
+    );
+    let (_, open) = summary(&app, &ws, &with("")).await;
+    assert_eq!(
+        open["first_response_s"],
+        json!({"p50": 7200.0, "p90": 7200.0}),
+        "{open}"
+    );
+    assert_eq!(
+        open["resolution_s"],
+        json!({"p50": 34200.0, "p90": 34200.0})
+    );
+    // The conversation of no team counts every hour; the series and CSV agree.
+    let (_, all) = summary(&app, &ws, week).await;
+    assert_eq!(
+        all["first_response_s"],
+        json!({"p50": 7200.0, "p90": 64800.0}),
+        "{all}"
+    );
+    let (_, series) = report(&app, &ws, "series", &with("&interval=day")).await;
+    assert_eq!(series["points"][0]["resolution_s"]["p50"], 34200.0);
+    let csv = app
+        .http
+        .get(app.url(&format!("/api/v1/reports/export?{}", with(""))))
+        .bearer_auth(&ws.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines().nth(1).unwrap().contains(",7200.000,34200.000,"),
+        "{csv}"
+    );
 }

@@ -7,6 +7,8 @@
  * conversations, the CSV with a row per conversation, no horizontal overflow in dark mode and
  * on a 390 px phone, no serious accessibility violation (axe-core). The audit log shows the
  * team an admin creates; an agent who is not admin sees Reports but no Settings or audit link.
+ * An admin switches the reports to business hours only (kept over a reload, as the API says);
+ * an agent sees which way times are counted, without the switch.
  *
  *   PARLEY_TEST_PG_URL=postgres://… PARLEY_BIN=target/debug/parley node --test --test-concurrency=1 tests/e2e/reports.test.js
  */
@@ -34,6 +36,8 @@ import {
 const TEST_TIMEOUT = 120_000;
 /** axe-core's source, put into the pages it checks. */
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const EVERY_HOUR = 'Response and resolution times count every hour.';
+const BUSINESS_HOURS = "Response and resolution times count only business hours (each team's schedule; conversations without a team or a team without hours count every hour).";
 const CSV_HEADER = 'id,created_at,site,team,assignee,status,messages,first_response_s,resolution_s,rating';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -265,4 +269,91 @@ test('the audit log shows a team the admin creates; an agent who is not admin se
   await other.getByTestId('nav-reports').click();
   await other.locator('[data-testid="reports-page"][data-state="ready"]').waitFor();
   await assertNoPageErrors(beaErrors, { where: "an agent's dashboard" });
+});
+
+test('an admin counts business hours only: kept over a reload, as the API says; an agent sees the line but no switch', { timeout: TEST_TIMEOUT }, async (t) => {
+  const server = await startServer(t, { postgres: true, env: NO_LIMITS });
+  const { token } = await login(server);
+  const probe = await api(server, token, 'PATCH', '/workspace', { reports_business_hours: false });
+  assert.equal(probe.status, 200, `the server takes reports_business_hours: ${JSON.stringify(probe.body)}`);
+  const bea = { email: 'bea@example.com', password: 'bea password 1' };
+  const made = await api(server, token, 'POST', '/agents', { ...bea, name: 'Bea', role: 'agent' });
+  assert.ok(made.status === 200 || made.status === 201, JSON.stringify(made.body));
+
+  const browser = await launchBrowser(t);
+  const page = await (await browser.newContext({ viewport: LAPTOP, bypassCSP: true })).newPage();
+  const errors = await watchPageErrors(page);
+  await page.goto(`${server.url}/dashboard#/inbox/open`);
+  await signIn(page, ADMIN);
+  await page.getByTestId('nav-reports').click();
+  await page.locator('[data-testid="reports-page"][data-state="ready"]').waitFor();
+  const note = page.getByTestId('report-hours-note');
+  const toggle = page.getByRole('switch', { name: 'Count business hours only' });
+  await note.filter({ hasText: EVERY_HOUR }).waitFor();
+  await toggle.waitFor({ state: 'visible' });
+  assert.equal(await toggle.isChecked(), false);
+
+  // On, from the keyboard: the PATCH, then the numbers asked again.
+  const patched = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/workspace' && r.request().method() === 'PATCH');
+  const again = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/reports/summary');
+  await toggle.focus();
+  await page.keyboard.press('Space');
+  const answer = await patched;
+  assert.equal(answer.status(), 200);
+  assert.deepEqual(answer.request().postDataJSON(), { reports_business_hours: true });
+  await again;
+  await note.filter({ hasText: BUSINESS_HOURS }).waitFor();
+  await page.locator('[data-testid="reports-page"][data-state="ready"]').waitFor();
+
+  // Still on after a reload; the API agrees.
+  await page.reload();
+  await page.locator('[data-testid="reports-page"][data-state="ready"]').waitFor();
+  await note.filter({ hasText: BUSINESS_HOURS }).waitFor();
+  await toggle.waitFor({ state: 'visible' });
+  assert.equal(await toggle.isChecked(), true);
+  const workspace = await api(server, token, 'GET', '/workspace');
+  assert.equal(workspace.status, 200);
+  assert.equal(workspace.body.reports_business_hours, true);
+  await assertAccessible(page, 'the Reports page with its switch');
+
+  // Dark mode on a phone: the line and the switch fit.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await noOverflow(page, 'with the switch at 390 px in dark mode');
+  const box = await toggle.boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `the switch on the screen: ${JSON.stringify(box)}`);
+  await assertAccessible(page, 'the switch on a phone, in dark mode');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(LAPTOP);
+
+  // A refused change: the switch goes back and the error shows.
+  await page.route('**/api/v1/workspace', (route) => (route.request().method() === 'PATCH'
+    ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong.' } }) })
+    : route.fallback()));
+  await toggle.click();
+  await page.getByTestId('report-business-hours-error').filter({ hasText: 'Something went wrong.' }).waitFor();
+  await waitFor(async () => (await toggle.isChecked()) === true, { message: 'the switch back on' });
+  assert.equal(await note.textContent(), BUSINESS_HOURS);
+  await page.unroute('**/api/v1/workspace');
+
+  // Bea, an agent, sees the line but no switch.
+  const other = await (await browser.newContext({ viewport: LAPTOP })).newPage();
+  const beaErrors = await watchPageErrors(other);
+  await other.goto(`${server.url}/dashboard#/inbox/open`);
+  await signIn(other, bea);
+  await other.getByTestId('nav-reports').click();
+  await other.locator('[data-testid="reports-page"][data-state="ready"]').waitFor();
+  await other.getByTestId('report-hours-note').filter({ hasText: BUSINESS_HOURS }).waitFor();
+  assert.ok(await other.getByTestId('report-business-hours').isHidden(), 'no switch for an agent');
+  assert.equal(await other.getByTestId('reports-page').getByRole('switch').count(), 0);
+  await assertNoPageErrors(beaErrors, { where: "an agent's Reports page" });
+
+  // Off again, by a click.
+  const off = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/workspace' && r.request().method() === 'PATCH');
+  await toggle.click();
+  assert.equal((await off).status(), 200);
+  await note.filter({ hasText: EVERY_HOUR }).waitFor();
+  assert.equal(await page.getByTestId('report-business-hours-error').textContent(), '');
+  assert.equal((await api(server, token, 'GET', '/workspace')).body.reports_business_hours, false);
+  await assertNoPageErrors(errors, { where: 'the Reports page and its switch', allowedConsoleErrors: [/status of 500/] });
 });

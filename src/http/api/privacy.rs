@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::http::audit::{self, Action};
 use crate::http::extract::{AdminJson, CurrentAdmin, CurrentAgent};
 use crate::http::HttpState;
-use crate::store::privacy::{AuditRow, WorkspaceInfo};
+use crate::store::privacy::{AuditRow, WorkspaceChange, WorkspaceInfo};
 use crate::store::DynStore;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -54,6 +54,8 @@ pub struct UpdateWorkspace {
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<i32>)]
     pub retention_days: Option<Option<i32>>,
+    /// Reports count response and resolution times within each team's business hours only.
+    pub reports_business_hours: Option<bool>,
 }
 
 /// Renames the workspace or sets how long it keeps resolved conversations (admins).
@@ -86,12 +88,23 @@ async fn update_workspace(
     }
     let info = state
         .store
-        .update_workspace(admin.workspace_id, name, change.retention_days)
+        .update_workspace(
+            admin.workspace_id,
+            &WorkspaceChange {
+                name,
+                retention_days: change.retention_days,
+                reports_business_hours: change.reports_business_hours,
+            },
+        )
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut detail = audit::given(&[
         ("name", change.name.is_some()),
         ("retention_days", change.retention_days.is_some()),
+        (
+            "reports_business_hours",
+            change.reports_business_hours.is_some(),
+        ),
     ]);
     if change.retention_days.is_some() {
         detail["retention_days"] = json!(info.retention_days);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::ErrorBody;
 use crate::domain::periods::{self, Interval};
-use crate::domain::report::{self, Counted, Point, Summary};
+use crate::domain::report::{self, Clock, Counted, Point, Summary};
 use crate::domain::{AgentId, AgentStatus, SiteId, TeamId, Timestamp};
 use crate::error::ApiError;
 use crate::http::extract::CurrentAgent;
@@ -73,14 +73,28 @@ impl RangeParams {
     }
 }
 
-fn counted(m: &Measures) -> Counted {
-    Counted {
-        status: m.status,
-        created_at: m.created_at,
-        first_reply_at: m.first_reply_at,
-        resolved_at: m.resolved_at,
-        messages: m.last_seq,
-        rating: m.rating.as_ref().map(|r| r.0.score),
+/// The scope's conversations, each with its durations measured by the workspace's clock.
+struct Measured {
+    rows: Vec<Measures>,
+    clock: Clock,
+}
+
+impl Measured {
+    fn counted(&self, m: &Measures) -> Counted {
+        let span =
+            |at: Option<Timestamp>| at.map(|at| self.clock.span(m.team_id, m.created_at, at));
+        Counted {
+            status: m.status,
+            created_at: m.created_at,
+            first_response_s: span(m.first_reply_at),
+            resolution_s: span(m.resolved_at),
+            messages: m.last_seq,
+            rating: m.rating.as_ref().map(|r| r.0.score),
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = Counted> + '_ {
+        self.rows.iter().map(|m| self.counted(m))
     }
 }
 
@@ -88,9 +102,27 @@ async fn measures(
     state: &HttpState,
     me: &CurrentAgent,
     params: &RangeParams,
-) -> Result<Vec<Measures>, ApiError> {
+) -> Result<Measured, ApiError> {
     let scope = params.scope(me)?;
-    Ok(state.store.measures(&scope).await?)
+    let rows = state.store.measures(&scope).await?;
+    let business_hours = state
+        .store
+        .workspace_info(me.0.workspace_id)
+        .await?
+        .is_some_and(|w| w.reports_business_hours);
+    let clock = if business_hours {
+        let schedules = state
+            .store
+            .teams(me.0.workspace_id)
+            .await?
+            .into_iter()
+            .filter_map(|t| Some((t.id, t.hours?.schedule().ok()?)))
+            .collect();
+        Clock::BusinessHours(schedules)
+    } else {
+        Clock::Wall
+    };
+    Ok(Measured { rows, clock })
 }
 
 /// Conversations created in `[from, to)`: how many, resolved, their messages, first response
@@ -107,8 +139,8 @@ async fn summary(
     state: web::Data<HttpState>,
     params: web::Query<RangeParams>,
 ) -> Result<web::Json<Summary>, ApiError> {
-    let rows = measures(&state, &me, &params).await?;
-    Ok(web::Json(report::summarize(rows.iter().map(counted))))
+    let measured = measures(&state, &me, &params).await?;
+    Ok(web::Json(report::summarize(measured.all())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -145,11 +177,11 @@ async fn series(
     let starts = periods::bucket_starts(params.from, params.to, interval, tz).ok_or_else(|| {
         ApiError::BadRequest("too many buckets: hours cover at most 31 days".into())
     })?;
-    let rows = measures(&state, &me, &params).await?;
+    let measured = measures(&state, &me, &params).await?;
     Ok(web::Json(Series {
         interval,
         tz: name,
-        points: report::series(&starts, rows.iter().map(counted)),
+        points: report::series(&starts, measured.all()),
     }))
 }
 
@@ -197,7 +229,7 @@ async fn breakdown(
     params: web::Query<RangeParams>,
     by: web::Query<ByParam>,
 ) -> Result<web::Json<Breakdown>, ApiError> {
-    let rows = measures(&state, &me, &params).await?;
+    let measured = measures(&state, &me, &params).await?;
     let names = Names::of(&state, &me).await?;
     let by = by.by;
     let key = |m: &Measures| match by {
@@ -205,7 +237,7 @@ async fn breakdown(
         By::Team => m.team_id.map(|t| t.0),
         By::Site => Some(m.site_id.0),
     };
-    let grouped = report::breakdown(rows.iter().map(|m| (key(m), counted(m))));
+    let grouped = report::breakdown(measured.rows.iter().map(|m| (key(m), measured.counted(m))));
     Ok(web::Json(Breakdown {
         by,
         rows: grouped
@@ -240,10 +272,10 @@ async fn heatmap(
     params: web::Query<RangeParams>,
 ) -> Result<web::Json<Heatmap>, ApiError> {
     let (tz, name) = params.zone()?;
-    let rows = measures(&state, &me, &params).await?;
+    let measured = measures(&state, &me, &params).await?;
     Ok(web::Json(Heatmap {
         tz: name,
-        days: report::heatmap(rows.iter().map(|m| m.created_at), tz),
+        days: report::heatmap(measured.rows.iter().map(|m| m.created_at), tz),
     }))
 }
 
@@ -322,9 +354,9 @@ async fn export(
     state: web::Data<HttpState>,
     params: web::Query<RangeParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = measures(&state, &me, &params).await?;
+    let measured = measures(&state, &me, &params).await?;
     let names = Names::of(&state, &me).await?;
-    let mut csv = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 160));
+    let mut csv = csv::Writer::from_writer(Vec::with_capacity(measured.rows.len() * 160));
     let fail = |err: csv::Error| ApiError::Internal(err.to_string());
     csv.write_record([
         "id",
@@ -340,9 +372,10 @@ async fn export(
     ])
     .map_err(fail)?;
     let name = |by, id: Option<Uuid>| cell(id.and_then(|id| names.get(by, id)).unwrap_or_default());
-    for m in &rows {
+    for m in &measured.rows {
+        let counted = measured.counted(m);
         let resolution = (m.status == crate::domain::ConversationStatus::Resolved)
-            .then_some(m.resolved_at)
+            .then_some(counted.resolution_s)
             .flatten();
         csv.write_record([
             m.id.0.to_string(),
@@ -354,8 +387,8 @@ async fn export(
             name(By::Agent, m.assignee_id.map(|a| a.0)),
             m.status.as_str().to_owned(),
             m.last_seq.to_string(),
-            duration(m.created_at, m.first_reply_at),
-            duration(m.created_at, resolution),
+            duration(counted.first_response_s),
+            duration(resolution),
             m.rating
                 .as_ref()
                 .map(|r| r.0.score.to_string())
@@ -380,9 +413,8 @@ async fn export(
         .body(body))
 }
 
-fn duration(from: Timestamp, to: Option<Timestamp>) -> String {
-    to.map(|to| format!("{:.3}", report::seconds(from, to)))
-        .unwrap_or_default()
+fn duration(seconds: Option<f64>) -> String {
+    seconds.map(|s| format!("{s:.3}")).unwrap_or_default()
 }
 
 /// A name as a spreadsheet should show it: never run as a formula.
