@@ -904,7 +904,7 @@ async fn reports(
             h.record(t.elapsed().as_micros() as u64)?;
             if name == "summary" {
                 let summary: Value = serde_json::from_slice(&body)?;
-                report.insert("summary".into(), summary.clone());
+                report.insert("seeded_summary".into(), summary.clone());
                 if let Some(want) = conversations {
                     if summary["conversations"].as_u64() != Some(want) {
                         return Err(format!(
