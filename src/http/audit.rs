@@ -115,3 +115,27 @@ pub fn given(fields: &[(&str, bool)]) -> Value {
         .collect();
     serde_json::json!({ "fields": names })
 }
+
+/// Answers a deletion (204, or 404 when there was nothing to delete) and records it when
+/// something went.
+pub async fn deleted(
+    req: &HttpRequest,
+    state: &HttpState,
+    agent: &Agent,
+    action: Action,
+    target: uuid::Uuid,
+    found: bool,
+) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+    if found {
+        by_agent(
+            req,
+            state,
+            agent,
+            action,
+            Some(target),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    super::api::deleted(found)
+}

@@ -134,6 +134,25 @@ async fn retention_removes_exactly_what_is_past_the_policy(backend: Backend) {
             .await;
         assert!(status == 422 || status == 400, "{bad}: {status} {body}");
     }
+    // A name shown to everyone: NUL, controls and direction overrides never stored.
+    let (status, _) = app
+        .api(
+            "PATCH",
+            "/workspace",
+            Some(&ws.token),
+            Some(json!({"name": "\u{202e}\u{0}"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, renamed) = app
+        .api(
+            "PATCH",
+            "/workspace",
+            Some(&ws.token),
+            Some(json!({"name": " Acme\u{202e}\u{0} 𝄞 "})),
+        )
+        .await;
+    assert_eq!(renamed["name"], "Acme 𝄞");
     let (_, agent) = app
         .api(
             "POST",
@@ -871,4 +890,54 @@ async fn the_audit_log_records_each_admin_action(backend: Backend) {
             "{bad}"
         );
     }
+}
+
+/// Two nodes on one database, both running the retention job every second: each expired
+/// conversation is deleted once, by one of them, and the audit lines add up to the total.
+#[actix_web::test]
+async fn retention_on_two_nodes_deletes_each_conversation_once() {
+    let db = std::sync::Arc::new(crate::helpers::TestDb::postgres().await);
+    let a = crate::helpers::spawn_app_on(db.clone(), &[FAST_RETENTION]).await;
+    let b = crate::helpers::spawn_app_on(db.clone(), &[FAST_RETENTION]).await;
+    let ws = a.first_workspace().await;
+    a.sql(
+        "insert into visitors (id, workspace_id, site_id) \
+         select md5('v' || g)::uuid, s.workspace_id, s.id \
+         from generate_series(1, 600) g, (select id, workspace_id from sites limit 1) s",
+    )
+    .await;
+    a.sql(
+        "insert into conversations (id, workspace_id, site_id, visitor_id, status, last_seq, \
+         created_at, resolved_at) \
+         select md5('c' || g)::uuid, v.workspace_id, v.site_id, v.id, 'resolved', 0, \
+         now() - interval '20 days', now() - interval '10 days' \
+         from generate_series(1, 600) g join visitors v on v.id = md5('v' || g)::uuid",
+    )
+    .await;
+    // (Each in-process node has its own public URL, which its tokens name: set through A;
+    // B only runs its job.)
+    let _ = &b;
+    let (status, _) = a
+        .api(
+            "PATCH",
+            "/workspace",
+            Some(&ws.token),
+            Some(json!({"retention_days": 2})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut waited = 0;
+    while count(&a, "select count(*) from conversations").await > 0 {
+        assert!(waited < 300, "expired conversations are still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    // Every batch said how many it deleted; together, each conversation once.
+    let deleted = count(
+        &a,
+        "select coalesce(sum((detail ->> 'conversations')::bigint), 0)::bigint from audit_log \
+         where action = 'retention.deleted'",
+    )
+    .await;
+    assert_eq!(deleted, 600);
 }

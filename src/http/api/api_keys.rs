@@ -111,16 +111,13 @@ async fn revoke(
         .store
         .delete_api_key(admin.workspace_id, ApiKeyId(id))
         .await?;
-    if deleted {
-        crate::http::audit::by_agent(
-            &req,
-            &state,
-            &admin,
-            crate::http::audit::Action::ApiKeyDeleted,
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await;
-    }
-    super::deleted(deleted)
+    crate::http::audit::deleted(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::ApiKeyDeleted,
+        id,
+        deleted,
+    )
+    .await
 }

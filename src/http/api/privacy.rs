@@ -66,19 +66,16 @@ async fn update_workspace(
     state: web::Data<HttpState>,
     AdminJson(admin, change): AdminJson<UpdateWorkspace>,
 ) -> Result<web::Json<WorkspaceInfo>, ApiError> {
-    let name = match change.name.as_deref().map(str::trim) {
-        Some(name) if name.is_empty() || name.chars().count() > 200 => {
-            return Err(ApiError::Unprocessable(
-                "name: between 1 and 200 characters".into(),
-            ))
-        }
-        Some(name) if name.chars().any(char::is_control) => {
-            return Err(ApiError::Unprocessable(
-                "name: control characters are not allowed".into(),
-            ))
-        }
-        name => name,
-    };
+    // Shown to everyone of the workspace: controls and invisible formatting go (as in every
+    // name), and something visible must be left.
+    let name = change
+        .name
+        .as_deref()
+        .map(|n| {
+            crate::domain::input::clean_name(n, 200)
+                .ok_or_else(|| ApiError::Unprocessable("name must show 1 to 200 characters".into()))
+        })
+        .transpose()?;
     if let Some(Some(days)) = change.retention_days {
         if !(1..=MAX_RETENTION_DAYS).contains(&days) {
             return Err(ApiError::Unprocessable(format!(
@@ -91,7 +88,7 @@ async fn update_workspace(
         .update_workspace(
             admin.workspace_id,
             &WorkspaceChange {
-                name,
+                name: name.as_deref(),
                 retention_days: change.retention_days,
                 reports_business_hours: change.reports_business_hours,
             },

@@ -327,18 +327,15 @@ async fn remove(
         .delete_site(admin.workspace_id, SiteId(id))
         .await?;
     state.chat.sites().forget_all();
-    if deleted {
-        crate::http::audit::by_agent(
-            &req,
-            &state,
-            &admin,
-            crate::http::audit::Action::SiteDeleted,
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await;
-    }
-    super::deleted(deleted)
+    crate::http::audit::deleted(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::SiteDeleted,
+        id,
+        deleted,
+    )
+    .await
 }
 
 /// A new identity secret; the previous one stays valid until the next rotation.

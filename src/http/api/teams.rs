@@ -218,17 +218,14 @@ async fn remove(
         .store
         .delete_team(admin.workspace_id, TeamId(id))
         .await?;
-    if deleted {
-        crate::http::audit::by_agent(
-            &req,
-            &state,
-            &admin,
-            crate::http::audit::Action::TeamDeleted,
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await;
-    }
     state.chat.sites().forget_all();
-    super::deleted(deleted)
+    crate::http::audit::deleted(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::TeamDeleted,
+        id,
+        deleted,
+    )
+    .await
 }

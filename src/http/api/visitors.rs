@@ -173,18 +173,15 @@ async fn unblock(
         .store
         .unblock_visitor(me.workspace_id, VisitorId(id))
         .await?;
-    if lifted {
-        crate::http::audit::by_agent(
-            &req,
-            &state,
-            &me,
-            crate::http::audit::Action::VisitorUnblocked,
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await;
-    }
-    super::deleted(lifted)
+    crate::http::audit::deleted(
+        &req,
+        &state,
+        &me,
+        crate::http::audit::Action::VisitorUnblocked,
+        id,
+        lifted,
+    )
+    .await
 }
 
 /// Erases a visitor (admins): their conversations, messages and files go with them, and their
@@ -202,18 +199,15 @@ async fn erase(
         .chat
         .erase_visitor(admin.workspace_id, visitor)
         .await?;
-    if erased {
-        crate::http::audit::by_agent(
-            &req,
-            &state,
-            &admin,
-            crate::http::audit::Action::VisitorErased,
-            Some(visitor.0),
-            serde_json::json!({}),
-        )
-        .await;
-    }
-    super::deleted(erased)
+    crate::http::audit::deleted(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::VisitorErased,
+        visitor.0,
+        erased,
+    )
+    .await
 }
 
 /// The workspace's blocked visitors, newest first (admins).

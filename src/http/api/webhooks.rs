@@ -237,18 +237,15 @@ async fn remove(
         .store
         .delete_webhook(admin.workspace_id, WebhookId(id))
         .await?;
-    if deleted {
-        crate::http::audit::by_agent(
-            &req,
-            &state,
-            &admin,
-            crate::http::audit::Action::WebhookDeleted,
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await;
-    }
-    super::deleted(deleted)
+    crate::http::audit::deleted(
+        &req,
+        &state,
+        &admin,
+        crate::http::audit::Action::WebhookDeleted,
+        id,
+        deleted,
+    )
+    .await
 }
 
 /// A new signing secret, returned only here; deliveries from now on are signed with it.
