@@ -71,6 +71,19 @@ async fn chat(app: &TestApp, ws: &Workspace, text: &str) -> (WsClient, String, S
     (visitor, token, conversation)
 }
 
+/// The visitor of a conversation, as the API names them.
+async fn visitor_of(app: &TestApp, ws: &Workspace, conversation: &str) -> String {
+    let (_, found) = app
+        .api(
+            "GET",
+            &format!("/conversations/{conversation}"),
+            Some(&ws.token),
+            None,
+        )
+        .await;
+    found["visitor_id"].as_str().unwrap().to_owned()
+}
+
 async fn reply(app: &TestApp, ws: &Workspace, conversation: &str, body: Value) -> Value {
     let mut body = body;
     body["client_msg_id"] = json!(Uuid::new_v4());
@@ -308,18 +321,7 @@ async fn an_erased_visitor_is_found_nowhere(backend: Backend) {
         .call(json!({"type": "profile", "name": "Zoe Quill", "email": "zoe@example.com"}))
         .await;
     assert_eq!(identified["type"], "ok", "{identified}");
-    let visitor_id = app
-        .api(
-            "GET",
-            &format!("/conversations/{conversation}"),
-            Some(&ws.token),
-            None,
-        )
-        .await
-        .1["visitor_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let visitor_id = visitor_of(&app, &ws, &conversation).await;
     let file = upload(&app, &ws).await;
     let sent = reply(
         &app,
@@ -525,18 +527,7 @@ async fn a_visitor_can_ask_to_be_forgotten_from_the_widget(backend: Backend) {
 
     // A blocked visitor cannot erase their block away.
     let (_, blocked_token, blocked_conversation) = chat(&app, &ws, "spam").await;
-    let blocked_id = app
-        .api(
-            "GET",
-            &format!("/conversations/{blocked_conversation}"),
-            Some(&ws.token),
-            None,
-        )
-        .await
-        .1["visitor_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let blocked_id = visitor_of(&app, &ws, &blocked_conversation).await;
     let (status, _) = app
         .api(
             "POST",
@@ -576,18 +567,7 @@ async fn exports_hold_the_visitor_or_the_workspace_and_no_secret(backend: Backen
         json!({"body": "an internal note", "kind": "note"}),
     )
     .await;
-    let visitor_id = app
-        .api(
-            "GET",
-            &format!("/conversations/{conversation}"),
-            Some(&ws.token),
-            None,
-        )
-        .await
-        .1["visitor_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let visitor_id = visitor_of(&app, &ws, &conversation).await;
     let (_, _, theirs) = chat(&app, &other, "their secret words").await;
 
     let response = app
@@ -779,13 +759,7 @@ async fn the_audit_log_records_each_admin_action(backend: Backend) {
     app.api("DELETE", &format!("/api-keys/{key_id}"), t, None)
         .await;
     let (_, _, conversation) = chat(&app, &ws, "hi").await;
-    let visitor = app
-        .api("GET", &format!("/conversations/{conversation}"), t, None)
-        .await
-        .1["visitor_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let visitor = visitor_of(&app, &ws, &conversation).await;
     app.api(
         "POST",
         &format!("/visitors/{visitor}/block"),
