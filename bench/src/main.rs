@@ -107,6 +107,30 @@ enum Scenario {
         #[arg(long)]
         conversations: Option<u64>,
     },
+    /// Hours-long health: an open-loop load in windows (each with its own visitors and
+    /// agents, verified), beside a pool of idle visitors of which `--churn` % is replaced each
+    /// minute; the server's memory and latency window by window.
+    Soak {
+        #[arg(long, default_value_t = 30.0)]
+        minutes: f64,
+        /// Idle visitor connections held beside the load.
+        #[arg(long, default_value_t = 5000)]
+        idle: usize,
+        #[arg(long, default_value_t = 20)]
+        agents: usize,
+        /// Visitors sending in each window.
+        #[arg(long, default_value_t = 200)]
+        visitors: usize,
+        /// Messages per second over all sending visitors.
+        #[arg(long, default_value_t = 1000.0)]
+        rate: f64,
+        /// Seconds per window.
+        #[arg(long, default_value_t = 60.0)]
+        window: f64,
+        /// Per cent of the idle pool replaced each minute.
+        #[arg(long, default_value_t = 1.0)]
+        churn: f64,
+    },
     /// `history` frames and HTTP history reads while messages flow.
     History {
         #[arg(long, default_value_t = 100)]
@@ -840,6 +864,141 @@ async fn history(target: &Target, visitors: usize, seconds: f64) -> Result<Value
     )
 }
 
+/// What a soak holds and sends.
+struct SoakShape {
+    seconds: f64,
+    idle: usize,
+    agents: usize,
+    visitors: usize,
+    rate: f64,
+    window: f64,
+    churn: f64,
+}
+
+/// Runs the load window after window beside the idle pool (churned by a task of its own), and
+/// reports each window and how memory and p99 moved between the first and the last part.
+async fn soak(target: &Target, pid: Option<u32>, shape: SoakShape) -> Result<Value, Failure> {
+    let rss_start = rss_kib(pid);
+    // Each idle connection is read (so that the server's pings are answered, as a browser
+    // would) by a task of its own; replacing one aborts its task, which closes it.
+    let hold = |mut socket: Socket| {
+        tokio::spawn(async move { while let Some(Ok(_)) = socket.next().await {} })
+    };
+    let mut pool = Vec::with_capacity(shape.idle);
+    for i in 0..shape.idle {
+        pool.push(hold(target.visitor(Some(source(i))).await?));
+    }
+    let pool = Arc::new(tokio::sync::Mutex::new(pool));
+    let replaced = Arc::new(AtomicU64::new(0));
+    let churn_errors = Arc::new(AtomicU64::new(0));
+    let churner = {
+        let (target, pool, replaced, errors) = (
+            target.clone(),
+            pool.clone(),
+            replaced.clone(),
+            churn_errors.clone(),
+        );
+        // Every six seconds, a tenth of a minute's share: churn spread evenly.
+        let per_tick = ((shape.idle as f64 * shape.churn / 100.0) / 10.0).ceil() as usize;
+        tokio::spawn(async move {
+            let mut next = 0usize;
+            loop {
+                tokio::time::sleep(Duration::from_secs(6)).await;
+                for _ in 0..per_tick {
+                    let mut sockets = pool.lock().await;
+                    if sockets.is_empty() {
+                        break;
+                    }
+                    let i = next % sockets.len();
+                    next += 1;
+                    match target.visitor(Some(source(i + 7))).await {
+                        Ok(fresh) => {
+                            let old = std::mem::replace(&mut sockets[i], hold(fresh));
+                            old.abort();
+                            replaced.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut windows = Vec::new();
+    let mut failures = 0u64;
+    while started.elapsed().as_secs_f64() + shape.window / 2.0 < shape.seconds.max(shape.window) {
+        let report = throughput(
+            target,
+            shape.visitors,
+            shape.agents,
+            1,
+            Some(shape.rate),
+            shape.window,
+            0,
+        )
+        .await?;
+        let ok = report["verification"]["ok"].as_bool() == Some(true);
+        failures += u64::from(!ok);
+        windows.push(json!({
+            "at_s": (started.elapsed().as_secs_f64()).round(),
+            "acks_per_sec": report["acks_per_sec"],
+            "ack_p99_ms": report["ack_latency"]["p99_ms"],
+            "delivery_p99_ms": report["delivery_latency"]["p99_ms"],
+            "rss_kib": rss_kib(pid),
+            "verified": ok,
+        }));
+    }
+    churner.abort();
+    for task in pool.lock().await.iter() {
+        task.abort();
+    }
+    // Memory and p99: the part after the first five minutes (or the first window when
+    // shorter), against its end.
+    let settle = windows
+        .iter()
+        .position(|w| w["at_s"].as_f64().unwrap_or(0.0) >= 300.0)
+        .unwrap_or(0);
+    let rss = |w: &Value| w["rss_kib"].as_f64();
+    let p99 = |part: &[Value]| {
+        let mut v: Vec<f64> = part
+            .iter()
+            .filter_map(|w| w["delivery_p99_ms"].as_f64())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let fifth = (windows.len() / 6).max(1);
+    let growth = match (
+        windows.get(settle).and_then(rss),
+        windows.last().and_then(rss),
+    ) {
+        (Some(a), Some(b)) if a > 0.0 => Some(((b / a - 1.0) * 1000.0).round() / 10.0),
+        _ => None,
+    };
+    let drift = match (
+        p99(&windows[..fifth.min(windows.len())]),
+        p99(&windows[windows.len().saturating_sub(fifth)..]),
+    ) {
+        (Some(a), Some(b)) if a > 0.0 => Some(((b / a - 1.0) * 1000.0).round() / 10.0),
+        _ => None,
+    };
+    Ok(json!({
+        "scenario": "soak",
+        "seconds": started.elapsed().as_secs_f64().round(),
+        "idle": shape.idle, "agents": shape.agents, "visitors": shape.visitors,
+        "rate": shape.rate, "window_s": shape.window, "churn_pct_per_min": shape.churn,
+        "idle_replaced": replaced.load(Ordering::Relaxed),
+        "churn_errors": churn_errors.load(Ordering::Relaxed),
+        "rss_start_kib": rss_start,
+        "rss_growth_after_settle_pct": growth,
+        "delivery_p99_drift_pct": drift,
+        "windows": windows,
+        "verification": {"ok": failures == 0 && churn_errors.load(Ordering::Relaxed) == 0, "failed_windows": failures},
+    }))
+}
+
 /// Times each report over the whole seeded range; checks the summary counts what was seeded.
 async fn reports(
     target: &Target,
@@ -956,6 +1115,26 @@ async fn main() {
                 runs,
                 conversations,
             } => reports(&target, runs, conversations).await,
+            Scenario::Soak {
+                minutes,
+                idle,
+                agents,
+                visitors,
+                rate,
+                window,
+                churn,
+            } => {
+                let shape = SoakShape {
+                    seconds: minutes * 60.0,
+                    idle,
+                    agents,
+                    visitors,
+                    rate,
+                    window,
+                    churn,
+                };
+                soak(&target, cli.server.pid, shape).await
+            }
         }
     }
     .await;
