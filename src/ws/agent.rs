@@ -2,13 +2,15 @@
 //! of its workspace, notes included, and nothing of any other workspace.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix::{ActorFutureExt, AsyncContext, WrapFuture};
 
-use super::hub::Registration;
+use super::hub::{Focus, Registration};
 use super::protocol::{
     self, AgentConversationView, AgentPresenceView, AgentView, ClientFrame,
-    ConversationWithPresence, EmailView, ErrorCode, Hello, ServerFrame, TeamRef,
+    ConversationWithPresence, EmailView, ErrorCode, Hello, ServerFrame, Subscription, TeamRef,
+    MAX_WATCHED,
 };
 use super::session::{Ctx, HelloRefusal, Role, Session};
 use crate::chat::{agent_author, Chat, ConversationRef};
@@ -16,6 +18,7 @@ use crate::domain::{
     Agent, AgentId, AgentStatus, Assignee, Author, Conversation, ConversationId, VisitorId,
     WorkspaceId,
 };
+use crate::store::inbox::{AssigneeFilter, InboxQuery, TeamFilter};
 use crate::store::uploads::Uploader;
 use crate::store::Audience;
 
@@ -23,6 +26,9 @@ use crate::store::Audience;
 const WELCOME_CONVERSATIONS: i64 = 100;
 /// Conversation → visitor lookups remembered per connection (for typing and read routing).
 const VISITOR_CACHE: usize = 4096;
+/// A focused connection's assigned conversations read at its hello; an agent's capacity is
+/// far below, and any past it still reach it in `activity` frames.
+const ASSIGNED_AT_HELLO: i64 = 1000;
 
 /// The agent's side of a session.
 #[derive(Default)]
@@ -34,6 +40,8 @@ pub struct Greeted {
     agent: Agent,
     /// Which visitor each known conversation belongs to.
     visitors: HashMap<ConversationId, VisitorId>,
+    /// A `focused` subscription's view; `None` receives everything.
+    focus: Option<Arc<Focus>>,
     _registration: Registration,
 }
 
@@ -119,6 +127,31 @@ impl Role for AgentSide {
                 .iter()
                 .map(|a| (a.id, Assignee::from(a)))
                 .collect();
+            let focus = match hello.subscription {
+                Subscription::All => None,
+                Subscription::Focused => {
+                    let assigned = store
+                        .inbox(&InboxQuery {
+                            workspace: agent.workspace_id,
+                            viewer: agent.id,
+                            status: Some(crate::domain::ConversationStatus::Open),
+                            assignee: AssigneeFilter::Agent(agent.id),
+                            team: TeamFilter::Any,
+                            search: None,
+                            label: None,
+                            priority: None,
+                            snoozed: None,
+                            after: None,
+                            limit: ASSIGNED_AT_HELLO,
+                        })
+                        .await
+                        .map_err(unavailable)?;
+                    Some(Arc::new(Focus::new(
+                        agent.id,
+                        assigned.iter().map(|row| row.conversation.id),
+                    )))
+                }
+            };
             // Registered only once nothing can fail any more.
             let registration = state.hub.register_agent(
                 agent.workspace_id,
@@ -126,6 +159,7 @@ impl Role for AgentSide {
                 agent.id,
                 agent.status,
                 outbound,
+                focus.clone(),
             );
             let welcome = welcome_frame(
                 &state.chat,
@@ -141,12 +175,14 @@ impl Role for AgentSide {
                     configured: state.settings.email.smtp_url.is_some(),
                     inbound: state.settings.email.inbound_domain.is_some(),
                 },
+                hello.subscription,
             );
             let visitors = conversations.iter().map(|c| (c.id, c.visitor_id)).collect();
             Ok((
                 Greeted {
                     agent,
                     visitors,
+                    focus,
                     _registration: registration,
                 },
                 welcome,
@@ -252,6 +288,25 @@ impl Role for AgentSide {
                     },
                 );
             }
+            ClientFrame::Watch(watch) => {
+                let Some(greeted) = &session.role.greeted else {
+                    return;
+                };
+                let r = watch.reference.as_deref();
+                if watch.conversation_ids.len() > MAX_WATCHED {
+                    return session.conn.error(
+                        r,
+                        ErrorCode::BadRequest,
+                        "watch at most 20 conversations",
+                    );
+                }
+                // Ids of other workspaces are harmless: only this workspace's messages are
+                // ever offered to the connection.
+                if let Some(focus) = &greeted.focus {
+                    focus.watch(&watch.conversation_ids);
+                }
+                session.conn.ok(r);
+            }
             ClientFrame::Hello(_)
             | ClientFrame::Ping(_)
             | ClientFrame::Sync(_)
@@ -274,6 +329,7 @@ fn welcome_frame(
     teams: &[crate::domain::Team],
     auto_away_s: u64,
     email: EmailView,
+    subscription: Subscription,
 ) -> bytestring::ByteString {
     let assignees: Vec<Option<Assignee>> = conversations
         .iter()
@@ -312,6 +368,7 @@ fn welcome_frame(
             .collect(),
         auto_away_s,
         email,
+        subscription,
         teams: teams
             .iter()
             .map(|t| TeamRef {

@@ -365,6 +365,11 @@ impl Role for VisitorSide {
                 ErrorCode::Forbidden,
                 "viewing is for agents",
             ),
+            ClientFrame::Watch(watch) => session.conn.error(
+                watch.reference.as_deref(),
+                ErrorCode::Forbidden,
+                "watch is for agents",
+            ),
             ClientFrame::Prechat(prechat) => answer_form(session, prechat, ctx),
             ClientFrame::Transcript(transcript) => {
                 let Some(email) = session

@@ -11,6 +11,7 @@ mod deploy;
 mod desk;
 mod documented;
 mod email;
+mod focused;
 mod guarantees;
 mod helpers;
 mod http_api;

@@ -7,8 +7,11 @@
 //! Sharded by workspace so that no single lock is on every message's path; within a shard
 //! deliveries take a read lock.
 
+mod focus;
 mod rooms;
 mod routing;
+
+pub use focus::Focus;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
@@ -28,6 +31,8 @@ use routing::Delivery;
 
 /// Shards of the registry; a power of two comfortably above the core count.
 const SHARDS: usize = 64;
+/// How often focused agent connections get their `activity` frame, at most.
+const ACTIVITY_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// One shard of the open connections.
 type Lobby = Mutex<HashMap<ConnId, Arc<Outbound>>>;
@@ -68,7 +73,28 @@ impl Hub {
         hub.bus.subscribe(subscriber);
         let presence: Weak<dyn Presence> = Arc::downgrade(&hub) as Weak<dyn Presence>;
         chat.set_presence(presence);
+        let ticking = Arc::downgrade(&hub);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(ACTIVITY_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(hub) = ticking.upgrade() else {
+                    return;
+                };
+                hub.flush_activity();
+            }
+        });
         hub
+    }
+
+    /// Every focused agent connection gets what it was kept since its last `activity` frame.
+    fn flush_activity(&self) {
+        for shard in self.shards.iter() {
+            for room in shard.read().values() {
+                room.flush_activity();
+            }
+        }
     }
 
     fn shard(&self, workspace: WorkspaceId) -> &RwLock<HashMap<WorkspaceId, Room>> {
@@ -102,6 +128,7 @@ impl Hub {
         agent: AgentId,
         status: AgentStatus,
         outbound: Arc<Outbound>,
+        focus: Option<Arc<Focus>>,
     ) -> Registration {
         self.change_agents(workspace, agent, conn, |room| {
             room.agents.insert(
@@ -110,6 +137,7 @@ impl Hub {
                     agent_id: agent,
                     status,
                     outbound,
+                    focus,
                 },
             );
         });

@@ -7,12 +7,22 @@ use std::sync::Arc;
 use bytestring::ByteString;
 
 use super::super::outbound::Outbound;
-use crate::domain::{AgentId, AgentStatus, ConnId, VisitorId};
+use super::focus::Focus;
+use crate::domain::{AgentId, AgentStatus, ConnId, ConversationId, Message, VisitorId};
 
 pub struct AgentConn {
     pub agent_id: AgentId,
     pub status: AgentStatus,
     pub outbound: Arc<Outbound>,
+    /// Set for a `focused` subscription; `None` receives everything.
+    pub focus: Option<Arc<Focus>>,
+}
+
+impl AgentConn {
+    /// Whether this connection gets a conversation's typing, reads and viewers.
+    fn follows(&self, conversation: ConversationId) -> bool {
+        self.focus.as_ref().is_none_or(|f| f.shows(conversation))
+    }
 }
 
 #[derive(Default)]
@@ -46,6 +56,62 @@ impl Room {
         for (id, conn) in &self.agents {
             if Some(*id) != except {
                 conn.outbound.push(frame.clone());
+            }
+        }
+    }
+
+    /// A message to the agents: in full to those who show its conversation, kept for the
+    /// next `activity` frame by the others.
+    pub fn message_to_agents(
+        &self,
+        message: &Arc<Message>,
+        frame: &ByteString,
+        except: Option<ConnId>,
+    ) {
+        for (id, conn) in &self.agents {
+            if Some(*id) == except {
+                continue;
+            }
+            if conn.focus.as_ref().is_none_or(|f| f.offer(message)) {
+                conn.outbound.push(frame.clone());
+            }
+        }
+    }
+
+    /// A frame about one conversation (typing, read, viewing) to the agents following it.
+    pub fn to_agents_following(
+        &self,
+        conversation: ConversationId,
+        frame: &ByteString,
+        except: Option<ConnId>,
+    ) {
+        for (id, conn) in &self.agents {
+            if Some(*id) != except && conn.follows(conversation) {
+                conn.outbound.push(frame.clone());
+            }
+        }
+    }
+
+    /// A conversation's assignee or status changed: focused connections follow its
+    /// assignment.
+    pub fn assignment_changed(
+        &self,
+        conversation: ConversationId,
+        assignee: Option<AgentId>,
+        open: bool,
+    ) {
+        for conn in self.agents.values() {
+            if let Some(focus) = &conn.focus {
+                focus.assignment(conversation, open && assignee == Some(conn.agent_id));
+            }
+        }
+    }
+
+    /// Sends each focused connection what it was kept since its last `activity` frame.
+    pub fn flush_activity(&self) {
+        for conn in self.agents.values() {
+            if let Some(frame) = conn.focus.as_ref().and_then(|f| f.take()) {
+                conn.outbound.push(frame);
             }
         }
     }

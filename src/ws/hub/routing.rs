@@ -13,8 +13,8 @@ use super::Hub;
 use crate::chat::presence::Presence;
 use crate::cluster::NodeId;
 use crate::domain::{
-    AuthorKind, ConnId, ConversationId, Event, Message, MessageKind, Origin, TypingState,
-    VisitorId, WorkspaceId,
+    AuthorKind, ConnId, ConversationId, ConversationStatus, Event, Message, MessageKind, Origin,
+    TypingState, VisitorId, WorkspaceId,
 };
 use crate::store::Audience;
 
@@ -82,6 +82,11 @@ impl Hub {
                 .encode();
                 let workspace = conversation.workspace_id;
                 if let Some(room) = self.shard(workspace).read().get(&workspace) {
+                    room.assignment_changed(
+                        conversation.id,
+                        conversation.assignee_id,
+                        conversation.status == ConversationStatus::Open,
+                    );
                     room.to_agents(&for_agents, None);
                     room.to_visitor(conversation.visitor_id, &for_visitor, None);
                 }
@@ -102,7 +107,14 @@ impl Hub {
                     preview: preview.as_deref(),
                 }
                 .encode();
-                self.to_the_other_side(*workspace, *visitor, author.kind, &frame, *conn);
+                self.to_the_other_side(
+                    *workspace,
+                    *conversation,
+                    *visitor,
+                    author.kind,
+                    &frame,
+                    *conn,
+                );
             }
             Event::Read {
                 workspace,
@@ -118,7 +130,14 @@ impl Hub {
                     seq: *seq,
                 }
                 .encode();
-                self.to_the_other_side(*workspace, *visitor, reader.kind, &frame, *conn);
+                self.to_the_other_side(
+                    *workspace,
+                    *conversation,
+                    *visitor,
+                    reader.kind,
+                    &frame,
+                    *conn,
+                );
             }
             Event::VisitorChanged { visitor, page } => {
                 let frame = ServerFrame::Visitor {
@@ -209,7 +228,7 @@ impl Hub {
                 }
                 .encode();
                 if let Some(room) = self.shard(*workspace).read().get(workspace) {
-                    room.to_agents(&frame, *conn);
+                    room.to_agents_following(*conversation, &frame, *conn);
                 }
             }
             Event::QueueMoved {
@@ -259,6 +278,7 @@ impl Hub {
     fn to_the_other_side(
         &self,
         workspace: WorkspaceId,
+        conversation: ConversationId,
         visitor: VisitorId,
         author: AuthorKind,
         frame: &ByteString,
@@ -266,10 +286,10 @@ impl Hub {
     ) {
         if let Some(room) = self.shard(workspace).read().get(&workspace) {
             match author {
-                AuthorKind::Visitor => room.to_agents(frame, None),
+                AuthorKind::Visitor => room.to_agents_following(conversation, frame, None),
                 AuthorKind::Agent | AuthorKind::System => {
                     room.to_visitor(visitor, frame, None);
-                    room.to_agents(frame, from);
+                    room.to_agents_following(conversation, frame, from);
                 }
             }
         }
@@ -316,7 +336,7 @@ impl Hub {
             .read()
             .get(&delivery.workspace)
         {
-            room.to_agents(&delivery.frame, sender);
+            room.message_to_agents(&delivery.message, &delivery.frame, sender);
             if delivery.message.kind != MessageKind::Note {
                 room.to_visitor(delivery.visitor, &delivery.frame, sender);
             }

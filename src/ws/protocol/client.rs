@@ -30,6 +30,8 @@ pub enum ClientFrame {
     Viewing(Viewing),
     /// Parley addition: a visitor asks for its conversation by email.
     Transcript(End),
+    /// Parley addition: the conversations a focused agent connection shows in full.
+    Watch(Watch),
 }
 
 impl ClientFrame {
@@ -50,6 +52,7 @@ impl ClientFrame {
             ClientFrame::Prechat(f) => f.reference.as_deref(),
             ClientFrame::Viewing(f) => f.reference.as_deref(),
             ClientFrame::Transcript(f) => f.reference.as_deref(),
+            ClientFrame::Watch(f) => f.reference.as_deref(),
         }
     }
 }
@@ -74,6 +77,19 @@ pub struct Hello {
     /// Visitor: pages seen before this first connection, oldest first (the loader kept them).
     #[serde(default)]
     pub pages: Vec<EarlierPage>,
+    /// Agent: every message of the workspace (`all`, the default) or only those of the
+    /// conversations it watches or is assigned, the others summed up in `activity` frames.
+    #[serde(default)]
+    pub subscription: Subscription,
+}
+
+/// What an agent connection receives of its workspace's messages.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subscription {
+    #[default]
+    All,
+    Focused,
 }
 
 /// A page a visitor saw before the widget connected.
@@ -201,3 +217,14 @@ pub struct Viewing {
     pub conversation_id: ConversationId,
     pub state: TypingState,
 }
+
+#[derive(Debug, Deserialize)]
+pub struct Watch {
+    #[serde(rename = "ref")]
+    pub reference: Option<Ref>,
+    /// Replaces the connection's watched set; at most `MAX_WATCHED`.
+    pub conversation_ids: Vec<ConversationId>,
+}
+
+/// Conversations one connection may watch at once: the ones on its screen.
+pub const MAX_WATCHED: usize = 20;

@@ -47,6 +47,8 @@ pub enum ServerFrame<'a> {
         teams: Vec<TeamRef<'a>>,
         /// Whether this server sends email, and receives answers by email.
         email: EmailView,
+        /// What this connection receives: `all` messages, or `focused`.
+        subscription: super::client::Subscription,
     },
     Sent {
         #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
@@ -132,6 +134,21 @@ pub enum ServerFrame<'a> {
         agent_id: AgentId,
         state: TypingState,
     },
+    /// To focused agent connections: the conversations they do not watch that got messages
+    /// since their previous `activity` frame.
+    Activity {
+        conversations: &'a [ActivityEntry],
+    },
+}
+
+/// One conversation's messages since the previous `activity` frame, summed up.
+#[derive(Debug, Serialize)]
+pub struct ActivityEntry {
+    pub conversation_id: ConversationId,
+    pub last_seq: i64,
+    /// How many of them someone other than the receiving agent wrote.
+    pub unread: u32,
+    pub last_message: std::sync::Arc<Message>,
 }
 
 impl ServerFrame<'_> {
