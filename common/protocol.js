@@ -17,10 +17,11 @@
 export const SocketPath = Object.freeze({ visitor: '/ws/visitor', agent: '/ws/agent' });
 
 /**
- * Client frame types (`ClientFrame` in protocol.rs). `status` and `viewing` are an agent's;
- * `page`, `profile`, `end`, `rate`, `prechat` and `transcript` are a visitor's (`profile` and
- * `end` are Parley additions to the contract; `prechat` carries the answers to the site's
- * pre-chat form; `transcript` emails a conversation to the visitor's address).
+ * Client frame types (`ClientFrame` in protocol.rs). `status`, `viewing` and `watch` are an
+ * agent's; `page`, `profile`, `end`, `rate`, `prechat` and `transcript` are a visitor's
+ * (`profile` and `end` are Parley additions to the contract; `prechat` carries the answers to
+ * the site's pre-chat form; `transcript` emails a conversation to the visitor's address;
+ * `watch` names the conversations a focused agent connection shows in full).
  */
 export const Client = Object.freeze({
   HELLO: 'hello',
@@ -38,12 +39,14 @@ export const Client = Object.freeze({
   PRECHAT: 'prechat',
   TRANSCRIPT: 'transcript',
   VIEWING: 'viewing',
+  WATCH: 'watch',
 });
 
 /**
  * Server frame types. `agents` (how many agents are online) and `queue` (the place of the
  * visitor's conversation among those waiting for an agent) go to visitors only; `presence` and
- * `visitor` to agents only.
+ * `visitor` to agents only; `activity` (the messages of conversations not shown in full, summed
+ * up) to focused agent connections only.
  */
 export const Server = Object.freeze({
   WELCOME: 'welcome',
@@ -61,7 +64,16 @@ export const Server = Object.freeze({
   ERROR: 'error',
   PONG: 'pong',
   OK: 'ok',
+  ACTIVITY: 'activity',
 });
+
+/**
+ * What an agent connection receives of its workspace's messages (`Subscription`, asked in the
+ * `hello`, echoed by the `welcome`): `all` of them (the default, and what a server that does not
+ * echo it sends), or `focused`: in full only for the conversations it watches or that are
+ * assigned to its agent, every other one summed up in `activity` frames.
+ */
+export const Subscription = Object.freeze({ ALL: 'all', FOCUSED: 'focused' });
 
 /**
  * `ErrorCode` in protocol.rs, plus `disconnected`, which no server sends: a client's own code
@@ -128,6 +140,8 @@ export const Limits = Object.freeze({
    * for their `sent` at once, so a long outbox flushed after a reconnect stays under it.
    */
   SEND_WINDOW: 10,
+  /** Conversations one `watch` may name (`MAX_WATCHED`; more is `bad_request`). */
+  MAX_WATCHED: 20,
 });
 
 /** Client-side timing. */
@@ -219,6 +233,10 @@ export function codePoints(text) {
  *   last_seq: number}} ConversationView
  * @typedef {{score: number, comment: string | null, created_at: string}} Rating a visitor's
  *   rating of a resolved conversation (`rating` of the conversation object, null until rated)
+ * @typedef {{conversation_id: string, last_seq: number, unread: number, last_message: Message}} ActivityEntry
+ *   one conversation in an `activity` frame: its messages since the previous one, summed up
+ *   (`last_seq` and `last_message` the newest; `unread`: how many were written by someone other
+ *   than the receiving agent)
  * @typedef {{type: string, ref?: string, [key: string]: any}} Frame
  */
 
@@ -339,6 +357,16 @@ export function readFrame(conversationId, seq, ref) {
 /** An agent's own status. @param {string} ref @param {'online' | 'away'} status @returns {Frame} */
 export function statusFrame(ref, status) {
   return { type: Client.STATUS, ref, status };
+}
+
+/**
+ * The conversations an agent connection shows in full (focused delivery), replacing those it
+ * named before; at most `Limits.MAX_WATCHED` (the rest are left out).
+ * @param {string} ref @param {readonly string[]} conversationIds
+ * @returns {Frame}
+ */
+export function watchFrame(ref, conversationIds) {
+  return { type: Client.WATCH, ref, conversation_ids: conversationIds.slice(0, Limits.MAX_WATCHED) };
 }
 
 /** A visitor's host page changed. @param {Page} page @returns {Frame} */

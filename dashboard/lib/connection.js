@@ -47,13 +47,15 @@ export class FrameError extends Error {
 
 export class AgentConnection extends Emitter {
   /**
-   * @param {{url: string, getToken: () => string | null,
+   * @param {{url: string, getToken: () => string | null, subscription?: 'all' | 'focused',
    *   WebSocketImpl?: typeof WebSocket, random?: () => number, clock?: Clock}} options
+   *   `subscription`: the delivery the hello asks for (none named: the server's default, `all`)
    */
   constructor(options) {
     super();
     this.url = options.url;
     this.getToken = options.getToken;
+    this.subscription = options.subscription ?? null;
     this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -182,11 +184,22 @@ export class AgentConnection extends Emitter {
     this.socket = socket;
     this.helloRef = `hello-${this.nextRef()}`;
     const helloRef = this.helloRef;
-    socket.onopen = () => socket.send(JSON.stringify(helloFrame(helloRef, token)));
+    socket.onopen = () => socket.send(JSON.stringify(this.hello(helloRef, token)));
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = (event) => this.closed(event.code);
     socket.onerror = () => {};
     this.connectTimer = this.clock.setTimeout(() => this.drop(), Timing.CONNECT_TIMEOUT_MS);
+  }
+
+  /**
+   * The first frame: the token, and the delivery asked for when there is one (a server that
+   * does not know the field ignores it and sends everything, and its welcome does not echo it).
+   * @param {string} ref @param {string} token @returns {Frame}
+   */
+  hello(ref, token) {
+    const frame = helloFrame(ref, token);
+    if (this.subscription) frame.subscription = this.subscription;
+    return frame;
   }
 
   /** @param {unknown} data */

@@ -7,6 +7,13 @@
  * marks conversations read, tells the other agents which conversation it shows (`viewing`),
  * and carries out the agent's actions (assign, resolve, transfer). No DOM.
  *
+ * It asks for focused delivery (`subscription: 'focused'` in the hello): when the welcome
+ * echoes it, the server sends in full only the conversations this page shows (named with
+ * `watch`, again at every change and every welcome) or that are assigned to this agent, and
+ * sums up the others in `activity` frames; their inbox rows follow those, and their timelines,
+ * left behind, are caught up with `sync` when shown. A server that does not echo it sends
+ * everything, as before, and is sent no `watch`.
+ *
  * Events (besides the workspace's own): `connection` (state), `welcome` ({reconnect}),
  * `outbox` (conversationId), `alert` ({kind: 'conversation' | 'message', conversation, message?}),
  * `unauthorized`, `error` (message for the agent).
@@ -18,9 +25,10 @@ import { createOutbox, storedItems } from './outbox.js';
 import { VIEWING, VIEWING_REPEAT_MS, viewingFrame } from './viewers.js';
 import { emailSetup } from './emails.js';
 import { fileRefs } from '../../common/uploads.js';
+import { isMessage } from '../../common/timeline.js';
 import {
-  AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, codePoints, socketUrl,
-  historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame,
+  AuthorKind, ErrorCode, Kind, Limits, RETRYABLE, Server, Subscription, codePoints, socketUrl,
+  historyFrame, readFrame, sendFrame, statusFrame, syncFrame, typingFrame, watchFrame,
 } from '../../common/protocol.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
@@ -57,6 +65,7 @@ export class Desk extends Emitter {
     this.connection = new AgentConnection({
       url: socketUrl(options.origin ?? globalThis.location.origin, 'agent'),
       getToken: options.getToken,
+      subscription: Subscription.FOCUSED,
       WebSocketImpl: options.WebSocketImpl,
       clock: this.clock,
       random: options.random,
@@ -87,6 +96,22 @@ export class Desk extends Emitter {
     /** The conversation this page shows, which the other agents are told about. @type {string | null} */
     this.shown = null;
     /** @type {any} */ this.viewingTimer = null;
+    /**
+     * Whether the welcome said `subscription: 'focused'`: the server then sends in full only
+     * the conversations watched or assigned to this agent. False with a server that sends all.
+     */
+    this.focused = false;
+    /** The watched set sent last (ids joined); null when the server must be told again. @type {string | null} */
+    this.watchSent = null;
+    /**
+     * Timelines known to lack messages the server has (summed up in `activity` frames, or
+     * before a message that came after a hole): conversation → the seq they are complete up
+     * to, where their next catch-up starts.
+     * @type {Map<string, number>}
+     */
+    this.behind = new Map();
+    /** Conversations to catch up again when their running catch-up ends (news came meanwhile). @type {Set<string>} */
+    this.catchUpAgain = new Set();
 
     this.connection.on('state', (state) => this.emit('connection', state));
     this.connection.on('welcome', (frame, info) => this.welcomed(frame, info));
@@ -114,6 +139,10 @@ export class Desk extends Emitter {
     this.clock.clearInterval(this.viewingTimer);
     this.viewingTimer = null;
     this.shown = null;
+    this.focused = false;
+    this.watchSent = null;
+    this.behind.clear();
+    this.catchUpAgain.clear();
     this.connection.stop();
     this.inflight.clear();
     this.backingOff.clear();
@@ -143,8 +172,11 @@ export class Desk extends Emitter {
       ws.upsertConversation(raw);
     }
     this.loadLabels();
-    // The server forgot who views what with the old socket.
+    // The server forgot who views what with the old socket, and what it watched.
     if (this.shown) this.viewing(this.shown, 'on');
+    this.focused = frame.subscription === Subscription.FOCUSED;
+    this.watchSent = null;
+    this.watch();
     this.emit('welcome', info);
     if (info.reconnect && !frame.more) this.refreshMissing(openIds);
     // This agent's load counts their open conversations: fetch those the welcome left out.
@@ -214,22 +246,65 @@ export class Desk extends Emitter {
     const running = this.syncing.get(id);
     if (running) return running;
     const work = (async () => {
+      let complete = false;
       try {
+        let after = this.syncFrom(id);
         let more = true;
         while (more && this.connection.isOpen) {
-          const after = this.workspace.timeline(id).newest;
           const reply = await this.connection.request(syncFrame('', id, after));
-          this.received(id, reply.messages ?? [], { live: true });
-          more = Boolean(reply.more) && (reply.messages ?? []).length > 0;
+          const messages = reply.messages ?? [];
+          this.received(id, messages, { live: true });
+          // The next page starts after this one, not after the newest held: a message held
+          // past a hole must not make the catch-up skip the hole.
+          for (const m of messages) if (Number.isInteger(m?.seq) && m.seq > after) after = m.seq;
+          more = Boolean(reply.more) && messages.length > 0;
         }
+        complete = !more;
       } catch (err) {
         if (!(err instanceof FrameError) || err.code !== ErrorCode.DISCONNECTED) console.warn('parley: sync failed', err);
       } finally {
         this.syncing.delete(id);
       }
+      if (complete) this.caughtUp(id);
+      if (this.catchUpAgain.delete(id)) await this.catchUp(id);
     })();
     this.syncing.set(id, work);
     return work;
+  }
+
+  /**
+   * Where a catch-up starts: after the newest seq held, or before that where the timeline is
+   * known to lack messages.
+   * @param {string} id
+   */
+  syncFrom(id) {
+    const newest = this.workspace.timeline(id).newest;
+    return Math.min(this.behind.get(id) ?? newest, newest);
+  }
+
+  /**
+   * The timeline holds everything the server had when the catch-up ended; an `activity` that
+   * came meanwhile may have told of newer messages still, which the next catch-up fetches.
+   * @param {string} id
+   */
+  caughtUp(id) {
+    this.behind.delete(id);
+    const newest = this.workspace.timeline(id).newest;
+    if (this.focused && (this.workspace.conversations.get(id)?.last_seq ?? 0) > newest) this.behind.set(id, newest);
+  }
+
+  /**
+   * The server has messages up to `seq` in this conversation that its timeline may lack: the
+   * next catch-up starts where the timeline is complete (focused delivery only: with all of
+   * them delivered, a timeline has no hole). A timeline never fetched and holding nothing has
+   * nothing to complete: its newest page is fetched when it is shown.
+   * @param {string} id @param {number} seq
+   */
+  noteBehind(id, seq) {
+    if (!this.focused || this.behind.has(id)) return;
+    const timeline = this.workspace.timelines.find(id);
+    if (!timeline || seq <= timeline.newest || (!timeline.loaded && timeline.newest === 0)) return;
+    this.behind.set(id, timeline.newest);
   }
 
   // ---- frames -----------------------------------------------------------------------------
@@ -240,6 +315,8 @@ export class Desk extends Emitter {
     switch (frame.type) {
       case Server.MESSAGE:
         return this.liveMessage(frame.message);
+      case Server.ACTIVITY:
+        return this.activity(frame.conversations);
       case Server.CONVERSATION: {
         const known = ws.conversations.has(frame.conversation.id);
         const c = ws.upsertConversation(frame.conversation);
@@ -283,6 +360,7 @@ export class Desk extends Emitter {
     const ws = this.workspace;
     const timeline = ws.timeline(id);
     const gap = timeline.loaded && message.seq > timeline.newest + 1;
+    this.noteBehind(id, message.seq - 1);
     const added = this.received(id, [message], { live: true });
     if (gap) this.catchUp(id);
     const c = ws.conversations.get(id);
@@ -290,6 +368,49 @@ export class Desk extends Emitter {
     if (added.length && c && message.author.kind === AuthorKind.VISITOR) {
       this.emit('alert', { kind: 'message', conversation: c, message });
     }
+  }
+
+  /**
+   * An `activity` frame (focused delivery): conversations this page is not sent in full got
+   * messages. Their inbox rows follow (last message, time, order, unread count, the title's
+   * total) and a visitor's message alerts, as `message` frames would; their timelines do not
+   * take the last message (the ones before it were not sent) but are marked behind, to be
+   * caught up with `sync` when shown.
+   * @param {unknown} entries
+   */
+  activity(entries) {
+    if (!Array.isArray(entries)) return;
+    for (const entry of entries) {
+      if (entry && typeof entry.conversation_id === 'string' && Number.isInteger(entry.last_seq)) this.activityEntry(entry);
+    }
+  }
+
+  /** @param {import('../../common/protocol.js').ActivityEntry} entry */
+  activityEntry(entry) {
+    const id = entry.conversation_id;
+    const shown = id === this.shown;
+    this.noteBehind(id, entry.last_seq);
+    const c = this.workspace.activity(entry, { countUnread: !shown });
+    if (!c) {
+      this.refreshConversation(id);
+      return;
+    }
+    // On screen yet summed up: these messages came before the server read the `watch`.
+    if (shown) this.catchUpShown(id);
+    const m = entry.last_message;
+    if (entry.unread > 0 && isMessage(m) && m.author.kind === AuthorKind.VISITOR) {
+      this.emit('alert', { kind: 'message', conversation: c, message: m });
+    }
+  }
+
+  /**
+   * Fetches what the conversation on screen lacks: now, or after the catch-up under way (which
+   * may have been answered before those messages). A timeline still loading catches up next.
+   * @param {string} id
+   */
+  catchUpShown(id) {
+    if (this.syncing.has(id)) this.catchUpAgain.add(id);
+    else if (this.workspace.timeline(id).loaded && this.connection.isOpen) this.catchUp(id);
   }
 
   /**
@@ -416,6 +537,8 @@ export class Desk extends Emitter {
       this.inflight.delete(item.client_msg_id);
       this.unsent.remove(item.client_msg_id);
       this.emit('outbox', id);
+      // A reply to a conversation not sent in full may land past messages summed up.
+      if (isMessage(reply.message)) this.noteBehind(id, reply.message.seq - 1);
       this.received(id, [reply.message], {});
     } catch (err) {
       this.inflight.delete(item.client_msg_id);
@@ -494,9 +617,35 @@ export class Desk extends Emitter {
     this.clock.clearInterval(this.viewingTimer);
     this.viewingTimer = null;
     this.shown = conversationId;
+    // Watched before it is fetched, so that nothing falls between the fetch and full delivery.
+    // None shown waits for the end of the task: going to another conversation destroys the
+    // last view just before it shows the next, and one `watch` then says so.
+    if (conversationId) this.watch();
+    else queueMicrotask(() => this.watch());
     if (!conversationId) return;
     this.viewing(conversationId, 'on');
     this.viewingTimer = this.clock.setInterval(() => this.viewing(conversationId, 'on'), VIEWING_REPEAT_MS);
+  }
+
+  /**
+   * Tells the server which conversations this page shows in full, replacing the set it had
+   * (focused delivery only: a connection sent everything needs no `watch`). A set already sent
+   * is not sent again; a failure is forgotten, the next change or welcome sends the set again.
+   */
+  watch() {
+    if (!this.focused || !this.connection.isOpen) return;
+    const ids = this.watched();
+    const key = ids.join(' ');
+    if (key === this.watchSent) return;
+    this.watchSent = key;
+    this.connection.request(watchFrame('', ids)).catch(() => {
+      if (this.watchSent === key) this.watchSent = null;
+    });
+  }
+
+  /** The conversations this page shows in full: the one on screen. @returns {string[]} */
+  watched() {
+    return this.shown ? [this.shown] : [];
   }
 
   /** @param {string} conversationId @param {'on' | 'off'} state */

@@ -4,7 +4,7 @@
  * the welcome and live frames: conversations with their unread counts, timelines, visitors
  * seen live, the team's presence, who is typing. No I/O and no DOM: it changes on calls and
  * emits what changed:
- * - `conversation` (conversation, {created}) for each upsert,
+ * - `conversation` (conversation, {created}) for each upsert (and each `activity` entry),
  * - `messages` (conversationId, newMessages) when a timeline grows,
  * - `typing` (conversationId), `visitor` (visitorId), `agents` (), `read` (conversationId),
  * - `unread` (total) when the total of unread messages changes,
@@ -14,13 +14,14 @@
  */
 import { Emitter } from './emitter.js';
 import { Viewers } from './viewers.js';
-import { Timelines } from '../../common/timeline.js';
+import { Timelines, isMessage } from '../../common/timeline.js';
 import { AgentStatus, AuthorKind, Timing, isScore } from '../../common/protocol.js';
 import { summary } from '../../common/uploads.js';
 
 /** @typedef {import('../../common/protocol.js').Message} Message */
 /** @typedef {import('../../common/protocol.js').Rating} Rating */
 /** @typedef {import('../../common/protocol.js').Author} Author */
+/** @typedef {import('../../common/protocol.js').ActivityEntry} ActivityEntry */
 
 /**
  * A conversation as the dashboard holds it: the contract's conversation plus the inbox's
@@ -111,6 +112,27 @@ function later(a, b) {
 export function ratingOf(raw) {
   if (!raw || !isScore(raw.score)) return null;
   return { score: raw.score, comment: typeof raw.comment === 'string' && raw.comment ? raw.comment : null, created_at: String(raw.created_at ?? '') };
+}
+
+/**
+ * The row shows `m` as the conversation's last message: its time, preview and author.
+ * @param {Conversation} c @param {Message} m
+ */
+function showLast(c, m) {
+  c.last_seq = m.seq;
+  c.last_activity_at = later(c.last_activity_at, m.created_at);
+  c.last_body = summary(m).slice(0, 200);
+  c.last_author_kind = m.author.kind;
+  c.last_kind = m.kind;
+}
+
+/**
+ * A visitor writing brings a snoozed conversation back (the server does the same). (A message
+ * older than the last change, caught up after a reconnect, does not.)
+ * @param {Conversation} c @param {Message} m a message that arrived live
+ */
+function wakeFor(c, m) {
+  if (m.author.kind === AuthorKind.VISITOR && m.seq >= c.last_seq && m.created_at >= c.updated_at) c.snoozed_until = null;
 }
 
 /** @param {Conversation} c */
@@ -350,22 +372,50 @@ export class Workspace extends Emitter {
       if (m.author.kind === AuthorKind.AGENT && m.author.id && m.author.name) this.learnAgent(m.author.id, m.author.name);
       this.clearTyping(conversationId, m.author);
       if (!c) continue;
-      if (m.seq >= c.last_seq) {
-        c.last_seq = m.seq;
-        c.last_activity_at = later(c.last_activity_at, m.created_at);
-        c.last_body = summary(m).slice(0, 200);
-        c.last_author_kind = m.author.kind;
-        c.last_kind = m.kind;
-      }
+      if (m.seq >= c.last_seq) showLast(c, m);
       if (options.live && m.seq > c.unreadBaseSeq && !this.isMine(m)) c.liveUnread.add(m.seq);
-      // A visitor writing brings a snoozed conversation back (the server does the same).
-      // (A message older than the last change, caught up after a reconnect, does not.)
-      if (options.live && m.author.kind === AuthorKind.VISITOR && m.seq >= c.last_seq && m.created_at >= c.updated_at) c.snoozed_until = null;
+      if (options.live) wakeFor(c, m);
     }
     this.emit('messages', conversationId, added);
     if (c) this.emit('conversation', c, { created: false });
     this.emitUnread();
     return added;
+  }
+
+  /**
+   * An `activity` entry (focused delivery): the conversation got messages up to `last_seq`,
+   * summed up. Its row follows as it would for the messages themselves (the last one, its
+   * time, the order, the unread count) but its timeline does not take the last message: the
+   * ones before it were not sent, and a timeline must not look complete past them (the desk
+   * catches it up with `sync` when it is shown).
+   * @param {ActivityEntry} entry
+   * @param {{countUnread: boolean}} options false for the conversation on screen, whose
+   *   messages are fetched, counted and read there
+   * @returns {Conversation | null} the conversation, null when not held
+   */
+  activity(entry, options) {
+    const c = this.conversations.get(entry.conversation_id);
+    if (!c) return null;
+    const m = entry.last_message;
+    if (entry.last_seq >= c.last_seq) {
+      c.last_seq = entry.last_seq;
+      if (isMessage(m) && m.seq === entry.last_seq) {
+        showLast(c, m);
+        if (m.author.kind === AuthorKind.AGENT && m.author.id && m.author.name) this.learnAgent(m.author.id, m.author.name);
+        this.clearTyping(c.id, m.author);
+        wakeFor(c, m);
+      }
+    }
+    const unread = Number.isInteger(entry.unread) && entry.unread > 0 ? entry.unread : 0;
+    if (options.countUnread && entry.last_seq > c.unreadBaseSeq) {
+      // At most one unread message per seq above those the count holds already: an inbox page
+      // fetched meanwhile may have counted some of them.
+      c.unreadBase += Math.min(unread, entry.last_seq - c.unreadBaseSeq);
+      c.unreadBaseSeq = entry.last_seq;
+    }
+    this.emit('conversation', c, { created: false });
+    this.emitUnread();
+    return c;
   }
 
   /** @param {Message} m */

@@ -98,7 +98,7 @@ export function priorityText(priority) {
 }
 
 /** @param {Conversation} a @param {Conversation} b */
-function byActivity(a, b) {
+export function byActivity(a, b) {
   if (a.last_activity_at === b.last_activity_at) return a.id < b.id ? 1 : -1;
   return a.last_activity_at < b.last_activity_at ? 1 : -1;
 }
