@@ -42,6 +42,14 @@ pub fn classify(item: Result<AggregatedMessage, ProtocolError>) -> Incoming {
         Ok(AggregatedMessage::Pong(_)) => Incoming::Alive,
         Ok(AggregatedMessage::Close(_)) => Incoming::Closed,
         Err(ProtocolError::Overflow) => Incoming::Refuse(Close::TooLarge),
+        Err(ProtocolError::Io(err)) if super::frame_guard::is_refusal(&err) => {
+            Incoming::Refuse(Close::TooLarge)
+        }
+        // actix-http reports reserved bits with the kind actix-ws gives bad UTF-8 text
+        // (InvalidData): told apart by the message until it has a variant of its own.
+        Err(ProtocolError::Io(err)) if err.to_string().contains("reserved bits") => {
+            Incoming::Refuse(Close::ProtocolError)
+        }
         // actix-ws reports bad UTF-8 text as InvalidData, and over-long continuations as an
         // "Exceeded maximum continuation size" error; other I/O errors are a lost socket.
         Err(ProtocolError::Io(err)) if err.kind() == std::io::ErrorKind::InvalidData => {

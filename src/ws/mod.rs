@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod common;
 pub mod connection;
+pub mod frame_guard;
 pub mod http;
 pub mod hub;
 pub mod outbound;

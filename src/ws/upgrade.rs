@@ -63,8 +63,6 @@ fn upgrade<R: Role>(
     role: R,
 ) -> Result<HttpResponse, ApiError> {
     let slot = open_slot(req, state)?;
-    let (response, socket, stream) = actix_ws::handle(req, body)
-        .map_err(|_| ApiError::BadRequest("expected a WebSocket upgrade".into()))?;
     let limits = &state.settings.limits;
     // 0 means no limit; the continuation bound also stops endless empty continuations.
     let max = if limits.max_frame_bytes == 0 {
@@ -72,6 +70,10 @@ fn upgrade<R: Role>(
     } else {
         limits.max_frame_bytes
     };
+    // The client's bytes pass a guard that refuses a frame by its header (see frame_guard).
+    let (response, socket, stream) = super::frame_guard::guarded(req, body, max)
+        .and_then(|body| actix_ws::handle(req, body))
+        .map_err(|_| ApiError::BadRequest("expected a WebSocket upgrade".into()))?;
     let stream = stream
         .max_frame_size(max)
         .aggregate_continuations()

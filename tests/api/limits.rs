@@ -367,3 +367,108 @@ async fn a_closing_connection_that_never_reads_is_let_go_after_its_grace_period(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A WebSocket upgrade on a plain socket, returned once the server answered 101: for frames
+/// no client library would send.
+async fn raw_upgrade(app: &crate::helpers::TestApp) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ws = app.first_workspace().await;
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let request = format!(
+        "GET /ws/visitor?site_key={} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n",
+        ws.site.site_key
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        socket.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    socket
+}
+
+/// How the server ended a raw connection: `Some(code)` of its close frame (server frames are
+/// unmasked), `None` when it closed or reset the socket without one; panics after `wait`.
+async fn close_code(socket: &mut tokio::net::TcpStream, wait: Duration) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        // Parse the complete frames held so far.
+        let mut at = 0;
+        while buf.len() >= at + 2 {
+            let (opcode, short) = (buf[at] & 0x0f, (buf[at + 1] & 0x7f) as usize);
+            let (length, start) = match short {
+                126 if buf.len() >= at + 4 => (
+                    u16::from_be_bytes([buf[at + 2], buf[at + 3]]) as usize,
+                    at + 4,
+                ),
+                127 if buf.len() >= at + 10 => (
+                    u64::from_be_bytes(buf[at + 2..at + 10].try_into().unwrap()) as usize,
+                    at + 10,
+                ),
+                126 | 127 => break,
+                n => (n, at + 2),
+            };
+            if buf.len() < start + length {
+                break;
+            }
+            if opcode == 8 && length >= 2 {
+                return Some(u16::from_be_bytes([buf[start], buf[start + 1]]));
+            }
+            at = start + length;
+        }
+        let mut chunk = [0u8; 4096];
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, socket.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            Ok(_) => return None,
+            Err(_) => panic!("the server did not end the connection within {wait:?}"),
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_frame_declaring_more_than_the_limit_is_refused_by_its_header() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut socket = raw_upgrade(&app).await;
+    // A masked text frame announcing a gigabyte, of which only 256 KiB ever come: the server
+    // must not wait for (and hold) the rest before refusing it.
+    let mut frame = vec![0x81, 0x80 | 127];
+    frame.extend_from_slice(&(1u64 << 30).to_be_bytes());
+    frame.extend_from_slice(&[7, 7, 7, 7]);
+    socket.write_all(&frame).await.unwrap();
+    let _ = socket.write_all(&vec![b'x'; 256 * 1024]).await;
+    // Ended, with 1009 or (the client's bytes unread) a reset, without the rest being sent.
+    let code = close_code(&mut socket, Duration::from_secs(5)).await;
+    assert!(matches!(code, None | Some(1009)), "{code:?}");
+}
+
+#[actix_web::test]
+async fn a_frame_with_reserved_bits_closes_1002() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut socket = raw_upgrade(&app).await;
+    // FIN, RSV1 and text, masked "hello": no extension was negotiated, so RSV1 is an error of
+    // the protocol (1002), not of the text's encoding.
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0xC1, 0x80 | 5];
+    frame.extend_from_slice(&mask);
+    frame.extend(b"hello".iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    socket.write_all(&frame).await.unwrap();
+    assert_eq!(
+        close_code(&mut socket, Duration::from_secs(5)).await,
+        Some(1002)
+    );
+}
