@@ -4,7 +4,8 @@
 //! Scenarios: `throughput` (closed or open loop, ack and delivery latency, verification that
 //! every acknowledged message is stored once, in order), `idle` (memory per idle connection),
 //! `storm` (many visitors at once), `slow` (agents that stop reading), `history` (reads under
-//! load). `--transport http` runs the visitors over the contract's HTTP transport.
+//! load), `soak` (hours at a steady rate), `workspace` (hundreds of agents in one workspace,
+//! `all` or `focused`). `--transport http` runs the visitors over the contract's HTTP transport.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -74,6 +75,10 @@ enum Scenario {
         rate: Option<f64>,
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
+        /// Subscribes a webhook to `message.created`, received by this generator (the server
+        /// must allow private addresses: scripts/bench --outboxes).
+        #[arg(long)]
+        webhook: bool,
     },
     /// N idle visitor connections and the server's memory per connection.
     Idle {
@@ -130,6 +135,25 @@ enum Scenario {
         /// Per cent of the idle pool replaced each minute.
         #[arg(long, default_value_t = 1.0)]
         churn: f64,
+    },
+    /// A large workspace: `--agents` online in one workspace, `--conversations` open and
+    /// `--rate` messages a second spread over them; each agent watches `--watch` of them.
+    /// `--subscription focused` asks for the lighter delivery (docs/protocol.md), `all` for
+    /// the contract's broadcast. Reports delivery latency to the agents who watch, frames per
+    /// agent, server CPU per message, and checks every agent's inbox against the store.
+    Workspace {
+        #[arg(long, default_value_t = 200)]
+        agents: usize,
+        #[arg(long, default_value_t = 2000)]
+        conversations: usize,
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        #[arg(long, default_value = "focused")]
+        subscription: String,
+        #[arg(long, default_value_t = 2)]
+        watch: usize,
     },
     /// `history` frames and HTTP history reads while messages flow.
     History {
@@ -535,6 +559,8 @@ struct MessageFrame<'a> {
 
 #[derive(Deserialize)]
 struct FrameMessage<'a> {
+    #[serde(borrow, default)]
+    conversation_id: Option<&'a str>,
     #[serde(default)]
     seq: i64,
     #[serde(borrow, default)]
@@ -1081,6 +1107,304 @@ async fn reports(
     Ok(Value::Object(report))
 }
 
+#[derive(Deserialize)]
+struct ActivityFrame<'a> {
+    #[serde(borrow)]
+    conversations: Vec<ActivityEntry<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ActivityEntry<'a> {
+    #[serde(borrow)]
+    conversation_id: &'a str,
+    last_seq: i64,
+}
+
+/// What one agent of the workspace scenario saw.
+#[derive(Default)]
+struct AgentView {
+    /// The newest seq heard of each conversation, from `message` or `activity` frames.
+    known: HashMap<String, i64>,
+    frames: u64,
+    messages: u64,
+    activities: u64,
+}
+
+fn cpu_ticks(pid: Option<u32>) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+struct WorkspaceShape {
+    agents: usize,
+    conversations: usize,
+    rate: f64,
+    seconds: f64,
+    focused: bool,
+    watch: usize,
+}
+
+async fn workspace(
+    target: &Target,
+    pid: Option<u32>,
+    shape: WorkspaceShape,
+) -> Result<Value, Failure> {
+    let run = Arc::new(Run {
+        epoch: Instant::now(),
+        acks: Mutex::new(histogram()),
+        deliveries: Mutex::new(histogram()),
+        send_lag: Mutex::new(histogram()),
+        delivered: AtomicU64::new(0),
+    });
+    // The conversations, each with its visitor still connected.
+    let mut openers = Vec::with_capacity(shape.conversations);
+    for v in 0..shape.conversations {
+        let mut socket = target.visitor(Some(source(v))).await?;
+        let frame = json!({"type": "send", "ref": "open", "client_msg_id": uuid::Uuid::new_v4(), "body": body(v, 0, run.epoch.elapsed())});
+        socket.send(Message::text(frame.to_string())).await?;
+        let sent = wait_for(&mut socket, "sent").await?;
+        let conversation = sent["message"]["conversation_id"]
+            .as_str()
+            .ok_or("no conversation")?
+            .to_owned();
+        openers.push((socket, conversation));
+    }
+    // The agents, each watching its own few conversations.
+    let mut agent_tasks = Vec::new();
+    for a in 0..shape.agents {
+        let mut socket = {
+            let url = format!("{}/ws/agent", target.ws);
+            let tcp = TcpSocket::new_v4()?;
+            tcp.bind(SocketAddr::new(source(a + 7), 0))?;
+            let stream = tcp.connect(url::host_port(&target.ws)?).await?;
+            stream.set_nodelay(true)?;
+            Socket::Ws(Box::new(
+                client_async(url.as_str(), MaybeTlsStream::Plain(stream))
+                    .await?
+                    .0,
+            ))
+        };
+        let mut hello = json!({"type": "hello", "ref": "h", "token": target.token});
+        if shape.focused {
+            hello["subscription"] = json!("focused");
+        }
+        socket.send(Message::text(hello.to_string())).await?;
+        wait_for(&mut socket, "welcome").await?;
+        let watched: Vec<String> = (0..shape.watch)
+            .map(|k| openers[(a * shape.watch + k) % openers.len()].1.clone())
+            .collect();
+        // Only a focused connection is told (an `all` one gets everything anyway, and servers
+        // without the addition would refuse the frame).
+        if shape.focused {
+            socket
+                .send(Message::text(
+                    json!({"type": "watch", "ref": "w", "conversation_ids": watched}).to_string(),
+                ))
+                .await?;
+            wait_for(&mut socket, "ok").await?;
+        }
+        let run = run.clone();
+        agent_tasks.push(tokio::spawn(async move {
+            let mut view = AgentView::default();
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                view.frames += 1;
+                if text.contains("\"type\":\"activity\"") {
+                    view.activities += 1;
+                    if let Ok(frame) = serde_json::from_str::<ActivityFrame>(&text) {
+                        for entry in frame.conversations {
+                            let known = view
+                                .known
+                                .entry(entry.conversation_id.to_owned())
+                                .or_default();
+                            *known = (*known).max(entry.last_seq);
+                        }
+                    }
+                    continue;
+                }
+                if !text.contains("\"type\":\"message\"") {
+                    continue;
+                }
+                let Ok(frame) = serde_json::from_str::<MessageFrame>(&text) else {
+                    continue;
+                };
+                view.messages += 1;
+                if let Some(c) = frame.message.conversation_id {
+                    let known = view.known.entry(c.to_owned()).or_default();
+                    *known = (*known).max(frame.message.seq);
+                    // Latency is what the watchers see; in `all` mode every agent gets every
+                    // message, and only the watched ones are timed there too.
+                    if watched.iter().any(|w| w == c) {
+                        if let Some(at) = frame.message.body.as_deref().and_then(sent_at) {
+                            let latency = run.epoch.elapsed().saturating_sub(at);
+                            let _ = run
+                                .deliveries
+                                .lock()
+                                .map(|mut h| h.record(latency.as_micros() as u64));
+                            run.delivered.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            view
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    if let (Ok(mut a), Ok(mut d), Ok(mut l)) =
+        (run.acks.lock(), run.deliveries.lock(), run.send_lag.lock())
+    {
+        a.reset();
+        d.reset();
+        l.reset();
+    }
+    run.delivered.store(0, Ordering::Relaxed);
+    let cpu_before = cpu_ticks(pid);
+    let started = run.epoch.elapsed();
+    let deadline = started + Duration::from_secs_f64(shape.seconds);
+    let every = Duration::from_secs_f64(shape.conversations as f64 / shape.rate);
+    let mut tasks = Vec::new();
+    let n = openers.len();
+    for (v, (socket, conversation)) in openers.into_iter().enumerate() {
+        tasks.push(tokio::spawn(visitor_loop(
+            run.clone(),
+            v,
+            socket,
+            conversation,
+            1,
+            Some(every),
+            v as f64 / n as f64,
+            started,
+            deadline,
+        )));
+    }
+    let mut acked: Vec<(String, Acked)> = Vec::new();
+    for task in tasks {
+        acked.push(task.await??);
+    }
+    let elapsed = (run.epoch.elapsed() - started).as_secs_f64();
+    let cpu_after = cpu_ticks(pid);
+    // The last activity frames go out within half a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut views = Vec::new();
+    for task in agent_tasks {
+        task.abort();
+        if let Ok(view) = task.await {
+            views.push(view);
+        }
+    }
+    let total_acks: usize = acked.iter().map(|(_, a)| a.len()).sum();
+    // Every agent's inbox must know each conversation's newest message.
+    let newest: HashMap<&str, i64> = acked
+        .iter()
+        .filter_map(|(c, a)| Some((c.as_str(), a.iter().map(|(_, s)| *s).max()?)))
+        .collect();
+    let mut stale_rows = 0u64;
+    for view in &views {
+        for (conversation, seq) in &newest {
+            if view.known.get(*conversation).copied().unwrap_or(0) < *seq {
+                stale_rows += 1;
+            }
+        }
+    }
+    let frames: u64 = views.iter().map(|v| v.frames).sum();
+    let activity_max = views.iter().map(|v| v.activities).max().unwrap_or(0);
+    let verification = verify(target, &acked).await?;
+    // Clock ticks are hundredths of a second on Linux.
+    let cpu_ms = match (cpu_before, cpu_after) {
+        (Some(b), Some(a)) => Some((a - b) as f64 * 10.0),
+        _ => None,
+    };
+    let deliveries = run
+        .deliveries
+        .lock()
+        .map(|h| summary(&h))
+        .unwrap_or_default();
+    Ok(json!({
+        "scenario": "workspace",
+        "subscription": if shape.focused { "focused" } else { "all" },
+        "agents": shape.agents, "conversations": shape.conversations, "rate": shape.rate,
+        "seconds": shape.seconds, "watch": shape.watch,
+        "acked": total_acks,
+        "acks_per_sec": (total_acks as f64 / elapsed).round(),
+        "ack_latency": run.acks.lock().map(|h| summary(&h)).unwrap_or_default(),
+        "watched_delivery_latency": deliveries,
+        "frames_to_agents": frames,
+        "frames_to_agents_per_sec": (frames as f64 / elapsed).round(),
+        "activity_frames_per_agent_per_sec_max": ((activity_max as f64 / elapsed) * 100.0).round() / 100.0,
+        "server_cpu_ms": cpu_ms,
+        "server_cpu_us_per_message": cpu_ms.map(|ms| (ms * 1000.0 / total_acks.max(1) as f64).round()),
+        "stale_inbox_rows": stale_rows,
+        "send_lag": run.send_lag.lock().map(|h| summary(&h)).unwrap_or_default(),
+        "verification": {
+            "ok": verification["ok"] == true && stale_rows == 0,
+            "store": verification,
+        },
+    }))
+}
+
+/// An HTTP receiver on loopback that answers every request 200, subscribed to
+/// `message.created`; counts what it received.
+async fn webhook_receiver(target: &Target) -> Result<Arc<AtomicU64>, Failure> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let received = Arc::new(AtomicU64::new(0));
+    let counter = received.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut stream = BufReader::new(stream);
+                loop {
+                    // Headers, then the body its Content-Length announces; keep-alive.
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if stream.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let header = line.trim_end();
+                        if header.is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':') {
+                            if name.eq_ignore_ascii_case("content-length") {
+                                length = value.trim().parse().unwrap_or(0);
+                            }
+                        }
+                    }
+                    let mut body = vec![0u8; length];
+                    if stream.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                    if stream.get_mut().write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    target
+        .http
+        .post(format!("{}/api/v1/webhooks", target.base))
+        .bearer_auth(&target.token)
+        .json(
+            &json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["message.created"]}),
+        )
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(received)
+}
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
@@ -1093,7 +1417,19 @@ async fn main() {
                 inflight,
                 rate,
                 seconds,
-            } => throughput(&target, visitors, agents, inflight, rate, seconds, 0).await,
+                webhook,
+            } => {
+                let receiver = match webhook {
+                    true => Some(webhook_receiver(&target).await?),
+                    false => None,
+                };
+                let mut report =
+                    throughput(&target, visitors, agents, inflight, rate, seconds, 0).await?;
+                if let Some(received) = receiver {
+                    report["webhook_deliveries"] = json!(received.load(Ordering::Relaxed));
+                }
+                Ok(report)
+            }
             Scenario::Idle { connections } => idle(&target, cli.server.pid, connections).await,
             Scenario::Storm { visitors } => storm(&target, visitors).await,
             Scenario::Slow {
@@ -1111,6 +1447,29 @@ async fn main() {
                 Ok(report)
             }
             Scenario::History { visitors, seconds } => history(&target, visitors, seconds).await,
+            Scenario::Workspace {
+                agents,
+                conversations,
+                rate,
+                seconds,
+                subscription,
+                watch,
+            } => {
+                let focused = match subscription.as_str() {
+                    "focused" => true,
+                    "all" => false,
+                    other => return Err(format!("unknown subscription {other}").into()),
+                };
+                let shape = WorkspaceShape {
+                    agents,
+                    conversations,
+                    rate,
+                    seconds,
+                    focused,
+                    watch,
+                };
+                workspace(&target, cli.server.pid, shape).await
+            }
             Scenario::Reports {
                 runs,
                 conversations,
