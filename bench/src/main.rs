@@ -1128,6 +1128,15 @@ struct AgentView {
     frames: u64,
     messages: u64,
     activities: u64,
+    /// Frames by type.
+    types: HashMap<String, u64>,
+}
+
+/// A frame's `type`, read from its text without parsing it.
+fn frame_type(text: &str) -> &str {
+    text.split_once("\"type\":\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or("?", |(kind, _)| kind)
 }
 
 fn cpu_ticks(pid: Option<u32>) -> Option<u64> {
@@ -1174,6 +1183,7 @@ async fn workspace(
     }
     // The agents, each watching its own few conversations.
     let mut agent_tasks = Vec::new();
+    let mut views: Vec<Arc<Mutex<AgentView>>> = Vec::new();
     for a in 0..shape.agents {
         let mut socket = {
             let url = format!("{}/ws/agent", target.ws);
@@ -1207,13 +1217,19 @@ async fn workspace(
             wait_for(&mut socket, "ok").await?;
         }
         let run = run.clone();
+        // Kept outside the task, which is aborted at the end (its socket never ends by itself).
+        let shared = Arc::new(Mutex::new(AgentView::default()));
+        views.push(shared.clone());
         agent_tasks.push(tokio::spawn(async move {
-            let mut view = AgentView::default();
             while let Some(Ok(message)) = socket.next().await {
                 let Message::Text(text) = message else {
                     continue;
                 };
+                let Ok(mut view) = shared.lock() else {
+                    break;
+                };
                 view.frames += 1;
+                *view.types.entry(frame_type(&text).to_owned()).or_default() += 1;
                 if text.contains("\"type\":\"activity\"") {
                     view.activities += 1;
                     if let Ok(frame) = serde_json::from_str::<ActivityFrame>(&text) {
@@ -1251,7 +1267,6 @@ async fn workspace(
                     }
                 }
             }
-            view
         }));
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -1263,6 +1278,16 @@ async fn workspace(
         l.reset();
     }
     run.delivered.store(0, Ordering::Relaxed);
+    // Count from here: what came while the conversations and agents were set up is not load.
+    for view in &views {
+        if let Ok(mut view) = view.lock() {
+            let known = std::mem::take(&mut view.known);
+            *view = AgentView {
+                known,
+                ..AgentView::default()
+            };
+        }
+    }
     let cpu_before = cpu_ticks(pid);
     let started = run.epoch.elapsed();
     let deadline = started + Duration::from_secs_f64(shape.seconds);
@@ -1290,12 +1315,15 @@ async fn workspace(
     let cpu_after = cpu_ticks(pid);
     // The last activity frames go out within half a second.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut views = Vec::new();
     for task in agent_tasks {
         task.abort();
-        if let Ok(view) = task.await {
-            views.push(view);
-        }
+    }
+    let views: Vec<AgentView> = views
+        .iter()
+        .filter_map(|v| v.lock().ok().map(|mut v| std::mem::take(&mut *v)))
+        .collect();
+    if views.len() != shape.agents {
+        return Err("an agent's view was lost".into());
     }
     let total_acks: usize = acked.iter().map(|(_, a)| a.len()).sum();
     // Every agent's inbox must know each conversation's newest message.
@@ -1311,7 +1339,15 @@ async fn workspace(
             }
         }
     }
-    let frames: u64 = views.iter().map(|v| v.frames).sum();
+    // The load's traffic: messages and their summaries (the visitors' departures at the end,
+    // `presence` in `all` mode, are listed by type but not counted here).
+    let frames: u64 = views.iter().map(|v| v.messages + v.activities).sum();
+    let mut types: HashMap<&str, u64> = HashMap::new();
+    for view in &views {
+        for (kind, n) in &view.types {
+            *types.entry(kind.as_str()).or_default() += n;
+        }
+    }
     let activity_max = views.iter().map(|v| v.activities).max().unwrap_or(0);
     let verification = verify(target, &acked).await?;
     // Clock ticks are hundredths of a second on Linux.
@@ -1335,6 +1371,7 @@ async fn workspace(
         "watched_delivery_latency": deliveries,
         "frames_to_agents": frames,
         "frames_to_agents_per_sec": (frames as f64 / elapsed).round(),
+        "frames_to_agents_by_type": types,
         "activity_frames_per_agent_per_sec_max": ((activity_max as f64 / elapsed) * 100.0).round() / 100.0,
         "server_cpu_ms": cpu_ms,
         "server_cpu_us_per_message": cpu_ms.map(|ms| (ms * 1000.0 / total_acks.max(1) as f64).round()),

@@ -316,6 +316,12 @@ export class Desk extends Emitter {
       case Server.MESSAGE:
         return this.liveMessage(frame.message);
       case Server.ACTIVITY:
+        // Visitors who came or went, summed up like the conversations (focused delivery).
+        if (Array.isArray(frame.visitors)) {
+          for (const v of frame.visitors) {
+            if (v && typeof v.visitor_id === 'string') ws.visitorPresence(v.visitor_id, Boolean(v.online));
+          }
+        }
         return this.activity(frame.conversations);
       case Server.CONVERSATION: {
         const known = ws.conversations.has(frame.conversation.id);

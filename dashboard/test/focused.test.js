@@ -324,3 +324,14 @@ test('a server that sends all (or does not say) gets no watch, and messages work
     assert.equal(s.desk.behind.size, 0);
   }
 });
+
+test("visitors' comings and goings summed up in an activity frame move their presence as presence frames would", async (t) => {
+  const s = setup(t);
+  await online(s, { ...FOCUSED, conversations: [conversation({ id: 'c-1', visitor_id: 'v-1', visitor_online: false })] });
+  s.net.current.receive({ type: 'activity', visitors: [{ visitor_id: 'v-1', online: true }], conversations: [] });
+  await settle();
+  assert.equal(s.desk.workspace.conversations.get('c-1').visitor_online, true);
+  s.net.current.receive({ type: 'activity', visitors: [{ visitor_id: 'v-1', online: false }, { visitor_id: 42 }], conversations: [] });
+  await settle();
+  assert.equal(s.desk.workspace.conversations.get('c-1').visitor_online, false, 'a malformed entry is skipped, the rest applies');
+});

@@ -14,6 +14,7 @@ use crate::ws_client::WsClient;
 on_both_backends!(
     a_focused_agent_gets_its_conversations_in_full_and_the_others_summed_up,
     watch_is_bounded_and_for_agents_only,
+    visitors_coming_and_going_are_summed_up_for_a_focused_agent,
 );
 
 fn id(frame: &Value, pointer: &str) -> String {
@@ -245,4 +246,40 @@ async fn watch_is_bounded_and_for_agents_only(backend: Backend) {
     assert_eq!(refused["type"], "error", "{refused}");
     assert_eq!(refused["code"], "unauthorized");
     assert_eq!(client.closed_with().await, Some(4001));
+}
+
+async fn visitors_coming_and_going_are_summed_up_for_a_focused_agent(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut everything, _) = app.agent(&ws.token).await;
+    let (mut focused, _) = focused_agent(&app, &ws.token).await;
+    let (visitor, welcome) = app.visitor(&ws.site).await;
+    let id = welcome["visitor_id"].as_str().unwrap().to_owned();
+    let came = everything.recv_type("presence").await;
+    assert_eq!(
+        (came["visitor_id"].as_str(), came["online"].as_bool()),
+        (Some(id.as_str()), Some(true))
+    );
+    visitor.close().await;
+
+    // The focused tab hears of it in activity frames only, the last word being "gone".
+    let mut last = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while last != Some(false) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let frame = match focused.try_recv(left).await {
+            Some(Ok(frame)) => frame,
+            other => panic!("no activity telling the visitor left: {other:?}"),
+        };
+        assert_ne!(frame["type"], "presence", "{frame}");
+        if frame["type"] == "activity" {
+            for v in frame["visitors"].as_array().into_iter().flatten() {
+                if v["visitor_id"] == id.as_str() {
+                    last = v["online"].as_bool();
+                }
+            }
+        }
+    }
+    let gone = everything.recv_type("presence").await;
+    assert_eq!(gone["online"], false);
 }

@@ -31,8 +31,10 @@ use routing::Delivery;
 
 /// Shards of the registry; a power of two comfortably above the core count.
 const SHARDS: usize = 64;
-/// How often focused agent connections get their `activity` frame, at most.
+/// How often focused agent connections get their `activity` frame, at most: each in its
+/// turn among `ACTIVITY_SLOTS`, one slot per tick, so that no tick writes to every agent.
 const ACTIVITY_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+const ACTIVITY_SLOTS: u64 = 10;
 
 /// One shard of the open connections.
 type Lobby = Mutex<HashMap<ConnId, Arc<Outbound>>>;
@@ -75,24 +77,25 @@ impl Hub {
         chat.set_presence(presence);
         let ticking = Arc::downgrade(&hub);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(ACTIVITY_INTERVAL);
+            let mut tick = tokio::time::interval(ACTIVITY_INTERVAL / ACTIVITY_SLOTS as u32);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
+            for slot in (0..ACTIVITY_SLOTS).cycle() {
                 tick.tick().await;
                 let Some(hub) = ticking.upgrade() else {
                     return;
                 };
-                hub.flush_activity();
+                hub.flush_activity(slot);
             }
         });
         hub
     }
 
-    /// Every focused agent connection gets what it was kept since its last `activity` frame.
-    fn flush_activity(&self) {
+    /// The focused agent connections of `slot` get what they were kept since their last
+    /// `activity` frame.
+    fn flush_activity(&self, slot: u64) {
         for shard in self.shards.iter() {
             for room in shard.read().values() {
-                room.flush_activity();
+                room.flush_activity(slot, ACTIVITY_SLOTS);
             }
         }
     }

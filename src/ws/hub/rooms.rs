@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytestring::ByteString;
 
 use super::super::outbound::Outbound;
-use super::focus::Focus;
+use super::focus::{Focus, Summary};
 use crate::domain::{AgentId, AgentStatus, ConnId, ConversationId, Message, VisitorId};
 
 pub struct AgentConn {
@@ -62,18 +62,33 @@ impl Room {
 
     /// A message to the agents: in full to those who show its conversation, kept for the
     /// next `activity` frame by the others.
-    pub fn message_to_agents(
-        &self,
-        message: &Arc<Message>,
-        frame: &ByteString,
-        except: Option<ConnId>,
-    ) {
+    pub fn message_to_agents(&self, message: &Message, frame: &ByteString, except: Option<ConnId>) {
+        let mut summary: Option<Arc<Summary>> = None;
         for (id, conn) in &self.agents {
             if Some(*id) == except {
                 continue;
             }
-            if conn.focus.as_ref().is_none_or(|f| f.offer(message)) {
+            let in_full = conn.focus.as_ref().is_none_or(|f| {
+                f.offer(message.conversation_id, || {
+                    summary
+                        .get_or_insert_with(|| Arc::new(Summary::of(message)))
+                        .clone()
+                })
+            });
+            if in_full {
                 conn.outbound.push(frame.clone());
+            }
+        }
+    }
+    /// A visitor came or went: unfocused agents are told now, focused ones in their next
+    /// `activity` frame.
+    pub fn visitor_presence_to_agents(&self, visitor: VisitorId, online: bool, frame: &ByteString) {
+        for conn in self.agents.values() {
+            match &conn.focus {
+                Some(focus) => focus.presence(visitor, online),
+                None => {
+                    conn.outbound.push(frame.clone());
+                }
             }
         }
     }
@@ -107,9 +122,13 @@ impl Room {
         }
     }
 
-    /// Sends each focused connection what it was kept since its last `activity` frame.
-    pub fn flush_activity(&self) {
-        for conn in self.agents.values() {
+    /// Sends the focused connections of one flush slot what they were kept since their last
+    /// `activity` frame (connections are spread over `slots`, so that a node's flushes are too).
+    pub fn flush_activity(&self, slot: u64, slots: u64) {
+        for (id, conn) in &self.agents {
+            if id.0 % slots != slot {
+                continue;
+            }
             if let Some(frame) = conn.focus.as_ref().and_then(|f| f.take()) {
                 conn.outbound.push(frame);
             }

@@ -307,7 +307,7 @@ impl Hub {
         }
         .encode();
         if let Some(room) = self.shard(workspace).read().get(&workspace) {
-            room.to_agents(&frame, None);
+            room.visitor_presence_to_agents(visitor, online, &frame);
         }
     }
 

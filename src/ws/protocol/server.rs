@@ -134,22 +134,10 @@ pub enum ServerFrame<'a> {
         agent_id: AgentId,
         state: TypingState,
     },
-    /// To focused agent connections: the conversations they do not watch that got messages
-    /// since their previous `activity` frame.
-    Activity {
-        conversations: &'a [ActivityEntry],
-    },
 }
 
-/// One conversation's messages since the previous `activity` frame, summed up.
-#[derive(Debug, Serialize)]
-pub struct ActivityEntry {
-    pub conversation_id: ConversationId,
-    pub last_seq: i64,
-    /// How many of them someone other than the receiving agent wrote.
-    pub unread: u32,
-    pub last_message: std::sync::Arc<Message>,
-}
+// (`activity` frames are written by hub/focus.rs: each connection's own, from entries encoded
+// once per message.)
 
 impl ServerFrame<'_> {
     /// Serialises the frame once, for any number of recipients.
