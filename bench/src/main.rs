@@ -54,6 +54,9 @@ struct ServerArgs {
     /// The server's process id, to read its memory from /proc.
     #[arg(long, global = true)]
     pid: Option<u32>,
+    /// Another node's base URL for the agents (a cluster: visitors on `--url`, agents here).
+    #[arg(long, global = true)]
+    agent_url: Option<String>,
     /// How visitors connect: `websocket`, or `http` (the contract's fallback transport).
     #[arg(long, default_value = "websocket", global = true)]
     transport: String,
@@ -169,6 +172,8 @@ enum Scenario {
 struct Target {
     base: String,
     ws: String,
+    /// Where agents connect: `ws`, or another node's.
+    agent_ws: String,
     /// Visitors over the HTTP transport rather than WebSockets.
     http_visitors: bool,
     http: reqwest::Client,
@@ -205,6 +210,10 @@ impl Target {
             .ok_or("no site")?
             .to_owned();
         let ws = base.replacen("http", "ws", 1);
+        let agent_ws = args
+            .agent_url
+            .as_deref()
+            .map_or_else(|| ws.clone(), |u| u.trim_end_matches('/').replacen("http", "ws", 1));
         let http_visitors = match args.transport.as_str() {
             "websocket" => false,
             "http" => true,
@@ -213,6 +222,7 @@ impl Target {
         Ok(Self {
             base,
             ws,
+            agent_ws,
             http_visitors,
             http,
             token,
@@ -265,13 +275,13 @@ impl Target {
     /// reading the server sees a full window within a few frames (as with a stalled phone)
     /// instead of loopback's megabytes of buffering.
     async fn agent_with_window(&self, receive_window: Option<u32>) -> Result<Socket, Failure> {
-        let url = format!("{}/ws/agent", self.ws);
+        let url = format!("{}/ws/agent", self.agent_ws);
         let socket = match receive_window {
             None => connect_async_with_config(url.as_str(), None, true).await?.0,
             Some(bytes) => {
                 let tcp = TcpSocket::new_v4()?;
                 tcp.set_recv_buffer_size(bytes)?;
-                let stream = tcp.connect(url::host_port(&self.ws)?).await?;
+                let stream = tcp.connect(url::host_port(&self.agent_ws)?).await?;
                 stream.set_nodelay(true)?;
                 client_async(url.as_str(), MaybeTlsStream::Plain(stream))
                     .await?
@@ -1186,10 +1196,10 @@ async fn workspace(
     let mut views: Vec<Arc<Mutex<AgentView>>> = Vec::new();
     for a in 0..shape.agents {
         let mut socket = {
-            let url = format!("{}/ws/agent", target.ws);
+            let url = format!("{}/ws/agent", target.agent_ws);
             let tcp = TcpSocket::new_v4()?;
             tcp.bind(SocketAddr::new(source(a + 7), 0))?;
-            let stream = tcp.connect(url::host_port(&target.ws)?).await?;
+            let stream = tcp.connect(url::host_port(&target.agent_ws)?).await?;
             stream.set_nodelay(true)?;
             Socket::Ws(Box::new(
                 client_async(url.as_str(), MaybeTlsStream::Plain(stream))
