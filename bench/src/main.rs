@@ -210,10 +210,10 @@ impl Target {
             .ok_or("no site")?
             .to_owned();
         let ws = base.replacen("http", "ws", 1);
-        let agent_ws = args
-            .agent_url
-            .as_deref()
-            .map_or_else(|| ws.clone(), |u| u.trim_end_matches('/').replacen("http", "ws", 1));
+        let agent_ws = args.agent_url.as_deref().map_or_else(
+            || ws.clone(),
+            |u| u.trim_end_matches('/').replacen("http", "ws", 1),
+        );
         let http_visitors = match args.transport.as_str() {
             "websocket" => false,
             "http" => true,
@@ -383,6 +383,48 @@ struct Run {
     delivered: AtomicU64,
 }
 
+impl Run {
+    fn start() -> Arc<Self> {
+        Arc::new(Self {
+            epoch: Instant::now(),
+            acks: Mutex::new(histogram()),
+            deliveries: Mutex::new(histogram()),
+            send_lag: Mutex::new(histogram()),
+            delivered: AtomicU64::new(0),
+        })
+    }
+
+    /// Forgets what was recorded so far: counting starts now.
+    fn reset(&self) {
+        if let (Ok(mut a), Ok(mut d), Ok(mut l)) = (
+            self.acks.lock(),
+            self.deliveries.lock(),
+            self.send_lag.lock(),
+        ) {
+            a.reset();
+            d.reset();
+            l.reset();
+        }
+        self.delivered.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Visitor `v` opens its conversation with a first message: the socket and the conversation.
+async fn open_conversation(
+    run: &Run,
+    v: usize,
+    mut socket: Socket,
+) -> Result<(Socket, String), Failure> {
+    let frame = json!({"type": "send", "ref": "open", "client_msg_id": uuid::Uuid::new_v4(), "body": body(v, 0, run.epoch.elapsed())});
+    socket.send(Message::text(frame.to_string())).await?;
+    let sent = wait_for(&mut socket, "sent").await?;
+    let conversation = sent["message"]["conversation_id"]
+        .as_str()
+        .ok_or("no conversation")?
+        .to_owned();
+    Ok((socket, conversation))
+}
+
 async fn throughput(
     target: &Target,
     visitors: usize,
@@ -392,13 +434,7 @@ async fn throughput(
     seconds: f64,
     stalled: usize,
 ) -> Result<Value, Failure> {
-    let run = Arc::new(Run {
-        epoch: Instant::now(),
-        acks: Mutex::new(histogram()),
-        deliveries: Mutex::new(histogram()),
-        send_lag: Mutex::new(histogram()),
-        delivered: AtomicU64::new(0),
-    });
+    let run = Run::start();
     // Agents first, so that they see every message.
     let mut agent_tasks = Vec::new();
     for _ in 0..agents {
@@ -432,26 +468,12 @@ async fn throughput(
     }
     let mut openers = Vec::new();
     for v in 0..visitors {
-        let mut socket = target.visitor(None).await?;
-        let frame = json!({"type": "send", "ref": "open", "client_msg_id": uuid::Uuid::new_v4(), "body": body(v, 0, run.epoch.elapsed())});
-        socket.send(Message::text(frame.to_string())).await?;
-        let sent = wait_for(&mut socket, "sent").await?;
-        let conversation = sent["message"]["conversation_id"]
-            .as_str()
-            .ok_or("no conversation")?
-            .to_owned();
-        openers.push((socket, conversation));
+        let socket = target.visitor(None).await?;
+        openers.push(open_conversation(&run, v, socket).await?);
     }
     // Wait for the openers' deliveries, then start counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    if let (Ok(mut a), Ok(mut d), Ok(mut l)) =
-        (run.acks.lock(), run.deliveries.lock(), run.send_lag.lock())
-    {
-        a.reset();
-        d.reset();
-        l.reset();
-    }
-    run.delivered.store(0, Ordering::Relaxed);
+    run.reset();
     let started = run.epoch.elapsed();
     let deadline = started + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
@@ -1171,25 +1193,12 @@ async fn workspace(
     pid: Option<u32>,
     shape: WorkspaceShape,
 ) -> Result<Value, Failure> {
-    let run = Arc::new(Run {
-        epoch: Instant::now(),
-        acks: Mutex::new(histogram()),
-        deliveries: Mutex::new(histogram()),
-        send_lag: Mutex::new(histogram()),
-        delivered: AtomicU64::new(0),
-    });
+    let run = Run::start();
     // The conversations, each with its visitor still connected.
     let mut openers = Vec::with_capacity(shape.conversations);
     for v in 0..shape.conversations {
-        let mut socket = target.visitor(Some(source(v))).await?;
-        let frame = json!({"type": "send", "ref": "open", "client_msg_id": uuid::Uuid::new_v4(), "body": body(v, 0, run.epoch.elapsed())});
-        socket.send(Message::text(frame.to_string())).await?;
-        let sent = wait_for(&mut socket, "sent").await?;
-        let conversation = sent["message"]["conversation_id"]
-            .as_str()
-            .ok_or("no conversation")?
-            .to_owned();
-        openers.push((socket, conversation));
+        let socket = target.visitor(Some(source(v))).await?;
+        openers.push(open_conversation(&run, v, socket).await?);
     }
     // The agents, each watching its own few conversations.
     let mut agent_tasks = Vec::new();
@@ -1280,14 +1289,7 @@ async fn workspace(
         }));
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    if let (Ok(mut a), Ok(mut d), Ok(mut l)) =
-        (run.acks.lock(), run.deliveries.lock(), run.send_lag.lock())
-    {
-        a.reset();
-        d.reset();
-        l.reset();
-    }
-    run.delivered.store(0, Ordering::Relaxed);
+    run.reset();
     // Count from here: what came while the conversations and agents were set up is not load.
     for view in &views {
         if let Ok(mut view) = view.lock() {
