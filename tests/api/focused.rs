@@ -172,10 +172,10 @@ async fn a_focused_agent_gets_its_conversations_in_full_and_the_others_summed_up
     assert_eq!(status, 200);
     focused.recv_type("conversation").await;
     second.send_text(Some(&two), "six").await;
-    let frame = focused
+    // It arrives as a `message` frame (frames_before fails the test if it never does).
+    focused
         .frames_before(|f| f["type"] == "message" && f["message"]["body"] == "six")
         .await;
-    drop(frame);
 
     // Nothing is lost: a sync of the other conversation has every message, in order.
     let synced = focused
