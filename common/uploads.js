@@ -36,6 +36,7 @@ export const UPLOAD_PATH = '/api/v1/uploads';
  *   `unauthorized` (no token yet)
  * @typedef {{promise: Promise<Uploaded>, abort: () => void}} Sending
  * @typedef {(file: Blob & {name?: string}, progress: (loaded: number, total: number) => void) => Sending} Transport
+ * @typedef {{url: string, token: string}} Target where an upload goes, and with which token
  */
 
 /**
@@ -205,20 +206,21 @@ export function uploaded(body) {
 /**
  * Uploads by XMLHttpRequest: `POST <url>` with one multipart part named `file`, the bearer
  * token from `target()` read at each attempt (a visitor's token may change at a reconnect),
- * progress reported as the body goes out.
- * @param {{target: () => ({url: string, token: string} | null), XMLHttpRequest?: typeof XMLHttpRequest,
+ * progress reported as the body goes out. `target()` may answer with a promise: a visitor who
+ * drops a file before the first welcome waits for the session instead of failing (the promise
+ * answers null when none came in time).
+ * @param {{target: () => (Target | null | Promise<Target | null>), XMLHttpRequest?: typeof XMLHttpRequest,
  *   FormData?: typeof FormData}} env
  * @returns {Transport}
  */
 export function xhrTransport(env) {
   const Xhr = env.XMLHttpRequest ?? globalThis.XMLHttpRequest;
   const Form = env.FormData ?? globalThis.FormData;
-  return (file, progress) => {
-    const where = env.target();
-    if (!where || !where.token) {
-      // Not signed in (yet): nothing is sent.
-      return { promise: Promise.reject(uploadError(401, { error: { code: 'unauthorized', message: '' } })), abort: () => {} };
-    }
+  const unauthorized = () => uploadError(401, { error: { code: 'unauthorized', message: '' } });
+  const aborted = () => ({ code: 'aborted', status: 0, message: '', retryAfter: null });
+
+  /** @param {Blob & {name?: string}} file @param {(loaded: number, total: number) => void} progress @param {Target} where */
+  function post(file, progress, where) {
     const xhr = new Xhr();
     const promise = new Promise((resolve, reject) => {
       xhr.open('POST', where.url);
@@ -239,12 +241,45 @@ export function xhrTransport(env) {
         else reject(uploadError(xhr.status === 201 || xhr.status === 200 ? 502 : xhr.status, body, xhr.getResponseHeader('Retry-After')));
       };
       xhr.onerror = () => reject(uploadError(0, null));
-      xhr.onabort = () => reject({ code: 'aborted', status: 0, message: '', retryAfter: null });
+      xhr.onabort = () => reject(aborted());
       const form = new Form();
       form.append('file', file, file.name || 'file');
       xhr.send(form);
     });
     return { promise, abort: () => xhr.abort() };
+  }
+
+  return (file, progress) => {
+    const where = env.target();
+    if (!where || !('then' in where)) {
+      // Not signed in: nothing is sent.
+      return where && where.token ? post(file, progress, where) : { promise: Promise.reject(unauthorized()), abort: () => {} };
+    }
+    // Waiting for the session: an abort meanwhile ends it before any request.
+    /** @type {{abort: () => void} | null} */
+    let sending = null;
+    let stop = () => {};
+    let stopped = false;
+    const promise = new Promise((resolve, reject) => {
+      stop = () => reject(aborted());
+      where.then(
+        (target) => {
+          if (stopped) return;
+          if (!target || !target.token) return reject(unauthorized());
+          sending = post(file, progress, target);
+          sending.promise.then(resolve, reject);
+        },
+        () => reject(unauthorized()),
+      );
+    });
+    return {
+      promise,
+      abort: () => {
+        stopped = true;
+        if (sending) sending.abort();
+        else stop();
+      },
+    };
   };
 }
 

@@ -188,6 +188,35 @@ test("an upload's failures: the server's error, the network, an abort, no token 
   assert.equal(FakeXhr.made.length, 5, 'no request without a token');
 });
 
+test('an upload started before the session waits for its token, and an abort meanwhile sends nothing', async () => {
+  FakeXhr.reset();
+  /** @type {(where: {url: string, token: string} | null) => void} */
+  let arrive = () => {};
+  const transport = xhrTransport({ target: () => new Promise((resolve) => { arrive = resolve; }), XMLHttpRequest: /** @type {any} */ (FakeXhr) });
+  const file = new File(['x'], 'notes.txt', { type: 'text/plain' });
+
+  const waiting = transport(file, () => {});
+  await Promise.resolve();
+  assert.equal(FakeXhr.made.length, 0, 'nothing sent before the token');
+  arrive({ url: '/api/v1/uploads?site_key=pk_1', token: 'fresh' });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(FakeXhr.made.length, 1);
+  assert.equal(FakeXhr.made[0].headers.Authorization, 'Bearer fresh');
+  FakeXhr.made[0].respond(201, { id: 'u1', name: 'notes.txt', size: 1, content_type: 'text/plain' });
+  assert.equal((await waiting.promise).id, 'u1');
+
+  const none = transport(file, () => {});
+  arrive(null);
+  await assert.rejects(none.promise, { code: 'unauthorized', status: 401 });
+
+  const dropped = transport(file, () => {});
+  dropped.abort();
+  await assert.rejects(dropped.promise, { code: 'aborted' });
+  arrive({ url: '/api/v1/uploads', token: 'late' });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(FakeXhr.made.length, 1, 'no request after the abort');
+});
+
 // ---- one file, and the tray -------------------------------------------------------------------
 
 /** A transport the test answers: each call is kept with its progress, answer and abort. */

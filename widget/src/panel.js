@@ -14,6 +14,8 @@ import { fallbackSocket } from '../../common/fallback.js';
 
 /** Settings the launcher in the host page uses. */
 const LAUNCHER_SETTINGS = ['color', 'position', 'locale'];
+/** How long a file dropped before the first welcome waits for the session before it fails (Retry). */
+const UPLOAD_WAIT_MS = 20_000;
 
 const params = readFrameParams(location);
 if (
@@ -78,7 +80,11 @@ function boot(siteKey, parentOrigin) {
     const restored = init.state ?? {};
     const v = createView(document, {
       send: (body, files) => (chat ? chat.send(body, files) : 'empty'),
-      uploadAuth: () => (chat && chat.token ? { token: chat.token, siteKey } : null),
+      uploadAuth: () => {
+        if (!chat) return null;
+        if (chat.token) return { token: chat.token, siteKey };
+        return chat.signedIn(UPLOAD_WAIT_MS).then((token) => (token ? { token, siteKey } : null));
+      },
       typing: (text) => chat?.typing(text),
       close: () => bridge.post(ToLoader.CLOSE),
       leaveEmail: (email, name) => (chat ? chat.leaveEmail(email, name) : Promise.reject()),

@@ -227,6 +227,31 @@ test('4001 drops the token and retries once as a new visitor', async () => {
   assert.equal(chat.status, 'stopped');
 });
 
+test('a token asked for before the first welcome comes with it; none in time, or a stop, answers null', async () => {
+  const { chat, net } = setup();
+  chat.start();
+  const waiting = chat.signedIn(5_000);
+  net.current.open();
+  net.current.welcome({ token: 'fresh' });
+  assert.equal(await waiting, 'fresh');
+  assert.equal(await chat.signedIn(5_000), 'fresh', 'at once once there');
+
+  const late = setup();
+  late.chat.start();
+  const tooLate = late.chat.signedIn(5_000);
+  late.clock.advance(5_000);
+  assert.equal(await tooLate, null);
+  assert.equal(late.chat.tokenWaiters.size, 0, 'nobody left waiting');
+
+  const refused = setup();
+  refused.chat.start();
+  const stopped = refused.chat.signedIn(60_000);
+  refused.net.current.open();
+  refused.net.current.drop(4003);
+  assert.equal(await stopped, null);
+  assert.equal(await refused.chat.signedIn(60_000), null, 'a stopped session answers at once');
+});
+
 test('1012 and other closes reconnect with growing, capped delays', async () => {
   const { net, clock } = await connected();
   const delays = [];

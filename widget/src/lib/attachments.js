@@ -17,9 +17,11 @@ import { MAX_UPLOAD_BYTES, Tray, UPLOAD_PATH, fileKind, formatSize, isPicture, r
  * @typedef {import('./view.js').Kit} Kit
  * @typedef {import('../../../common/uploads.js').Upload} Upload
  * @typedef {import('../../../common/uploads.js').Attachment} Attachment
+ * @typedef {import('./view.js').UploadAuth} UploadAuth
  *
  * @typedef {object} TrayEnv
- * @property {() => ({token: string, siteKey: string} | null)} auth the visitor's token and site
+ * @property {() => (UploadAuth | null | Promise<UploadAuth | null>)} auth the visitor's token and
+ *   site (a promise of them before the first welcome)
  * @property {() => void} changed the tray's state changed (the composer may say so)
  * @property {() => void} focusComposer where the focus goes when the last chip goes
  */
@@ -79,8 +81,10 @@ export function createTray(kit, env) {
   const tray = new Tray({
     transport: xhrTransport({
       target: () => {
+        /** @param {UploadAuth | null} auth */
+        const where = (auth) => (auth ? { url: `${UPLOAD_PATH}?site_key=${encodeURIComponent(auth.siteKey)}`, token: auth.token } : null);
         const auth = env.auth();
-        return auth ? { url: `${UPLOAD_PATH}?site_key=${encodeURIComponent(auth.siteKey)}`, token: auth.token } : null;
+        return auth && 'then' in auth ? auth.then(where) : where(auth);
       },
     }),
     changed: (upload) => {

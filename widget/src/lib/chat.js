@@ -126,6 +126,8 @@ export class Chat {
     this.stopReason = null;
     /** @type {string | null} */
     this.token = restored.token ?? null;
+    /** @type {Set<(token: string | null) => void>} who waits for a token (`signedIn`) */
+    this.tokenWaiters = new Set();
     /** @type {Identity | null} */
     this.identity = null;
     /** @type {Page | null} */
@@ -279,6 +281,33 @@ export class Chat {
     this.forgotten = false;
     this.stopReason = null;
     this.#reconnectNow();
+  }
+
+  /**
+   * The visitor's token, now or once a welcome brings one: a file dropped before the first
+   * welcome waits for the session instead of failing. Null after `ms` without one, or when the
+   * session stops.
+   * @param {number} ms
+   * @returns {Promise<string | null>}
+   */
+  signedIn(ms) {
+    if (this.token) return Promise.resolve(this.token);
+    if (this.status === 'stopped') return Promise.resolve(null);
+    return new Promise((resolve) => {
+      /** @param {string | null} token */
+      const waiter = (token) => {
+        this.clock.clearTimeout(timer);
+        this.tokenWaiters.delete(waiter);
+        resolve(token);
+      };
+      const timer = this.clock.setTimeout(() => waiter(null), ms);
+      this.tokenWaiters.add(waiter);
+    });
+  }
+
+  /** Those waiting for a token get it (null: the session stopped). @param {string | null} token */
+  #tokenCame(token) {
+    for (const waiter of [...this.tokenWaiters]) waiter(token);
   }
 
   /** `Parley('reset')`: forget the visitor (the loader already cleared storage). */
@@ -583,6 +612,7 @@ export class Chat {
       this.token = welcome.token;
       this.hooks.persist(PanelKeys.TOKEN, welcome.token);
     }
+    if (this.token) this.#tokenCame(this.token);
     this.agentsOnline = Number(welcome.agents_online) || 0;
     this.available = typeof welcome.available === 'boolean' ? welcome.available : this.agentsOnline > 0;
     // Unavailable with agents online: the team is outside its hours (or its members away), which
@@ -719,6 +749,7 @@ export class Chat {
     this.timers.retry = null;
     this.status = 'stopped';
     this.stopReason = reason;
+    this.#tokenCame(null);
     this.hooks.changed();
   }
 

@@ -22,12 +22,13 @@ import { expectedReplyText, queueText } from './waiting.js';
 /**
  * @typedef {import('./chat.js').Chat} Chat
  * @typedef {import('./chat.js').Entry} Entry
+ * @typedef {{token: string, siteKey: string}} UploadAuth
  *
  * @typedef {object} ViewActions
  * @property {(body: string, files?: import('./chat.js').FileRef[]) => 'queued' | 'empty' | 'too_long'} send
  *   a message, with the files uploaded for it (the body may then be empty)
- * @property {() => ({token: string, siteKey: string} | null)} uploadAuth what an upload is
- *   made with (null before the first welcome)
+ * @property {() => (UploadAuth | null | Promise<UploadAuth | null>)} uploadAuth what an
+ *   upload is made with (before the first welcome, a promise of it)
  * @property {(text: string) => void} typing
  * @property {() => void} close
  * @property {(email: string, name: string) => Promise<void>} leaveEmail
