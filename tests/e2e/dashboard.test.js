@@ -276,8 +276,14 @@ test('an agent answers a demo-page visitor live: read, canned reply, note, assig
   await inboxItem(agent, id).waitFor({ state: 'detached' });
 
   // Stored once each, in order: the visitor's message, the canned reply, the note, the reply;
-  // then the assignments' system lines, shown as such (centred, by nobody).
-  const stored = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
+  // then the assignments' system lines, shown as such (centred, by nobody). The dashboard may
+  // show a change (announced on the socket) before the line telling it is committed.
+  /** @type {any[]} */
+  let stored = [];
+  await waitFor(async () => {
+    stored = (await api(server, admin.token, 'GET', `/conversations/${id}/messages`)).body.items;
+    return stored.length >= 9;
+  }, { message: 'the nine lines stored' });
   assert.deepEqual(stored.map((/** @type {any} */ m) => m.kind), ['text', 'text', 'note', 'text', 'event', 'event', 'event', 'event', 'event']);
   const name = admin.agent.name;
   assert.deepEqual(stored.slice(4).map((/** @type {any} */ m) => [m.author.kind, m.body]), [
