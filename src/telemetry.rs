@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::layer::SubscriberExt;
@@ -40,6 +41,9 @@ pub fn init_tracing(format: LogFormat) {
 
 static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// How often histogram samples are folded into their summaries.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// The process-wide Prometheus recorder (installed on first use) and its render handle.
 pub fn metrics_handle() -> PrometheusHandle {
     PROMETHEUS
@@ -49,9 +53,26 @@ pub fn metrics_handle() -> PrometheusHandle {
             // Fails only if another recorder was installed first; the handle still renders ours.
             let _ = metrics::set_global_recorder(recorder);
             describe_metrics();
+            spawn_upkeep(handle.clone());
             handle
         })
         .clone()
+}
+
+/// A recorder made by `build_recorder` keeps every histogram sample until something drains
+/// it, which only a scrape of `/metrics` did: a server nobody scraped grew by every commit and
+/// request it timed (the soak measured ~0.7 MB a minute). A thread of its own, so that it
+/// does not depend on which runtime asked for the handle first.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let started = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(UPKEEP_EVERY);
+            handle.run_upkeep();
+        });
+    if let Err(err) = started {
+        tracing::warn!(error = %err, "metrics upkeep not started: histograms drain only when scraped");
+    }
 }
 
 fn describe_metrics() {
