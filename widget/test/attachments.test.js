@@ -217,6 +217,25 @@ test('without a token yet, an upload fails and may be retried once there is one'
   assert.equal(FakeXhr.made[0].headers.Authorization, 'Bearer now');
 });
 
+test('before the first welcome, an upload waits for the session, then goes with its token', async (t) => {
+  useXhr(t);
+  const { kit } = kitFor();
+  /** @type {(auth: {token: string, siteKey: string} | null) => void} */
+  let welcome = () => {};
+  const session = new Promise((resolve) => { welcome = resolve; });
+  const tray = createTray(kit, { auth: () => session, changed: () => {}, focusComposer: () => {} });
+  tray.add([file('a.txt', 3)]);
+  await settle();
+  const chip = () => tray.element.querySelector('[data-testid="parley-upload"]');
+  assert.equal(chip().getAttribute('data-state'), 'uploading', 'waiting, not failed');
+  assert.equal(FakeXhr.made.length, 0, 'nothing sent before the token');
+  welcome({ token: 'fresh', siteKey: 'pk 1' });
+  await settle();
+  assert.equal(FakeXhr.made.length, 1);
+  assert.equal(FakeXhr.made[0].url, '/api/v1/uploads?site_key=pk%201');
+  assert.equal(FakeXhr.made[0].headers.Authorization, 'Bearer fresh');
+});
+
 test('the first-open code and the attachments chunk share no module', () => {
   /** The modules a source file imports statically. @param {string} file relative to widget/test/ */
   const imports = (file) => [...readFileSync(new URL(file, import.meta.url), 'utf8')
