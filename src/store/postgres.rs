@@ -359,7 +359,11 @@ super::routing::impl_routing!(
     merge = "attributes || $3"
 );
 super::changes::conversation_changes!(PgStore, writer = pool, lock = "for update");
-super::webhooks::impl_webhooks!(PgStore, lock = "for update of o skip locked");
+super::webhooks::impl_webhooks!(
+    PgStore,
+    lock = "for update of o skip locked",
+    skip = "o.webhook_id not in (select x::uuid from jsonb_array_elements_text($4::jsonb) as t(x))"
+);
 
 /// Queues one event in the transaction of its change: a row for each active webhook of the
 /// workspace subscribed to it, all with the same event id.

@@ -110,7 +110,11 @@ super::routing::impl_routing!(
 );
 super::changes::conversation_changes!(SqliteStore, writer = writer, lock = "");
 // One writer connection: nothing to skip.
-super::webhooks::impl_webhooks!(SqliteStore, lock = "");
+super::webhooks::impl_webhooks!(
+    SqliteStore,
+    lock = "",
+    skip = "lower(hex(o.webhook_id)) not in (select value from json_each($4))"
+);
 
 /// Whether the workspace has an active webhook subscribed to `event`.
 async fn subscribed(

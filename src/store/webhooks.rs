@@ -128,15 +128,15 @@ pub trait Webhooks {
         payload: &Value,
     ) -> StoreResult<bool>;
     /// Claims up to `limit` due events of active webhooks (pings whatever the state), holding
-    /// them until `lease_until`.
+    /// them until `lease_until`; none of the webhooks in `skip` (their receivers have enough
+    /// waiting on this node already).
     async fn claim_due(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
+        skip: &[WebhookId],
     ) -> StoreResult<Vec<DueDelivery>>;
-    /// Hands claimed events back, untried, due at `at`.
-    async fn release(&self, ids: &[uuid::Uuid], at: Timestamp) -> StoreResult<()>;
     /// A stored message and its conversation's visitor, for a `message.created` payload.
     async fn message_for_event(
         &self,
@@ -152,9 +152,10 @@ pub trait Webhooks {
 pub(crate) const WEBHOOK_COLUMNS: &str = "id, workspace_id, url, secret, events, active, \
      disabled_reason, failing_since, created_at, updated_at";
 
-/// Implements `Webhooks` for a backend; `lock` ends the claim's inner select.
+/// Implements `Webhooks` for a backend; `lock` ends the claim's inner select, `skip` leaves out
+/// the webhooks whose ids (lowercase hex, no dashes) are the JSON array `$4`.
 macro_rules! impl_webhooks {
-    ($store:ty, lock = $lock:expr) => {
+    ($store:ty, lock = $lock:expr, skip = $skip:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::webhooks::Webhooks for $store {
             async fn webhooks(
@@ -342,13 +343,16 @@ macro_rules! impl_webhooks {
                 now: $crate::domain::Timestamp,
                 lease_until: $crate::domain::Timestamp,
                 limit: i64,
+                skip: &[$crate::domain::WebhookId],
             ) -> $crate::store::StoreResult<Vec<$crate::store::webhooks::DueDelivery>> {
+                let skip: Vec<String> = skip.iter().map(|id| id.0.simple().to_string()).collect();
                 Ok(sqlx::query_as(concat!(
                     "update webhook_outbox set next_attempt_at = $2 where id in ( \
                      select o.id from webhook_outbox o join webhooks w on w.id = o.webhook_id \
                      where o.status = 'pending' and o.next_attempt_at <= $1 \
-                     and (w.active = true or o.event = 'ping') \
-                     order by o.next_attempt_at limit $3 ",
+                     and (w.active = true or o.event = 'ping') and ",
+                    $skip,
+                    " order by o.next_attempt_at limit $3 ",
                     $lock,
                     ") returning id, workspace_id, webhook_id, event_id, event, payload, \
                      message_id, attempts, created_at"
@@ -356,23 +360,9 @@ macro_rules! impl_webhooks {
                 .bind(now)
                 .bind(lease_until)
                 .bind(limit)
+                .bind(serde_json::Value::from(skip).to_string())
                 .fetch_all(self.writer())
                 .await?)
-            }
-
-            async fn release(
-                &self,
-                ids: &[uuid::Uuid],
-                at: $crate::domain::Timestamp,
-            ) -> $crate::store::StoreResult<()> {
-                for id in ids {
-                    sqlx::query("update webhook_outbox set next_attempt_at = $2 where id = $1")
-                        .bind(id)
-                        .bind(at)
-                        .execute(self.writer())
-                        .await?;
-                }
-                Ok(())
             }
 
             async fn message_for_event(
@@ -442,8 +432,11 @@ macro_rules! impl_webhooks {
                 .execute(&mut *tx)
                 .await?;
                 if r.ok {
+                    // Only when it was failing: a write to the webhook's row at every success
+                    // would queue its concurrent deliveries behind each other's row lock.
                     sqlx::query(
-                        "update webhooks set failing_since = null where workspace_id = $1 and id = $2",
+                        "update webhooks set failing_since = null \
+                         where workspace_id = $1 and id = $2 and failing_since is not null",
                     )
                     .bind(r.workspace_id)
                     .bind(r.webhook_id)

@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod guard;
+mod queues;
 pub mod signature;
 mod worker;
 

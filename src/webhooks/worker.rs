@@ -1,16 +1,17 @@
 //! The delivery loop of one node. It claims due events (Postgres hands each to one node only),
 //! sends each as one signed POST, and records the attempt with what follows from it: delivered,
 //! tried again later, or given up. Bounded twice: a few attempts at once in all, and at most
-//! `PER_RECEIVER` to one webhook, so that one slow receiver cannot hold up the others.
+//! `per_receiver` to one webhook, so that one slow receiver cannot hold up the others; the
+//! events of a receiver at its limit wait here (`queues`), not in the outbox.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use serde_json::{json, Value};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 
+use super::queues::{ForWebhook, Limits, Queues};
 use super::{backoff, guard, signature};
 use crate::config::WebhookSettings;
 use crate::domain::{Timestamp, WebhookId};
@@ -18,17 +19,19 @@ use crate::shutdown::Shutdown;
 use crate::store::webhooks::{AfterAttempt, AttemptRecord, DueDelivery};
 use crate::store::DynStore;
 
-/// Attempts under way on one node at once.
-const IN_FLIGHT: usize = 16;
-/// Attempts under way to one webhook at once.
-const PER_RECEIVER: usize = 2;
-/// How long a claimed event is this node's beyond the attempt's own timeout: past it (the
-/// node died), another node takes it.
+const LIMITS: Limits = Limits {
+    in_flight: 32,
+    per_receiver: 4,
+    waiting_per_receiver: 12,
+    held: 64,
+};
+/// A claim holds its events for this many attempt timeouts, plus `LEASE_MARGIN`: past it (the
+/// node died), another node takes them. An event still waiting on the node when its lease
+/// is nearly over is not sent: it is due in the outbox again, and claimed afresh.
+const LEASE_TIMEOUTS: u32 = 4;
 const LEASE_MARGIN: Duration = Duration::from_secs(20);
 /// How often the outbox is looked at when nothing woke the loop.
 const POLL: Duration = Duration::from_millis(500);
-/// A claimed event whose receiver is busy is handed back for this long.
-const BUSY_BACKOFF: Duration = Duration::from_secs(1);
 /// Delivered and failed events, and their attempts, are kept this long for the log.
 const HISTORY_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How often old history is forgotten.
@@ -48,8 +51,19 @@ struct Inner {
     client: reqwest::Client,
     settings: WebhookSettings,
     wake: Notify,
-    slots: Arc<Semaphore>,
-    busy: Mutex<HashMap<WebhookId, usize>>,
+    queues: Mutex<Queues<Claimed>>,
+}
+
+/// A claimed event and the last moment its attempt may start within its lease.
+struct Claimed {
+    due: DueDelivery,
+    start_by: Instant,
+}
+
+impl ForWebhook for Claimed {
+    fn webhook(&self) -> WebhookId {
+        self.due.webhook_id
+    }
 }
 
 impl Deliverer {
@@ -71,8 +85,7 @@ impl Deliverer {
                 client,
                 settings,
                 wake: Notify::new(),
-                slots: Arc::new(Semaphore::new(IN_FLIGHT)),
-                busy: Mutex::new(HashMap::new()),
+                queues: Mutex::new(Queues::new(LIMITS)),
             }),
         };
         let looping = deliverer.clone();
@@ -112,22 +125,24 @@ impl Deliverer {
         }
     }
 
-    /// Claims as many due events as there are free slots and starts sending them; true when
-    /// every slot was used (more may be due).
+    /// Claims as many due events as the node has room for, leaving out receivers with enough
+    /// waiting, and starts what may be sent; true when the claim filled the room (more may be
+    /// due).
     async fn claim_and_send(&self) -> bool {
-        let free = self.inner.slots.available_permits();
-        if free == 0 {
+        let (room, skip) = {
+            let queues = self.inner.queues.lock();
+            (queues.room(), queues.full())
+        };
+        if room == 0 {
             return false;
         }
+        let timeout = self.inner.settings.timeout;
+        let lease = timeout * LEASE_TIMEOUTS + LEASE_MARGIN;
         let now = Timestamp::now();
         let claimed = match self
             .inner
             .store
-            .claim_due(
-                now,
-                now.plus(self.inner.settings.timeout + LEASE_MARGIN),
-                free as i64,
-            )
+            .claim_due(now, now.plus(lease), room as i64, &skip)
             .await
         {
             Ok(claimed) => claimed,
@@ -136,49 +151,39 @@ impl Deliverer {
                 return false;
             }
         };
-        let full = claimed.len() == free;
-        let mut busy_receivers = Vec::new();
-        for due in claimed {
-            let Some(slot) = self.take_slots(due.webhook_id) else {
-                busy_receivers.push(due.id);
-                continue;
+        let count = claimed.len();
+        // Late enough that the attempt ends inside the lease, with half the margin to spare.
+        let start_by = Instant::now() + lease - timeout - LEASE_MARGIN / 2;
+        {
+            let mut queues = self.inner.queues.lock();
+            for due in claimed {
+                queues.accept(Claimed { due, start_by });
+            }
+        }
+        self.send_what_may_go();
+        count == room
+    }
+
+    /// Starts every waiting event whose receiver and node have a slot free. When one ends,
+    /// the next goes and the loop is woken to claim more.
+    fn send_what_may_go(&self) {
+        loop {
+            let Some(Claimed { due, start_by }) = self.inner.queues.lock().next() else {
+                return;
             };
+            let webhook = due.webhook_id;
+            if Instant::now() > start_by {
+                metrics::counter!("parley_webhook_leases_lapsed_total").increment(1);
+                self.inner.queues.lock().finished(webhook);
+                continue;
+            }
             let deliverer = self.clone();
             actix_web::rt::spawn(async move {
-                let webhook = due.webhook_id;
                 deliverer.deliver(due).await;
-                deliverer.free_receiver(webhook);
-                drop(slot);
+                deliverer.inner.queues.lock().finished(webhook);
+                deliverer.send_what_may_go();
+                deliverer.wake();
             });
-        }
-        if !busy_receivers.is_empty() {
-            let later = Timestamp::now().plus(BUSY_BACKOFF);
-            if let Err(err) = self.inner.store.release(&busy_receivers, later).await {
-                tracing::warn!(error = %err, "could not hand back webhook events");
-            }
-        }
-        full
-    }
-
-    /// A slot overall and one of the webhook's, or none when its receiver has enough at once.
-    fn take_slots(&self, webhook: WebhookId) -> Option<OwnedSemaphorePermit> {
-        let mut busy = self.inner.busy.lock();
-        let count = busy.entry(webhook).or_default();
-        if *count >= PER_RECEIVER {
-            return None;
-        }
-        let permit = self.inner.slots.clone().try_acquire_owned().ok()?;
-        *count += 1;
-        Some(permit)
-    }
-
-    fn free_receiver(&self, webhook: WebhookId) {
-        let mut busy = self.inner.busy.lock();
-        if let Some(count) = busy.get_mut(&webhook) {
-            *count -= 1;
-            if *count == 0 {
-                busy.remove(&webhook);
-            }
         }
     }
 

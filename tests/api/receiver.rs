@@ -2,6 +2,7 @@
 //! request and answers as the test planned (a status, or hanging past the sender's timeout).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ struct State {
     otherwise: Mutex<Reply>,
     received: Mutex<Vec<Received>>,
     arrived: tokio::sync::Notify,
+    /// Requests being answered now, and the most there ever were at once.
+    answering: AtomicUsize,
+    most_at_once: AtomicUsize,
 }
 
 pub struct Receiver {
@@ -46,6 +50,8 @@ impl Receiver {
             otherwise: Mutex::new(Reply::Status(200)),
             received: Mutex::new(Vec::new()),
             arrived: tokio::sync::Notify::new(),
+            answering: AtomicUsize::new(0),
+            most_at_once: AtomicUsize::new(0),
         });
         let shared = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
@@ -73,6 +79,11 @@ impl Receiver {
 
     pub fn otherwise(&self, reply: Reply) {
         *self.state.otherwise.lock() = reply;
+    }
+
+    /// The most requests this receiver was answering at one moment.
+    pub fn most_at_once(&self) -> usize {
+        self.state.most_at_once.load(Ordering::SeqCst)
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -128,7 +139,10 @@ async fn receive(request: HttpRequest, body: web::Bytes, state: web::Data<State>
                 .body(format!("answered {status}"))
         }
         Reply::Hang(time) => {
+            let now = state.answering.fetch_add(1, Ordering::SeqCst) + 1;
+            state.most_at_once.fetch_max(now, Ordering::SeqCst);
             tokio::time::sleep(time).await;
+            state.answering.fetch_sub(1, Ordering::SeqCst);
             HttpResponse::Ok().body("late")
         }
     }

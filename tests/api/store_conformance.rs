@@ -41,6 +41,7 @@ on_both_backends!(
     concurrent_appends_into_one_conversation_stay_gapless,
     conversation_updates_are_scoped_to_the_workspace,
     old_webhook_history_is_forgotten_but_never_a_pending_event,
+    a_claim_leaves_out_the_webhooks_it_is_told_to_skip,
 );
 
 async fn workspace(store: &DynStore, email: &str) -> CreatedWorkspace {
@@ -1302,13 +1303,13 @@ async fn old_webhook_history_is_forgotten_but_never_a_pending_event(backend: Bac
     }
     let now = Timestamp::now();
     let claimed = store
-        .claim_due(now, now.plus(Duration::from_secs(60)), 10)
+        .claim_due(now, now.plus(Duration::from_secs(60)), 10, &[])
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);
     // A second claim finds nothing: both are leased.
     assert!(store
-        .claim_due(now, now.plus(Duration::from_secs(60)), 10)
+        .claim_due(now, now.plus(Duration::from_secs(60)), 10, &[])
         .await
         .unwrap()
         .is_empty());
@@ -1351,4 +1352,49 @@ async fn old_webhook_history_is_forgotten_but_never_a_pending_event(backend: Bac
         .unwrap();
     assert!(log.is_empty());
     assert_eq!(store.outbox_stats().await.unwrap().pending, 1);
+}
+
+/// A node leaves out of its claim the receivers that have enough waiting on it already.
+async fn a_claim_leaves_out_the_webhooks_it_is_told_to_skip(backend: Backend) {
+    use parley::store::webhooks::NewWebhook;
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let mut hooks = Vec::new();
+    for name in ["a", "b", "c"] {
+        let hook = store
+            .create_webhook(
+                ws.workspace.id,
+                &NewWebhook {
+                    url: format!("https://hooks.example/{name}"),
+                    secret: "whsec_x".into(),
+                    events: vec!["message.created".into()],
+                },
+            )
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            assert!(store
+                .enqueue_ping(
+                    ws.workspace.id,
+                    hook.id,
+                    uuid::Uuid::new_v4(),
+                    &serde_json::json!({})
+                )
+                .await
+                .unwrap());
+        }
+        hooks.push(hook.id);
+    }
+    let now = Timestamp::now();
+    let lease = now.plus(Duration::from_secs(60));
+    let claimed = store
+        .claim_due(now, lease, 10, &[hooks[0], hooks[2]])
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(claimed.iter().all(|due| due.webhook_id == hooks[1]));
+    let rest = store.claim_due(now, lease, 10, &[]).await.unwrap();
+    assert_eq!(rest.len(), 4);
+    assert!(rest.iter().all(|due| due.webhook_id != hooks[1]));
 }

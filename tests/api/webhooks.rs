@@ -26,6 +26,7 @@ crate::on_both_backends!(
     every_event_arrives_signed_with_the_api_object,
     a_receiver_failing_twice_gets_the_event_three_times_with_one_id,
     a_hanging_receiver_is_timed_out_and_tried_again,
+    a_slow_receiver_gets_four_events_at_once_each_once,
     test_and_redeliver_send_again_with_the_same_id,
     the_secret_is_shown_only_when_made_or_rotated,
     an_api_key_acts_with_its_role_in_its_workspace_until_revoked,
@@ -231,6 +232,29 @@ async fn a_hanging_receiver_is_timed_out_and_tried_again(backend: Backend) {
     assert!(first["status_code"].is_null());
     assert!(first["duration_ms"].as_i64().unwrap() < 3000);
     assert_eq!(log["items"][0]["ok"], true);
+}
+
+/// A receiver that takes its time is sent four events at once, never more, and each event once:
+/// the rest of its backlog waits on the node for a slot.
+async fn a_slow_receiver_gets_four_events_at_once_each_once(backend: Backend) {
+    let app = spawn_app_with(backend, &[ALLOW_PRIVATE]).await;
+    let ws = app.first_workspace().await;
+    let receiver = Receiver::start().await;
+    receiver.otherwise(Reply::Hang(Duration::from_millis(300)));
+    hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let first = visitor.send_text(None, "1").await;
+    let conversation = first["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for n in 2..=14 {
+        visitor.send_text(Some(&conversation), &n.to_string()).await;
+    }
+    let received = receiver.wait_for(14, Duration::from_secs(30)).await;
+    let ids: std::collections::HashSet<_> = received.iter().map(|r| r.json["id"].clone()).collect();
+    assert_eq!(ids.len(), 14, "each event once");
+    assert_eq!(receiver.most_at_once(), 4);
 }
 
 async fn test_and_redeliver_send_again_with_the_same_id(backend: Backend) {
