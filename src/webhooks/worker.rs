@@ -19,6 +19,7 @@ use crate::shutdown::Shutdown;
 use crate::store::webhooks::{AfterAttempt, AttemptRecord, DueDelivery};
 use crate::store::DynStore;
 
+/// How many claimed events a node holds and sends at once (docs/webhooks.md, "Bounds").
 const LIMITS: Limits = Limits {
     in_flight: 32,
     per_receiver: 4,

@@ -1275,32 +1275,11 @@ async fn upgrading_sqlite_to_per_workspace_emails_keeps_agents_and_assignees() {
 /// Old webhook history is forgotten (delivered and failed events with their attempts); what is
 /// still pending never is.
 async fn old_webhook_history_is_forgotten_but_never_a_pending_event(backend: Backend) {
-    use parley::store::webhooks::{AfterAttempt, AttemptRecord, NewWebhook};
+    use parley::store::webhooks::{AfterAttempt, AttemptRecord};
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let ws = workspace(&store, "a@acme.test").await;
-    let hook = store
-        .create_webhook(
-            ws.workspace.id,
-            &NewWebhook {
-                url: "https://hooks.example/x".into(),
-                secret: "whsec_x".into(),
-                events: vec!["message.created".into()],
-            },
-        )
-        .await
-        .unwrap();
-    for _ in 0..2 {
-        assert!(store
-            .enqueue_ping(
-                ws.workspace.id,
-                hook.id,
-                uuid::Uuid::new_v4(),
-                &serde_json::json!({})
-            )
-            .await
-            .unwrap());
-    }
+    let hook = webhook_with_pings(&store, ws.workspace.id, "https://hooks.example/x", 2).await;
     let now = Timestamp::now();
     let claimed = store
         .claim_due(now, now.plus(Duration::from_secs(60)), 10, &[])
@@ -1356,35 +1335,17 @@ async fn old_webhook_history_is_forgotten_but_never_a_pending_event(backend: Bac
 
 /// A node leaves out of its claim the receivers that have enough waiting on it already.
 async fn a_claim_leaves_out_the_webhooks_it_is_told_to_skip(backend: Backend) {
-    use parley::store::webhooks::NewWebhook;
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let ws = workspace(&store, "a@acme.test").await;
     let mut hooks = Vec::new();
     for name in ["a", "b", "c"] {
-        let hook = store
-            .create_webhook(
-                ws.workspace.id,
-                &NewWebhook {
-                    url: format!("https://hooks.example/{name}"),
-                    secret: "whsec_x".into(),
-                    events: vec!["message.created".into()],
-                },
-            )
-            .await
-            .unwrap();
-        for _ in 0..2 {
-            assert!(store
-                .enqueue_ping(
-                    ws.workspace.id,
-                    hook.id,
-                    uuid::Uuid::new_v4(),
-                    &serde_json::json!({})
-                )
+        let url = format!("https://hooks.example/{name}");
+        hooks.push(
+            webhook_with_pings(&store, ws.workspace.id, &url, 2)
                 .await
-                .unwrap());
-        }
-        hooks.push(hook.id);
+                .id,
+        );
     }
     let now = Timestamp::now();
     let lease = now.plus(Duration::from_secs(60));
@@ -1397,4 +1358,36 @@ async fn a_claim_leaves_out_the_webhooks_it_is_told_to_skip(backend: Backend) {
     let rest = store.claim_due(now, lease, 10, &[]).await.unwrap();
     assert_eq!(rest.len(), 4);
     assert!(rest.iter().all(|due| due.webhook_id != hooks[1]));
+}
+
+/// A webhook on `message.created` with `pings` events queued for it.
+async fn webhook_with_pings(
+    store: &DynStore,
+    workspace: parley::domain::WorkspaceId,
+    url: &str,
+    pings: usize,
+) -> parley::domain::Webhook {
+    let hook = store
+        .create_webhook(
+            workspace,
+            &parley::store::webhooks::NewWebhook {
+                url: url.into(),
+                secret: "whsec_x".into(),
+                events: vec!["message.created".into()],
+            },
+        )
+        .await
+        .unwrap();
+    for _ in 0..pings {
+        assert!(store
+            .enqueue_ping(
+                workspace,
+                hook.id,
+                uuid::Uuid::new_v4(),
+                &serde_json::json!({})
+            )
+            .await
+            .unwrap());
+    }
+    hook
 }
