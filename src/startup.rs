@@ -302,8 +302,12 @@ async fn stop(state: &Services, handle: &ServerHandle) {
     state.shutdown.trigger();
     state.chat.writer().drain(WRITER_DRAIN).await;
     state.hub.close_all(Close::Restart);
+    // Event streams too: a stream whose response is still open when the server stops is cut
+    // without its last chunk, which a proxy and the browser report as an error.
     let deadline = Instant::now() + SOCKETS_DRAIN;
-    while state.hub.connection_count() > 0 && Instant::now() < deadline {
+    while (state.hub.connection_count() > 0 || state.hub.streams().open() > 0)
+        && Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     handle.stop(true).await;

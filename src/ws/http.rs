@@ -56,6 +56,11 @@ pub struct Streams {
 }
 
 impl Streams {
+    /// Event streams whose response has not ended yet.
+    pub fn open(&self) -> usize {
+        self.by_key.lock().len()
+    }
+
     /// Hands a batch to the stream's session when this node holds it; gives the frames back
     /// when it does not.
     pub fn deliver(
