@@ -6,8 +6,8 @@ use parley::config::Settings;
 use parley::telemetry;
 
 /// jemalloc rather than the system's allocator: it returns freed pages to the system after a
-/// few seconds (glibc kept them in its arenas, and RSS crept up over hours), and its size
-/// classes fit the connections' 8 KiB buffers without a header spilling into a third page.
+/// few seconds, where glibc kept them in its arenas and RSS crept up over hours; it also
+/// measured less memory per idle connection (docs/BENCHMARKS.md, "Soak").
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

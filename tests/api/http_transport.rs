@@ -12,6 +12,7 @@ use crate::helpers::{spawn_app, Backend, TestApp};
 crate::on_both_backends!(
     a_visitor_chats_with_an_agent_over_the_http_transport,
     batches_apply_in_order_and_once_and_strangers_are_refused,
+    a_graceful_shutdown_ends_each_event_stream_with_1012_then_its_last_chunk,
 );
 
 /// One client of the HTTP transport: its event stream, read as it comes, and its batches.
@@ -323,4 +324,38 @@ async fn batches_apply_in_order_and_once_and_strangers_are_refused(backend: Back
     early.post(vec![send("too early")]).await;
     let refused = early.recv_type("error").await;
     assert_eq!(refused["code"], "unauthorized");
+}
+
+/// A graceful stop tells each stream's session to close (1012) and then ends the response
+/// cleanly: a stream cut without its last chunk is an error in the client (and, through a
+/// proxy, in the browser's console).
+async fn a_graceful_shutdown_ends_each_event_stream_with_1012_then_its_last_chunk(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let base = app.url("");
+    let mut agent = HttpClient::open(&base, "/http/agent").await;
+    let welcome = agent
+        .call(json!({"type": "hello", "token": ws.token}))
+        .await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let mut visitor = visitor(&app, &base).await;
+    let welcome = visitor.call(json!({"type": "hello", "token": null})).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    app.state.shutdown.trigger();
+    for client in [&mut agent, &mut visitor] {
+        let close = loop {
+            let (kind, data) = client.event().await.expect("a close event before the end");
+            if kind == "close" {
+                break data;
+            }
+        };
+        assert_eq!(close["code"], 1012, "{close}");
+        // `event` fails the test on a body that breaks off; `None` is a clean end.
+        assert!(
+            client.event().await.is_none(),
+            "the stream ends after its close"
+        );
+    }
 }
