@@ -345,7 +345,8 @@ super::privacy::impl_privacy!(
 super::desk::impl_desk!(
     PgStore,
     strip = "c.labels - $1::text",
-    has_label = "c.labels @> jsonb_build_array($1::text)",
+    // `<> '[]'`: the label index holds only labelled conversations (migration 0016).
+    has_label = "(c.labels <> '[]'::jsonb and c.labels @> jsonb_build_array($1::text))",
     text = "strpos(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
             || coalesce(v.external_id, '') || ' ' || v.attributes::text), lower($2::text)) > 0",
     attribute = "v.attributes ->> $3::text",
@@ -420,7 +421,7 @@ super::inbox::impl_inbox!(
     // The visitor's name, email and form answers, as typed (no wildcard syntax).
     visitor_search = "strpos(lower(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' \
                       || v.attributes::text), lower($12::text)) > 0",
-    has_label = "c.labels @> jsonb_build_array($13::text)"
+    has_label = "(c.labels <> '[]'::jsonb and c.labels @> jsonb_build_array($13::text))"
 );
 
 /// The idempotency key of a message: one per author.
