@@ -306,6 +306,14 @@ impl Role for AgentSide {
                     focus.watch(&watch.conversation_ids);
                 }
                 session.conn.ok(r);
+                // A focused connection heard no typing of these before (an unfocused one did).
+                if greeted.focus.is_some() {
+                    session.state.hub.tell_who_is_typing(
+                        greeted.agent.workspace_id,
+                        session.conn.id,
+                        &watch.conversation_ids,
+                    );
+                }
             }
             ClientFrame::Hello(_)
             | ClientFrame::Ping(_)

@@ -15,6 +15,7 @@ on_both_backends!(
     a_focused_agent_gets_its_conversations_in_full_and_the_others_summed_up,
     watch_is_bounded_and_for_agents_only,
     visitors_coming_and_going_are_summed_up_for_a_focused_agent,
+    a_new_watcher_is_told_who_is_typing_now,
 );
 
 fn id(frame: &Value, pointer: &str) -> String {
@@ -292,4 +293,51 @@ async fn visitors_coming_and_going_are_summed_up_for_a_focused_agent(backend: Ba
     }
     let gone = everything.recv_type("presence").await;
     assert_eq!(gone["online"], false);
+}
+
+/// Watching a conversation tells a focused connection who is typing in it now: the visitor's
+/// `typing on` went out once, before the watch, and is not repeated while the draft stands.
+/// Once the visitor stops, a new watch is told nothing.
+async fn a_new_watcher_is_told_who_is_typing_now(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let ws = app.first_workspace().await;
+    let (mut everything, _) = app.agent(&ws.token).await;
+    let (mut focused, _) = focused_agent(&app, &ws.token).await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let one = id(
+        &visitor.send_text(None, "hello").await,
+        "/message/conversation_id",
+    );
+    let typing = |state: &str| json!({"type": "typing", "conversation_id": one, "state": state});
+    assert_eq!(visitor.call(typing("on")).await["type"], "ok");
+    // An unfocused tab gets typing live: once it has it, the hub has heard it.
+    let live = everything.recv_type("typing").await;
+    assert_eq!(live["state"], "on", "{live}");
+
+    focused
+        .send(json!({"type": "watch", "ref": "w", "conversation_ids": [one]}))
+        .await;
+    let before = focused.frames_before(|f| f["ref"] == "w").await;
+    assert!(
+        before.iter().all(|f| f["type"] != "typing"),
+        "typing before the watch: {before:?}"
+    );
+    let told = focused.recv_type("typing").await;
+    assert_eq!(told["conversation_id"], one.as_str(), "{told}");
+    assert_eq!(told["state"], "on", "{told}");
+    assert_eq!(told["author"]["kind"], "visitor", "{told}");
+
+    assert_eq!(visitor.call(typing("off")).await["type"], "ok");
+    assert_eq!(everything.recv_type("typing").await["state"], "off");
+    // The watching connection got the `off` live; a second connection that starts watching
+    // now is told nothing.
+    assert_eq!(focused.recv_type("typing").await["state"], "off");
+    let (mut later, _) = focused_agent(&app, &ws.token).await;
+    let answer = later
+        .call(json!({"type": "watch", "conversation_ids": [one]}))
+        .await;
+    assert_eq!(answer["type"], "ok", "{answer}");
+    later
+        .assert_silent("typing", Duration::from_millis(500))
+        .await;
 }

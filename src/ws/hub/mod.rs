@@ -10,6 +10,7 @@
 mod focus;
 mod rooms;
 mod routing;
+mod typing;
 
 pub use focus::Focus;
 

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytestring::ByteString;
+use parking_lot::Mutex;
 
 use super::super::outbound::Outbound;
 use super::focus::{Focus, Summary};
+use super::typing::Typing;
 use crate::domain::{AgentId, AgentStatus, ConnId, ConversationId, Message, VisitorId};
 
 pub struct AgentConn {
@@ -31,6 +33,8 @@ pub struct Room {
     pub visitors: HashMap<VisitorId, Vec<(ConnId, Arc<Outbound>)>>,
     /// What this room's visitors last heard of online agents (zero or not).
     pub announced_online: Option<bool>,
+    /// Who is typing where: told to a connection when it starts watching a conversation.
+    pub typing: Mutex<Typing>,
 }
 
 impl Room {

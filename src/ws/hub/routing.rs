@@ -2,6 +2,7 @@
 //! once per event and its bytes shared by every recipient.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytestring::ByteString;
 
@@ -107,6 +108,17 @@ impl Hub {
                     preview: preview.as_deref(),
                 }
                 .encode();
+                // Remembered before it goes out: whoever sees it live has it remembered too.
+                if let Some(room) = self.shard(*workspace).read().get(workspace) {
+                    room.typing.lock().heard(
+                        *conversation,
+                        author,
+                        *state == TypingState::On,
+                        &frame,
+                        *conn,
+                        Instant::now(),
+                    );
+                }
                 self.to_the_other_side(
                     *workspace,
                     *conversation,
@@ -291,6 +303,30 @@ impl Hub {
                     room.to_visitor(visitor, frame, None);
                     room.to_agents_following(conversation, frame, from);
                 }
+            }
+        }
+    }
+
+    /// An agent connection started watching `conversations`: it is told who is typing in
+    /// them now (a `typing on` is not repeated while the typist keeps typing the same draft).
+    pub fn tell_who_is_typing(
+        &self,
+        workspace: WorkspaceId,
+        conn: ConnId,
+        conversations: &[ConversationId],
+    ) {
+        let shard = self.shard(workspace).read();
+        let Some(room) = shard.get(&workspace) else {
+            return;
+        };
+        let Some(agent) = room.agents.get(&conn) else {
+            return;
+        };
+        let typing = room.typing.lock();
+        let now = Instant::now();
+        for conversation in conversations {
+            for frame in typing.now_in(*conversation, conn, now) {
+                agent.outbound.push(frame.clone());
             }
         }
     }
