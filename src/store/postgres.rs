@@ -64,6 +64,161 @@ impl PgStore {
         &self.pool
     }
 
+    /// Writes `batch` in a transaction that locks its conversations first: every case (replays,
+    /// reopening, snoozed conversations, refusals). Without reading keys first (`Assume`), a
+    /// key stored already rolls the attempt back and the batch is written again, keys read.
+    async fn append_locked(
+        &self,
+        batch: &[NewMessage],
+        keys: KeyCheck,
+    ) -> StoreResult<Vec<Result<Appended, AppendError>>> {
+        metrics::counter!("parley_write_batches_total", "path" => "locked").increment(1);
+        if keys == KeyCheck::Assume {
+            if let Attempt::Written(results) = self.append_attempt(batch, keys).await? {
+                return Ok(results);
+            }
+        }
+        match self.append_attempt(batch, KeyCheck::ReadFirst).await? {
+            Attempt::Written(results) => Ok(results),
+            Attempt::KeyTaken => Err(StoreError::Conflict("messages_idempotency_key".into())),
+        }
+    }
+
+    /// Writes, in one statement and its own implicit transaction, the messages of `batch` whose
+    /// conversations are open and awake and admit every one of the batch's senders: their
+    /// conversations are locked in id order, as `append_attempt` locks them, and each gets
+    /// its `seq`s from the row it locked. Returns each message's result, `None` for those it
+    /// left (all of a conversation's messages or none, so its order holds), and their
+    /// positions. A key stored already fails the whole statement (`Conflict`), nothing written.
+    async fn append_open(&self, batch: &[NewMessage]) -> StoreResult<OpenWrite> {
+        // Per conversation: its messages, whether an agent answered, the senders' workspace
+        // (a conversation whose senders name different workspaces is left to the transaction).
+        let mut conversations: Vec<OpenConversation> = Vec::new();
+        let mut index: HashMap<Uuid, usize> = HashMap::with_capacity(batch.len());
+        for new in batch {
+            let at = *index.entry(new.conversation_id.0).or_insert_with(|| {
+                conversations.push(OpenConversation {
+                    id: new.conversation_id.0,
+                    workspace_id: new.workspace_id.0,
+                    count: 0,
+                    answered: false,
+                    mixed: false,
+                });
+                conversations.len() - 1
+            });
+            let conversation = &mut conversations[at];
+            conversation.count += 1;
+            conversation.answered |= new.is_agent_answer();
+            conversation.mixed |= conversation.workspace_id != new.workspace_id.0;
+        }
+        let offered: Vec<&OpenConversation> = conversations.iter().filter(|c| !c.mixed).collect();
+        let now = Timestamp::now();
+        let rows = sqlx::query(
+            "with t as ( \
+               select * from unnest($12::uuid[], $13::int8[], $14::bool[], $15::uuid[]) \
+               as t(id, n, answered, workspace_id) \
+             ), locked as ( \
+               select c.id from conversations c where c.id = any($12::uuid[]) order by c.id for update \
+             ), touched as ( \
+               update conversations c set last_seq = c.last_seq + t.n, last_activity_at = $16, \
+               first_reply_at = case when t.answered then coalesce(c.first_reply_at, $16) \
+                 else c.first_reply_at end \
+               from t join locked l on l.id = t.id \
+               where c.id = t.id and c.workspace_id = t.workspace_id and c.status = 'open' \
+               and c.snoozed_until is null and not exists (select 1 from \
+                 unnest($2::uuid[], $5::text[], $6::uuid[]) as s(conversation_id, author_kind, author_id) \
+                 where s.conversation_id = c.id and s.author_kind = 'visitor' \
+                 and s.author_id is distinct from c.visitor_id) \
+               returning c.id, c.last_seq - t.n as base, c.visitor_id, c.workspace_id \
+             ), m as materialized ( \
+               select f.*, tc.base + row_number() over (partition by f.conversation_id order by f.ord) as seq, \
+               tc.visitor_id, tc.workspace_id \
+               from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], \
+               $7::text[], $8::text[], $9::jsonb[], $10::uuid[], $11::timestamptz[]) with ordinality \
+               as f(id, conversation_id, client_msg_id, kind, author_kind, author_id, author_name, \
+               body, attachments, event_id, created_at, ord) \
+               join touched tc on tc.id = f.conversation_id \
+             ), inserted as ( \
+               insert into messages (id, conversation_id, seq, client_msg_id, author_kind, \
+               author_id, author_name, kind, body, created_at, attachments) \
+               select id, conversation_id, seq, client_msg_id, author_kind, author_id, author_name, \
+               kind, body, created_at, attachments from m \
+             ), claimed as ( \
+               update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
+               from (select m.id as message_id, m.conversation_id, \
+               (jsonb_array_elements(m.attachments)->>'id')::uuid as id from m \
+               where m.attachments is not null) a \
+               where u.id = a.id and u.message_id is null and u.canned_id is null \
+             ), outbox as ( \
+               insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
+               message_id, next_attempt_at, created_at) \
+               select gen_random_uuid(), w.workspace_id, w.id, m.event_id, 'message.created', \
+               m.id, $16, $16 \
+               from m join webhooks w on w.workspace_id = m.workspace_id and w.active \
+               and w.events ? 'message.created' \
+             ), mails as ( \
+               insert into email_outbox (id, workspace_id, kind, conversation_id, from_seq, \
+               next_attempt_at, created_at) \
+               select distinct on (m.conversation_id) gen_random_uuid(), m.workspace_id, 'reply', \
+               m.conversation_id, m.seq, $16, $16 \
+               from m where m.author_kind = 'agent' and m.kind = 'text' and exists (select 1 \
+               from visitors v where v.id = m.visitor_id and v.email is not null) \
+               order by m.conversation_id, m.seq \
+               on conflict (conversation_id) where state = 'pending' and kind = 'reply' do nothing \
+             ) select ord, seq, visitor_id from m",
+        )
+        .bind(batch.iter().map(|m| m.id.0).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.client_msg_id.map(|c| c.0)).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.author.kind.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.author.id).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.author.name.as_deref()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.attachments.stored()).collect::<Vec<_>>())
+        // message.created: its message is read when sent, so only ids are written here.
+        .bind(batch.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|m| m.created_at.as_datetime()).collect::<Vec<_>>())
+        .bind(offered.iter().map(|c| c.id).collect::<Vec<_>>())
+        .bind(offered.iter().map(|c| c.count).collect::<Vec<_>>())
+        .bind(offered.iter().map(|c| c.answered).collect::<Vec<_>>())
+        .bind(offered.iter().map(|c| c.workspace_id).collect::<Vec<_>>())
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut results: Vec<Option<Result<Appended, AppendError>>> = vec![None; batch.len()];
+        for row in rows {
+            let ord: i64 = row.try_get("ord")?;
+            let new = usize::try_from(ord - 1)
+                .ok()
+                .and_then(|i| batch.get(i).map(|new| (i, new)));
+            let Some((i, new)) = new else {
+                return Err(StoreError::Internal(
+                    "a written message out of its batch".into(),
+                ));
+            };
+            results[i] = Some(Ok(Appended {
+                message: Message {
+                    id: new.id,
+                    conversation_id: new.conversation_id,
+                    seq: row.try_get("seq")?,
+                    client_msg_id: new.client_msg_id,
+                    author: new.author.clone(),
+                    kind: new.kind,
+                    body: new.body.clone(),
+                    created_at: new.created_at,
+                    attachments: new.attachments.clone(),
+                },
+                outcome: AppendOutcome::Stored {
+                    visitor_id: VisitorId(row.try_get("visitor_id")?),
+                    reopened: false,
+                },
+            }));
+        }
+        let rest = (0..batch.len()).filter(|&i| results[i].is_none()).collect();
+        Ok((results, rest))
+    }
+
     /// One transaction writing `batch`; `KeyTaken` (rolled back) when `keys` is `Assume` and a
     /// key turns out to be stored already.
     async fn append_attempt(&self, batch: &[NewMessage], keys: KeyCheck) -> StoreResult<Attempt> {
@@ -329,6 +484,19 @@ enum KeyCheck {
 enum Attempt {
     Written(Vec<Result<Appended, AppendError>>),
     KeyTaken,
+}
+
+/// What `append_open` wrote (by position in the batch) and the positions it left.
+type OpenWrite = (Vec<Option<Result<Appended, AppendError>>>, Vec<usize>);
+
+/// A conversation of a batch, as `append_open` offers it to the statement.
+struct OpenConversation {
+    id: Uuid,
+    workspace_id: Uuid,
+    count: i64,
+    answered: bool,
+    /// Its messages name different workspaces: left to the locking transaction.
+    mixed: bool,
 }
 
 super::catalog::impl_catalog!(PgStore);
@@ -611,16 +779,35 @@ impl Store for PgStore {
         &self,
         batch: &[NewMessage],
     ) -> StoreResult<Vec<Result<Appended, AppendError>>> {
-        // Nearly every batch is new messages only: it is written without first reading its
-        // idempotency keys back. When one was stored already (a client's retry, or another node
-        // meanwhile), that attempt is rolled back and the batch written again, keys read first.
-        if let Attempt::Written(results) = self.append_attempt(batch, KeyCheck::Assume).await? {
-            return Ok(results);
+        // Nearly every batch is new messages into open conversations: one statement writes
+        // them (one round trip). What it leaves, and a batch holding a key stored already (a
+        // client's retry), go through the locking transaction.
+        let (mut results, rest) = match self.append_open(batch).await {
+            Ok(written) => {
+                if written.1.len() < batch.len() {
+                    metrics::counter!("parley_write_batches_total", "path" => "direct")
+                        .increment(1);
+                }
+                written
+            }
+            Err(StoreError::Conflict(_)) => {
+                return self.append_locked(batch, KeyCheck::ReadFirst).await;
+            }
+            Err(err) => return Err(err),
+        };
+        if !rest.is_empty() {
+            let left: Vec<NewMessage> = rest.iter().map(|&i| batch[i].clone()).collect();
+            for (i, result) in rest
+                .into_iter()
+                .zip(self.append_locked(&left, KeyCheck::Assume).await?)
+            {
+                results[i] = Some(result);
+            }
         }
-        match self.append_attempt(batch, KeyCheck::ReadFirst).await? {
-            Attempt::Written(results) => Ok(results),
-            Attempt::KeyTaken => Err(StoreError::Conflict("messages_idempotency_key".into())),
-        }
+        results
+            .into_iter()
+            .map(|r| r.ok_or_else(|| StoreError::Internal("a message left unanswered".into())))
+            .collect()
     }
 
     async fn messages_before(

@@ -585,6 +585,65 @@ async fn two_servers_on_one_postgres_keep_seqs_gapless_and_keys_unique() {
     assert_eq!(seqs(&stored), (1..=82).collect::<Vec<_>>());
 }
 
+/// On Postgres, a message into an open conversation is written by one statement (one round
+/// trip); a resent `client_msg_id` and a visitor's message into a resolved conversation (which
+/// reopens it) take the transaction that locks first. The answers are the same either way.
+#[actix_web::test]
+async fn postgres_writes_open_conversations_in_one_statement_and_the_rest_under_lock() {
+    let app = spawn_app(Backend::Postgres).await;
+    let ws = app.first_workspace().await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let batches = |metrics: &str, path: &str| -> u64 {
+        let name = format!("parley_write_batches_total{{path=\"{path}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name.as_str()))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    };
+    let key = Uuid::new_v4();
+    let first = visitor
+        .call(json!({"type": "send", "client_msg_id": key, "body": "hello"}))
+        .await;
+    assert_eq!(first["type"], "sent", "{first}");
+    let conversation = first["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = visitor.send_text(Some(&conversation), "still there?").await;
+    assert_eq!(second["message"]["seq"], 2, "{second}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let direct = batches(&metrics, "direct");
+    assert!(direct >= 1, "{metrics}");
+    assert_eq!(batches(&metrics, "locked"), 0, "{metrics}");
+
+    let again = visitor
+        .call(json!({"type": "send", "client_msg_id": key, "body": "hello"}))
+        .await;
+    assert_eq!(again["message"], first["message"], "the retry's answer");
+    let (status, _) = app
+        .api(
+            "PATCH",
+            &format!("/conversations/{conversation}"),
+            Some(&ws.token),
+            Some(json!({"status": "resolved"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let back = visitor
+        .send_text(Some(&conversation), "one more thing")
+        .await;
+    // (resolving wrote a system line in between)
+    let last = back["message"]["seq"].as_i64().unwrap();
+    assert!(last > 2, "{back}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(batches(&metrics, "locked") >= 1, "{metrics}");
+    assert_eq!(batches(&metrics, "direct"), direct, "{metrics}");
+    let stored = visitor
+        .call(json!({"type": "sync", "conversation_id": conversation, "after_seq": 0}))
+        .await;
+    assert_eq!(seqs(&stored), (1..=last).collect::<Vec<_>>());
+}
+
 #[actix_web::test]
 async fn while_postgres_refuses_connections_sends_are_unavailable_then_service_resumes() {
     let app = spawn_app(Backend::Postgres).await;

@@ -12,7 +12,7 @@ use parley::domain::{
     VisitorId, VisitorPage, WorkspaceId,
 };
 use parley::store::{
-    AppendError, Audience, ConversationChange, CreatedWorkspace, DynStore, StoreError,
+    AppendError, Appended, Audience, ConversationChange, CreatedWorkspace, DynStore, StoreError,
 };
 
 use crate::helpers::{Backend, TestDb};
@@ -33,6 +33,7 @@ on_both_backends!(
     nobody_writes_into_another_workspaces_or_visitors_conversation,
     a_visitor_message_reopens_a_resolved_conversation,
     a_visitor_with_another_open_conversation_cannot_reopen,
+    a_batch_mixing_open_resolved_and_retried_messages_keeps_each_outcome_in_order,
     notes_are_never_returned_to_visitors,
     history_pages_backwards_and_sync_forwards,
     read_marks_never_go_down,
@@ -731,6 +732,107 @@ async fn a_visitor_with_another_open_conversation_cannot_reopen(backend: Backend
         .await
         .unwrap();
     assert_eq!(results[0], Err(AppendError::AnotherConversationOpen));
+}
+
+/// On Postgres a batch's messages into open conversations are written by one statement and
+/// the rest (here: a resolved conversation the visitor reopens, an intruder, a retry) by the
+/// locking transaction; on both backends each message keeps its outcome and its place, and
+/// every conversation its gapless seqs.
+async fn a_batch_mixing_open_resolved_and_retried_messages_keeps_each_outcome_in_order(
+    backend: Backend,
+) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let (v1, v2, intruder) = (
+        visitor(&store, &ws).await,
+        visitor(&store, &ws).await,
+        visitor(&store, &ws).await,
+    );
+    let (open, resolved) = (
+        conversation(&store, &ws, &v1).await,
+        conversation(&store, &ws, &v2).await,
+    );
+    let resolve = ConversationChange {
+        status: Some(ConversationStatus::Resolved),
+        ..Default::default()
+    };
+    store
+        .update_conversation(ws.workspace.id, resolved.id, &resolve)
+        .await
+        .unwrap()
+        .unwrap();
+    let say = |c: &Conversation, author: Author, body: &str| {
+        new_message(
+            ws.workspace.id,
+            c.id,
+            author,
+            MessageKind::Text,
+            body,
+            Some(ClientMsgId::new()),
+        )
+    };
+    let batch = vec![
+        say(&open, visitor_author(&v1), "one"),
+        say(&resolved, visitor_author(&v2), "back again"),
+        say(&open, agent_author(&ws), "two"),
+        say(&resolved, visitor_author(&intruder), "let me in"),
+        say(&open, visitor_author(&v1), "three"),
+    ];
+    let results = store.append_messages(&batch).await.unwrap();
+    let outcome = |i: usize| {
+        let appended: &Appended = results[i].as_ref().unwrap();
+        (
+            appended.message.conversation_id,
+            appended.message.seq,
+            appended.message.body.as_str().to_owned(),
+            appended.reopened(),
+        )
+    };
+    assert_eq!(outcome(0), (open.id, 1, "one".into(), false));
+    assert_eq!(outcome(1), (resolved.id, 1, "back again".into(), true));
+    assert_eq!(outcome(2), (open.id, 2, "two".into(), false));
+    assert_eq!(results[3], Err(AppendError::ConversationNotFound));
+    assert_eq!(outcome(4), (open.id, 3, "three".into(), false));
+    let reopened = store
+        .conversation(ws.workspace.id, resolved.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (reopened.status, reopened.last_seq),
+        (ConversationStatus::Open, 1)
+    );
+
+    // The whole batch again (every sender retrying), with one new message in the middle: the
+    // retries are answered with what was stored, the new one comes after them.
+    let mut again = batch.clone();
+    again.insert(3, say(&open, visitor_author(&v1), "four"));
+    let results = store.append_messages(&again).await.unwrap();
+    // (position in `again`, position in `batch`)
+    for (at, first) in [(0, 0), (1, 1), (2, 2), (5, 4)] {
+        let appended = results[at].as_ref().unwrap();
+        assert!(appended.replayed(), "{at}: {appended:?}");
+        assert_eq!(appended.message.id, batch[first].id);
+    }
+    assert_eq!(results[4], Err(AppendError::ConversationNotFound));
+    let four = results[3].as_ref().unwrap();
+    assert!(!four.replayed());
+    assert_eq!(
+        (four.message.conversation_id, four.message.seq),
+        (open.id, 4)
+    );
+    let stored = store
+        .messages_after(ws.workspace.id, open.id, 0, 100, Audience::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|m| (m.seq, m.body.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "one"), (2, "two"), (3, "three"), (4, "four")]
+    );
 }
 
 async fn notes_are_never_returned_to_visitors(backend: Backend) {
