@@ -29,6 +29,8 @@ const STATEMENT_TIMEOUT: &str = "10s";
 /// Waiting longer than this for a pooled connection reports the database as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: u32 = 16;
+/// The largest batch written by the one-statement path (`append_open`).
+const DIRECT_BATCH_MAX: usize = 32;
 
 pub struct PgStore {
     pool: PgPool,
@@ -91,8 +93,9 @@ impl PgStore {
     /// left (all of a conversation's messages or none, so its order holds), and their
     /// positions. A key stored already fails the whole statement (`Conflict`), nothing written.
     async fn append_open(&self, batch: &[NewMessage]) -> StoreResult<OpenWrite> {
-        // Per conversation: its messages, whether an agent answered, the senders' workspace
-        // (a conversation whose senders name different workspaces is left to the transaction).
+        // Per conversation: its messages, whether an agent answered, the senders' workspace and
+        // the visitor who wrote (a conversation whose senders name different workspaces or
+        // visitors is left to the transaction, which refuses the wrong ones one by one).
         let mut conversations: Vec<OpenConversation> = Vec::new();
         let mut index: HashMap<Uuid, usize> = HashMap::with_capacity(batch.len());
         for new in batch {
@@ -102,6 +105,7 @@ impl PgStore {
                     workspace_id: new.workspace_id.0,
                     count: 0,
                     answered: false,
+                    visitor_id: None,
                     mixed: false,
                 });
                 conversations.len() - 1
@@ -110,13 +114,19 @@ impl PgStore {
             conversation.count += 1;
             conversation.answered |= new.is_agent_answer();
             conversation.mixed |= conversation.workspace_id != new.workspace_id.0;
+            if new.author.kind == AuthorKind::Visitor {
+                let visitor = new.author.id;
+                conversation.mixed |= visitor.is_none()
+                    || conversation.visitor_id.is_some_and(|v| Some(v) != visitor);
+                conversation.visitor_id = visitor;
+            }
         }
         let offered: Vec<&OpenConversation> = conversations.iter().filter(|c| !c.mixed).collect();
         let now = Timestamp::now();
         let rows = sqlx::query(
             "with t as ( \
-               select * from unnest($12::uuid[], $13::int8[], $14::bool[], $15::uuid[]) \
-               as t(id, n, answered, workspace_id) \
+               select * from unnest($12::uuid[], $13::int8[], $14::bool[], $15::uuid[], $17::uuid[]) \
+               as t(id, n, answered, workspace_id, visitor_id) \
              ), locked as ( \
                select c.id from conversations c where c.id = any($12::uuid[]) order by c.id for update \
              ), touched as ( \
@@ -124,11 +134,9 @@ impl PgStore {
                first_reply_at = case when t.answered then coalesce(c.first_reply_at, $16) \
                  else c.first_reply_at end \
                from t join locked l on l.id = t.id \
-               where c.id = t.id and c.workspace_id = t.workspace_id and c.status = 'open' \
-               and c.snoozed_until is null and not exists (select 1 from \
-                 unnest($2::uuid[], $5::text[], $6::uuid[]) as s(conversation_id, author_kind, author_id) \
-                 where s.conversation_id = c.id and s.author_kind = 'visitor' \
-                 and s.author_id is distinct from c.visitor_id) \
+               where c.id = any($12::uuid[]) and c.id = t.id and c.workspace_id = t.workspace_id \
+               and c.status = 'open' \
+               and c.snoozed_until is null and (t.visitor_id is null or t.visitor_id = c.visitor_id) \
                returning c.id, c.last_seq - t.n as base, c.visitor_id, c.workspace_id \
              ), m as materialized ( \
                select f.*, tc.base + row_number() over (partition by f.conversation_id order by f.ord) as seq, \
@@ -184,6 +192,7 @@ impl PgStore {
         .bind(offered.iter().map(|c| c.answered).collect::<Vec<_>>())
         .bind(offered.iter().map(|c| c.workspace_id).collect::<Vec<_>>())
         .bind(now)
+        .bind(offered.iter().map(|c| c.visitor_id).collect::<Vec<_>>())
         .fetch_all(&self.pool)
         .await?;
         let mut results: Vec<Option<Result<Appended, AppendError>>> = vec![None; batch.len()];
@@ -495,7 +504,10 @@ struct OpenConversation {
     workspace_id: Uuid,
     count: i64,
     answered: bool,
-    /// Its messages name different workspaces: left to the locking transaction.
+    /// The visitor who wrote in this batch, if one did: the conversation's own, or none of it
+    /// is written here.
+    visitor_id: Option<Uuid>,
+    /// Its messages name different workspaces or visitors: left to the locking transaction.
     mixed: bool,
 }
 
@@ -779,9 +791,14 @@ impl Store for PgStore {
         &self,
         batch: &[NewMessage],
     ) -> StoreResult<Vec<Result<Appended, AppendError>>> {
-        // Nearly every batch is new messages into open conversations: one statement writes
-        // them (one round trip). What it leaves, and a batch holding a key stored already (a
-        // client's retry), go through the locking transaction.
+        // Nearly every batch is new messages into open conversations: a small one is written
+        // by one statement (one round trip). What it leaves, and a batch holding a key stored
+        // already (a client's retry), go through the locking transaction, and so do large
+        // batches: under saturation the round trips are shared by many messages, and the
+        // transaction's statements cost the database less per message (docs/BENCHMARKS.md).
+        if batch.len() > DIRECT_BATCH_MAX {
+            return self.append_locked(batch, KeyCheck::Assume).await;
+        }
         let (mut results, rest) = match self.append_open(batch).await {
             Ok(written) => {
                 if written.1.len() < batch.len() {

@@ -803,6 +803,12 @@ async fn a_batch_mixing_open_resolved_and_retried_messages_keeps_each_outcome_in
         (reopened.status, reopened.last_seq),
         (ConversationStatus::Open, 1)
     );
+    // Alone in its batch, a visitor writing into another visitor's open conversation.
+    let intruding = store
+        .append_messages(&[say(&open, visitor_author(&intruder), "me too")])
+        .await
+        .unwrap();
+    assert_eq!(intruding[0], Err(AppendError::ConversationNotFound));
 
     // The whole batch again (every sender retrying), with one new message in the middle: the
     // retries are answered with what was stored, the new one comes after them.
