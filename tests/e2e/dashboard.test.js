@@ -488,7 +488,8 @@ test('visitor names, page titles and messages with markup show as text', { timeo
   await waitFor(async () => (await page.getByTestId('inbox-item').count()) === 2, { message: 'the second conversation' });
   const second = await page.getByTestId('inbox-item').evaluateAll((nodes, first) => nodes.map((n) => n.getAttribute('data-conversation-id')).find((c) => c !== first), id);
   await inboxItem(page, String(second)).click();
-  await page.locator('[data-testid="message"][data-seq="1"]').waitFor();
+  // Both visitors' page titles are the same text: wait for the second conversation's own view.
+  await page.locator(`[data-testid="conversation"][data-conversation-id="${second}"] [data-testid="message"][data-seq="1"]`).waitFor();
   await waitFor(async () => (await page.getByTestId('visitor-page').textContent())?.includes(payloads.title), { message: 'the host page title as text' });
   assert.equal((await messages(page))[0].body, payloads.body);
 
