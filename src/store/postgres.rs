@@ -32,6 +32,41 @@ const MAX_CONNECTIONS: u32 = 16;
 /// The largest batch written by the one-statement path (`append_open`).
 const DIRECT_BATCH_MAX: usize = 32;
 
+/// What follows a message's insert, in both message statements: the uploads it carries become
+/// its own, `message.created` events go to the workspace's webhook outbox, and an agent's text
+/// reply to a visitor with an email starts (or joins) a reply email. Reads a set `m` of the
+/// written messages (id, conversation_id, seq, author_kind, kind, attachments, workspace_id,
+/// event_id, visitor_id); `$now` names the statement's parameter holding the time.
+macro_rules! after_messages_written {
+    ($now:literal) => {
+        concat!(
+            "claimed as ( \
+               update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
+               from (select m.id as message_id, m.conversation_id, \
+               (jsonb_array_elements(m.attachments)->>'id')::uuid as id from m \
+               where m.attachments is not null) a \
+               where u.id = a.id and u.message_id is null and u.canned_id is null \
+             ), outbox as ( \
+               insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
+               message_id, next_attempt_at, created_at) \
+               select gen_random_uuid(), w.workspace_id, w.id, m.event_id, 'message.created', \
+               m.id, ", $now, ", ", $now, " \
+               from m join webhooks w on w.workspace_id = m.workspace_id and w.active \
+               and w.events ? 'message.created' \
+             ), mails as ( \
+               insert into email_outbox (id, workspace_id, kind, conversation_id, from_seq, \
+               next_attempt_at, created_at) \
+               select distinct on (m.conversation_id) gen_random_uuid(), m.workspace_id, 'reply', \
+               m.conversation_id, m.seq, ", $now, ", ", $now, " \
+               from m where m.author_kind = 'agent' and m.kind = 'text' and exists (select 1 \
+               from visitors v where v.id = m.visitor_id and v.email is not null) \
+               order by m.conversation_id, m.seq \
+               on conflict (conversation_id) where state = 'pending' and kind = 'reply' do nothing \
+             )"
+        )
+    };
+}
+
 pub struct PgStore {
     pool: PgPool,
 }
@@ -123,7 +158,7 @@ impl PgStore {
         }
         let offered: Vec<&OpenConversation> = conversations.iter().filter(|c| !c.mixed).collect();
         let now = Timestamp::now();
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "with t as ( \
                select * from unnest($12::uuid[], $13::int8[], $14::bool[], $15::uuid[], $17::uuid[]) \
                as t(id, n, answered, workspace_id, visitor_id) \
@@ -151,30 +186,10 @@ impl PgStore {
                author_id, author_name, kind, body, created_at, attachments) \
                select id, conversation_id, seq, client_msg_id, author_kind, author_id, author_name, \
                kind, body, created_at, attachments from m \
-             ), claimed as ( \
-               update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
-               from (select m.id as message_id, m.conversation_id, \
-               (jsonb_array_elements(m.attachments)->>'id')::uuid as id from m \
-               where m.attachments is not null) a \
-               where u.id = a.id and u.message_id is null and u.canned_id is null \
-             ), outbox as ( \
-               insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
-               message_id, next_attempt_at, created_at) \
-               select gen_random_uuid(), w.workspace_id, w.id, m.event_id, 'message.created', \
-               m.id, $16, $16 \
-               from m join webhooks w on w.workspace_id = m.workspace_id and w.active \
-               and w.events ? 'message.created' \
-             ), mails as ( \
-               insert into email_outbox (id, workspace_id, kind, conversation_id, from_seq, \
-               next_attempt_at, created_at) \
-               select distinct on (m.conversation_id) gen_random_uuid(), m.workspace_id, 'reply', \
-               m.conversation_id, m.seq, $16, $16 \
-               from m where m.author_kind = 'agent' and m.kind = 'text' and exists (select 1 \
-               from visitors v where v.id = m.visitor_id and v.email is not null) \
-               order by m.conversation_id, m.seq \
-               on conflict (conversation_id) where state = 'pending' and kind = 'reply' do nothing \
-             ) select ord, seq, visitor_id from m",
-        )
+             ), ",
+            after_messages_written!("$16"),
+            " select ord, seq, visitor_id from m"
+        ))
         .bind(batch.iter().map(|m| m.id.0).collect::<Vec<_>>())
         .bind(batch.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
         .bind(batch.iter().map(|m| m.client_msg_id.map(|c| c.0)).collect::<Vec<_>>())
@@ -299,6 +314,7 @@ impl PgStore {
         let mut results = Vec::with_capacity(batch.len());
         let mut fresh: Vec<Message> = Vec::with_capacity(batch.len());
         let mut fresh_workspaces: Vec<Uuid> = Vec::with_capacity(batch.len());
+        let mut fresh_visitors: Vec<Uuid> = Vec::with_capacity(batch.len());
         for new in batch {
             let key = idempotency_key(new);
             if let Some(existing) = key.and_then(|k| stored.get(&k)) {
@@ -361,6 +377,7 @@ impl PgStore {
             }
             fresh.push(message.clone());
             fresh_workspaces.push(state.workspace_id);
+            fresh_visitors.push(state.visitor_id);
             results.push(Ok(Appended {
                 message,
                 outcome: AppendOutcome::Stored {
@@ -379,8 +396,12 @@ impl PgStore {
             // the statement was prepared), not by a join alone that could be planned as a hash
             // join over a sequential scan; each then meets its row of the batch's arrays once
             // (looking its position up per column made the statement quadratic in the batch).
-            let inserted: i64 = sqlx::query_scalar(
-                "with inserted as ( \
+            let inserted: i64 = sqlx::query_scalar(concat!(
+                "with m as ( \
+                   select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $5::text[], $8::text[], \
+                   $17::jsonb[], $15::uuid[], $16::uuid[], $19::uuid[]) as m(id, conversation_id, seq, \
+                   author_kind, kind, attachments, workspace_id, event_id, visitor_id) \
+                 ), inserted as ( \
                    insert into messages (id, conversation_id, seq, client_msg_id, author_kind, \
                    author_id, author_name, kind, body, created_at, attachments) \
                    select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::uuid[], $5::text[], \
@@ -401,34 +422,10 @@ impl PgStore {
                    from unnest($11::uuid[], $13::int8[], $14::bool[], $18::bool[]) \
                      as t(id, last_seq, reopened, answered) \
                    where c.id = any($11::uuid[]) and c.id = t.id \
-                 ), claimed as ( \
-                   update uploads u set message_id = a.message_id, conversation_id = a.conversation_id \
-                   from (select f.message_id, f.conversation_id, (jsonb_array_elements(f.files)->>'id')::uuid as id \
-                   from unnest($1::uuid[], $2::uuid[], $17::jsonb[]) as f(message_id, conversation_id, files) \
-                   where f.files is not null) a \
-                   where u.id = a.id and u.message_id is null and u.canned_id is null \
-                 ), outbox as ( \
-                   insert into webhook_outbox (id, workspace_id, webhook_id, event_id, event, \
-                   message_id, next_attempt_at, created_at) \
-                   select gen_random_uuid(), w.workspace_id, w.id, e.event_id, 'message.created', \
-                   e.message_id, $12, $12 \
-                   from unnest($1::uuid[], $15::uuid[], $16::uuid[]) as e(message_id, workspace_id, event_id) \
-                   join webhooks w on w.workspace_id = e.workspace_id and w.active \
-                   and w.events ? 'message.created' \
-                 ), mails as ( \
-                   insert into email_outbox (id, workspace_id, kind, conversation_id, from_seq, \
-                   next_attempt_at, created_at) \
-                   select distinct on (e.conversation_id) gen_random_uuid(), e.workspace_id, 'reply', \
-                   e.conversation_id, e.seq, $12, $12 \
-                   from unnest($2::uuid[], $15::uuid[], $3::int8[], $5::text[], $8::text[]) \
-                   as e(conversation_id, workspace_id, seq, author_kind, kind) \
-                   where e.author_kind = 'agent' and e.kind = 'text' and exists (select 1 \
-                   from conversations c join visitors v on v.id = c.visitor_id \
-                   where c.id = e.conversation_id and v.email is not null) \
-                   order by e.conversation_id, e.seq \
-                   on conflict (conversation_id) where state = 'pending' and kind = 'reply' do nothing \
-                 ) select count(*) from inserted",
-            )
+                 ), ",
+                after_messages_written!("$12"),
+                " select count(*) from inserted"
+            ))
             .bind(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>())
             .bind(fresh.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
             .bind(fresh.iter().map(|m| m.seq).collect::<Vec<_>>())
@@ -451,6 +448,7 @@ impl PgStore {
             .bind(fresh.iter().map(|m| m.attachments.stored()).collect::<Vec<_>>())
             // Whether an agent answered in this batch: the conversation's first reply.
             .bind(touched.iter().map(|(_, s)| s.answered).collect::<Vec<_>>())
+            .bind(fresh_visitors)
             .fetch_one(&mut *tx)
             .await?;
             if inserted != fresh.len() as i64 {

@@ -43,6 +43,7 @@ on_both_backends!(
     conversation_updates_are_scoped_to_the_workspace,
     old_webhook_history_is_forgotten_but_never_a_pending_event,
     a_claim_leaves_out_the_webhooks_it_is_told_to_skip,
+    small_and_large_batches_queue_events_reply_emails_and_claim_uploads_alike,
 );
 
 async fn workspace(store: &DynStore, email: &str) -> CreatedWorkspace {
@@ -1466,6 +1467,93 @@ async fn a_claim_leaves_out_the_webhooks_it_is_told_to_skip(backend: Backend) {
     let rest = store.claim_due(now, lease, 10, &[]).await.unwrap();
     assert_eq!(rest.len(), 4);
     assert!(rest.iter().all(|due| due.webhook_id != hooks[1]));
+}
+
+/// A batch's side effects are the same whichever way it is written (on Postgres a small batch
+/// into open conversations is one statement, one over `DIRECT_BATCH_MAX` a transaction): a
+/// `message.created` event per message for a subscribed webhook, one reply email per
+/// conversation whose visitor left an address (from its first reply), and each carried upload
+/// made its message's.
+async fn small_and_large_batches_queue_events_reply_emails_and_claim_uploads_alike(
+    backend: Backend,
+) {
+    use parley::domain::{Attachment, Attachments, UploadId};
+    use parley::store::uploads::Upload;
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    webhook_with_pings(&store, ws.workspace.id, "https://hooks.example/x", 0).await;
+    let mut conversations = Vec::new();
+    for size in [3_usize, 40] {
+        let v = visitor(&store, &ws).await;
+        assert!(store
+            .update_visitor_profile(ws.workspace.id, v.id, None, Some("ada@example.com"))
+            .await
+            .unwrap());
+        let c = conversation(&store, &ws, &v).await;
+        let upload = Upload {
+            id: UploadId::new(),
+            workspace_id: ws.workspace.id,
+            visitor_id: None,
+            agent_id: Some(ws.admin.id),
+            name: "plan.pdf".into(),
+            size: 10,
+            content_type: "application/pdf".into(),
+            storage_key: format!("test/{size}"),
+            thumbnail_key: None,
+            message_id: None,
+            canned_id: None,
+            created_at: Timestamp::now(),
+        };
+        store.insert_upload(&upload).await.unwrap();
+        let mut batch: Vec<_> = (0..size)
+            .map(|i| {
+                let body = format!("reply {i}");
+                new_message(
+                    ws.workspace.id,
+                    c.id,
+                    agent_author(&ws),
+                    MessageKind::Text,
+                    &body,
+                    None,
+                )
+            })
+            .collect();
+        batch[1].attachments = Attachments(vec![Attachment {
+            id: upload.id,
+            name: upload.name.clone(),
+            size: upload.size,
+            content_type: upload.content_type.clone(),
+            thumbnail: false,
+        }]);
+        let before = store.outbox_stats().await.unwrap().pending;
+        let results = store.append_messages(&batch).await.unwrap();
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let queued = store.outbox_stats().await.unwrap().pending - before;
+        assert_eq!(queued, size as i64, "one event per message of {size}");
+        let carried = store
+            .upload(ws.workspace.id, upload.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(carried.message_id, Some(batch[1].id), "batch of {size}");
+        conversations.push(c.id);
+    }
+    let later = Timestamp::now().plus(Duration::from_secs(3_600));
+    let emails = store
+        .claim_emails(later, later.plus(Duration::from_secs(60)), 10)
+        .await
+        .unwrap();
+    let mut replies: Vec<_> = emails
+        .iter()
+        .map(|e| (e.kind.as_str(), e.conversation_id.unwrap(), e.from_seq))
+        .collect();
+    replies.sort_by_key(|r| conversations.iter().position(|c| *c == r.1));
+    let expected: Vec<_> = conversations
+        .iter()
+        .map(|c| ("reply", *c, Some(1)))
+        .collect();
+    assert_eq!(replies, expected);
 }
 
 /// A webhook on `message.created` with `pings` events queued for it.
