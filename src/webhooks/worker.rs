@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use super::queues::{ForWebhook, Limits, Queues};
+use super::queues::{ForWebhook, Limits, Queues, Verdict};
 use super::{backoff, guard, signature};
 use crate::config::WebhookSettings;
 use crate::domain::{Timestamp, WebhookId};
@@ -25,6 +25,7 @@ const LIMITS: Limits = Limits {
     per_receiver: 4,
     waiting_per_receiver: 12,
     held: 64,
+    pause: Duration::from_secs(2),
 };
 /// A claim holds its events for this many attempt timeouts, plus `LEASE_MARGIN`: past it (the
 /// node died), another node takes them. An event still waiting on the node when its lease
@@ -114,6 +115,8 @@ impl Deliverer {
                     tracing::warn!(error = %err, "could not forget old webhook history");
                 }
             }
+            // A receiver's pause may have ended since the last look.
+            self.send_what_may_go();
             let full = self.claim_and_send().await;
             if full {
                 continue;
@@ -169,35 +172,46 @@ impl Deliverer {
     /// the next goes and the loop is woken to claim more.
     fn send_what_may_go(&self) {
         loop {
-            let Some(Claimed { due, start_by }) = self.inner.queues.lock().next() else {
+            let next = self.inner.queues.lock().next(Instant::now());
+            let Some(Claimed { due, start_by }) = next else {
                 return;
             };
             let webhook = due.webhook_id;
             if Instant::now() > start_by {
                 metrics::counter!("parley_webhook_leases_lapsed_total").increment(1);
-                self.inner.queues.lock().finished(webhook);
+                let now = Instant::now();
+                self.inner
+                    .queues
+                    .lock()
+                    .finished(webhook, Verdict::Unknown, now);
                 continue;
             }
             let deliverer = self.clone();
             actix_web::rt::spawn(async move {
-                deliverer.deliver(due).await;
-                deliverer.inner.queues.lock().finished(webhook);
+                let verdict = deliverer.deliver(due).await;
+                let now = Instant::now();
+                deliverer
+                    .inner
+                    .queues
+                    .lock()
+                    .finished(webhook, verdict, now);
                 deliverer.send_what_may_go();
                 deliverer.wake();
             });
         }
     }
 
-    async fn deliver(&self, due: DueDelivery) {
+    /// Sends one event and records the attempt; says what the attempt showed of the receiver.
+    async fn deliver(&self, due: DueDelivery) -> Verdict {
         let store = &self.inner.store;
         let attempt = due.attempts + 1;
         let webhook = match store.webhook(due.workspace_id, due.webhook_id).await {
             Ok(Some(webhook)) => webhook,
             // Deleted meanwhile: its events went with it.
-            Ok(None) => return,
+            Ok(None) => return Verdict::Unknown,
             Err(err) => {
                 tracing::warn!(error = %err, "webhook unavailable; retried after the lease");
-                return;
+                return Verdict::Unknown;
             }
         };
         let started = Instant::now();
@@ -206,6 +220,12 @@ impl Deliverer {
             Err(why) => Outcome::Undeliverable(why),
         };
         let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+        // An event that could not be sent at all says nothing of its receiver.
+        let verdict = match &outcome {
+            Outcome::Answered { status, .. } if (200..300).contains(status) => Verdict::Up,
+            Outcome::Answered { .. } | Outcome::Failed(_) => Verdict::Failing,
+            Outcome::Undeliverable(_) => Verdict::Unknown,
+        };
         let now = Timestamp::now();
         let retry_for = self.inner.settings.retry_for;
         let (status_code, ok, error, response, after) = match outcome {
@@ -233,6 +253,7 @@ impl Deliverer {
             AfterAttempt::RetryAt(_) => "retry",
             AfterAttempt::GaveUp => "failed",
         };
+
         metrics::counter!("parley_webhook_deliveries_total", "result" => result).increment(1);
         let record = AttemptRecord {
             outbox_id: due.id,
@@ -257,6 +278,7 @@ impl Deliverer {
             // The lease runs out and the event is sent again: at least once, never lost.
             tracing::warn!(error = %err, "could not record a webhook attempt");
         }
+        verdict
     }
 
     /// The JSON body of an event: `{id, event, created_at, data}`.

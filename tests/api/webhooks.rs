@@ -27,6 +27,7 @@ crate::on_both_backends!(
     a_receiver_failing_twice_gets_the_event_three_times_with_one_id,
     a_hanging_receiver_is_timed_out_and_tried_again,
     a_slow_receiver_gets_four_events_at_once_each_once,
+    a_failing_receiver_gets_one_event_at_a_time_until_it_answers,
     test_and_redeliver_send_again_with_the_same_id,
     the_secret_is_shown_only_when_made_or_rotated,
     an_api_key_acts_with_its_role_in_its_workspace_until_revoked,
@@ -255,6 +256,56 @@ async fn a_slow_receiver_gets_four_events_at_once_each_once(backend: Backend) {
     let ids: std::collections::HashSet<_> = received.iter().map(|r| r.json["id"].clone()).collect();
     assert_eq!(ids.len(), 14, "each event once");
     assert_eq!(receiver.most_at_once(), 4);
+}
+
+/// A receiver that fails is not sent its backlog at full speed: after a failure it gets one
+/// event at a time, two seconds apart, until one gets through; then everything goes.
+async fn a_failing_receiver_gets_one_event_at_a_time_until_it_answers(backend: Backend) {
+    let app = spawn_app_with(backend, &[ALLOW_PRIVATE]).await;
+    let ws = app.first_workspace().await;
+    let receiver = Receiver::start().await;
+    receiver.otherwise(Reply::Status(503));
+    hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
+    let (mut visitor, _) = app.visitor(&ws.site).await;
+    let first = visitor.send_text(None, "1").await;
+    let conversation = first["message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for n in 2..=20 {
+        visitor.send_text(Some(&conversation), &n.to_string()).await;
+    }
+    receiver.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // At most the four under way when the first failure came back, then one per pause (the
+    // worker without the pause tried all twenty at once).
+    let tried = receiver.received().len();
+    assert!((1..=7).contains(&tried), "{tried} attempts in 3 s");
+
+    receiver.otherwise(Reply::Status(200));
+    let delivered = || async {
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        metrics
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("parley_webhook_deliveries_total{result=\"delivered\"} ")
+            })
+            .map_or(0, |n| n.trim().parse::<u64>().unwrap())
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    while delivered().await < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "every event delivered once the receiver answers"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let ids: std::collections::HashSet<_> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 20);
 }
 
 async fn test_and_redeliver_send_again_with_the_same_id(backend: Backend) {
