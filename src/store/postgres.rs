@@ -541,7 +541,24 @@ super::changes::conversation_changes!(PgStore, writer = pool, lock = "for update
 super::webhooks::impl_webhooks!(
     PgStore,
     lock = "for update of o skip locked",
-    skip = "o.webhook_id not in (select x::uuid from jsonb_array_elements_text($4::jsonb) as t(x))"
+    skip = "o.webhook_id not in (select x::uuid from jsonb_array_elements_text($4::jsonb) as t(x))",
+    // Per webhook left in, its earliest due events by `webhook_outbox_claim_idx`, then the
+    // earliest of those: the left-out receivers' backlogs are never read. Each webhook's rows
+    // are locked (skipping other nodes') as they are read; the update checks each row is
+    // still due, so that a row claimed meanwhile by another node is left to it.
+    claim_skipping = Some(
+        "update webhook_outbox set next_attempt_at = $2 \
+         where status = 'pending' and next_attempt_at <= $1 and id in ( \
+         select d.id from webhooks w cross join lateral ( \
+           select o.id, o.next_attempt_at from webhook_outbox o \
+           where o.webhook_id = w.id and o.status = 'pending' and o.next_attempt_at <= $1 \
+           and (w.active = true or o.event = 'ping') \
+           order by o.next_attempt_at limit $3 for update of o skip locked) d \
+         where w.id not in (select x::uuid from jsonb_array_elements_text($4::jsonb) as t(x)) \
+         order by d.next_attempt_at limit $3) \
+         returning id, workspace_id, webhook_id, event_id, event, payload, message_id, \
+         attempts, created_at"
+    )
 );
 
 /// Queues one event in the transaction of its change: a row for each active webhook of the

@@ -149,13 +149,22 @@ pub trait Webhooks {
     async fn purge_webhook_history(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
+/// When the pending events of a switched-off webhook are due: never, until it is switched on
+/// again (then they are due at once). Parked there rather than left due, so that no claim
+/// passes over them each time (they would stay at the head of the due index for good).
+pub(crate) fn parked() -> crate::domain::Timestamp {
+    // 9999-01-01T00:00:00Z: within both backends' ranges, past any retry window.
+    crate::domain::Timestamp::from_micros(253_370_764_800_000_000)
+        .unwrap_or_else(|| unreachable!("a constant within chrono's range"))
+}
+
 pub(crate) const WEBHOOK_COLUMNS: &str = "id, workspace_id, url, secret, events, active, \
      disabled_reason, failing_since, created_at, updated_at";
 
 /// Implements `Webhooks` for a backend; `lock` ends the claim's inner select, `skip` leaves out
 /// the webhooks whose ids (lowercase hex, no dashes) are the JSON array `$4`.
 macro_rules! impl_webhooks {
-    ($store:ty, lock = $lock:expr, skip = $skip:expr) => {
+    ($store:ty, lock = $lock:expr, skip = $skip:expr, claim_skipping = $claim_skipping:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::webhooks::Webhooks for $store {
             async fn webhooks(
@@ -221,15 +230,34 @@ macro_rules! impl_webhooks {
                      updated_at = $6 where workspace_id = $1 and id = $2 returning {}",
                     $crate::store::webhooks::WEBHOOK_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql)
+                let now = $crate::domain::Timestamp::now();
+                let mut tx = self.writer().begin().await?;
+                let changed: Option<$crate::domain::Webhook> = sqlx::query_as(&sql)
                     .bind(workspace)
                     .bind(id)
                     .bind(change.url.as_deref())
                     .bind(change.events.as_ref().map(sqlx::types::Json))
                     .bind(change.active)
-                    .bind($crate::domain::Timestamp::now())
-                    .fetch_optional(self.writer())
-                    .await?)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let (Some(webhook), Some(active)) = (&changed, change.active) {
+                    // Switched off: its pending events wait, out of the claims' way; switched
+                    // on: they are due at once, the failure forgotten (pings keep their time:
+                    // they go out either way).
+                    let due = if active { now } else { $crate::store::webhooks::parked() };
+                    sqlx::query(
+                        "update webhook_outbox set next_attempt_at = $2 \
+                         where webhook_id = $1 and status = 'pending' and event <> 'ping' \
+                         and next_attempt_at <> $2",
+                    )
+                    .bind(webhook.id)
+                    .bind(due)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(changed)
             }
 
             async fn rotate_webhook_secret(
@@ -345,18 +373,26 @@ macro_rules! impl_webhooks {
                 limit: i64,
                 skip: &[$crate::domain::WebhookId],
             ) -> $crate::store::StoreResult<Vec<$crate::store::webhooks::DueDelivery>> {
+                // Earliest due first, across webhooks. With receivers to leave out, the one
+                // ordered scan would pass over all of their due events at every claim (a slow
+                // receiver's backlog); a backend that can look per webhook does so instead.
+                let claim_skipping: Option<&str> = $claim_skipping;
+                let sql = match claim_skipping {
+                    Some(sql) if !skip.is_empty() => sql,
+                    _ => concat!(
+                        "update webhook_outbox set next_attempt_at = $2 where id in ( \
+                         select o.id from webhook_outbox o join webhooks w on w.id = o.webhook_id \
+                         where o.status = 'pending' and o.next_attempt_at <= $1 \
+                         and (w.active = true or o.event = 'ping') and ",
+                        $skip,
+                        " order by o.next_attempt_at limit $3 ",
+                        $lock,
+                        ") returning id, workspace_id, webhook_id, event_id, event, payload, \
+                         message_id, attempts, created_at"
+                    ),
+                };
                 let skip: Vec<String> = skip.iter().map(|id| id.0.simple().to_string()).collect();
-                Ok(sqlx::query_as(concat!(
-                    "update webhook_outbox set next_attempt_at = $2 where id in ( \
-                     select o.id from webhook_outbox o join webhooks w on w.id = o.webhook_id \
-                     where o.status = 'pending' and o.next_attempt_at <= $1 \
-                     and (w.active = true or o.event = 'ping') and ",
-                    $skip,
-                    " order by o.next_attempt_at limit $3 ",
-                    $lock,
-                    ") returning id, workspace_id, webhook_id, event_id, event, payload, \
-                     message_id, attempts, created_at"
-                ))
+                Ok(sqlx::query_as(sql)
                 .bind(now)
                 .bind(lease_until)
                 .bind(limit)
@@ -446,7 +482,7 @@ macro_rules! impl_webhooks {
                     // Failing since the first failure after a success. Switched off once that
                     // is the whole window, or when an event is given up that never got through
                     // (the receiver failed from its first try to its last).
-                    sqlx::query(
+                    let active: Option<bool> = sqlx::query_scalar(
                         "with off as (select coalesce(w.failing_since, $3) <= $4 \
                            or ($6 and coalesce(w.failing_since, $3) <= \
                                (select min(a.created_at) from webhook_attempts a where a.outbox_id = $7)) \
@@ -455,7 +491,7 @@ macro_rules! impl_webhooks {
                          active = case when (select off from off) then false else active end, \
                          disabled_reason = case when active = true and (select off from off) \
                            then $5 else disabled_reason end \
-                         where workspace_id = $1 and id = $2",
+                         where workspace_id = $1 and id = $2 returning active",
                     )
                     .bind(r.workspace_id)
                     .bind(r.webhook_id)
@@ -464,8 +500,20 @@ macro_rules! impl_webhooks {
                     .bind(&r.disable_reason)
                     .bind(r.after == AfterAttempt::GaveUp)
                     .bind(r.outbox_id)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                    // Switched off: its pending events wait (see `update_webhook`).
+                    if active == Some(false) {
+                        sqlx::query(
+                            "update webhook_outbox set next_attempt_at = $2 \
+                             where webhook_id = $1 and status = 'pending' and event <> 'ping' \
+                             and next_attempt_at <> $2",
+                        )
+                        .bind(r.webhook_id)
+                        .bind($crate::store::webhooks::parked())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                 }
                 tx.commit().await?;
                 Ok(())

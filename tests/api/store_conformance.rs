@@ -44,6 +44,7 @@ on_both_backends!(
     old_webhook_history_is_forgotten_but_never_a_pending_event,
     a_claim_leaves_out_the_webhooks_it_is_told_to_skip,
     small_and_large_batches_queue_events_reply_emails_and_claim_uploads_alike,
+    a_switched_off_webhooks_events_wait_until_it_is_switched_on,
 );
 
 async fn workspace(store: &DynStore, email: &str) -> CreatedWorkspace {
@@ -1554,6 +1555,120 @@ async fn small_and_large_batches_queue_events_reply_emails_and_claim_uploads_ali
         .map(|c| ("reply", *c, Some(1)))
         .collect();
     assert_eq!(replies, expected);
+}
+
+/// A switched-off webhook's events are not claimed (its pings are: an admin tests it), and are
+/// due at once when it is switched on again, even those that were to be retried later; claims that leave out other receivers (the
+/// per-webhook claim on Postgres) find the same.
+async fn a_switched_off_webhooks_events_wait_until_it_is_switched_on(backend: Backend) {
+    use parley::store::webhooks::{AfterAttempt, AttemptRecord, WebhookChange};
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let ws = workspace(&store, "a@acme.test").await;
+    let hook = webhook_with_pings(&store, ws.workspace.id, "https://hooks.example/x", 0).await;
+    let other = webhook_with_pings(&store, ws.workspace.id, "https://hooks.example/y", 1).await;
+    let v = visitor(&store, &ws).await;
+    let c = conversation(&store, &ws, &v).await;
+    let batch: Vec<_> = (0..3)
+        .map(|i| {
+            let body = format!("hello {i}");
+            new_message(
+                ws.workspace.id,
+                c.id,
+                visitor_author(&v),
+                MessageKind::Text,
+                &body,
+                None,
+            )
+        })
+        .collect();
+    assert!(store
+        .append_messages(&batch)
+        .await
+        .unwrap()
+        .iter()
+        .all(Result::is_ok));
+    // Its three events failed once and are due again in an hour.
+    let now = Timestamp::now();
+    let tried = store
+        .claim_due(now, now.plus(Duration::from_secs(60)), 10, &[other.id])
+        .await
+        .unwrap();
+    assert_eq!(tried.len(), 3);
+    for due in &tried {
+        store
+            .record_attempt(&AttemptRecord {
+                outbox_id: due.id,
+                workspace_id: ws.workspace.id,
+                webhook_id: hook.id,
+                attempt: 1,
+                status_code: Some(500),
+                ok: false,
+                error: Some("answered 500".into()),
+                response: None,
+                duration_ms: 1,
+                at: now,
+                after: AfterAttempt::RetryAt(now.plus(Duration::from_secs(3600))),
+                disable_if_failing_since: now.minus(Duration::from_secs(86_400)),
+                disable_reason: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let switch = |active: bool| WebhookChange {
+        active: Some(active),
+        ..Default::default()
+    };
+    store
+        .update_webhook(ws.workspace.id, hook.id, &switch(false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store
+        .enqueue_ping(
+            ws.workspace.id,
+            hook.id,
+            uuid::Uuid::new_v4(),
+            &serde_json::json!({})
+        )
+        .await
+        .unwrap());
+    let claim = |skip: Vec<parley::domain::WebhookId>| {
+        let store = store.clone();
+        async move {
+            let now = Timestamp::now();
+            let mut claimed: Vec<(parley::domain::WebhookId, String)> = store
+                .claim_due(now, now.plus(Duration::from_secs(60)), 10, &skip)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|due| (due.webhook_id, due.event))
+                .collect();
+            claimed.sort();
+            claimed
+        }
+    };
+    assert_eq!(
+        claim(vec![other.id]).await,
+        [(hook.id, "ping".to_owned())],
+        "switched off: only its ping"
+    );
+    store
+        .update_webhook(ws.workspace.id, hook.id, &switch(true))
+        .await
+        .unwrap()
+        .unwrap();
+    let created = (hook.id, "message.created".to_owned());
+    assert_eq!(
+        claim(vec![other.id]).await,
+        [created.clone(), created.clone(), created],
+        "switched on: its events are due at once"
+    );
+    // The other webhook, left out so far, has the same three events and its ping.
+    let others = claim(vec![]).await;
+    let created = (other.id, "message.created".to_owned());
+    let ping = (other.id, "ping".to_owned());
+    assert_eq!(others, [created.clone(), created.clone(), created, ping]);
 }
 
 /// A webhook on `message.created` with `pings` events queued for it.
