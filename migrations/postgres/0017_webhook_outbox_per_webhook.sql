@@ -1,5 +1,5 @@
--- Claims that leave out a busy or failing receiver read the others' due events per webhook
--- (src/store/postgres.rs, `claim_skipping`) instead of passing over the left-out receiver's
+-- Claims read due events per webhook, and those that leave out a busy or failing receiver
+-- (src/store/postgres.rs, `claim_per_webhook`) no longer pass over the left-out receiver's
 -- whole backlog at every claim. This index replaces the one on webhook_id alone (which served
 -- deleting a webhook's rows, as its first column still does): the insert on the message path
 -- keeps the same number of indexes.

@@ -544,11 +544,12 @@ super::webhooks::impl_webhooks!(
     skip = "o.webhook_id not in (select x::uuid from jsonb_array_elements_text($4::jsonb) as t(x))",
     // Per webhook left in, its earliest due events by `webhook_outbox_claim_idx`, then the
     // earliest of those: the left-out receivers' backlogs are never read. Each webhook's rows
-    // are locked (skipping other nodes') as they are read; the update checks each row is
-    // still due, so that a row claimed meanwhile by another node is left to it.
-    claim_skipping = Some(
-        "update webhook_outbox set next_attempt_at = $2 \
-         where status = 'pending' and next_attempt_at <= $1 and id in ( \
+    // are locked as they are read, skipping those another node is claiming (a row it claimed
+    // meanwhile is read again under the lock, no longer due). Nothing but the ids found may
+    // pick the rows to update: a condition of its own on the outer update let the planner
+    // read every due row and then look each up in the ids.
+    claim_per_webhook = Some(
+        "update webhook_outbox set next_attempt_at = $2 where id in ( \
          select d.id from webhooks w cross join lateral ( \
            select o.id, o.next_attempt_at from webhook_outbox o \
            where o.webhook_id = w.id and o.status = 'pending' and o.next_attempt_at <= $1 \

@@ -116,7 +116,7 @@ super::webhooks::impl_webhooks!(
     skip = "lower(hex(o.webhook_id)) not in (select value from json_each($4))",
     // One node, small installations: the one ordered scan (`webhook_outbox_claim_idx` serves
     // switching webhooks off and on).
-    claim_skipping = None
+    claim_per_webhook = None
 );
 
 /// Whether the workspace has an active webhook subscribed to `event`.

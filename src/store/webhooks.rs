@@ -164,7 +164,7 @@ pub(crate) const WEBHOOK_COLUMNS: &str = "id, workspace_id, url, secret, events,
 /// Implements `Webhooks` for a backend; `lock` ends the claim's inner select, `skip` leaves out
 /// the webhooks whose ids (lowercase hex, no dashes) are the JSON array `$4`.
 macro_rules! impl_webhooks {
-    ($store:ty, lock = $lock:expr, skip = $skip:expr, claim_skipping = $claim_skipping:expr) => {
+    ($store:ty, lock = $lock:expr, skip = $skip:expr, claim_per_webhook = $claim_per_webhook:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::webhooks::Webhooks for $store {
             async fn webhooks(
@@ -373,13 +373,14 @@ macro_rules! impl_webhooks {
                 limit: i64,
                 skip: &[$crate::domain::WebhookId],
             ) -> $crate::store::StoreResult<Vec<$crate::store::webhooks::DueDelivery>> {
-                // Earliest due first, across webhooks. With receivers to leave out, the one
-                // ordered scan would pass over all of their due events at every claim (a slow
-                // receiver's backlog); a backend that can look per webhook does so instead.
-                let claim_skipping: Option<&str> = $claim_skipping;
-                let sql = match claim_skipping {
-                    Some(sql) if !skip.is_empty() => sql,
-                    _ => concat!(
+                // Earliest due first, across webhooks. One ordered scan of the due events
+                // passes over those of the receivers left out (a slow receiver's backlog) at
+                // every claim, and is planned as a sort of every due event when statistics are
+                // stale; a backend that can look per webhook does so instead.
+                let per_webhook: Option<&str> = $claim_per_webhook;
+                let sql = match per_webhook {
+                    Some(sql) => sql,
+                    None => concat!(
                         "update webhook_outbox set next_attempt_at = $2 where id in ( \
                          select o.id from webhook_outbox o join webhooks w on w.id = o.webhook_id \
                          where o.status = 'pending' and o.next_attempt_at <= $1 \
