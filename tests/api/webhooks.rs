@@ -235,13 +235,17 @@ async fn a_hanging_receiver_is_timed_out_and_tried_again(backend: Backend) {
     assert_eq!(log["items"][0]["ok"], true);
 }
 
-/// A receiver that takes its time is sent four events at once, never more, and each event once:
-/// the rest of its backlog waits on the node for a slot.
-async fn a_slow_receiver_gets_four_events_at_once_each_once(backend: Backend) {
+/// A workspace whose webhook on `message.created` goes to a receiver answering `reply`, and a
+/// visitor who then writes `count` messages into one conversation: `count` events.
+async fn events_for_a_receiver(
+    backend: Backend,
+    reply: Reply,
+    count: usize,
+) -> (TestApp, Receiver) {
     let app = spawn_app_with(backend, &[ALLOW_PRIVATE]).await;
     let ws = app.first_workspace().await;
     let receiver = Receiver::start().await;
-    receiver.otherwise(Reply::Hang(Duration::from_millis(300)));
+    receiver.otherwise(reply);
     hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
     let (mut visitor, _) = app.visitor(&ws.site).await;
     let first = visitor.send_text(None, "1").await;
@@ -249,9 +253,17 @@ async fn a_slow_receiver_gets_four_events_at_once_each_once(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    for n in 2..=14 {
+    for n in 2..=count {
         visitor.send_text(Some(&conversation), &n.to_string()).await;
     }
+    (app, receiver)
+}
+
+/// A receiver that takes its time is sent four events at once, never more, and each event once:
+/// the rest of its backlog waits on the node for a slot.
+async fn a_slow_receiver_gets_four_events_at_once_each_once(backend: Backend) {
+    let reply = Reply::Hang(Duration::from_millis(300));
+    let (_app, receiver) = events_for_a_receiver(backend, reply, 14).await;
     let received = receiver.wait_for(14, Duration::from_secs(30)).await;
     let ids: std::collections::HashSet<_> = received.iter().map(|r| r.json["id"].clone()).collect();
     assert_eq!(ids.len(), 14, "each event once");
@@ -261,20 +273,7 @@ async fn a_slow_receiver_gets_four_events_at_once_each_once(backend: Backend) {
 /// A receiver that fails is not sent its backlog at full speed: after a failure it gets one
 /// event at a time, two seconds apart, until one gets through; then everything goes.
 async fn a_failing_receiver_gets_one_event_at_a_time_until_it_answers(backend: Backend) {
-    let app = spawn_app_with(backend, &[ALLOW_PRIVATE]).await;
-    let ws = app.first_workspace().await;
-    let receiver = Receiver::start().await;
-    receiver.otherwise(Reply::Status(503));
-    hook(&app, &ws.token, &receiver.url, &["message.created"]).await;
-    let (mut visitor, _) = app.visitor(&ws.site).await;
-    let first = visitor.send_text(None, "1").await;
-    let conversation = first["message"]["conversation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for n in 2..=20 {
-        visitor.send_text(Some(&conversation), &n.to_string()).await;
-    }
+    let (app, receiver) = events_for_a_receiver(backend, Reply::Status(503), 20).await;
     receiver.wait_for(1, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     // At most the four under way when the first failure came back, then one per pause (the
