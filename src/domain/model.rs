@@ -223,6 +223,21 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
+    /// The message as stored, at `seq` in its conversation.
+    pub fn stored_as(&self, seq: i64) -> Message {
+        Message {
+            id: self.id,
+            conversation_id: self.conversation_id,
+            seq,
+            client_msg_id: self.client_msg_id,
+            author: self.author.clone(),
+            kind: self.kind,
+            body: self.body.clone(),
+            created_at: self.created_at,
+            attachments: self.attachments.clone(),
+        }
+    }
+
     /// Whether this is an agent's answer (not a note, not a line or greeting the server wrote,
     /// which have no idempotency key): what first response times count.
     pub fn is_agent_answer(&self) -> bool {

@@ -222,17 +222,7 @@ impl PgStore {
                 ));
             };
             results[i] = Some(Ok(Appended {
-                message: Message {
-                    id: new.id,
-                    conversation_id: new.conversation_id,
-                    seq: row.try_get("seq")?,
-                    client_msg_id: new.client_msg_id,
-                    author: new.author.clone(),
-                    kind: new.kind,
-                    body: new.body.clone(),
-                    created_at: new.created_at,
-                    attachments: new.attachments.clone(),
-                },
+                message: new.stored_as(row.try_get("seq")?),
                 outcome: AppendOutcome::Stored {
                     visitor_id: VisitorId(row.try_get("visitor_id")?),
                     reopened: false,
@@ -361,17 +351,7 @@ impl PgStore {
             state.last_seq += 1;
             state.touched = true;
             state.answered |= new.is_agent_answer();
-            let message = Message {
-                id: new.id,
-                conversation_id: new.conversation_id,
-                seq: state.last_seq,
-                client_msg_id: new.client_msg_id,
-                author: new.author.clone(),
-                kind: new.kind,
-                body: new.body.clone(),
-                created_at: new.created_at,
-                attachments: new.attachments.clone(),
-            };
+            let message = new.stored_as(state.last_seq);
             if let Some(k) = key {
                 stored.insert(k, message.clone());
             }
