@@ -167,6 +167,9 @@ impl<T: ForWebhook> Queues<T> {
         let Some(receiver) = self.receivers.get_mut(&webhook) else {
             return;
         };
+        // Measured before the slot is freed and the verdict applied: a receiver listed already
+        // stays listed once; one that gains a turn (a free slot, or its limit back after a
+        // success) is listed now. A paused one is listed again when its pause ends.
         let had_turn = receiver.has_turn(&self.limits);
         receiver.sending = receiver.sending.saturating_sub(1);
         self.sending = self.sending.saturating_sub(1);
@@ -185,7 +188,7 @@ impl<T: ForWebhook> Queues<T> {
         let idle = receiver.sending == 0 && receiver.waiting.is_empty();
         if idle && !receiver.paused_at(now) {
             self.receivers.remove(&webhook);
-        } else if (!had_turn && receiver.has_turn(&self.limits)) || verdict == Verdict::Up {
+        } else if !had_turn && receiver.has_turn(&self.limits) {
             self.turns.push_back(webhook);
         }
     }
